@@ -1,0 +1,326 @@
+// The contract between the layers of the core: the launch-config reader (bash/YAML → RunConfig),
+// the schedule engine (RunConfig → simulated timelines), the memory model (timelines → bytes per stage),
+// and analyze(), which the CLI and the VS Code layer both call. Pure data: no vscode, no DOM, no fs.
+
+/** 0-based, end-exclusive columns, like VS Code's Range. */
+export interface SourceRange {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+/** A minimal text edit against the analysed document. */
+export interface TextEdit {
+  range: SourceRange;
+  newText: string;
+}
+
+/** A fix the core is certain about; the editor turns it into a quick fix. */
+export interface CoreFix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix the user most likely wants (VS Code `isPreferred`). */
+  preferred?: boolean;
+}
+
+export interface CoreDiagnostic {
+  /** Stable kebab-case code, documented in README "Diagnostics". */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: SourceRange;
+  /** Other places that explain the problem (e.g. the variable the value came from). */
+  related?: { message: string; range: SourceRange }[];
+  fixes?: CoreFix[];
+}
+
+// ─── Values with provenance ─────────────────────────────────────────────────────────────────────
+
+/** A variable definition a value passed through on its way to a flag. */
+export interface Origin {
+  /** Variable name (`TP`), or a YAML key path (`model.tensor_model_parallel_size`). */
+  name: string;
+  /** Range of the definition's value text (what a quick fix would rewrite). */
+  range: SourceRange;
+}
+
+/** How a value of the run configuration came to be. */
+export type ValueStatus = 'explicit' | 'default' | 'derived' | 'unresolved';
+
+export interface ValueSource {
+  status: ValueStatus;
+  /** The flag or key occurrence that set it (the whole `--flag value` / `key: value`). */
+  range?: SourceRange;
+  /** Range of just the value token at the flag, when there is one. */
+  valueRange?: SourceRange;
+  /** Variables the value passed through, nearest the flag first. */
+  origins?: Origin[];
+  /** The flag spelling used (`--pipeline-model-parallel-size`, `model.tensor_model_parallel_size`). */
+  flag?: string;
+  /** For unresolved values: why it cannot be known statically. */
+  reason?: string;
+  /** For derived values: how (e.g. "world / (TP·PP·CP) = 64 / 8"). */
+  note?: string;
+}
+
+export type Precision = 'bf16' | 'fp16' | 'fp32';
+export type SplitStrategy = 'average' | 'uniform_comp';
+
+/**
+ * The resolved run configuration. Every field is `null` when it is unknown or unresolved; Megatron's defaults
+ * apply where the flag is absent. The first block is the CLI's `config` JSON contract (issue 2).
+ */
+export interface RunConfig {
+  numLayers: number | null;
+  hiddenSize: number | null;
+  ffnHiddenSize: number | null;
+  numAttentionHeads: number | null;
+  numQueryGroups: number | null;
+  kvChannels: number | null;
+  seqLength: number | null;
+  maxPositionEmbeddings: number | null;
+  microBatchSize: number | null;
+  globalBatchSize: number | null;
+  tensorParallel: number | null;
+  pipelineParallel: number | null;
+  virtualStages: number | null;
+  contextParallel: number | null;
+  expertParallel: number | null;
+  numExperts: number | null;
+  sequenceParallel: boolean | null;
+  worldSize: number | null;
+  dataParallel: number | null;
+  numMicrobatches: number | null;
+  paddedVocabSize: number | null;
+  pipeSpSplits: number | null;
+  pipeSpStrategy: SplitStrategy | null;
+  distributedOptimizer: boolean | null;
+  precision: Precision | null;
+  swiglu: boolean | null;
+  recomputeGranularity: 'full' | 'selective' | null;
+
+  // ── Further fields the cost and memory models need (not part of the issue-2 JSON minimum) ──
+  gpusPerNode: number | null;
+  numNodes: number | null;
+  vocabSize: number | null;
+  tokenizerType: string | null;
+  makeVocabSizeDivisibleBy: number | null;
+  untieEmbeddingsAndOutputWeights: boolean | null;
+  normalization: 'LayerNorm' | 'RMSNorm' | null;
+  positionEmbeddingType: string | null;
+  groupQueryAttention: boolean | null;
+  useFlashAttn: boolean | null;
+  /** TE attention backend (auto/flash/fused/unfused/local); only unfused/local store s² scores. */
+  attentionBackend: string | null;
+  transformerImpl: string | null;
+  hiddenDropout: number | null;
+  attentionDropout: number | null;
+  addBiasLinear: boolean | null;
+  recomputeMethod: 'uniform' | 'block' | null;
+  recomputeNumLayers: number | null;
+  recomputeModules: string[] | null;
+  distributeSavedActivations: boolean | null;
+  expertTensorParallel: number | null;
+  moeRouterTopk: number | null;
+  moeFfnHiddenSize: number | null;
+  moeSharedExpertIntermediateSize: number | null;
+  /** Per-layer MoE flags (length numLayers) when `--moe-layer-freq` could be evaluated. */
+  moeLayerPattern: number[] | null;
+  gradReduceInBf16: boolean | null;
+  numDistributedOptimizerInstances: number | null;
+  numLayersPerVirtualStage: number | null;
+  decoderFirstPipelineNumLayers: number | null;
+  decoderLastPipelineNumLayers: number | null;
+  accountForEmbeddingInPipelineSplit: boolean | null;
+  accountForLossInPipelineSplit: boolean | null;
+  fp8Format: string | null;
+  trainIters: number | null;
+}
+
+export type ConfigKey = keyof RunConfig;
+export type ConfigSources = Partial<Record<ConfigKey, ValueSource>>;
+
+/** One recognised flag or YAML key occurrence, for hovers. */
+export interface FlagOccurrence {
+  /** Canonical flag name, e.g. `--pipeline-model-parallel-size`. */
+  flag: string;
+  /** Spelling in the file (`--pipeline_model_parallel_size`, `trainer.devices`). */
+  spelling: string;
+  /** Range of the flag/key name. */
+  range: SourceRange;
+  /** Range of the value token(s), if any. */
+  valueRange?: SourceRange;
+  /** Value as resolved, or null when unresolved / a store_true flag. */
+  value: string | null;
+  origins: Origin[];
+  /** The RunConfig fields this flag sets. */
+  keys: ConfigKey[];
+  /** One-line meaning from the flag table. */
+  doc: string;
+}
+
+/** What the launch-config reader hands to the rest of the core. */
+export interface LaunchConfigRead {
+  format: 'bash' | 'yaml';
+  /** False when the file is not a Megatron-style launch (the editor then stays silent). */
+  isLaunchConfig: boolean;
+  /** Range of the launch command (for the code lens), or the YAML document start. */
+  commandRange: SourceRange | null;
+  config: RunConfig;
+  sources: ConfigSources;
+  flags: FlagOccurrence[];
+  /** Parse and validation diagnostics (not yet memory/schedule ones). */
+  diagnostics: CoreDiagnostic[];
+}
+
+// ─── Schedules ───────────────────────────────────────────────────────────────────────────────────
+
+export const SCHEDULE_NAMES = [
+  'gpipe',
+  '1f1b',
+  '1f1b-interleaved',
+  'seq1f1b',
+  'seq1f1b-interleaved',
+  'zb-h1',
+  'seq1f1b-zb',
+] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+export interface ScheduleSpec {
+  schedule: ScheduleName;
+  /** p */
+  stages: number;
+  /** m */
+  microbatches: number;
+  /** k (1 for non-Seq1F1B schedules) */
+  splits: number;
+  /** v (1 for non-interleaved schedules) */
+  virtualStages: number;
+}
+
+/** Op kinds, as stored in SimResult.kind. */
+export const OP_F = 0;
+export const OP_B = 1;
+export const OP_W = 2;
+
+/**
+ * Durations for one simulation, in one time unit (ms from the cost model; abstract units from the CLI).
+ * Costs depend only on the virtual stage and the sequence chunk: every microbatch is alike.
+ * Index = virtualStage * splits + chunk, virtualStage = modelChunk * p + rank.
+ */
+export interface CostTable {
+  forward: Float64Array;
+  /** Backward; for zero-bubble schedules the input-gradient part only. */
+  backward: Float64Array;
+  /** Weight-gradient part for zero-bubble schedules (zeros otherwise). */
+  weight: Float64Array;
+  /** Activation transfer of chunk j from one stage to the next (index = chunk). */
+  p2pForward: Float64Array;
+  /** Gradient transfer of chunk j from one stage to the previous (index = chunk). */
+  p2pBackward: Float64Array;
+}
+
+/**
+ * A simulated timeline, packed: ops grouped by stage, each stage's ops in execution order
+ * (stageOffsets[r] .. stageOffsets[r+1]). A unit (microbatch, chunk, modelChunk) is live on its stage from
+ * the start of its F to the end of its last backward op (B, or W for zero-bubble schedules).
+ */
+export interface SimResult {
+  spec: ScheduleSpec;
+  opCount: number;
+  stageOffsets: Int32Array;
+  kind: Uint8Array;
+  microbatch: Int32Array;
+  chunk: Uint16Array;
+  modelChunk: Uint16Array;
+  start: Float64Array;
+  end: Float64Array;
+  /** When the op's cross-stage input started/finished moving (NaN if it had none). */
+  p2pStart: Float64Array;
+  p2pEnd: Float64Array;
+  makespan: number;
+  /** Busy time per stage. */
+  busy: Float64Array;
+  /** 1 − Σbusy / (p · makespan). */
+  bubbleFraction: number;
+  /** Most units forwarded but not yet fully backwarded on each stage at any time. */
+  peakUnits: Int32Array;
+}
+
+export interface NotApplicable {
+  applicable: false;
+  reason: string;
+}
+
+// ─── Hardware ────────────────────────────────────────────────────────────────────────────────────
+
+export interface GpuProfile {
+  id: string;
+  name: string;
+  /** Usable device memory as nvidia-smi reports it, in GiB (2^30 bytes). */
+  memoryGiB: number;
+  /** Dense peak for bf16/fp16 tensor-core math, TFLOP/s. */
+  peakTflops16: number;
+  /** Dense peak for fp32 (non-tensor-core) math, TFLOP/s. */
+  peakTflops32: number;
+  /** Per-GPU, per-direction NVLink bandwidth, GB/s (1e9 bytes). */
+  intraNodeGBps: number;
+  /** Per-GPU network bandwidth, GB/s (1e9 bytes). */
+  interNodeGBps: number;
+  /** One-way small-message latency, microseconds. */
+  intraNodeLatencyUs: number;
+  interNodeLatencyUs: number;
+  /** Where these figures come from. */
+  source: string;
+}
+
+// ─── Analysis (what the CLI prints and the editor reads) ─────────────────────────────────────────
+
+export interface MemoryBreakdownGiB {
+  weights: number;
+  grads: number;
+  optimizer: number;
+  activations: number;
+  kvCache: number;
+  logits: number;
+  overhead: number;
+}
+
+export interface StageMemory {
+  stage: number;
+  /** Peak allocated bytes (PyTorch max_memory_allocated analogue). */
+  peakBytes: number;
+  /** Estimated reserved bytes (allocated × fragmentation + non-PyTorch overhead). */
+  peakReservedBytes: number;
+  /** Simulated time of the peak (ms). */
+  peakTimeMs: number;
+  breakdownBytes: { weights: number; grads: number; optimizer: number; activations: number; kvCache: number; logits: number; overhead: number };
+  /** Memory over time: step series (timeMs[i], bytes[i]) holds until timeMs[i+1]. */
+  series: { timeMs: Float64Array; bytes: Float64Array };
+}
+
+export interface ScheduleEvaluation {
+  schedule: ScheduleName;
+  applicable: boolean;
+  reason: string | null;
+  splits: number;
+  virtualStages: number;
+  /** True when the file does not configure this schedule (a what-if on the same model and cluster). */
+  whatIf: boolean;
+  /** Where k came from for Seq1F1B variants. */
+  splitsSource: 'file' | 'recommended' | 'fixed';
+  stepTimeMs: number | null;
+  bubbleFraction: number | null;
+  tokensPerSecond: number | null;
+  tflopsPerGpu: number | null;
+  peakMemoryGiBPerStage: number[] | null;
+  peakReservedGiBPerStage: number[] | null;
+  oom: boolean | null;
+  memoryBreakdownGiB: MemoryBreakdownGiB | null;
+  /** Not serialised to JSON: the timeline and memory series, for the webview. */
+  sim?: SimResult;
+  memory?: StageMemory[];
+}
