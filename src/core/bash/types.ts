@@ -1,0 +1,71 @@
+// Contract between the bash reader (which evaluates a launch script statically, never executing it)
+// and the flag interpreter (which maps argv words onto Megatron's flag table).
+import type { CoreDiagnostic, Origin, SourceRange } from '../types';
+
+/** One argv word as the launched process would receive it. */
+export interface ShellWord {
+  /** The word's text after expansion and quote removal; null when it cannot be known statically. */
+  text: string | null;
+  /** Where the word (or the expansion that produced it) stands in the command. */
+  range: SourceRange;
+  /** Variables the text passed through, nearest the command first (VAR=… definitions, array elements). */
+  origins: Origin[];
+  /** Why the text is null (e.g. "$(nvidia-smi …) is only known at run time", "$1 has no default"). */
+  reason?: string;
+  /** Part of the word is unknown but the rest is known (e.g. `--data-path=$DATA`): the known prefix. */
+  knownPrefix?: string;
+}
+
+export type LauncherKind =
+  | 'torchrun'
+  | 'torch.distributed.run'
+  | 'torch.distributed.launch'
+  | 'deepspeed'
+  | 'srun'
+  | 'mpirun'
+  | 'python'
+  | 'other';
+
+export interface LauncherInfo {
+  kind: LauncherKind;
+  range: SourceRange;
+  /** GPUs (processes) per node from --nproc_per_node / --nproc-per-node / --num_gpus / --ntasks-per-node; null if absent. */
+  gpusPerNode: ShellWord | null;
+  /** Nodes from --nnodes (N or MIN:MAX → MAX) / --num_nodes / -N; null if absent. */
+  nodes: ShellWord | null;
+  /** Total processes from mpirun -np / srun -n, when given that way. */
+  totalProcesses: ShellWord | null;
+}
+
+/** A python entry point (pretrain_gpt.py, pretrain_*.py, or a -m module) with its arguments. */
+export interface LaunchInvocation {
+  /** Launcher chain from outermost (srun, nsys …) to innermost (torchrun); empty for plain `python x.py`. */
+  launchers: LauncherInfo[];
+  /** The entry script word (e.g. `pretrain_gpt.py`). */
+  entry: ShellWord;
+  /** Arguments after the entry script, in order, after all expansion and word splitting. */
+  args: ShellWord[];
+  /** The whole command, from its first word to its last (continuations included). */
+  range: SourceRange;
+  /** True when the command sits in a branch whose condition could not be decided. */
+  conditional: boolean;
+}
+
+/** `#SBATCH` directives and SLURM-style environment that fix the world size. */
+export interface SlurmInfo {
+  nodes: ShellWord | null;
+  ntasksPerNode: ShellWord | null;
+  gpusPerNode: ShellWord | null;
+}
+
+export interface BashReadResult {
+  invocations: LaunchInvocation[];
+  slurm: SlurmInfo;
+  /**
+   * Final values of well-known environment conventions after the script ran to its launch
+   * (GPUS_PER_NODE, NPROC_PER_NODE, NNODES, NUM_NODES, WORLD_SIZE, CUDA_DEVICE_MAX_CONNECTIONS, …), when set in the script.
+   */
+  env: Map<string, ShellWord>;
+  /** Syntax problems and unresolvable values, on their exact ranges (codes: `unresolved-value`, `bash-syntax`, …). */
+  diagnostics: CoreDiagnostic[];
+}
