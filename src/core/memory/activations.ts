@@ -1,0 +1,281 @@
+// Activation memory: bytes a layer keeps for backward (megatron.md §3.2, "generalised per-layer count"), turned into
+// bytes per scheduling unit (microbatch × sequence chunk × model chunk), then walked over the simulated op order of
+// each stage to get memory over time (megatron.md §3.3, seq1f1b.md §3.2–3.3).
+import { OP_B, OP_F, OP_W, type SimResult } from '../types';
+import type { ModelShape, VirtualStage } from './params';
+
+export interface LayerBytesOptions {
+  /** Apply selective recompute (drop what --recompute-modules recomputes). */
+  selective: boolean;
+}
+
+/**
+ * Bytes one decoder layer saves for backward, for `queryTokens` local tokens (already divided by CP, times the
+ * micro-batch size) attending to `keyTokens` key positions (the whole prefix; with CP the full key length).
+ * Korthikanti's accounting with GQA, GLU, MoE, flash vs. materialised scores, and dropout masks only when dropout > 0.
+ */
+export function layerActivationBytes(shape: ModelShape, moe: boolean, queryTokens: number, keyTokens: number, options: LayerBytesOptions): number {
+  const t = shape.tp;
+  const h = shape.hidden;
+  // Without SP the norm inputs, QKV input, fc1 input and dropout masks are replicated on every TP rank.
+  const rep = shape.sequenceParallel ? 1 / t : 1;
+  const hq = shape.heads * shape.kvChannels;
+  // With g < t every TP rank holds one whole K/V group.
+  const hkvLocal = (shape.queryGroups / Math.min(t, shape.queryGroups)) * shape.kvChannels;
+  const headsLocal = shape.heads / t;
+  const hiddenMask = shape.hiddenDropout > 0 ? 1 : 0;
+  const modules = new Set(options.selective ? shape.recomputeModules : []);
+
+  let perToken = 4 * h * rep; // the two norm inputs
+  // Attention: QKV input (norm output), Q, K, V, output-projection input, hidden-dropout mask.
+  perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + (2 * hq) / t + 4 * hkvLocal + (2 * hq) / t + hiddenMask * h * rep;
+  let scoreBytes = 0;
+  if (shape.flashAttention) {
+    perToken += 4 * headsLocal; // fp32 log-sum-exp
+  } else if (!modules.has('core_attn')) {
+    scoreBytes = headsLocal * queryTokens * keyTokens * (2 + (shape.attentionDropout > 0 ? 3 : 0));
+  }
+  // MLP input (norm output) and its dropout mask.
+  perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + hiddenMask * h * rep;
+  const gluWidth = shape.glu ? 2 : 1;
+  if (!moe) {
+    if (!modules.has('mlp')) perToken += (2 * shape.ffn * gluWidth) / t + (2 * shape.ffn) / t;
+  } else if (!modules.has('moe')) {
+    // Dropless top-k routing, perfectly balanced: each rank processes k permuted copies of its tokens on average.
+    const fe = shape.moeFfn / shape.etp;
+    const routedPerCopy = 2 * h * rep + 2 * fe * gluWidth + (modules.has('moe_act') ? 0 : 2 * fe);
+    perToken += shape.topk * routedPerCopy + 4 * shape.numExperts * rep; // + fp32 router logits
+    if (shape.sharedExpertFfn > 0 && !modules.has('shared_experts')) perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (2 * shape.sharedExpertFfn) / t;
+  }
+  return perToken * queryTokens + scoreBytes;
+}
+
+/** Bytes a fully recomputed layer keeps: its input, scattered over TP under SP or --distribute-saved-activations. */
+export function checkpointedLayerBytes(shape: ModelShape, queryTokens: number): number {
+  const split = shape.sequenceParallel || shape.distributeSavedActivations ? shape.tp : 1;
+  return (2 * shape.hidden * queryTokens) / split;
+}
+
+/** Per-unit byte tables, indexed [virtualStage][chunk]. */
+export interface UnitTables {
+  p: number;
+  v: number;
+  k: number;
+  /** Chunk lengths in tokens (sum = seq length). */
+  chunkTokens: number[];
+  /** Stored activations of the decoder layers (+ token ids / embedding mask on the first virtual stage). */
+  activations: Float64Array[];
+  /** Last virtual stage: fp32 softmax of the logits, output-layer/final-norm inputs, labels and loss mask. */
+  logits: Float64Array[];
+  /** Held only while the unit's F runs: bf16 logits before the fp32 cast (last virtual stage). */
+  forwardTransient: Float64Array[];
+  /** Held only while the unit's B runs: layers recomputed by full recompute. */
+  backwardTransient: Float64Array[];
+  /** Seq1F1B: K/V this chunk appends to its microbatch's prefix cache (0 when k = 1). */
+  kvAppend: Float64Array[];
+  /** Seq1F1B: the prefix-sized dK/dV accumulator held from a microbatch's first to its last backward. */
+  dkdvBytes: Float64Array;
+}
+
+export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunkTokens: number[]): UnitTables {
+  const p = shape.pp;
+  const v = Math.max(1, Math.round(stages.length / p));
+  const k = chunkTokens.length;
+  const b = shape.microBatch;
+  const cp = shape.cp;
+  const t = shape.tp;
+  const rep = shape.sequenceParallel ? 1 / t : 1;
+  const seq = chunkTokens.reduce((x, y) => x + y, 0);
+  const kvPerTokenPerLayer = 4 * (shape.queryGroups / Math.min(t, shape.queryGroups)) * shape.kvChannels;
+  const mk = (): Float64Array[] => stages.map(() => new Float64Array(k));
+  const tables: UnitTables = {
+    p, v, k, chunkTokens: [...chunkTokens],
+    activations: mk(), logits: mk(), forwardTransient: mk(), backwardTransient: mk(), kvAppend: mk(),
+    dkdvBytes: new Float64Array(stages.length),
+  };
+  const selective = shape.recompute === 'selective';
+  let prefix = 0;
+  for (let j = 0; j < k; j++) {
+    const tokens = chunkTokens[j];
+    prefix += tokens;
+    const q = (tokens * b) / cp; // local query tokens of this unit
+    const dense = layerActivationBytes(shape, false, q, prefix, { selective });
+    const moe = layerActivationBytes(shape, true, q, prefix, { selective });
+    for (let vs = 0; vs < stages.length; vs++) {
+      const st = stages[vs];
+      const nDense = st.numLayers - st.numMoeLayers;
+      const nMoe = st.numMoeLayers;
+      let stored = 0;
+      let transientB = 0;
+      if (shape.recompute === 'full' && st.numLayers > 0) {
+        const n = Math.max(1, shape.recomputeNumLayers);
+        const ckpt = checkpointedLayerBytes(shape, q);
+        const worstLayer = nMoe > 0 ? Math.max(moe, nDense > 0 ? dense : 0) : dense;
+        if (shape.recomputeMethod === 'block') {
+          // The first n layers of the chunk keep only their input; the rest keep everything.
+          const ck = Math.min(n, st.numLayers);
+          const ckMoe = countMoe(shape, st.firstLayer, ck);
+          const restMoe = nMoe - ckMoe;
+          const restDense = st.numLayers - ck - restMoe;
+          stored = ck * ckpt + restDense * dense + restMoe * moe;
+          transientB = ck > 0 ? worstLayer : 0; // one layer is recomputed at a time
+        } else {
+          // uniform (and the default when the method is unknown): one checkpoint per n-layer group.
+          stored = Math.ceil(st.numLayers / n) * ckpt;
+          transientB = Math.min(n, st.numLayers) * worstLayer;
+        }
+      } else {
+        stored = nDense * dense + nMoe * moe;
+      }
+      if (st.hasEmbedding) {
+        // int64 token ids (every TP rank holds them) + the embedding dropout mask. The embedding output itself is
+        // the first layer's input and is counted there.
+        stored += 8 * q + (shape.hiddenDropout > 0 ? shape.hidden * q * rep : 0);
+      }
+      tables.activations[vs][j] = stored;
+      tables.backwardTransient[vs][j] = transientB;
+      if (st.hasLoss) {
+        // Kept for backward: fp32 softmax of the vocab-parallel cross-entropy (Vp/t wide), the final-norm input and
+        // the output-layer input (bf16), int64 labels and an fp32 loss mask.
+        tables.logits[vs][j] = (4 * q * shape.vocabPadded) / t + 2 * 2 * shape.hidden * q * rep + 12 * q;
+        // The bf16 logits exist only until the fp32 cast inside the loss of this forward.
+        tables.forwardTransient[vs][j] = (2 * q * shape.vocabPadded) / t;
+      }
+      if (k > 1) {
+        tables.kvAppend[vs][j] = st.numLayers * kvPerTokenPerLayer * q;
+        if (j === 0) tables.dkdvBytes[vs] = st.numLayers * kvPerTokenPerLayer * ((seq * b) / cp);
+      }
+    }
+  }
+  return tables;
+}
+
+function countMoe(shape: ModelShape, first: number, n: number): number {
+  let c = 0;
+  for (let i = first; i < first + n; i++) if (shape.moeLayers[i]) c++;
+  return c;
+}
+
+// ─── Liveness over the simulated timeline ───────────────────────────────────────────────────────
+
+export interface DynamicBreakdown {
+  activations: number;
+  kvCache: number;
+  logits: number;
+}
+
+export interface StageTrace {
+  stage: number;
+  /** Highest dynamic + static bytes, its time and what made it up. */
+  peakBytes: number;
+  peakTime: number;
+  peak: DynamicBreakdown;
+  /** Most units live at once (for cross-checks with SimResult.peakUnits). */
+  peakLiveUnits: number;
+  series: { timeMs: Float64Array; bytes: Float64Array };
+}
+
+/**
+ * Walks every stage's ops in execution order. A unit's activations are allocated when its F starts and freed when
+ * its last backward op ends (B, or W when the timeline has W ops). Seq1F1B's K/V prefix cache of a microbatch grows
+ * with each forwarded chunk and is freed when that microbatch's chunk-0 B ends, together with the dK/dV accumulator
+ * allocated at its first B. `staticBytes[r]` is added to every point of the series.
+ */
+export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: number[]): StageTrace[] {
+  const p = sim.spec.stages;
+  const k = tables.k;
+  const v = tables.v;
+  let hasW = false;
+  for (let i = 0; i < sim.opCount; i++) if (sim.kind[i] === OP_W) { hasW = true; break; }
+  const traces: StageTrace[] = [];
+  for (let r = 0; r < p; r++) {
+    const from = sim.stageOffsets[r];
+    const to = sim.stageOffsets[r + 1];
+    const base = staticBytes[r] ?? 0;
+    const times: number[] = [0];
+    const values: number[] = [base];
+    let act = 0;
+    let kv = 0;
+    let logits = 0;
+    let live = 0;
+    let peakLive = 0;
+    let peakBytes = base;
+    let peakTime = 0;
+    let peak: DynamicBreakdown = { activations: 0, kvCache: 0, logits: 0 };
+    const liveUnits = new Map<number, { act: number; logits: number }>();
+    const cache = new Map<number, number>(); // key microbatch·v + modelChunk → K/V + dK/dV bytes held
+    const record = (time: number): void => {
+      const total = base + act + kv + logits;
+      if (total > peakBytes) {
+        peakBytes = total;
+        peakTime = time;
+        peak = { activations: act, kvCache: kv, logits };
+      }
+      if (time === times[times.length - 1]) values[values.length - 1] = total;
+      else {
+        times.push(time);
+        values.push(total);
+      }
+    };
+    for (let i = from; i < to; i++) {
+      const kind = sim.kind[i];
+      const mb = sim.microbatch[i];
+      const j = Math.min(sim.chunk[i], k - 1);
+      const mc = Math.min(sim.modelChunk[i], v - 1);
+      const vs = mc * p + r;
+      const unitKey = (mb * k + j) * v + mc;
+      const cacheKey = mb * v + mc;
+      if (kind === OP_F) {
+        const unit = { act: tables.activations[vs][j], logits: tables.logits[vs][j] };
+        if (!liveUnits.has(unitKey)) {
+          liveUnits.set(unitKey, unit);
+          act += unit.act;
+          logits += unit.logits;
+          live++;
+          peakLive = Math.max(peakLive, live);
+        }
+        const append = tables.kvAppend[vs][j];
+        if (append > 0) {
+          cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + append);
+          kv += append;
+        }
+        const transient = tables.forwardTransient[vs][j];
+        logits += transient;
+        record(sim.start[i]);
+        logits -= transient;
+        record(sim.end[i]);
+      } else if (kind === OP_B) {
+        if (k > 1 && j === k - 1 && cache.has(cacheKey)) {
+          const dkdv = tables.dkdvBytes[vs];
+          cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + dkdv);
+          kv += dkdv;
+        }
+        const transient = tables.backwardTransient[vs][j];
+        act += transient;
+        record(sim.start[i]);
+        act -= transient;
+        if (j === 0 && cache.has(cacheKey)) {
+          kv -= cache.get(cacheKey)!;
+          cache.delete(cacheKey);
+        }
+        if (!hasW) free(unitKey);
+        record(sim.end[i]);
+      } else if (kind === OP_W) {
+        record(sim.start[i]);
+        free(unitKey);
+        record(sim.end[i]);
+      }
+    }
+    traces.push({ stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series: { timeMs: Float64Array.from(times), bytes: Float64Array.from(values) } });
+
+    function free(key: number): void {
+      const unit = liveUnits.get(key);
+      if (!unit) return;
+      liveUnits.delete(key);
+      act -= unit.act;
+      logits -= unit.logits;
+      live--;
+    }
+  }
+  return traces;
+}

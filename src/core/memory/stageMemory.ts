@@ -1,0 +1,72 @@
+// Puts static memory, the activation walk and the overheads together into StageMemory per pipeline rank, and writes
+// the verdict fields of a ScheduleEvaluation.
+import type { MemoryBreakdownGiB, ScheduleEvaluation, SimResult, StageMemory } from '../types';
+import { buildUnitTables, walkLiveness } from './activations';
+import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
+import { layerLayout, staticMemoryPerRank, type ModelShape } from './params';
+
+export interface MemorySettings {
+  constants?: Partial<OverheadConstants>;
+  /** Replaces the whole non-PyTorch overhead per GPU (GiB). */
+  overheadGiB?: number;
+}
+
+/** Memory of every pipeline rank for one simulated schedule. `chunkTokens` is the partition of one sequence (k chunks). */
+export function computeStageMemory(shape: ModelShape, sim: SimResult, chunkTokens: number[], settings: MemorySettings = {}): StageMemory[] {
+  const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
+  const v = Math.max(1, sim.spec.virtualStages);
+  const stages = layerLayout(shape, v);
+  const statics = staticMemoryPerRank(shape, v);
+  const staticBytes = statics.map((s) => s.weightsBytes + s.gradsBytes + s.optimizerBytes);
+  const tables = buildUnitTables(shape, stages, chunkTokens);
+  const traces = walkLiveness(sim, tables, staticBytes);
+  const overhead = nonPyTorchOverheadBytes(shape, constants, settings.overheadGiB);
+  return traces.map((trace, r) => {
+    const reserved = reservedBytes(trace.peakBytes, overhead, constants);
+    return {
+      stage: r,
+      peakBytes: trace.peakBytes,
+      peakReservedBytes: reserved,
+      peakTimeMs: trace.peakTime,
+      breakdownBytes: {
+        weights: statics[r].weightsBytes,
+        grads: statics[r].gradsBytes,
+        optimizer: statics[r].optimizerBytes,
+        activations: trace.peak.activations,
+        kvCache: trace.peak.kvCache,
+        logits: trace.peak.logits,
+        // Everything between allocated and reserved: fragmentation and non-PyTorch memory, so the parts sum to reserved.
+        overhead: reserved - trace.peakBytes,
+      },
+      series: trace.series,
+    };
+  });
+}
+
+/** The stage with the highest reserved estimate. */
+export function worstStage(memory: StageMemory[]): StageMemory {
+  return memory.reduce((a, b) => (b.peakReservedBytes > a.peakReservedBytes ? b : a));
+}
+
+export function breakdownGiB(stage: StageMemory): MemoryBreakdownGiB {
+  const b = stage.breakdownBytes;
+  return {
+    weights: b.weights / GiB,
+    grads: b.grads / GiB,
+    optimizer: b.optimizer / GiB,
+    activations: b.activations / GiB,
+    kvCache: b.kvCache / GiB,
+    logits: b.logits / GiB,
+    overhead: b.overhead / GiB,
+  };
+}
+
+/** Writes the memory verdict of one evaluation (OOM when reserved exceeds the GPU's capacity). */
+export function applyMemory(evaluation: ScheduleEvaluation, memory: StageMemory[], capacityGiB: number): void {
+  evaluation.memory = memory;
+  evaluation.peakMemoryGiBPerStage = memory.map((m) => m.peakBytes / GiB);
+  evaluation.peakReservedGiBPerStage = memory.map((m) => m.peakReservedBytes / GiB);
+  const worst = worstStage(memory);
+  evaluation.oom = worst.peakReservedBytes > capacityGiB * GiB;
+  evaluation.memoryBreakdownGiB = breakdownGiB(worst);
+}
