@@ -1,4 +1,59 @@
-// PLACEHOLDER until the editor layer lands (issue 5).
-import type * as vscode from 'vscode';
-export function activate(_context: vscode.ExtensionContext): void {}
-export function deactivate(): void {}
+// Wiring only: create the log, the analysis service and the providers, and hand every disposable to VS Code.
+// Activation stays cheap: nothing here reads files; documents are analysed when they are open and look like a launch.
+import * as vscode from 'vscode';
+import { AnalysisService } from './service/analysisService';
+import type { AnalysisServiceApi } from './service/types';
+import { ScheduleDiagnostics } from './editor/scheduleDiagnostics';
+import { ScheduleHoverProvider } from './editor/scheduleHoverProvider';
+import { MemoryInlayHintsProvider } from './editor/memoryInlayHintsProvider';
+import { ScheduleCodeLensProvider } from './editor/scheduleCodeLensProvider';
+import { ScheduleCodeActionProvider } from './editor/scheduleCodeActionProvider';
+import { ScheduleStatusBar } from './editor/scheduleStatusBar';
+import { registerEditorCommands } from './editor/commands';
+import { registerTimelineFallback } from './editor/timelineFallback';
+
+/** Shell scripts and YAML, on disk or untitled (Open Example creates an untitled copy). */
+const SELECTOR: vscode.DocumentSelector = [
+  { language: 'shellscript', scheme: 'file' },
+  { language: 'shellscript', scheme: 'untitled' },
+  { language: 'yaml', scheme: 'file' },
+  { language: 'yaml', scheme: 'untitled' },
+];
+
+/** What activate() returns; the integration suite reads it to tell "not analysed yet" from "analysed, nothing found". */
+export interface ScheduleInspectorApi {
+  readonly service: AnalysisServiceApi;
+}
+
+export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi {
+  const log = vscode.window.createOutputChannel('Schedule Inspector', { log: true });
+  context.subscriptions.push(log);
+  const service = new AnalysisService(log);
+  context.subscriptions.push(service);
+  try {
+    context.subscriptions.push(new ScheduleDiagnostics(service, log));
+    context.subscriptions.push(vscode.languages.registerHoverProvider(SELECTOR, new ScheduleHoverProvider(service, log)));
+    const inlay = new MemoryInlayHintsProvider(service, log);
+    context.subscriptions.push(inlay, vscode.languages.registerInlayHintsProvider(SELECTOR, inlay));
+    const lens = new ScheduleCodeLensProvider(service, log);
+    context.subscriptions.push(lens, vscode.languages.registerCodeLensProvider(SELECTOR, lens));
+    context.subscriptions.push(
+      vscode.languages.registerCodeActionsProvider(SELECTOR, new ScheduleCodeActionProvider(service, log), ScheduleCodeActionProvider.metadata),
+    );
+    context.subscriptions.push(new ScheduleStatusBar(service, log));
+    registerEditorCommands(context, service, log);
+    registerTimelineFallback(context, log);
+    // Documents already open (the one whose language activated us) get analysed now, not on their next edit.
+    service.analyzeOpenDocuments();
+  } catch (err) {
+    // A wiring failure must leave a trace the user can find, not a silently dead extension.
+    log.error(`activation failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    void vscode.window.showErrorMessage('Schedule Inspector failed to start; see the "Schedule Inspector" log.');
+  }
+  log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
+  return { service };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

@@ -1,0 +1,82 @@
+// Markdown of a flag hover: meaning, the value as resolved and the variables it came through, derived quantities,
+// and for schedule/memory-driving flags a what-if table. Pure; every piece of file text is escaped because launch
+// scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
+import type { AnalysisResult } from '../core/analyze';
+import type { ConfigKey, FlagOccurrence, SourceRange } from '../core/types';
+import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation } from './present';
+import { whatIfTable, type WhatIfRow } from './whatIf';
+import { mdCode, mdText } from './markdown';
+
+const MAX_SNIPPET_CHARS = 60;
+
+function snippet(s: string): string {
+  return s.length > MAX_SNIPPET_CHARS ? s.slice(0, MAX_SNIPPET_CHARS - 1) + '…' : s;
+}
+
+export type GetText = (range: SourceRange) => string;
+
+function valueLine(r: AnalysisResult, flag: FlagOccurrence, getText: GetText): string {
+  const key = flag.keys[0];
+  const source = key ? r.sources[key] : undefined;
+  let line: string;
+  if (flag.value != null) line = `Value: ${mdCode(snippet(flag.value))}`;
+  else if (!flag.valueRange) line = 'Set (switch)';
+  else line = `Value: unresolved${source?.reason ? ` — ${mdText(source.reason)}` : ''}`;
+  if (flag.origins.length) {
+    const chain = flag.origins.map((o) => `${mdCode('$' + o.name)} = ${mdCode(snippet(getText(o.range)))} (line ${o.range.line + 1})`);
+    line += `, from ${chain.join(' ← ')}`;
+  }
+  return line;
+}
+
+/** Derived quantities relevant to the fields this flag sets. */
+export function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
+  const c = r.config;
+  const has = (...ks: ConfigKey[]): boolean => ks.some((k) => keys.includes(k));
+  const n = (x: number | null): string => (x == null ? '?' : String(x));
+  const out: string[] = [];
+  if (has('tensorParallel', 'pipelineParallel', 'contextParallel', 'dataParallel', 'worldSize', 'gpusPerNode', 'numNodes')) {
+    out.push(`world ${n(c.worldSize)} = TP ${n(c.tensorParallel)} × PP ${n(c.pipelineParallel)} × CP ${n(c.contextParallel)} × DP ${n(c.dataParallel)}`);
+  }
+  if (has('microBatchSize', 'globalBatchSize', 'dataParallel')) {
+    out.push(`${n(c.numMicrobatches)} microbatches per step = ${n(c.globalBatchSize)} / (${n(c.microBatchSize)} × DP ${n(c.dataParallel)})`);
+  }
+  if (has('pipelineParallel', 'numLayers', 'virtualStages', 'numLayersPerVirtualStage') && c.numLayers != null && c.pipelineParallel) {
+    const v = c.virtualStages ?? 1;
+    const perStage = c.numLayers / c.pipelineParallel;
+    out.push(`${Number.isInteger(perStage) ? perStage : perStage.toFixed(2)} layers per stage${v > 1 ? ` in ${v} chunks of ${(perStage / v).toFixed(perStage % v ? 2 : 0)}` : ''}`);
+  }
+  if (has('seqLength', 'pipeSpSplits', 'pipeSpStrategy') && r.partition) {
+    out.push(`sequence chunks (${r.partition.strategy}): ${r.partition.lengths.join(' · ')} tokens`);
+  }
+  if (has('pipelineParallel', 'microBatchSize', 'globalBatchSize', 'pipeSpSplits', 'pipeSpStrategy', 'virtualStages', 'numLayersPerVirtualStage', 'seqLength', 'recomputeGranularity', 'tensorParallel', 'contextParallel')) {
+    const e = selectedEvaluation(r);
+    if (e && e.applicable) {
+      const peak = peakLabel(e, r.gpu.memoryGiB);
+      out.push(`${scheduleLabel(e)}: bubble ${formatPercent(e.bubbleFraction)}${peak ? `, ${peak}` : ''}`);
+    }
+  }
+  for (const k of keys) {
+    const note = r.sources[k]?.note;
+    if (note) out.push(note);
+  }
+  return out;
+}
+
+export function hoverMarkdown(r: AnalysisResult, flag: FlagOccurrence, getText: GetText, whatIf?: { header: string; rows: readonly WhatIfRow[] }): string {
+  const parts: string[] = [];
+  const spelled = flag.spelling !== flag.flag ? ` (written ${mdCode(flag.spelling)})` : '';
+  parts.push(`**${mdCode(flag.flag)}**${spelled}`);
+  if (flag.doc) parts.push(mdText(flag.doc));
+  parts.push(valueLine(r, flag, getText));
+  // A later occurrence overrides this one (argparse keeps the last), which is easy to miss in long scripts.
+  const key = flag.keys[0];
+  const last = key ? lastFlagFor(r, key) : undefined;
+  if (last && last !== flag) parts.push(`_Overridden by ${mdCode(last.spelling)} on line ${last.range.line + 1}._`);
+  const derived = derivedLines(r, flag.keys);
+  if (derived.length) parts.push(derived.map((d) => `- ${mdText(d)}`).join('\n'));
+  if (whatIf && whatIf.rows.length > 1) {
+    parts.push(`If you change it (${mdText(r.gpu.name)}):\n\n${whatIfTable(whatIf.header, whatIf.rows, r.gpu.memoryGiB)}`);
+  }
+  return parts.join('\n\n');
+}

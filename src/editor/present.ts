@@ -1,0 +1,142 @@
+// How analysis results read in the editor: the text of inlay hints, code lenses, the status bar and hovers.
+// No `vscode` import on purpose: every label users see is unit-tested in plain Node against hand-built results.
+import type { AnalysisResult } from '../core/analyze';
+import type { ConfigKey, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
+
+export const README_URL = 'https://github.com/schedule-inspector/schedule-inspector';
+
+/** Where a diagnostic code is explained: the README's anchor for it (README "Diagnostics" uses the code as heading). */
+export function diagnosticHelpUrl(code: string): string {
+  return `${README_URL}#${encodeURIComponent(code)}`;
+}
+
+export function selectedEvaluation(r: AnalysisResult): ScheduleEvaluation | null {
+  if (!r.selectedSchedule) return null;
+  return r.schedules[r.selectedSchedule] ?? null;
+}
+
+export interface WorstStage {
+  stage: number;
+  peakGiB: number;
+}
+
+/** The pipeline stage with the highest allocated peak (the one that runs out of memory first). */
+export function worstStage(e: ScheduleEvaluation | null | undefined): WorstStage | null {
+  const peaks = e?.peakMemoryGiBPerStage;
+  if (!peaks || peaks.length === 0) return null;
+  let stage = 0;
+  for (let i = 1; i < peaks.length; i++) if (peaks[i] > peaks[stage]) stage = i;
+  return { stage, peakGiB: peaks[stage] };
+}
+
+export function scheduleLabel(e: Pick<ScheduleEvaluation, 'schedule' | 'splits' | 'virtualStages'>): string {
+  const parts: string[] = [e.schedule];
+  if (e.schedule.startsWith('seq1f1b')) parts.push(`k=${e.splits}`);
+  if (e.virtualStages > 1) parts.push(`v=${e.virtualStages}`);
+  return parts.join(' ');
+}
+
+export function formatDurationMs(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return '—';
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 100_000 ? 0 : 2)} s`;
+  return `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`;
+}
+
+export function formatPercent(fraction: number | null | undefined): string {
+  if (fraction == null || !Number.isFinite(fraction)) return '—';
+  return `${(fraction * 100).toFixed(1)} %`;
+}
+
+export function formatGiB(gib: number): string {
+  return gib.toFixed(1);
+}
+
+/** `peak 61.2/80 GiB (stage 0)`; capacity rounded because nvidia-smi's 79.6 reads worse than the card's name. */
+export function peakLabel(e: ScheduleEvaluation | null | undefined, gpuMemoryGiB: number): string | null {
+  const w = worstStage(e);
+  if (!w) return null;
+  return `peak ${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e?.oom ? ' OOM' : ''}`;
+}
+
+/** One line for the code lens: `seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 61.2/80 GiB (stage 0)`. */
+export function summaryLine(r: AnalysisResult): string {
+  const e = selectedEvaluation(r);
+  if (!e) return 'no schedule could be simulated' + firstProblem(r);
+  if (!e.applicable) return `${scheduleLabel(e)}: not simulated (${e.reason ?? 'not applicable'})`;
+  const parts = [scheduleLabel(e), `${formatDurationMs(e.stepTimeMs)}/step`, `bubble ${formatPercent(e.bubbleFraction)}`];
+  const peak = peakLabel(e, r.gpu.memoryGiB);
+  if (peak) parts.push(peak);
+  return parts.join(' · ');
+}
+
+/** Shorter, for the status bar: `seq1f1b k=4 · bubble 9.8 % · peak 61.2 GiB`. */
+export function statusLine(r: AnalysisResult): string {
+  const e = selectedEvaluation(r);
+  if (!e || !e.applicable) return 'Schedule Inspector: not simulated';
+  const parts = [scheduleLabel(e), `bubble ${formatPercent(e.bubbleFraction)}`];
+  const w = worstStage(e);
+  if (w) parts.push(`peak ${formatGiB(w.peakGiB)} GiB${e.oom ? ' OOM' : ''}`);
+  return parts.join(' · ');
+}
+
+function firstProblem(r: AnalysisResult): string {
+  const d = r.diagnostics.find((x) => x.severity === 'error') ?? r.diagnostics[0];
+  return d ? ` (${d.code}: ${d.message})` : '';
+}
+
+/** The last occurrence of a flag that sets `key` wins, as with argparse. */
+export function lastFlagFor(r: AnalysisResult, key: ConfigKey): FlagOccurrence | undefined {
+  for (let i = r.flags.length - 1; i >= 0; i--) if (r.flags[i].keys.includes(key)) return r.flags[i];
+  return undefined;
+}
+
+export interface HintSpec {
+  line: number;
+  character: number;
+  label: string;
+  tooltip: string;
+}
+
+/** Inlay hints for the whole document; the provider keeps those in the requested range. */
+export function inlayHintSpecs(r: AnalysisResult): HintSpec[] {
+  if (!r.isLaunchConfig) return [];
+  const hints: HintSpec[] = [];
+  const at = (f: FlagOccurrence | undefined, label: string, tooltip: string): void => {
+    if (!f) return;
+    const end = (f.valueRange ?? f.range);
+    hints.push({ line: end.endLine, character: end.endColumn, label, tooltip });
+  };
+  const c = r.config;
+  if (c.dataParallel != null && c.numMicrobatches != null) {
+    at(lastFlagFor(r, 'globalBatchSize') ?? lastFlagFor(r, 'microBatchSize'),
+      `DP=${c.dataParallel} · ${c.numMicrobatches} microbatches`,
+      `Data-parallel replicas and microbatches per step: global batch / (micro batch × DP) = ${c.globalBatchSize ?? '?'} / (${c.microBatchSize ?? '?'} × ${c.dataParallel}).`);
+  }
+  const e = selectedEvaluation(r);
+  if (e && e.applicable && e.bubbleFraction != null) {
+    at(lastFlagFor(r, 'pipelineParallel'), `bubble ${formatPercent(e.bubbleFraction)}`,
+      `Idle fraction of the step across all stages for ${scheduleLabel(e)} (1 − busy / (p × step time)).`);
+  }
+  const peak = peakLabel(e, r.gpu.memoryGiB);
+  if (e && peak) {
+    at(lastFlagFor(r, 'microBatchSize'), peak,
+      `Highest allocated memory of any pipeline stage for ${scheduleLabel(e)} on ${r.gpu.name}.`);
+  }
+  if (r.partition && r.partition.lengths.length > 1) {
+    at(lastFlagFor(r, 'pipeSpSplits'), `chunks ${r.partition.lengths.join('·')}`,
+      `Sequence chunk lengths in tokens (${r.partition.strategy} split).`);
+  }
+  return hints;
+}
+
+export function rangeContains(outer: SourceRange, line: number, character: number): boolean {
+  if (line < outer.line || line > outer.endLine) return false;
+  if (line === outer.line && character < outer.column) return false;
+  if (line === outer.endLine && character > outer.endColumn) return false;
+  return true;
+}
+
+/** The flag whose name or value is under the cursor. */
+export function flagAt(r: AnalysisResult, line: number, character: number): FlagOccurrence | undefined {
+  return r.flags.find((f) => rangeContains(f.range, line, character) || (f.valueRange && rangeContains(f.valueRange, line, character)));
+}

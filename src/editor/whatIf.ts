@@ -1,0 +1,168 @@
+// "What if I change this flag?" tables for hovers. Each row is a real analyze() of the document text with one value
+// rewritten, so the table reflects every rule the core applies (divisibility, memory, schedule choice), not a shortcut
+// formula. Pure (analyze is passed in) so the table logic is unit-tested without VS Code.
+import type { AnalysisResult, AnalyzeOptions } from '../core/analyze';
+import type { ConfigKey, FlagOccurrence, SourceRange, TextEdit } from '../core/types';
+import { mdCode, mdText } from './markdown';
+import { formatDurationMs, formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';
+
+/** The flags that drive the schedule and memory, by the RunConfig field they set. */
+export const WHAT_IF_KEYS: readonly ConfigKey[] = [
+  'pipelineParallel',
+  'microBatchSize',
+  'globalBatchSize',
+  'seqLength',
+  'pipeSpSplits',
+  'pipeSpStrategy',
+  'virtualStages',
+  'numLayersPerVirtualStage',
+  'recomputeGranularity',
+  'tensorParallel',
+  'contextParallel',
+];
+
+/** Hover work is bounded: at most this many rows, and rows stop being computed after the time budget. */
+export const MAX_WHAT_IF_ROWS = 5;
+export const WHAT_IF_BUDGET_MS = 400;
+
+export interface WhatIfCandidate {
+  /** Shown in the first column. */
+  label: string;
+  /** The edit that turns the document into this variant; null for the current value. */
+  edit: TextEdit | null;
+}
+
+export interface WhatIfRow {
+  label: string;
+  current: boolean;
+  /** Undefined when the time budget ran out before this row. */
+  result?: AnalysisResult;
+}
+
+export function whatIfKey(flag: FlagOccurrence): ConfigKey | undefined {
+  return WHAT_IF_KEYS.find((k) => flag.keys.includes(k));
+}
+
+/** Powers of two around the current value (v/4 … 4v), at most MAX_WHAT_IF_ROWS, the current one always kept. */
+function neighbours(v: number): number[] {
+  const set = new Set<number>([v]);
+  for (const f of [0.5, 2, 0.25, 4]) {
+    const x = v * f;
+    if (Number.isInteger(x) && x >= 1) set.add(x);
+    if (set.size >= MAX_WHAT_IF_ROWS) break;
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+/**
+ * Where to write a candidate value: the literal definition at the end of the variable chain when there is one
+ * (so every other use of the variable follows, as when the user edits it), else the value at the flag.
+ */
+export function editTarget(flag: FlagOccurrence): SourceRange | undefined {
+  if (flag.origins.length > 0) return flag.origins[flag.origins.length - 1].range;
+  return flag.valueRange;
+}
+
+export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly number[]): WhatIfCandidate[] {
+  const key = whatIfKey(flag);
+  if (!key) return [];
+  const target = editTarget(flag);
+  const current = flag.value;
+  const valueRows = (values: string[]): WhatIfCandidate[] => {
+    if (!target || current == null) return [];
+    const rows = values.slice(0, MAX_WHAT_IF_ROWS).map((v) => ({ label: v, edit: v === current ? null : { range: target, newText: v } }));
+    if (!rows.some((r) => r.edit === null)) rows.unshift({ label: current, edit: null });
+    return rows.slice(0, MAX_WHAT_IF_ROWS);
+  };
+  switch (key) {
+    case 'pipeSpStrategy':
+      return valueRows(['average', 'uniform_comp']);
+    case 'recomputeGranularity': {
+      // `--recompute-activations` (store_true) has no value: the only other variant is "flag removed".
+      const rows = flag.valueRange && current != null ? valueRows(['selective', 'full']) : [{ label: current ?? flag.spelling, edit: null }];
+      rows.push({ label: 'off', edit: { range: flag.valueRange ? spanning(flag.range, flag.valueRange) : flag.range, newText: '' } });
+      return rows;
+    }
+    case 'pipeSpSplits': {
+      const v = current != null ? Number(current) : NaN;
+      const ks = [...new Set([...candidateSplits, ...(Number.isInteger(v) ? [v] : [])])].sort((a, b) => a - b);
+      // Keep the current k even when the candidate list is longer than the table.
+      const around = ks.length > MAX_WHAT_IF_ROWS ? trimAround(ks, v) : ks;
+      return valueRows(around.map(String));
+    }
+    default: {
+      const v = current != null ? Number(current) : NaN;
+      if (!Number.isInteger(v) || v < 1) return [];
+      return valueRows(neighbours(v).map(String));
+    }
+  }
+}
+
+function trimAround(sorted: number[], v: number): number[] {
+  const i = Math.max(0, sorted.indexOf(v));
+  const start = Math.max(0, Math.min(i - Math.floor(MAX_WHAT_IF_ROWS / 2), sorted.length - MAX_WHAT_IF_ROWS));
+  return sorted.slice(start, start + MAX_WHAT_IF_ROWS);
+}
+
+function spanning(a: SourceRange, b: SourceRange): SourceRange {
+  const first = a.line < b.line || (a.line === b.line && a.column <= b.column) ? a : b;
+  const last = first === a ? b : a;
+  return { line: first.line, column: first.column, endLine: last.endLine, endColumn: last.endColumn };
+}
+
+/** Applies non-overlapping edits to text (0-based lines/columns, like VS Code). */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const offset = (line: number, column: number): number =>
+    line >= lineStarts.length ? text.length : Math.min(text.length, lineStarts[line] + column);
+  const sorted = [...edits].sort((a, b) => offset(b.range.line, b.range.column) - offset(a.range.line, a.range.column));
+  let out = text;
+  for (const e of sorted) {
+    out = out.slice(0, offset(e.range.line, e.range.column)) + e.newText + out.slice(offset(e.range.endLine, e.range.endColumn));
+  }
+  return out;
+}
+
+export function computeWhatIfRows(
+  text: string,
+  base: AnalysisResult,
+  candidates: readonly WhatIfCandidate[],
+  options: AnalyzeOptions,
+  analyzeFn: (text: string, options: AnalyzeOptions) => AnalysisResult,
+  now: () => number = Date.now,
+  budgetMs = WHAT_IF_BUDGET_MS,
+): WhatIfRow[] {
+  const t0 = now();
+  return candidates.map((c) => {
+    if (c.edit === null) return { label: c.label, current: true, result: base };
+    if (now() - t0 > budgetMs) return { label: c.label, current: false };
+    return { label: c.label, current: false, result: analyzeFn(applyEdits(text, [c.edit]), options) };
+  });
+}
+
+function rowCells(r: WhatIfRow, gpuMemoryGiB: number): string[] {
+  if (!r.result) return ['not computed (time budget)', '', '', ''];
+  const res = r.result;
+  const e = selectedEvaluation(res);
+  if (!res.isLaunchConfig || !e || !e.applicable) {
+    const err = res.diagnostics.find((d) => d.severity === 'error');
+    return [err ? mdCode(err.code) : mdText(e?.reason ?? 'not simulated'), '—', '—', '—'];
+  }
+  const w = worstStage(e);
+  const peak = w ? `${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e.oom ? ' **OOM**' : ''}` : '—';
+  return [mdText(scheduleLabel(e)), formatDurationMs(e.stepTimeMs), formatPercent(e.bubbleFraction), peak];
+}
+
+/** Markdown table; the current value's row in bold. Labels come from the file, so they are escaped. */
+export function whatIfTable(header: string, rows: readonly WhatIfRow[], gpuMemoryGiB: number): string {
+  const lines = [
+    `| ${mdText(header)} | schedule | step time | bubble | worst-stage peak |`,
+    '|---:|:---|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const label = r.current ? `**${mdText(r.label)}** (now)` : mdText(r.label);
+    lines.push(`| ${label} | ${rowCells(r, gpuMemoryGiB).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}

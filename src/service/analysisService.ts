@@ -1,0 +1,177 @@
+// The one place that runs the core on open documents. Providers and the panel read from here; nothing else
+// parses launch scripts. Results are cached by URI + document version, re-analysis on typing is debounced
+// (trailing edge), and a result is never published for a version the document has already left.
+import * as vscode from 'vscode';
+import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
+import { readAnalyzeOptions, SECTION } from '../config';
+import { looksLikeLaunch, analysisFileName, isCandidateLanguage, MAX_ANALYSED_CHARS } from '../editor/candidate';
+import type { AnalysisEvent, AnalysisServiceApi } from './types';
+
+export const DEBOUNCE_MS = 250;
+
+interface CacheEntry {
+  version: number;
+  /** Undefined when the document was looked at and is not a launch config. */
+  result: AnalysisResult | undefined;
+  /** What listeners have not been told yet (analysis done by a synchronous get() between debounces). */
+  unpublished: AnalysisResult | undefined;
+}
+
+export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+  private currentOptions: AnalyzeOptions;
+
+  readonly onDidAnalyze = this.emitter.event;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly analyzeFn: (text: string, options: AnalyzeOptions) => AnalysisResult = analyze,
+  ) {
+    this.currentOptions = readAnalyzeOptions();
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) this.schedule(e.document);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(SECTION)) this.onSettingsChanged();
+      }),
+    );
+  }
+
+  /** Analyse documents that were already open when the extension activated (activation follows their opening). */
+  analyzeOpenDocuments(): void {
+    for (const d of vscode.workspace.textDocuments) this.refresh(d);
+  }
+
+  options(): AnalyzeOptions {
+    return { ...this.currentOptions };
+  }
+
+  get(document: vscode.TextDocument): AnalysisResult | undefined {
+    return this.run(document).result;
+  }
+
+  analyzeWhatIf(document: vscode.TextDocument, overrides: NonNullable<AnalyzeOptions['overrides']>): AnalysisResult | undefined {
+    if (!this.get(document)) return undefined;
+    return this.safeAnalyze(document, document.getText(), { ...this.optionsFor(document), overrides });
+  }
+
+  /** analyze() on edited text with the document's options; for hover what-ifs. Never cached. */
+  analyzeText(document: vscode.TextDocument, text: string): AnalysisResult | undefined {
+    return this.safeAnalyze(document, text, this.optionsFor(document));
+  }
+
+  optionsFor(document: vscode.TextDocument): AnalyzeOptions {
+    return { ...this.currentOptions, fileName: analysisFileName(document.fileName, document.languageId) };
+  }
+
+  /** Re-analyse now (the Analyze command), bypassing the debounce. */
+  reanalyze(document: vscode.TextDocument): AnalysisResult | undefined {
+    this.cancelTimer(document.uri.toString());
+    this.cache.delete(document.uri.toString());
+    return this.refresh(document);
+  }
+
+  /** Analyses if needed and tells listeners about anything they have not seen yet. */
+  private refresh(document: vscode.TextDocument): AnalysisResult | undefined {
+    const entry = this.run(document);
+    const event = entry.unpublished;
+    entry.unpublished = undefined;
+    if (event) {
+      try {
+        this.emitter.fire({ document, result: event });
+      } catch (err) {
+        this.log.error(`listener failed for ${document.uri.toString(true)}: ${String(err)}`);
+      }
+    }
+    return entry.result;
+  }
+
+  private schedule(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    // A document we never analysed and that does not look like a launch stays free: no timer per keystroke.
+    if (!this.cache.get(key)?.result && !this.isCandidate(document)) return;
+    this.cancelTimer(key);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (!document.isClosed) this.refresh(document);
+      }, DEBOUNCE_MS),
+    );
+  }
+
+  /** The cache entry for the document's current version, analysing it if needed. */
+  private run(document: vscode.TextDocument): CacheEntry {
+    const key = document.uri.toString();
+    const cached = this.cache.get(key);
+    // Versions only grow; a late request for an older version must not replace a newer result.
+    if (cached && cached.version >= document.version) return cached;
+    const raw = this.isCandidate(document) ? this.safeAnalyze(document, document.getText(), this.optionsFor(document)) : undefined;
+    const result = raw?.isLaunchConfig ? raw : undefined;
+    let unpublished: AnalysisResult | undefined = result;
+    // Something shown before must be cleared: listeners get a non-launch result for this document.
+    if (!result && (cached?.result || cached?.unpublished)) unpublished = raw ?? this.safeAnalyze(document, '', this.optionsFor(document));
+    const entry: CacheEntry = { version: document.version, result, unpublished };
+    this.cache.set(key, entry);
+    return entry;
+  }
+
+  private isCandidate(document: vscode.TextDocument): boolean {
+    if (!isCandidateLanguage(document.languageId, document.fileName)) return false;
+    if (document.uri.scheme === 'output' || document.uri.scheme === 'git') return false;
+    // getText() on a huge file is itself a cost; launch configs are kilobytes.
+    if (document.lineCount > 20_000) return false;
+    const text = document.getText();
+    return text.length <= MAX_ANALYSED_CHARS && looksLikeLaunch(text);
+  }
+
+  private safeAnalyze(document: vscode.TextDocument, text: string, options: AnalyzeOptions): AnalysisResult | undefined {
+    const t0 = Date.now();
+    try {
+      const result = this.analyzeFn(text, options);
+      const ms = Date.now() - t0;
+      this.log.trace(`analysed ${document.uri.toString(true)} v${document.version} in ${ms} ms (read ${result.timingsMs.read.toFixed(1)}, schedules ${result.timingsMs.schedules.toFixed(1)}, memory ${result.timingsMs.memory.toFixed(1)})`);
+      return result;
+    } catch (err) {
+      // analyze() promises not to throw on user input; if it does, that is our bug, not the user's.
+      this.log.error(`analysis failed for ${document.uri.toString(true)}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  private onSettingsChanged(): void {
+    this.currentOptions = readAnalyzeOptions();
+    this.log.info(`settings changed: ${JSON.stringify(this.currentOptions)}`);
+    const docs = vscode.workspace.textDocuments.filter((d) => this.cache.has(d.uri.toString()));
+    this.cache.clear();
+    for (const d of docs) {
+      this.cancelTimer(d.uri.toString());
+      this.refresh(d);
+    }
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    this.cancelTimer(key);
+    this.cache.delete(key);
+  }
+
+  private cancelTimer(key: string): void {
+    const t = this.timers.get(key);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(key);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.cache.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+}
