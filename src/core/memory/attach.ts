@@ -1,8 +1,177 @@
-// PLACEHOLDER until the memory model lands (issue 4).
-import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SplitStrategy } from '../types';
+// Entry point of the memory model (issue 4): fills the memory fields of every simulated schedule, sweeps the
+// alternatives for a recommendation, and reports an `oom-risk` diagnostic for the selected schedule.
+import type { ConfigKey, CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SourceRange } from '../types';
 import type { EngineOptions } from '../schedule/engine';
-export interface MemoryOptions { gpu: GpuProfile; engine: EngineOptions; warningFraction?: number; overheadGiB?: number }
-export interface Recommendation { schedule: ScheduleName; splits: number; strategy: SplitStrategy; stepTimeMs: number; peakMemoryGiB: number; fits: boolean; reason: string }
-export function attachMemory(_read: LaunchConfigRead, _evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>, _selected: ScheduleName | null, _options: MemoryOptions): { recommendation: Recommendation | null; diagnostics: CoreDiagnostic[] } {
-  return { recommendation: null, diagnostics: [] };
+import { GiB, type OverheadConstants } from './overheads';
+import { resolveModelShape, type ModelShape } from './params';
+import { chunkLengths, describeChoice, pickRecommendation, sweepSchedules, type Recommendation, type SweepCandidate } from './recommend';
+import { applyMemory, computeStageMemory, worstStage, type MemorySettings } from './stageMemory';
+
+export type { Recommendation } from './recommend';
+
+export interface MemoryOptions {
+  gpu: GpuProfile;
+  engine: EngineOptions;
+  /** Warn when a stage's reserved estimate exceeds this fraction of capacity (default 0.9). */
+  warningFraction?: number;
+  /** Replaces the whole non-PyTorch overhead per GPU (CUDA context + NCCL), GiB. */
+  overheadGiB?: number;
+  /** Overrides of the individual overhead constants (see overheads.ts). */
+  constants?: Partial<OverheadConstants>;
+  /** The analysed document's text, for quick fixes (planFlagEdit needs it). */
+  text?: string;
+  /** Set false to skip the recommendation sweep (e.g. while typing fast). */
+  sweep?: boolean;
+  /** Upper bound on ops of one swept timeline. */
+  maxSweepOps?: number;
 }
+
+export const DEFAULT_WARNING_FRACTION = 0.9;
+
+export function attachMemory(
+  read: LaunchConfigRead,
+  evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>,
+  selected: ScheduleName | null,
+  options: MemoryOptions,
+): { recommendation: Recommendation | null; diagnostics: CoreDiagnostic[] } {
+  const warningFraction = options.warningFraction ?? DEFAULT_WARNING_FRACTION;
+  const capacityGiB = options.gpu.memoryGiB;
+  const { shape } = resolveModelShape(read.config);
+  // Unknown model dimensions are the config reader's diagnostics; without them there is nothing to estimate.
+  if (!shape) return { recommendation: null, diagnostics: [] };
+  const settings: MemorySettings = { constants: options.constants, overheadGiB: options.overheadGiB };
+  // The evaluation does not carry its split strategy; the engine uses the override or the file's.
+  const strategy = options.engine.overrides?.strategy ?? read.config.pipeSpStrategy ?? 'average';
+  for (const evaluation of Object.values(evaluations)) {
+    if (!evaluation || !evaluation.applicable || !evaluation.sim) continue;
+    const lengths = chunkLengths(read.config, shape.seqLength, evaluation.sim.spec.splits, strategy);
+    applyMemory(evaluation, computeStageMemory(shape, evaluation.sim, lengths, settings), capacityGiB);
+  }
+  const candidates =
+    options.sweep === false
+      ? []
+      : sweepSchedules(read.config, shape, { engine: options.engine, settings, capacityGiB, warningFraction, maxOps: options.maxSweepOps });
+  const recommendation = pickRecommendation(candidates, capacityGiB, warningFraction);
+  const diagnostics: CoreDiagnostic[] = [];
+  const current = selected ? evaluations[selected] : undefined;
+  if (current?.memory && current.sim) {
+    const lengths = chunkLengths(read.config, shape.seqLength, current.sim.spec.splits, strategy);
+    const diagnostic = oomRiskDiagnostic(read, shape, current, lengths, candidates, settings, capacityGiB, warningFraction);
+    if (diagnostic) diagnostics.push(diagnostic);
+  }
+  return { recommendation, diagnostics };
+}
+
+const fmt = (x: number): string => x.toFixed(1);
+
+/** A change that would bring the worst stage under the limit, and where it goes in the file. */
+interface Lever {
+  keys: ConfigKey[];
+  text: string;
+}
+
+/**
+ * The `oom-risk` diagnostic: error when the worst stage's reserved estimate exceeds capacity, warning above
+ * warningFraction·capacity. It names the stage, the numbers and the cheapest change that makes it fit, and sits on
+ * that change's flag (or, when the flag is absent, on the flag that drives the excess).
+ */
+export function oomRiskDiagnostic(
+  read: LaunchConfigRead,
+  shape: ModelShape,
+  evaluation: ScheduleEvaluation,
+  chunkTokens: number[],
+  candidates: SweepCandidate[],
+  settings: MemorySettings,
+  capacityGiB: number,
+  warningFraction: number,
+): CoreDiagnostic | null {
+  const memory = evaluation.memory!;
+  const sim = evaluation.sim!;
+  const worst = worstStage(memory);
+  const reservedGiB = worst.peakReservedBytes / GiB;
+  const limitGiB = warningFraction * capacityGiB;
+  if (reservedGiB <= limitGiB) return null;
+  const severity = reservedGiB > capacityGiB ? 'error' : 'warning';
+  const b = worst.breakdownBytes;
+  const staticGiB = (b.weights + b.grads + b.optimizer) / GiB;
+  const unitsPerMicrobatch = sim.spec.splits * sim.spec.virtualStages;
+  const liveUnits = sim.peakUnits?.[worst.stage];
+  let inFlight = '';
+  if (liveUnits != null && liveUnits > 0) {
+    inFlight =
+      unitsPerMicrobatch === 1
+        ? ` for ${liveUnits} microbatch${liveUnits === 1 ? '' : 'es'} in flight`
+        : ` for ${liveUnits} units (${fmt(liveUnits / unitsPerMicrobatch)} microbatch-equivalents) in flight`;
+  }
+  const parts = [`activations ${fmt(b.activations / GiB)} GiB${inFlight}`, `weights + grads + optimizer ${fmt(staticGiB)} GiB`];
+  if (b.kvCache > 0) parts.push(`K/V cache ${fmt(b.kvCache / GiB)} GiB`);
+  if (b.logits > 0.05 * worst.peakBytes) parts.push(`logits ${fmt(b.logits / GiB)} GiB`);
+  let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB of ${fmt(capacityGiB)} GiB (${parts.join(', ')}).`;
+
+  const lever = findLever(shape, evaluation, chunkTokens, candidates, settings, capacityGiB, limitGiB);
+  const activationDriven = b.activations + b.kvCache + b.logits > b.weights + b.grads + b.optimizer;
+  let keys: ConfigKey[];
+  if (lever) {
+    message += ` ${lever.text}`;
+    const drivers: ConfigKey[] = activationDriven ? ['seqLength', 'microBatchSize'] : ['pipelineParallel', 'tensorParallel'];
+    keys = [...lever.keys, ...drivers];
+  } else if (activationDriven) {
+    message += ' No schedule, recompute or micro-batch change fits on its own; shorten the sequence or add tensor/context parallelism.';
+    keys = ['seqLength', 'microBatchSize', 'tensorParallel', 'contextParallel'];
+  } else {
+    message += ` The weights and optimizer state alone take ${fmt(staticGiB)} GiB; raise tensor or pipeline parallelism${shape.distributedOptimizer ? '' : ', or use --use-distributed-optimizer'}.`;
+    keys = ['pipelineParallel', 'tensorParallel', 'distributedOptimizer'];
+  }
+  return { code: 'oom-risk', severity, message, range: rangeFor(read, keys) };
+}
+
+function rangeFor(read: LaunchConfigRead, keys: ConfigKey[]): SourceRange {
+  for (const key of keys) {
+    const source = read.sources[key];
+    const range = source?.valueRange ?? source?.range;
+    if (range) return range;
+  }
+  return read.commandRange ?? { line: 0, column: 0, endLine: 0, endColumn: 1 };
+}
+
+function reservedWith(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: number[], settings: MemorySettings): number {
+  return worstStage(computeStageMemory(shape, evaluation.sim!, lengths, settings)).peakReservedBytes / GiB;
+}
+
+/**
+ * Tries the changes from cheapest in step time to dearest and returns the first that fits: the distributed optimizer,
+ * another schedule or k from the sweep, selective recompute, half the micro-batch, full recompute. The what-ifs that
+ * keep the schedule are re-evaluated on the same timeline (a smaller micro-batch also doubles the microbatch count in
+ * reality; the in-flight count stays the same once m ≥ p, so the estimate holds).
+ */
+function findLever(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: number[], candidates: SweepCandidate[], settings: MemorySettings, capacityGiB: number, limitGiB: number): Lever | null {
+  const sim = evaluation.sim!;
+  const spare = (reserved: number): string => `fits with ${fmt(capacityGiB - reserved)} GiB to spare`;
+
+  if (!shape.distributedOptimizer && shape.dp * shape.cp > 1) {
+    const r = reservedWith({ ...shape, distributedOptimizer: true }, evaluation, lengths, settings);
+    if (r <= limitGiB) return { keys: ['distributedOptimizer'], text: `--use-distributed-optimizer ${spare(r)} (${fmt(r)} GiB).` };
+  }
+  const fitting = candidates.filter((c) => c.fits);
+  if (fitting.length > 0) {
+    const best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+    const name = describeChoice(best.choice);
+    const keys: ConfigKey[] = best.choice.splits !== sim.spec.splits ? ['pipeSpSplits', 'pipeSpStrategy'] : ['virtualStages', 'numLayersPerVirtualStage'];
+    return { keys, text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB, ${fmt(best.evaluation.stepTimeMs!)} ms per step).` };
+  }
+  if (shape.recompute == null) {
+    const r = reservedWith({ ...shape, recompute: 'selective', recomputeModules: ['core_attn'] }, evaluation, lengths, settings);
+    if (r <= limitGiB) return { keys: ['recomputeGranularity'], text: `--recompute-granularity selective ${spare(r)} (${fmt(r)} GiB).` };
+  }
+  if (shape.microBatch > 1) {
+    const half = Math.max(1, Math.floor(shape.microBatch / 2));
+    const r = reservedWith({ ...shape, microBatch: half }, evaluation, lengths, settings);
+    if (r <= limitGiB) return { keys: ['microBatchSize'], text: `--micro-batch-size ${half} ${spare(r)} (about ${fmt(r)} GiB).` };
+  }
+  if (shape.recompute !== 'full') {
+    const r = reservedWith({ ...shape, recompute: 'full', recomputeMethod: 'uniform', recomputeNumLayers: 1 }, evaluation, lengths, settings);
+    if (r <= limitGiB) return { keys: ['recomputeGranularity'], text: `--recompute-granularity full --recompute-method uniform --recompute-num-layers 1 ${spare(r)} (${fmt(r)} GiB).` };
+  }
+  return null;
+}
+

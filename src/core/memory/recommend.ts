@@ -1,0 +1,149 @@
+// The schedule recommendation: a coarse sweep over schedule × k × split strategy on the file's model and cluster,
+// keeping the fastest one whose worst stage stays under warningFraction of the GPU's memory.
+import type { RunConfig, ScheduleEvaluation, ScheduleName, SplitStrategy, StageMemory } from '../types';
+import { evaluateSchedule, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
+import { partitionSequence } from '../schedule/partition';
+import { GiB } from './overheads';
+import type { ModelShape } from './params';
+import { applyMemory, computeStageMemory, worstStage, type MemorySettings } from './stageMemory';
+
+export interface Recommendation {
+  schedule: ScheduleName;
+  splits: number;
+  strategy: SplitStrategy;
+  stepTimeMs: number;
+  /** Worst stage's estimated reserved memory (what decides "fits"), GiB. */
+  peakMemoryGiB: number;
+  fits: boolean;
+  reason: string;
+  virtualStages: number;
+}
+
+export interface SweepOptions {
+  engine: EngineOptions;
+  settings: MemorySettings;
+  capacityGiB: number;
+  warningFraction: number;
+  /** Skip a candidate whose timeline would have more ops than this (all stages together). */
+  maxOps?: number;
+  /** At most this many schedules are simulated. */
+  maxEvaluations?: number;
+}
+
+export interface SweepCandidate {
+  choice: ScheduleChoice;
+  evaluation: ScheduleEvaluation;
+  memory: StageMemory[];
+  worstReservedGiB: number;
+  fits: boolean;
+}
+
+const DEFAULT_MAX_OPS = 300_000;
+const DEFAULT_MAX_EVALUATIONS = 40;
+
+/** Chunk lengths for k splits, falling back to an even cut when the partitioner cannot help. */
+export function chunkLengths(config: RunConfig, seqLength: number, splits: number, strategy: SplitStrategy): number[] {
+  if (splits <= 1) return [seqLength];
+  try {
+    const lengths = partitionSequence(config, splits, strategy);
+    if (lengths.length === splits && lengths.every((x) => x > 0) && lengths.reduce((a, b) => a + b, 0) === seqLength) return lengths;
+  } catch {
+    // An invalid partition is the engine's diagnostic to report; memory falls back to an even cut.
+  }
+  const base = Math.floor(seqLength / splits);
+  return Array.from({ length: splits }, (_, j) => base + (j < seqLength - base * splits ? 1 : 0));
+}
+
+/** The schedules worth simulating for this config; cheap to compute, no simulation. */
+export function candidateChoices(config: RunConfig, shape: ModelShape, engine: EngineOptions, maxOps = DEFAULT_MAX_OPS): ScheduleChoice[] {
+  const p = shape.pp;
+  const m = engine.overrides?.microbatches ?? config.numMicrobatches ?? p;
+  const s = shape.seqLength;
+  const splits = (engine.candidateSplits ?? [2, 4, 8]).filter((k) => Number.isInteger(k) && k > 1 && k <= s);
+  const layersPerRank = shape.numLayers / p;
+  // Interleaving needs p > 2, m % p == 0 and whole layers per model chunk; prefer the file's v.
+  let v = shape.virtualStages > 1 ? shape.virtualStages : 2;
+  if (!(p > 2 && m % p === 0 && Number.isInteger(layersPerRank) && layersPerRank % v === 0)) v = 0;
+  const choices: ScheduleChoice[] = [];
+  const push = (schedule: ScheduleName, k: number, strategy: SplitStrategy, vs: number): void => {
+    choices.push({ schedule, splits: k, strategy, virtualStages: vs });
+  };
+  push('1f1b', 1, 'average', 1);
+  if (v > 1) push('1f1b-interleaved', 1, 'average', v);
+  push('zb-h1', 1, 'average', 1);
+  for (const k of splits) {
+    for (const strategy of ['average', 'uniform_comp'] as SplitStrategy[]) {
+      // `average` needs k | S; the repo's interleaved variant needs k | p.
+      if (strategy === 'average' && s % k !== 0) continue;
+      push('seq1f1b', k, strategy, 1);
+      if (v > 1 && p % k === 0) push('seq1f1b-interleaved', k, strategy, v);
+      push('seq1f1b-zb', k, strategy, 1);
+    }
+  }
+  // Bounded work: drop what would be too long to simulate (ops ≈ p·m·k·v·3 with B/W split).
+  return choices.filter((c) => p * m * c.splits * c.virtualStages * 3 <= maxOps);
+}
+
+export function sweepSchedules(config: RunConfig, shape: ModelShape, options: SweepOptions): SweepCandidate[] {
+  const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
+  const maxEvaluations = options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+  const out: SweepCandidate[] = [];
+  const choices = candidateChoices(config, shape, options.engine, maxOps).slice(0, maxEvaluations);
+  for (const choice of choices) {
+    let evaluation: ScheduleEvaluation;
+    try {
+      evaluation = evaluateSchedule(config, choice, options.engine);
+    } catch {
+      continue; // a schedule the engine rejects is simply not a candidate
+    }
+    const sim = evaluation.sim;
+    if (!evaluation.applicable || !sim || evaluation.stepTimeMs == null || sim.opCount > maxOps) continue;
+    const memory = computeStageMemory(shape, sim, chunkLengths(config, shape.seqLength, choice.splits, choice.strategy), options.settings);
+    applyMemory(evaluation, memory, options.capacityGiB);
+    const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
+    out.push({ choice, evaluation, memory, worstReservedGiB, fits: worstReservedGiB <= options.warningFraction * options.capacityGiB });
+  }
+  return out;
+}
+
+export function describeChoice(choice: { schedule: ScheduleName; splits: number; strategy: SplitStrategy; virtualStages: number }): string {
+  const names: Record<ScheduleName, string> = {
+    gpipe: 'GPipe',
+    '1f1b': '1F1B',
+    '1f1b-interleaved': 'interleaved 1F1B',
+    seq1f1b: 'Seq1F1B',
+    'seq1f1b-interleaved': 'interleaved Seq1F1B',
+    'zb-h1': 'ZB-H1',
+    'seq1f1b-zb': 'Seq1F1B-ZB',
+  };
+  const parts: string[] = [];
+  if (choice.splits > 1) parts.push(`k = ${choice.splits}`, choice.strategy);
+  if (choice.virtualStages > 1) parts.push(`v = ${choice.virtualStages}`);
+  return parts.length > 0 ? `${names[choice.schedule]} (${parts.join(', ')})` : names[choice.schedule];
+}
+
+/** Fastest candidate that fits; if none fits, the one needing the least memory (fits = false). */
+export function pickRecommendation(candidates: SweepCandidate[], capacityGiB: number, warningFraction: number): Recommendation | null {
+  if (candidates.length === 0) return null;
+  const fitting = candidates.filter((c) => c.fits);
+  const limitGiB = warningFraction * capacityGiB;
+  let best: SweepCandidate;
+  let reason: string;
+  if (fitting.length > 0) {
+    best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+    reason = `${describeChoice(best.choice)} is the fastest of ${fitting.length} of ${candidates.length} simulated schedules whose worst stage stays under ${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB): ${best.evaluation.stepTimeMs!.toFixed(1)} ms per step, ${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}.`;
+  } else {
+    best = candidates.reduce((a, b) => (b.worstReservedGiB < a.worstReservedGiB ? b : a));
+    reason = `None of ${candidates.length} simulated schedules fits under ${limitGiB.toFixed(1)} GiB; ${describeChoice(best.choice)} needs the least (${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}). Reduce the model per GPU (more TP/PP), use recompute, or a smaller micro-batch.`;
+  }
+  return {
+    schedule: best.choice.schedule,
+    splits: best.choice.splits,
+    strategy: best.choice.strategy,
+    virtualStages: best.choice.virtualStages,
+    stepTimeMs: best.evaluation.stepTimeMs!,
+    peakMemoryGiB: best.worstReservedGiB,
+    fits: best.fits,
+    reason,
+  };
+}
