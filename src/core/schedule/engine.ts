@@ -1,21 +1,38 @@
-// PLACEHOLDER until the schedule engine lands (issue 3).
-import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SplitStrategy } from '../types';
+// The schedule engine: the file's model and cluster → one simulated timeline per pipeline schedule, the metrics
+// the Seq1F1B repo prints (step time, tokens/s, TFLOP/s per GPU), and a hint when the configured schedule wastes
+// time another one would not.
+import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy } from '../types';
+import { SCHEDULE_NAMES } from '../types';
+import { buildStageCosts, DEFAULT_COST_CONSTANTS, resolveModel, type CostConstants } from './costModel';
+import { partitionSequence, sequenceFlops, solverModel } from './partition';
+import { DEFAULT_MAX_OPS, isZeroBubble, scheduleNotApplicable } from './programs';
+import { isSimResult, simulateSchedule } from './simulator';
+
 export interface EngineOptions {
   gpu: GpuProfile;
+  /** Achieved fraction of peak bf16 throughput; default DEFAULT_COST_CONSTANTS.efficiency (0.5). */
   efficiency?: number;
+  /** k values tried when the file sets no --pipe-sp-splits (default [2, 4, 8]). */
   candidateSplits?: number[];
   overrides?: { schedule?: ScheduleName; splits?: number; strategy?: SplitStrategy; microbatches?: number };
+  /** Bubble hint threshold (fraction of the step); default 0.15. */
   bubbleHintFraction?: number;
+  /** Cost-model constants (see costModel.ts for their sources); `efficiency` above wins over costConstants.efficiency. */
+  costConstants?: Partial<CostConstants>;
+  /** Most ops one simulation may have (default 4,194,304); larger schedules are reported not-applicable. */
+  maxOps?: number;
 }
-export interface PartitionInfo { strategy: SplitStrategy; lengths: number[] }
+
+export interface PartitionInfo {
+  strategy: SplitStrategy;
+  lengths: number[];
+}
+
 export interface EngineResult {
   partition: PartitionInfo | null;
   evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>;
   selected: ScheduleName | null;
   diagnostics: CoreDiagnostic[];
-}
-export function evaluateAllSchedules(_read: LaunchConfigRead, _options: EngineOptions): EngineResult {
-  return { partition: null, evaluations: {}, selected: null, diagnostics: [] };
 }
 
 /** One schedule on the file's model and cluster (used by the memory model's recommendation sweep and the webview what-ifs). */
@@ -26,8 +43,243 @@ export interface ScheduleChoice {
   virtualStages: number;
   /** Overrides the file's number of microbatches (what-if). */
   microbatches?: number;
+  /** Where k came from; default 'file' when it equals the file's --pipe-sp-splits, else 'fixed' (chosen by the caller). */
+  splitsSource?: ScheduleEvaluation['splitsSource'];
 }
+
+export const DEFAULT_CANDIDATE_SPLITS: readonly number[] = [2, 4, 8];
+export const DEFAULT_BUBBLE_HINT_FRACTION = 0.15;
+/** A different schedule must be at least this much faster before we suggest it. */
+const MIN_SPEEDUP_FOR_HINT = 0.05;
+/** Schedules a Megatron / Seq1F1B launch can switch to with flags alone (ZB has no code in either, GPipe no flag). */
+const SUGGESTIBLE: readonly ScheduleName[] = ['1f1b', '1f1b-interleaved', 'seq1f1b', 'seq1f1b-interleaved'];
+
+const SEQ_SCHEDULES: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['seq1f1b', 'seq1f1b-interleaved', 'seq1f1b-zb']);
+const INTERLEAVED: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b-interleaved', 'seq1f1b-interleaved']);
+
+/** The schedule a Seq1F1B-repo launch runs: k>1 & v>1 → Seq1F1B-I, k>1 → Seq1F1B, v>1 → interleaved 1F1B, else 1F1B. */
+export function configuredSchedule(config: RunConfig): ScheduleName {
+  const k = config.pipeSpSplits ?? 1;
+  const v = config.virtualStages ?? 1;
+  if (k > 1) return v > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
+  return v > 1 ? '1f1b-interleaved' : '1f1b';
+}
+
+export function scheduleLabel(name: ScheduleName, k: number, v: number): string {
+  switch (name) {
+    case 'gpipe': return 'GPipe';
+    case '1f1b': return '1F1B';
+    case '1f1b-interleaved': return `interleaved 1F1B v=${v}`;
+    case 'seq1f1b': return `Seq1F1B k=${k}`;
+    case 'seq1f1b-interleaved': return `Seq1F1B-I k=${k} v=${v}`;
+    case 'zb-h1': return 'ZB-H1';
+    case 'seq1f1b-zb': return `Seq1F1B-ZB k=${k}`;
+  }
+}
+
+function constantsOf(options: EngineOptions): CostConstants {
+  const c = { ...DEFAULT_COST_CONSTANTS, ...options.costConstants };
+  if (options.efficiency !== undefined) c.efficiency = options.efficiency;
+  return c;
+}
+
+/** m: the file's value, else global batch / (micro batch · DP) as Megatron derives it. */
+function microbatchesOf(config: RunConfig): number | null {
+  if (config.numMicrobatches != null) return config.numMicrobatches;
+  const gbs = config.globalBatchSize;
+  const mbs = config.microBatchSize ?? 1;
+  const dp = config.dataParallel;
+  if (gbs == null || dp == null) return null;
+  const m = gbs / (mbs * dp);
+  return Number.isInteger(m) && m >= 1 ? m : null;
+}
+
+function notApplicable(choice: ScheduleChoice, reason: string, whatIf: boolean, splitsSource: ScheduleEvaluation['splitsSource']): ScheduleEvaluation {
+  return {
+    schedule: choice.schedule, applicable: false, reason, splits: choice.splits, virtualStages: choice.virtualStages, whatIf, splitsSource,
+    stepTimeMs: null, bubbleFraction: null, tokensPerSecond: null, tflopsPerGpu: null,
+    peakMemoryGiBPerStage: null, peakReservedGiBPerStage: null, oom: null, memoryBreakdownGiB: null,
+  };
+}
+
+/** Names of the values the engine needs but the file leaves unknown. */
+export function missingModelValues(config: RunConfig): string[] {
+  const missing: string[] = [];
+  if (config.pipelineParallel == null) missing.push('pipeline-model-parallel-size');
+  if (microbatchesOf(config) == null) missing.push('number of microbatches (global-batch-size / (micro-batch-size · DP))');
+  const r = resolveModel(config, config.pipelineParallel ?? 1);
+  if ('missing' in r) missing.push(...r.missing);
+  return missing;
+}
+
 /** Simulates one schedule with real durations; `sim` is attached, memory fields are null (the memory model fills them). */
-export function evaluateSchedule(_config: import('../types').RunConfig, choice: ScheduleChoice, _options: EngineOptions): ScheduleEvaluation {
-  return { schedule: choice.schedule, applicable: false, reason: 'engine not built yet', splits: choice.splits, virtualStages: choice.virtualStages, whatIf: true, splitsSource: 'fixed', stepTimeMs: null, bubbleFraction: null, tokensPerSecond: null, tflopsPerGpu: null, peakMemoryGiBPerStage: null, peakReservedGiBPerStage: null, oom: null, memoryBreakdownGiB: null };
+export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, options: EngineOptions): ScheduleEvaluation {
+  const constants = constantsOf(options);
+  const isSeq = SEQ_SCHEDULES.has(choice.schedule);
+  const splitsSource = choice.splitsSource ?? (!isSeq ? 'fixed' : choice.splits === config.pipeSpSplits ? 'file' : 'fixed');
+  const m = choice.microbatches ?? microbatchesOf(config);
+  const fileSchedule = configuredSchedule(config);
+  const whatIf =
+    choice.schedule !== fileSchedule ||
+    (isSeq && choice.splits !== (config.pipeSpSplits ?? 1)) ||
+    (INTERLEAVED.has(choice.schedule) && choice.virtualStages !== (config.virtualStages ?? 1)) ||
+    (choice.microbatches !== undefined && choice.microbatches !== microbatchesOf(config)) ||
+    (isSeq && choice.strategy !== (config.pipeSpStrategy ?? 'average'));
+
+  const missing = missingModelValues(config).filter((x) => !(choice.microbatches !== undefined && x.startsWith('number of microbatches')));
+  if (missing.length) return notApplicable(choice, `cannot simulate: unknown ${missing.join(', ')}`, whatIf, splitsSource);
+  const p = config.pipelineParallel!;
+  const mdl = resolveModel(config, p, constants);
+  if ('missing' in mdl) return notApplicable(choice, `cannot simulate: unknown ${mdl.missing.join(', ')}`, whatIf, splitsSource);
+  if ('invalid' in mdl) return notApplicable(choice, mdl.invalid, whatIf, splitsSource);
+
+  const spec = { schedule: choice.schedule, stages: p, microbatches: m!, splits: choice.splits, virtualStages: choice.virtualStages };
+  const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
+  const reason = scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(mdl.layersPerRank, mdl.seqLength, mdl.tp, mdl.cp, mdl.sequenceParallel, choice);
+  if (reason) return notApplicable(choice, reason, whatIf, splitsSource);
+
+  const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
+  if (lengths.some((x) => x <= 0)) return notApplicable(choice, `the ${choice.strategy} split of ${mdl.seqLength} tokens into ${choice.splits} chunks leaves an empty chunk`, whatIf, splitsSource);
+
+  const stage = buildStageCosts(mdl, choice.virtualStages, lengths, isZeroBubble(choice.schedule), options.gpu, constants);
+  const sim = simulateSchedule(spec, stage.costs, maxOps);
+  if (!isSimResult(sim)) return notApplicable(choice, sim.reason, whatIf, splitsSource);
+
+  const stepTimeMs = stepTime(sim, stage.dpSyncMsPerRank);
+  const gbs = mdl.microBatch * m! * mdl.dp;
+  const world = mdl.tp * p * mdl.cp * mdl.dp;
+  const model = solverModel(config);
+  const flopsPerSequence = 'missing' in model ? null : sequenceFlops(model, mdl.seqLength);
+  const seconds = stepTimeMs / 1e3;
+  const notes: string[] = [];
+  if (isSeq) {
+    notes.push(
+      splitsSource === 'file' ? `k=${choice.splits} from --pipe-sp-splits` : splitsSource === 'recommended' ? `k=${choice.splits} recommended (fastest of the candidates; the file sets no --pipe-sp-splits)` : `k=${choice.splits} chosen for this what-if`,
+      `${choice.strategy} split [${lengths.join(', ')}] tokens`,
+    );
+  }
+  return {
+    schedule: choice.schedule,
+    applicable: true,
+    reason: notes.length ? notes.join('; ') : null,
+    splits: choice.splits,
+    virtualStages: choice.virtualStages,
+    whatIf,
+    splitsSource,
+    stepTimeMs,
+    bubbleFraction: sim.bubbleFraction,
+    tokensPerSecond: (gbs * mdl.seqLength) / seconds,
+    // Spec §4: the repo's TFLOPS = 3 · GBS · T(S) / t_iter / world, T(S) the causal forward FLOPs of §2.2.
+    tflopsPerGpu: flopsPerSequence == null ? null : (3 * gbs * flopsPerSequence) / seconds / world / 1e12,
+    peakMemoryGiBPerStage: null,
+    peakReservedGiBPerStage: null,
+    oom: null,
+    memoryBreakdownGiB: null,
+    sim,
+  };
+}
+
+/** The step ends when the slowest rank has finished its last op and its gradient reduction. */
+function stepTime(sim: SimResult, dpSyncMsPerRank: Float64Array): number {
+  let worst = 0;
+  for (let r = 0; r < sim.spec.stages; r++) {
+    let last = 0;
+    for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) if (sim.end[q] > last) last = sim.end[q];
+    worst = Math.max(worst, last + dpSyncMsPerRank[r]);
+  }
+  return worst;
+}
+
+/** Layout constraints of Megatron / the Seq1F1B repo that the op programs do not see. */
+function layoutNotApplicable(layers: number[], seqLength: number, tp: number, cp: number, sp: boolean, choice: ScheduleChoice): string | null {
+  const v = choice.virtualStages;
+  if (v > 1 && layers.some((l) => l % v !== 0)) {
+    return `the layers per stage (${[...new Set(layers)].join('/')}) are not divisible by v=${v} virtual stages (--num-layers-per-virtual-pipeline-stage)`;
+  }
+  if (!SEQ_SCHEDULES.has(choice.schedule)) return null;
+  const k = choice.splits;
+  if (cp > 1) return 'the Seq1F1B repo predates context parallelism; it cannot split sequences with --context-parallel-size > 1';
+  if (choice.strategy === 'average' && seqLength % k !== 0) return `the repo's average split needs k to divide the sequence length (S=${seqLength}, k=${k}); its p2p shapes would mismatch`;
+  if (sp && tp > 1 && choice.strategy === 'average' && (seqLength / k) % tp !== 0) return `under sequence parallelism each chunk (S/k = ${seqLength / k}) must be divisible by TP=${tp}`;
+  return null;
+}
+
+/** Every schedule on the file's model and cluster, the one the file configures marked `selected`. */
+export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOptions): EngineResult {
+  const config = read.config;
+  const ov = options.overrides ?? {};
+  const fileK = config.pipeSpSplits ?? 1;
+  const fileV = config.virtualStages ?? 1;
+  const strategy: SplitStrategy = ov.strategy ?? config.pipeSpStrategy ?? 'average';
+  const selected: ScheduleName = ov.schedule ?? configuredSchedule(config);
+  const candidates = (options.candidateSplits ?? DEFAULT_CANDIDATE_SPLITS).filter((k) => Number.isInteger(k) && k > 1);
+  const evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>> = {};
+
+  const missing = missingModelValues(config).filter((x) => !(ov.microbatches !== undefined && x.startsWith('number of microbatches')));
+  for (const name of SCHEDULE_NAMES) {
+    const v = INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
+    const base = { schedule: name, strategy, virtualStages: v, microbatches: ov.microbatches };
+    if (!SEQ_SCHEDULES.has(name)) {
+      evaluations[name] = evaluateSchedule(config, { ...base, splits: 1, splitsSource: 'fixed' }, options);
+    } else if (ov.splits !== undefined && ov.splits > 1) {
+      evaluations[name] = evaluateSchedule(config, { ...base, splits: ov.splits, splitsSource: 'fixed' }, options);
+    } else if (fileK > 1) {
+      evaluations[name] = evaluateSchedule(config, { ...base, splits: fileK, splitsSource: 'file' }, options);
+    } else if (missing.length || candidates.length === 0) {
+      evaluations[name] = evaluateSchedule(config, { ...base, splits: candidates[0] ?? 2, splitsSource: 'recommended' }, options);
+    } else {
+      evaluations[name] = recommendSplits(config, base, candidates, options);
+    }
+  }
+
+  const sel = evaluations[selected];
+  const partition: PartitionInfo | null =
+    config.seqLength == null || !sel ? null
+      : SEQ_SCHEDULES.has(selected) ? { strategy, lengths: partitionSequence(config, sel.splits, strategy) }
+      : { strategy: 'average', lengths: [config.seqLength] };
+
+  const diagnostics: CoreDiagnostic[] = [];
+  const hint = Object.keys(ov).length === 0 ? bubbleHint(read, evaluations, selected, options) : null;
+  if (hint) diagnostics.push(hint);
+  return { partition, evaluations, selected, diagnostics };
+}
+
+/** The fastest applicable k among the candidates (ties → the smaller k: fewer, larger p2p messages). */
+function recommendSplits(config: RunConfig, base: Omit<ScheduleChoice, 'splits'>, candidates: number[], options: EngineOptions): ScheduleEvaluation {
+  let best: ScheduleEvaluation | null = null;
+  const reasons: string[] = [];
+  for (const k of [...new Set(candidates)].sort((a, b) => a - b)) {
+    const e = evaluateSchedule(config, { ...base, splits: k, splitsSource: 'recommended' }, options);
+    if (!e.applicable) reasons.push(`k=${k}: ${e.reason}`);
+    else if (!best || e.stepTimeMs! < best.stepTimeMs! * (1 - 1e-9)) best = e;
+  }
+  if (best) return best;
+  return notApplicable({ ...base, splits: candidates[0] }, `no candidate k applies (${reasons.join('; ')})`, true, 'recommended');
+}
+
+function bubbleHint(read: LaunchConfigRead, evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>, selected: ScheduleName, options: EngineOptions): CoreDiagnostic | null {
+  const sel = evaluations[selected];
+  const range = read.sources.pipelineParallel?.range ?? read.commandRange;
+  if (!sel || !sel.applicable || sel.stepTimeMs == null || sel.bubbleFraction == null || !range) return null;
+  const threshold = options.bubbleHintFraction ?? DEFAULT_BUBBLE_HINT_FRACTION;
+  if (sel.bubbleFraction <= threshold) return null;
+  let best: ScheduleEvaluation | null = null;
+  for (const name of SUGGESTIBLE) {
+    const e = evaluations[name];
+    if (name === selected || !e || !e.applicable || e.stepTimeMs == null) continue;
+    if (!best || e.stepTimeMs < best.stepTimeMs!) best = e;
+  }
+  if (!best || best.stepTimeMs! > sel.stepTimeMs * (1 - MIN_SPEEDUP_FOR_HINT)) return null;
+  const speedup = 1 - best.stepTimeMs! / sel.stepTimeMs;
+  const pct = (x: number): string => (100 * x).toFixed(1);
+  const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+  return {
+    code: 'bubble',
+    severity: speedup >= 0.1 ? 'information' : 'hint',
+    message:
+      `${scheduleLabel(selected, sel.splits, sel.virtualStages)} idles ${pct(sel.bubbleFraction)} % of the step; ` +
+      `${scheduleLabel(best.schedule, best.splits, best.virtualStages)} would cut the step from ${ms(sel.stepTimeMs)} ms to ${ms(best.stepTimeMs!)} ms ` +
+      `(simulated on ${options.gpu.name} at ${pct(constantsOf(options).efficiency)} % of peak)`,
+    range,
+  };
 }

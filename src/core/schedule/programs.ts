@@ -1,0 +1,196 @@
+// Per-stage op programs of every schedule, as the static lists Megatron / Seq1F1B run (spec §1).
+// Programs are written straight into packed typed arrays (the SimResult layout) so a million-op schedule
+// costs four allocations, not a million objects.
+import { OP_B, OP_F, OP_W, type NotApplicable, type ScheduleName, type ScheduleSpec } from '../types';
+
+/** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
+export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
+
+/** The packed programs: stage r's ops are stageOffsets[r] .. stageOffsets[r+1], in execution order. */
+export interface Programs {
+  spec: ScheduleSpec;
+  zeroBubble: boolean;
+  opCount: number;
+  stageOffsets: Int32Array;
+  kind: Uint8Array;
+  microbatch: Int32Array;
+  chunk: Uint16Array;
+  modelChunk: Uint16Array;
+}
+
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
+
+export function isZeroBubble(name: ScheduleName): boolean {
+  return ZERO_BUBBLE.has(name);
+}
+
+export function opsPerStage(spec: ScheduleSpec): number {
+  return spec.microbatches * spec.splits * spec.virtualStages * (isZeroBubble(spec.schedule) ? 3 : 2);
+}
+
+/**
+ * Why a schedule cannot run with these sizes (Megatron / Seq1F1B repo constraints, spec §1 and §7.8), or null.
+ * Sizes are validated first so nothing below has to guard against them.
+ */
+export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_OPS): string | null {
+  const { schedule: name, stages: p, microbatches: m, splits: k, virtualStages: v } = spec;
+  for (const [label, value] of [['pipeline stages p', p], ['microbatches m', m], ['splits k', k], ['virtual stages v', v]] as const) {
+    if (!Number.isInteger(value) || value < 1) return `${label} must be a positive integer (got ${value})`;
+  }
+  if (k > 65535 || v > 65535) return 'splits and virtual stages above 65535 are not supported';
+  switch (name) {
+    case 'gpipe':
+    case '1f1b':
+    case 'zb-h1':
+      if (k !== 1) return `${name} does not split sequences (k=${k}); use the seq1f1b variants for k > 1`;
+      if (v !== 1) return `${name} has no virtual stages (v=${v}); use 1f1b-interleaved for v > 1`;
+      break;
+    case '1f1b-interleaved':
+      if (k !== 1) return `1f1b-interleaved does not split sequences (k=${k}); use seq1f1b-interleaved`;
+      if (v < 2) return 'interleaved 1F1B needs at least 2 virtual stages per rank (v=1 is plain 1F1B)';
+      if (p <= 2) return `Megatron's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
+      if (m % p !== 0) return `Megatron's interleaved schedule needs microbatches divisible by p (m=${m}, p=${p}); it raises a RuntimeError otherwise`;
+      break;
+    case 'seq1f1b':
+    case 'seq1f1b-zb':
+      if (k < 2) return `${name} needs at least 2 sequence splits (k=${k}; k=1 is plain ${name === 'seq1f1b' ? '1F1B' : 'ZB-H1'})`;
+      if (v !== 1) return `${name} has no virtual stages (v=${v}); use seq1f1b-interleaved`;
+      if (p < 2) return 'Seq1F1B needs pipeline parallelism (p ≥ 2): the repo never changed the no-pipelining path, which would train on part of each sequence only';
+      break;
+    case 'seq1f1b-interleaved':
+      if (k < 2) return `seq1f1b-interleaved needs at least 2 sequence splits (k=${k}; k=1 is interleaved 1F1B)`;
+      if (v < 2) return 'seq1f1b-interleaved needs at least 2 virtual stages per rank (v=1 is plain Seq1F1B)';
+      if (p <= 2) return `Megatron's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
+      if (m % p !== 0) return `the interleaved schedule needs microbatches divisible by p (m=${m}, p=${p})`;
+      if (p % k !== 0) return `Seq1F1B-I needs k to divide p (k=${k}, p=${p}): the repo's single chunk-offset counter drifts and the op order deadlocks otherwise`;
+      break;
+    default:
+      return `unknown schedule '${String(name)}'`;
+  }
+  const ops = p * opsPerStage(spec);
+  if (ops > maxOps) return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${maxOps.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
+  return null;
+}
+
+export function buildPrograms(spec: ScheduleSpec, maxOps = DEFAULT_MAX_OPS): Programs | NotApplicable {
+  const reason = scheduleNotApplicable(spec, maxOps);
+  if (reason) return { applicable: false, reason };
+  const p = spec.stages;
+  const perStage = opsPerStage(spec);
+  const opCount = p * perStage;
+  const prog: Programs = {
+    spec: { ...spec },
+    zeroBubble: isZeroBubble(spec.schedule),
+    opCount,
+    stageOffsets: new Int32Array(p + 1),
+    kind: new Uint8Array(opCount),
+    microbatch: new Int32Array(opCount),
+    chunk: new Uint16Array(opCount),
+    modelChunk: new Uint16Array(opCount),
+  };
+  for (let r = 0; r <= p; r++) prog.stageOffsets[r] = r * perStage;
+  for (let r = 0; r < p; r++) {
+    const w = new Writer(prog, r * perStage);
+    switch (spec.schedule) {
+      case 'gpipe':
+        writeGpipe(w, spec.microbatches);
+        break;
+      case '1f1b':
+      case 'seq1f1b':
+        writeSeq1f1b(w, p, r, spec.microbatches, spec.splits, false);
+        break;
+      case 'zb-h1':
+      case 'seq1f1b-zb':
+        writeSeq1f1b(w, p, r, spec.microbatches, spec.splits, true);
+        break;
+      case '1f1b-interleaved':
+      case 'seq1f1b-interleaved':
+        writeInterleaved(w, p, r, spec.microbatches, spec.splits, spec.virtualStages);
+        break;
+    }
+    if (w.pos !== (r + 1) * perStage) throw new Error(`program of stage ${r} has ${w.pos - r * perStage} ops, expected ${perStage}`);
+  }
+  return prog;
+}
+
+class Writer {
+  constructor(private readonly prog: Programs, public pos: number) {}
+  put(kind: number, microbatch: number, chunk: number, modelChunk: number): void {
+    const q = this.pos++;
+    this.prog.kind[q] = kind;
+    this.prog.microbatch[q] = microbatch;
+    this.prog.chunk[q] = chunk;
+    this.prog.modelChunk[q] = modelChunk;
+  }
+}
+
+/** All forwards, then all backwards in FIFO order, as Megatron's all-forward-all-backward path does (§1.2). */
+function writeGpipe(w: Writer, m: number): void {
+  for (let i = 0; i < m; i++) w.put(OP_F, i, 0, 0);
+  for (let i = 0; i < m; i++) w.put(OP_B, i, 0, 0);
+}
+
+/**
+ * 1F1B (k=1) and Seq1F1B (§1.3, §1.5): warm-up p−r−1+(k−1) forwards, then F/B pairs, then the cool-down.
+ * Backwards pop the oldest microbatch's chunks last-first (the repo's two-level queue), which the causal
+ * dK/dV hand-down needs. Zero-bubble (§1.7): W of backward unit u runs right after B of backward unit u+r,
+ * so rank 0 does W at once and the last rank lags by p−1; the r left over close the program.
+ */
+function writeSeq1f1b(w: Writer, p: number, r: number, m: number, k: number, zeroBubble: boolean): void {
+  const units = m * k;
+  const warmup = Math.min(p - r - 1 + (k - 1), units);
+  const steady = units - warmup;
+  let nextW = 0;
+  const backward = (t: number): void => {
+    const i = Math.floor(t / k);
+    w.put(OP_B, i, k - 1 - (t - i * k), 0);
+    if (zeroBubble && t >= r) {
+      const u = t - r;
+      const iu = Math.floor(u / k);
+      w.put(OP_W, iu, k - 1 - (u - iu * k), 0);
+      nextW = u + 1;
+    }
+  };
+  for (let u = 0; u < warmup; u++) w.put(OP_F, Math.floor(u / k), u % k, 0);
+  for (let t = 0; t < steady; t++) {
+    const u = warmup + t;
+    w.put(OP_F, Math.floor(u / k), u % k, 0);
+    backward(t);
+  }
+  for (let t = steady; t < units; t++) backward(t);
+  if (zeroBubble) {
+    for (let u = nextW; u < units; u++) {
+      const iu = Math.floor(u / k);
+      w.put(OP_W, iu, k - 1 - (u - iu * k), 0);
+    }
+  }
+}
+
+/**
+ * Megatron's interleaved schedule (§1.4), with Seq1F1B-I's chunk units in place of microbatches (§1.6, the
+ * repo / Eq. 6 variant: groups of p units, warm-up +k−1). Forward n runs model chunk ⌊(n mod pv)/p⌋ on unit
+ * ⌊n/pv⌋·p + n mod p; backward n runs model chunk v−1−⌊(n mod pv)/p⌋ and, within it, pops units in the
+ * Seq1F1B partial order. With m = p Megatron runs all forwards first.
+ */
+function writeInterleaved(w: Writer, p: number, r: number, m: number, k: number, v: number): void {
+  const total = m * k * v;
+  const pv = p * v;
+  const warmup = m === p ? total : Math.min((v - 1) * p + 2 * (p - r - 1) + (k - 1), total);
+  const forward = (n: number): void => {
+    const inGroup = n % pv;
+    const u = Math.floor(n / pv) * p + (inGroup % p);
+    w.put(OP_F, Math.floor(u / k), u % k, Math.floor(inGroup / p));
+  };
+  const backward = (n: number): void => {
+    const inGroup = n % pv;
+    const t = Math.floor(n / pv) * p + (inGroup % p);
+    const i = Math.floor(t / k);
+    w.put(OP_B, i, k - 1 - (t - i * k), v - 1 - Math.floor(inGroup / p));
+  };
+  for (let n = 0; n < warmup; n++) forward(n);
+  for (let t = 0; t < total - warmup; t++) {
+    forward(warmup + t);
+    backward(t);
+  }
+  for (let t = Math.max(0, total - warmup); t < total; t++) backward(t);
+}

@@ -1,0 +1,225 @@
+// Discrete-event simulation of static per-stage programs (spec §1.1). Each stage runs its ops strictly in
+// program order; an op starts when the stage is free and its inputs have arrived. There is no other shared
+// resource (p2p is a delay on the edge), so start times are the longest paths of a DAG and the order in which
+// stages are advanced does not change the result: we advance a stage until it blocks and wake it when the op
+// it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops).
+import { OP_B, OP_F, OP_W, type CostTable, type NotApplicable, type ScheduleSpec, type SimResult } from '../types';
+import { buildPrograms, type Programs } from './programs';
+
+/**
+ * A cost table with optional per-hop p2p costs, for clusters where some pipeline hops stay inside a node and
+ * others cross nodes. Index = sourceRank * k + chunk; forward hops go sourceRank → sourceRank+1 (mod p, the
+ * wrap to the next model chunk), backward hops sourceRank → sourceRank−1 (mod p).
+ */
+export interface SimCosts extends CostTable {
+  p2pForwardByRank?: Float64Array;
+  p2pBackwardByRank?: Float64Array;
+}
+
+/** Uniform abstract costs: one whole microbatch's F / B / W on one stage, split evenly over k·v units (spec §4). */
+export function uniformCosts(spec: ScheduleSpec, forward: number, backward: number, weight = 0, p2p = 0): SimCosts {
+  const units = spec.stages * spec.virtualStages * spec.splits;
+  const per = 1 / (spec.splits * spec.virtualStages);
+  return {
+    forward: new Float64Array(units).fill(forward * per),
+    backward: new Float64Array(units).fill(backward * per),
+    weight: new Float64Array(units).fill(weight * per),
+    p2pForward: new Float64Array(spec.splits).fill(p2p),
+    p2pBackward: new Float64Array(spec.splits).fill(p2p),
+  };
+}
+
+// Scratch reused between runs (the recommendation sweep simulates many schedules in a row): completion time of
+// each (kind, virtual stage, microbatch, chunk), −1 while not done. Grown, never shrunk.
+let scratchEnd = new Float64Array(0);
+let scratchWork = new Int32Array(0);
+
+function scratch(units: number, stages: number): { end: Float64Array; work: Int32Array } {
+  if (scratchEnd.length < 3 * units) scratchEnd = new Float64Array(3 * units);
+  if (scratchWork.length < units * 3 + stages + 1) scratchWork = new Int32Array(units * 3 + stages + 1);
+  return { end: scratchEnd, work: scratchWork };
+}
+
+/** Builds the programs and simulates them; not-applicable for invalid sizes, over-budget or deadlocking orders. */
+export function simulateSchedule(spec: ScheduleSpec, costs: SimCosts, maxOps?: number): SimResult | NotApplicable {
+  const prog = buildPrograms(spec, maxOps);
+  if ('applicable' in prog) return prog;
+  return simulatePrograms(prog, costs);
+}
+
+export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | NotApplicable {
+  const { stages: p, microbatches: m, splits: k, virtualStages: v } = prog.spec;
+  const vs = p * v;
+  const units = vs * m * k;
+  const n = prog.opCount;
+  const { kind, microbatch, chunk, modelChunk, stageOffsets } = prog;
+  const fwd = costs.forward;
+  const bwd = costs.backward;
+  const wgt = costs.weight;
+  if (fwd.length < vs * k || bwd.length < vs * k || wgt.length < vs * k || costs.p2pForward.length < k || costs.p2pBackward.length < k) {
+    throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
+  }
+  const p2pF = costs.p2pForwardByRank;
+  const p2pB = costs.p2pBackwardByRank;
+
+  const { end: done, work } = scratch(units, p);
+  done.fill(-1, 0, 3 * units);
+  const endF = 0;
+  const endB = units;
+  const endW = 2 * units;
+
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  const p2pStart = new Float64Array(n).fill(NaN);
+  const p2pEnd = new Float64Array(n).fill(NaN);
+  const busy = new Float64Array(p);
+  const pc = new Int32Array(p);
+  const free = new Float64Array(p);
+  const blocked = new Uint8Array(p);
+  for (let r = 0; r < p; r++) pc[r] = stageOffsets[r];
+
+  // Worklist of stages to advance. A stage enters it at the start and then only when it is blocked and one
+  // of its inputs completes, so its length never exceeds p + ops.
+  let top = 0;
+  for (let r = p - 1; r >= 0; r--) work[top++] = r;
+  let completed = 0;
+
+  while (top > 0) {
+    const r = work[--top];
+    let q = pc[r];
+    const qEnd = stageOffsets[r + 1];
+    let t = free[r];
+    while (q < qEnd) {
+      const kd = kind[q];
+      const i = microbatch[q];
+      const j = chunk[q];
+      const s = modelChunk[q] * p + r;
+      const unit = (s * m + i) * k + j;
+      let ready = t;
+      let xStart = NaN;
+      let xEnd = NaN;
+      let dur: number;
+      if (kd === OP_F) {
+        // Seq1F1B reads the K/V cache of the earlier chunks of the same microbatch.
+        if (j > 0 && done[endF + unit - 1] < 0) break;
+        if (s > 0) {
+          const depEnd = done[endF + unit - m * k];
+          if (depEnd < 0) break;
+          const src = (s - 1) % p;
+          if (src !== r) {
+            xStart = depEnd;
+            xEnd = depEnd + (p2pF ? p2pF[src * k + j] : costs.p2pForward[j]);
+          } else xEnd = depEnd;
+          if (xEnd > ready) ready = xEnd;
+        }
+        dur = fwd[s * k + j];
+      } else if (kd === OP_B) {
+        // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
+        // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
+        if (j < k - 1 ? done[endB + unit + 1] < 0 : done[endF + unit] < 0) break;
+        if (s < vs - 1) {
+          const depEnd = done[endB + unit + m * k];
+          if (depEnd < 0) break;
+          const src = (s + 1) % p;
+          if (src !== r) {
+            xStart = depEnd;
+            xEnd = depEnd + (p2pB ? p2pB[src * k + j] : costs.p2pBackward[j]);
+          } else xEnd = depEnd;
+          if (xEnd > ready) ready = xEnd;
+        }
+        dur = bwd[s * k + j];
+      } else {
+        if (done[endB + unit] < 0) break;
+        dur = wgt[s * k + j];
+      }
+      const e = ready + dur;
+      start[q] = ready;
+      end[q] = e;
+      p2pStart[q] = xStart;
+      p2pEnd[q] = xEnd;
+      busy[r] += dur;
+      t = e;
+      done[(kd === OP_F ? endF : kd === OP_B ? endB : endW) + unit] = e;
+      completed++;
+      // Wake the stage that consumes this op's output, if it is waiting.
+      if (kd === OP_F ? s < vs - 1 : kd === OP_B && s > 0) {
+        const dst = kd === OP_F ? (s + 1) % p : (s - 1) % p;
+        if (dst !== r && blocked[dst]) {
+          blocked[dst] = 0;
+          work[top++] = dst;
+        }
+      }
+      q++;
+    }
+    pc[r] = q;
+    free[r] = t;
+    if (q < qEnd) blocked[r] = 1;
+  }
+
+  if (completed < n) return deadlockReport(prog, pc);
+
+  let makespan = 0;
+  for (let q = 0; q < n; q++) if (end[q] > makespan) makespan = end[q];
+  let busyTotal = 0;
+  for (let r = 0; r < p; r++) busyTotal += busy[r];
+
+  return {
+    spec: { ...prog.spec },
+    opCount: n,
+    stageOffsets: prog.stageOffsets,
+    kind,
+    microbatch,
+    chunk,
+    modelChunk,
+    start,
+    end,
+    p2pStart,
+    p2pEnd,
+    makespan,
+    busy,
+    bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0,
+    peakUnits: peakUnitsPerStage(prog),
+  };
+}
+
+/**
+ * Units live on each stage at most: +1 when a unit's F starts, −1 when its last backward op (B, or W for
+ * zero-bubble) ends. A stage runs one op at a time, so walking the program in order sees every instant.
+ */
+export function peakUnitsPerStage(prog: Programs): Int32Array {
+  const p = prog.spec.stages;
+  const release = prog.zeroBubble ? OP_W : OP_B;
+  const peak = new Int32Array(p);
+  for (let r = 0; r < p; r++) {
+    let live = 0;
+    let best = 0;
+    for (let q = prog.stageOffsets[r]; q < prog.stageOffsets[r + 1]; q++) {
+      const kd = prog.kind[q];
+      if (kd === OP_F) {
+        if (++live > best) best = live;
+      } else if (kd === release) live--;
+    }
+    peak[r] = best;
+  }
+  return peak;
+}
+
+function deadlockReport(prog: Programs, pc: Int32Array): NotApplicable {
+  const name = (q: number): string => {
+    const kd = prog.kind[q] === OP_F ? 'F' : prog.kind[q] === OP_B ? 'B' : 'W';
+    const c = prog.spec.virtualStages > 1 ? ` model chunk ${prog.modelChunk[q]}` : '';
+    return `${kd}(microbatch ${prog.microbatch[q]}, chunk ${prog.chunk[q]}${c})`;
+  };
+  const stuck: string[] = [];
+  for (let r = 0; r < prog.spec.stages && stuck.length < 3; r++) {
+    if (pc[r] < prog.stageOffsets[r + 1]) stuck.push(`stage ${r} waits at ${name(pc[r])}`);
+  }
+  return {
+    applicable: false,
+    reason: `the ${prog.spec.schedule} op order deadlocks for p=${prog.spec.stages}, m=${prog.spec.microbatches}, k=${prog.spec.splits}, v=${prog.spec.virtualStages}: ${stuck.join('; ')}`,
+  };
+}
+
+export function isSimResult(x: SimResult | NotApplicable): x is SimResult {
+  return !('applicable' in x);
+}
