@@ -30,10 +30,10 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
   // Attention: QKV input (norm output), Q, K, V, output-projection input, hidden-dropout mask.
   perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + (2 * hq) / t + 4 * hkvLocal + (2 * hq) / t + hiddenMask * h * rep;
   let scoreBytes = 0;
-  if (shape.flashAttention) {
-    perToken += 4 * headsLocal; // fp32 log-sum-exp
-  } else if (!modules.has('core_attn')) {
-    scoreBytes = headsLocal * queryTokens * keyTokens * (2 + (shape.attentionDropout > 0 ? 3 : 0));
+  // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
+  if (!modules.has('core_attn')) {
+    if (shape.flashAttention) perToken += 4 * headsLocal; // fp32 log-sum-exp
+    else scoreBytes = headsLocal * queryTokens * keyTokens * (2 + (shape.attentionDropout > 0 ? 3 : 0));
   }
   // MLP input (norm output) and its dropout mask.
   perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + hiddenMask * h * rep;
