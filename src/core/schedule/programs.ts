@@ -75,6 +75,14 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
 export function buildPrograms(spec: ScheduleSpec, maxOps = DEFAULT_MAX_OPS): Programs | NotApplicable {
   const reason = scheduleNotApplicable(spec, maxOps);
   if (reason) return { applicable: false, reason };
+  return buildProgramsUnchecked(spec);
+}
+
+/**
+ * The op lists without the applicability rules (sizes must still be positive integers). For tests that show
+ * why a rule exists, e.g. that Seq1F1B-I with k ∤ p deadlocks in the simulator.
+ */
+export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
   const p = spec.stages;
   const perStage = opsPerStage(spec);
   const opCount = p * perStage;

@@ -1,0 +1,111 @@
+// An independent checker of simulated timelines: it knows the dependency rules of spec §1.1 but shares no
+// code with the simulator. It rebuilds each op's earliest start from the op's inputs and the op before it on
+// the same stage, and reports the first violation (a dependency not met, an overlap, an unexplained gap,
+// a missing or duplicated op, a wrong summary value).
+import { OP_B, OP_F, OP_W, type SimResult } from '../../src/core/types';
+import type { SimCosts } from '../../src/core/schedule/simulator';
+
+const EPS = 1e-9;
+
+export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boolean): string | null {
+  const { stages: p, microbatches: m, splits: k, virtualStages: v } = sim.spec;
+  const vs = p * v;
+  const key = (kind: number, s: number, i: number, j: number): string => `${kind}:${s}:${i}:${j}`;
+  const ends = new Map<string, number>();
+  const where = new Map<string, number>();
+  for (let r = 0; r < p; r++) {
+    for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) {
+      const s = sim.modelChunk[q] * p + r;
+      const id = key(sim.kind[q], s, sim.microbatch[q], sim.chunk[q]);
+      if (ends.has(id)) return `op ${id} appears twice`;
+      if (sim.microbatch[q] >= m || sim.chunk[q] >= k || sim.modelChunk[q] >= v) return `op ${id} is out of range`;
+      ends.set(id, sim.end[q]);
+      where.set(id, q);
+    }
+  }
+  const kinds = zeroBubble ? [OP_F, OP_B, OP_W] : [OP_F, OP_B];
+  if (ends.size !== kinds.length * vs * m * k) return `expected ${kinds.length * vs * m * k} ops, found ${ends.size}`;
+
+  const p2pF = (src: number, j: number): number => (costs.p2pForwardByRank ? costs.p2pForwardByRank[src * k + j] : costs.p2pForward[j]);
+  const p2pB = (src: number, j: number): number => (costs.p2pBackwardByRank ? costs.p2pBackwardByRank[src * k + j] : costs.p2pBackward[j]);
+  let makespan = 0;
+  let busyTotal = 0;
+  for (let r = 0; r < p; r++) {
+    let prevEnd = 0;
+    let busy = 0;
+    for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) {
+      const kind = sim.kind[q];
+      const i = sim.microbatch[q];
+      const j = sim.chunk[q];
+      const s = sim.modelChunk[q] * p + r;
+      const needs: { id: string; delay: number }[] = [];
+      let dur: number;
+      if (kind === OP_F) {
+        dur = costs.forward[s * k + j];
+        if (s > 0) needs.push({ id: key(OP_F, s - 1, i, j), delay: (s - 1) % p === r ? 0 : p2pF((s - 1) % p, j) });
+        if (j > 0) needs.push({ id: key(OP_F, s, i, j - 1), delay: 0 });
+      } else if (kind === OP_B) {
+        dur = costs.backward[s * k + j];
+        needs.push({ id: key(OP_F, s, i, j), delay: 0 }, { id: key(OP_F, s, i, k - 1), delay: 0 });
+        if (s < vs - 1) needs.push({ id: key(OP_B, s + 1, i, j), delay: (s + 1) % p === r ? 0 : p2pB((s + 1) % p, j) });
+        if (j < k - 1) needs.push({ id: key(OP_B, s, i, j + 1), delay: 0 });
+      } else {
+        dur = costs.weight[s * k + j];
+        needs.push({ id: key(OP_B, s, i, j), delay: 0 });
+      }
+      let earliest = prevEnd;
+      for (const n of needs) {
+        const e = ends.get(n.id);
+        if (e === undefined) return `input ${n.id} of op at stage ${r} index ${q} never runs`;
+        const at = where.get(n.id)!;
+        if (at > q && at < sim.stageOffsets[r + 1]) {
+          return `stage ${r} runs op ${q} before its own input ${n.id}`;
+        }
+        earliest = Math.max(earliest, e + n.delay);
+      }
+      if (sim.start[q] < earliest - EPS) return `stage ${r} op ${q} (kind ${kind}, mb ${i}, chunk ${j}, s ${s}) starts at ${sim.start[q]} before its inputs/stage allow (${earliest})`;
+      if (sim.start[q] > earliest + EPS) return `stage ${r} op ${q} idles: starts at ${sim.start[q]} though ready at ${earliest}`;
+      if (Math.abs(sim.end[q] - (sim.start[q] + dur)) > EPS) return `stage ${r} op ${q} lasts ${sim.end[q] - sim.start[q]}, cost table says ${dur}`;
+      prevEnd = sim.end[q];
+      busy += dur;
+      makespan = Math.max(makespan, sim.end[q]);
+    }
+    if (Math.abs(busy - sim.busy[r]) > 1e-6) return `busy[${r}] = ${sim.busy[r]}, ops sum to ${busy}`;
+    busyTotal += busy;
+  }
+  if (Math.abs(makespan - sim.makespan) > EPS) return `makespan ${sim.makespan} but last op ends at ${makespan}`;
+  const bubble = 1 - busyTotal / (p * makespan);
+  if (Math.abs(bubble - sim.bubbleFraction) > 1e-9) return `bubbleFraction ${sim.bubbleFraction}, expected ${bubble}`;
+
+  // Peak live units from the times alone: +1 at F start, −1 at the end of the unit's last backward op.
+  const release = zeroBubble ? OP_W : OP_B;
+  for (let r = 0; r < p; r++) {
+    const events: [number, number][] = [];
+    for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) {
+      if (sim.kind[q] === OP_F) events.push([sim.start[q], 1]);
+      else if (sim.kind[q] === release) events.push([sim.end[q], -1]);
+    }
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let live = 0;
+    let peak = 0;
+    for (const [, d] of events) peak = Math.max(peak, (live += d));
+    if (peak !== sim.peakUnits[r]) return `peakUnits[${r}] = ${sim.peakUnits[r]}, timeline says ${peak}`;
+  }
+  return null;
+}
+
+/** Seeded PRNG (mulberry32) so property tests are reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randInt(rand: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(rand() * (hi - lo + 1));
+}
