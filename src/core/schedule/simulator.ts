@@ -30,13 +30,14 @@ export function uniformCosts(spec: ScheduleSpec, forward: number, backward: numb
 }
 
 // Scratch reused between runs (the recommendation sweep simulates many schedules in a row): completion time of
-// each (kind, virtual stage, microbatch, chunk), −1 while not done. Grown, never shrunk.
+// each F and B (virtual stage, microbatch, chunk), −1 while not done; nothing waits on a W, so W needs no slot.
+// Grown, never shrunk.
 let scratchEnd = new Float64Array(0);
 let scratchWork = new Int32Array(0);
 
-function scratch(units: number, stages: number): { end: Float64Array; work: Int32Array } {
-  if (scratchEnd.length < 3 * units) scratchEnd = new Float64Array(3 * units);
-  if (scratchWork.length < units * 3 + stages + 1) scratchWork = new Int32Array(units * 3 + stages + 1);
+function scratch(units: number, ops: number, stages: number): { end: Float64Array; work: Int32Array } {
+  if (scratchEnd.length < 2 * units) scratchEnd = new Float64Array(2 * units);
+  if (scratchWork.length < ops + stages + 1) scratchWork = new Int32Array(ops + stages + 1);
   return { end: scratchEnd, work: scratchWork };
 }
 
@@ -59,19 +60,27 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
   if (fwd.length < vs * k || bwd.length < vs * k || wgt.length < vs * k || costs.p2pForward.length < k || costs.p2pBackward.length < k) {
     throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
   }
-  const p2pF = costs.p2pForwardByRank;
-  const p2pB = costs.p2pBackwardByRank;
+  // One p2p table per direction, indexed by the sending rank, so the hot loop has a single code path.
+  const p2pF = new Float64Array(p * k);
+  const p2pB = new Float64Array(p * k);
+  for (let r = 0; r < p; r++) {
+    for (let j = 0; j < k; j++) {
+      p2pF[r * k + j] = costs.p2pForwardByRank ? costs.p2pForwardByRank[r * k + j] : costs.p2pForward[j];
+      p2pB[r * k + j] = costs.p2pBackwardByRank ? costs.p2pBackwardByRank[r * k + j] : costs.p2pBackward[j];
+    }
+  }
 
-  const { end: done, work } = scratch(units, p);
-  done.fill(-1, 0, 3 * units);
-  const endF = 0;
+  const { end: done, work } = scratch(units, n, p);
+  done.fill(-1, 0, 2 * units);
   const endB = units;
-  const endW = 2 * units;
+  const mk = m * k;
 
+  // Every slot of these four is written once below, so they need no initial fill.
   const start = new Float64Array(n);
   const end = new Float64Array(n);
-  const p2pStart = new Float64Array(n).fill(NaN);
-  const p2pEnd = new Float64Array(n).fill(NaN);
+  const p2pStart = new Float64Array(n);
+  const p2pEnd = new Float64Array(n);
+  let makespan = 0;
   const busy = new Float64Array(p);
   const pc = new Int32Array(p);
   const free = new Float64Array(p);
@@ -86,46 +95,47 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
 
   while (top > 0) {
     const r = work[--top];
+    // Neighbours on the ring: virtual stage s−1 lives on prevRank, s+1 on nextRank (the wrap joins model chunks).
+    const prevRank = r === 0 ? p - 1 : r - 1;
+    const nextRank = r === p - 1 ? 0 : r + 1;
     let q = pc[r];
     const qEnd = stageOffsets[r + 1];
     let t = free[r];
+    let busyR = 0;
     while (q < qEnd) {
       const kd = kind[q];
-      const i = microbatch[q];
       const j = chunk[q];
       const s = modelChunk[q] * p + r;
-      const unit = (s * m + i) * k + j;
+      const unit = (s * m + microbatch[q]) * k + j;
       let ready = t;
       let xStart = NaN;
       let xEnd = NaN;
-      let dur: number;
+      let dur = 0;
       if (kd === OP_F) {
         // Seq1F1B reads the K/V cache of the earlier chunks of the same microbatch.
-        if (j > 0 && done[endF + unit - 1] < 0) break;
+        if (j > 0 && done[unit - 1] < 0) break;
         if (s > 0) {
-          const depEnd = done[endF + unit - m * k];
+          const depEnd = done[unit - mk];
           if (depEnd < 0) break;
-          const src = (s - 1) % p;
-          if (src !== r) {
+          if (prevRank !== r) {
             xStart = depEnd;
-            xEnd = depEnd + (p2pF ? p2pF[src * k + j] : costs.p2pForward[j]);
-          } else xEnd = depEnd;
-          if (xEnd > ready) ready = xEnd;
+            xEnd = depEnd + p2pF[prevRank * k + j];
+            if (xEnd > ready) ready = xEnd;
+          } else if (depEnd > ready) ready = depEnd;
         }
         dur = fwd[s * k + j];
       } else if (kd === OP_B) {
         // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
         // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
-        if (j < k - 1 ? done[endB + unit + 1] < 0 : done[endF + unit] < 0) break;
+        if (j < k - 1 ? done[endB + unit + 1] < 0 : done[unit] < 0) break;
         if (s < vs - 1) {
-          const depEnd = done[endB + unit + m * k];
+          const depEnd = done[endB + unit + mk];
           if (depEnd < 0) break;
-          const src = (s + 1) % p;
-          if (src !== r) {
+          if (nextRank !== r) {
             xStart = depEnd;
-            xEnd = depEnd + (p2pB ? p2pB[src * k + j] : costs.p2pBackward[j]);
-          } else xEnd = depEnd;
-          if (xEnd > ready) ready = xEnd;
+            xEnd = depEnd + p2pB[nextRank * k + j];
+            if (xEnd > ready) ready = xEnd;
+          } else if (depEnd > ready) ready = depEnd;
         }
         dur = bwd[s * k + j];
       } else {
@@ -137,29 +147,34 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
       end[q] = e;
       p2pStart[q] = xStart;
       p2pEnd[q] = xEnd;
-      busy[r] += dur;
+      busyR += dur;
       t = e;
-      done[(kd === OP_F ? endF : kd === OP_B ? endB : endW) + unit] = e;
+      if (e > makespan) makespan = e;
       completed++;
-      // Wake the stage that consumes this op's output, if it is waiting.
-      if (kd === OP_F ? s < vs - 1 : kd === OP_B && s > 0) {
-        const dst = kd === OP_F ? (s + 1) % p : (s - 1) % p;
-        if (dst !== r && blocked[dst]) {
-          blocked[dst] = 0;
-          work[top++] = dst;
+      q++;
+      // Record the completion (nothing waits on a W) and wake the stage that consumes it, if it is waiting.
+      if (kd === OP_F) {
+        done[unit] = e;
+        if (s < vs - 1 && nextRank !== r && blocked[nextRank] === 1) {
+          blocked[nextRank] = 0;
+          work[top++] = nextRank;
+        }
+      } else if (kd === OP_B) {
+        done[endB + unit] = e;
+        if (s > 0 && prevRank !== r && blocked[prevRank] === 1) {
+          blocked[prevRank] = 0;
+          work[top++] = prevRank;
         }
       }
-      q++;
     }
     pc[r] = q;
     free[r] = t;
+    busy[r] += busyR;
     if (q < qEnd) blocked[r] = 1;
   }
 
   if (completed < n) return deadlockReport(prog, pc);
 
-  let makespan = 0;
-  for (let q = 0; q < n; q++) if (end[q] > makespan) makespan = end[q];
   let busyTotal = 0;
   for (let r = 0; r < p; r++) busyTotal += busy[r];
 
