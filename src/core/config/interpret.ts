@@ -1,0 +1,336 @@
+// argv words → flag settings, the way Megatron's argparse parser would read them (megatron.md "How the parser
+// behaves"): `--x v` and `--x=v`, store_true flags, `--no-`/`--disable-` negations, nargs lists, last occurrence
+// wins. Each setting keeps where its name and value stand and which variables the value came through.
+import type { ShellWord } from '../bash/types';
+import type { CoreDiagnostic, FlagOccurrence, Origin, SourceRange } from '../types';
+import { lookupFlag, suggestFlag, type FlagSpec } from './flags';
+import { overlaps, parsePyFloat, parsePyInt, rangeKey, span } from './util';
+
+/** One recognised flag occurrence with its value, format-independent (bash args and YAML keys both produce these). */
+export interface FlagSetting {
+  spec: FlagSpec;
+  /** Spelling in the file (`--num_layers`, `model.num_layers`). */
+  spelling: string;
+  nameRange: SourceRange;
+  /** Flag name through its last value. */
+  range: SourceRange;
+  valueRange?: SourceRange;
+  /** store_true flags: true when given, false for a negation. Undefined for value flags. */
+  bool?: boolean;
+  /** Value texts (one per nargs value); null when unresolved or invalid. */
+  values: string[] | null;
+  /** Why values is null. */
+  reason?: string;
+  origins: Origin[];
+  /** The value was given but cannot be parsed (already reported). */
+  invalid?: boolean;
+  /** The value words were unresolved: their ranges, for deduplicating `unresolved-value`. */
+  unresolvedRanges?: SourceRange[];
+}
+
+export interface InterpretResult {
+  /** Canonical flag name → last occurrence. */
+  settings: Map<string, FlagSetting>;
+  /** Every recognised occurrence in order. */
+  occurrences: FlagSetting[];
+  diagnostics: CoreDiagnostic[];
+  /** Range of the last argument word (where new flags are appended). */
+  lastArgRange: SourceRange | null;
+}
+
+const looksLikeNegativeNumber = (t: string): boolean => /^-\d+$|^-\d*\.\d+$/.test(t);
+const isOptionWord = (t: string | null): boolean => t !== null && t.startsWith('-') && t.length > 1 && !looksLikeNegativeNumber(t);
+
+/** Checks a value text against the flag's type; returns an error message or null. */
+export function checkValue(spec: FlagSpec, text: string): string | null {
+  switch (spec.type) {
+    case 'int':
+      return parsePyInt(text) === null ? `${spec.name} expects an integer, got '${text}'` : null;
+    case 'float':
+      return parsePyFloat(text) === null ? `${spec.name} expects a number, got '${text}'` : null;
+    case 'choice':
+      return spec.choices && !spec.choices.includes(text)
+        ? `${spec.name} must be one of ${spec.choices.join(', ')} (case-sensitive), got '${text}'`
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** A choice value that is only wrong in letter case or dash/underscore, e.g. `rmsnorm` → `RMSNorm`. */
+export function closeChoice(spec: FlagSpec, text: string): string | null {
+  const norm = (s: string): string => s.toLowerCase().replace(/[-_]/g, '');
+  return spec.choices?.find((c) => norm(c) === norm(text)) ?? null;
+}
+
+function valueRangeAfterEquals(word: ShellWord, eq: number): SourceRange {
+  const r = word.range;
+  // A literal `--flag=value` word maps text offsets to columns one to one; through expansions we can only
+  // point at the whole word.
+  if (r.line === r.endLine && word.origins.length === 0 && r.endColumn - r.column === (word.text ?? '').length) {
+    return { line: r.line, column: r.column + eq + 1, endLine: r.line, endColumn: r.endColumn };
+  }
+  return r;
+}
+
+function nameRangeOf(word: ShellWord, nameLength: number): SourceRange {
+  const r = word.range;
+  if (r.line === r.endLine && r.endColumn - r.column >= nameLength) {
+    return { line: r.line, column: r.column, endLine: r.line, endColumn: r.column + nameLength };
+  }
+  return r;
+}
+
+export function interpretArgs(words: ShellWord[]): InterpretResult {
+  const settings = new Map<string, FlagSetting>();
+  const occurrences: FlagSetting[] = [];
+  const diagnostics: CoreDiagnostic[] = [];
+  let i = 0;
+  const record = (s: FlagSetting): void => {
+    occurrences.push(s);
+    settings.set(s.spec.name, s);
+  };
+
+  while (i < words.length) {
+    const word = words[i];
+    const text = word.text;
+    let flagText: string | null = text;
+    let inlineValue: string | null | undefined; // undefined: no `=`; null: `=` with an unknown value
+    let inlineValueRange: SourceRange | undefined;
+    if (text === null) {
+      // `--data-path=$DATA` with DATA unknown: the flag is known, its value is not.
+      const prefix = word.knownPrefix;
+      if (prefix && prefix.startsWith('--') && prefix.includes('=')) {
+        flagText = prefix.slice(0, prefix.indexOf('='));
+        inlineValue = null;
+        inlineValueRange = word.range;
+      } else {
+        // A whole unknown word (`$EXTRA_ARGS`): the bash reader reports it; it may hide any flags.
+        i++;
+        continue;
+      }
+    } else if (text.startsWith('--') && text.includes('=')) {
+      const eq = text.indexOf('=');
+      flagText = text.slice(0, eq);
+      inlineValue = text.slice(eq + 1);
+      inlineValueRange = valueRangeAfterEquals(word, eq);
+    }
+
+    if (flagText === null || !flagText.startsWith('--') || flagText === '--') {
+      if (text !== null && text !== '') {
+        diagnostics.push({
+          code: 'unexpected-argument',
+          severity: 'warning',
+          message: text.startsWith('#')
+            ? `'${text}' reaches Megatron as an argument (a '#' inside a continued or quoted option string is not a comment); argparse stops with "unrecognized arguments"`
+            : `'${text}' is not a value of any flag; Megatron's argparse stops with "unrecognized arguments: ${text}"`,
+          range: word.range,
+        });
+      }
+      i++;
+      continue;
+    }
+
+    const found = lookupFlag(flagText);
+    const nameRange = nameRangeOf(word, flagText.length);
+    if (!found) {
+      i = reportUnknown(words, i, flagText, nameRange, inlineValue !== undefined, diagnostics);
+      continue;
+    }
+    const { spec, negated, underscored } = found;
+    if (underscored && spec.dialect !== 'deepspeed') {
+      const canonical = negated ? flagText.replace(/_/g, '-') : spec.name;
+      diagnostics.push({
+        code: 'underscore-flag',
+        severity: 'hint',
+        message: `Megatron-LM only registers '${canonical}'; '${flagText}' works only in forks that add underscore spellings`,
+        range: nameRange,
+        fixes: [{ title: `Rename to ${canonical}`, edits: [{ range: nameRange, newText: canonical }], preferred: true }],
+      });
+    }
+    if (spec.deprecated) {
+      const d = spec.deprecated;
+      diagnostics.push({
+        code: 'deprecated-flag',
+        severity: d.severity,
+        message: `${flagText} is ${d.message}`,
+        range: nameRange,
+        fixes: d.renameTo ? [{ title: `Rename to ${d.renameTo}`, edits: [{ range: nameRange, newText: d.renameTo }], preferred: true }] : undefined,
+      });
+    }
+
+    const base = { spec, spelling: flagText, nameRange, origins: word.origins };
+    if (spec.type === 'store_true' || spec.type === 'store_false') {
+      if (inlineValue !== undefined) {
+        diagnostics.push({
+          code: 'invalid-flag-value',
+          severity: 'error',
+          message: `${flagText} takes no value; argparse stops with "ignored explicit argument '${inlineValue ?? '…'}'"`,
+          range: inlineValueRange ?? word.range,
+        });
+      }
+      record({ ...base, range: word.range, bool: !negated, values: [] });
+      i++;
+      continue;
+    }
+
+    // Value flags.
+    if (inlineValue !== undefined) {
+      const setting: FlagSetting = { ...base, range: word.range, valueRange: inlineValueRange, values: null };
+      if (inlineValue === null) {
+        setting.reason = word.reason ?? 'the value is only known at run time';
+        setting.unresolvedRanges = [word.range];
+      } else {
+        setting.values = [inlineValue];
+        validateValues(setting, [inlineValue], diagnostics);
+      }
+      record(setting);
+      i++;
+      continue;
+    }
+
+    const valueWords: ShellWord[] = [];
+    let j = i + 1;
+    const max = spec.type === 'nargs' ? spec.exactValues ?? Infinity : 1;
+    while (j < words.length && valueWords.length < max) {
+      const w = words[j];
+      if (isOptionWord(w.text)) break;
+      // An unknown word after a list flag could be anything (e.g. `$MORE_ARGS`); take it only as the first value.
+      if (w.text === null && spec.type === 'nargs' && valueWords.length > 0) break;
+      if (w.text === null && w.knownPrefix?.startsWith('--')) break;
+      valueWords.push(w);
+      j++;
+    }
+    const minValues = spec.type === 'nargs' ? spec.exactValues ?? spec.minValues ?? 0 : 1;
+    if (valueWords.length < minValues) {
+      const next = words[j];
+      diagnostics.push({
+        code: 'invalid-flag-value',
+        severity: 'error',
+        message:
+          minValues === 1
+            ? `${flagText} expects a value but ${next?.text ? `is followed by '${next.text}'` : 'is the last argument'}; argparse stops with "expected one argument"`
+            : `${flagText} expects ${minValues} values, got ${valueWords.length}`,
+        range: valueWords.length ? span(nameRange, valueWords[valueWords.length - 1].range) : nameRange,
+      });
+      record({ ...base, range: valueWords.length ? span(word.range, valueWords[valueWords.length - 1].range) : word.range, values: null, invalid: true });
+      i = j;
+      continue;
+    }
+    const last = valueWords[valueWords.length - 1];
+    const setting: FlagSetting = {
+      ...base,
+      range: last ? span(word.range, last.range) : word.range,
+      valueRange: last ? span(valueWords[0].range, last.range) : undefined,
+      origins: valueWords.length === 1 ? valueWords[0].origins : valueWords.flatMap((w) => w.origins),
+      values: null,
+    };
+    const unresolved = valueWords.filter((w) => w.text === null);
+    if (unresolved.length) {
+      setting.reason = unresolved[0].reason ?? 'the value is only known at run time';
+      setting.unresolvedRanges = unresolved.map((w) => w.range);
+    } else {
+      const texts = valueWords.map((w) => w.text as string);
+      setting.values = texts;
+      validateValues(setting, texts, diagnostics);
+    }
+    record(setting);
+    i = j;
+  }
+
+  reportDuplicates(occurrences, diagnostics);
+  return { settings, occurrences, diagnostics, lastArgRange: words.length ? words[words.length - 1].range : null };
+}
+
+function validateValues(setting: FlagSetting, texts: string[], diagnostics: CoreDiagnostic[]): void {
+  const spec = setting.spec;
+  if (spec.type === 'nargs') return;
+  const message = checkValue(spec, texts[0]);
+  if (!message) return;
+  const range = setting.valueRange ?? setting.range;
+  const suggestion = spec.type === 'choice' ? closeChoice(spec, texts[0]) : null;
+  diagnostics.push({
+    code: 'invalid-flag-value',
+    severity: 'error',
+    message: suggestion ? `${message}; did you mean '${suggestion}'?` : message,
+    range,
+    fixes:
+      suggestion && setting.origins.length === 0
+        ? [{ title: `Use '${suggestion}'`, edits: [{ range, newText: suggestion }], preferred: true }]
+        : undefined,
+  });
+  setting.values = null;
+  setting.invalid = true;
+}
+
+function reportUnknown(
+  words: ShellWord[],
+  i: number,
+  flagText: string,
+  nameRange: SourceRange,
+  hasInline: boolean,
+  diagnostics: CoreDiagnostic[],
+): number {
+  const suggestion = suggestFlag(flagText);
+  if (suggestion) {
+    diagnostics.push({
+      code: 'unknown-flag',
+      severity: 'warning',
+      message: `Unknown flag ${flagText}; did you mean ${suggestion.name}? Megatron-LM stops with "unrecognized arguments" on it`,
+      range: nameRange,
+      fixes: [{ title: `Rename to ${suggestion.name}`, edits: [{ range: nameRange, newText: suggestion.name }], preferred: true }],
+    });
+  } else {
+    diagnostics.push({
+      code: 'unknown-flag',
+      severity: 'information',
+      message: `${flagText} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`,
+      range: nameRange,
+    });
+  }
+  // We do not know its arity: treat following non-option words as its values so they are not reported too.
+  let j = i + 1;
+  if (!hasInline) while (j < words.length && !isOptionWord(words[j].text) && !(words[j].text === null && words[j].knownPrefix?.startsWith('--'))) j++;
+  return j;
+}
+
+function reportDuplicates(occurrences: FlagSetting[], diagnostics: CoreDiagnostic[]): void {
+  const lastIndex = new Map<string, number>();
+  occurrences.forEach((o, idx) => lastIndex.set(o.spec.name, idx));
+  occurrences.forEach((o, idx) => {
+    const li = lastIndex.get(o.spec.name)!;
+    if (li === idx || o.spec.type === 'nargs') return;
+    const winner = occurrences[li];
+    const shown = winner.bool !== undefined ? (winner.bool ? 'on' : 'off') : winner.values?.join(' ') ?? 'an unresolved value';
+    diagnostics.push({
+      code: 'duplicate-flag',
+      severity: 'hint',
+      message: `${o.spelling} is given again on line ${winner.nameRange.line + 1}; argparse keeps the last occurrence (${shown})`,
+      range: o.range,
+      related: [{ message: 'the occurrence that wins', range: winner.range }],
+    });
+  });
+}
+
+/** Hover data for each recognised occurrence. */
+export function toFlagOccurrences(occurrences: FlagSetting[]): FlagOccurrence[] {
+  return occurrences.map((o) => ({
+    flag: o.spec.name,
+    spelling: o.spelling,
+    range: o.nameRange,
+    valueRange: o.valueRange,
+    value: o.bool !== undefined ? null : o.values ? o.values.join(' ') : null,
+    origins: o.origins,
+    keys: o.spec.keys ?? [],
+    doc: o.spec.doc,
+  }));
+}
+
+/** Ranges already covered by the bash reader's own `unresolved-value` diagnostics (one report per root cause). */
+export function unresolvedAlreadyReported(setting: FlagSetting, upstream: CoreDiagnostic[], seen: Set<string>): boolean {
+  const roots = [...(setting.unresolvedRanges ?? []), ...setting.origins.map((o) => o.range)];
+  const rootKey = setting.origins.length ? rangeKey(setting.origins[setting.origins.length - 1].range) : rangeKey((setting.unresolvedRanges ?? [setting.range])[0]);
+  if (seen.has(rootKey)) return true;
+  seen.add(rootKey);
+  return upstream.some((d) => d.code === 'unresolved-value' && roots.some((r) => overlaps(r, d.range)));
+}

@@ -1,0 +1,472 @@
+// YAML launch configs → the same flag settings the bash path produces, so one resolver and one validator serve
+// both. Three formats: NeMo/Hydra (`trainer:` + `model:`), Megatron `--yaml-cfg` (top-level training keys,
+// `language_model:`, `model_parallel:`), and Megatron functional tests (`MODEL_ARGS:` mapping `--flag: value`).
+// OmegaConf interpolations are resolved by our own small evaluator; nothing from the file is ever executed.
+import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { CoreDiagnostic, Origin, SourceRange } from '../types';
+import { flagSpec, lookupFlag, type FlagSpec } from '../config/flags';
+import { checkValue, closeChoice, type FlagSetting } from '../config/interpret';
+import { LineIndex, span } from '../config/util';
+import type { ResolvedNumber } from '../config/world';
+
+export type YamlKind = 'nemo' | 'megatron-yaml-cfg' | 'functional-test';
+
+/** How a YAML key maps onto a Megatron flag; `transform` turns the scalar into a flag value or switch. */
+export interface YamlKeyMapping {
+  path: string;
+  flag: string;
+  transform?: (text: string) => { values?: string[]; bool?: boolean; skip?: boolean } | { error: string };
+}
+
+const boolOf = (t: string): boolean | null => (/^(true|True|TRUE|yes|on)$/.test(t) ? true : /^(false|False|FALSE|no|off|null|~)$/.test(t) ? false : null);
+const asSwitch = (t: string): { bool: boolean } | { error: string } => {
+  const b = boolOf(t);
+  return b === null ? { error: `expected true or false, got '${t}'` } : { bool: b };
+};
+const invertedSwitch = (t: string): { bool: boolean } | { error: string } => {
+  const b = boolOf(t);
+  return b === null ? { error: `expected true or false, got '${t}'` } : { bool: !b };
+};
+const nullable = (t: string): { values: string[] } | { skip: true } => (/^(null|~|None)$/.test(t) ? { skip: true } : { values: [t] });
+const activation = (t: string): { bool: boolean } => ({ bool: /swiglu/i.test(t) });
+const normalization = (t: string): { values: string[] } => ({ values: [/^rms/i.test(t) ? 'RMSNorm' : /^layer/i.test(t) ? 'LayerNorm' : t] });
+const granularity = (t: string): { values: string[] } | { skip: true } => nullable(t);
+
+/** NeMo keys, relative to `model.` unless they start with `trainer.`. */
+const NEMO_MODEL_KEYS: [string, string, YamlKeyMapping['transform']?][] = [
+  ['num_layers', '--num-layers'],
+  ['hidden_size', '--hidden-size'],
+  ['ffn_hidden_size', '--ffn-hidden-size', nullable],
+  ['num_attention_heads', '--num-attention-heads'],
+  // NeMo has no GQA switch: num_query_groups < heads turns it on, like Megatron-DeepSpeed's KV-head flag.
+  ['num_query_groups', '--num-key-value-heads', nullable],
+  ['kv_channels', '--kv-channels', nullable],
+  ['encoder_seq_length', '--seq-length'],
+  ['max_position_embeddings', '--max-position-embeddings'],
+  ['micro_batch_size', '--micro-batch-size'],
+  ['global_batch_size', '--global-batch-size'],
+  ['tensor_model_parallel_size', '--tensor-model-parallel-size'],
+  ['pipeline_model_parallel_size', '--pipeline-model-parallel-size'],
+  ['virtual_pipeline_model_parallel_size', '--num-virtual-stages-per-pipeline-rank', nullable],
+  ['context_parallel_size', '--context-parallel-size'],
+  ['expert_model_parallel_size', '--expert-model-parallel-size'],
+  ['expert_tensor_parallel_size', '--expert-tensor-parallel-size', nullable],
+  ['num_moe_experts', '--num-experts', nullable],
+  ['moe_router_topk', '--moe-router-topk'],
+  ['moe_ffn_hidden_size', '--moe-ffn-hidden-size', nullable],
+  ['sequence_parallel', '--sequence-parallel', asSwitch],
+  ['activation', '--swiglu', activation],
+  ['normalization', '--normalization', normalization],
+  ['position_embedding_type', '--position-embedding-type'],
+  ['share_embeddings_and_output_weights', '--untie-embeddings-and-output-weights', invertedSwitch],
+  ['make_vocab_size_divisible_by', '--make-vocab-size-divisible-by'],
+  ['hidden_dropout', '--hidden-dropout'],
+  ['attention_dropout', '--attention-dropout'],
+  ['bias', '--disable-bias-linear', invertedSwitch],
+  ['activations_checkpoint_granularity', '--recompute-granularity', granularity],
+  ['activations_checkpoint_method', '--recompute-method', nullable],
+  ['activations_checkpoint_num_layers', '--recompute-num-layers', nullable],
+  ['recompute_granularity', '--recompute-granularity', granularity],
+  ['recompute_method', '--recompute-method', nullable],
+  ['recompute_num_layers', '--recompute-num-layers', nullable],
+  ['use_flash_attention', '--use-flash-attn', asSwitch],
+  ['tokenizer.type', '--tokenizer-type'],
+  ['tokenizer.model', '--tokenizer-model', nullable],
+  ['optim.name', '--use-distributed-optimizer', (t) => ({ bool: /distributed/.test(t) })],
+  ['fp8', '--fp8-format', (t) => (boolOf(t) ? { values: ['hybrid'] } : { skip: true })],
+  ['fp8_hybrid', '--fp8-format', (t) => (boolOf(t) ? { values: ['hybrid'] } : { skip: true })],
+  ['transformer_engine', '--transformer-impl', (t) => ({ values: [boolOf(t) ? 'transformer_engine' : 'local'] })],
+];
+
+export const NEMO_KEYS: YamlKeyMapping[] = [
+  ...NEMO_MODEL_KEYS.map(([k, flag, transform]) => ({ path: `model.${k}`, flag, transform })),
+  { path: 'trainer.max_steps', flag: '--train-iters' },
+];
+
+/** `--yaml-cfg` keys whose name is not the flag name with dashes. */
+const YAML_CFG_SPECIAL: Record<string, [string, YamlKeyMapping['transform']?]> = {
+  activation_func: ['--swiglu', activation],
+  num_moe_experts: ['--num-experts', nullable],
+  num_query_groups: ['--num-key-value-heads', nullable],
+  virtual_pipeline_model_parallel_size: ['--num-virtual-stages-per-pipeline-rank', nullable],
+  sequence_parallel: ['--sequence-parallel', asSwitch],
+  normalization: ['--normalization', normalization],
+  encoder_seq_length: ['--seq-length'],
+  share_embeddings_and_output_weights: ['--untie-embeddings-and-output-weights', invertedSwitch],
+  add_bias_linear: ['--disable-bias-linear', invertedSwitch],
+};
+
+export interface YamlReadResult {
+  kind: YamlKind | null;
+  settings: Map<string, FlagSetting>;
+  occurrences: FlagSetting[];
+  diagnostics: CoreDiagnostic[];
+  /** NeMo trainer counts (null when not NeMo). */
+  devices: ResolvedNumber | null;
+  nodes: ResolvedNumber | null;
+  /** `ENV_VARS` of a functional test. */
+  env: Map<string, { value: string | null; range: SourceRange }>;
+  /** Range of the first key (the code lens goes there). */
+  documentRange: SourceRange | null;
+}
+
+interface Entry {
+  path: string;
+  pair: Pair;
+  keyRange: SourceRange;
+  valueRange: SourceRange | null;
+  /** Raw scalar source text (null for collections). */
+  text: string | null;
+  node: Node | null;
+}
+
+const MAX_NODES = 50_000;
+const MAX_DEPTH = 32;
+
+function scalarText(node: Node | null | undefined): string | null {
+  if (!node || !isScalar(node)) return null;
+  if (node.value === null) return 'null';
+  // Plain scalars keep their source spelling so `1e-5`, `16`, `bf16-mixed` are read as written.
+  const src = (node as { source?: string }).source;
+  return typeof src === 'string' && node.type === 'PLAIN' ? src : String(node.value);
+}
+
+/** Flattens mappings into dotted paths (sequences are leaves). Bounded in node count and depth. */
+function flatten(doc: Document, index: LineIndex): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  let count = 0;
+  const rangeOf = (n: { range?: [number, number, number] | null } | null | undefined): SourceRange | null =>
+    n && n.range ? index.range(n.range[0], n.range[1]) : null;
+  const walk = (map: YAMLMap, prefix: string, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    for (const pair of map.items) {
+      if (++count > MAX_NODES) return;
+      if (!isPair(pair)) continue;
+      const keyText = scalarText(pair.key as Node);
+      if (keyText === null) continue;
+      const path = prefix ? `${prefix}.${keyText}` : keyText;
+      const value = pair.value as Node | null;
+      const keyRange = rangeOf(pair.key as Node) ?? { line: 0, column: 0, endLine: 0, endColumn: 0 };
+      out.set(path, { path, pair, keyRange, valueRange: rangeOf(value), text: isScalar(value) ? scalarText(value) : null, node: value });
+      if (value && isMap(value)) walk(value, path, depth + 1);
+    }
+  };
+  if (doc.contents && isMap(doc.contents)) walk(doc.contents, '', 0);
+  return out;
+}
+
+interface Resolved {
+  text: string | null;
+  reason?: string;
+  origins: Origin[];
+}
+
+/**
+ * OmegaConf interpolation: `${a.b}`, relative `${.x}` / `${..x}`, `${multiply:a,b}`, `${oc.env:VAR,default}`.
+ * Megatron `--yaml-cfg` substitutes `${ENV}` from the environment instead; both are unknown when they
+ * reach outside the file.
+ */
+function makeResolver(entries: Map<string, Entry>, kind: YamlKind | null): (entry: Entry) => Resolved {
+  const memo = new Map<string, Resolved>();
+  const resolveEntry = (entry: Entry, depth: number): Resolved => {
+    const cached = memo.get(entry.path);
+    if (cached) return cached;
+    if (depth > 16) return { text: null, reason: `interpolation of ${entry.path} is nested too deeply or cyclic`, origins: [] };
+    const text = entry.text;
+    let result: Resolved;
+    if (text === null) result = { text: null, reason: `${entry.path} is not a scalar`, origins: [] };
+    else if (text === '???') result = { text: null, reason: `${entry.path} is '???' (mandatory, set on the command line)`, origins: [] };
+    else if (!text.includes('${')) result = { text, origins: [] };
+    else result = interpolate(text, entry.path, depth);
+    memo.set(entry.path, result);
+    return result;
+  };
+  const lookup = (ref: string, from: string): Entry | undefined => {
+    if (ref.startsWith('.')) {
+      const ups = /^\.+/.exec(ref)![0].length;
+      const parts = from.split('.');
+      const base = parts.slice(0, Math.max(0, parts.length - ups)).join('.');
+      const rest = ref.slice(ups);
+      return entries.get(base ? `${base}.${rest}` : rest);
+    }
+    return entries.get(ref);
+  };
+  const evalExpr = (expr: string, from: string, depth: number): Resolved => {
+    const e = expr.trim();
+    const resolver = /^([A-Za-z_][\w.]*):(.*)$/s.exec(e);
+    if (resolver && !/^[\w.]+$/.test(e)) {
+      const [, name, argText] = resolver;
+      const args = splitArgs(argText).map((a) => (a.trim().startsWith('${') ? interpolate(a.trim(), from, depth + 1) : { text: a.trim(), origins: [] as Origin[] }));
+      if (name === 'oc.env') {
+        return args.length > 1 ? { text: args[1].text, origins: [] } : { text: null, reason: `\${oc.env:${args[0]?.text ?? ''}} reads the environment at run time`, origins: [] };
+      }
+      const bad = args.find((a) => a.text === null);
+      if (bad) return bad;
+      const nums = args.map((a) => Number(a.text));
+      const origins = args.flatMap((a) => a.origins);
+      if (nums.some((n) => !Number.isFinite(n))) return { text: null, reason: `resolver ${name} got a non-number`, origins };
+      switch (name) {
+        case 'multiply':
+          return { text: String(nums.reduce((x, y) => x * y, 1)), origins };
+        case 'add':
+        case 'sum':
+          return { text: String(nums.reduce((x, y) => x + y, 0)), origins };
+        case 'subtract':
+          return { text: String(nums[0] - (nums[1] ?? 0)), origins };
+        case 'divide':
+        case 'floor_divide':
+        case 'int_div':
+          return nums[1] ? { text: String(name === 'divide' ? nums[0] / nums[1] : Math.floor(nums[0] / nums[1])), origins } : { text: null, reason: 'division by zero', origins };
+        default:
+          return { text: null, reason: `resolver \${${name}:…} is not known to Schedule Inspector`, origins };
+      }
+    }
+    if (kind === 'megatron-yaml-cfg' || kind === 'functional-test') {
+      return { text: null, reason: `\${${e}} is substituted from the environment at run time`, origins: [] };
+    }
+    const target = lookup(e, from);
+    if (!target) return { text: null, reason: `\${${e}} does not name a key in this file (set by Hydra defaults or the command line)`, origins: [] };
+    const r = resolveEntry(target, depth + 1);
+    const origin: Origin = { name: target.path, range: target.valueRange ?? target.keyRange };
+    return { text: r.text, reason: r.reason, origins: [origin, ...r.origins] };
+  };
+  const interpolate = (text: string, from: string, depth: number): Resolved => {
+    // Whole-value interpolation keeps the type; embedded ones are string concatenation.
+    const pieces: string[] = [];
+    const origins: Origin[] = [];
+    let i = 0;
+    while (i < text.length) {
+      const start = text.indexOf('${', i);
+      if (start < 0) {
+        pieces.push(text.slice(i));
+        break;
+      }
+      pieces.push(text.slice(i, start));
+      let level = 0;
+      let end = -1;
+      for (let k = start; k < text.length; k++) {
+        if (text.startsWith('${', k)) {
+          level++;
+          k++;
+        } else if (text[k] === '}') {
+          level--;
+          if (level === 0) {
+            end = k;
+            break;
+          }
+        }
+      }
+      if (end < 0) return { text: null, reason: `unterminated interpolation in '${text}'`, origins };
+      const r = evalExpr(text.slice(start + 2, end), from, depth);
+      origins.push(...r.origins);
+      if (r.text === null) return { text: null, reason: r.reason, origins };
+      pieces.push(r.text);
+      i = end + 1;
+    }
+    return { text: pieces.join(''), origins };
+  };
+  return (entry) => resolveEntry(entry, 0);
+}
+
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let level = 0;
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (s.startsWith('${', i)) level++;
+    else if (ch === '}') level--;
+    if (ch === ',' && level === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+export function detectYamlKind(keys: Set<string>): YamlKind | null {
+  if (keys.has('MODEL_ARGS')) return 'functional-test';
+  const nemoModel = ['model.tensor_model_parallel_size', 'model.num_layers', 'model.encoder_seq_length', 'model.pipeline_model_parallel_size', 'model.micro_batch_size'];
+  if (nemoModel.some((k) => keys.has(k))) return 'nemo';
+  if (keys.has('language_model') || keys.has('model_parallel')) return 'megatron-yaml-cfg';
+  return null;
+}
+
+export function readYaml(text: string): YamlReadResult {
+  const index = new LineIndex(text);
+  const diagnostics: CoreDiagnostic[] = [];
+  const result: YamlReadResult = { kind: null, settings: new Map(), occurrences: [], diagnostics, devices: null, nodes: null, env: new Map(), documentRange: null };
+  let docs: Document[];
+  try {
+    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as unknown as Document[];
+    if (!Array.isArray(docs)) docs = [];
+  } catch (err) {
+    diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: `YAML could not be parsed: ${(err as Error).message}`, range: { line: 0, column: 0, endLine: 0, endColumn: 1 } });
+    return result;
+  }
+  let syntax: CoreDiagnostic[] = [];
+  for (const doc of docs) {
+    for (const err of doc.errors) {
+      const [s, e] = err.pos;
+      const range = index.range(s, Math.max(e, s + 1));
+      syntax.push({ code: 'yaml-syntax', severity: 'error', message: `YAML syntax error: ${err.message.split('\n')[0]}`, range });
+    }
+  }
+  const doc = docs.find((d) => d.contents && isMap(d.contents));
+  if (!doc) {
+    result.diagnostics.push(...syntax);
+    return result;
+  }
+  const entries = flatten(doc, index);
+  const kind = detectYamlKind(new Set(entries.keys()));
+  result.kind = kind;
+  // Syntax errors in a YAML file that is not a launch config are not ours to report.
+  if (kind) diagnostics.push(...syntax);
+  else syntax = [];
+  if (!kind) return result;
+  const first = (doc.contents as YAMLMap).items[0];
+  if (first && isPair(first) && (first.key as Node)?.range) result.documentRange = index.range((first.key as Node).range![0], (first.key as Node).range![1]);
+  const resolve = makeResolver(entries, kind);
+
+  const add = (entry: Entry, spec: FlagSpec, transform: YamlKeyMapping['transform'] | undefined, spelling: string): void => {
+    const valueRange = entry.valueRange ?? undefined;
+    const setting: FlagSetting = {
+      spec,
+      spelling,
+      nameRange: entry.keyRange,
+      range: valueRange ? span(entry.keyRange, valueRange) : entry.keyRange,
+      valueRange,
+      values: null,
+      origins: [],
+    };
+    if (entry.node && isSeq(entry.node) && spec.type === 'nargs') {
+      setting.values = entry.node.items.map((it) => scalarText(it as Node) ?? '');
+      record(setting);
+      return;
+    }
+    const r = resolve(entry);
+    setting.origins = r.origins;
+    if (r.text === null) {
+      setting.reason = r.reason;
+      setting.unresolvedRanges = valueRange ? [valueRange] : [];
+      // A switch we cannot read is still "mentioned": keep it unknown rather than on or off.
+      record(setting);
+      return;
+    }
+    let out: { values?: string[]; bool?: boolean; skip?: boolean } | { error: string };
+    if (transform) out = transform(r.text);
+    else if (spec.type === 'store_true' || spec.type === 'store_false') out = asSwitch(r.text);
+    else if (spec.type === 'nargs') out = { values: r.text.split(/\s+/).filter(Boolean) };
+    else out = nullable(r.text);
+    if ('error' in out) {
+      diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `${spelling}: ${out.error}`, range: valueRange ?? entry.keyRange });
+      setting.invalid = true;
+      record(setting);
+      return;
+    }
+    if (out.skip) return;
+    if (out.bool !== undefined) {
+      setting.bool = out.bool;
+      setting.values = [];
+      // `false` for a switch is the same as leaving it out, but the hover still shows it.
+    } else if (out.values) {
+      const message = spec.type === 'nargs' ? null : checkValue(spec, out.values[0]);
+      if (message) {
+        const suggestion = spec.type === 'choice' ? closeChoice(spec, out.values[0]) : null;
+        diagnostics.push({
+          code: 'invalid-flag-value',
+          severity: 'error',
+          message: `${spelling}: ${message}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+          range: valueRange ?? entry.keyRange,
+        });
+        setting.invalid = true;
+      } else setting.values = out.values;
+    }
+    record(setting);
+  };
+  const record = (s: FlagSetting): void => {
+    result.occurrences.push(s);
+    result.settings.set(s.spec.name, s);
+  };
+
+  if (kind === 'nemo') {
+    for (const m of NEMO_KEYS) {
+      const entry = entries.get(m.path);
+      const spec = flagSpec(m.flag);
+      if (entry && spec) add(entry, spec, m.transform, m.path);
+    }
+    const precision = entries.get('trainer.precision');
+    if (precision) {
+      const r = resolve(precision);
+      const t = r.text;
+      const flag = t === null ? null : /^(bf16|bf16-mixed|bf16-true)$/.test(t) ? '--bf16' : /^(16|16-mixed|fp16)$/.test(t) ? '--fp16' : /^(32|32-true|fp32|64)$/.test(t) ? '' : null;
+      if (flag === null && t !== null) {
+        diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `trainer.precision must be 16, 32, bf16, bf16-mixed or 16-mixed, got '${t}'`, range: precision.valueRange ?? precision.keyRange });
+      } else if (flag) add({ ...precision, text: 'true' }, flagSpec(flag)!, () => ({ bool: true }), 'trainer.precision');
+    }
+    result.devices = trainerCount(entries.get('trainer.devices'), resolve, 'trainer.devices', diagnostics, true);
+    result.nodes = trainerCount(entries.get('trainer.num_nodes'), resolve, 'trainer.num_nodes', diagnostics, false);
+  } else if (kind === 'megatron-yaml-cfg') {
+    for (const [path, entry] of entries) {
+      const parts = path.split('.');
+      const leaf = parts[parts.length - 1];
+      const inSection = parts.length === 1 || (parts.length === 2 && (parts[0] === 'language_model' || parts[0] === 'model_parallel'));
+      if (!inSection || (entry.node && isMap(entry.node))) continue;
+      const special = YAML_CFG_SPECIAL[leaf];
+      const spec = special ? flagSpec(special[0]) : lookupFlag('--' + leaf)?.spec;
+      if (spec) add(entry, spec, special?.[1], path);
+    }
+  } else {
+    const args = entries.get('MODEL_ARGS');
+    if (args?.node && isMap(args.node)) {
+      for (const pair of args.node.items) {
+        const key = scalarText(pair.key as Node);
+        if (!key) continue;
+        const entry = entries.get(`MODEL_ARGS.${key}`);
+        if (!entry) continue;
+        const found = lookupFlag(key);
+        if (!found) {
+          if (key.startsWith('--')) diagnostics.push({ code: 'unknown-flag', severity: 'information', message: `${key} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`, range: entry.keyRange });
+          continue;
+        }
+        add(entry, found.spec, found.negated ? (t) => { const b = asSwitch(t); return 'bool' in b ? { bool: !b.bool } : b; } : undefined, key);
+      }
+    }
+    const env = entries.get('ENV_VARS');
+    if (env?.node && isMap(env.node)) {
+      for (const pair of env.node.items) {
+        const key = scalarText(pair.key as Node);
+        const entry = key ? entries.get(`ENV_VARS.${key}`) : undefined;
+        if (key && entry) result.env.set(key, { value: entry.text, range: entry.valueRange ?? entry.keyRange });
+      }
+    }
+  }
+  return result;
+}
+
+function trainerCount(entry: Entry | undefined, resolve: (e: Entry) => Resolved, what: string, diagnostics: CoreDiagnostic[], isDevices: boolean): ResolvedNumber {
+  if (!entry) {
+    return isDevices
+      ? { value: null, source: { status: 'unresolved', reason: `${what} is not set` } }
+      : { value: 1, source: { status: 'default', note: `${what} defaults to 1` } };
+  }
+  const r = resolve(entry);
+  const base = { range: entry.valueRange ? span(entry.keyRange, entry.valueRange) : entry.keyRange, valueRange: entry.valueRange ?? undefined, origins: r.origins, flag: what };
+  if (r.text !== null && /^\d+$/.test(r.text) && Number(r.text) > 0) return { value: Number(r.text), source: { status: 'explicit', ...base } };
+  if (isDevices && r.text !== null && /^(-1|auto)$/.test(r.text)) {
+    diagnostics.push({
+      code: 'unresolved-value',
+      severity: 'warning',
+      message: `${what}: ${r.text} means "every GPU of the node", only known at run time; assuming 8 GPUs per node. Write the number to make the analysis exact`,
+      range: entry.valueRange ?? entry.keyRange,
+    });
+    return { value: 8, source: { status: 'derived', ...base, note: `assumed 8 (${what}: ${r.text})` } };
+  }
+  if (r.text === null) {
+    diagnostics.push({ code: 'unresolved-value', severity: 'warning', message: `${what} cannot be resolved statically (${r.reason}); the world size is unknown`, range: entry.valueRange ?? entry.keyRange });
+  } else {
+    diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `${what} must be a positive integer, got '${r.text}'`, range: entry.valueRange ?? entry.keyRange });
+  }
+  return { value: null, source: { status: 'unresolved', ...base, reason: r.text === null ? r.reason ?? 'unknown' : `'${r.text}' is not a count` } };
+}
