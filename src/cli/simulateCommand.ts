@@ -1,5 +1,89 @@
-// PLACEHOLDER until the schedule engine lands (issue 3).
-import { UsageError } from './args';
-export function runSimulateCommand(_argv: string[]): number {
-  throw new UsageError('simulate is not available yet');
+// `schedule-inspector simulate`: one schedule at abstract costs, for checking the engine against hand
+// calculations and the Seq1F1B paper's figures. F and B are one whole microbatch's forward / backward on one
+// stage; each op is a 1/(k·v) share of it. For zero-bubble schedules --backward without --weight is the whole
+// backward, split evenly into B (input gradient) and W (weight gradient) — for GEMMs the two are the same
+// FLOPs — while with --weight, --backward is the input-gradient part alone.
+import { OP_B, OP_F, SCHEDULE_NAMES, type ScheduleName, type SimResult } from '../core/types';
+import { isZeroBubble } from '../core/schedule/programs';
+import { isSimResult, simulateSchedule, uniformCosts } from '../core/schedule/simulator';
+import { UsageError, numberOption, parseCliArgs } from './args';
+
+export function runSimulateCommand(argv: string[]): number {
+  const { positional, values, switches } = parseCliArgs(argv, {
+    values: ['schedule', 'pp', 'microbatches', 'splits', 'vpp', 'forward', 'backward', 'weight', 'p2p'],
+    switches: ['summary', 'json'],
+  });
+  if (positional.length) throw new UsageError(`simulate takes no positional arguments (got '${positional[0]}')`);
+  const schedule = values.get('schedule');
+  if (schedule === undefined) throw new UsageError(`simulate needs --schedule (one of ${SCHEDULE_NAMES.join(', ')})`);
+  if (!(SCHEDULE_NAMES as readonly string[]).includes(schedule)) throw new UsageError(`unknown schedule '${schedule}'; known: ${SCHEDULE_NAMES.join(', ')}`);
+  const name = schedule as ScheduleName;
+  const pp = numberOption(values, 'pp', { integer: true, min: 1 });
+  const m = numberOption(values, 'microbatches', { integer: true, min: 1 });
+  if (pp === undefined) throw new UsageError('simulate needs --pp P (pipeline stages)');
+  if (m === undefined) throw new UsageError('simulate needs --microbatches M');
+  const k = numberOption(values, 'splits', { integer: true, min: 1 }) ?? 1;
+  const v = numberOption(values, 'vpp', { integer: true, min: 1 }) ?? 1;
+  if (values.has('forward') !== values.has('backward') || (values.has('weight') && !values.has('backward'))) {
+    throw new UsageError('--forward and --backward go together (and --weight needs both)');
+  }
+  const forward = numberOption(values, 'forward', { min: 0 }) ?? 1;
+  const backwardGiven = numberOption(values, 'backward', { min: 0 }) ?? 2;
+  const weightGiven = numberOption(values, 'weight', { min: 0 });
+  const p2p = numberOption(values, 'p2p', { min: 0 }) ?? 0;
+  const zb = isZeroBubble(name);
+  if (weightGiven !== undefined && !zb) throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb), not ${name}`);
+  const backward = zb && weightGiven === undefined ? backwardGiven / 2 : backwardGiven;
+  const weight = zb ? (weightGiven ?? backwardGiven / 2) : 0;
+
+  const spec = { schedule: name, stages: pp, microbatches: m, splits: k, virtualStages: v };
+  const costs = uniformCosts(spec, forward, backward, weight, p2p);
+  const result = simulateSchedule(spec, costs);
+  if (!isSimResult(result)) throw new UsageError(`${name} with p=${pp}, m=${m}, k=${k}, v=${v} cannot be simulated: ${result.reason}`);
+
+  if (!switches.has('json')) {
+    process.stdout.write(
+      `${name} p=${pp} m=${m} k=${k} v=${v}: makespan ${round(result.makespan)}, bubble ${(100 * result.bubbleFraction).toFixed(2)} %, ` +
+        `peak units per stage [${Array.from(result.peakUnits).join(', ')}] (${result.opCount} ops; --json for the timeline)\n`,
+    );
+    return 0;
+  }
+  writeJson(result, { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p }, switches.has('summary'));
+  return 0;
+}
+
+/** Times are sums of user-given costs; 12 significant digits hide float noise like 28.499999999999996. */
+function round(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
+function writeJson(r: SimResult, input: Record<string, unknown>, summary: boolean): void {
+  const head = {
+    ...input,
+    makespan: round(r.makespan),
+    bubbleFraction: r.bubbleFraction,
+    peakUnitsPerStage: Array.from(r.peakUnits),
+    opCount: r.opCount,
+  };
+  if (summary) {
+    process.stdout.write(JSON.stringify(head) + '\n');
+    return;
+  }
+  // A million-op timeline is ~80 MB of JSON: write it a stage at a time instead of building one string.
+  // `| head` closes the pipe early; that is the reader's choice, not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  const open = JSON.stringify(head);
+  process.stdout.write(open.slice(0, -1) + ',"stages":[');
+  for (let s = 0; s < r.spec.stages; s++) {
+    const parts: string[] = [];
+    for (let q = r.stageOffsets[s]; q < r.stageOffsets[s + 1]; q++) {
+      const kind = r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W';
+      parts.push(`{"kind":"${kind}","microbatch":${r.microbatch[q]},"chunk":${r.chunk[q]},"modelChunk":${r.modelChunk[q]},"start":${round(r.start[q])},"end":${round(r.end[q])}}`);
+    }
+    process.stdout.write((s ? ',' : '') + '[' + parts.join(',') + ']');
+  }
+  process.stdout.write(']}\n');
 }
