@@ -1,10 +1,11 @@
 // Entry point of the memory model (issue 4): fills the memory fields of every simulated schedule, sweeps the
 // alternatives for a recommendation, and reports an `oom-risk` diagnostic for the selected schedule.
-import type { ConfigKey, CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SourceRange } from '../types';
+import type { ConfigKey, CoreDiagnostic, CoreFix, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SourceRange, SplitStrategy, TextEdit } from '../types';
 import type { EngineOptions } from '../schedule/engine';
+import { planFlagEdit } from '../config/edits';
 import { GiB, type OverheadConstants } from './overheads';
 import { resolveModelShape, type ModelShape } from './params';
-import { chunkLengths, describeChoice, pickRecommendation, sweepSchedules, type Recommendation, type SweepCandidate } from './recommend';
+import { chunkLengths, describeChoice, stepTimeText, pickRecommendation, sweepSchedules, type Recommendation, type SweepCandidate } from './recommend';
 import { applyMemory, computeStageMemory, worstStage, type MemorySettings } from './stageMemory';
 
 export type { Recommendation } from './recommend';
@@ -50,13 +51,19 @@ export function attachMemory(
   const candidates =
     options.sweep === false
       ? []
-      : sweepSchedules(read.config, shape, { engine: options.engine, settings, capacityGiB, warningFraction, maxOps: options.maxSweepOps });
+      : sweepSchedules(
+          read.config,
+          shape,
+          { engine: options.engine, settings, capacityGiB, warningFraction, maxOps: options.maxSweepOps },
+          Object.values(evaluations).filter((e): e is ScheduleEvaluation => e != null),
+          strategy,
+        );
   const recommendation = pickRecommendation(candidates, capacityGiB, warningFraction);
   const diagnostics: CoreDiagnostic[] = [];
   const current = selected ? evaluations[selected] : undefined;
   if (current?.memory && current.sim) {
     const lengths = chunkLengths(read.config, shape.seqLength, current.sim.spec.splits, strategy);
-    const diagnostic = oomRiskDiagnostic(read, shape, current, lengths, candidates, settings, capacityGiB, warningFraction);
+    const diagnostic = oomRiskDiagnostic(read, shape, current, lengths, strategy, candidates, settings, capacityGiB, warningFraction, options.text);
     if (diagnostic) diagnostics.push(diagnostic);
   }
   return { recommendation, diagnostics };
@@ -68,7 +75,14 @@ const fmt = (x: number): string => x.toFixed(1);
 interface Lever {
   keys: ConfigKey[];
   text: string;
+  /** Short title for the quick fix. */
+  title: string;
+  /** Flag → value edits that make the change ("true" for a store_true flag, null to remove the flag). */
+  flags: [string, string | null][];
 }
+
+/** Schedules a launch can switch to with flags alone (the zero-bubble variants have no code in Megatron or the Seq1F1B repo). */
+const FLAG_REACHABLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b', '1f1b-interleaved', 'seq1f1b', 'seq1f1b-interleaved']);
 
 /**
  * The `oom-risk` diagnostic: error when the worst stage's reserved estimate exceeds capacity, warning above
@@ -80,10 +94,12 @@ export function oomRiskDiagnostic(
   shape: ModelShape,
   evaluation: ScheduleEvaluation,
   chunkTokens: number[],
+  strategy: SplitStrategy,
   candidates: SweepCandidate[],
   settings: MemorySettings,
   capacityGiB: number,
   warningFraction: number,
+  text?: string,
 ): CoreDiagnostic | null {
   const memory = evaluation.memory!;
   const sim = evaluation.sim!;
@@ -108,21 +124,35 @@ export function oomRiskDiagnostic(
   if (b.logits > 0.05 * worst.peakBytes) parts.push(`logits ${fmt(b.logits / GiB)} GiB`);
   let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB of ${fmt(capacityGiB)} GiB (${parts.join(', ')}).`;
 
-  const lever = findLever(shape, evaluation, chunkTokens, candidates, settings, capacityGiB, limitGiB);
+  const lever = findLever(shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);
   const activationDriven = b.activations + b.kvCache + b.logits > b.weights + b.grads + b.optimizer;
   let keys: ConfigKey[];
   if (lever) {
-    message += ` ${lever.text}`;
+    message += ` ${lever.text.charAt(0).toUpperCase()}${lever.text.slice(1)}`;
     const drivers: ConfigKey[] = activationDriven ? ['seqLength', 'microBatchSize'] : ['pipelineParallel', 'tensorParallel'];
     keys = [...lever.keys, ...drivers];
   } else if (activationDriven) {
     message += ' No schedule, recompute or micro-batch change fits on its own; shorten the sequence or add tensor/context parallelism.';
     keys = ['seqLength', 'microBatchSize', 'tensorParallel', 'contextParallel'];
   } else {
-    message += ` The weights and optimizer state alone take ${fmt(staticGiB)} GiB; raise tensor or pipeline parallelism${shape.distributedOptimizer ? '' : ', or use --use-distributed-optimizer'}.`;
+    message += ` The weights and optimizer state alone take ${fmt(staticGiB)} GiB; raise tensor or pipeline parallelism${shape.distributedOptimizer || shape.dp * shape.cp === 1 ? '' : ', or use --use-distributed-optimizer'}.`;
     keys = ['pipelineParallel', 'tensorParallel', 'distributedOptimizer'];
   }
-  return { code: 'oom-risk', severity, message, range: rangeFor(read, keys) };
+  const diagnostic: CoreDiagnostic = { code: 'oom-risk', severity, message, range: rangeFor(read, keys) };
+  const fix = lever && text != null ? buildFix(text, read, lever) : null;
+  if (fix) diagnostic.fixes = [fix];
+  return diagnostic;
+}
+
+/** A quick fix only when every flag of the change has a place in the file; a partial edit would not fit. */
+function buildFix(text: string, read: LaunchConfigRead, lever: Lever): CoreFix | null {
+  const edits: TextEdit[] = [];
+  for (const [flag, value] of lever.flags) {
+    const planned = planFlagEdit(text, read, flag, value);
+    if (planned.length === 0) return null;
+    edits.push(...planned);
+  }
+  return { title: lever.title, edits, preferred: true };
 }
 
 function rangeFor(read: LaunchConfigRead, keys: ConfigKey[]): SourceRange {
@@ -144,33 +174,55 @@ function reservedWith(shape: ModelShape, evaluation: ScheduleEvaluation, lengths
  * keep the schedule are re-evaluated on the same timeline (a smaller micro-batch also doubles the microbatch count in
  * reality; the in-flight count stays the same once m ≥ p, so the estimate holds).
  */
-function findLever(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: number[], candidates: SweepCandidate[], settings: MemorySettings, capacityGiB: number, limitGiB: number): Lever | null {
+function findLever(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: number[], currentStrategy: SplitStrategy, candidates: SweepCandidate[], settings: MemorySettings, capacityGiB: number, limitGiB: number): Lever | null {
   const sim = evaluation.sim!;
   const spare = (reserved: number): string => `fits with ${fmt(capacityGiB - reserved)} GiB to spare`;
 
   if (!shape.distributedOptimizer && shape.dp * shape.cp > 1) {
     const r = reservedWith({ ...shape, distributedOptimizer: true }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['distributedOptimizer'], text: `--use-distributed-optimizer ${spare(r)} (${fmt(r)} GiB).` };
+    if (r <= limitGiB) return { keys: ['distributedOptimizer'], text: `--use-distributed-optimizer ${spare(r)} (${fmt(r)} GiB).`, title: 'Use the distributed optimizer', flags: [['--use-distributed-optimizer', 'true']] };
   }
-  const fitting = candidates.filter((c) => c.fits);
+  const fitting = candidates.filter((c) => c.fits && FLAG_REACHABLE.has(c.choice.schedule));
   if (fitting.length > 0) {
     const best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
     const name = describeChoice(best.choice);
-    const keys: ConfigKey[] = best.choice.splits !== sim.spec.splits ? ['pipeSpSplits', 'pipeSpStrategy'] : ['virtualStages', 'numLayersPerVirtualStage'];
-    return { keys, text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB, ${fmt(best.evaluation.stepTimeMs!)} ms per step).` };
+    const flags: [string, string | null][] = [];
+    const keys: ConfigKey[] = [];
+    if (best.choice.splits !== sim.spec.splits) {
+      flags.push(['--pipe-sp-splits', String(best.choice.splits)]);
+      keys.push('pipeSpSplits');
+    }
+    if (best.choice.splits > 1 && best.choice.strategy !== currentStrategy) {
+      flags.push(['--pipe-sp-strategy', best.choice.strategy]);
+      keys.push('pipeSpStrategy');
+    }
+    if (best.choice.virtualStages !== sim.spec.virtualStages) {
+      const perChunk = shape.numLayers / shape.pp / best.choice.virtualStages;
+      // Back to one chunk per rank means removing the VPP flag; otherwise set layers per virtual stage.
+      flags.push(['--num-layers-per-virtual-pipeline-stage', best.choice.virtualStages > 1 ? String(perChunk) : null]);
+      keys.push('numLayersPerVirtualStage', 'virtualStages');
+    }
+    return { keys, text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB, ${stepTimeText(best.evaluation.stepTimeMs!)} per step).`, title: `Switch to ${name}`, flags };
   }
   if (shape.recompute == null) {
     const r = reservedWith({ ...shape, recompute: 'selective', recomputeModules: ['core_attn'] }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['recomputeGranularity'], text: `--recompute-granularity selective ${spare(r)} (${fmt(r)} GiB).` };
+    if (r <= limitGiB) return { keys: ['recomputeGranularity'], text: `--recompute-granularity selective ${spare(r)} (${fmt(r)} GiB).`, title: 'Recompute core attention (selective)', flags: [['--recompute-granularity', 'selective']] };
   }
   if (shape.microBatch > 1) {
     const half = Math.max(1, Math.floor(shape.microBatch / 2));
     const r = reservedWith({ ...shape, microBatch: half }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['microBatchSize'], text: `--micro-batch-size ${half} ${spare(r)} (about ${fmt(r)} GiB).` };
+    if (r <= limitGiB) return { keys: ['microBatchSize'], text: `--micro-batch-size ${half} ${spare(r)} (about ${fmt(r)} GiB).`, title: `Halve the micro-batch size to ${half}`, flags: [['--micro-batch-size', String(half)]] };
   }
   if (shape.recompute !== 'full') {
     const r = reservedWith({ ...shape, recompute: 'full', recomputeMethod: 'uniform', recomputeNumLayers: 1 }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['recomputeGranularity'], text: `--recompute-granularity full --recompute-method uniform --recompute-num-layers 1 ${spare(r)} (${fmt(r)} GiB).` };
+    if (r <= limitGiB) {
+      return {
+        keys: ['recomputeGranularity'],
+        text: `--recompute-granularity full --recompute-method uniform --recompute-num-layers 1 ${spare(r)} (${fmt(r)} GiB).`,
+        title: 'Recompute every layer (full, uniform, 1 layer per checkpoint)',
+        flags: [['--recompute-granularity', 'full'], ['--recompute-method', 'uniform'], ['--recompute-num-layers', '1']],
+      };
+    }
   }
   return null;
 }

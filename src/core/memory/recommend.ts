@@ -39,6 +39,9 @@ export interface SweepCandidate {
 }
 
 const DEFAULT_MAX_OPS = 300_000;
+
+/** 43.2 s, 812 ms, 9.5 ms. */
+export const stepTimeText = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
 const DEFAULT_MAX_EVALUATIONS = 40;
 
 /** Chunk lengths for k splits, falling back to an even cut when the partitioner cannot help. */
@@ -65,8 +68,9 @@ export function candidateChoices(config: RunConfig, shape: ModelShape, engine: E
   let v = shape.virtualStages > 1 ? shape.virtualStages : 2;
   if (!(p > 2 && m % p === 0 && Number.isInteger(layersPerRank) && layersPerRank % v === 0)) v = 0;
   const choices: ScheduleChoice[] = [];
+  const microbatches = engine.overrides?.microbatches;
   const push = (schedule: ScheduleName, k: number, strategy: SplitStrategy, vs: number): void => {
-    choices.push({ schedule, splits: k, strategy, virtualStages: vs });
+    choices.push(microbatches !== undefined ? { schedule, splits: k, strategy, virtualStages: vs, microbatches } : { schedule, splits: k, strategy, virtualStages: vs });
   };
   push('1f1b', 1, 'average', 1);
   if (v > 1) push('1f1b-interleaved', 1, 'average', v);
@@ -84,22 +88,32 @@ export function candidateChoices(config: RunConfig, shape: ModelShape, engine: E
   return choices.filter((c) => p * m * c.splits * c.virtualStages * 3 <= maxOps);
 }
 
-export function sweepSchedules(config: RunConfig, shape: ModelShape, options: SweepOptions): SweepCandidate[] {
+/**
+ * Simulates every candidate and attaches its memory. `known` are evaluations already simulated with `knownStrategy`
+ * (the engine's per-schedule results); a candidate with the same schedule, k and v reuses them.
+ */
+export function sweepSchedules(config: RunConfig, shape: ModelShape, options: SweepOptions, known: ScheduleEvaluation[] = [], knownStrategy: SplitStrategy = 'average'): SweepCandidate[] {
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
   const maxEvaluations = options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
   const out: SweepCandidate[] = [];
   const choices = candidateChoices(config, shape, options.engine, maxOps).slice(0, maxEvaluations);
   for (const choice of choices) {
+    const reuse = known.find(
+      (e) => e.schedule === choice.schedule && e.splits === choice.splits && e.virtualStages === choice.virtualStages && e.memory && e.sim && (choice.splits === 1 || choice.strategy === knownStrategy),
+    );
     let evaluation: ScheduleEvaluation;
-    try {
-      evaluation = evaluateSchedule(config, choice, options.engine);
-    } catch {
-      continue; // a schedule the engine rejects is simply not a candidate
+    if (reuse) evaluation = reuse;
+    else {
+      try {
+        evaluation = evaluateSchedule(config, choice, options.engine);
+      } catch {
+        continue; // a schedule the engine rejects is simply not a candidate
+      }
     }
     const sim = evaluation.sim;
     if (!evaluation.applicable || !sim || evaluation.stepTimeMs == null || sim.opCount > maxOps) continue;
-    const memory = computeStageMemory(shape, sim, chunkLengths(config, shape.seqLength, choice.splits, choice.strategy), options.settings);
-    applyMemory(evaluation, memory, options.capacityGiB);
+    const memory = reuse?.memory ?? computeStageMemory(shape, sim, chunkLengths(config, shape.seqLength, choice.splits, choice.strategy), options.settings);
+    if (!reuse) applyMemory(evaluation, memory, options.capacityGiB);
     const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
     out.push({ choice, evaluation, memory, worstReservedGiB, fits: worstReservedGiB <= options.warningFraction * options.capacityGiB });
   }
@@ -131,7 +145,8 @@ export function pickRecommendation(candidates: SweepCandidate[], capacityGiB: nu
   let reason: string;
   if (fitting.length > 0) {
     best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
-    reason = `${describeChoice(best.choice)} is the fastest of ${fitting.length} of ${candidates.length} simulated schedules whose worst stage stays under ${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB): ${best.evaluation.stepTimeMs!.toFixed(1)} ms per step, ${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}.`;
+    const name = describeChoice(best.choice);
+    reason = `${name.charAt(0).toUpperCase()}${name.slice(1)} is the fastest of ${fitting.length} of ${candidates.length} simulated schedules whose worst stage stays under ${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB): ${stepTimeText(best.evaluation.stepTimeMs!)} per step, ${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}.`;
   } else {
     best = candidates.reduce((a, b) => (b.worstReservedGiB < a.worstReservedGiB ? b : a));
     reason = `None of ${candidates.length} simulated schedules fits under ${limitGiB.toFixed(1)} GiB; ${describeChoice(best.choice)} needs the least (${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}). Reduce the model per GPU (more TP/PP), use recompute, or a smaller micro-batch.`;
