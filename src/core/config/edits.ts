@@ -4,7 +4,7 @@
 // ` --flag value` after the last argument (continuation-line style when the command spans lines).
 import type { FlagOccurrence, LaunchConfigRead, SourceRange, TextEdit } from '../types';
 import { flagSpec, lookupFlag } from './flags';
-import { LineIndex } from './util';
+import { LineIndex, overlaps } from './util';
 import { planYamlInsertion } from '../yaml/edits';
 
 export interface EditContext {
@@ -37,14 +37,21 @@ function shellValue(v: string): string {
   return /^[A-Za-z0-9_./:,+=@%-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Finds where `value` is written for this occurrence, following variable definitions first. */
-function valueTarget(index: LineIndex, occ: FlagOccurrence): SourceRange | null {
+/**
+ * Finds where `value` is written for this occurrence, following variable definitions first. A definition that
+ * other flags also read (`--seq-length $S --max-position-embeddings $S`) is left alone: changing it would change
+ * them too, so the value token at the flag is rewritten instead.
+ */
+function valueTarget(index: LineIndex, occ: FlagOccurrence, all: FlagOccurrence[]): SourceRange | null {
   const value = occ.value;
   if (value === null) return null;
   const startOffset = (r: SourceRange): number => index.offset(r.line, r.column);
+  const others = all.filter((o) => o.flag !== occ.flag);
+  const shared = (r: SourceRange): boolean => others.some((o) => o.origins.some((x) => overlaps(x.range, r)));
   // Root definition (the variable the value was first written into), then nearer ones.
   for (let k = occ.origins.length - 1; k >= 0; k--) {
     const r = occ.origins[k].range;
+    if (shared(r)) continue;
     const raw = textAt(index, r);
     const { inner, offset } = unquote(raw);
     if (inner === value) return index.range(startOffset(r) + offset, startOffset(r) + offset + inner.length);
@@ -68,6 +75,10 @@ function valueTarget(index: LineIndex, occ: FlagOccurrence): SourceRange | null 
       const s = startOffset(occ.valueRange) + offset;
       return index.range(s, s + inner.length);
     }
+    // `$GLOBAL_BATCH` computed by arithmetic: write the literal at the flag, unless the token also expands to
+    // other arguments (`${ARGS[@]}`).
+    const alone = !others.some((o) => overlaps(o.range, occ.valueRange!) || (o.valueRange && overlaps(o.valueRange, occ.valueRange!)));
+    if (alone && !/\[[@*]\]|\s/.test(raw)) return occ.valueRange;
   }
   return null;
 }
@@ -156,7 +167,7 @@ export function planFlagEdit(text: string, read: LaunchConfigRead, flag: string,
       return [];
     }
     if (last.value === value) return [];
-    const target = valueTarget(index, last);
+    const target = valueTarget(index, last, read.flags);
     if (target) return [{ range: target, newText: yaml ? value : shellValue(value) }];
   }
 

@@ -50,7 +50,8 @@ export function pickInvocation(invocations: LaunchInvocation[]): LaunchInvocatio
 
 function dialectsOf(settings: Map<string, FlagSetting>, launcherDeepspeed: boolean): Set<Dialect> {
   const out = new Set<Dialect>();
-  for (const s of settings.values()) if (s.spec.dialect) out.add(s.spec.dialect);
+  // Only a fork's own spelling says which code base runs; YAML keys mapped onto fork flags do not.
+  for (const s of settings.values()) if (s.spec.dialect && s.spelling.startsWith('--')) out.add(s.spec.dialect);
   if (launcherDeepspeed) out.add('deepspeed');
   return out;
 }

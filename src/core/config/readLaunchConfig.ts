@@ -1,5 +1,28 @@
-// PLACEHOLDER until the config reader lands (issue 2): recognises nothing.
-import type { LaunchConfigRead, RunConfig } from '../types';
-export function readLaunchConfig(_text: string, fileName?: string): LaunchConfigRead {
-  return { format: fileName && /\.ya?ml$/i.test(fileName) ? 'yaml' : 'bash', isLaunchConfig: false, commandRange: null, config: {} as RunConfig, sources: {}, flags: [], diagnostics: [] };
+// Entry point of the config reader (issue 2): text → LaunchConfigRead. Detects the format, reads bash through
+// the bash reader (static evaluation, never execution) or YAML through our YAML reader, and leaves files that
+// are not Megatron-style launches alone: no config, no diagnostics.
+import type { LaunchConfigRead } from '../types';
+import { readBash } from '../bash/reader';
+import { notALaunch, readBashLaunch, readYamlLaunch } from './launch';
+
+/** Launch configs are kilobytes; anything far larger is not one, and reading it would cost the editor. */
+const MAX_TEXT_CHARS = 4 * 1024 * 1024;
+
+export function detectFormat(text: string, fileName?: string): 'bash' | 'yaml' {
+  if (fileName) {
+    if (/\.ya?ml$/i.test(fileName)) return 'yaml';
+    if (/\.(sh|bash|zsh|slurm|sbatch|job)$/i.test(fileName)) return 'bash';
+  }
+  if (/^#!/.test(text)) return 'bash';
+  // YAML: top-level `key:` lines and no shell commands or continuations.
+  const yamlKeys = (text.match(/^[A-Za-z_][\w.-]*:(\s|$)/gm) ?? []).length;
+  const shellish = /^\s*(export\s|torchrun\b|python3?\b|srun\b|deepspeed\b|[A-Za-z_]\w*=|.*\\$)/m.test(text);
+  return yamlKeys > 0 && !shellish ? 'yaml' : 'bash';
+}
+
+export function readLaunchConfig(text: string, fileName?: string): LaunchConfigRead {
+  const format = detectFormat(text, fileName);
+  if (text.length > MAX_TEXT_CHARS) return notALaunch(format);
+  if (format === 'yaml') return readYamlLaunch(text);
+  return readBashLaunch(text, readBash(text));
 }

@@ -309,7 +309,18 @@ export function readYaml(text: string): YamlReadResult {
   for (const doc of docs) {
     for (const err of doc.errors) {
       const [s, e] = err.pos;
-      const range = index.range(s, Math.max(e, s + 1));
+      let range = index.range(s, Math.max(e, s + 1));
+      // The parser notices an unclosed flow collection only where it ends; point at the line that opened it.
+      if (/flow/i.test(err.message)) {
+        for (let line = range.line, seen = 0; line >= 0 && seen < 50; line--, seen++) {
+          const lt = index.lineText(line);
+          const open = lt.lastIndexOf('[') > lt.lastIndexOf(']') ? lt.lastIndexOf('[') : lt.lastIndexOf('{') > lt.lastIndexOf('}') ? lt.lastIndexOf('{') : -1;
+          if (open >= 0) {
+            range = { line, column: open, endLine: line, endColumn: lt.length };
+            break;
+          }
+        }
+      }
       syntax.push({ code: 'yaml-syntax', severity: 'error', message: `YAML syntax error: ${err.message.split('\n')[0]}`, range });
     }
   }
@@ -395,6 +406,16 @@ export function readYaml(text: string): YamlReadResult {
       const entry = entries.get(m.path);
       const spec = flagSpec(m.flag);
       if (entry && spec) add(entry, spec, m.transform, m.path);
+    }
+    // NeMo names Hugging Face tokenizers by model id in `type`; Megatron calls that HuggingFaceTokenizer.
+    const library = entries.get('model.tokenizer.library');
+    const tokType = result.settings.get('--tokenizer-type');
+    if (library?.text === 'huggingface' && tokType?.values) {
+      if (!result.settings.has('--tokenizer-model')) {
+        const model: FlagSetting = { ...tokType, spec: flagSpec('--tokenizer-model')!, values: [...tokType.values] };
+        result.settings.set('--tokenizer-model', model);
+      }
+      tokType.values = ['HuggingFaceTokenizer'];
     }
     const precision = entries.get('trainer.precision');
     if (precision) {
