@@ -1,0 +1,182 @@
+// The typed message protocol between the extension host (src/panel) and the timeline webview (webview/).
+// Shared by both sides, so no vscode, DOM or Node imports. Every message carries `protocolVersion`; the webview
+// sends `ready` first and the host sends nothing before it (messages to a not-yet-loaded webview are lost).
+// Both directions are validated at runtime: the webview is a web page, and a page can be made to post anything.
+import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy } from '../core/types';
+import type { PackedLayout } from './pack';
+
+export const PROTOCOL_VERSION = 1;
+
+export const TABS = ['timeline', 'memory', 'compare'] as const;
+export type Tab = (typeof TABS)[number];
+
+export const STRATEGIES: readonly SplitStrategy[] = ['average', 'uniform_comp'];
+
+/** What-if knobs of the controls; all optional (absent = as configured in the file). */
+export interface WhatIfOverrides {
+  schedule?: ScheduleName;
+  splits?: number;
+  strategy?: SplitStrategy;
+  microbatches?: number;
+  gpuId?: string;
+}
+
+/** One schedule's summary; `timeline` indexes into AnalysisMessage.buffers when a simulated timeline exists. */
+export interface ScheduleHeader {
+  schedule: ScheduleName;
+  applicable: boolean;
+  reason: string | null;
+  splits: number;
+  virtualStages: number;
+  whatIf: boolean;
+  stepTimeMs: number | null;
+  bubbleFraction: number | null;
+  tokensPerSecond: number | null;
+  peakMemoryGiBPerStage: number[] | null;
+  oom: boolean | null;
+  /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */
+  stageBreakdownGiB: Record<string, number>[] | null;
+  timeline: { bufferIndex: number; layout: PackedLayout; microbatches: number } | null;
+}
+
+export interface AnalysisHeader {
+  fileName: string;
+  gpu: { id: string; name: string; memoryGiB: number };
+  gpus: { id: string; name: string }[];
+  selectedSchedule: ScheduleName | null;
+  config: { stages: number | null; microbatches: number | null; splits: number | null; strategy: SplitStrategy | null; virtualStages: number | null };
+  schedules: ScheduleHeader[];
+  /** Overrides that produced this analysis (empty for the file as written). */
+  overrides: WhatIfOverrides;
+  /** Whether the panel can write controls back to the file (false in the standalone report). */
+  canApply: boolean;
+  canWhatIf: boolean;
+}
+
+export interface SweepPoint {
+  strategy: SplitStrategy;
+  splits: number;
+  stepTimeMs: number | null;
+  peakGiB: number | null;
+  oom: boolean | null;
+}
+
+// ─── Host → webview ───────────────────────────────────────────────────────────────────────────────
+
+interface Base { protocolVersion: typeof PROTOCOL_VERSION }
+
+export interface AnalysisMessage extends Base {
+  type: 'analysis';
+  header: AnalysisHeader;
+  /** One ArrayBuffer per schedule with a timeline (see pack.ts). */
+  buffers: ArrayBuffer[];
+}
+export interface NoAnalysisMessage extends Base { type: 'noAnalysis'; reason: string }
+export interface SweepMessage extends Base { type: 'sweep'; requestId: number; schedule: ScheduleName; points: SweepPoint[] }
+export interface ShowTabMessage extends Base { type: 'showTab'; tab: Tab }
+export interface NoticeMessage extends Base { type: 'notice'; level: 'info' | 'error'; text: string }
+
+export type HostToWebview = AnalysisMessage | NoAnalysisMessage | SweepMessage | ShowTabMessage | NoticeMessage;
+
+// ─── Webview → host ───────────────────────────────────────────────────────────────────────────────
+
+export interface ReadyMessage extends Base { type: 'ready' }
+export interface WhatIfMessage extends Base { type: 'whatIf'; overrides: WhatIfOverrides }
+export interface SweepRequestMessage extends Base { type: 'requestSweep'; requestId: number; schedule: ScheduleName; splits: number[] }
+export interface ApplyMessage extends Base { type: 'applyToFile'; overrides: WhatIfOverrides }
+export interface ExportTraceMessage extends Base { type: 'exportTrace'; schedule: ScheduleName | null }
+export interface SavePngMessage extends Base { type: 'savePng'; pngBase64: string }
+
+export type WebviewToHost = ReadyMessage | WhatIfMessage | SweepRequestMessage | ApplyMessage | ExportTraceMessage | SavePngMessage;
+
+/** Limits that keep a hostile webview from making the host do unbounded work. */
+export const LIMITS = {
+  maxSweepPoints: 16,
+  maxSplits: 256,
+  maxMicrobatches: 1 << 16,
+  /** Base64 of a PNG of a 8k×4k canvas fits well below this. */
+  maxPngBase64Chars: 48 * 1024 * 1024,
+  maxGpuIdChars: 64,
+} as const;
+
+const SCHEDULES: readonly string[] = SCHEDULE_NAMES;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+const isInt = (x: unknown, min: number, max: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+const isSchedule = (x: unknown): x is ScheduleName => typeof x === 'string' && SCHEDULES.includes(x);
+const hasOnlyKeys = (o: Record<string, unknown>, keys: readonly string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
+
+export function isWhatIfOverrides(x: unknown): x is WhatIfOverrides {
+  if (!isRecord(x) || !hasOnlyKeys(x, ['schedule', 'splits', 'strategy', 'microbatches', 'gpuId'])) return false;
+  if (x.schedule !== undefined && !isSchedule(x.schedule)) return false;
+  if (x.splits !== undefined && !isInt(x.splits, 1, LIMITS.maxSplits)) return false;
+  if (x.strategy !== undefined && !(STRATEGIES as readonly unknown[]).includes(x.strategy)) return false;
+  if (x.microbatches !== undefined && !isInt(x.microbatches, 1, LIMITS.maxMicrobatches)) return false;
+  // GPU ids are looked up in a fixed table, never used as paths; the pattern only bounds what we log.
+  if (x.gpuId !== undefined && !(typeof x.gpuId === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(x.gpuId) && x.gpuId.length <= LIMITS.maxGpuIdChars)) return false;
+  return true;
+}
+
+/** Runtime guard for everything the host accepts from the webview; anything else is rejected and logged. */
+export function isWebviewToHost(msg: unknown): msg is WebviewToHost {
+  if (!isRecord(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
+  switch (msg.type) {
+    case 'ready':
+      return hasOnlyKeys(msg, ['type', 'protocolVersion']);
+    case 'whatIf':
+    case 'applyToFile':
+      return hasOnlyKeys(msg, ['type', 'protocolVersion', 'overrides']) && isWhatIfOverrides(msg.overrides);
+    case 'requestSweep':
+      return (
+        hasOnlyKeys(msg, ['type', 'protocolVersion', 'requestId', 'schedule', 'splits']) &&
+        isInt(msg.requestId, 0, Number.MAX_SAFE_INTEGER) &&
+        isSchedule(msg.schedule) &&
+        Array.isArray(msg.splits) &&
+        msg.splits.length >= 1 &&
+        msg.splits.length <= LIMITS.maxSweepPoints &&
+        msg.splits.every((k) => isInt(k, 1, LIMITS.maxSplits))
+      );
+    case 'exportTrace':
+      return hasOnlyKeys(msg, ['type', 'protocolVersion', 'schedule']) && (msg.schedule === null || isSchedule(msg.schedule));
+    case 'savePng':
+      return (
+        hasOnlyKeys(msg, ['type', 'protocolVersion', 'pngBase64']) &&
+        typeof msg.pngBase64 === 'string' &&
+        msg.pngBase64.length > 0 &&
+        msg.pngBase64.length <= LIMITS.maxPngBase64Chars &&
+        /^[A-Za-z0-9+/]+={0,2}$/.test(msg.pngBase64)
+      );
+    default:
+      return false;
+  }
+}
+
+/**
+ * Shallow guard for what the webview accepts. The packed buffers are checked in depth by unpackTimeline when
+ * they are used, so a corrupt timeline costs one schedule, not the panel.
+ */
+export function isHostToWebview(msg: unknown): msg is HostToWebview {
+  if (!isRecord(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
+  switch (msg.type) {
+    case 'analysis': {
+      const h = msg.header;
+      if (!isRecord(h) || !Array.isArray(msg.buffers) || !msg.buffers.every((b) => b instanceof ArrayBuffer)) return false;
+      if (typeof h.fileName !== 'string' || !isRecord(h.gpu) || !Array.isArray(h.gpus) || !Array.isArray(h.schedules) || !isRecord(h.config)) return false;
+      if (h.selectedSchedule !== null && !isSchedule(h.selectedSchedule)) return false;
+      if (!isWhatIfOverrides(h.overrides)) return false;
+      return h.schedules.every((s) => isRecord(s) && isSchedule(s.schedule) && typeof s.applicable === 'boolean' && (s.timeline === null || (isRecord(s.timeline) && isInt(s.timeline.bufferIndex, 0, (msg.buffers as unknown[]).length - 1))));
+    }
+    case 'noAnalysis':
+      return typeof msg.reason === 'string';
+    case 'sweep':
+      return isInt(msg.requestId, 0, Number.MAX_SAFE_INTEGER) && isSchedule(msg.schedule) && Array.isArray(msg.points) && msg.points.every((p) => isRecord(p) && isInt(p.splits, 1, LIMITS.maxSplits));
+    case 'showTab':
+      return (TABS as readonly unknown[]).includes(msg.tab);
+    case 'notice':
+      return (msg.level === 'info' || msg.level === 'error') && typeof msg.text === 'string';
+    default:
+      return false;
+  }
+}

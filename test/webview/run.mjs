@@ -1,0 +1,353 @@
+// Webview tests in headless Debian Chromium (playwright-core, never a downloaded browser), with a fake
+// acquireVsCodeApi standing in for VS Code. Prints one line per test and then `N passed, N failed` alone on a
+// line; the exit code is non-zero when anything failed. Screenshots go to test/artifacts/ (git-ignored).
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBundles, serve, launch, writeWebviewPage, initScript, THEMES, repo } from './lib.mjs';
+
+const artifacts = join(repo, 'test/artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const { dir, harness } = await buildBundles();
+const server = await serve(dir);
+const browser = await launch();
+const pagekit = readFileSync(join(dir, 'pagekit.js'), 'utf8');
+const panelUrl = writeWebviewPage(dir, harness, server.origin);
+
+const analysis = harness.synthAnalysis({ stages: 4, microbatches: 8, splits: 2, fileName: 'seq1f1b-example.sh' });
+const payload = (result, meta = {}) =>
+  harness.encodeReportMessages([harness.buildAnalysisMessage(result, { fileName: 'seq1f1b-example.sh', overrides: {}, canApply: true, canWhatIf: true, ...meta })]);
+
+/** Opens the panel page as VS Code would, delivers the example analysis, and waits for the first paint. */
+async function openPanel({ theme = 'dark', savedState, deliver = true, width = 1280, height = 900, result = analysis } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.addInitScript(initScript, { themes: THEMES, initialTheme: theme, savedState, fakeVsCode: true });
+  await page.addInitScript(pagekit);
+  await page.goto(panelUrl);
+  await page.waitForFunction(() => window.__posted.length > 0);
+  if (deliver) {
+    await page.evaluate((json) => window.__testkit.deliver(json), payload(result));
+    await page.waitForFunction(() => window.__scheduleInspector?.timeline.frames > 0 && /ops/.test(document.querySelector('.si-summary')?.textContent ?? ''));
+    await nextFrames(page);
+  }
+  return { page, context, errors };
+}
+
+const nextFrames = (page, n = 2) => page.evaluate((k) => new Promise((ok) => { const step = (i) => (i ? requestAnimationFrame(() => step(i - 1)) : ok()); step(k); }), n);
+
+/** Canvas pixel (CSS coordinates relative to the canvas) as [r, g, b]. */
+const pixelAt = (page, sel, x, y) =>
+  page.evaluate(({ sel, x, y }) => {
+    const c = document.querySelector(sel);
+    const dpr = c.width / c.getBoundingClientRect().width;
+    const d = c.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
+    return [d[0], d[1], d[2]];
+  }, { sel, x, y });
+
+const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
+const near = (a, b, tol = 6) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
+
+/** CSS-pixel centre of op i of the example's selected schedule, from the app's own geometry and viewport. */
+async function opCentre(page, stage, index) {
+  const sim = analysis.schedules.seq1f1b.sim;
+  const i = sim.stageOffsets[stage] + index;
+  const { g, vp } = await page.evaluate(() => ({ g: window.__scheduleInspector.timeline.geometry(), vp: window.__scheduleInspector.timeline.viewport }));
+  const scale = g.plotWidthPx / (vp.t1Ms - vp.t0Ms);
+  const x = g.plotX0Px + ((sim.start[i] + sim.end[i]) / 2 - vp.t0Ms) * scale;
+  const y = g.topPx + stage * g.laneHeightPx + g.barInsetPx + 4;
+  return { i, x, y, sim };
+}
+
+async function canvasBox(page) {
+  return page.locator('.si-timeline > .si-timeline-canvas').boundingBox();
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('sends ready first, and every message it posts passes the host guard', async () => {
+  const { page, context, errors } = await openPanel();
+  const posted = await page.evaluate(() => window.__posted);
+  assert.equal(posted[0].type, 'ready');
+  for (const m of posted) assert.ok(harness.isWebviewToHost(m), `host would reject ${JSON.stringify(m)}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('renders the example: F of microbatch 0 in the forward colour, idle time hatched, no CSP violations', async () => {
+  const { page, context, errors } = await openPanel();
+  const { x, y } = await opCentre(page, 0, 0);
+  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.dark.vars['charts-blue'])), 'op 0 of stage 0 is not painted in charts-blue');
+  // The last stage idles until the first microbatch reaches it: its lane starts with hatching, not an op.
+  const g = await page.evaluate(() => window.__scheduleInspector.timeline.geometry());
+  const idle = [];
+  for (let dx = 0; dx < 8; dx++) idle.push(await pixelAt(page, '.si-timeline > .si-timeline-canvas', g.plotX0Px + 3 + dx, g.topPx + 3 * g.laneHeightPx + g.barInsetPx + 6));
+  assert.ok(idle.some((p) => !near(p, hex(THEMES.dark.vars['editor-background']), 3)), 'idle gap shows no hatching');
+  assert.ok(idle.some((p) => near(p, hex(THEMES.dark.vars['editor-background']), 3)), 'idle gap is a solid fill, not hatching');
+  const summary = await page.textContent('.si-summary');
+  assert.match(summary, /seq1f1b · p=4 · m=8 · k=2/);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('zoom (wheel, keys) and pan (drag, keys) change the visible range', async () => {
+  const { page, context } = await openPanel();
+  const box = await canvasBox(page);
+  const vp = () => page.evaluate(() => ({ ...window.__scheduleInspector.timeline.viewport }));
+  const full = await vp();
+  await page.mouse.move(box.x + box.width / 2, box.y + 60);
+  for (let n = 0; n < 3; n++) await page.mouse.wheel(0, -200);
+  await nextFrames(page);
+  const zoomed = await vp();
+  assert.ok(zoomed.t1Ms - zoomed.t0Ms < (full.t1Ms - full.t0Ms) * 0.6, `wheel did not zoom in: ${JSON.stringify(zoomed)}`);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 200, box.y + 60, { steps: 5 });
+  await page.mouse.up();
+  const panned = await vp();
+  assert.ok(panned.t0Ms > zoomed.t0Ms, 'dragging left did not move the window later in time');
+  assert.ok(Math.abs(panned.t1Ms - panned.t0Ms - (zoomed.t1Ms - zoomed.t0Ms)) < 1e-6, 'panning changed the zoom');
+  await page.keyboard.press('ArrowLeft');
+  const keyed = await vp();
+  assert.ok(keyed.t0Ms < panned.t0Ms, 'ArrowLeft did not pan');
+  await page.keyboard.press('0');
+  assert.deepEqual(await vp(), full);
+  await context.close();
+});
+
+test('the memory chart shares the timeline time axis while zooming', async () => {
+  const { page, context } = await openPanel();
+  const box = await canvasBox(page);
+  await page.mouse.move(box.x + box.width * 0.7, box.y + 60);
+  await page.mouse.wheel(0, -600);
+  await nextFrames(page, 3);
+  const { vp, x } = await page.evaluate(() => {
+    const app = window.__scheduleInspector;
+    const chart = app.memoryChart.chart;
+    return { vp: app.timeline.viewport, x: { min: chart.scales.x.min, max: chart.scales.x.max, left: chart.chartArea.left, right: chart.chartArea.right } };
+  });
+  assert.ok(Math.abs(x.min - vp.t0Ms) < 1e-6 && Math.abs(x.max - vp.t1Ms) < 1e-6, `chart x range ${x.min}..${x.max} vs timeline ${vp.t0Ms}..${vp.t1Ms}`);
+  const g = await page.evaluate(() => window.__scheduleInspector.timeline.geometry());
+  assert.ok(Math.abs(x.left - g.plotX0Px) <= 1, `chart plot starts at ${x.left}px, timeline at ${g.plotX0Px}px`);
+  assert.ok(Math.abs(x.right - (g.plotX0Px + g.plotWidthPx)) <= 1, `chart plot ends at ${x.right}px, timeline at ${g.plotX0Px + g.plotWidthPx}px`);
+  await context.close();
+});
+
+test('tooltip shows the op under the pointer', async () => {
+  const { page, context } = await openPanel();
+  const box = await canvasBox(page);
+  // A backward op on stage 2 in the steady state.
+  const sim = analysis.schedules.seq1f1b.sim;
+  let index = 0;
+  for (let j = sim.stageOffsets[2]; j < sim.stageOffsets[3]; j++) if (sim.kind[j] === 1) { index = j - sim.stageOffsets[2]; if (sim.microbatch[j] === 3) break; }
+  const { i, x, y } = await opCentre(page, 2, index);
+  await page.mouse.move(box.x + x, box.y + y);
+  await page.waitForSelector('.si-tooltip:not([hidden])');
+  const text = await page.textContent('.si-tooltip');
+  assert.equal(await page.getAttribute('.si-tooltip', 'data-op'), String(i));
+  assert.match(text, new RegExp(`B \\(backward\\) · stage 2 · microbatch ${sim.microbatch[i]} · chunk ${sim.chunk[i]}`));
+  assert.match(text, new RegExp(`start ${sim.start[i].toFixed(3)} ms`));
+  await page.mouse.move(box.x + 2, box.y + 2);
+  assert.equal(await page.isHidden('.si-tooltip'), true);
+  await context.close();
+});
+
+test('clicking an op highlights its microbatch on every stage and persists it', async () => {
+  const { page, context } = await openPanel();
+  const box = await canvasBox(page);
+  const { x, y, i, sim } = await opCentre(page, 1, 3);
+  const mb = sim.microbatch[i];
+  await page.mouse.click(box.x + x, box.y + y);
+  await nextFrames(page);
+  assert.equal(await page.evaluate(() => window.__savedState.highlightMicrobatch), mb);
+  // Same microbatch on stage 3 is painted in a highlight colour (red-ish), another microbatch is dimmed.
+  let same = -1;
+  let other = -1;
+  for (let j = sim.stageOffsets[3]; j < sim.stageOffsets[4]; j++) {
+    if (sim.microbatch[j] === mb && same < 0) same = j - sim.stageOffsets[3];
+    if (sim.microbatch[j] !== mb && other < 0) other = j - sim.stageOffsets[3];
+  }
+  const a = await opCentre(page, 3, same);
+  const b = await opCentre(page, 3, other);
+  const pa = await pixelAt(page, '.si-timeline > .si-timeline-canvas', a.x, a.y);
+  const pb = await pixelAt(page, '.si-timeline > .si-timeline-canvas', b.x, b.y);
+  assert.ok(pa[0] > 180 && pa[0] > pa[2], `highlighted op not red-ish: ${pa}`);
+  assert.ok(Math.max(...pb) < 150, `other microbatch not dimmed: ${pb}`);
+  await context.close();
+});
+
+test('theme switch recolours the canvas', async () => {
+  const { page, context } = await openPanel({ theme: 'dark' });
+  const { x, y } = await opCentre(page, 0, 0);
+  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.dark.vars['charts-blue'])));
+  await page.evaluate(() => window.__setTheme('light'));
+  await nextFrames(page, 3);
+  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.light.vars['charts-blue'])), 'F op not recoloured to the light theme blue');
+  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', 2, 2), hex(THEMES.light.vars['editor-background'])), 'background not recoloured');
+  await context.close();
+});
+
+test('bad messages are rejected and the page keeps working', async () => {
+  const { page, context, errors } = await openPanel();
+  const bad = [
+    null,
+    'analysis',
+    { type: 'analysis', protocolVersion: 2, header: {}, buffers: [] },
+    { type: 'nope', protocolVersion: 1 },
+    { type: 'analysis', protocolVersion: 1, header: { fileName: 'x' }, buffers: [[1, 2, 3]] },
+    { type: 'showTab', protocolVersion: 1, tab: '<img src=x onerror=alert(1)>' },
+    { type: 'notice', protocolVersion: 1, level: 'warn', text: 'x' },
+  ];
+  await page.evaluate((msgs) => msgs.forEach((m) => window.postMessage(m, '*')), bad);
+  await nextFrames(page);
+  assert.equal(await page.evaluate(() => window.__scheduleInspector.rejectedMessages), bad.length);
+  // A well-formed header whose packed layout points outside its buffer costs that schedule, not the panel.
+  const corrupt = JSON.parse(payload(analysis));
+  corrupt[0].header.schedules.find((s) => s.schedule === 'seq1f1b').timeline.layout.sections.start.offset = 1 << 30;
+  await page.evaluate((json) => window.__testkit.deliver(json), JSON.stringify(corrupt));
+  await nextFrames(page);
+  assert.equal(await page.evaluate(() => window.__scheduleInspector.rejectedMessages), bad.length + 1);
+  assert.match(await page.textContent('.si-notice'), /seq1f1b: section start out of bounds/);
+  // Workspace-controlled text is shown as text: a file name with markup stays a string.
+  await page.evaluate((json) => window.__testkit.deliver(json), harness.encodeReportMessages([harness.buildAnalysisMessage(analysis, { fileName: '<img src=x onerror=window.__pwned=1>.sh', overrides: {}, canApply: true, canWhatIf: true })]));
+  await nextFrames(page);
+  assert.equal(await page.textContent('.si-title'), '<img src=x onerror=window.__pwned=1>.sh');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator('.si-header img').count(), 0);
+  assert.deepEqual(errors.filter((e) => !e.includes('rejected')), []);
+  await context.close();
+});
+
+test('controls post what-ifs and apply requests that the host guard accepts', async () => {
+  const { page, context } = await openPanel();
+  await page.fill('#si-splits input', '4');
+  await page.press('#si-splits input', 'Enter');
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'whatIf'));
+  const whatIf = await page.evaluate(() => window.__posted.find((m) => m.type === 'whatIf'));
+  assert.equal(whatIf.overrides.splits, 4);
+  assert.ok(harness.isWebviewToHost(whatIf));
+  await page.fill('#si-splits input', '-3');
+  await page.press('#si-splits input', 'Enter');
+  // FAST updates the inner input on its next render; wait for it rather than reading mid-update.
+  await page.waitForFunction(() => document.querySelector('#si-splits').shadowRoot.querySelector('input').value === '4', null, { timeout: 2000 }).catch(() => assert.fail('invalid k was not reset'));
+  assert.equal((await page.evaluate(() => window.__posted.filter((m) => m.type === 'whatIf'))).length, 1, 'invalid k was sent to the host');
+  await page.click('#si-apply');
+  const apply = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'applyToFile')).then((h) => h.jsonValue());
+  assert.ok(harness.isWebviewToHost(apply));
+  assert.equal(apply.overrides.splits, 4);
+  await page.click('#si-png');
+  const png = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'savePng')).then((h) => h.jsonValue());
+  assert.ok(harness.isWebviewToHost(png));
+  assert.equal(Buffer.from(png.pngBase64, 'base64').subarray(1, 4).toString(), 'PNG');
+  await context.close();
+});
+
+test('compare tab: table, small multiples, and the k sweep the host answers', async () => {
+  const { page, context } = await openPanel();
+  await page.click('#tab-compare');
+  const req = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'requestSweep')).then((h) => h.jsonValue());
+  assert.ok(harness.isWebviewToHost(req));
+  const points = [];
+  for (const strategy of ['average', 'uniform_comp']) for (const k of req.splits) points.push({ strategy, splits: k, stepTimeMs: 1000 / (1 + Math.log2(k)) + (strategy === 'average' ? 40 : 0), peakGiB: 60 / Math.sqrt(k) + 20, oom: false });
+  await page.evaluate((m) => window.postMessage(m, '*'), { type: 'sweep', protocolVersion: 1, requestId: req.requestId, schedule: req.schedule, points });
+  await nextFrames(page, 3);
+  const rows = await page.$$eval('.si-table tbody tr', (trs) => trs.map((tr) => tr.dataset.schedule));
+  assert.deepEqual(rows, ['gpipe', '1f1b', 'seq1f1b']);
+  assert.equal(await page.locator('.si-multiple canvas').count(), 3);
+  assert.ok(await page.evaluate(() => window.__scheduleInspector.compare.sweepChart?.data.datasets[0].data.length === 5));
+  // Picking a schedule in the table switches the main timeline.
+  await page.click('.si-table tr[data-schedule="1f1b"]');
+  assert.match(await page.textContent('.si-summary'), /^1f1b/);
+  await context.close();
+});
+
+test('UI state survives a reload (versioned getState/setState)', async () => {
+  const first = await openPanel();
+  await first.page.click('#tab-memory');
+  await first.page.keyboard.press('Tab');
+  const saved = await first.page.evaluate(() => window.__savedState);
+  await first.context.close();
+  assert.equal(saved.v, 1);
+  assert.equal(saved.tab, 'memory');
+  const second = await openPanel({ savedState: { ...saved, viewport: { t0Ms: 10, t1Ms: 50 } } });
+  assert.equal(await second.page.getAttribute('vscode-panels', 'activeid'), 'tab-memory');
+  assert.deepEqual(await second.page.evaluate(() => window.__scheduleInspector.timeline.viewport), { t0Ms: 10, t1Ms: 50 });
+  await second.context.close();
+  // A state from another version is dropped, not misread.
+  const third = await openPanel({ savedState: { v: 99, tab: 'compare' } });
+  assert.equal(await third.page.getAttribute('vscode-panels', 'activeid'), 'tab-timeline');
+  await third.context.close();
+});
+
+test('standalone report renders without VS Code (data inlined, no acquireVsCodeApi)', async () => {
+  const html = harness.buildPageHtml({
+    kind: 'standalone',
+    nonce: 'cmVwb3J0bm9uY2UxMjM0NQ==',
+    title: 'Schedule Inspector report',
+    scriptText: readFileSync(join(dir, 'main.js'), 'utf8'),
+    styleText: readFileSync(join(dir, 'webview.css'), 'utf8'),
+    dataJson: payload(analysis, { canApply: false, canWhatIf: false }),
+  });
+  writeFileSync(join(dir, 'report.html'), html);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(initScript, { themes: THEMES, initialTheme: null, savedState: undefined, fakeVsCode: false });
+  await page.goto(`${server.origin}/report.html`);
+  await page.waitForFunction(() => window.__scheduleInspector?.timeline.frames > 0 && /seq1f1b/.test(document.querySelector('.si-summary')?.textContent ?? ''));
+  await nextFrames(page);
+  const { x, y } = await opCentre(page, 0, 0);
+  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), [0x37, 0x94, 0xff]), 'report does not paint F in the default blue');
+  assert.equal(await page.evaluate(() => document.querySelector('#si-apply').disabled), true);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('screenshots: timeline, memory, compare in light and dark', async () => {
+  const saved = [];
+  for (const theme of ['light', 'dark']) {
+    const { page, context } = await openPanel({ theme, height: 1000 });
+    const box = await canvasBox(page);
+    const { x, y } = await opCentre(page, 1, 5);
+    await page.mouse.move(box.x + x, box.y + y);
+    await page.waitForSelector('.si-tooltip:not([hidden])');
+    await page.screenshot({ path: join(artifacts, `timeline-${theme}.png`), fullPage: true });
+    await page.click('#tab-memory');
+    await nextFrames(page, 3);
+    await page.screenshot({ path: join(artifacts, `memory-${theme}.png`), fullPage: true });
+    await page.click('#tab-compare');
+    const req = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'requestSweep')).then((h) => h.jsonValue());
+    const points = [];
+    for (const strategy of ['average', 'uniform_comp']) for (const k of req.splits) points.push({ strategy, splits: k, stepTimeMs: 900 / (1 + 0.6 * Math.log2(k)) + 12 * k + (strategy === 'average' ? 25 : 0), peakGiB: 70 / Math.sqrt(k) + 18, oom: false });
+    await page.evaluate((m) => window.postMessage(m, '*'), { type: 'sweep', protocolVersion: 1, requestId: req.requestId, schedule: req.schedule, points });
+    await nextFrames(page, 3);
+    await page.screenshot({ path: join(artifacts, `compare-${theme}.png`), fullPage: true });
+    saved.push(theme);
+    await context.close();
+  }
+  assert.equal(saved.length, 2);
+});
+
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  try {
+    await t.fn();
+    passed++;
+    console.log(`  ok  ${t.name}`);
+  } catch (err) {
+    failed++;
+    console.log(`  FAIL ${t.name}\n       ${String(err?.stack ?? err).split('\n').slice(0, 14).join('\n       ')}`);
+  }
+}
+await browser.close();
+await server.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,391 @@
+// The webview application: builds the page, validates every incoming message, keeps the UI state, and wires
+// the controls (what-ifs go to the host; nothing here touches the launch file).
+import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy } from '../src/core/types';
+import {
+  LIMITS,
+  PROTOCOL_VERSION,
+  STRATEGIES,
+  isHostToWebview,
+  type AnalysisHeader,
+  type AnalysisMessage,
+  type HostToWebview,
+  type ScheduleHeader,
+  type Tab,
+  type WebviewToHost,
+} from '../src/protocol/messages';
+import { unpackTimeline, type TimelineArrays } from '../src/protocol/pack';
+import type { ChartTheme } from './charts';
+import { CompareView } from './compare/compareView';
+import type { HostContext } from './host';
+import { MemoryOverTimeChart, PeakBarsChart } from './memory/memoryCharts';
+import { restoreUiState, type UiState } from './state';
+import { observeTheme, readThemeColors, type ThemeColors } from './theme';
+import { TimelineView } from './timeline/timelineView';
+import { button, dropdown, integerField, registerControls, tabs, type Control, type Dropdown, type Tabs } from './ui/controls';
+
+/** k values offered by the sweep; the host marks the ones the model cannot split into as not applicable. */
+const SWEEP_SPLITS = [1, 2, 4, 8, 16];
+/** Controls fire on every keystroke-commit; wait this long so a burst of changes costs one simulation. */
+const WHAT_IF_DEBOUNCE_MS = 120;
+const LANE_HEIGHT_PX = 24;
+
+export class App {
+  private ui: UiState;
+  private header: AnalysisHeader | null = null;
+  private timelines = new Map<ScheduleName, TimelineArrays>();
+  private colors: ThemeColors | null = null;
+  private sweepRequestId = 0;
+  private whatIfTimer = 0;
+  /** Messages that failed validation (exposed for tests and for the developer console). */
+  rejectedMessages = 0;
+  /** Time from receiving an analysis to the timeline's first paint of it, ms (read by the bench). */
+  lastAnalysisPaintMs = 0;
+
+  readonly timeline: TimelineView;
+  private readonly memoryChart: MemoryOverTimeChart;
+  private readonly peakChart: PeakBarsChart;
+  private readonly compare: CompareView;
+  private readonly tabs: Tabs;
+  private readonly title = div('si-title');
+  private readonly status = div('si-status');
+  private readonly notice = div('si-notice');
+  private readonly summary = div('si-summary');
+  private readonly emptyNote = div('si-empty');
+  private readonly memoryNote = div('si-note');
+  private readonly ctl: {
+    schedule: Dropdown;
+    splits: Control<number>;
+    strategy: Dropdown;
+    gpu: Dropdown;
+    microbatches: Control<number>;
+    apply: Control<void>;
+    reset: Control<void>;
+    trace: Control<void>;
+    png: Control<void>;
+  };
+
+  constructor(private readonly root: HTMLElement, private readonly host: HostContext) {
+    registerControls();
+    this.ui = restoreUiState(host.getState());
+    if (!host.connected) document.body.classList.add('si-standalone');
+
+    const header = div('si-header');
+    header.append(this.title, this.status);
+    const controls = div('si-controls');
+    this.ctl = {
+      schedule: dropdown('si-schedule', 'Schedule', SCHEDULE_NAMES.map((s) => ({ value: s, label: s })), this.ui.schedule ?? 'seq1f1b', (v) => this.onScheduleChosen(v as ScheduleName)),
+      splits: integerField('si-splits', 'k', this.ui.overrides.splits ?? 1, 1, LIMITS.maxSplits, (k) => this.setOverride({ splits: k })),
+      strategy: dropdown('si-strategy', 'Strategy', STRATEGIES.map((s) => ({ value: s, label: s })), this.ui.overrides.strategy ?? 'average', (v) => this.setOverride({ strategy: v as SplitStrategy })),
+      gpu: dropdown('si-gpu', 'GPU', [], '', (v) => this.setOverride({ gpuId: v })),
+      microbatches: integerField('si-microbatches', 'Microbatches', this.ui.overrides.microbatches ?? 1, 1, LIMITS.maxMicrobatches, (m) => this.setOverride({ microbatches: m })),
+      apply: button('si-apply', 'Apply to file', () => this.post({ type: 'applyToFile', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides })),
+      reset: button('si-reset', 'Reset what-if', () => { this.ui.overrides = {}; this.saveState(); this.requestWhatIf(); }, true),
+      trace: button('si-trace', 'Export trace', () => this.post({ type: 'exportTrace', protocolVersion: PROTOCOL_VERSION, schedule: this.currentSchedule() }), true),
+      png: button('si-png', 'Save PNG', () => this.savePng(), true),
+    };
+    controls.append(...[this.ctl.schedule, this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches].map((c) => c.element), this.ctl.apply.element, this.ctl.reset.element, this.ctl.trace.element, this.ctl.png.element);
+
+    const timelineTab = div('si-tab');
+    const timelineBox = div('si-timeline');
+    const memTimeBox = div('si-chart-box si-memtime');
+    const memTimeCanvas = document.createElement('canvas');
+    memTimeBox.append(memTimeCanvas);
+    timelineTab.append(this.summary, legend(), this.emptyNote, timelineBox, memTimeBox);
+    const memoryTab = div('si-tab');
+    const peaksBox = div('si-chart-box si-peaks');
+    const peaksCanvas = document.createElement('canvas');
+    peaksBox.append(peaksCanvas);
+    memoryTab.append(this.memoryNote, peaksBox);
+    this.compare = new CompareView();
+
+    this.timeline = new TimelineView(timelineBox, { interactive: true, laneHeightPx: LANE_HEIGHT_PX, showAxis: true, showLabels: true });
+    this.memoryChart = new MemoryOverTimeChart(memTimeCanvas);
+    this.peakChart = new PeakBarsChart(peaksCanvas);
+    this.tabs = tabs(
+      [
+        { id: 'timeline', label: 'Timeline', content: timelineTab },
+        { id: 'memory', label: 'Memory', content: memoryTab },
+        { id: 'compare', label: 'Compare', content: this.compare.element },
+      ],
+      this.ui.tab,
+      (id) => this.onTab(id as Tab),
+    );
+    this.notice.hidden = true;
+    this.root.append(header, controls, this.notice, this.tabs.element);
+
+    this.timeline.onViewportChange = (vp) => {
+      this.memoryChart.setRange(vp);
+      this.ui.viewport = vp;
+      this.saveStateSoon();
+    };
+    this.timeline.onHighlightChange = (mb) => {
+      this.ui.highlightMicrobatch = mb;
+      this.saveState();
+    };
+    this.compare.onSelect = (s) => this.onScheduleChosen(s);
+    this.applyTheme();
+    observeTheme(() => this.applyTheme());
+    this.setControlsEnabled(false);
+    this.showEmpty('Waiting for an analysis…');
+
+    host.onMessage((data) => this.receive(data));
+    this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  }
+
+  receive(data: unknown): void {
+    if (!isHostToWebview(data)) {
+      this.rejectedMessages++;
+      console.warn('[schedule-inspector] rejected a malformed message from the host');
+      return;
+    }
+    this.handle(data);
+  }
+
+  private handle(msg: HostToWebview): void {
+    switch (msg.type) {
+      case 'analysis':
+        this.onAnalysis(msg);
+        break;
+      case 'noAnalysis':
+        this.header = null;
+        this.timelines.clear();
+        this.title.textContent = 'Schedule Inspector';
+        this.status.textContent = '';
+        this.setControlsEnabled(false);
+        this.showEmpty(msg.reason);
+        break;
+      case 'sweep':
+        if (msg.requestId === this.sweepRequestId) {
+          this.compare.setSweep(msg.schedule, msg.points);
+          this.compare.setSweepNote('');
+        }
+        break;
+      case 'showTab':
+        this.tabs.select(msg.tab);
+        this.onTab(msg.tab);
+        break;
+      case 'notice':
+        this.showNotice(msg.text, msg.level);
+        break;
+    }
+  }
+
+  private onAnalysis(msg: AnalysisMessage): void {
+    const t0 = performance.now();
+    const h = msg.header;
+    this.header = h;
+    this.timelines.clear();
+    const problems: string[] = [];
+    for (const s of h.schedules) {
+      if (!s.timeline) continue;
+      const t = unpackTimeline(s.timeline.layout, msg.buffers[s.timeline.bufferIndex]);
+      if (typeof t === 'string') problems.push(`${s.schedule}: ${t}`);
+      else this.timelines.set(s.schedule, t);
+    }
+    if (problems.length) {
+      this.rejectedMessages++;
+      this.showNotice(`Ignored corrupt timeline data (${problems.join('; ')})`, 'error');
+    } else {
+      this.notice.hidden = true;
+    }
+    // Host overrides win (they describe what was simulated); keep the user's schedule choice if it still exists.
+    this.ui.overrides = { ...h.overrides };
+    const previous = this.ui.schedule;
+    const preferred = [this.ui.schedule, h.overrides.schedule ?? null, h.selectedSchedule].find((s): s is ScheduleName => !!s && this.timelines.has(s));
+    this.ui.schedule = preferred ?? ([...this.timelines.keys()][0] ?? h.selectedSchedule);
+    if (previous !== this.ui.schedule) this.ui.viewport = null;
+    this.title.textContent = h.fileName;
+    this.syncControls();
+    this.renderSchedule(t0);
+    this.compare.setData(h.schedules.map((s) => ({ header: s, ops: this.timelines.get(s.schedule) ?? null })), this.ui.schedule);
+    if (this.ui.tab === 'compare') this.requestSweep();
+    this.saveState();
+  }
+
+  private currentSchedule(): ScheduleName | null {
+    return this.ui.schedule;
+  }
+
+  private currentHeader(): ScheduleHeader | null {
+    return this.header?.schedules.find((s) => s.schedule === this.ui.schedule) ?? null;
+  }
+
+  private renderSchedule(t0 = performance.now()): void {
+    const h = this.header;
+    const sh = this.currentHeader();
+    const ops = this.ui.schedule ? this.timelines.get(this.ui.schedule) ?? null : null;
+    if (!h || !sh || !ops) {
+      this.timeline.setData(null, null, null);
+      this.memoryChart.setData(null, 0, null);
+      this.peakChart.setData(null, 0);
+      const reason = !h ? 'Waiting for an analysis…' : sh && !sh.applicable ? `${sh.schedule} does not apply: ${sh.reason ?? ''}` : h.schedules.length === 0 ? 'No schedule could be simulated for this file yet.' : `No simulated timeline for ${this.ui.schedule ?? 'this schedule'}.`;
+      this.showEmpty(reason);
+      this.summary.textContent = '';
+      return;
+    }
+    this.emptyNote.hidden = true;
+    const makespan = sh.stepTimeMs && sh.stepTimeMs > 0 ? Math.max(sh.stepTimeMs, lastEnd(ops)) : lastEnd(ops);
+    this.timeline.setData(ops, { schedule: sh.schedule, splits: sh.splits, virtualStages: sh.virtualStages, makespanMs: makespan }, this.ui.viewport);
+    this.timeline.setHighlight(this.ui.highlightMicrobatch);
+    this.timeline.drawNow();
+    this.lastAnalysisPaintMs = performance.now() - t0;
+    const peak = sh.peakMemoryGiBPerStage?.length ? Math.max(...sh.peakMemoryGiBPerStage) : null;
+    this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
+    this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
+    // Charts after the timeline has painted: they are secondary and chart.js setup would delay the first paint.
+    requestAnimationFrame(() => {
+      this.memoryChart.setData({ stages: ops.stages, memOffsets: ops.memOffsets, memTimeMs: ops.memTimeMs, memBytes: ops.memBytes, makespanMs: makespan }, h.gpu.memoryGiB, this.timeline.viewport);
+      this.memoryNote.textContent = sh.stageBreakdownGiB ? `Peak memory per stage (${sh.schedule}), broken down at each stage's peak; dashed line: ${h.gpu.name} capacity.` : 'The memory model gave no per-stage breakdown for this schedule.';
+      this.peakChart.setData({ stages: ops.stages, peakGiBPerStage: sh.peakMemoryGiBPerStage, breakdownGiB: sh.stageBreakdownGiB }, h.gpu.memoryGiB);
+    });
+  }
+
+  private onScheduleChosen(s: ScheduleName): void {
+    if (s === this.ui.schedule) return;
+    this.ui.schedule = s;
+    this.ui.viewport = null;
+    this.ui.highlightMicrobatch = -1;
+    this.ctl.schedule.set(s);
+    this.renderSchedule();
+    if (this.header) this.compare.setData(this.header.schedules.map((x) => ({ header: x, ops: this.timelines.get(x.schedule) ?? null })), s);
+    this.saveState();
+    // A schedule the analysis did not simulate needs the host; one it did is shown at once.
+    if (!this.timelines.has(s) && this.host.connected) this.setOverride({ schedule: s });
+  }
+
+  private setOverride(patch: UiState['overrides']): void {
+    this.ui.overrides = { ...this.ui.overrides, ...patch };
+    this.saveState();
+    this.requestWhatIf();
+  }
+
+  private requestWhatIf(): void {
+    if (!this.host.connected) return;
+    clearTimeout(this.whatIfTimer);
+    this.status.textContent = 'simulating…';
+    this.whatIfTimer = window.setTimeout(() => this.post({ type: 'whatIf', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides }), WHAT_IF_DEBOUNCE_MS);
+  }
+
+  private requestSweep(): void {
+    const h = this.header;
+    if (!h) return;
+    if (!this.host.connected) return;
+    const family: ScheduleName = this.ui.schedule?.startsWith('seq1f1b') ? this.ui.schedule : 'seq1f1b';
+    this.sweepRequestId++;
+    this.compare.setSweepNote(`Simulating ${family} for k = ${SWEEP_SPLITS.join(', ')}…`);
+    this.post({ type: 'requestSweep', protocolVersion: PROTOCOL_VERSION, requestId: this.sweepRequestId, schedule: family, splits: SWEEP_SPLITS });
+  }
+
+  private onTab(tab: Tab): void {
+    this.ui.tab = tab;
+    this.saveState();
+    // Canvases in a hidden view have no size; draw them now that they are visible.
+    this.timeline.requestDraw();
+    this.compare.redraw();
+    if (tab === 'compare') this.requestSweep();
+  }
+
+  private syncControls(): void {
+    const h = this.header;
+    if (!h) return;
+    const o = h.overrides;
+    const sh = this.currentHeader();
+    this.ctl.schedule.set(this.ui.schedule ?? '');
+    this.ctl.splits.set(o.splits ?? h.config.splits ?? sh?.splits ?? 1);
+    this.ctl.strategy.set(o.strategy ?? h.config.strategy ?? 'average');
+    this.ctl.gpu.setChoices(h.gpus.map((g) => ({ value: g.id, label: g.name })), o.gpuId ?? h.gpu.id);
+    this.ctl.microbatches.set(o.microbatches ?? h.config.microbatches ?? sh?.timeline?.microbatches ?? 1);
+    this.setControlsEnabled(true);
+  }
+
+  private setControlsEnabled(enabled: boolean): void {
+    const whatIf = enabled && !!this.header?.canWhatIf && this.host.connected;
+    for (const c of [this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches, this.ctl.reset]) c.setDisabled(!whatIf);
+    this.ctl.schedule.setDisabled(!enabled);
+    this.ctl.apply.setDisabled(!(whatIf && this.header?.canApply));
+    this.ctl.trace.setDisabled(!(enabled && this.host.connected));
+    this.ctl.png.setDisabled(!(enabled && this.host.connected));
+  }
+
+  private applyTheme(): void {
+    this.colors = readThemeColors();
+    const theme: ChartTheme = { foreground: this.colors.normal.foreground, grid: this.colors.normal.grid, series: this.colors.normal.memory, capacity: this.colors.normal.capacity };
+    this.timeline.setColors(this.colors);
+    this.memoryChart.setTheme(theme);
+    this.peakChart.setTheme(theme);
+    this.compare.setColors(this.colors, theme);
+    for (const [i, el] of document.querySelectorAll<HTMLElement>('.si-swatch').entries()) {
+      el.style.background = [this.colors.kindBase[0], this.colors.kindBase[1], this.colors.kindBase[2], this.colors.p2p, this.colors.normal.idle, this.colors.highlight][i] ?? '';
+    }
+  }
+
+  private savePng(): void {
+    this.timeline.drawNow();
+    this.timeline.canvas.toBlob((blob) => {
+      if (!blob) return;
+      const reader = new FileReader();
+      reader.onload = () => {
+        const url = String(reader.result);
+        this.post({ type: 'savePng', protocolVersion: PROTOCOL_VERSION, pngBase64: url.slice(url.indexOf(',') + 1) });
+      };
+      reader.readAsDataURL(blob);
+    }, 'image/png');
+  }
+
+  private post(msg: WebviewToHost): void {
+    this.host.post(msg);
+  }
+
+  private saveTimer = 0;
+  private saveStateSoon(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = window.setTimeout(() => this.saveState(), 200);
+  }
+
+  private saveState(): void {
+    this.host.setState(this.ui);
+  }
+
+  private showEmpty(text: string): void {
+    this.emptyNote.textContent = text;
+    this.emptyNote.hidden = false;
+  }
+
+  private showNotice(text: string, level: 'info' | 'error'): void {
+    this.notice.textContent = text;
+    this.notice.className = `si-notice si-notice-${level}`;
+    this.notice.hidden = false;
+  }
+}
+
+function div(className: string): HTMLDivElement {
+  const d = document.createElement('div');
+  d.className = className;
+  return d;
+}
+
+function legend(): HTMLElement {
+  const box = div('si-legend');
+  for (const name of ['F forward', 'B backward', 'W weight grad', 'p2p transfer', 'idle', 'highlighted microbatch']) {
+    const item = document.createElement('span');
+    item.className = 'si-legend-item';
+    const sw = document.createElement('span');
+    sw.className = 'si-swatch';
+    const label = document.createElement('span');
+    label.textContent = name;
+    item.append(sw, label);
+    box.append(item);
+  }
+  return box;
+}
+
+const fmt = (x: number | null | undefined, digits: number): string => (x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+
+function lastEnd(t: TimelineArrays): number {
+  let m = 0;
+  for (let r = 0; r < t.stages; r++) {
+    const hi = t.stageOffsets[r + 1];
+    if (hi > t.stageOffsets[r]) m = Math.max(m, t.end[hi - 1]);
+  }
+  return m;
+}

@@ -1,0 +1,103 @@
+// Canvas colours come from the --vscode-* theme variables (through the --si-* aliases in media/webview.css, which
+// also hold fallbacks for the standalone report). Canvas cannot use CSS variables directly, so they are read
+// once per theme and re-read when VS Code switches theme (it changes the body class and the html style).
+import { SHADES, STYLE_COUNT, STYLE_HIGHLIGHT, STYLE_P2P } from './timeline/layout';
+
+export interface Palette {
+  /** Fill per layout style (see layout.ts styleOf). */
+  styles: string[];
+  background: string;
+  foreground: string;
+  grid: string;
+  idle: string;
+  laneStripe: string;
+  labelOnBar: string;
+  memory: string[];
+  capacity: string;
+}
+
+export interface ThemeColors {
+  normal: Palette;
+  /** Used while a microbatch is highlighted: everything else fades so the microbatch reads across stages. */
+  dimmed: Palette;
+  kindBase: [string, string, string];
+  p2p: string;
+  highlight: string;
+}
+
+type Rgb = [number, number, number];
+
+let probe: CanvasRenderingContext2D | null = null;
+/** Any CSS colour → rgb, by letting the canvas normalise it ("#rrggbb" or "rgba(r, g, b, a)"). */
+export function parseColor(css: string, fallback: Rgb): Rgb {
+  probe ??= document.createElement('canvas').getContext('2d');
+  if (!probe || !css.trim()) return fallback;
+  probe.fillStyle = '#010203';
+  probe.fillStyle = css.trim();
+  const v = String(probe.fillStyle);
+  if (v === '#010203' && css.trim() !== '#010203') return fallback;
+  if (v.startsWith('#')) return [parseInt(v.slice(1, 3), 16), parseInt(v.slice(3, 5), 16), parseInt(v.slice(5, 7), 16)];
+  const m = /rgba?\(([^)]+)\)/.exec(v);
+  if (!m) return fallback;
+  const [r, g, b] = m[1].split(',').map((s) => parseFloat(s));
+  return [r, g, b];
+}
+
+const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+export const toCss = (c: Rgb): string => `rgb(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])})`;
+const luminance = (c: Rgb): number => (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
+
+export function readThemeColors(el: Element = document.body): ThemeColors {
+  const cs = getComputedStyle(el);
+  const v = (name: string, fb: Rgb): Rgb => parseColor(cs.getPropertyValue(name), fb);
+  const bg = v('--si-bg', [30, 30, 30]);
+  const fg = v('--si-fg', [204, 204, 204]);
+  const kinds: [Rgb, Rgb, Rgb] = [v('--si-forward', [55, 148, 255]), v('--si-backward', [137, 209, 133]), v('--si-weight', [177, 128, 215])];
+  const p2p = v('--si-p2p', [209, 134, 22]);
+  const hl = v('--si-highlight', [241, 76, 76]);
+  const idle = v('--si-idle', [204, 167, 0]);
+  const grid = v('--si-grid', [69, 69, 69]);
+  // Categorical order: adjacent stacked categories (activations, kv cache, logits) must not share a hue, and red
+  // is kept last because the capacity line is red.
+  const memoryVars = ['--si-forward', '--si-backward', '--si-weight', '--si-p2p', '--si-mem-7', '--si-mem-6', '--si-mem-8', '--si-highlight'];
+  const memory = memoryVars.map((name, i) => toCss(v(name, kinds[i % 3])));
+
+  const palette = (fade: number): Palette => {
+    const styles: string[] = new Array<string>(STYLE_COUNT);
+    for (let kind = 0; kind < 3; kind++) {
+      // Shades step toward the background; 0.14 per step stays distinguishable on both light and dark themes.
+      for (let s = 0; s < SHADES; s++) styles[kind * SHADES + s] = toCss(mix(mix(kinds[kind], bg, s * 0.14), bg, fade));
+      styles[STYLE_HIGHLIGHT + kind] = toCss(mix(hl, kinds[kind], 0.25));
+    }
+    styles[STYLE_P2P] = toCss(mix(p2p, bg, fade));
+    return {
+      styles,
+      background: toCss(bg),
+      foreground: toCss(fg),
+      grid: toCss(mix(grid, bg, 0.2)),
+      idle: toCss(mix(idle, bg, 0.55)),
+      laneStripe: toCss(mix(fg, bg, 0.94)),
+      labelOnBar: luminance(kinds[0]) > 0.55 ? '#000000' : '#ffffff',
+      memory,
+      capacity: toCss(hl),
+    };
+  };
+  return { normal: palette(0), dimmed: palette(0.6), kindBase: [toCss(kinds[0]), toCss(kinds[1]), toCss(kinds[2])], p2p: toCss(p2p), highlight: toCss(hl) };
+}
+
+/** Calls `onChange` when VS Code switches theme: it swaps the body class and rewrites the html style variables. */
+export function observeTheme(onChange: () => void): MutationObserver {
+  let pending = false;
+  const observer = new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    // Both attributes change in one theme switch; coalesce into one redraw.
+    queueMicrotask(() => {
+      pending = false;
+      onChange();
+    });
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+  return observer;
+}

@@ -1,0 +1,247 @@
+// The interactive timeline: owns a canvas, turns wheel / drag / keys into viewport changes, and redraws at most
+// once per animation frame. All geometry decisions go through the pure layout/hitTest/viewport modules.
+import type { ThemeColors } from '../theme';
+import { drawTimeline, formatMs, prepareCanvas } from './draw';
+import { opAt } from './hitTest';
+import { RectBatches, layoutTimeline, type Geometry, type TimelineOps } from './layout';
+import { clampViewport, fullViewport, panViewport, zoomViewport, type Viewport } from './viewport';
+
+export interface TimelineInfo {
+  schedule: string;
+  splits: number;
+  virtualStages: number;
+  makespanMs: number;
+}
+
+export interface TimelineViewOptions {
+  interactive: boolean;
+  /** Lane height in CSS px; small multiples use thin lanes. */
+  laneHeightPx: number;
+  showAxis: boolean;
+  showLabels: boolean;
+}
+
+/** Gutter wide enough for "stage 31"; the memory chart's y axis is fitted to the same width so the axes align. */
+export const GUTTER_PX = 64;
+const RIGHT_MARGIN_PX = 12;
+const AXIS_PX = 22;
+/** One wheel notch (deltaY ≈ 100) zooms by ~1.25×. */
+const WHEEL_ZOOM_PER_DELTA = 0.0022;
+const KEY_PAN_FRACTION = 0.1;
+const KEY_ZOOM_FACTOR = 1.5;
+/** A press that moves less than this is a click (select microbatch), not a drag. */
+const CLICK_SLOP_PX = 4;
+
+const KIND_NAMES = ['F (forward)', 'B (backward)', 'W (weight grad)'];
+
+export class TimelineView {
+  readonly canvas: HTMLCanvasElement;
+  readonly tooltip: HTMLDivElement;
+  private ops: TimelineOps | null = null;
+  private info: TimelineInfo | null = null;
+  private vp: Viewport = fullViewport(1);
+  private colors: ThemeColors | null = null;
+  private highlight = -1;
+  private readonly batches = new RectBatches();
+  private frameRequested = false;
+  private dragging: { x: number; vp: Viewport; moved: boolean } | null = null;
+  /** Duration of the last layout+draw, ms (read by the bench). */
+  lastFrameMs = 0;
+  frames = 0;
+  onViewportChange: (vp: Viewport) => void = () => undefined;
+  onHighlightChange: (microbatch: number) => void = () => undefined;
+
+  constructor(private readonly container: HTMLElement, private readonly opts: TimelineViewOptions) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'si-timeline-canvas';
+    this.tooltip = document.createElement('div');
+    this.tooltip.className = 'si-tooltip';
+    this.tooltip.hidden = true;
+    this.container.append(this.canvas, this.tooltip);
+    if (opts.interactive) this.bindEvents();
+    new ResizeObserver(() => this.requestDraw()).observe(this.container);
+  }
+
+  setData(ops: TimelineOps | null, info: TimelineInfo | null, keepViewport: Viewport | null): void {
+    this.ops = ops;
+    this.info = info;
+    const total = info?.makespanMs ?? 1;
+    this.vp = keepViewport ? clampViewport(keepViewport, total) : fullViewport(total);
+    this.requestDraw();
+  }
+
+  setColors(colors: ThemeColors): void {
+    this.colors = colors;
+    this.requestDraw();
+  }
+
+  setHighlight(microbatch: number): void {
+    this.highlight = microbatch;
+    this.requestDraw();
+  }
+
+  get viewport(): Viewport {
+    return this.vp;
+  }
+
+  setViewport(vp: Viewport, notify = true): void {
+    this.vp = clampViewport(vp, this.info?.makespanMs ?? 1);
+    this.requestDraw();
+    if (notify) this.onViewportChange(this.vp);
+  }
+
+  geometry(): Geometry {
+    const width = Math.max(1, this.container.clientWidth);
+    return {
+      plotX0Px: this.opts.showAxis ? GUTTER_PX : Math.min(GUTTER_PX, 8),
+      plotWidthPx: Math.max(1, width - (this.opts.showAxis ? GUTTER_PX : 8) - RIGHT_MARGIN_PX),
+      topPx: this.opts.showAxis ? AXIS_PX : 2,
+      laneHeightPx: this.opts.laneHeightPx,
+      barInsetPx: this.opts.laneHeightPx >= 12 ? 2 : 0.5,
+      p2pHeightPx: this.opts.laneHeightPx >= 16 ? 3 : 0,
+    };
+  }
+
+  cssHeight(): number {
+    const g = this.geometry();
+    return g.topPx + (this.ops?.stages ?? 0) * g.laneHeightPx + 4;
+  }
+
+  requestDraw(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.drawNow();
+    });
+  }
+
+  drawNow(): void {
+    if (!this.colors) return;
+    const t0 = performance.now();
+    const g = this.geometry();
+    const width = Math.max(1, this.container.clientWidth);
+    const height = this.cssHeight();
+    const ctx = prepareCanvas(this.canvas, width, height, window.devicePixelRatio || 1);
+    if (!ctx) return;
+    const pal = this.highlight >= 0 ? this.colors.dimmed : this.colors.normal;
+    if (this.ops && this.info) {
+      layoutTimeline(this.ops, this.vp, g, { highlightMicrobatch: this.highlight, splits: this.info.splits, virtualStages: this.info.virtualStages }, this.batches);
+      if (!this.opts.showLabels) this.batches.labels.length = 0;
+    } else {
+      this.batches.reset();
+    }
+    drawTimeline(ctx, width, height, this.batches, {
+      g,
+      vp: this.vp,
+      stages: this.ops?.stages ?? 0,
+      makespanMs: this.info?.makespanMs ?? 0,
+      laneTitle: (r) => (this.opts.showAxis ? `stage ${r}` : ''),
+      showAxis: this.opts.showAxis,
+    }, pal);
+    this.lastFrameMs = performance.now() - t0;
+    this.frames++;
+  }
+
+  /** Op index under a point in canvas CSS coordinates, or -1. */
+  opAtPoint(xPx: number, yPx: number): number {
+    return this.ops ? opAt(this.ops, this.vp, this.geometry(), xPx, yPx) : -1;
+  }
+
+  describeOp(i: number): string[] {
+    const t = this.ops;
+    if (!t || i < 0 || i >= t.opCount) return [];
+    let stage = 0;
+    while (stage + 1 < t.stages && t.stageOffsets[stage + 1] <= i) stage++;
+    const step = Math.max(1e-3, t.end[i] - t.start[i]);
+    const lines = [
+      `${KIND_NAMES[t.kind[i]] ?? '?'} · stage ${stage} · microbatch ${t.microbatch[i]}${(this.info?.splits ?? 1) > 1 ? ` · chunk ${t.chunk[i]}` : ''}${(this.info?.virtualStages ?? 1) > 1 ? ` · model chunk ${t.modelChunk[i]}` : ''}`,
+      `start ${formatMs(t.start[i], 0.001)} · end ${formatMs(t.end[i], 0.001)} · ${formatMs(t.end[i] - t.start[i], step / 100)}`,
+    ];
+    if (t.p2pEnd[i] > t.p2pStart[i]) lines.push(`input arrived ${formatMs(t.p2pEnd[i], 0.001)} (p2p ${formatMs(t.p2pEnd[i] - t.p2pStart[i], 0.001)})`);
+    return lines;
+  }
+
+  private bindEvents(): void {
+    const c = this.canvas;
+    c.tabIndex = 0;
+    c.setAttribute('role', 'img');
+    c.setAttribute('aria-label', 'Pipeline timeline. Wheel or +/- to zoom, drag or arrow keys to pan, click an op to highlight its microbatch.');
+    c.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const g = this.geometry();
+      const total = this.info?.makespanMs ?? 1;
+      const span = this.vp.t1Ms - this.vp.t0Ms;
+      if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+        const d = e.shiftKey ? e.deltaY || e.deltaX : e.deltaX;
+        this.setViewport(panViewport(this.vp, (d / g.plotWidthPx) * span, total));
+      } else {
+        const factor = Math.exp(-e.deltaY * WHEEL_ZOOM_PER_DELTA);
+        this.setViewport(zoomViewport(this.vp, (e.offsetX - g.plotX0Px) / g.plotWidthPx, factor, total));
+      }
+    }, { passive: false });
+    c.addEventListener('pointerdown', (e) => {
+      c.setPointerCapture(e.pointerId);
+      this.dragging = { x: e.offsetX, vp: this.vp, moved: false };
+    });
+    c.addEventListener('pointermove', (e) => {
+      if (this.dragging) {
+        const dx = e.offsetX - this.dragging.x;
+        if (Math.abs(dx) > CLICK_SLOP_PX) this.dragging.moved = true;
+        if (this.dragging.moved) {
+          const span = this.dragging.vp.t1Ms - this.dragging.vp.t0Ms;
+          this.setViewport(panViewport(this.dragging.vp, (-dx / this.geometry().plotWidthPx) * span, this.info?.makespanMs ?? 1));
+          this.tooltip.hidden = true;
+          return;
+        }
+      }
+      this.showTooltip(e.offsetX, e.offsetY);
+    });
+    c.addEventListener('pointerup', (e) => {
+      const d = this.dragging;
+      this.dragging = null;
+      if (d && !d.moved) {
+        const i = this.opAtPoint(e.offsetX, e.offsetY);
+        const mb = i >= 0 && this.ops ? this.ops.microbatch[i] : -1;
+        const next = mb === this.highlight ? -1 : mb;
+        this.setHighlight(next);
+        this.onHighlightChange(next);
+      }
+    });
+    c.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
+    c.addEventListener('keydown', (e) => {
+      const total = this.info?.makespanMs ?? 1;
+      const span = this.vp.t1Ms - this.vp.t0Ms;
+      let handled = true;
+      switch (e.key) {
+        case '+': case '=': this.setViewport(zoomViewport(this.vp, 0.5, KEY_ZOOM_FACTOR, total)); break;
+        case '-': case '_': this.setViewport(zoomViewport(this.vp, 0.5, 1 / KEY_ZOOM_FACTOR, total)); break;
+        case 'ArrowLeft': this.setViewport(panViewport(this.vp, -span * KEY_PAN_FRACTION, total)); break;
+        case 'ArrowRight': this.setViewport(panViewport(this.vp, span * KEY_PAN_FRACTION, total)); break;
+        case '0': case 'Home': this.setViewport(fullViewport(total)); break;
+        case 'Escape': this.setHighlight(-1); this.onHighlightChange(-1); break;
+        default: handled = false;
+      }
+      if (handled) e.preventDefault();
+    });
+  }
+
+  showTooltip(xPx: number, yPx: number): void {
+    const i = this.opAtPoint(xPx, yPx);
+    if (i < 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    // textContent only: op details are numbers, but nothing from the workspace is ever parsed as HTML here.
+    this.tooltip.replaceChildren(...this.describeOp(i).map((line) => {
+      const div = document.createElement('div');
+      div.textContent = line;
+      return div;
+    }));
+    this.tooltip.hidden = false;
+    const maxX = this.container.clientWidth - this.tooltip.offsetWidth - 4;
+    this.tooltip.style.left = `${Math.max(0, Math.min(xPx + 12, maxX))}px`;
+    this.tooltip.style.top = `${yPx + 14}px`;
+    this.tooltip.dataset.op = String(i);
+  }
+}
