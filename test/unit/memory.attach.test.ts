@@ -119,3 +119,12 @@ test('with the document text, the oom-risk fix rewrites --pipe-sp-splits in plac
   assert.ok(edit, JSON.stringify(diag.fixes[0].edits));
   assert.equal(edit.newText, k);
 });
+
+test('a webview what-if (engine overrides) gets memory numbers but no diagnostic on the file', () => {
+  const read = readOf({ ...seq30b, pipeSpSplits: 1 });
+  const engineOptions = { gpu: a100, overrides: { schedule: '1f1b' as const } };
+  const engine = evaluateAllSchedules(read, engineOptions);
+  const memory = attachMemory(read, engine.evaluations, engine.selected, { gpu: a100, engine: engineOptions });
+  assert.equal(engine.evaluations['1f1b']!.oom, true);
+  assert.equal(memory.diagnostics.length, 0);
+});

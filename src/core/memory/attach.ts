@@ -61,7 +61,9 @@ export function attachMemory(
   const recommendation = pickRecommendation(candidates, capacityGiB, warningFraction);
   const diagnostics: CoreDiagnostic[] = [];
   const current = selected ? evaluations[selected] : undefined;
-  if (current?.memory && current.sim) {
+  // A webview what-if (overrides) is not what the file runs: no diagnostic on the file for it, as with the bubble hint.
+  const whatIf = Object.keys(options.engine.overrides ?? {}).length > 0;
+  if (current?.memory && current.sim && !whatIf) {
     const lengths = chunkLengths(read.config, shape.seqLength, current.sim.spec.splits, strategy);
     const diagnostic = oomRiskDiagnostic(read, shape, current, lengths, strategy, candidates, settings, capacityGiB, warningFraction, options.text);
     if (diagnostic) diagnostics.push(diagnostic);
