@@ -14,6 +14,8 @@ export interface ShellWord {
   reason?: string;
   /** Part of the word is unknown but the rest is known (e.g. `--data-path=$DATA`): the known prefix. */
   knownPrefix?: string;
+  /** Came through an assignment in a branch whose condition could not be decided (the first branch is taken). */
+  conditional?: boolean;
 }
 
 export type LauncherKind =
@@ -49,6 +51,10 @@ export interface LaunchInvocation {
   range: SourceRange;
   /** True when the command sits in a branch whose condition could not be decided. */
   conditional: boolean;
+  /** Environment conventions (see BashReadResult.env) as this command sees them, prefix assignments included. */
+  env?: Map<string, ShellWord>;
+  /** Where the script's own arguments (`$@`, `$*`) are passed through: more flags may arrive at run time. */
+  passthroughArgs?: SourceRange[];
 }
 
 /** `#SBATCH` directives and SLURM-style environment that fix the world size. */
