@@ -205,3 +205,15 @@ function zeroKv<T extends { kvAppend: Float64Array[]; dkdvBytes: Float64Array }>
   tables.dkdvBytes.fill(0);
   return tables;
 }
+
+test('MoE under TP: expert-TP = t sees every token at F_e/t, expert-TP = 1 sees 1/t of them at full F_e', () => {
+  const moeFields = { ...korthikanti, hiddenDropout: 0, attentionDropout: 0, attentionBackend: 'flash', numExperts: 8, moeRouterTopk: 2, moeFfnHiddenSize: 1024, tensorParallel: 4, sequenceParallel: true };
+  const n = 1000;
+  const routed = (etp: number): number => {
+    const shape = shapeOf({ ...moeFields, expertTensorParallel: etp });
+    return layerActivationBytes(shape, true, n, s, { selective: false }) - layerActivationBytes(shape, false, n, s, { selective: false }) + n * ((2 * 4 * h) / 4 + (2 * 4 * h) / 4);
+  };
+  // Dense MLP part removed above (fc1 out 2·4h/t + fc2 in 2·4h/t); what is left: routed copies + router logits 4E/t.
+  close(routed(4), n * 2 * (2 * h + (2 * 1024) / 4 + (2 * 1024) / 4) + (n * 4 * 8) / 4, 'etp = t');
+  close(routed(1), (n / 4) * 2 * (2 * h + 2 * 1024 + 2 * 1024) + (n * 4 * 8) / 4, 'etp = 1');
+});

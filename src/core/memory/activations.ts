@@ -41,10 +41,12 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
   if (!moe) {
     if (!modules.has('mlp')) perToken += (2 * shape.ffn * gluWidth) / t + (2 * shape.ffn) / t;
   } else if (!modules.has('moe')) {
-    // Dropless top-k routing, perfectly balanced: each rank processes k permuted copies of its tokens on average.
+    // Dropless top-k routing, perfectly balanced: the TP group's tokens, k copies each, are spread over its ranks
+    // as etp/t of them per rank (with expert-TP = t every rank sees all of them and computes F_e/t of the width;
+    // with expert-TP = 1 each takes 1/t of the tokens at full width). EP moves copies but not their count.
     const fe = shape.moeFfn / shape.etp;
-    const routedPerCopy = 2 * h * rep + 2 * fe * gluWidth + (modules.has('moe_act') ? 0 : 2 * fe);
-    perToken += shape.topk * routedPerCopy + 4 * shape.numExperts * rep; // + fp32 router logits
+    const routedPerCopy = 2 * h + 2 * fe * gluWidth + (modules.has('moe_act') ? 0 : 2 * fe);
+    perToken += ((shape.topk * shape.etp) / t) * routedPerCopy + 4 * shape.numExperts * rep; // + fp32 router logits
     if (shape.sharedExpertFfn > 0 && !modules.has('shared_experts')) perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (2 * shape.sharedExpertFfn) / t;
   }
   return perToken * queryTokens + scoreBytes;
