@@ -81,7 +81,12 @@ function nameRangeOf(word: ShellWord, nameLength: number): SourceRange {
   return r;
 }
 
-export function interpretArgs(words: ShellWord[]): InterpretResult {
+export interface InterpretOptions {
+  /** Accept choice values that differ only in case (Megatron-DeepSpeed lower-cases `rmsnorm`). */
+  lenientChoices?: boolean;
+}
+
+export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}): InterpretResult {
   const settings = new Map<string, FlagSetting>();
   const occurrences: FlagSetting[] = [];
   const diagnostics: CoreDiagnostic[] = [];
@@ -153,7 +158,7 @@ export function interpretArgs(words: ShellWord[]): InterpretResult {
       diagnostics.push({
         code: 'deprecated-flag',
         severity: d.severity,
-        message: `${flagText} is ${d.message}`,
+        message: `${flagText}: ${d.message}`,
         range: nameRange,
         fixes: d.renameTo ? [{ title: `Rename to ${d.renameTo}`, edits: [{ range: nameRange, newText: d.renameTo }], preferred: true }] : undefined,
       });
@@ -182,7 +187,7 @@ export function interpretArgs(words: ShellWord[]): InterpretResult {
         setting.unresolvedRanges = [word.range];
       } else {
         setting.values = [inlineValue];
-        validateValues(setting, [inlineValue], diagnostics);
+        validateValues(setting, [inlineValue], diagnostics, options);
       }
       record(setting);
       i++;
@@ -232,7 +237,7 @@ export function interpretArgs(words: ShellWord[]): InterpretResult {
     } else {
       const texts = valueWords.map((w) => w.text as string);
       setting.values = texts;
-      validateValues(setting, texts, diagnostics);
+      validateValues(setting, texts, diagnostics, options);
     }
     record(setting);
     i = j;
@@ -242,13 +247,17 @@ export function interpretArgs(words: ShellWord[]): InterpretResult {
   return { settings, occurrences, diagnostics, lastArgRange: words.length ? words[words.length - 1].range : null };
 }
 
-function validateValues(setting: FlagSetting, texts: string[], diagnostics: CoreDiagnostic[]): void {
+function validateValues(setting: FlagSetting, texts: string[], diagnostics: CoreDiagnostic[], options: InterpretOptions): void {
   const spec = setting.spec;
   if (spec.type === 'nargs') return;
   const message = checkValue(spec, texts[0]);
   if (!message) return;
   const range = setting.valueRange ?? setting.range;
   const suggestion = spec.type === 'choice' ? closeChoice(spec, texts[0]) : null;
+  if (suggestion && options.lenientChoices) {
+    setting.values = [suggestion];
+    return;
+  }
   diagnostics.push({
     code: 'invalid-flag-value',
     severity: 'error',

@@ -63,9 +63,10 @@ function supersede(bashDiagnostics: CoreDiagnostic[], world: WorldInfo): CoreDia
 export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfigRead {
   const inv = pickInvocation(bash.invocations);
   if (!inv) return notALaunch('bash');
-  const interpreted = interpretArgs(inv.args);
+  const deepspeedLaunch = inv.launchers.some((l) => l.kind === 'deepspeed') || inv.args.some((w) => /^--(deepspeed|deepspeed[_-]config|zero[_-]stage)(=|$)/.test(w.text ?? w.knownPrefix ?? ''));
+  const interpreted = interpretArgs(inv.args, { lenientChoices: deepspeedLaunch });
   const world = resolveWorld(inv, bash);
-  const dialects = dialectsOf(interpreted.settings, inv.launchers.some((l) => l.kind === 'deepspeed'));
+  const dialects = dialectsOf(interpreted.settings, deepspeedLaunch);
   const resolved = resolveConfig({ settings: interpreted.settings, world, dialects, upstream: bash.diagnostics, format: 'bash' });
   const read: LaunchConfigRead = {
     format: 'bash',
@@ -89,7 +90,7 @@ export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfig
     yamlPath: false,
   });
   read.diagnostics = sortDiagnostics([
-    ...supersede(bash.diagnostics, world),
+    ...quietPathReports(supersede(bash.diagnostics, world), inv, interpreted.occurrences),
     ...interpreted.diagnostics,
     ...world.diagnostics,
     ...resolved.diagnostics,
@@ -135,6 +136,23 @@ export function readYamlLaunch(text: string): LaunchConfigRead {
   });
   read.diagnostics = sortDiagnostics([...y.diagnostics, ...world.diagnostics, ...resolved.diagnostics, ...validation]);
   return read;
+}
+
+/**
+ * The bash reader reports every unknown word; when all unknown words under a report are values of flags that
+ * do not affect the analysis (data, checkpoint and log paths), the report is kept only as a hint.
+ */
+function quietPathReports(diagnostics: CoreDiagnostic[], inv: LaunchInvocation, occurrences: FlagSetting[]): CoreDiagnostic[] {
+  return diagnostics.map((d) => {
+    if (d.code !== 'unresolved-value' || d.severity === 'hint') return d;
+    const unknownWords = inv.args.filter((w) => w.text === null && overlaps(w.range, d.range));
+    if (!unknownWords.length) return d;
+    const harmless = unknownWords.every((w) => {
+      const owner = occurrences.find((o) => o.valueRange && overlaps(o.valueRange, w.range) && o.unresolvedRanges?.some((r) => overlaps(r, w.range)));
+      return owner !== undefined && !(owner.spec.keys && owner.spec.keys.length);
+    });
+    return harmless ? { ...d, severity: 'hint' as const, message: `${d.message} (a path that does not affect the schedule or memory analysis)` } : d;
+  });
 }
 
 function sortDiagnostics(ds: CoreDiagnostic[]): CoreDiagnostic[] {

@@ -336,7 +336,7 @@ export function validateConfig(ctx: ValidateContext): CoreDiagnostic[] {
       push({
         code: 'interleaved-microbatches-not-divisible',
         severity: 'error',
-        message: `with the interleaved schedule (${v ?? '?'} virtual stages) the ${M} microbatches per step must be a multiple of PP ${p}${group !== p ? ` (group size ${group})` : ''} and at least ${group}; use global batch ${down !== null ? `${down} or ${up}` : up} (${down !== null ? `${down / (b * dp)} or ` : ''}${up / (b * dp)} microbatches)`,
+        message: `with the interleaved schedule (${v ? `${v} virtual stages` : 'virtual pipeline'}) the ${M} microbatches per step must be a multiple of PP ${p}${group !== p ? ` (group size ${group})` : ''} and at least ${group}; use global batch ${down !== null ? `${down} or ${up}` : up} (${down !== null ? `${down / (b * dp)} or ` : ''}${up / (b * dp)} microbatches)`,
         range: canFix ? at('globalBatchSize') : at('microBatchSize'),
         related: rel(['pipelineParallel', 'PP'], ['microBatchSize', 'micro-batch size'], ['dataParallel', 'data-parallel size']),
         fixes: canFix ? fixes(down !== null ? fix(`Set global batch size to ${down}`, '--global-batch-size', String(down), true) : null, fix(`Set global batch size to ${up}`, '--global-batch-size', String(up), down === null)) : undefined,

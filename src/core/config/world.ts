@@ -45,7 +45,7 @@ function readCount(word: ShellWord, what: string, flag: string, diagnostics: Cor
   if (allowAssume && runtimeOnly) {
     const cause = text === null ? word.reason ?? 'it is counted on the node at run time' : `'${text}' means "all GPUs of the node"`;
     const range = rootRange(word);
-    superseded.push(range);
+    superseded.push(range, word.range);
     diagnostics.push({
       code: 'unresolved-value',
       severity: 'warning',
