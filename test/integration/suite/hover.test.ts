@@ -1,0 +1,58 @@
+// Hovers on flags: meaning, resolved value and where it came from, and what-if tables.
+import * as assert from 'assert';
+import { activate, analysed, closeAll, hoverAt, openFixture, positionOf, waitFor, type Api } from './helpers';
+
+suite('Hover', () => {
+  let api: Api;
+  suiteSetup(async () => {
+    api = await activate();
+  });
+  teardown(closeAll);
+
+  test('--pipeline-model-parallel-size shows its value through $PP and a what-if table over p', async () => {
+    const { document } = await openFixture('seq1f1b-7b-16k.sh');
+    await analysed(api, document);
+    const text = await hoverAt(document.uri, positionOf(document, '--pipeline-model-parallel-size'));
+    assert.match(text, /--pipeline-model-parallel-size/);
+    assert.match(text, /Value: `4`/);
+    assert.match(text, /`\$PP` = `4` \(line 10\)/, 'the variable chain names the definition and its line');
+    assert.match(text, /\| p \(PP\) \| schedule \| step time \| bubble \| worst-stage peak \|/);
+    assert.match(text, /\| \*\*4\*\* \(now\) \| seq1f1b k=4 \| [\d.]+ m?s \| [\d.]+ % \| [\d.]+\/80 GiB \(stage \d\) \|/);
+    // Other p values are real analyses: each row has its own figures or names why it cannot run.
+    const rows = text.split('\n').filter((l) => /^\| (1|2|8|16) \|/.test(l));
+    assert.ok(rows.length >= 2, `expected rows for other p values, got:\n${text}`);
+  });
+
+  test('--pipe-sp-splits tabulates k over the candidateSplits setting', async () => {
+    const { document } = await openFixture('seq1f1b-7b-16k.sh');
+    await analysed(api, document);
+    const text = await hoverAt(document.uri, positionOf(document, '--pipe-sp-splits'));
+    for (const k of ['1', '2', '8']) assert.match(text, new RegExp(`^\\| ${k} \\| `, 'm'), `row for k=${k}`);
+    assert.match(text, /^\| \*\*4\*\* \(now\) \| seq1f1b k=4 \|/m);
+    assert.match(text, /sequence chunks \(average\): (\d+ · ){3}\d+ tokens/);
+  });
+
+  test('a flag outside the what-if set still explains itself', async () => {
+    const { document } = await openFixture('seq1f1b-7b-16k.sh');
+    await analysed(api, document);
+    const text = await hoverAt(document.uri, positionOf(document, '--hidden-size'));
+    assert.match(text, /--hidden-size/);
+    assert.match(text, /Value: `4096`/);
+    assert.doesNotMatch(text, /step time/);
+  });
+
+  test('no hover from us off the flags (comments, the launcher)', async () => {
+    const { document } = await openFixture('seq1f1b-7b-16k.sh');
+    await analysed(api, document);
+    const text = await hoverAt(document.uri, positionOf(document, 'Seq1F1B on one node'));
+    assert.doesNotMatch(text, /Value:/);
+  });
+
+  test('YAML keys get the same hover', async () => {
+    const { document } = await openFixture('nemo-gpt-7b.yaml');
+    await analysed(api, document);
+    const text = await hoverAt(document.uri, positionOf(document, 'pipeline_model_parallel_size'));
+    assert.match(text, /pipeline.model.parallel.size/);
+    assert.match(text, /Value: `4`/);
+  });
+});

@@ -1,0 +1,24 @@
+// The @vscode/test-electron `run()` contract: the extension host calls run() and exits with 0 when it resolves,
+// 1 when it rejects. Both launchers (code-server and Electron) use this same module.
+import * as fs from 'fs';
+import * as path from 'path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({
+    ui: 'tdd',
+    color: false,
+    // Generous per test: the first analysis in a cold extension host includes module loading.
+    timeout: 30_000,
+    grep: process.env.INTEGRATION_GREP || undefined,
+  });
+  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      // Alone on its line: the launchers and CI read the counts from it.
+      console.log(`${runner.stats?.passes ?? 0} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,48 @@
+// Quick fixes come from the core; applying one must leave a script Megatron accepts.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { activate, analysed, closeAll, codeOf, lineOf, openFixture, ours, waitFor, waitForCode, type Api } from './helpers';
+
+suite('Quick fix', () => {
+  let api: Api;
+  suiteSetup(async () => {
+    api = await activate();
+  });
+  teardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await closeAll();
+  });
+
+  test('the preferred fix for an indivisible global batch makes it divisible and clears the error', async () => {
+    const editor = await openFixture('gbs-not-divisible.sh');
+    const { document } = editor;
+    await analysed(api, document);
+    const diag = await waitForCode(document.uri, 'global-batch-not-divisible');
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diag.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+    const fixes = actions.filter((a) => a.diagnostics?.some((d) => codeOf(d) === 'global-batch-not-divisible'));
+    assert.ok(fixes.length > 0, `no quick fix offered (got: ${actions.map((a) => a.title).join('; ') || 'none'})`);
+    const preferred = fixes.filter((a) => a.isPreferred);
+    assert.strictEqual(preferred.length, 1, 'exactly one preferred fix');
+    assert.ok(preferred[0].edit, 'the fix carries its edit');
+    assert.ok(await vscode.workspace.applyEdit(preferred[0].edit!));
+    const text = document.lineAt(lineOf(document, '--global-batch-size')).text;
+    const gbs = Number(/--global-batch-size[ =](\d+)/.exec(text)?.[1]);
+    assert.ok(gbs > 0 && gbs % (2 * 2) === 0, `global batch ${gbs} must be a multiple of micro 2 × DP 2 (line: ${text.trim()})`);
+    await waitFor('the error to clear', () => !ours(document.uri).some((d) => codeOf(d) === 'global-batch-not-divisible'));
+  });
+
+  test('removing --sequence-parallel under TP=1 is offered and applied', async () => {
+    const { document } = await openFixture('sp-without-tp.sh');
+    await analysed(api, document);
+    const diag = await waitForCode(document.uri, 'sequence-parallel-without-tp');
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diag.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+    const fix = actions.find((a) => a.isPreferred && a.diagnostics?.some((d) => codeOf(d) === 'sequence-parallel-without-tp'));
+    assert.ok(fix?.edit, `no preferred fix (got: ${actions.map((a) => a.title).join('; ') || 'none'})`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.doesNotMatch(document.getText(), /--sequence-parallel/);
+    // The rest of the command survives the edit: still one launch, with the flags after the removed one.
+    assert.match(document.getText(), /--mock-data/);
+    await analysed(api, document);
+    await waitFor('the warning to clear', () => !ours(document.uri).some((d) => codeOf(d) === 'sequence-parallel-without-tp'));
+  });
+});
