@@ -69,3 +69,16 @@ test('recommendation: fastest that fits, else the smallest with fits = false', (
   assert.equal(none.peakMemoryGiB, 95);
   assert.equal(pickRecommendation([], 80, 0.9), null);
 });
+
+test('recommendation: a zero-bubble winner names the fastest schedule that runs with flags alone', () => {
+  const mk = (schedule: 'zb-h1' | 'seq1f1b' | '1f1b', splits: number, stepTimeMs: number): SweepCandidate => ({
+    choice: { schedule, splits, strategy: 'average', virtualStages: 1 },
+    evaluation: { stepTimeMs } as ScheduleEvaluation,
+    memory: [{ stage: 0, peakReservedBytes: 50 * GiB } as StageMemory],
+    worstReservedGiB: 50,
+    fits: true,
+  });
+  const rec = pickRecommendation([mk('zb-h1', 1, 600), mk('seq1f1b', 4, 650), mk('1f1b', 1, 700)], 80, 0.9)!;
+  assert.equal(rec.schedule, 'zb-h1');
+  assert.match(rec.reason, /fastest that runs with flags alone is Seq1F1B \(k = 4, average\) \(650 ms per step/);
+});

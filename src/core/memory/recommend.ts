@@ -39,6 +39,7 @@ export interface SweepCandidate {
 }
 
 const DEFAULT_MAX_OPS = 300_000;
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
 
 /** 43.2 s, 812 ms, 9.5 ms. */
 export const stepTimeText = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
@@ -147,6 +148,13 @@ export function pickRecommendation(candidates: SweepCandidate[], capacityGiB: nu
     best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
     const name = describeChoice(best.choice);
     reason = `${name.charAt(0).toUpperCase()}${name.slice(1)} is the fastest of ${fitting.length} of ${candidates.length} simulated schedules whose worst stage stays under ${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB): ${stepTimeText(best.evaluation.stepTimeMs!)} per step, ${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}.`;
+    if (ZERO_BUBBLE.has(best.choice.schedule)) {
+      const runnable = fitting.filter((c) => !ZERO_BUBBLE.has(c.choice.schedule));
+      if (runnable.length > 0) {
+        const alt = runnable.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+        reason += ` Zero-bubble schedules have no implementation in Megatron-LM or the Seq1F1B repo; the fastest that runs with flags alone is ${describeChoice(alt.choice)} (${stepTimeText(alt.evaluation.stepTimeMs!)} per step, ${alt.worstReservedGiB.toFixed(1)} GiB).`;
+      }
+    }
   } else {
     best = candidates.reduce((a, b) => (b.worstReservedGiB < a.worstReservedGiB ? b : a));
     reason = `None of ${candidates.length} simulated schedules fits under ${limitGiB.toFixed(1)} GiB; ${describeChoice(best.choice)} needs the least (${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}). Reduce the model per GPU (more TP/PP), use recompute, or a smaller micro-batch.`;
