@@ -126,6 +126,9 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
   const plotX1 = g.plotX0Px + g.plotWidthPx;
   const barH = Math.max(1, g.laneHeightPx - 2 * g.barInsetPx - g.p2pHeightPx);
   const hl = opts.highlightMicrobatch;
+  // p2p arrivals are not sorted like the ops (an input can land long before its op starts), so sub-pixel
+  // transfers are deduplicated with a per-lane column bitmap rather than a "last column" check.
+  const p2pCols = new Uint8Array(Math.ceil(plotX1) + 2);
 
   for (let r = 0; r < t.stages; r++) {
     const lo = t.stageOffsets[r];
@@ -138,7 +141,7 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
     let covB = 0;
     let covW = 0;
     let colHl = false;
-    let lastP2pCol = -1;
+    if (g.p2pHeightPx > 0) p2pCols.fill(0);
     const flush = (): void => {
       if (col < 0) return;
       const kind = covF >= covB && covF >= covW ? 0 : covB >= covW ? 1 : 2;
@@ -165,8 +168,10 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
           const px1 = Math.min(plotX1, g.plotX0Px + (pe - vp.t0Ms) * pxPerMs);
           const pc = Math.floor(px0);
           if (px1 - px0 >= MIN_BAR_PX) out.push(STYLE_P2P, px0, p2pY, px1 - px0, g.p2pHeightPx);
-          else if (pc !== lastP2pCol) out.push(STYLE_P2P, pc, p2pY, 1, g.p2pHeightPx);
-          lastP2pCol = pc;
+          else if (!p2pCols[pc]) {
+            p2pCols[pc] = 1;
+            out.push(STYLE_P2P, pc, p2pY, 1, g.p2pHeightPx);
+          }
         }
       }
 
