@@ -1,5 +1,10 @@
 // GPU profiles for the cost and memory models. Figures are vendor datasheet values (dense, no sparsity);
 // memory is the capacity nvidia-smi reports. Every field can be overridden by the user (settings / CLI).
+// - intraNodeGBps: NVLink per GPU per direction = half the datasheet's bidirectional figure.
+// - interNodeGBps: one NIC per GPU as in DGX/HGX systems (HDR 200 Gb/s = 25 GB/s; NDR 400 Gb/s = 50 GB/s).
+// - latencies: order of magnitude of NCCL's small-message p2p / ring-step latency (nccl-tests on DGX systems:
+//   ~10 µs over NVLink, ~20 µs over InfiniBand); they matter only for many small Seq1F1B chunks.
+// - B200: HGX B200 at 1,000 W, 2.25 PFLOP/s dense BF16 (4.5 with 2:4 sparsity), 75 TFLOP/s FP32.
 import type { GpuProfile } from '../types';
 
 export const DEFAULT_GPU_ID = 'a100-80gb';
