@@ -86,7 +86,27 @@ export interface InterpretOptions {
   lenientChoices?: boolean;
 }
 
+/**
+ * Words expanded from one `${ARGS[@]}` / `$OPTS` all carry the range of that expansion; the bash reader also
+ * records where each element was written (its origins). Point each word at the first place that is its own,
+ * so diagnostics and edits land on `--sequence-parallel` inside the array rather than on `$OPTS`.
+ * The original expansion range stays available as `unresolvedRanges` for matching the reader's reports.
+ */
+function locateWords(words: ShellWord[]): ShellWord[] {
+  const uses = new Map<string, number>();
+  for (const w of words) {
+    const keys = new Set([rangeKey(w.range), ...w.origins.map((o) => rangeKey(o.range))]);
+    for (const k of keys) uses.set(k, (uses.get(k) ?? 0) + 1);
+  }
+  return words.map((w) => {
+    if (uses.get(rangeKey(w.range)) === 1) return w;
+    const own = w.origins.find((o) => uses.get(rangeKey(o.range)) === 1);
+    return own ? { ...w, range: own.range, expansionRange: w.range } : w;
+  });
+}
+
 export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}): InterpretResult {
+  words = locateWords(words);
   const settings = new Map<string, FlagSetting>();
   const occurrences: FlagSetting[] = [];
   const diagnostics: CoreDiagnostic[] = [];
@@ -184,7 +204,7 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
       const setting: FlagSetting = { ...base, range: word.range, valueRange: inlineValueRange, values: null };
       if (inlineValue === null) {
         setting.reason = word.reason ?? 'the value is only known at run time';
-        setting.unresolvedRanges = [word.range];
+        setting.unresolvedRanges = [word.range, ...expansionOf(word)];
       } else {
         setting.values = [inlineValue];
         validateValues(setting, [inlineValue], diagnostics, options);
@@ -233,7 +253,7 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
     const unresolved = valueWords.filter((w) => w.text === null);
     if (unresolved.length) {
       setting.reason = unresolved[0].reason ?? 'the value is only known at run time';
-      setting.unresolvedRanges = unresolved.map((w) => w.range);
+      setting.unresolvedRanges = unresolved.flatMap((w) => [w.range, ...expansionOf(w)]);
     } else {
       const texts = valueWords.map((w) => w.text as string);
       setting.values = texts;
@@ -246,6 +266,9 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
   reportDuplicates(occurrences, diagnostics);
   return { settings, occurrences, diagnostics, lastArgRange: words.length ? words[words.length - 1].range : null };
 }
+
+type LocatedWord = ShellWord & { expansionRange?: SourceRange };
+const expansionOf = (w: LocatedWord): SourceRange[] => (w.expansionRange ? [w.expansionRange] : []);
 
 function validateValues(setting: FlagSetting, texts: string[], diagnostics: CoreDiagnostic[], options: InterpretOptions): void {
   const spec = setting.spec;

@@ -9,7 +9,7 @@ import { emptyConfig, resolveConfig } from './resolve';
 import { resolveWorld, worldFromCounts, type WorldInfo } from './world';
 import { validateConfig } from './validate';
 import { registerEditContext } from './edits';
-import { overlaps } from './util';
+import { overlaps, sameRange } from './util';
 import { readYaml } from '../yaml/reader';
 
 /** Flags that only a Megatron-style training launch passes; one of them makes an arbitrary python command count. */
@@ -148,7 +148,11 @@ function quietPathReports(diagnostics: CoreDiagnostic[], inv: LaunchInvocation, 
     const unknownWords = inv.args.filter((w) => w.text === null && overlaps(w.range, d.range));
     if (!unknownWords.length) return d;
     const harmless = unknownWords.every((w) => {
-      const owner = occurrences.find((o) => o.valueRange && overlaps(o.valueRange, w.range) && o.unresolvedRanges?.some((r) => overlaps(r, w.range)));
+      const owner = occurrences.find(
+        (o) =>
+          o.unresolvedRanges?.some((r) => overlaps(r, w.range)) &&
+          (w.origins.length === 0 || w.origins.some((wo) => o.origins.some((oo) => sameRange(oo.range, wo.range)))),
+      );
       return owner !== undefined && !(owner.spec.keys && owner.spec.keys.length);
     });
     return harmless ? { ...d, severity: 'hint' as const, message: `${d.message} (a path that does not affect the schedule or memory analysis)` } : d;
