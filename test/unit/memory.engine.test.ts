@@ -29,7 +29,10 @@ function sim(schedule: ScheduleName, k: number, v: number): SimResult {
 function liveUnits(s: SimResult): number[] {
   const k = s.spec.splits;
   const tables = buildUnitTables(shape, layerLayout(shape, s.spec.virtualStages), Array.from({ length: k }, () => S / k));
-  return walkLiveness(s, tables, new Array(p).fill(0)).map((t) => t.peakLiveUnits);
+  const units = walkLiveness(s, tables, new Array(p).fill(0)).map((t) => t.peakLiveUnits);
+  // The engine counts the same thing its own way.
+  assert.deepEqual(units, [...s.peakUnits]);
+  return units;
 }
 
 test('engine timelines: in-flight units per rank match seq1f1b.md §3.2 for 1F1B, Seq1F1B, and both interleaved variants', () => {
