@@ -217,3 +217,14 @@ test('MoE under TP: expert-TP = t sees every token at F_e/t, expert-TP = 1 sees 
   close(routed(4), n * 2 * (2 * h + (2 * 1024) / 4 + (2 * 1024) / 4) + (n * 4 * 8) / 4, 'etp = t');
   close(routed(1), (n / 4) * 2 * (2 * h + 2 * 1024 + 2 * 1024) + (n * 4 * 8) / 4, 'etp = 1');
 });
+
+test('odd inputs do not break the walk: fewer layers than stages, a timeline with another p, chunk lengths that do not divide', () => {
+  const few = shapeOf({ ...linear, numLayers: 2, pipelineParallel: 4 });
+  const mem = computeStageMemory(few, buildSim(4, 4, 2), [4097, 4095]);
+  assert.equal(mem.length, 4);
+  assert.ok(mem.every((m) => Number.isFinite(m.peakReservedBytes) && m.peakBytes > 0));
+  const other = computeStageMemory(shapeOf(linear), buildSim(2, 4, 1), [8192]);
+  assert.equal(other.length, 2);
+  // Two ranks instead of four: each holds half of the 8 layers.
+  assert.ok(other[0].breakdownBytes.weights > computeStageMemory(shapeOf(linear), buildSim(4, 4, 1), [8192])[0].breakdownBytes.weights);
+});

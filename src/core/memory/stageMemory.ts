@@ -12,7 +12,9 @@ export interface MemorySettings {
 }
 
 /** Memory of every pipeline rank for one simulated schedule. `chunkTokens` is the partition of one sequence (k chunks). */
-export function computeStageMemory(shape: ModelShape, sim: SimResult, chunkTokens: number[], settings: MemorySettings = {}): StageMemory[] {
+export function computeStageMemory(model: ModelShape, sim: SimResult, chunkTokens: number[], settings: MemorySettings = {}): StageMemory[] {
+  // The timeline decides how many stages there are (a what-if may simulate another p than the file's).
+  const shape = sim.spec.stages === model.pp ? model : { ...model, pp: sim.spec.stages };
   const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
   const v = Math.max(1, sim.spec.virtualStages);
   const stages = layerLayout(shape, v);
