@@ -117,6 +117,7 @@ on('--use-legacy-models', 'Legacy models.', { deprecated: { severity: 'hint', me
 
 // ── Parallelism ──
 int('--tensor-model-parallel-size', 'Tensor parallel size t.', { keys: ['tensorParallel'], defaultText: '1' });
+int('--model-parallel-size', 'Removed.', { deprecated: { severity: 'error', message: 'removed; use --tensor-model-parallel-size', renameTo: '--tensor-model-parallel-size' } });
 int('--pipeline-model-parallel-size', 'Pipeline parallel size p.', { keys: ['pipelineParallel'], defaultText: '1' });
 int('--num-layers-per-virtual-pipeline-stage', 'Layers per model chunk n; v = (L/p)/n.', { keys: ['virtualStages', 'numLayersPerVirtualStage'] });
 int('--num-virtual-stages-per-pipeline-rank', 'Virtual pipeline stages v per rank.', { keys: ['virtualStages'] });
