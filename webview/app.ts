@@ -235,7 +235,7 @@ export class App {
     // Charts after the timeline has painted: they are secondary and chart.js setup would delay the first paint.
     requestAnimationFrame(() => {
       this.memoryChart.setData({ stages: ops.stages, memOffsets: ops.memOffsets, memTimeMs: ops.memTimeMs, memBytes: ops.memBytes, makespanMs: makespan }, h.gpu.memoryGiB, this.timeline.viewport);
-      this.memoryNote.textContent = sh.stageBreakdownGiB ? `Peak memory per stage (${sh.schedule}), broken down at each stage's peak; dashed line: ${h.gpu.name} capacity.` : 'The memory model gave no per-stage breakdown for this schedule.';
+      this.memoryNote.textContent = sh.stageBreakdownGiB ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; the bars include the non-PyTorch overhead, so they stand above the allocated peak in the summary. Dashed line: ${h.gpu.name} capacity.` : 'The memory model gave no per-stage breakdown for this schedule.';
       this.peakChart.setData({ stages: ops.stages, peakGiBPerStage: sh.peakMemoryGiBPerStage, breakdownGiB: sh.stageBreakdownGiB }, h.gpu.memoryGiB);
     });
   }

@@ -1,15 +1,17 @@
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { analyze, type AnalysisResult } from '../core/analyze';
 import { isKnownGpu, GPU_PROFILES } from '../core/hardware/gpus';
 import { SCHEDULE_NAMES, type CoreDiagnostic, type ScheduleEvaluation } from '../core/types';
 import { UsageError, numberOption, parseCliArgs } from './args';
+import { buildPerfettoTrace } from '../core/trace/perfetto';
+import { buildReportHtml, findWebviewAssets } from '../panel/report';
 
 /** Files larger than this are refused rather than read: launch configs are kilobytes, not gigabytes. */
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 export function runAnalyzeCommand(argv: string[]): number {
-  const { positional, values, switches } = parseCliArgs(argv, { values: ['gpu', 'efficiency', 'trace'], switches: ['json'] });
+  const { positional, values, switches } = parseCliArgs(argv, { values: ['gpu', 'efficiency', 'trace', 'report'], switches: ['json'] });
   if (positional.length !== 1) throw new UsageError(positional.length ? 'analyze takes exactly one FILE' : 'analyze needs a FILE');
   const file = positional[0];
   const gpuId = values.get('gpu');
@@ -32,7 +34,35 @@ export function runAnalyzeCommand(argv: string[]): number {
   } else {
     process.stdout.write(formatSummary(file, result));
   }
+  writeArtifacts(values, result, text, { fileName: basename(file), gpuId, efficiency }, switches.has('json'));
   return 0;
+}
+
+/** --trace / --report: written after the summary; their paths go to stderr under --json so stdout stays JSON. */
+function writeArtifacts(values: Map<string, string>, result: AnalysisResult, text: string, opts: { fileName: string; gpuId?: string; efficiency?: number }, json: boolean): void {
+  const say = (line: string): boolean => (json ? process.stderr : process.stdout).write(line + '\n');
+  const tracePath = values.get('trace');
+  if (tracePath !== undefined) {
+    const trace = buildPerfettoTrace(result);
+    writeOrFail(tracePath, JSON.stringify(trace));
+    say(`Trace: ${resolve(tracePath)} (${trace.traceEvents.length} events${trace.metadata.note ? `; ${String(trace.metadata.note)}` : ''}; open in https://ui.perfetto.dev)`);
+  }
+  const reportPath = values.get('report');
+  if (reportPath !== undefined) {
+    const assets = findWebviewAssets(__dirname);
+    if (!assets) throw new UsageError('--report needs the built webview (dist/webview/main.js): run `npm run build` first');
+    const html = buildReportHtml(result, { fileName: opts.fileName, assets, whatIf: (overrides) => analyze(text, { ...opts, overrides }) });
+    writeOrFail(reportPath, html);
+    say(`Report: ${resolve(reportPath)}`);
+  }
+}
+
+function writeOrFail(path: string, data: string): void {
+  try {
+    writeFileSync(path, data);
+  } catch (err) {
+    throw new UsageError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 export function diagnosticToJson(d: CoreDiagnostic): Record<string, unknown> {

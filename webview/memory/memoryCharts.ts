@@ -2,6 +2,7 @@
 // peak markers), and per-stage peak memory as stacked bars of its breakdown.
 import type { ChartDataset, ChartOptions, Point } from 'chart.js';
 import { Chart, type ChartTheme } from '../charts';
+import { formatMs } from '../timeline/draw';
 import { GUTTER_PX } from '../timeline/timelineView';
 import type { Viewport } from '../timeline/viewport';
 
@@ -100,7 +101,7 @@ export class MemoryOverTimeChart {
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` } },
       },
       scales: {
-        x: { type: 'linear', min: 0, max: d.makespanMs, ticks: { color: theme.foreground, align: 'inner', maxRotation: 0, callback: (v) => `${Number(v).toLocaleString()} ms` }, grid: { color: theme.grid } },
+        x: { type: 'linear', min: 0, max: d.makespanMs, ticks: { color: theme.foreground, align: 'inner', maxRotation: 0, callback: (v, _i, ticks) => formatMs(Number(v), ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 1) }, grid: { color: theme.grid } },
         y: {
           type: 'linear',
           beginAtZero: true,

@@ -1,0 +1,26 @@
+// The k sweep of the Compare view: step time and worst-stage peak memory of one Seq1F1B-family schedule for
+// each k and both partition strategies. Shared by the panel host (through the analysis service's what-ifs) and
+// the CLI report (through analyze() directly); no vscode import.
+import type { AnalysisResult, AnalyzeOptions } from '../core/analyze';
+import type { ScheduleName } from '../core/types';
+import { STRATEGIES, type SweepPoint } from '../protocol/messages';
+
+export type WhatIfRunner = (overrides: NonNullable<AnalyzeOptions['overrides']>) => AnalysisResult | undefined;
+
+export function sweepSplits(run: WhatIfRunner, schedule: ScheduleName, splits: number[]): SweepPoint[] {
+  const points: SweepPoint[] = [];
+  for (const strategy of STRATEGIES) {
+    for (const k of splits) {
+      const e = run({ schedule, splits: k, strategy })?.schedules[schedule];
+      const ok = !!e && e.applicable && e.splits === k;
+      points.push({
+        strategy,
+        splits: k,
+        stepTimeMs: ok ? e.stepTimeMs : null,
+        peakGiB: ok && e.peakMemoryGiBPerStage?.length ? Math.max(...e.peakMemoryGiBPerStage) : null,
+        oom: ok ? e.oom : null,
+      });
+    }
+  }
+  return points;
+}
