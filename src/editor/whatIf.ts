@@ -154,10 +154,10 @@ function rowCells(r: WhatIfRow, gpuMemoryGiB: number): string[] {
   return [mdText(scheduleLabel(e)), formatDurationMs(e.stepTimeMs), formatPercent(e.bubbleFraction), peak];
 }
 
-/** Markdown table; the current value's row in bold. Labels come from the file, so they are escaped. */
+/** Markdown table; the current value's row in bold. Labels come from the file, so they are escaped; `header` is ours. */
 export function whatIfTable(header: string, rows: readonly WhatIfRow[], gpuMemoryGiB: number): string {
   const lines = [
-    `| ${mdText(header)} | schedule | step time | bubble | worst-stage peak |`,
+    `| ${header} | schedule | step time | bubble | worst-stage peak |`,
     '|---:|:---|---:|---:|---:|',
   ];
   for (const r of rows) {

@@ -146,7 +146,10 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
   }
 
   private onSettingsChanged(): void {
-    this.currentOptions = readAnalyzeOptions();
+    const next = readAnalyzeOptions();
+    // Display-only settings (inlay hints on/off) do not change any result: no re-analysis for them.
+    if (JSON.stringify(next) === JSON.stringify(this.currentOptions)) return;
+    this.currentOptions = next;
     this.log.info(`settings changed: ${JSON.stringify(this.currentOptions)}`);
     const docs = vscode.workspace.textDocuments.filter((d) => this.cache.has(d.uri.toString()));
     this.cache.clear();

@@ -23,6 +23,9 @@ let countLine = null;
 // Running tally from mocha's spec reporter, for when the suite never reaches its own summary (timeout).
 let seenPassed = 0;
 let seenFailed = 0;
+// Workbench start-up chatter is held back until the suite announces itself, and shown only if it never does.
+let suiteStarted = false;
+const startup = [];
 let exitCode = 1;
 
 const cleanup = async () => {
@@ -54,7 +57,10 @@ try {
       }
       if (/^\s+✔ /.test(line)) seenPassed++;
       else if (/^\s+\d+\) /.test(line) && !countLine) seenFailed++;
-      if (!isNoise(line)) console.log(line);
+      if (isNoise(line)) continue;
+      if (!suiteStarted && /^integration suite: /.test(line)) suiteStarted = true;
+      if (suiteStarted || process.env.INTEGRATION_VERBOSE === '1') console.log(line);
+      else startup.push(line);
     }
   });
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));
@@ -66,6 +72,7 @@ try {
   exitCode = 1;
 }
 
+if (!suiteStarted) console.error(`--- workbench output (the suite never started):\n${startup.slice(-100).join('\n')}`);
 if (exitCode !== 0) printExtensionLog();
 await cleanup();
 console.error(`integration: ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -50,7 +50,7 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
     ['1', false, true], ['2', false, true], ['4', true, true], ['8', false, false], ['16', false, false],
   ]);
   const table = whatIfTable('p (PP)', rows, 80);
-  assert.match(table, /^\| p \\\(PP\\\) \| schedule \| step time \| bubble \| worst-stage peak \|$/m);
+  assert.match(table, /^\| p \(PP\) \| schedule \| step time \| bubble \| worst-stage peak \|$/m);
   assert.match(table, /^\| 1 \| seq1f1b k=4 \| 900 ms \| 5\.0 % \| 70\.0\/80 GiB \(stage 0\) \|$/m);
   assert.match(table, /^\| \*\*4\*\* \(now\) \| seq1f1b k=4 \| 1\.23 s \| 9\.8 % \| 61\.2\/80 GiB \(stage 0\) \|$/m);
   assert.match(table, /^\| 8 \| not computed \(time budget\) \|/m);

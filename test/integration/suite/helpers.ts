@@ -96,6 +96,11 @@ export function hoverText(hovers: vscode.Hover[]): string {
     .join('\n---\n');
 }
 
+/** Hover markdown as it reads on screen: backslash escapes removed (file text is escaped so it shows literally). */
+export function rendered(markdown: string): string {
+  return markdown.replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, '$1');
+}
+
 export async function hoverAt(uri: vscode.Uri, position: vscode.Position): Promise<string> {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
   return hoverText(hovers ?? []);

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({
@@ -12,7 +13,10 @@ export function run(): Promise<void> {
     timeout: 30_000,
     grep: process.env.INTEGRATION_GREP || undefined,
   });
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  for (const f of files) mocha.addFile(path.join(__dirname, f));
+  // The launcher starts echoing output from this line on; before it is workbench start-up chatter.
+  console.log(`integration suite: ${files.length} files, VS Code ${vscode.version}`);
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       // Alone on its line: the launchers and CI read the counts from it.

@@ -1,0 +1,180 @@
+// UI scenario in a real VS Code (code-server workbench in headless Chromium), as a user would do it, in the dark and
+// the light theme: open the example launch script, see the code lens, inlay hints and status bar, hover a flag, run
+// "Compare Schedules" from the command palette. Screenshots go to test/artifacts/ (git-ignored).
+// Exit code 0 when every check passed; prints one line per check.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, checkPrerequisites, devPayload, launchBrowser, makeScratch, startCodeServer, withTimeout } from './host.mjs';
+
+const EXAMPLE = join(ROOT, 'media/examples/seq1f1b-30b-64k.sh');
+const FILE = 'seq1f1b-30b-64k.sh';
+const ARTIFACTS = join(ROOT, 'test/artifacts');
+const STEP_TIMEOUT_MS = 30_000;
+const TOTAL_TIMEOUT_MS = Number(process.env.UI_TIMEOUT_MS) || 240_000;
+const THEMES = [
+  { name: 'dark', theme: 'Default Dark Modern', bodyClass: 'vs-dark' },
+  { name: 'light', theme: 'Default Light Modern', bodyClass: 'vs' },
+];
+
+checkPrerequisites(['dist/extension.js']);
+if (!existsSync(EXAMPLE)) {
+  console.error(`ui: ${EXAMPLE} is missing (the example launch script the scenario opens)`);
+  console.log('ui: 0 passed, 1 failed');
+  process.exit(1);
+}
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const t0 = Date.now();
+const scratch = makeScratch({ fixtures: [], settings: { 'workbench.colorTheme': THEMES[0].theme, 'editor.inlayHints.enabled': 'on' } });
+copyFileSync(EXAMPLE, join(scratch.ws, FILE));
+let server;
+let browser;
+let page;
+let passed = 0;
+let failed = 0;
+
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`  ✔ ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
+    await page?.screenshot({ path: join(ARTIFACTS, `failure-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+  }
+}
+
+/** Pixel centre of `text` inside a line: tokenised lines split words over spans, so measure with a DOM Range. */
+async function textCentre(line, text) {
+  return line.evaluate((el, w) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let all = '';
+    const nodes = [];
+    for (let n; (n = walker.nextNode()); ) {
+      nodes.push([n, all.length]);
+      all += n.textContent.replace(/\u00a0/g, ' ');
+    }
+    const i = all.indexOf(w);
+    if (i < 0) return null;
+    const at = (offset) => {
+      const [node, start] = nodes.filter(([, s]) => s <= offset).pop();
+      return [node, offset - start];
+    };
+    const range = document.createRange();
+    range.setStart(...at(i + 2));
+    range.setEnd(...at(i + 3));
+    const b = range.getBoundingClientRect();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  }, text);
+}
+
+async function scenario({ name, bodyClass }) {
+  console.log(`${name} theme`);
+  await page.locator(`.monaco-workbench.${bodyClass}`).waitFor({ timeout: STEP_TIMEOUT_MS });
+  const editorLine = (text) => page.locator('.editor-instance .view-lines .view-line', { hasText: text }).first();
+
+  await check(`${name}: open the example script`, async () => {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(FILE);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    await editorLine('pretrain_').waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+
+  await check(`${name}: code lens above the launch shows the schedule summary`, async () => {
+    const lens = page.locator('.codelens-decoration', { hasText: 'bubble' }).first();
+    await lens.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const text = await lens.innerText();
+    if (!/step · bubble [\d.]+ % · peak [\d.]+\/\d+ GiB \(stage \d+\)/.test(text.replace(/\s+/g, ' '))) throw new Error(`lens text: ${text}`);
+    if (!(await page.locator('.codelens-decoration', { hasText: 'Compare schedules' }).count())) throw new Error('no Compare schedules lens');
+  });
+
+  await check(`${name}: inlay hints show DP/microbatches and the bubble`, async () => {
+    await editorLine('microbatches').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.locator('.view-line', { hasText: /bubble [\d.]+ %/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+
+  await check(`${name}: status bar shows schedule · bubble · peak`, async () => {
+    await page.locator('.statusbar-item', { hasText: /bubble [\d.]+ %/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+  await page.screenshot({ path: join(ARTIFACTS, `editor-${name}.png`) });
+
+  await check(`${name}: hover on --pipeline-model-parallel-size shows the what-if table`, async () => {
+    const line = editorLine('--pipeline-model-parallel-size');
+    await line.scrollIntoViewIfNeeded();
+    const hover = page.locator('.monaco-hover', { hasText: 'step time' });
+    for (let i = 0; i < 12 && !(await hover.isVisible()); i++) {
+      const p = await textCentre(line, '--pipeline-model-parallel-size');
+      if (!p) throw new Error('flag not rendered');
+      await page.mouse.move(p.x, p.y - 60);
+      await page.mouse.move(p.x, p.y, { steps: 3 });
+      await page.waitForTimeout(700);
+    }
+    await hover.waitFor({ timeout: 2000 });
+    await page.screenshot({ path: join(ARTIFACTS, `hover-${name}.png`) });
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  });
+
+  await check(`${name}: "Compare Schedules" from the command palette opens the timeline panel`, async () => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Schedule Inspector: Compare Schedules');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Schedules' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('body *').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    // Give the panel's first render a moment to settle before the picture; the check above already passed.
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(ARTIFACTS, `compare-${name}.png`) });
+  });
+  await page.keyboard.press('Escape');
+  await runCommand('View: Close All Editors');
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}
+
+const run = async () => {
+  server = await startCodeServer(scratch);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  await page.goto(server.url({ payload: devPayload() }));
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: FILE }).waitFor({ timeout: 60_000 });
+  for (const [i, theme] of THEMES.entries()) {
+    if (i > 0) {
+      // The workbench watches the user settings file: switching the theme there is what a user's edit does.
+      writeFileSync(join(scratch.userData, 'User', 'settings.json'), JSON.stringify({ ...JSON.parse(await readSettings()), 'workbench.colorTheme': theme.theme }, null, 2));
+    }
+    await scenario(theme);
+  }
+};
+
+async function readSettings() {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(join(scratch.userData, 'User', 'settings.json'), 'utf8');
+}
+
+try {
+  const running = run().then(() => 'done');
+  running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
+  const outcome = await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout');
+  if (outcome === 'timeout') {
+    failed++;
+    console.log(`  ✘ scenario did not finish within ${TOTAL_TIMEOUT_MS} ms`);
+  }
+} catch (err) {
+  failed++;
+  console.log(`  ✘ scenario aborted: ${err?.stack ?? err}`);
+} finally {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  scratch.cleanup();
+}
+console.error(`ui: ${((Date.now() - t0) / 1000).toFixed(1)} s, screenshots in ${ARTIFACTS}`);
+console.log(`ui: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
