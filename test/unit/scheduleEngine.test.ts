@@ -168,3 +168,11 @@ test('efficiency scales compute time: at efficiency 1 the pipeline part of the s
   const ratio = base.sim!.makespan / fast.sim!.makespan;
   assert.ok(ratio > 1.95 && ratio <= 2 + 1e-9, `ratio ${ratio}`);
 });
+
+test('a refusal that does not depend on k is stated once, not per candidate', () => {
+  const r = evaluateAllSchedules(read({ ...EXP2, pipelineParallel: 2, worldSize: 4 }), OPTIONS);
+  assert.equal(r.evaluations['seq1f1b-interleaved']!.reason, "Megatron's interleaved schedule needs more than 2 pipeline stages (p=2)");
+  // k=8 with S=16383 under average: each candidate fails for its own reason, so all are listed.
+  const odd = evaluateAllSchedules(read({ ...EXP2, seqLength: 16383, sequenceParallel: false }), OPTIONS);
+  assert.match(odd.evaluations.seq1f1b!.reason ?? '', /^no candidate k applies \(k=2: .+; k=4: .+; k=8: .+\)$/);
+});

@@ -254,7 +254,10 @@ function recommendSplits(config: RunConfig, base: Omit<ScheduleChoice, 'splits'>
     else if (!best || e.stepTimeMs! < best.stepTimeMs! * (1 - 1e-9)) best = e;
   }
   if (best) return best;
-  return notApplicable({ ...base, splits: candidates[0] }, `no candidate k applies (${reasons.join('; ')})`, true, 'recommended');
+  // Most refusals do not depend on k (p ≤ 2, m % p ≠ 0, unknown sizes): say them once.
+  const distinct = [...new Set(reasons.map((r) => r.replace(/^k=\d+: /, '')))];
+  const reason = distinct.length === 1 ? distinct[0] : `no candidate k applies (${reasons.join('; ')})`;
+  return notApplicable({ ...base, splits: candidates[0] }, reason, true, 'recommended');
 }
 
 function bubbleHint(read: LaunchConfigRead, evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>, selected: ScheduleName, options: EngineOptions): CoreDiagnostic | null {
