@@ -231,3 +231,18 @@ test('odd inputs do not break the walk: fewer layers than stages, a timeline wit
   // Two ranks instead of four: each holds half of the 8 layers.
   assert.ok(other[0].breakdownBytes.weights > computeStageMemory(shapeOf(linear), buildSim(4, 4, 1), [8192])[0].breakdownBytes.weights);
 });
+
+test('legacy local layer with --use-flash-attn (Seq1F1B repo): K/V expanded to all heads, flash output kept besides its copy', () => {
+  const fields = { ...linear, tensorParallel: 2, sequenceParallel: true, groupQueryAttention: true, numQueryGroups: 2, useFlashAttn: true };
+  const te = shapeOf({ ...fields, transformerImpl: 'transformer_engine' });
+  const legacy = shapeOf({ ...fields, transformerImpl: 'local' });
+  assert.equal(legacy.legacyFlashPath, true);
+  assert.equal(te.legacyFlashPath, false);
+  const n = 1000, d = 128;
+  // K,V: a·d instead of g·d wide (4 bytes per element pair), plus one more 2·a·d copy of the attention output; all /t.
+  const extra = n * ((4 * (8 - 2) * d) / 2 + (2 * 8 * d) / 2);
+  close(layerActivationBytes(legacy, false, n, 8192, { selective: false }) - layerActivationBytes(te, false, n, 8192, { selective: false }), extra, 'legacy extra');
+  // The K/V prefix cache holds the expanded K/V as well.
+  const tables = (shape: ModelShape): number => buildUnitTables(shape, layerLayout(shape, 1), [4096, 4096]).kvAppend[0][0];
+  close(tables(legacy) / tables(te), 8 / 2, 'cache width a/g');
+});

@@ -20,8 +20,7 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
   // Without SP the norm inputs, QKV input, fc1 input and dropout masks are replicated on every TP rank.
   const rep = shape.sequenceParallel ? 1 / t : 1;
   const hq = shape.heads * shape.kvChannels;
-  // With g < t every TP rank holds one whole K/V group.
-  const hkvLocal = (shape.queryGroups / Math.min(t, shape.queryGroups)) * shape.kvChannels;
+  const hkvLocal = kvWidthPerRank(shape);
   const headsLocal = shape.heads / t;
   const hiddenMask = shape.hiddenDropout > 0 ? 1 : 0;
   const modules = new Set(options.selective ? shape.recomputeModules : []);
@@ -29,6 +28,7 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
   let perToken = 4 * h * rep; // the two norm inputs
   // Attention: QKV input (norm output), Q, K, V, output-projection input, hidden-dropout mask.
   perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + (2 * hq) / t + 4 * hkvLocal + (2 * hq) / t + hiddenMask * h * rep;
+  if (shape.legacyFlashPath && !modules.has('core_attn')) perToken += (2 * hq) / t; // flash output kept besides its copy
   let scoreBytes = 0;
   // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
   if (!modules.has('core_attn')) {
@@ -50,6 +50,13 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
     if (shape.sharedExpertFfn > 0 && !modules.has('shared_experts')) perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (2 * shape.sharedExpertFfn) / t;
   }
   return perToken * queryTokens + scoreBytes;
+}
+
+/** Width (elements) of K or V per TP rank for one token: g·d/t, one whole group when g < t, all heads on the legacy flash path. */
+export function kvWidthPerRank(shape: ModelShape): number {
+  const t = shape.tp;
+  if (shape.legacyFlashPath) return (shape.heads / t) * shape.kvChannels;
+  return (shape.queryGroups / Math.min(t, shape.queryGroups)) * shape.kvChannels;
 }
 
 /** Bytes a fully recomputed layer keeps: its input, scattered over TP under SP or --distribute-saved-activations. */
@@ -88,7 +95,7 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
   const t = shape.tp;
   const rep = shape.sequenceParallel ? 1 / t : 1;
   const seq = chunkTokens.reduce((x, y) => x + y, 0);
-  const kvPerTokenPerLayer = 4 * (shape.queryGroups / Math.min(t, shape.queryGroups)) * shape.kvChannels;
+  const kvPerTokenPerLayer = 4 * kvWidthPerRank(shape);
   const mk = (): Float64Array[] => stages.map(() => new Float64Array(k));
   const tables: UnitTables = {
     p, v, k, chunkTokens: [...chunkTokens],

@@ -45,6 +45,11 @@ export interface ModelShape {
   sequenceParallel: boolean;
   /** True when attention does not store the s² score matrix (flash / fused / TE auto). */
   flashAttention: boolean;
+  /**
+   * The pre-2024 local layer with --use-flash-attn (the Seq1F1B repo's code path): K/V are expanded to all heads
+   * before flash-attn, and the flash output is copied (contiguous) before the output projection, so both copies live.
+   */
+  legacyFlashPath: boolean;
   hiddenDropout: number;
   attentionDropout: number;
   recompute: 'full' | 'selective' | null;
@@ -171,6 +176,7 @@ export function resolveModelShape(config: RunConfig): ShapeResolution {
     // Megatron turns SP off when t == 1.
     sequenceParallel: (config.sequenceParallel ?? false) && tp > 1,
     flashAttention,
+    legacyFlashPath: localImpl && flashAttention,
     // Megatron's defaults are 0.1 for both.
     hiddenDropout: config.hiddenDropout ?? 0.1,
     attentionDropout: config.attentionDropout ?? 0.1,
