@@ -246,3 +246,24 @@ test('legacy local layer with --use-flash-attn (Seq1F1B repo): K/V expanded to a
   const tables = (shape: ModelShape): number => buildUnitTables(shape, layerLayout(shape, 1), [4096, 4096]).kvAppend[0][0];
   close(tables(legacy) / tables(te), 8 / 2, 'cache width a/g');
 });
+
+test('long series are reduced to an upper envelope that keeps the peak and the end', () => {
+  const shape = shapeOf(linear);
+  const s = buildSim(4, 64, 4);
+  const tables = buildUnitTables(shape, layerLayout(shape, 1), [2048, 2048, 2048, 2048]);
+  const full = walkLiveness(s, tables, [0, 0, 0, 0], Infinity);
+  const reduced = walkLiveness(s, tables, [0, 0, 0, 0], 50);
+  for (let r = 0; r < 4; r++) {
+    const a = full[r].series;
+    const b = reduced[r].series;
+    assert.ok(a.timeMs.length > 50 && b.timeMs.length <= 50, `${a.timeMs.length} → ${b.timeMs.length}`);
+    assert.equal(Math.max(...b.bytes), Math.max(...a.bytes));
+    assert.equal(b.bytes[b.bytes.length - 1], a.bytes[a.bytes.length - 1]);
+    assert.equal(b.timeMs[b.timeMs.length - 1], a.timeMs[a.timeMs.length - 1]);
+    // Never below the true curve: at each kept time the envelope is at least the exact value there.
+    for (let i = 0; i < b.timeMs.length; i++) {
+      const j = a.timeMs.indexOf(b.timeMs[i]);
+      assert.ok(j >= 0 && b.bytes[i] >= a.bytes[j]);
+    }
+  }
+});

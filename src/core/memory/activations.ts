@@ -190,7 +190,7 @@ export interface StageTrace {
  * with each forwarded chunk and is freed when that microbatch's chunk-0 B ends, together with the dK/dV accumulator
  * allocated at its first B. `staticBytes[r]` is added to every point of the series.
  */
-export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: number[]): StageTrace[] {
+export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: number[], maxSeriesPoints = MAX_SERIES_POINTS): StageTrace[] {
   const p = sim.spec.stages;
   const k = tables.k;
   const v = tables.v;
@@ -275,7 +275,7 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
         record(sim.end[i]);
       }
     }
-    traces.push({ stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series: { timeMs: Float64Array.from(times), bytes: Float64Array.from(values) } });
+    traces.push({ stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series: envelope(times, values, maxSeriesPoints) });
 
     function free(key: number): void {
       const unit = liveUnits.get(key);
@@ -287,4 +287,30 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
     }
   }
   return traces;
+}
+
+/** More points than a chart of a few thousand pixels can show; longer series are reduced to their upper envelope. */
+export const MAX_SERIES_POINTS = 8192;
+
+/**
+ * Keeps a step series drawable: above `maxPoints`, consecutive steps are merged into buckets that start at the first
+ * step's time and hold the bucket's highest value, so no peak disappears (the chart may only look slightly fuller).
+ */
+export function envelope(times: number[], values: number[], maxPoints: number): { timeMs: Float64Array; bytes: Float64Array } {
+  const n = times.length;
+  if (n <= maxPoints) return { timeMs: Float64Array.from(times), bytes: Float64Array.from(values) };
+  const buckets = Math.max(2, maxPoints - 1);
+  const per = Math.ceil((n - 1) / buckets);
+  const outTimes: number[] = [];
+  const outValues: number[] = [];
+  // The last point (back to static memory) is kept as it is, so the chart ends where the timeline does.
+  for (let i = 0; i < n - 1; i += per) {
+    let top = values[i];
+    for (let j = i + 1; j < Math.min(i + per, n - 1); j++) if (values[j] > top) top = values[j];
+    outTimes.push(times[i]);
+    outValues.push(top);
+  }
+  outTimes.push(times[n - 1]);
+  outValues.push(values[n - 1]);
+  return { timeMs: Float64Array.from(outTimes), bytes: Float64Array.from(outValues) };
 }
