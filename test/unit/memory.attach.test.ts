@@ -74,6 +74,7 @@ test('oom-risk is a warning between warningFraction and capacity, and absent bel
   const warn = run(readOf(seq30b), tight).memory.diagnostics.filter((d) => d.code === 'oom-risk');
   assert.equal(warn.length, 1);
   assert.equal(warn[0].severity, 'warning');
+  assert.match(warn[0].message, /GiB, above the 90 % margin \(/);
   assert.equal(warn[0].range.line, 0, 'falls back to the command when no flag has a source');
   assert.equal(run(readOf(seq30b)).memory.diagnostics.filter((d) => d.code === 'oom-risk').length, 0);
 });

@@ -124,7 +124,8 @@ export function oomRiskDiagnostic(
   const parts = [`activations ${fmt(b.activations / GiB)} GiB${inFlight}`, `weights + grads + optimizer ${fmt(staticGiB)} GiB`];
   if (b.kvCache > 0) parts.push(`K/V cache ${fmt(b.kvCache / GiB)} GiB`);
   if (b.logits > 0.05 * worst.peakBytes) parts.push(`logits ${fmt(b.logits / GiB)} GiB`);
-  let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB of ${fmt(capacityGiB)} GiB (${parts.join(', ')}).`;
+  const margin = severity === 'warning' ? `, above the ${Math.round(warningFraction * 100)} % margin` : '';
+  let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB of ${fmt(capacityGiB)} GiB${margin} (${parts.join(', ')}).`;
 
   const lever = findLever(shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);
   const activationDriven = b.activations + b.kvCache + b.logits > b.weights + b.grads + b.optimizer;
