@@ -176,3 +176,9 @@ test('a refusal that does not depend on k is stated once, not per candidate', ()
   const odd = evaluateAllSchedules(read({ ...EXP2, seqLength: 16383, sequenceParallel: false }), OPTIONS);
   assert.match(odd.evaluations.seq1f1b!.reason ?? '', /^no candidate k applies \(k=2: .+; k=4: .+; k=8: .+\)$/);
 });
+
+test('microbatches derive from global batch / (micro batch · DP), DP from world / (TP·PP·CP) when unset', () => {
+  const e = evaluateSchedule(cfg({ ...EXP2, numMicrobatches: null, dataParallel: null, worldSize: 16, globalBatchSize: 64 }), { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 }, OPTIONS);
+  // world 16 = TP2 × PP4 × DP2 → m = 64 / (1·2) = 32.
+  assert.equal(e.sim?.spec.microbatches, 32);
+});

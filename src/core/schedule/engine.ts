@@ -88,7 +88,10 @@ function microbatchesOf(config: RunConfig): number | null {
   if (config.numMicrobatches != null) return config.numMicrobatches;
   const gbs = config.globalBatchSize;
   const mbs = config.microBatchSize ?? 1;
-  const dp = config.dataParallel;
+  const worldDp = config.worldSize != null && config.pipelineParallel != null
+    ? config.worldSize / ((config.tensorParallel ?? 1) * config.pipelineParallel * (config.contextParallel ?? 1))
+    : null;
+  const dp = config.dataParallel ?? worldDp;
   if (gbs == null || dp == null) return null;
   const m = gbs / (mbs * dp);
   return Number.isInteger(m) && m >= 1 ? m : null;
