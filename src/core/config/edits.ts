@@ -47,11 +47,15 @@ function valueTarget(index: LineIndex, occ: FlagOccurrence, all: FlagOccurrence[
   if (value === null) return null;
   const startOffset = (r: SourceRange): number => index.offset(r.line, r.column);
   const others = all.filter((o) => o.flag !== occ.flag);
-  const shared = (r: SourceRange): boolean => others.some((o) => o.origins.some((x) => overlaps(x.range, r)));
-  // Root definition (the variable the value was first written into), then nearer ones.
-  for (let k = occ.origins.length - 1; k >= 0; k--) {
+  // Only flags that take the same value from the definition count: `GBS=$((MB*DP))` reading TP through
+  // arithmetic should follow a TP change, `--max-position-embeddings $SEQ` next to `--seq-length $SEQ` should not.
+  const shared = (r: SourceRange): boolean =>
+    others.some((o) => o.value === value && (o.origins.some((x) => overlaps(x.range, r)) || (o.valueRange !== undefined && overlaps(o.valueRange, r))));
+  // Follow the chain from the flag outwards while each step is a plain copy (`$TP`, `${TP:-8}`, an array
+  // element); stop at arithmetic or concatenation, where a digit that happens to equal the value is not it.
+  for (let k = 0; k < occ.origins.length; k++) {
     const r = occ.origins[k].range;
-    if (shared(r)) continue;
+    if (shared(r)) break;
     const raw = textAt(index, r);
     const { inner, offset } = unquote(raw);
     if (inner === value) return index.range(startOffset(r) + offset, startOffset(r) + offset + inner.length);
@@ -67,6 +71,8 @@ function valueTarget(index: LineIndex, occ: FlagOccurrence, all: FlagOccurrence[
       const at = m.index + m[0].length - m[2].length;
       return index.range(startOffset(r) + at, startOffset(r) + at + value.length);
     }
+    const plainCopy = /^\$(\w+|\{\w+(:?[-=][^}]*)?\})$/.test(inner) || /^\$\{\.*[\w.]+\}$/.test(inner);
+    if (!plainCopy) break;
   }
   if (occ.valueRange) {
     const raw = textAt(index, occ.valueRange);
@@ -147,13 +153,15 @@ export function planFlagEdit(text: string, read: LaunchConfigRead, flag: string,
   if (removing) {
     const edits: TextEdit[] = [];
     for (const occ of occurrences) {
-      const sp = literalSpan(index, occ);
-      if (!sp) continue;
       if (yaml) {
-        const a = index.position(sp.start);
+        // YAML occurrences point at the key itself; the key's whole line (and a multi-line value) goes.
+        const a = { line: occ.range.line };
         const endRange = occ.valueRange ?? occ.range;
         edits.push(deletion(index, index.offset(a.line, 0), index.offset(endRange.endLine, index.lineText(endRange.endLine).length), true));
-      } else edits.push(deletion(index, sp.start, sp.end, false));
+        continue;
+      }
+      const sp = literalSpan(index, occ);
+      if (sp) edits.push(deletion(index, sp.start, sp.end, false));
     }
     return dedupeEdits(edits);
   }
