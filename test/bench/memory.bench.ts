@@ -31,7 +31,7 @@ export function benches(): BenchCase[] {
       target: '< 20 ms median',
     },
     {
-      name: 'memory: attachMemory incl. recommendation sweep (p=8, m=64, k=4)',
+      name: 'memory: evaluateAllSchedules + attachMemory incl. sweep (p=8, m=64, k=4)',
       run: () => attachMemory(read, evaluateAllSchedules(read, { gpu }).evaluations, engine.selected, { gpu, engine: { gpu } }),
       target: '< 500 ms median',
     },
