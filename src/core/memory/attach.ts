@@ -37,7 +37,7 @@ export function attachMemory(
 ): { recommendation: Recommendation | null; diagnostics: CoreDiagnostic[] } {
   const warningFraction = options.warningFraction ?? DEFAULT_WARNING_FRACTION;
   const capacityGiB = options.gpu.memoryGiB;
-  const { shape } = resolveModelShape(read.config);
+  const { shape, assumptions } = resolveModelShape(read.config);
   // Unknown model dimensions are the config reader's diagnostics; without them there is nothing to estimate.
   if (!shape) return { recommendation: null, diagnostics: [] };
   const settings: MemorySettings = { constants: options.constants, overheadGiB: options.overheadGiB };
@@ -66,7 +66,11 @@ export function attachMemory(
   if (current?.memory && current.sim && !whatIf) {
     const lengths = chunkLengths(read.config, shape.seqLength, current.sim.spec.splits, strategy);
     const diagnostic = oomRiskDiagnostic(read, shape, current, lengths, strategy, candidates, settings, capacityGiB, warningFraction, options.text);
-    if (diagnostic) diagnostics.push(diagnostic);
+    if (diagnostic) {
+      // Say what we had to guess, so a surprising number can be traced to it.
+      if (assumptions.length > 0) diagnostic.message += ` Assumed: ${assumptions.join(', ')}.`;
+      diagnostics.push(diagnostic);
+    }
   }
   return { recommendation, diagnostics };
 }
