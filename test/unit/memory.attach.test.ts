@@ -131,7 +131,7 @@ test('a webview what-if (engine overrides) gets memory numbers but no diagnostic
 });
 
 test('values we had to assume are named in the oom-risk message', () => {
-  const { memory } = run(readOf({ ...seq30b, pipeSpSplits: 1, precision: null, dataParallel: null }));
+  const { memory } = run(readOf({ ...seq30b, pipeSpSplits: 1, precision: null, dataParallel: null, worldSize: null }));
   const diag = memory.diagnostics.find((d) => d.code === 'oom-risk')!;
   assert.match(diag.message, /Assumed: data-parallel size 1, bf16 \(precision unknown\)\.$/);
 });

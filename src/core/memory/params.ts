@@ -106,7 +106,7 @@ export function resolveModelShape(config: RunConfig): ShapeResolution {
   let dp = config.dataParallel;
   if (!pos(dp)) {
     dp = pos(config.worldSize) ? Math.max(1, Math.floor(config.worldSize / (tp * pp * cp))) : 1;
-    assumptions.push(`data-parallel size ${dp}`);
+    if (!pos(config.worldSize)) assumptions.push(`data-parallel size ${dp}`);
   }
   const world = pos(config.worldSize) ? config.worldSize : dp * tp * pp * cp;
   const expertDp = Math.max(1, Math.floor(world / (etp * ep * pp)));
