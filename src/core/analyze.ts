@@ -77,6 +77,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     engine: engineOptions,
     warningFraction: options.memoryWarningFraction,
     overheadGiB: options.overheadGiB,
+    // planFlagEdit needs the document text to place oom-risk quick fixes.
+    text,
   };
   const memory = guard(() => attachMemory(read, engine.evaluations, engine.selected, memOptions), diagnostics, read);
   result.timingsMs.memory = now() - t2;
