@@ -93,16 +93,34 @@ export interface InterpretOptions {
  * The original expansion range stays available as `unresolvedRanges` for matching the reader's reports.
  */
 function locateWords(words: ShellWord[]): ShellWord[] {
-  const uses = new Map<string, number>();
-  for (const w of words) {
-    const keys = new Set([rangeKey(w.range), ...w.origins.map((o) => rangeKey(o.range))]);
-    for (const k of keys) uses.set(k, (uses.get(k) ?? 0) + 1);
-  }
-  return words.map((w) => {
-    if (uses.get(rangeKey(w.range)) === 1) return w;
-    const own = w.origins.find((o) => uses.get(rangeKey(o.range)) === 1);
-    return own ? { ...w, range: own.range, expansionRange: w.range } : w;
+  const own = new Map<string, number>();
+  const keys = words.map((w) => rangeKey(w.range));
+  for (const k of keys) own.set(k, (own.get(k) ?? 0) + 1);
+  // Only words that share their range need their origins examined.
+  const originUses = new Map<string, number>();
+  const sharedIdx: number[] = [];
+  words.forEach((w, i) => {
+    if (own.get(keys[i]) === 1) return;
+    sharedIdx.push(i);
+    for (const o of w.origins) {
+      const k = rangeKey(o.range);
+      originUses.set(k, (originUses.get(k) ?? 0) + 1);
+    }
   });
+  if (!sharedIdx.length) return words;
+  const out = words.slice();
+  for (const i of sharedIdx) {
+    const w = words[i];
+    const mine = w.origins.find((o) => {
+      const k = rangeKey(o.range);
+      return originUses.get(k) === 1 && !own.has(k);
+    });
+    if (mine) {
+      const located: LocatedWord = { text: w.text, range: mine.range, origins: w.origins, reason: w.reason, knownPrefix: w.knownPrefix, expansionRange: w.range };
+      out[i] = located;
+    }
+  }
+  return out;
 }
 
 export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}): InterpretResult {
@@ -184,7 +202,17 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
       });
     }
 
-    const base = { spec, spelling: flagText, nameRange, origins: word.origins };
+    // Plain object literals instead of spreads: this loop runs per argv word on every keystroke.
+    const make = (range: SourceRange, values: string[] | null, origins: Origin[] = word.origins): FlagSetting => ({
+      spec,
+      spelling: flagText as string,
+      nameRange,
+      range,
+      valueRange: undefined,
+      bool: undefined,
+      values,
+      origins,
+    });
     if (spec.type === 'store_true' || spec.type === 'store_false') {
       if (inlineValue !== undefined) {
         diagnostics.push({
@@ -194,14 +222,17 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
           range: inlineValueRange ?? word.range,
         });
       }
-      record({ ...base, range: word.range, bool: !negated, values: [] });
+      const sw = make(word.range, []);
+      sw.bool = !negated;
+      record(sw);
       i++;
       continue;
     }
 
     // Value flags.
     if (inlineValue !== undefined) {
-      const setting: FlagSetting = { ...base, range: word.range, valueRange: inlineValueRange, values: null };
+      const setting = make(word.range, null);
+      setting.valueRange = inlineValueRange;
       if (inlineValue === null) {
         setting.reason = word.reason ?? 'the value is only known at run time';
         setting.unresolvedRanges = [word.range, ...expansionOf(word)];
@@ -238,18 +269,15 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
             : `${flagText} expects ${minValues} values, got ${valueWords.length}`,
         range: valueWords.length ? span(nameRange, valueWords[valueWords.length - 1].range) : nameRange,
       });
-      record({ ...base, range: valueWords.length ? span(word.range, valueWords[valueWords.length - 1].range) : word.range, values: null, invalid: true });
+      const bad = make(valueWords.length ? span(word.range, valueWords[valueWords.length - 1].range) : word.range, null);
+      bad.invalid = true;
+      record(bad);
       i = j;
       continue;
     }
     const last = valueWords[valueWords.length - 1];
-    const setting: FlagSetting = {
-      ...base,
-      range: last ? span(word.range, last.range) : word.range,
-      valueRange: last ? span(valueWords[0].range, last.range) : undefined,
-      origins: valueWords.length === 1 ? valueWords[0].origins : valueWords.flatMap((w) => w.origins),
-      values: null,
-    };
+    const setting = make(last ? span(word.range, last.range) : word.range, null, valueWords.length === 1 ? valueWords[0].origins : valueWords.flatMap((w) => w.origins));
+    setting.valueRange = last ? span(valueWords[0].range, last.range) : undefined;
     const unresolved = valueWords.filter((w) => w.text === null);
     if (unresolved.length) {
       setting.reason = unresolved[0].reason ?? 'the value is only known at run time';
