@@ -74,7 +74,8 @@ export function hoverMarkdown(r: AnalysisResult, flag: FlagOccurrence, getText: 
   const last = key ? lastFlagFor(r, key) : undefined;
   if (last && last !== flag) parts.push(`_Overridden by ${mdCode(last.spelling)} on line ${last.range.line + 1}._`);
   const derived = derivedLines(r, flag.keys);
-  if (derived.length) parts.push(derived.map((d) => `- ${mdText(d)}`).join('\n'));
+  // One line, not a list: the hover has little height and the what-if table below matters more.
+  if (derived.length) parts.push(derived.map(mdText).join(' · '));
   if (whatIf && whatIf.rows.length > 1) {
     parts.push(`If you change it (${mdText(r.gpu.name)}):\n\n${whatIfTable(whatIf.header, whatIf.rows, r.gpu.memoryGiB)}`);
   }

@@ -158,7 +158,7 @@ function rowCells(r: WhatIfRow, gpuMemoryGiB: number): string[] {
 export function whatIfTable(header: string, rows: readonly WhatIfRow[], gpuMemoryGiB: number): string {
   const lines = [
     `| ${header} | schedule | step time | bubble | worst-stage peak |`,
-    '|---:|:---|---:|---:|---:|',
+    '|:---|:---|---:|---:|---:|',
   ];
   for (const r of rows) {
     const label = r.current ? `**${mdText(r.label)}** (now)` : mdText(r.label);

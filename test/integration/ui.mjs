@@ -2,13 +2,13 @@
 // the light theme: open the example launch script, see the code lens, inlay hints and status bar, hover a flag, run
 // "Compare Schedules" from the command palette. Screenshots go to test/artifacts/ (git-ignored).
 // Exit code 0 when every check passed; prints one line per check.
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, checkPrerequisites, devPayload, launchBrowser, makeScratch, startCodeServer, withTimeout } from './host.mjs';
 
 const EXAMPLE = join(ROOT, 'media/examples/seq1f1b-30b-64k.sh');
 const FILE = 'seq1f1b-30b-64k.sh';
-const ARTIFACTS = join(ROOT, 'test/artifacts');
+const ARTIFACTS = join(ROOT, 'test/artifacts/vscode');
 const STEP_TIMEOUT_MS = 30_000;
 const TOTAL_TIMEOUT_MS = Number(process.env.UI_TIMEOUT_MS) || 240_000;
 const THEMES = [
@@ -25,7 +25,15 @@ if (!existsSync(EXAMPLE)) {
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const t0 = Date.now();
-const scratch = makeScratch({ fixtures: [], settings: { 'workbench.colorTheme': THEMES[0].theme, 'editor.inlayHints.enabled': 'on' } });
+const scratch = makeScratch({
+  fixtures: [],
+  settings: {
+    'workbench.colorTheme': THEMES[0].theme,
+    'workbench.preferredDarkColorTheme': THEMES[0].theme,
+    'workbench.preferredLightColorTheme': THEMES[1].theme,
+    'editor.inlayHints.enabled': 'on',
+  },
+});
 copyFileSync(EXAMPLE, join(scratch.ws, FILE));
 let server;
 let browser;
@@ -91,8 +99,15 @@ async function scenario({ name, bodyClass }) {
   });
 
   await check(`${name}: inlay hints show DP/microbatches and the bubble`, async () => {
+    // The editor renders only visible lines: bring the batch flags into view the way a user would (Go to Line).
+    const gbsLine = readFileSync(EXAMPLE, 'utf8').split('\n').findIndex((l) => l.includes('--global-batch-size')) + 1;
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(`:${gbsLine}`);
+    await page.keyboard.press('Enter');
     await editorLine('microbatches').waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page.locator('.view-line', { hasText: /bubble [\d.]+ %/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The editor renders spaces as U+00A0; \s covers both.
+    await page.locator('.view-line', { hasText: /bubble\s[\d.]+\s%/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.locator('.view-line', { hasText: /peak\s[\d.]+\/\d+\sGiB\s\(stage\s\d+\)/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
   });
 
   await check(`${name}: status bar shows schedule · bubble · peak`, async () => {
@@ -147,17 +162,12 @@ const run = async () => {
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: FILE }).waitFor({ timeout: 60_000 });
   for (const [i, theme] of THEMES.entries()) {
     if (i > 0) {
-      // The workbench watches the user settings file: switching the theme there is what a user's edit does.
-      writeFileSync(join(scratch.userData, 'User', 'settings.json'), JSON.stringify({ ...JSON.parse(await readSettings()), 'workbench.colorTheme': theme.theme }, null, 2));
+      // Switch the theme from the palette, between the preferred light and dark themes set above.
+      await runCommand('Preferences: Toggle between Light/Dark Themes');
     }
     await scenario(theme);
   }
 };
-
-async function readSettings() {
-  const { readFile } = await import('node:fs/promises');
-  return readFile(join(scratch.userData, 'User', 'settings.json'), 'utf8');
-}
 
 try {
   const running = run().then(() => 'done');
