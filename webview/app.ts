@@ -232,12 +232,13 @@ export class App {
     const peak = sh.peakMemoryGiBPerStage?.length ? Math.max(...sh.peakMemoryGiBPerStage) : null;
     this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
     this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
-    // Charts after the timeline has painted: they are secondary and chart.js setup would delay the first paint.
-    requestAnimationFrame(() => {
+    // Charts after the frame that shows the timeline (rAF, then a task after it): chart.js setup would
+    // otherwise delay the first paint.
+    requestAnimationFrame(() => setTimeout(() => {
       this.memoryChart.setData({ stages: ops.stages, memOffsets: ops.memOffsets, memTimeMs: ops.memTimeMs, memBytes: ops.memBytes, makespanMs: makespan }, h.gpu.memoryGiB, this.timeline.viewport);
       this.memoryNote.textContent = sh.stageBreakdownGiB ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; the bars include the non-PyTorch overhead, so they stand above the allocated peak in the summary. Dashed line: ${h.gpu.name} capacity.` : 'The memory model gave no per-stage breakdown for this schedule.';
       this.peakChart.setData({ stages: ops.stages, peakGiBPerStage: sh.peakMemoryGiBPerStage, breakdownGiB: sh.stageBreakdownGiB }, h.gpu.memoryGiB);
-    });
+    }, 0));
   }
 
   private onScheduleChosen(s: ScheduleName): void {

@@ -6,6 +6,8 @@ import { SHADES, STYLE_COUNT, STYLE_HIGHLIGHT, STYLE_P2P } from './timeline/layo
 export interface Palette {
   /** Fill per layout style (see layout.ts styleOf). */
   styles: string[];
+  /** The same fills as RGBA pixels (little-endian ABGR words) for the raster blit. */
+  stylesRgba: Uint32Array;
   background: string;
   foreground: string;
   grid: string;
@@ -63,15 +65,18 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
   const memory = memoryVars.map((name, i) => toCss(v(name, kinds[i % 3])));
 
   const palette = (fade: number): Palette => {
-    const styles: string[] = new Array<string>(STYLE_COUNT);
+    const rgb: Rgb[] = new Array<Rgb>(STYLE_COUNT);
     for (let kind = 0; kind < 3; kind++) {
       // Shades step toward the background; 0.14 per step stays distinguishable on both light and dark themes.
-      for (let s = 0; s < SHADES; s++) styles[kind * SHADES + s] = toCss(mix(mix(kinds[kind], bg, s * 0.14), bg, fade));
-      styles[STYLE_HIGHLIGHT + kind] = toCss(mix(hl, kinds[kind], 0.25));
+      for (let s = 0; s < SHADES; s++) rgb[kind * SHADES + s] = mix(mix(kinds[kind], bg, s * 0.14), bg, fade);
+      rgb[STYLE_HIGHLIGHT + kind] = mix(hl, kinds[kind], 0.25);
     }
-    styles[STYLE_P2P] = toCss(mix(p2p, bg, fade));
+    rgb[STYLE_P2P] = mix(p2p, bg, fade);
+    const stylesRgba = new Uint32Array(STYLE_COUNT);
+    rgb.forEach((c, i) => { stylesRgba[i] = ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0; });
     return {
-      styles,
+      styles: rgb.map(toCss),
+      stylesRgba,
       background: toCss(bg),
       foreground: toCss(fg),
       grid: toCss(mix(grid, bg, 0.2)),

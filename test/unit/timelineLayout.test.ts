@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LABEL_MIN_PX, RectBatches, SHADES, STYLE_COUNT, STYLE_HIGHLIGHT, STYLE_P2P, layoutTimeline, styleOf, type Geometry, type TimelineOps } from '../../webview/timeline/layout';
+import { EMPTY, LABEL_MIN_PX, SHADES, STYLE_HIGHLIGHT, STYLE_P2P, TimelineRaster, layoutTimeline, styleOf, type Geometry, type TimelineOps } from '../../webview/timeline/layout';
+import { decimateSteps } from '../../webview/memory/decimate';
 import { opAt, laneAt } from '../../webview/timeline/hitTest';
 import { clampViewport, fullViewport, panViewport, zoomViewport } from '../../webview/timeline/viewport';
 import { programs, synthSim as synthSimResult, type SynthSpec } from './timelineFixtures';
@@ -32,9 +33,16 @@ function tiny(): TimelineOps {
   };
 }
 
-const rects = (b: RectBatches, style: number): number[][] => {
+/** Runs of equal style ids in lane r: [start, end, style] with end exclusive, idle runs left out. */
+const runs = (ras: TimelineRaster, r: number, which: 'bars' | 'p2p' = 'bars'): number[][] => {
   const out: number[][] = [];
-  for (let i = 0; i < b.counts[style]; i++) out.push(Array.from(b.data[style].subarray(i * 4, i * 4 + 4)));
+  const row = ras[which].subarray(r * ras.widthPx, (r + 1) * ras.widthPx);
+  for (let x = 0; x < row.length; ) {
+    let y = x;
+    while (y < row.length && row[y] === row[x]) y++;
+    if (row[x] !== EMPTY) out.push([x, y, row[x]]);
+    x = y;
+  }
   return out;
 };
 
@@ -46,62 +54,95 @@ test('synthetic Seq1F1B op order matches spec §1.5 (p=4, m=3, k=2)', () => {
 });
 
 test('ops map to pixels at their simulated times, one lane per stage, shaded by microbatch', () => {
-  const b = new RectBatches();
-  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, b);
-  // 10 px per ms; lane 0 bars at y = 20 + 2, height 20 - 4 - 3.
-  assert.deepEqual(rects(b, styleOf(OP_F, 0, false)), [[50, 22, 100, 13], [170, 42, 100, 13]]);
-  assert.deepEqual(rects(b, styleOf(OP_F, 1, false)), [[150, 22, 100, 13]]);
-  assert.deepEqual(rects(b, STYLE_P2P), [[150, 55, 20, 3]]);
-  assert.equal(b.total(), 4);
+  const ras = new TimelineRaster();
+  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, 1, ras);
+  // 1000 px for 100 ms: 10 px per ms.
+  assert.equal(ras.widthPx, 1000);
+  assert.deepEqual(runs(ras, 0), [[0, 100, styleOf(OP_F, 0, false)], [100, 200, styleOf(OP_F, 1, false)]]);
+  assert.deepEqual(runs(ras, 1), [[120, 220, styleOf(OP_F, 0, false)]]);
+  assert.deepEqual(runs(ras, 1, 'p2p'), [[100, 120, STYLE_P2P]]);
+  assert.deepEqual(runs(ras, 0, 'p2p'), []);
   assert.equal(styleOf(OP_B, 5, false), SHADES + 1);
 });
 
+test('the raster is in device pixels: twice as many columns at devicePixelRatio 2', () => {
+  const ras = new TimelineRaster();
+  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, 2, ras);
+  assert.equal(ras.widthPx, 2000);
+  assert.deepEqual(runs(ras, 1), [[240, 440, styleOf(OP_F, 0, false)]]);
+  // Labels stay in CSS pixels, centred on the bar.
+  assert.deepEqual(ras.labels.map((l) => [l.xPx, l.text]), [[50 + 50, '0.0'], [50 + 150, '1.1'], [50 + 170, '0.0']]);
+});
+
 test('labels show microbatch.chunk on bars wide enough, none on narrow ones', () => {
-  const b = new RectBatches();
-  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, b);
-  assert.deepEqual(b.labels.map((l) => l.text), ['0.0', '1.1', '0.0']);
-  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: (10 * g.plotWidthPx) / (LABEL_MIN_PX - 1) }, g, opts, b);
-  assert.equal(b.labels.length, 0);
+  const ras = new TimelineRaster();
+  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, 1, ras);
+  assert.deepEqual(ras.labels.map((l) => l.text), ['0.0', '1.1', '0.0']);
+  layoutTimeline(tiny(), { t0Ms: 0, t1Ms: (10 * g.plotWidthPx) / (LABEL_MIN_PX - 1) }, g, opts, 1, ras);
+  assert.equal(ras.labels.length, 0);
 });
 
 test('only ops inside the window are laid out, clipped to the plot', () => {
-  const b = new RectBatches();
-  layoutTimeline(tiny(), { t0Ms: 15, t1Ms: 18 }, g, opts, b);
+  const ras = new TimelineRaster();
+  layoutTimeline(tiny(), { t0Ms: 15, t1Ms: 18 }, g, opts, 1, ras);
   // Stage 0: F1 covers the whole window; stage 1: F0 covers it too. F0 of stage 0 ended before the window.
-  assert.deepEqual(rects(b, styleOf(OP_F, 1, false)), [[50, 22, 1000, 13]]);
-  assert.deepEqual(rects(b, styleOf(OP_F, 0, false)), [[50, 42, 1000, 13]]);
-  layoutTimeline(tiny(), { t0Ms: 30, t1Ms: 40 }, g, opts, b);
-  assert.equal(b.total(), 0);
+  assert.deepEqual(runs(ras, 0), [[0, 1000, styleOf(OP_F, 1, false)]]);
+  assert.deepEqual(runs(ras, 1), [[0, 1000, styleOf(OP_F, 0, false)]]);
+  layoutTimeline(tiny(), { t0Ms: 30, t1Ms: 40 }, g, opts, 1, ras);
+  assert.deepEqual([runs(ras, 0), runs(ras, 1)], [[], []]);
 });
 
-test('sub-pixel ops merge into one rect per pixel column, coloured by the dominant kind', () => {
+test('sub-pixel ops merge per pixel column by dominant kind, leaving no false idle gaps in busy stretches', () => {
   const sim = synthSim({ schedule: 'seq1f1b', stages: 8, microbatches: 64, splits: 8 });
-  const b = new RectBatches();
+  const ras = new TimelineRaster();
   const narrow: Geometry = { ...g, plotWidthPx: 200 };
-  layoutTimeline(sim, fullViewport(sim.makespan), narrow, opts, b);
-  // 8192 ops over 200 px: at most ~one rect per column per lane (plus p2p strips), far fewer than ops.
-  let bars = 0;
-  for (let s = 0; s < STYLE_COUNT; s++) if (s !== STYLE_P2P) bars += b.counts[s];
-  assert.ok(bars <= 8 * 202, `${bars} bar rects for 8 lanes × 200 px`);
-  assert.ok(b.counts[STYLE_P2P] <= 8 * 202);
-  assert.ok(bars > 8 * 100, 'columns were dropped instead of merged');
-  // Every merged column is exactly 1 px wide and whole-pixel aligned.
-  for (let s = 0; s < STYLE_COUNT; s++) {
-    for (let i = 0; i < b.counts[s]; i++) {
-      const w = b.data[s][i * 4 + 2];
-      if (w < 1) assert.fail(`rect narrower than a pixel in style ${s}`);
+  layoutTimeline(sim, fullViewport(sim.makespan), narrow, opts, 1, ras);
+  for (let r = 0; r < 8; r++) {
+    // A column is painted iff some op overlaps it (the stage is busy there).
+    for (let x = 0; x < 200; x++) {
+      const c0 = (x / 200) * sim.makespan;
+      const c1 = ((x + 1) / 200) * sim.makespan;
+      let busy = 0;
+      for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++) busy += Math.max(0, Math.min(c1, sim.end[i]) - Math.max(c0, sim.start[i]));
+      const painted = ras.barAt(r, x) !== EMPTY;
+      // Rounding can move an edge by one column; require agreement where a column is clearly busy or idle.
+      if (busy > 0.9 * (c1 - c0)) assert.ok(painted, `stage ${r} column ${x} is busy but painted idle`);
+      if (busy === 0 && x > 0 && x < 199) {
+        const neighbourBusy = [x - 1, x + 1].some((n) => ras.barAt(r, n) !== EMPTY);
+        if (!neighbourBusy) assert.ok(!painted, `stage ${r} column ${x} is idle but painted`);
+      }
     }
   }
+  // In the steady state B (twice F's cost) dominates a column.
+  const mid = runs(ras, 4).filter((run) => run[1] > 80 && run[0] < 120);
+  assert.ok(mid.some((run) => run[2] === OP_B * SHADES), 'no B-dominated columns in the steady state');
 });
 
-test('the highlighted microbatch gets the highlight style on every stage, merged columns included', () => {
+test('the highlighted microbatch gets the highlight style on every stage', () => {
   const sim = synthSim({ schedule: '1f1b', stages: 4, microbatches: 8, splits: 1 });
-  const b = new RectBatches();
-  layoutTimeline(sim, fullViewport(sim.makespan), g, { ...opts, splits: 1, highlightMicrobatch: 3 }, b);
-  // Microbatch 3 has one F and one B on each of 4 stages.
-  assert.equal(b.counts[STYLE_HIGHLIGHT + OP_F] + b.counts[STYLE_HIGHLIGHT + OP_B], 8);
-  const ys = new Set(rects(b, STYLE_HIGHLIGHT + OP_F).map((r) => r[1]));
-  assert.equal(ys.size, 4);
+  const ras = new TimelineRaster();
+  layoutTimeline(sim, fullViewport(sim.makespan), g, { ...opts, splits: 1, highlightMicrobatch: 3 }, 1, ras);
+  for (let r = 0; r < 4; r++) {
+    const styles = new Set(runs(ras, r).map((run) => run[2]));
+    assert.ok(styles.has(STYLE_HIGHLIGHT + OP_F) && styles.has(STYLE_HIGHLIGHT + OP_B), `stage ${r} lacks the highlighted F and B`);
+  }
+  // Exactly one highlighted F bar per stage: microbatch 3 only.
+  assert.equal(runs(ras, 2).filter((run) => run[2] === STYLE_HIGHLIGHT + OP_F).length, 1);
+});
+
+test('memory decimation keeps every extreme and the value holding at the window start', () => {
+  const n = 10000;
+  const time = Float64Array.from({ length: n }, (_, i) => i);
+  const value = Float64Array.from({ length: n }, (_, i) => (i === 4321 ? 1000 : i === 7777 ? -50 : i % 7));
+  const pts = decimateSteps(time, value, 0, n, 100.5, 9000, 50);
+  assert.ok(pts.length <= 4 * 50 + 1, `${pts.length} points`);
+  assert.deepEqual(pts[0], { x: 100.5, y: value[100] });
+  assert.ok(pts.some((p) => p.x === 4321 && p.y === 1000));
+  assert.ok(pts.some((p) => p.x === 7777 && p.y === -50));
+  for (let i = 1; i < pts.length; i++) assert.ok(pts[i].x >= pts[i - 1].x, 'points out of time order');
+  assert.ok(pts[pts.length - 1].x <= 9000);
+  assert.deepEqual(decimateSteps(time, value, 0, n, 20000, 30000, 10), [{ x: 20000, y: value[n - 1] }]);
+  assert.deepEqual(decimateSteps(time, value, 0, n, 5, 5, 10), []);
 });
 
 test('hit testing finds the op under the pointer by lane and binary search', () => {

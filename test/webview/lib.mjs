@@ -16,9 +16,9 @@ const { chromium } = require('playwright-core');
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function buildBundles() {
+export async function buildBundles({ minify = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'si-webview-'));
-  await esbuild.build({ entryPoints: [join(repo, 'webview/main.ts')], outfile: join(dir, 'main.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error', minify: process.argv.includes('--minify') });
+  await esbuild.build({ entryPoints: [join(repo, 'webview/main.ts')], outfile: join(dir, 'main.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error', minify });
   await esbuild.build({ entryPoints: [join(repo, 'test/webview/pagekit.ts')], outfile: join(dir, 'pagekit.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error' });
   await esbuild.build({ entryPoints: [join(repo, 'test/webview/harness.ts')], outfile: join(dir, 'harness.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'error' });
   writeFileSync(join(dir, 'webview.css'), readFileSync(join(repo, 'media/webview.css')));

@@ -3,6 +3,7 @@
 import type { ChartDataset, ChartOptions, Point } from 'chart.js';
 import { Chart, type ChartTheme } from '../charts';
 import { formatMs } from '../timeline/draw';
+import { decimateSteps } from './decimate';
 import { GUTTER_PX } from '../timeline/timelineView';
 import type { Viewport } from '../timeline/viewport';
 
@@ -10,6 +11,8 @@ const BYTES_PER_GiB = 2 ** 30;
 /** Past this many stages a legend entry per stage is noise; the tooltip still names the stage. */
 const MAX_LEGEND_STAGES = 8;
 const RIGHT_MARGIN_PX = 12;
+/** Points handed to chart.js per update, all stages together: ~1 µs each per update keeps a frame in budget. */
+const MAX_CHART_POINTS = 3000;
 
 export interface MemorySeries {
   stages: number;
@@ -58,9 +61,29 @@ export class MemoryOverTimeChart {
 
   private applyRange(): void {
     const x = this.chart?.options.scales?.x;
-    if (!x || !this.pendingRange) return;
-    x.min = this.pendingRange.t0Ms;
-    x.max = this.pendingRange.t1Ms;
+    const d = this.data;
+    if (!x || !d || !this.pendingRange || !this.chart) return;
+    const { t0Ms, t1Ms } = this.pendingRange;
+    x.min = t0Ms;
+    x.max = t1Ms;
+    const buckets = this.bucketsPerStage();
+    for (let r = 0; r < d.stages; r++) {
+      const points = decimateSteps(d.memTimeMs, d.memBytes, d.memOffsets[r], d.memOffsets[r + 1], t0Ms, t1Ms, buckets, 1 / BYTES_PER_GiB);
+      // Hold the last value to the window's right edge so the step line spans the plot.
+      if (points.length) points.push({ x: Math.min(t1Ms, Math.max(points[points.length - 1].x, d.makespanMs)), y: points[points.length - 1].y });
+      this.chart.data.datasets[r].data = points;
+    }
+  }
+
+  private bucketsPerStage(): number {
+    const d = this.data;
+    const widthPx = this.canvas.clientWidth || 1000;
+    return Math.max(8, Math.min(Math.floor(widthPx / 2), Math.floor(MAX_CHART_POINTS / (4 * Math.max(1, d?.stages ?? 1)))));
+  }
+
+  /** Points currently given to chart.js (for tests and the bench). */
+  pointCount(): number {
+    return this.chart ? this.chart.data.datasets.reduce((s, ds) => s + ds.data.length, 0) : 0;
   }
 
   private rebuild(): void {
@@ -72,23 +95,20 @@ export class MemoryOverTimeChart {
     const datasets: ChartDataset<'line', Point[]>[] = [];
     const peaks: Point[] = [];
     for (let r = 0; r < d.stages; r++) {
-      const points: Point[] = [];
-      let peak: Point | null = null;
-      for (let i = d.memOffsets[r]; i < d.memOffsets[r + 1]; i++) {
-        const p = { x: d.memTimeMs[i], y: d.memBytes[i] / BYTES_PER_GiB };
-        points.push(p);
-        if (!peak || p.y > (peak.y ?? -Infinity)) peak = p;
-      }
-      // Hold the last value to the end of the step so the line spans the whole timeline.
-      if (points.length) points.push({ x: d.makespanMs, y: points[points.length - 1].y });
-      if (peak) peaks.push(peak);
+      let peak = -1;
+      for (let i = d.memOffsets[r]; i < d.memOffsets[r + 1]; i++) if (peak < 0 || d.memBytes[i] > d.memBytes[peak]) peak = i;
+      if (peak >= 0) peaks.push({ x: d.memTimeMs[peak], y: d.memBytes[peak] / BYTES_PER_GiB });
       const color = theme.series[r % theme.series.length];
-      datasets.push({ label: `stage ${r}`, data: points, borderColor: color, backgroundColor: color, borderWidth: 1.25, pointRadius: 0, stepped: 'after', parsing: false, normalized: true });
+      // Data is filled per window by applyRange (decimated); chart.js' own decimation would rescan everything.
+      datasets.push({ label: `stage ${r}`, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.25, pointRadius: 0, pointHitRadius: 4, stepped: 'after', parsing: false, normalized: true, spanGaps: true });
     }
     datasets.push({ label: 'peak', data: peaks, showLine: false, pointRadius: 4, pointStyle: 'triangle', borderColor: theme.foreground, backgroundColor: theme.foreground, parsing: false });
     if (this.capacityGiB > 0) {
       datasets.push({ label: `capacity ${this.capacityGiB.toFixed(0)} GiB`, data: [{ x: 0, y: this.capacityGiB }, { x: d.makespanMs, y: this.capacityGiB }], borderColor: theme.capacity, backgroundColor: theme.capacity, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, parsing: false });
     }
+    let maxBytes = 0;
+    for (let i = 0; i < d.memBytes.length; i++) if (d.memBytes[i] > maxBytes) maxBytes = d.memBytes[i];
+    const yMax = niceCeil(Math.max(this.capacityGiB, maxBytes / BYTES_PER_GiB) * 1.05);
     const options: ChartOptions<'line'> = {
       responsive: true,
       parsing: false,
@@ -96,16 +116,17 @@ export class MemoryOverTimeChart {
       layout: { padding: { left: 0, right: RIGHT_MARGIN_PX, top: 4, bottom: 0 } },
       interaction: { mode: 'nearest', intersect: false, axis: 'x' },
       plugins: {
-        decimation: { enabled: true, algorithm: 'min-max' },
-        legend: { labels: { color: theme.foreground, boxWidth: 12, filter: (item) => d.stages <= MAX_LEGEND_STAGES || !String(item.text).startsWith('stage ') } },
+        legend: { display: d.stages <= MAX_LEGEND_STAGES, labels: { color: theme.foreground, boxWidth: 12 } },
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` } },
       },
       scales: {
         x: { type: 'linear', min: 0, max: d.makespanMs, ticks: { color: theme.foreground, align: 'inner', maxRotation: 0, callback: (v, _i, ticks) => formatMs(Number(v), ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 1) }, grid: { color: theme.grid } },
         y: {
           type: 'linear',
-          beginAtZero: true,
-          ticks: { color: theme.foreground },
+          // Fixed limits: chart.js then skips rescanning every point for its range on each pan/zoom update.
+          min: 0,
+          max: yMax,
+          ticks: { color: theme.foreground, maxRotation: 0 },
           grid: { color: theme.grid },
           title: { display: true, text: 'GiB', color: theme.foreground },
           // Same width as the timeline's lane-label gutter, so both plots share one time axis on screen.
@@ -114,11 +135,18 @@ export class MemoryOverTimeChart {
       },
     };
     this.chart = new Chart(this.canvas, { type: 'line', data: { datasets }, options });
-    if (this.pendingRange) {
-      this.applyRange();
-      this.chart.update('none');
-    }
+    this.pendingRange ??= { t0Ms: 0, t1Ms: d.makespanMs };
+    this.applyRange();
+    this.chart.update('none');
   }
+}
+
+/** Rounds up to 1, 2, 2.5 or 5 × 10ⁿ so the top tick is a round number. */
+function niceCeil(x: number): number {
+  if (!(x > 0)) return 1;
+  const pow = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * pow >= x) return m * pow;
+  return 10 * pow;
 }
 
 export interface PeakBarsData {

@@ -1,7 +1,7 @@
 // Paints a laid-out timeline on a 2D canvas: one path and one fill() per style (not per op), crisp on HiDPI
 // because the backing store is sized in device pixels and everything is drawn in CSS pixels through a transform.
 import type { Palette } from '../theme';
-import { STYLE_COUNT, type Geometry, type RectBatches } from './layout';
+import { EMPTY, type Geometry, type TimelineRaster } from './layout';
 import type { Viewport } from './viewport';
 
 export interface DrawFrame {
@@ -70,7 +70,41 @@ export function formatMs(ms: number, stepMs: number): string {
   return `${ms.toFixed(digits)} ms`;
 }
 
-export function drawTimeline(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: number, batches: RectBatches, frame: DrawFrame, pal: Palette): void {
+/** Offscreen canvas holding the raster rows (bars then p2p), reused across frames. */
+let rowCanvas: HTMLCanvasElement | null = null;
+let rowImage: ImageData | null = null;
+
+/** Converts the raster's style ids to pixels and uploads them; returns the canvas to blit rows from. */
+function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement | null {
+  const w = raster.widthPx;
+  const h = raster.stages * 2;
+  if (w === 0 || h === 0) return null;
+  rowCanvas ??= document.createElement('canvas');
+  if (rowCanvas.width !== w || rowCanvas.height !== h) {
+    rowCanvas.width = w;
+    rowCanvas.height = h;
+    rowImage = null;
+  }
+  const ctx = rowCanvas.getContext('2d');
+  if (!ctx) return null;
+  rowImage ??= ctx.createImageData(w, h);
+  const px = new Uint32Array(rowImage.data.buffer);
+  const n = w * raster.stages;
+  const rgba = pal.stylesRgba;
+  // Transparent where idle, so the hatching painted underneath shows through.
+  for (let i = 0; i < n; i++) {
+    const s = raster.bars[i];
+    px[i] = s === EMPTY ? 0 : rgba[s];
+  }
+  for (let i = 0; i < n; i++) {
+    const s = raster.p2p[i];
+    px[n + i] = s === EMPTY ? 0 : rgba[s];
+  }
+  ctx.putImageData(rowImage, 0, 0);
+  return rowCanvas;
+}
+
+export function drawTimeline(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: number, raster: TimelineRaster, frame: DrawFrame, pal: Palette, pixelRatio: number): void {
   const { g, vp } = frame;
   ctx.fillStyle = pal.background;
   ctx.fillRect(0, 0, cssWidth, cssHeight);
@@ -98,22 +132,32 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, cssWidth: number, cs
     ctx.fillRect(x, g.topPx, 1, lanesBottom - g.topPx);
   }
 
-  // Ops, one fill per style.
-  for (let s = 0; s < STYLE_COUNT; s++) {
-    const n = batches.counts[s];
-    if (n === 0) continue;
-    const d = batches.data[s];
-    ctx.fillStyle = pal.styles[s];
-    ctx.beginPath();
-    for (let i = 0, o = 0; i < n; i++, o += 4) ctx.rect(d[o], d[o + 1], d[o + 2], d[o + 3]);
-    ctx.fill();
+  // Ops: each lane's raster row stretched to the bar height, in device pixels so columns stay crisp.
+  const rows = uploadRaster(raster, pal);
+  if (rows) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    const dx = Math.round(x0 * pixelRatio);
+    const barPx = barH - g.p2pHeightPx;
+    for (let r = 0; r < raster.stages; r++) {
+      const y = g.topPx + r * g.laneHeightPx + g.barInsetPx;
+      const y0 = Math.round(y * pixelRatio);
+      const y1 = Math.round((y + barPx) * pixelRatio);
+      ctx.drawImage(rows, 0, r, raster.widthPx, 1, dx, y0, raster.widthPx, Math.max(1, y1 - y0));
+      if (g.p2pHeightPx > 0) {
+        const p1 = Math.round((y + barPx + g.p2pHeightPx) * pixelRatio);
+        ctx.drawImage(rows, 0, raster.stages + r, raster.widthPx, 1, dx, y1, raster.widthPx, Math.max(1, p1 - y1));
+      }
+    }
+    ctx.restore();
   }
 
   ctx.font = '10px monospace';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   ctx.fillStyle = pal.labelOnBar;
-  for (const l of batches.labels) ctx.fillText(l.text, l.xPx, l.yPx);
+  for (const l of raster.labels) ctx.fillText(l.text, l.xPx, l.yPx);
 
   // Gutter and axis drawn last so bars clipped at the plot edge never overlap them.
   ctx.fillStyle = pal.background;

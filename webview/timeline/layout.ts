@@ -38,12 +38,12 @@ export const STYLE_HIGHLIGHT = 3 * SHADES; // + kind
 export const STYLE_P2P = STYLE_HIGHLIGHT + 3;
 export const STYLE_COUNT = STYLE_P2P + 1;
 
-/** A bar wide enough to be drawn on its own; narrower ones are merged into pixel columns. */
-export const MIN_BAR_PX = 1;
 /** Labels need room for "12.3" in the 10 px font; narrower bars stay unlabelled. */
 export const LABEL_MIN_PX = 28;
 /** Labels are text draws (slow); past this many the bars are too small to read anyway. */
 export const MAX_LABELS = 4000;
+/** Raster value of a pixel no op covers (idle: the hatching shows through). */
+export const EMPTY = 255;
 
 export function styleOf(kind: number, microbatch: number, highlighted: boolean): number {
   return highlighted ? STYLE_HIGHLIGHT + kind : kind * SHADES + (((microbatch % SHADES) + SHADES) % SHADES);
@@ -55,37 +55,39 @@ export interface Label {
   text: string;
 }
 
-/** Growable per-style rect storage (x, y, w, h interleaved), reused across frames to avoid garbage. */
-export class RectBatches {
-  readonly counts = new Int32Array(STYLE_COUNT);
-  data: Float32Array[] = Array.from({ length: STYLE_COUNT }, () => new Float32Array(256));
+/**
+ * The laid-out timeline as one row of style ids per lane, one entry per DEVICE pixel of the plot width, for
+ * bars and for the p2p strip. Drawing is then one putImageData and two stretched drawImage calls per lane,
+ * whatever the op count: 100k rects through the canvas path API cost ~90 ms a frame, this costs ~2 ms.
+ * Reused across frames to avoid garbage.
+ */
+export class TimelineRaster {
+  widthPx = 0;
+  stages = 0;
+  bars = new Uint8Array(0);
+  p2p = new Uint8Array(0);
   labels: Label[] = [];
 
-  reset(): void {
-    this.counts.fill(0);
+  reset(widthPx: number, stages: number): void {
+    const n = widthPx * stages;
+    if (this.bars.length < n) {
+      this.bars = new Uint8Array(n);
+      this.p2p = new Uint8Array(n);
+    }
+    this.widthPx = widthPx;
+    this.stages = stages;
+    this.bars.fill(EMPTY, 0, n);
+    this.p2p.fill(EMPTY, 0, n);
     this.labels.length = 0;
   }
 
-  push(style: number, x: number, y: number, w: number, h: number): void {
-    const n = this.counts[style];
-    let d = this.data[style];
-    if ((n + 1) * 4 > d.length) {
-      const grown = new Float32Array(d.length * 2);
-      grown.set(d);
-      this.data[style] = d = grown;
-    }
-    const o = n * 4;
-    d[o] = x;
-    d[o + 1] = y;
-    d[o + 2] = w;
-    d[o + 3] = h;
-    this.counts[style] = n + 1;
+  /** Style id at device-pixel column x of lane r (EMPTY if idle). */
+  barAt(r: number, x: number): number {
+    return this.bars[r * this.widthPx + x];
   }
 
-  total(): number {
-    let s = 0;
-    for (let i = 0; i < STYLE_COUNT; i++) s += this.counts[i];
-    return s;
+  p2pAt(r: number, x: number): number {
+    return this.p2p[r * this.widthPx + x];
   }
 }
 
@@ -114,38 +116,47 @@ export function labelFor(t: TimelineOps, i: number, opts: LayoutOptions): string
   return s;
 }
 
+/** TypedArray.fill has a fixed call cost that dominates the 1–3 px spans of a dense view; loop those by hand. */
+function fillSpan(a: Uint8Array, from: number, to: number, v: number): void {
+  if (to - from > 16) a.fill(v, from, to);
+  else for (let i = from; i < to; i++) a[i] = v;
+}
+
 /**
- * Lays out the ops visible in `vp` into `out`. A stage runs its ops one after another, so within a lane both
- * start and end times are sorted: the first visible op is found by binary search on `end`.
+ * Lays out the ops visible in `vp` into `out` at `pixelRatio` device pixels per CSS pixel. A stage runs its ops
+ * one after another, so within a lane start and end times are sorted: the first visible op is found by binary
+ * search on `end`. An op at least one device pixel wide paints its pixel span in its own style (shade of its
+ * microbatch); narrower ops are merged per pixel column, which takes the kind that covers most of it.
  */
-export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: LayoutOptions, out: RectBatches): void {
-  out.reset();
+export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: LayoutOptions, pixelRatio: number, out: TimelineRaster): void {
+  const width = Math.max(0, Math.round(g.plotWidthPx * pixelRatio));
+  out.reset(width, t.stages);
   const span = vp.t1Ms - vp.t0Ms;
-  if (!(span > 0) || g.plotWidthPx <= 0) return;
-  const pxPerMs = g.plotWidthPx / span;
-  const plotX1 = g.plotX0Px + g.plotWidthPx;
+  if (!(span > 0) || width === 0) return;
+  const devPerMs = width / span;
+  const cssPerDev = g.plotWidthPx / width;
   const barH = Math.max(1, g.laneHeightPx - 2 * g.barInsetPx - g.p2pHeightPx);
   const hl = opts.highlightMicrobatch;
-  // p2p arrivals are not sorted like the ops (an input can land long before its op starts), so sub-pixel
-  // transfers are deduplicated with a per-lane column bitmap rather than a "last column" check.
-  const p2pCols = new Uint8Array(Math.ceil(plotX1) + 2);
+  const bars = out.bars;
+  const p2p = out.p2p;
 
   for (let r = 0; r < t.stages; r++) {
     const lo = t.stageOffsets[r];
     const hi = t.stageOffsets[r + 1];
-    const y = g.topPx + r * g.laneHeightPx + g.barInsetPx;
-    const p2pY = y + barH;
+    const row = r * width;
+    const labelY = g.topPx + r * g.laneHeightPx + g.barInsetPx + barH / 2;
     // Pixel-column merge state for sub-pixel ops: coverage per kind and whether the highlight is in the column.
     let col = -1;
     let covF = 0;
     let covB = 0;
     let covW = 0;
     let colHl = false;
-    if (g.p2pHeightPx > 0) p2pCols.fill(0);
     const flush = (): void => {
       if (col < 0) return;
-      const kind = covF >= covB && covF >= covW ? 0 : covB >= covW ? 1 : 2;
-      out.push(colHl ? STYLE_HIGHLIGHT + kind : kind * SHADES, col, y, 1, barH);
+      if (bars[row + col] === EMPTY) {
+        const kind = covF >= covB && covF >= covW ? 0 : covB >= covW ? 1 : 2;
+        bars[row + col] = colHl ? STYLE_HIGHLIGHT + kind : kind * SHADES;
+      }
       col = -1;
       covF = covB = covW = 0;
       colHl = false;
@@ -154,9 +165,8 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
     for (let i = lowerBound(t.end, lo, hi, vp.t0Ms); i < hi; i++) {
       const s = t.start[i];
       if (s > vp.t1Ms) break;
-      const x0 = Math.max(g.plotX0Px, g.plotX0Px + (s - vp.t0Ms) * pxPerMs);
-      const x1 = Math.min(plotX1, g.plotX0Px + (t.end[i] - vp.t0Ms) * pxPerMs);
-      const w = x1 - x0;
+      const u0 = Math.max(0, (s - vp.t0Ms) * devPerMs);
+      const u1 = Math.min(width, (t.end[i] - vp.t0Ms) * devPerMs);
       const kind = t.kind[i];
       const isHl = t.microbatch[i] === hl;
 
@@ -164,30 +174,28 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
         const ps = t.p2pStart[i];
         const pe = t.p2pEnd[i];
         if (pe > ps && pe >= vp.t0Ms && ps <= vp.t1Ms) {
-          const px0 = Math.max(g.plotX0Px, g.plotX0Px + (ps - vp.t0Ms) * pxPerMs);
-          const px1 = Math.min(plotX1, g.plotX0Px + (pe - vp.t0Ms) * pxPerMs);
-          const pc = Math.floor(px0);
-          if (px1 - px0 >= MIN_BAR_PX) out.push(STYLE_P2P, px0, p2pY, px1 - px0, g.p2pHeightPx);
-          else if (!p2pCols[pc]) {
-            p2pCols[pc] = 1;
-            out.push(STYLE_P2P, pc, p2pY, 1, g.p2pHeightPx);
-          }
+          const a = Math.min(width - 1, Math.floor(Math.max(0, (ps - vp.t0Ms) * devPerMs)));
+          const b = Math.max(a + 1, Math.min(width, Math.round((pe - vp.t0Ms) * devPerMs)));
+          fillSpan(p2p, row + a, row + b, STYLE_P2P);
         }
       }
 
-      if (w >= MIN_BAR_PX) {
+      if (u1 - u0 >= 1) {
         flush();
-        out.push(styleOf(kind, t.microbatch[i], isHl), x0, y, w, barH);
-        if (w >= LABEL_MIN_PX && out.labels.length < MAX_LABELS) {
-          out.labels.push({ xPx: x0 + w / 2, yPx: y + barH / 2, text: labelFor(t, i, opts) });
+        const a = Math.round(u0);
+        const b = Math.min(width, Math.max(a + 1, Math.round(u1)));
+        fillSpan(bars, row + a, row + b, styleOf(kind, t.microbatch[i], isHl));
+        const wCss = (u1 - u0) * cssPerDev;
+        if (wCss >= LABEL_MIN_PX && out.labels.length < MAX_LABELS) {
+          out.labels.push({ xPx: g.plotX0Px + ((u0 + u1) / 2) * cssPerDev, yPx: labelY, text: labelFor(t, i, opts) });
         }
       } else {
-        const c = Math.floor(x0);
+        const c = Math.min(width - 1, Math.floor(u0));
         if (c !== col) {
           flush();
           col = c;
         }
-        const cov = Math.max(w, 0);
+        const cov = Math.max(u1 - u0, 0);
         if (kind === 0) covF += cov;
         else if (kind === 1) covB += cov;
         else covW += cov;

@@ -3,7 +3,7 @@
 import type { ThemeColors } from '../theme';
 import { drawTimeline, formatMs, prepareCanvas } from './draw';
 import { opAt } from './hitTest';
-import { RectBatches, layoutTimeline, type Geometry, type TimelineOps } from './layout';
+import { TimelineRaster, layoutTimeline, type Geometry, type TimelineOps } from './layout';
 import { clampViewport, fullViewport, panViewport, zoomViewport, type Viewport } from './viewport';
 
 export interface TimelineInfo {
@@ -42,11 +42,15 @@ export class TimelineView {
   private vp: Viewport = fullViewport(1);
   private colors: ThemeColors | null = null;
   private highlight = -1;
-  private readonly batches = new RectBatches();
+  private readonly raster = new TimelineRaster();
   private frameRequested = false;
+  /** Set by requestDraw, cleared by drawNow: a frame already drawn synchronously is not drawn twice. */
+  private dirty = false;
   private dragging: { x: number; vp: Viewport; moved: boolean } | null = null;
   /** Duration of the last layout+draw, ms (read by the bench). */
   lastFrameMs = 0;
+  /** The layout part of it (pure op → pixel work), ms. */
+  lastLayoutMs = 0;
   frames = 0;
   onViewportChange: (vp: Viewport) => void = () => undefined;
   onHighlightChange: (microbatch: number) => void = () => undefined;
@@ -108,37 +112,42 @@ export class TimelineView {
   }
 
   requestDraw(): void {
+    this.dirty = true;
     if (this.frameRequested) return;
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;
-      this.drawNow();
+      if (this.dirty) this.drawNow();
     });
   }
 
   drawNow(): void {
     if (!this.colors) return;
+    this.dirty = false;
     const t0 = performance.now();
     const g = this.geometry();
     const width = Math.max(1, this.container.clientWidth);
     const height = this.cssHeight();
-    const ctx = prepareCanvas(this.canvas, width, height, window.devicePixelRatio || 1);
+    const dpr = window.devicePixelRatio || 1;
+    const ctx = prepareCanvas(this.canvas, width, height, dpr);
     if (!ctx) return;
     const pal = this.highlight >= 0 ? this.colors.dimmed : this.colors.normal;
+    const tl = performance.now();
     if (this.ops && this.info) {
-      layoutTimeline(this.ops, this.vp, g, { highlightMicrobatch: this.highlight, splits: this.info.splits, virtualStages: this.info.virtualStages }, this.batches);
-      if (!this.opts.showLabels) this.batches.labels.length = 0;
+      layoutTimeline(this.ops, this.vp, g, { highlightMicrobatch: this.highlight, splits: this.info.splits, virtualStages: this.info.virtualStages }, dpr, this.raster);
+      if (!this.opts.showLabels) this.raster.labels.length = 0;
     } else {
-      this.batches.reset();
+      this.raster.reset(0, 0);
     }
-    drawTimeline(ctx, width, height, this.batches, {
+    this.lastLayoutMs = performance.now() - tl;
+    drawTimeline(ctx, width, height, this.raster, {
       g,
       vp: this.vp,
       stages: this.ops?.stages ?? 0,
       makespanMs: this.info?.makespanMs ?? 0,
       laneTitle: (r) => (this.opts.showAxis ? `stage ${r}` : ''),
       showAxis: this.opts.showAxis,
-    }, pal);
+    }, pal, dpr);
     this.lastFrameMs = performance.now() - t0;
     this.frames++;
   }
