@@ -10,7 +10,7 @@ import { ScheduleCodeLensProvider } from './editor/scheduleCodeLensProvider';
 import { ScheduleCodeActionProvider } from './editor/scheduleCodeActionProvider';
 import { ScheduleStatusBar } from './editor/scheduleStatusBar';
 import { registerEditorCommands } from './editor/commands';
-import { registerTimelineFallback } from './editor/timelineFallback';
+import { registerTimelinePanel } from './panel/timelinePanel';
 
 /** Shell scripts and YAML, on disk or untitled (Open Example creates an untitled copy). */
 const SELECTOR: vscode.DocumentSelector = [
@@ -42,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi
     );
     context.subscriptions.push(new ScheduleStatusBar(service, log));
     registerEditorCommands(context, service, log);
-    registerTimelineFallback(context, log);
+    // Open Timeline, Compare Schedules and Export Perfetto Trace belong to the panel.
+    registerTimelinePanel(context, service, log);
     // Documents already open (the one whose language activated us) get analysed now, not on their next edit.
     service.analyzeOpenDocuments();
   } catch (err) {

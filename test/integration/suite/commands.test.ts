@@ -73,4 +73,27 @@ suite('Commands', () => {
     await vscode.commands.executeCommand('scheduleInspector.compareSchedules', document.uri);
     await waitFor('a timeline webview tab for the comparison', () => webviewTabs().find((t) => t.viewType.includes('scheduleInspector.timeline')));
   });
+
+  test('Export Perfetto Trace saves the simulated timeline where the save dialog points', async () => {
+    const { document } = await openFixture('seq1f1b-7b-16k.sh');
+    await analysed(api, document);
+    const target = vscode.Uri.joinPath(document.uri, '..', 'seq1f1b-7b-16k.trace.json');
+    // The command waits for the save dialog; accept its suggested path as a user pressing Enter would.
+    const running = vscode.commands.executeCommand('scheduleInspector.exportTrace', document.uri);
+    try {
+      const written = await waitFor('the trace file', async () => {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        try {
+          return await vscode.workspace.fs.readFile(target);
+        } catch {
+          return undefined;
+        }
+      });
+      const trace = JSON.parse(new TextDecoder().decode(written)) as { traceEvents: { ph: string; name?: string }[] };
+      assert.ok(trace.traceEvents.filter((e) => e.ph === 'X').length > 100, 'one complete event per simulated op');
+      await running;
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    }
+  });
 });
