@@ -227,3 +227,31 @@ test('YAML fixtures are detected by extension and by content', () => {
   assert.equal(readLaunchConfig(text).config.worldSize, 16);
   assert.equal(readLaunchConfig('#!/bin/bash\necho hi\n').format, 'bash');
 });
+
+test('every RunConfig field has a source, and null fields say why (unresolved) or that the flag is absent', () => {
+  for (const rel of ['media/examples/seq1f1b-30b-64k.sh', 'media/examples/nemo-gpt-8b.yaml', 'test/fixtures/launch/pai-dlc-world.sh']) {
+    const { read } = load(rel);
+    for (const key of Object.keys(read.config) as (keyof RunConfig)[]) {
+      const s = read.sources[key];
+      assert.ok(s, `${rel}: no source for ${key}`);
+      if (s.status === 'unresolved') assert.ok(s.reason, `${rel}: ${key} unresolved without a reason`);
+      if (s.status === 'derived') assert.ok(s.note, `${rel}: ${key} derived without a note`);
+    }
+    assert.equal(Object.keys(read.config).length, 60); // every field of RunConfig in types.ts
+  }
+});
+
+test('several launches: the last unconditional one is analysed', () => {
+  const text = [
+    'python pretrain_gpt.py --num-layers 2 --tensor-model-parallel-size 1',
+    'if [ "$MODE" = big ]; then',
+    '  torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 48 --tensor-model-parallel-size 8',
+    'fi',
+    'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 24 --tensor-model-parallel-size 2',
+    'python tools/checkpoint/convert.py --model-type GPT',
+    '',
+  ].join('\n');
+  const read = readLaunchConfig(text, 'multi.sh');
+  assert.equal(read.config.numLayers, 24);
+  assert.equal(read.commandRange?.line, 4);
+});
