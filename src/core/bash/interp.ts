@@ -5,10 +5,11 @@
 import { evalArith, type ArithEnv } from './arith';
 import { PK, type Assign, type Cmd, type ParamPart, type Part, type Redir, type SimpleCmd, type Word } from './ast';
 import { detectLaunch, isMegatronEntry, type LauncherHit, type OptRef } from './launch';
-import { parseScript } from './parser';
+import { ScriptReader } from './parser';
 import { Src } from './src';
 import {
   NO_ORIGINS,
+  chargeSegs,
   UNKNOWN_CHAR,
   ValBuilder,
   emptyVal,
@@ -26,12 +27,17 @@ import {
 // ── Limits (every input must finish in bounded time) ──────────────────────────────────────────────
 const MAX_LOOP_ITERATIONS = 64;
 const MAX_CALL_DEPTH = 16;
-const MAX_STEPS = 20_000;
+/** Commands and expansions evaluated per read; realistic scripts need a few hundred (the 320-line fixture: ~410). */
+const MAX_STEPS = 4_000;
 const MAX_VALUE_CHARS = 1 << 20;
 const MAX_TOTAL_CHARS = 4 << 20;
-const MAX_INVOCATIONS = 64;
+const MAX_INVOCATIONS = 32;
 const MAX_NAMEREF_HOPS = 8;
 const MAX_PATTERN_VALUE = 4096;
+/** Fields one command may expand to (arrays of arrays can multiply); the rest are dropped with a warning. */
+const MAX_FIELDS_PER_COMMAND = 8192;
+/** Fields produced over the whole run. */
+const MAX_FIELDS_TOTAL = 12_000;
 
 /** Tri-state exit status: the condition held, failed, or cannot be decided statically. */
 export const T = 0;
@@ -187,6 +193,8 @@ export class Interp {
   chars = 0;
   callDepth = 0;
   budgetReported = false;
+  fieldsTotal = 0;
+  depthReported = false;
   /** >0 while expanding test operands and case words: there a variable the script never sets is simply unset. */
   testCtx = 0;
   /** Launchers of an enclosing `srun bash -c "…"` or `srun … <<EOF`. */
@@ -225,13 +233,26 @@ export class Interp {
   // ── Running ─────────────────────────────────────────────────────────────────────────────────────
 
   runScript(text: string, src: Src): void {
-    const parsed = parseScript(text);
-    for (const d of parsed.diags) {
+    const reader = new ScriptReader(text);
+    let running = true;
+    for (;;) {
+      const cmd = reader.next();
+      if (!cmd) break;
+      if (running) {
+        this.run(cmd, src);
+        if (this.flow !== Flow.None) {
+          if (this.budgetReported) break; // out of budget: the rest is neither run nor parsed
+          if (this.flow === Flow.Exit || this.flow === Flow.Return) running = false; // parse on for syntax errors
+          else this.flow = Flow.None; // a stray break/continue outside a loop
+        }
+      }
+    }
+    if (this.flow === Flow.Exit && this.callDepth === 0 && !this.budgetReported) this.flow = Flow.None;
+    for (const d of reader.diags) {
       const [s0, s1] = src.span(d.i0, d.i1);
       this.diags.push({ code: d.code, severity: d.severity, message: d.message, s0, s1: Math.max(s1, s0 + 1) });
     }
-    for (const sb of parsed.sbatch) this.sbatch.push({ text: sb.text, src, i0: sb.i0 });
-    this.runList(parsed.cmds, src);
+    for (const sb of reader.sbatch) this.sbatch.push({ text: sb.text, src, i0: sb.i0 });
   }
 
   runList(cmds: Cmd[], src: Src): Status {
@@ -521,8 +542,15 @@ export class Interp {
     for (const w of c.words) {
       if (w.assign) declAssigns.push({ at: fields.length, a: w.assign });
       else this.expandWord(w, src, true, fields);
+      if (fields.length > MAX_FIELDS_PER_COMMAND || this.fieldsTotal > MAX_FIELDS_TOTAL) {
+        fields.length = Math.min(fields.length, MAX_FIELDS_PER_COMMAND);
+        this.diags.push({ code: 'bash-syntax', severity: 'warning', message: `the command expands to more than ${fields.length} words; the rest are not read`, s0: c.i0 < this.doc.length ? src.span(c.i0, c.i0 + 1)[0] : 0, s1: src.span(c.i0, c.i0 + 1)[1] });
+        break;
+      }
     }
     if (isTest) this.testCtx--;
+    // A command's cost grows with its words: charge them against the step budget too.
+    this.steps += fields.length >> 3;
     const passthrough = this.passthrough;
     if (fields.length === 0 && declAssigns.length === 0) {
       for (const a of c.assigns) this.assign(a, src, false, false);
@@ -577,7 +605,7 @@ export class Interp {
         case 'eval': {
           const b = new ValBuilder();
           fields.slice(1).forEach((f, k) => {
-            if (k > 0) b.appendLiteral(' ', f.tok0, f.tok0, false);
+            if (k > 0) b.appendLiteral(' ', f.tok0, f.tok0, false); // zero-width: see Src.span
             b.append(f);
           });
           return this.runDerived(b.build(), true, c0);
@@ -731,7 +759,8 @@ export class Interp {
 
   record(launchers: RawLauncher[], entry: Field, args: Field[], s0: number, s1: number, prefixEnv: Map<string, Field>, passthrough: [number, number][]): void {
     if (this.invocations.length >= MAX_INVOCATIONS) return;
-    const env = this.envSnapshot();
+    const env = new Map<string, Field>();
+    for (const [k, v] of this.envSnapshot()) env.set(k, this.envField(k, v));
     for (const [k, v] of prefixEnv) if (ENV_SET.has(k) || k.startsWith('NVTE_') || k.startsWith('NCCL_')) env.set(k, v);
     if (!this.envAtFirstLaunch) this.envAtFirstLaunch = env;
     this.invocations.push({ launchers, entry, args, s0, s1, conditional: this.cond > 0, env, passthrough });
@@ -764,18 +793,22 @@ export class Interp {
     this.diags.push(d);
   }
 
-  envSnapshot(): Map<string, Field> {
-    const env = new Map<string, Field>();
-    const names = new Set<string>(ENV_CONVENTIONS);
-    for (const k of this.vars.keys()) if (k.startsWith('NVTE_') || k.startsWith('NCCL_')) names.add(k);
-    for (const name of names) {
+  /** Current values of the environment conventions (values are immutable, so references suffice). */
+  envSnapshot(): Map<string, Val> {
+    const env = new Map<string, Val>();
+    for (const name of ENV_CONVENTIONS) {
       const v = this.scalarOf(name);
-      if (!v) continue;
-      const span = valSpan(v) ?? [0, 0];
-      const f = this.viaVar(name, v, span[0], span[1]);
-      env.set(name, { ...f, glob: false, tok0: span[0], tok1: span[1], single: true });
+      if (v) env.set(name, v);
     }
+    for (const [k, v] of this.vars) if (v.val && (k.startsWith('NVTE_') || k.startsWith('NCCL_'))) env.set(k, v.val);
     return env;
+  }
+
+  /** An environment value as a field pointing at its definition. */
+  envField(name: string, v: Val): Field {
+    const span = valSpan(v) ?? [0, 0];
+    const f = this.viaVar(name, v, span[0], span[1]);
+    return { text: f.text, segs: f.segs, cond: f.cond, glob: false, tok0: span[0], tok1: span[1], single: true };
   }
 
   runDecl(name: string, fields: Field[], declAssigns: { at: number; a: Assign }[], src: Src): Status {
@@ -861,6 +894,8 @@ export class Interp {
 
   callFunction(fn: { body: Cmd; src: Src }, args: Field[], s0: number): Status {
     if (this.callDepth >= MAX_CALL_DEPTH) {
+      if (this.depthReported) return U;
+      this.depthReported = true;
       this.diags.push({ code: 'bash-syntax', severity: 'warning', message: `function calls nested deeper than ${MAX_CALL_DEPTH} are not followed`, s0, s1: s0 + 1 });
       return U;
     }
@@ -993,16 +1028,23 @@ export class Interp {
 
   /** A value seen through variable `name` at document span [s0, s1). */
   viaVar(name: string, v: Val, s0: number, s1: number): Val {
-    const b = new ValBuilder();
-    b.cond = v.cond;
-    for (const g of v.segs) {
-      const seg: Seg = { start: b.text.length, end: b.text.length + (g.end - g.start), s0, s1, mapped: false, origins: pushOrigin(name, g) };
+    const segs = v.segs;
+    if (!chargeSegs(segs.length) && segs.length > 1) {
+      // Out of provenance budget: one segment for the whole value.
+      const g: Seg = { start: 0, end: v.text.length, s0, s1, mapped: false, origins: [{ name, s0, s1, mapped: false }] };
+      const u = unknownReason(v);
+      if (u !== undefined) g.unknown = u;
+      return { text: v.text, segs: [g], cond: v.cond };
+    }
+    const out: Seg[] = new Array(segs.length);
+    for (let k = 0; k < segs.length; k++) {
+      const g = segs[k];
+      const seg: Seg = { start: g.start, end: g.end, s0, s1, mapped: false, origins: pushOrigin(name, g) };
       if (g.unknown !== undefined) seg.unknown = g.unknown;
       if (g.cond) seg.cond = true;
-      b.text += v.text.slice(g.start, g.end);
-      b.segs.push(seg);
+      out[k] = seg;
     }
-    return b.build();
+    return { text: v.text, segs: out, cond: v.cond };
   }
 
   // ── Expansion ───────────────────────────────────────────────────────────────────────────────────
@@ -1010,7 +1052,7 @@ export class Interp {
   /** Expand a word without field splitting (assignments, case subjects, [[ ]] operands, heredocs). */
   expandJoined(w: Word, src: Src, _heredoc = false): Val {
     const out: Field[] = [];
-    const fb = new FieldBuilder(out, false, w, src);
+    const fb = new FieldBuilder(this, out, false, w, src);
     this.expandParts(w.parts, src, fb);
     fb.finish(true);
     if (out.length === 0) return emptyVal();
@@ -1020,7 +1062,7 @@ export class Interp {
 
   /** Expand a word into argv fields (word splitting on unquoted expansions). */
   expandWord(w: Word, src: Src, split: boolean, out: Field[]): void {
-    const fb = new FieldBuilder(out, split, w, src);
+    const fb = new FieldBuilder(this, out, split, w, src);
     this.expandParts(w.parts, src, fb);
     fb.finish(false);
   }
@@ -1120,7 +1162,8 @@ export class Interp {
       if (fr.args === null) return { vals: null, multi: false, unknown: 'the number of script arguments is only known at run time' };
       return { vals: [literalVal(String(fr.args.length), s0, s1, false)], multi: false };
     }
-    if (/^[0-9]+$/.test(name)) {
+    const c0 = name.charCodeAt(0);
+    if (c0 >= 48 && c0 <= 57) {
       if (name === '0') return { vals: null, multi: false, unknown: 'the script name is only known at run time' };
       if (fr.args === null) return { vals: null, multi: false, neverSet: true, unknown: `script argument $${name} has no default here` };
       const a = fr.args[Number(name) - 1];
@@ -1147,7 +1190,9 @@ export class Interp {
         return { vals: keys.map((k) => literalVal(k, s0, s1, false)), multi: true };
       }
       if (v.kind === VK.Scalar || v.kind === VK.Nameref) return { vals: v.val ? [this.viaVar(target, v.val, s0, s1)] : [], multi: true };
-      return { vals: sortedKeys(v).map((k) => this.viaVar(label(null), v.arr!.get(k)!, s0, s1)), multi: true };
+      // Arrays copied into themselves grow quadratically; never build more elements than the field budget allows.
+      const keys = sortedKeys(v).slice(0, Math.max(0, MAX_FIELDS_TOTAL - this.fieldsTotal));
+      return { vals: keys.map((k) => this.viaVar(label(null), v.arr!.get(k)!, s0, s1)), multi: true };
     }
     if (p.sub) {
       const key = this.expandJoined(p.sub, src);
@@ -1515,6 +1560,10 @@ class TestEval {
 
 const BIN_TEST = new Set(['=', '==', '!=', '<', '>', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '=~', '-nt', '-ot', '-ef']);
 
+const BLANK = /[ \t\n]/g;
+const NON_BLANK = /[^ \t\n]/g;
+const GLOB_CHAR = /[*?]/g;
+
 // ── Field building ──────────────────────────────────────────────────────────────────────────────
 
 /** Accumulates the fields one word expands to, splitting unquoted expansion results on blanks. */
@@ -1526,6 +1575,7 @@ class FieldBuilder {
   private startCount: number;
 
   constructor(
+    private it: Interp,
     private out: Field[],
     private split: boolean,
     private word: Word,
@@ -1549,41 +1599,42 @@ class FieldBuilder {
   }
 
   val(v: Val, q: boolean): void {
+    if (v.text.length > 64 && !this.it.spend(v.text.length)) {
+      this.cur.appendUnknown('the expansion exceeds the 1 MB (per word) / 4 MB (per script) limit', v.segs[0]?.s0 ?? 0, v.segs[0]?.s1 ?? 0);
+      if (q) this.quoted = true;
+      return;
+    }
     if (q || !this.split) {
       if (q) this.quoted = true;
       this.cur.append(v);
       if (this.cur.length > MAX_VALUE_CHARS) this.overflow();
       return;
     }
-    // Unquoted expansion: split on blanks; the pieces keep their provenance.
+    // Unquoted expansion: split on blanks; the pieces keep their provenance. Regex scans keep 1 MB values cheap.
     const t = v.text;
-    let k = 0;
     const n = t.length;
+    let k = 0;
     while (k < n) {
-      const c = t.charCodeAt(k);
-      if (c === 32 || c === 9 || c === 10) {
-        this.emit();
-        k++;
-        while (k < n) {
-          const d = t.charCodeAt(k);
-          if (d === 32 || d === 9 || d === 10) k++;
-          else break;
-        }
-        continue;
-      }
-      let e = k + 1;
-      while (e < n) {
-        const d = t.charCodeAt(e);
-        if (d === 32 || d === 9 || d === 10) break;
-        e++;
-      }
-      this.cur.appendSlice(v, k, e);
+      NON_BLANK.lastIndex = k;
+      const m = NON_BLANK.exec(t);
+      const start = m ? m.index : n;
+      if (start > k) this.emit(); // blanks end the current field
+      if (start >= n) break;
+      BLANK.lastIndex = start;
+      const b = BLANK.exec(t);
+      const e = b ? b.index : n;
+      this.cur.appendSlice(v, start, e);
       if (v.cond) this.cur.cond = true;
-      for (let j = k; j < e; j++) {
-        const d = t.charCodeAt(j);
-        if (d === 42 || d === 63 || (d === 91 && t.indexOf(']', j) > j && t.indexOf(']', j) < e)) {
-          this.glob = true;
-          break;
+      if (!this.glob) {
+        GLOB_CHAR.lastIndex = start;
+        const gm = GLOB_CHAR.exec(t);
+        if (gm && gm.index < e) this.glob = true;
+        else {
+          const open = t.indexOf('[', start);
+          if (open >= 0 && open < e) {
+            const close = t.indexOf(']', open);
+            if (close >= 0 && close < e) this.glob = true;
+          }
         }
       }
       k = e;
@@ -1598,7 +1649,7 @@ class FieldBuilder {
   }
 
   emit(): void {
-    if (this.cur.length > 0 || this.quoted) {
+    if ((this.cur.length > 0 || this.quoted) && ++this.it.fieldsTotal <= MAX_FIELDS_TOTAL) {
       const [tok0, tok1] = this.src.span(this.word.i0, this.word.i1);
       const v = this.cur.build();
       this.out.push({ text: v.text, segs: v.segs, cond: v.cond, glob: this.glob, tok0, tok1, single: false });

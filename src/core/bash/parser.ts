@@ -22,6 +22,8 @@ import {
 const MAX_DEPTH = 120;
 const MAX_RECOVERIES = 8;
 const MAX_DIAGS = 50;
+/** Real launch commands have a few hundred words; past this a (generated or hostile) line is skimmed, not parsed. */
+const MAX_WORDS_PER_COMMAND = 4096;
 
 // Word-reading modes: what ends the word.
 const enum M {
@@ -83,6 +85,10 @@ function isMeta(c: number): boolean {
   return c === C_SP || c === C_TAB || c === C_NL || c === 13 || c === C_SEMI || c === C_AMP || c === C_PIPE || c === C_LT || c === C_GT || c === C_LP || c === C_RP;
 }
 
+// Runs of characters that mean nothing special in a mode, skipped natively so a 1 MB word stays cheap.
+const PLAIN_NORMAL = /[^\s;&|<>()\\'"$`*?[]+/y;
+const PLAIN_DQ = /[^"\\$`]+/y;
+
 const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'function', 'in', '{', '}', '!', '[[', ']]', 'time']);
 const DECL_BUILTINS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
 
@@ -100,6 +106,33 @@ export function parseScript(text: string): ParseResult {
   const p = new Parser(text);
   const cmds = p.parseList(0, null);
   return { cmds, diags: p.diags, sbatch: p.sbatch };
+}
+
+const STOP = Symbol('end of list');
+
+/**
+ * Top-level commands one at a time, as bash reads them: the interpreter runs each before the next is parsed, so
+ * a file whose evaluation budget is spent early is not parsed to its end.
+ */
+export class ScriptReader {
+  private p: Parser;
+  constructor(text: string) {
+    this.p = new Parser(text);
+  }
+  /** The next top-level command, null at the end of the text. */
+  next(): Cmd | null {
+    for (;;) {
+      const c = this.p.parseListItem(0, null);
+      if (c === STOP) return null;
+      if (c) return c;
+    }
+  }
+  get diags(): ParseDiag[] {
+    return this.p.diags;
+  }
+  get sbatch(): SbatchLine[] {
+    return this.p.sbatch;
+  }
 }
 
 class Parser {
@@ -237,50 +270,55 @@ class Parser {
       return out;
     }
     for (;;) {
-      this.skipLinebreaks();
-      if (this.i >= this.n) break;
-      const c = this.c();
-      if (c === C_RP) {
-        if (stops & S_PAREN) break;
-        this.diag('unexpected `)`', this.i, this.i + 1);
-        this.i++;
-        continue;
-      }
-      if (c === C_SEMI) {
-        if (this.c(1) === C_SEMI || this.c(1) === C_AMP) {
-          if (stops & S_CASE) break;
-        }
-        this.diag('unexpected `;`', this.i, this.i + 1);
-        this.i += this.c(1) === C_SEMI ? 2 : 1;
-        continue;
-      }
-      if (c === C_AMP || c === C_PIPE) {
-        this.diag(`unexpected \`${String.fromCharCode(c)}\``, this.i, this.i + 1);
-        this.i++;
-        continue;
-      }
-      const r = this.peekReserved();
-      if (r && stopWords && stopWords.has(r)) break;
-      if (r === 'then' || r === 'elif' || r === 'else' || r === 'fi' || r === 'do' || r === 'done' || r === 'esac' || r === '}' || r === 'in' || r === ']]') {
-        this.diag(`unexpected \`${r}\``, this.i, this.i + r.length);
-        this.i += r.length;
-        continue;
-      }
-      const before = this.i;
-      const cmd = this.parseAndOr();
+      const cmd = this.parseListItem(stops, stopWords);
+      if (cmd === STOP) break;
       if (cmd) out.push(cmd);
-      if (this.i === before) {
-        this.diag(`unexpected \`${this.s[this.i]}\``, this.i, this.i + 1);
-        this.i++;
-        continue;
-      }
-      this.skipBlanks();
-      const d = this.c();
-      if (d === C_SEMI && this.c(1) !== C_SEMI && this.c(1) !== C_AMP) this.i++;
-      else if (d === C_AMP && this.c(1) !== C_AMP) this.i++;
     }
     this.depth--;
     return out;
+  }
+
+  /** One command of a list (with its separator), null when only a stray token was skipped, STOP at the list's end. */
+  parseListItem(stops: number, stopWords: Set<string> | null): Cmd | null | typeof STOP {
+    this.skipLinebreaks();
+    if (this.i >= this.n) return STOP;
+    const c = this.c();
+    if (c === C_RP) {
+      if (stops & S_PAREN) return STOP;
+      this.diag('unexpected `)`', this.i, this.i + 1);
+      this.i++;
+      return null;
+    }
+    if (c === C_SEMI) {
+      if ((this.c(1) === C_SEMI || this.c(1) === C_AMP) && stops & S_CASE) return STOP;
+      this.diag('unexpected `;`', this.i, this.i + 1);
+      this.i += this.c(1) === C_SEMI ? 2 : 1;
+      return null;
+    }
+    if (c === C_AMP || c === C_PIPE) {
+      this.diag(`unexpected \`${String.fromCharCode(c)}\``, this.i, this.i + 1);
+      this.i++;
+      return null;
+    }
+    const r = this.peekReserved();
+    if (r && stopWords && stopWords.has(r)) return STOP;
+    if (r === 'then' || r === 'elif' || r === 'else' || r === 'fi' || r === 'do' || r === 'done' || r === 'esac' || r === '}' || r === 'in' || r === ']]') {
+      this.diag(`unexpected \`${r}\``, this.i, this.i + r.length);
+      this.i += r.length;
+      return null;
+    }
+    const before = this.i;
+    const cmd = this.parseAndOr();
+    if (this.i === before) {
+      this.diag(`unexpected \`${this.s[this.i]}\``, this.i, this.i + 1);
+      this.i++;
+      return null;
+    }
+    this.skipBlanks();
+    const d = this.c();
+    if (d === C_SEMI && this.c(1) !== C_SEMI && this.c(1) !== C_AMP) this.i++;
+    else if (d === C_AMP && this.c(1) !== C_AMP) this.i++;
+    return cmd;
   }
 
   /** Skip a too-deeply nested region: the rest of the line, iteratively. */
@@ -469,11 +507,12 @@ class Parser {
   parseWhile(i0: number, until: boolean): Cmd {
     this.i += 5;
     const cond = this.parseList(0, STOP_DO);
-    let body: Cmd[] = [];
-    if (this.expectReserved('do', i0, until ? 'until' : 'while')) {
-      body = this.parseList(0, STOP_DONE);
-      this.expectReserved('done', i0, 'do');
+    if (!this.expectReserved('do', i0, until ? 'until' : 'while')) {
+      // No `do`: what was read as the condition is the rest of the file; run it once rather than as a loop.
+      return { t: 'group', body: cond, redirs: [], i0, i1: this.i };
     }
+    const body = this.parseList(0, STOP_DONE);
+    this.expectReserved('done', i0, 'do');
     return { t: 'while', until, cond, body, i0, i1: this.i };
   }
 
@@ -830,8 +869,11 @@ class Parser {
         }
       }
       if (gt >= 0) {
-        const text = this.s.slice(this.i, gt + 1);
-        this.i = gt + 1;
+        // `<Specify path>/gpt2-vocab.json`: the rest of the word belongs to the placeholder value.
+        let e = gt + 1;
+        while (e < this.n && !isMeta(this.s.charCodeAt(e))) e++;
+        const text = this.s.slice(this.i, e);
+        this.i = e;
         return { name, index, append, value: null, array: null, i0, i1: this.i, v0, v1: this.i, placeholder: text };
       }
     }
@@ -911,6 +953,11 @@ class Parser {
         this.i = this.eol(this.i);
         break;
       }
+      if (cmd.words.length >= MAX_WORDS_PER_COMMAND) {
+        this.diag(`more than ${MAX_WORDS_PER_COMMAND} words in one command; the rest are not read`, this.i, this.i + 1, 'warning');
+        this.skipRestOfCommand();
+        break;
+      }
       if (cmd.words.length === 0 || decl) {
         const pre = this.assignmentPrefix();
         if (pre) {
@@ -935,6 +982,40 @@ class Parser {
     const last = Math.max(cmd.words.length ? cmd.words[cmd.words.length - 1].i1 : i0, cmd.assigns.length ? cmd.assigns[cmd.assigns.length - 1].i1 : i0, cmd.redirs.length ? cmd.redirs[cmd.redirs.length - 1].i1 : i0);
     cmd.i1 = Math.min(e, Math.max(last, i0));
     return cmd;
+  }
+
+  /** Skim to the end of the current command without building words: quotes, escapes and brackets only. */
+  skipRestOfCommand(): void {
+    const s = this.s;
+    let depth = 0;
+    while (this.i < this.n) {
+      const c = s.charCodeAt(this.i);
+      if (c === C_BS) {
+        this.i += 2;
+        continue;
+      }
+      if (c === C_SQ) {
+        const e = s.indexOf("'", this.i + 1);
+        this.i = e < 0 || e >= this.n ? this.n : e + 1;
+        continue;
+      }
+      if (c === C_DQ) {
+        let j = this.i + 1;
+        while (j < this.n) {
+          const d = s.charCodeAt(j);
+          if (d === C_BS) j += 2;
+          else if (d === C_DQ) break;
+          else j++;
+        }
+        this.i = Math.min(this.n, j + 1);
+        continue;
+      }
+      if (c === C_LP || c === C_LC) depth++;
+      else if ((c === C_RP || c === C_RC) && depth > 0) depth--;
+      else if (depth === 0 && (c === C_NL || c === C_SEMI || c === C_AMP || c === C_PIPE || c === C_RP)) return;
+      this.i++;
+    }
+    if (this.i > this.n) this.i = this.n;
   }
 
   // ── Words ─────────────────────────────────────────────────────────────────────────────────────
@@ -992,7 +1073,16 @@ class Parser {
       runStart = -1;
       runGlob = false;
     };
+    const plain = mode === M.Normal ? PLAIN_NORMAL : mode === M.DQ ? PLAIN_DQ : null;
     while (this.i < this.n) {
+      if (plain) {
+        plain.lastIndex = this.i;
+        if (plain.test(s)) {
+          if (runStart < 0) runStart = this.i;
+          this.i = Math.min(plain.lastIndex, this.n);
+          if (this.i >= this.n) break;
+        }
+      }
       const c = s.charCodeAt(this.i);
       if (this.stops(mode, c, parenDepth)) break;
       if (mode === M.Arith) {

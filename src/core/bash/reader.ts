@@ -4,7 +4,7 @@ import type { CoreDiagnostic, Origin, SourceRange } from '../types';
 import { Interp, type Field, type RawDiag, type RawLauncher } from './interp';
 import { Src } from './src';
 import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from './types';
-import { UNKNOWN_CHAR, originsOf } from './value';
+import { UNKNOWN_CHAR, originsOf, resetSegBudget } from './value';
 
 export { ENV_CONVENTIONS } from './interp';
 
@@ -53,6 +53,7 @@ export function readBash(text: string): BashReadResult {
 function readBashInner(input: string): BashReadResult {
   // NUL marks unknown text internally; bash drops NULs from scripts anyway. Same length, so offsets hold.
   const text = input.indexOf(UNKNOWN_CHAR) >= 0 ? input.replace(/\u0000/g, ' ') : input;
+  resetSegBudget();
   const lines = new Lines(text);
   const it = new Interp(text);
   it.runScript(text, new Src(text, null));
@@ -110,7 +111,12 @@ function readBashInner(input: string): BashReadResult {
   });
 
   const slurm = readSbatch(it, lines);
-  const env = envMap(it.envAtFirstLaunch ?? it.envSnapshot());
+  let envFields = it.envAtFirstLaunch;
+  if (!envFields) {
+    envFields = new Map();
+    for (const [k, v] of it.envSnapshot()) envFields.set(k, it.envField(k, v));
+  }
+  const env = envMap(envFields);
   const diagnostics: CoreDiagnostic[] = it.diags.map((d: RawDiag) => {
     const out: CoreDiagnostic = { code: d.code, severity: d.severity, message: d.message, range: lines.range(d.s0, d.s1) };
     if (d.related) out.related = d.related.map((r) => ({ message: r.message, range: lines.range(r.s0, r.s1) }));

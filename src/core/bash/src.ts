@@ -33,6 +33,11 @@ export class Src {
     for (; k < segs.length; k++) {
       const g = segs[k];
       if (g.start >= i1 && s0 !== Infinity) break;
+      // Zero-width joints (the blanks `eval` puts between its arguments) do not stretch the span.
+      if (g.s0 === g.s1 && !g.mapped && s0 !== Infinity) {
+        if (g.end >= i1) break;
+        continue;
+      }
       const a = Math.max(i0, g.start);
       const b = Math.max(a, Math.min(i1, g.end));
       const x = g.mapped ? g.s0 + (a - g.start) : g.s0;

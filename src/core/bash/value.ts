@@ -45,6 +45,28 @@ const MAX_CHAIN = 8;
 /** Segments kept per value; past this provenance is coarsened to one segment (doubling `A="$A$A"` chains). */
 export const MAX_SEGS = 512;
 
+/**
+ * Segment copies allowed per read. Accumulating into a variable inside a recursion bomb copies its segments again
+ * and again; past this budget every value is kept as a single segment, so the cost per copy becomes constant.
+ */
+const SEG_COPY_BUDGET = 100_000;
+let segCopies = 0;
+
+/** Start a new read's budget (readBash calls this once per document). */
+export function resetSegBudget(): void {
+  segCopies = 0;
+}
+
+/** Count `n` segment copies made outside ValBuilder; true while the budget lasts. */
+export function chargeSegs(n: number): boolean {
+  segCopies += n;
+  return segCopies <= SEG_COPY_BUDGET;
+}
+
+export function segCopiesSoFar(): number {
+  return segCopies;
+}
+
 export function emptyVal(): Val {
   return { text: '', segs: [], cond: false };
 }
@@ -145,7 +167,8 @@ export class ValBuilder {
       const y = Math.min(b, g.end);
       if (y > x) this.segs.push(sliceSeg(g, x, y, at + (x - a)));
     }
-    if (this.segs.length > MAX_SEGS) this.coarsen();
+    segCopies += this.segs.length;
+    if (this.segs.length > MAX_SEGS || (segCopies > SEG_COPY_BUDGET && this.segs.length > 1)) this.coarsen();
   }
 
   append(v: Val): void {
