@@ -150,3 +150,16 @@ test('--yaml-cfg: parallel flags go to model_parallel:', () => {
   assert.ok(out.includes('model_parallel:\n  context_parallel_size: 2\n'));
   assert.equal(reread(out, 'c.yaml').config.contextParallel, 2);
 });
+
+test('new flags go at the end of the command even when every argument comes from arrays; analyze() results work too', () => {
+  const text = file('test/fixtures/launch/gpt3-175b.sh');
+  const read = readLaunchConfig(text, 'gpt3.sh');
+  const spread = { ...read, extra: true };
+  const edits = planFlagEdit(text, spread, '--recompute-activations', 'true');
+  const out = applyEdits(text, edits);
+  assert.ok(out.endsWith('    ${EVAL_AND_LOGGING_ARGS[@]} \\\n    --recompute-activations\n'));
+  assert.equal(reread(out, 'gpt3.sh').config.recomputeGranularity, 'selective');
+  // A value inside an array is still edited in the array.
+  const tp = applyEdits(text, planFlagEdit(text, spread, '--tensor-model-parallel-size', '4'));
+  assert.deepEqual(changedLines(text, tp), ['    --tensor-model-parallel-size 4']);
+});

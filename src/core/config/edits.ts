@@ -12,11 +12,12 @@ export interface EditContext {
   lastArgRange: SourceRange | null;
 }
 
-const contexts = new WeakMap<LaunchConfigRead, EditContext>();
+// Keyed by the flags array: analyze() spreads the read into a bigger result object, but keeps this array.
+const contexts = new WeakMap<object, EditContext>();
 
-/** readLaunchConfig records where new flags go; reads built elsewhere fall back to the last recognised flag. */
+/** readLaunchConfig records where new flags go; reads built elsewhere fall back to the end of the command. */
 export function registerEditContext(read: LaunchConfigRead, ctx: EditContext): void {
-  contexts.set(read, ctx);
+  contexts.set(read.flags, ctx);
 }
 
 function textAt(index: LineIndex, r: SourceRange): string {
@@ -184,8 +185,12 @@ export function planFlagEdit(text: string, read: LaunchConfigRead, flag: string,
     return edit ? [edit] : [];
   }
   // Append: argparse keeps the last occurrence, so a trailing flag wins over any earlier one.
-  const ctx = contexts.get(read);
+  const ctx = contexts.get(read.flags);
   let anchor = ctx?.lastArgRange ?? null;
+  if (!anchor && read.commandRange) {
+    const c = read.commandRange;
+    anchor = { line: c.endLine, column: c.endColumn, endLine: c.endLine, endColumn: c.endColumn };
+  }
   if (!anchor) {
     for (const o of read.flags) {
       const r = o.valueRange ?? o.range;

@@ -123,8 +123,8 @@ function locateWords(words: ShellWord[]): ShellWord[] {
   return out;
 }
 
-export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}): InterpretResult {
-  words = locateWords(words);
+export function interpretArgs(argv: ShellWord[], options: InterpretOptions = {}): InterpretResult {
+  const words = locateWords(argv);
   const settings = new Map<string, FlagSetting>();
   const occurrences: FlagSetting[] = [];
   const diagnostics: CoreDiagnostic[] = [];
@@ -292,7 +292,8 @@ export function interpretArgs(words: ShellWord[], options: InterpretOptions = {}
   }
 
   reportDuplicates(occurrences, diagnostics);
-  return { settings, occurrences, diagnostics, lastArgRange: words.length ? words[words.length - 1].range : null };
+  // New flags go after the last word as it stands in the command, not inside the array it came from.
+  return { settings, occurrences, diagnostics, lastArgRange: argv.length ? argv[argv.length - 1].range : null };
 }
 
 type LocatedWord = ShellWord & { expansionRange?: SourceRange };
