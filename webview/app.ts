@@ -40,6 +40,8 @@ export class App {
   rejectedMessages = 0;
   /** Time from receiving an analysis to the timeline's first paint of it, ms (read by the bench). */
   lastAnalysisPaintMs = 0;
+  /** Where that time went: unpacking and validating the buffers, and the first layout + draw. */
+  lastAnalysisUnpackMs = 0;
 
   readonly timeline: TimelineView;
   private readonly memoryChart: MemoryOverTimeChart;
@@ -182,6 +184,7 @@ export class App {
       if (typeof t === 'string') problems.push(`${s.schedule}: ${t}`);
       else this.timelines.set(s.schedule, t);
     }
+    this.lastAnalysisUnpackMs = performance.now() - t0;
     if (problems.length) {
       this.rejectedMessages++;
       this.showNotice(`Ignored corrupt timeline data (${problems.join('; ')})`, 'error');

@@ -42,7 +42,7 @@ for (const dpr of [1, 2]) {
     window.__chartsAt = 0;
     const poll = () => (app.memoryChart.chart ? (window.__chartsAt = performance.now() - start) : setTimeout(poll, 1));
     setTimeout(poll, 0);
-    window.addEventListener('message', () => requestAnimationFrame(() => ok({ toFrameMs: performance.now() - start, handlerMs: app.lastAnalysisPaintMs, drawn: app.timeline.frames })), { once: true });
+    window.addEventListener('message', () => requestAnimationFrame(() => ok({ toFrameMs: performance.now() - start, handlerMs: app.lastAnalysisPaintMs, unpackMs: app.lastAnalysisUnpackMs, drawMs: app.timeline.lastFrameMs, layoutMs: app.timeline.lastLayoutMs, drawn: app.timeline.frames })), { once: true });
     window.__testkit.postPrepared();
   }));
   if (!(paint.drawn > 0)) throw new Error('timeline was not drawn by the analysis message');
@@ -96,7 +96,7 @@ const f2 = (x) => x.toFixed(1);
 const line = (s) => `median ${f2(s.median)} ms, p95 ${f2(s.p95)} ms, max ${f2(s.max)} ms`;
 console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine inflates these figures)`);
 for (const f of figures) {
-  console.log(`DPR ${f.dpr}: first paint ${f2(f.paint.toFrameMs)} ms (message → handler → timeline drawn: ${f2(f.paint.handlerMs)} ms; memory chart built after that frame, at ${f2(f.chartsReadyMs)} ms)`);
+  console.log(`DPR ${f.dpr}: first paint ${f2(f.paint.toFrameMs)} ms (handler ${f2(f.paint.handlerMs)} ms = unpack/validate ${f2(f.paint.unpackMs)} + layout ${f2(f.paint.layoutMs)} + draw ${f2(f.paint.drawMs - f.paint.layoutMs)} + other; memory chart built after that frame, at ${f2(f.chartsReadyMs)} ms)`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, timeline (${f.frames.n} steps): ${line(f.frames.timeline)}`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, memory chart re-range: ${line(f.frames.chart)}`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, both: ${line(f.frames.total)}`);
