@@ -255,3 +255,17 @@ test('several launches: the last unconditional one is analysed', () => {
   assert.equal(read.config.numLayers, 24);
   assert.equal(read.commandRange?.line, 4);
 });
+
+test('seq1f1b-exp.sh: a sweep loop launches twice; the last run (VPP 4) is analysed', () => {
+  const { text, read } = load('test/fixtures/launch/seq1f1b-exp.sh');
+  expectConfig(read.config, {
+    gpusPerNode: 8, numNodes: 8, worldSize: 64, tensorParallel: 8, pipelineParallel: 8, dataParallel: 1,
+    globalBatchSize: 16, numMicrobatches: 16, // 16 · DP 1
+    numLayersPerVirtualStage: 2, virtualStages: 4, // 64/8/4 = 2 → (64/8)/2
+    pipeSpSplits: 4, pipeSpStrategy: 'uniform_comp', seqLength: 65536, paddedVocabSize: 51200,
+  });
+  assert.deepEqual(read.diagnostics, []);
+  // The pipe into tee is not part of the argument list.
+  assert.equal(read.commandRange?.endLine, pos(text, '--tokenizer-type GPT2BPETokenizer', '2>&1').line);
+  assert.ok(!read.flags.some((f) => f.spelling.includes('tee')));
+});
