@@ -5,3 +5,4 @@ export { buildAnalysisMessage } from '../../src/protocol/payload';
 export { encodeReportMessages } from '../../src/protocol/reportData';
 export { isWebviewToHost, PROTOCOL_VERSION } from '../../src/protocol/messages';
 export { synthAnalysis, synthEvaluation } from '../unit/timelineFixtures';
+export { analyze } from '../../src/core/analyze';

@@ -310,6 +310,25 @@ test('standalone report renders without VS Code (data inlined, no acquireVsCodeA
   await context.close();
 });
 
+test('the bundled Seq1F1B example, analysed by the real engine, renders its timeline and memory', async () => {
+  const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
+  const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
+  const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
+  assert.ok(selected?.sim, `the engine simulated no timeline for the example (selected: ${result.selectedSchedule})`);
+  const { page, context, errors } = await openPanel({ result, height: 1000 });
+  const summary = await page.textContent('.si-summary');
+  assert.match(summary, new RegExp(`^${result.selectedSchedule} · p=${selected.sim.spec.stages} `));
+  assert.match(summary, new RegExp(`${selected.sim.opCount.toLocaleString('en-US')} ops`));
+  // The first op of stage 0 is a forward of microbatch 0: painted in charts-blue at its simulated time.
+  const { g, vp } = await page.evaluate(() => ({ g: window.__scheduleInspector.timeline.geometry(), vp: window.__scheduleInspector.timeline.viewport }));
+  const x = g.plotX0Px + ((selected.sim.start[0] + selected.sim.end[0]) / 2 - vp.t0Ms) * (g.plotWidthPx / (vp.t1Ms - vp.t0Ms));
+  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, g.topPx + g.barInsetPx + 4), hex(THEMES.dark.vars['charts-blue'])));
+  await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
+  await page.screenshot({ path: join(artifacts, 'example-timeline-dark.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('screenshots: timeline, memory, compare in light and dark', async () => {
   const saved = [];
   for (const theme of ['light', 'dark']) {
