@@ -209,7 +209,12 @@ export class Interp {
   /** Where `$@` of the script was expanded in the current command (extra arguments possible at run time). */
   private passthrough: [number, number][] = [];
 
-  constructor(readonly doc: string) {}
+  /** Names assigned anywhere in the document (even on branches not taken): those are unset, not environment. */
+  readonly assignedNames: Set<string>;
+
+  constructor(readonly doc: string) {
+    this.assignedNames = assignedNames(doc);
+  }
 
   // ── Budget ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -488,11 +493,11 @@ export class Interp {
     return { text: v.text, segs: v.segs.map((g) => (g.cond ? g : { ...g, cond: true })), cond: true };
   }
 
-  setScalar(name: string, val: Val, local: boolean): void {
+  setScalar(name: string, val: Val, local: boolean, marked = false): void {
     name = this.resolveName(name);
     const v = this.getOrCreate(name, local);
     if (v.readonly) return;
-    val = this.markCond(val);
+    if (!marked) val = this.markCond(val);
     if (v.kind === VK.Indexed || v.kind === VK.Assoc) {
       v.arr!.set('0', val);
       return;
@@ -520,6 +525,15 @@ export class Interp {
     this.vars = clone(this.vars);
     this.locals = this.locals.map(clone);
     this.funcs = new Map(this.funcs);
+    return saved;
+  }
+
+  /** A child shell (`bash -c`, a heredoc fed to bash/sbatch) starts from the exported variables only. */
+  childShell(): ReturnType<Interp['saveVars']> {
+    const saved = this.saveVars();
+    for (const [k, v] of this.vars) if (!v.exported) this.vars.delete(k);
+    for (const m of this.locals) for (const [k, v] of m) if (v.exported) this.vars.set(k, v);
+    this.locals = [];
     return saved;
   }
 
@@ -698,7 +712,7 @@ export class Interp {
         const launchers = this.rawLaunchers(hit.launchers, fields);
         const saveOuter = this.outer;
         this.outer = [...this.outer, ...launchers];
-        const saved = this.saveVars();
+        const saved = this.childShell();
         this.frames.push({ args: fields.slice(hit.script + 2) });
         this.runDerived(fields[hit.script], true, c0);
         this.frames.pop();
@@ -765,8 +779,10 @@ export class Interp {
     if (!this.envAtFirstLaunch) this.envAtFirstLaunch = env;
     this.invocations.push({ launchers, entry, args, s0, s1, conditional: this.cond > 0, env, passthrough });
     // One diagnostic per unresolved root cause that reaches a launch argument or a world-size option.
-    const words: Field[] = [entry, ...args];
+    // In command order: launcher options stand before the entry point and its arguments.
+    const words: Field[] = [];
     for (const l of launchers) for (const f of [l.gpusPerNode, l.nodes, l.totalProcesses]) if (f) words.push(f);
+    words.push(entry, ...args);
     for (const f of words) {
       if (!isKnown(f)) this.reportUnresolved(f);
       if (f.glob) {
@@ -933,7 +949,7 @@ export class Interp {
       const body = this.expandJoined(r.heredoc.body, src, true);
       const saveOuter = this.outer;
       this.outer = [...this.outer, ...launchers];
-      const saved = this.saveVars();
+      const saved = this.childShell();
       this.frames.push({ args: null });
       this.runDerived(body, false, r.i0);
       this.frames.pop();
@@ -989,6 +1005,7 @@ export class Interp {
       return;
     }
     let val = a.placeholder !== undefined ? this.placeholderVal(a, src) : a.value ? this.expandJoined(a.value, src) : emptyVal();
+    let alreadyMarked = false;
     if (a.index) {
       const v = this.getOrCreate(name, local);
       if (v.readonly) return;
@@ -1017,13 +1034,17 @@ export class Interp {
         return;
       }
       const old = v?.val ?? null;
-      if (old) val = concat(old, val);
+      // On an undecided branch only the appended part is conditional.
+      if (old) {
+        val = concat(old, this.markCond(val));
+        alreadyMarked = true;
+      }
     }
     if (!this.spend(val.text.length)) {
       const [s0, s1] = src.span(a.v0, a.v1);
       val = unknownValAt('the value grows beyond the 1 MB expansion limit', s0, s1);
     }
-    this.setScalar(name, val, local);
+    this.setScalar(name, val, local, alreadyMarked);
   }
 
   /** A value seen through variable `name` at document span [s0, s1). */
@@ -1087,7 +1108,10 @@ export class Interp {
           const [s0, s1] = src.span(p.i0, p.i1);
           const known = this.knownSubstitution(p.body, src);
           if (known) fb.val(known, p.q);
-          else fb.val(unknownValAt(`\`$(${p.name || '…'}${p.name ? ' …' : ''})\` is only known at run time`, s0, s1), p.q);
+          else {
+            const shown = p.body === null && this.doc.charCodeAt(s0) === 96 ? `\`${p.name}${p.name ? ' …' : ''}\`` : `$(${p.name || '…'}${p.name ? ' …' : ''})`;
+            fb.val(unknownValAt(`${shown} is only known at run time`, s0, s1), p.q);
+          }
           break;
         }
       }
@@ -1181,7 +1205,7 @@ export class Interp {
     const v = this.findVar(target);
     if (!v || (v.kind !== VK.Indexed && v.kind !== VK.Assoc && v.val === null)) {
       if (RUNTIME_VARS[target] && !v) return { vals: null, multi: false, unknown: `$${target} is ${RUNTIME_VARS[target]}, only known at run time` };
-      return { vals: null, multi: false, neverSet: !v };
+      return { vals: null, multi: false, neverSet: !v && !this.assignedNames.has(target) };
     }
     const label = (k: string | null): string => (k === null ? target : `${target}[${k}]`);
     if (p.all) {
@@ -1668,6 +1692,19 @@ class FieldBuilder {
 }
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Every name the text assigns somewhere (`NAME=`, `NAME+=`, `NAME[k]=`, `${NAME:=…}`, `for NAME`, `read … NAME`):
+ * one linear regex pass, so a variable set only on a branch that is not taken counts as unset rather than as
+ * something the environment must provide.
+ */
+function assignedNames(doc: string): Set<string> {
+  const out = new Set<string>();
+  const re = /([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]\n]{0,64}\])?\+?=|\$\{([A-Za-z_][A-Za-z0-9_]*):?=|\b(?:for|select|read(?:\s+-[a-zA-Z]+)*)\s+([A-Za-z_][A-Za-z0-9_]*)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(doc)) !== null) out.add(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
 
 function unknownValAt(reason: string, s0: number, s1: number, origins: OriginRef[] = NO_ORIGINS): Val {
   return { text: UNKNOWN_CHAR, segs: [{ start: 0, end: 1, s0, s1, mapped: false, origins, unknown: reason }], cond: false };

@@ -45,7 +45,7 @@ export function isPython(t: string): boolean {
 function interesting(t: string | null): boolean {
   if (t === null) return false;
   const b = basename(t);
-  return isPython(t) || b === 'torchrun' || b === 'deepspeed' || b === 'srun' || b === 'mpirun' || b === 'mpiexec' || b.endsWith('.py') || b === 'bash' || b === 'sh';
+  return isPython(t) || b === 'env' || b === 'torchrun' || b === 'deepspeed' || b === 'srun' || b === 'mpirun' || b === 'mpiexec' || b.endsWith('.py') || b === 'bash' || b === 'sh';
 }
 
 /** Split `--opt=value` → [name without dashes, offset of value or -1]. */

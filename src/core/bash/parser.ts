@@ -318,6 +318,12 @@ class Parser {
     const d = this.c();
     if (d === C_SEMI && this.c(1) !== C_SEMI && this.c(1) !== C_AMP) this.i++;
     else if (d === C_AMP && this.c(1) !== C_AMP) this.i++;
+    if (this.pending.length) {
+      // The command runs before the next one is parsed: its heredoc bodies must be read now.
+      this.skipBlanks();
+      if (this.c() === C_HASH) this.skipComment();
+      if (this.c() === C_NL) this.newline();
+    }
     return cmd;
   }
 
