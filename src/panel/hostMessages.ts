@@ -120,6 +120,12 @@ async function applyToFile(o: WhatIfOverrides, fx: HostEffects): Promise<void> {
     }
     applied++;
   }
+  // What the file now says is no longer a what-if; only the knobs that could not be written stay overridden.
+  const remaining: WhatIfOverrides = {};
+  if (o.schedule !== undefined) remaining.schedule = o.schedule;
+  if (o.gpuId !== undefined) remaining.gpuId = o.gpuId;
+  if (o.microbatches !== undefined && skipped.some((x) => x.startsWith('microbatches'))) remaining.microbatches = o.microbatches;
+  fx.setOverrides(remaining);
   const parts = [applied ? `Applied ${applied} change${applied > 1 ? 's' : ''} to the file.` : 'The file already says this.'];
   if (skipped.length) parts.push(`Not written: ${skipped.join('; ')}.`);
   fx.log.info(`apply to file: ${planned.map((p) => `${p.flag} ${p.value}`).join(', ') || 'nothing'}; skipped ${skipped.length}`);

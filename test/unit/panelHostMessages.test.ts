@@ -79,6 +79,8 @@ test('apply to file plans one flag at a time on the text the previous edit left,
   assert.ok(notice.type === 'notice');
   assert.match(notice.text, /Applied 2 changes/);
   assert.match(notice.text, /schedule .*GPU/);
+  // Written knobs stop being what-ifs; the ones the file cannot hold stay.
+  assert.deepEqual(calls.overrides, { schedule: 'seq1f1b', gpuId: 'a100-40gb' });
 });
 
 test('microbatches map to the global batch size, or are skipped when Megatron could not derive them', async () => {

@@ -1,0 +1,130 @@
+// The timeline panel in a real VS Code (code-server's extension host + workbench in headless Chromium, offline):
+// open the example, open the timeline, what-if k, apply it to the file, edit the file live, hide and re-show the
+// panel. Until src/extension.ts calls registerTimelinePanel, the extension is loaded from a temporary copy of
+// extension.ts with the fallback swapped for the panel (nothing in the repo is changed).
+// Prints one line per check and `N passed, N failed`; exit code follows. Needs scripts/setup-vscode-host.sh.
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, REMOTE, checkPrerequisites, launchBrowser, makeScratch, startCodeServer } from '../integration/host.mjs';
+
+checkPrerequisites(['dist/extension.js', 'dist/webview/main.js']);
+const require = createRequire(join(ROOT, 'package.json'));
+const FILE = 'seq1f1b-30b-64k.sh';
+const STEP_MS = 30_000;
+
+let extDir = ROOT;
+let tempExt = null;
+const extensionTs = readFileSync(join(ROOT, 'src/extension.ts'), 'utf8');
+if (!extensionTs.includes('registerTimelinePanel')) {
+  tempExt = mkdtempSync(join(tmpdir(), 'si-panel-ext-'));
+  const entry = extensionTs
+    .replace(/from '\.\//g, `from '${ROOT}/src/`)
+    .replace(/import \{ registerTimelineFallback \} from '[^']+';/, `import { registerTimelinePanel } from '${ROOT}/src/panel/timelinePanel';`)
+    .replace('registerTimelineFallback(context, log);', 'registerTimelinePanel(context, service, log);');
+  if (!entry.includes('registerTimelinePanel(context, service, log)')) throw new Error('could not patch a copy of extension.ts');
+  writeFileSync(join(tempExt, 'entry.ts'), entry);
+  await require('esbuild').build({ entryPoints: [join(tempExt, 'entry.ts')], outfile: join(tempExt, 'dist/extension.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node18', external: ['vscode'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'warning' });
+  copyFileSync(join(ROOT, 'package.json'), join(tempExt, 'package.json'));
+  cpSync(join(ROOT, 'media'), join(tempExt, 'media'), { recursive: true });
+  mkdirSync(join(tempExt, 'dist/webview'), { recursive: true });
+  copyFileSync(join(ROOT, 'dist/webview/main.js'), join(tempExt, 'dist/webview/main.js'));
+  extDir = tempExt;
+  console.log('  (extension.ts does not register the panel yet: testing a patched temporary copy)');
+}
+
+const scratch = makeScratch({ fixtures: [], settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+copyFileSync(join(ROOT, 'media/examples', FILE), join(scratch.ws, FILE));
+const server = await startCodeServer(scratch, {});
+const browser = await launchBrowser();
+const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+let passed = 0;
+let failed = 0;
+let skipRest = false;
+async function check(name, fn) {
+  if (skipRest) {
+    failed++;
+    console.log(`  FAIL ${name}: not run (an earlier step failed)`);
+    return;
+  }
+  try {
+    await fn();
+    passed++;
+    console.log(`  ok  ${name}`);
+  } catch (err) {
+    failed++;
+    skipRest = true;
+    console.log(`  FAIL ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
+    await page.screenshot({ path: join(ROOT, 'test/artifacts', `vscode-panel-failure.png`) }).catch(() => {});
+  }
+}
+const panel = () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+const summary = () => panel().locator('.si-summary').textContent();
+const openFile = async () => {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(FILE);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Enter');
+};
+
+try {
+  const payload = JSON.stringify([['extensionDevelopmentPath', REMOTE + extDir], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']]);
+  await page.goto(server.url({ payload }));
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: FILE }).waitFor({ timeout: 60_000 });
+  await check('"Open Timeline" shows the analysed example', async () => {
+    await openFile();
+    await page.locator('.view-line', { hasText: 'pretrain_' }).first().waitFor({ timeout: STEP_MS });
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Schedule Inspector: Open Timeline');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Timeline' }).first().waitFor({ timeout: STEP_MS });
+    await page.keyboard.press('Enter');
+    await panel().locator('.si-summary', { hasText: 'k=4' }).waitFor({ timeout: STEP_MS });
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(ROOT, 'test/artifacts/vscode-panel-timeline.png') });
+  });
+  await check('a what-if on k re-simulates without touching the file', async () => {
+    await panel().locator('#si-splits input').fill('8');
+    await panel().locator('#si-splits input').press('Enter');
+    await panel().locator('.si-summary', { hasText: 'k=8' }).waitFor({ timeout: STEP_MS });
+    if ((await panel().locator('.si-status').textContent()) !== 'what-if (file unchanged)') throw new Error('not marked as a what-if');
+    if (await page.locator('.view-line', { hasText: 'PP_SP=8' }).count()) throw new Error('the file changed');
+  });
+  await check('"Apply to file" writes k where it is defined', async () => {
+    await panel().locator('#si-apply').click();
+    await page.locator('.view-line', { hasText: 'PP_SP=8' }).first().waitFor({ timeout: STEP_MS });
+    await panel().locator('.si-notice', { hasText: 'Applied 1 change' }).waitFor({ timeout: STEP_MS });
+  });
+  await check('the panel follows live edits of the file', async () => {
+    await page.locator('.view-line', { hasText: 'PP_SP=8' }).first().click();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.type('2');
+    await panel().locator('.si-summary', { hasText: 'k=2' }).waitFor({ timeout: STEP_MS });
+  });
+  await check('the compare tab lists every schedule and gets its k sweep from the host', async () => {
+    await panel().locator('#tab-compare').click();
+    await panel().locator('.si-table tbody tr').nth(2).waitFor({ timeout: STEP_MS });
+    await page.waitForFunction(() => true);
+    await panel().locator('.si-compare .si-note', { hasText: /^$/ }).waitFor({ timeout: STEP_MS });
+    await page.screenshot({ path: join(ROOT, 'test/artifacts/vscode-panel-compare.png') });
+  });
+  await check('hidden and shown again (no retained context), it restores its tab and data', async () => {
+    await page.locator('.tab', { hasText: 'Schedule Timeline' }).click();
+    await openFile();
+    await page.waitForTimeout(1500);
+    await page.locator('.tab', { hasText: 'Schedule Timeline' }).click();
+    await panel().locator('.si-table tbody tr').first().waitFor({ timeout: STEP_MS });
+    const tab = await panel().locator('vscode-panels').getAttribute('activeid');
+    if (tab !== 'tab-compare') throw new Error(`restored tab ${tab}`);
+    if (!/k=2/.test(await summary())) throw new Error('data not resent');
+  });
+} finally {
+  await browser.close();
+  await server.stop();
+  scratch.cleanup();
+  if (tempExt) rmSync(tempExt, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
