@@ -5,6 +5,8 @@ import { OP_B, OP_F, OP_W, type NotApplicable, type ScheduleName, type ScheduleS
 
 /** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
 export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
+/** No budget override goes beyond this: see the op packing in simulator.ts. */
+export const HARD_MAX_OPS = 2 ** 27;
 
 /** The packed programs: stage r's ops are stageOffsets[r] .. stageOffsets[r+1], in execution order. */
 export interface Programs {
@@ -68,7 +70,9 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
       return `unknown schedule '${String(name)}'`;
   }
   const ops = p * opsPerStage(spec);
-  if (ops > maxOps) return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${maxOps.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
+  // The simulator packs a unit index and 4 flag bits into an int32 (simulator.ts), so no budget goes past 2^27.
+  const budget = Math.min(maxOps, HARD_MAX_OPS);
+  if (ops > budget) return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${budget.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
   return null;
 }
 

@@ -4,7 +4,7 @@
 // stages are advanced does not change the result: we advance a stage until it blocks and wake it when the op
 // it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops).
 import { OP_B, OP_F, OP_W, type CostTable, type NotApplicable, type ScheduleSpec, type SimResult } from '../types';
-import { buildPrograms, type Programs } from './programs';
+import { buildPrograms, HARD_MAX_OPS, type Programs } from './programs';
 
 /**
  * A cost table with optional per-hop p2p costs, for clusters where some pipeline hops stay inside a node and
@@ -34,11 +34,17 @@ export function uniformCosts(spec: ScheduleSpec, forward: number, backward: numb
 // Grown, never shrunk.
 let scratchEnd = new Float64Array(0);
 let scratchWork = new Int32Array(0);
+let scratchCode = new Int32Array(0);
+let scratchCost = new Int32Array(0);
 
-function scratch(units: number, ops: number, stages: number): { end: Float64Array; work: Int32Array } {
+function scratch(units: number, ops: number, stages: number): { end: Float64Array; work: Int32Array; code: Int32Array; cost: Int32Array } {
   if (scratchEnd.length < 2 * units) scratchEnd = new Float64Array(2 * units);
   if (scratchWork.length < ops + stages + 1) scratchWork = new Int32Array(ops + stages + 1);
-  return { end: scratchEnd, work: scratchWork };
+  if (scratchCode.length < ops) {
+    scratchCode = new Int32Array(ops);
+    scratchCost = new Int32Array(ops);
+  }
+  return { end: scratchEnd, work: scratchWork, code: scratchCode, cost: scratchCost };
 }
 
 /** Builds the programs and simulates them; not-applicable for invalid sizes, over-budget or deadlocking orders. */
@@ -53,6 +59,7 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
   const vs = p * v;
   const units = vs * m * k;
   const n = prog.opCount;
+  if (n > HARD_MAX_OPS) return { applicable: false, reason: `${n} ops exceed the simulator's hard limit of ${HARD_MAX_OPS}` };
   const { kind, microbatch, chunk, modelChunk, stageOffsets } = prog;
   const fwd = costs.forward;
   const bwd = costs.backward;
@@ -70,18 +77,29 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
     }
   }
 
-  const { end: done, work } = scratch(units, n, p);
+  const { end: done, work, code, cost } = scratch(units, n, p);
   done.fill(-1, 0, 2 * units);
   const endB = units;
   const mk = m * k;
+  const lastUnits = (vs - 1) * mk;
 
-  // Every slot of these four is written once below, so they need no initial fill.
+  // Pack each op once, stage by stage (sequential, cheap): the hot loop below then reads two streams instead of
+  // four and writes one instead of four. The ranks interleave op by op there, so every stream it touches is one
+  // more cache line in flight per rank; the other outputs are filled afterwards, again stage by stage.
+  //   code = unit << 4 | (j > 0) << 3 | (j < k−1) << 2 | kind,  unit = (s·m + i)·k + j;  cost = s·k + j
+  for (let r = 0; r < p; r++) {
+    for (let q = stageOffsets[r]; q < stageOffsets[r + 1]; q++) {
+      const j = chunk[q];
+      const s = modelChunk[q] * p + r;
+      code[q] = ((((s * m + microbatch[q]) * k + j) << 4) | (j > 0 ? 8 : 0) | (j < k - 1 ? 4 : 0) | kind[q]);
+      cost[q] = s * k + j;
+    }
+  }
+  // Chunk index of each cost slot, so neither loop divides.
+  const chunkOf = new Int32Array(vs * k);
+  for (let c = 0; c < vs * k; c++) chunkOf[c] = c % k;
+
   const start = new Float64Array(n);
-  const end = new Float64Array(n);
-  const p2pStart = new Float64Array(n);
-  const p2pEnd = new Float64Array(n);
-  let makespan = 0;
-  const busy = new Float64Array(p);
   const pc = new Int32Array(p);
   const free = new Float64Array(p);
   const blocked = new Uint8Array(p);
@@ -98,85 +116,103 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
     // Neighbours on the ring: virtual stage s−1 lives on prevRank, s+1 on nextRank (the wrap joins model chunks).
     const prevRank = r === 0 ? p - 1 : r - 1;
     const nextRank = r === p - 1 ? 0 : r + 1;
+    const crossPrev = prevRank !== r;
+    const crossNext = nextRank !== r;
     let q = pc[r];
     const qEnd = stageOffsets[r + 1];
     let t = free[r];
-    let busyR = 0;
     while (q < qEnd) {
-      const kd = kind[q];
-      const j = chunk[q];
-      const s = modelChunk[q] * p + r;
-      const unit = (s * m + microbatch[q]) * k + j;
+      const c = code[q];
+      const kd = c & 3;
+      const unit = c >>> 4;
       let ready = t;
-      let xStart = NaN;
-      let xEnd = NaN;
-      let dur = 0;
+      let e: number;
       if (kd === OP_F) {
         // Seq1F1B reads the K/V cache of the earlier chunks of the same microbatch.
-        if (j > 0 && done[unit - 1] < 0) break;
-        if (s > 0) {
+        if ((c & 8) !== 0 && done[unit - 1] < 0) break;
+        const ci = cost[q];
+        if (unit >= mk) {
           const depEnd = done[unit - mk];
           if (depEnd < 0) break;
-          if (prevRank !== r) {
-            xStart = depEnd;
-            xEnd = depEnd + p2pF[prevRank * k + j];
-            if (xEnd > ready) ready = xEnd;
-          } else if (depEnd > ready) ready = depEnd;
+          const arrive = crossPrev ? depEnd + p2pF[prevRank * k + chunkOf[ci]] : depEnd;
+          if (arrive > ready) ready = arrive;
         }
-        dur = fwd[s * k + j];
-      } else if (kd === OP_B) {
-        // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
-        // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
-        if (j < k - 1 ? done[endB + unit + 1] < 0 : done[unit] < 0) break;
-        if (s < vs - 1) {
-          const depEnd = done[endB + unit + mk];
-          if (depEnd < 0) break;
-          if (nextRank !== r) {
-            xStart = depEnd;
-            xEnd = depEnd + p2pB[nextRank * k + j];
-            if (xEnd > ready) ready = xEnd;
-          } else if (depEnd > ready) ready = depEnd;
-        }
-        dur = bwd[s * k + j];
-      } else {
-        if (done[endB + unit] < 0) break;
-        dur = wgt[s * k + j];
-      }
-      const e = ready + dur;
-      start[q] = ready;
-      end[q] = e;
-      p2pStart[q] = xStart;
-      p2pEnd[q] = xEnd;
-      busyR += dur;
-      t = e;
-      if (e > makespan) makespan = e;
-      completed++;
-      q++;
-      // Record the completion (nothing waits on a W) and wake the stage that consumes it, if it is waiting.
-      if (kd === OP_F) {
+        e = ready + fwd[ci];
         done[unit] = e;
-        if (s < vs - 1 && nextRank !== r && blocked[nextRank] === 1) {
+        if (unit < lastUnits && crossNext && blocked[nextRank] === 1) {
           blocked[nextRank] = 0;
           work[top++] = nextRank;
         }
       } else if (kd === OP_B) {
+        // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
+        // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
+        if ((c & 4) !== 0 ? done[endB + unit + 1] < 0 : done[unit] < 0) break;
+        const ci = cost[q];
+        if (unit < lastUnits) {
+          const depEnd = done[endB + unit + mk];
+          if (depEnd < 0) break;
+          const arrive = crossNext ? depEnd + p2pB[nextRank * k + chunkOf[ci]] : depEnd;
+          if (arrive > ready) ready = arrive;
+        }
+        e = ready + bwd[ci];
         done[endB + unit] = e;
-        if (s > 0 && prevRank !== r && blocked[prevRank] === 1) {
+        if (unit >= mk && crossPrev && blocked[prevRank] === 1) {
           blocked[prevRank] = 0;
           work[top++] = prevRank;
         }
+      } else {
+        if (done[endB + unit] < 0) break;
+        e = ready + wgt[cost[q]];
       }
+      start[q] = ready;
+      t = e;
+      completed++;
+      q++;
     }
     pc[r] = q;
     free[r] = t;
-    busy[r] += busyR;
     if (q < qEnd) blocked[r] = 1;
   }
 
   if (completed < n) return deadlockReport(prog, pc);
 
+  // Second pass, stage by stage: end times, the p2p windows (the input's completion is still in `done`), busy
+  // time and the makespan. end = start + duration repeats the hot loop's addition, so it is bit-identical.
+  const end = new Float64Array(n);
+  const p2pStart = new Float64Array(n);
+  const p2pEnd = new Float64Array(n);
+  const busy = new Float64Array(p);
+  let makespan = 0;
   let busyTotal = 0;
-  for (let r = 0; r < p; r++) busyTotal += busy[r];
+  for (let r = 0; r < p; r++) {
+    const prevRank = r === 0 ? p - 1 : r - 1;
+    const nextRank = r === p - 1 ? 0 : r + 1;
+    let busyR = 0;
+    for (let q = stageOffsets[r]; q < stageOffsets[r + 1]; q++) {
+      const c = code[q];
+      const kd = c & 3;
+      const unit = c >>> 4;
+      const ci = cost[q];
+      const dur = kd === OP_F ? fwd[ci] : kd === OP_B ? bwd[ci] : wgt[ci];
+      const e = start[q] + dur;
+      end[q] = e;
+      busyR += dur;
+      if (e > makespan) makespan = e;
+      let from = NaN;
+      let to = NaN;
+      if (kd === OP_F && unit >= mk && prevRank !== r) {
+        from = done[unit - mk];
+        to = from + p2pF[prevRank * k + chunkOf[ci]];
+      } else if (kd === OP_B && unit < lastUnits && nextRank !== r) {
+        from = done[endB + unit + mk];
+        to = from + p2pB[nextRank * k + chunkOf[ci]];
+      }
+      p2pStart[q] = from;
+      p2pEnd[q] = to;
+    }
+    busy[r] = busyR;
+    busyTotal += busyR;
+  }
 
   return {
     spec: { ...prog.spec },
