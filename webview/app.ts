@@ -69,7 +69,10 @@ export class App {
   constructor(private readonly root: HTMLElement, private readonly host: HostContext) {
     registerControls();
     this.ui = restoreUiState(host.getState());
-    if (!host.connected) document.body.classList.add('si-standalone');
+    if (!host.connected) {
+      // The report has no VS Code theme: follow the browser's light/dark preference (media/webview.css fallbacks).
+      document.body.classList.add('si-standalone', matchMedia('(prefers-color-scheme: light)').matches ? 'vscode-light' : 'vscode-dark');
+    }
 
     const header = div('si-header');
     header.append(this.title, this.status);
