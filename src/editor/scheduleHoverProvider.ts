@@ -8,7 +8,6 @@ import { hoverMarkdown } from './hoverContent';
 import { flagAt } from './present';
 import { toRange } from './ranges';
 import { computeWhatIfRows, whatIfCandidates, whatIfKey, type WhatIfRow } from './whatIf';
-import { readSettings } from '../config';
 
 /** Short column header per what-if field (the symbol users know from the Seq1F1B paper where there is one). */
 const WHAT_IF_HEADER: Record<string, string> = {
@@ -24,6 +23,9 @@ const WHAT_IF_HEADER: Record<string, string> = {
   tensorParallel: 'TP',
   contextParallel: 'CP',
 };
+
+/** Used when the setting is empty; the same values as the setting's default. */
+const DEFAULT_CANDIDATE_SPLITS = [1, 2, 4, 8];
 
 export class ScheduleHoverProvider implements vscode.HoverProvider {
   /** What-if rows for the last hovered flags; keyed by document version so any edit invalidates them. */
@@ -53,7 +55,7 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
     const cacheKey = `${document.uri.toString()}#${document.version}#${flagIndex}#${JSON.stringify(this.service.options())}`;
     const hit = this.whatIfCache.get(cacheKey);
     if (hit) return hit;
-    const candidates = whatIfCandidates(result.flags[flagIndex], readSettings().candidateSplits);
+    const candidates = whatIfCandidates(result.flags[flagIndex], this.service.options().candidateSplits ?? DEFAULT_CANDIDATE_SPLITS);
     const t0 = Date.now();
     const rows = computeWhatIfRows(document.getText(), result, candidates, this.service.optionsFor(document), (text) => this.service.analyzeText(document, text) ?? emptyResult(result));
     this.log.debug(`what-if for ${result.flags[flagIndex].flag}: ${rows.length} rows in ${Date.now() - t0} ms`);

@@ -45,10 +45,13 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
   const text = Array.from({ length: 12 }, (_, i) => (i === 9 ? 'PP=4' : `line${i}`)).join('\n');
   let clock = 0;
   const rows = computeWhatIfRows(text, base, candidates, {}, (t) => { clock += 300; return fake(t.split('\n')[9]); }, () => clock, 400);
-  assert.deepEqual(seen, ['PP=1', 'PP=2'], 'analysis stops once the budget is spent');
+  // 300 ms per row against 400 ms: a second row would end at 600 ms, so it is not started.
+  assert.deepEqual(seen, ['PP=1'], 'analysis stops before the budget would be overrun');
   assert.deepEqual(rows.map((x) => [x.label, x.current, x.result !== undefined]), [
-    ['1', false, true], ['2', false, true], ['4', true, true], ['8', false, false], ['16', false, false],
+    ['1', false, true], ['2', false, false], ['4', true, true], ['8', false, false], ['16', false, false],
   ]);
+  const cheap = computeWhatIfRows(text, base, candidates, {}, (t) => { clock += 50; return fake(t.split('\n')[9]); }, () => clock, 400);
+  assert.equal(cheap.filter((x) => x.result).length, 5, 'cheap rows all fit in the budget');
   const table = whatIfTable('p (PP)', rows, 80);
   assert.match(table, /^\| p \(PP\) \| schedule \| step time \| bubble \| worst-stage peak \|$/m);
   assert.match(table, /^\| 1 \| seq1f1b k=4 \| 900 ms \| 5\.0 % \| 70\.0\/80 GiB \(stage 0\) \|$/m);
