@@ -7,7 +7,7 @@ import { isKnownGpu } from '../core/hardware/gpus';
 import type { TextEdit } from '../core/types';
 import { isWebviewToHost, PROTOCOL_VERSION, type HostToWebview, type WebviewToHost, type WhatIfOverrides } from '../protocol/messages';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
-import { sweepSplits } from './sweep';
+import { sweepSplitsYielding } from './sweep';
 
 /** The 8-byte PNG signature; a "PNG" from the webview that lacks it is not written anywhere. */
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -64,7 +64,7 @@ async function dispatch(msg: WebviewToHost, fx: HostEffects): Promise<void> {
     }
     case 'requestSweep': {
       const base = fx.currentOverrides();
-      const points = sweepSplits((o) => fx.analyze({ ...base, ...o }), msg.schedule, msg.splits);
+      const points = await sweepSplitsYielding((o) => fx.analyze({ ...base, ...o }), msg.schedule, msg.splits, () => new Promise((r) => setImmediate(r)));
       fx.post({ type: 'sweep', protocolVersion: PROTOCOL_VERSION, requestId: msg.requestId, schedule: msg.schedule, points });
       return;
     }

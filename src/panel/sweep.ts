@@ -7,19 +7,32 @@ import { STRATEGIES, type SweepPoint } from '../protocol/messages';
 
 export type WhatIfRunner = (overrides: NonNullable<AnalyzeOptions['overrides']>) => AnalysisResult | undefined;
 
+function point(run: WhatIfRunner, schedule: ScheduleName, strategy: SweepPoint['strategy'], k: number): SweepPoint {
+  const e = run({ schedule, splits: k, strategy })?.schedules[schedule];
+  const ok = !!e && e.applicable && e.splits === k;
+  return {
+    strategy,
+    splits: k,
+    stepTimeMs: ok ? e.stepTimeMs : null,
+    peakGiB: ok && e.peakMemoryGiBPerStage?.length ? Math.max(...e.peakMemoryGiBPerStage) : null,
+    oom: ok ? e.oom : null,
+  };
+}
+
 export function sweepSplits(run: WhatIfRunner, schedule: ScheduleName, splits: number[]): SweepPoint[] {
+  return STRATEGIES.flatMap((strategy) => splits.map((k) => point(run, schedule, strategy, k)));
+}
+
+/**
+ * The same sweep on the extension host, yielding between points: each point is a full analysis (tens of ms on a
+ * large model), and a blocked extension host would stall every hover and code lens meanwhile.
+ */
+export async function sweepSplitsYielding(run: WhatIfRunner, schedule: ScheduleName, splits: number[], pause: () => Promise<void>): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
   for (const strategy of STRATEGIES) {
     for (const k of splits) {
-      const e = run({ schedule, splits: k, strategy })?.schedules[schedule];
-      const ok = !!e && e.applicable && e.splits === k;
-      points.push({
-        strategy,
-        splits: k,
-        stepTimeMs: ok ? e.stepTimeMs : null,
-        peakGiB: ok && e.peakMemoryGiBPerStage?.length ? Math.max(...e.peakMemoryGiBPerStage) : null,
-        oom: ok ? e.oom : null,
-      });
+      points.push(point(run, schedule, strategy, k));
+      await pause();
     }
   }
   return points;

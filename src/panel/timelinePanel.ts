@@ -227,6 +227,11 @@ class TimelinePanelManager implements vscode.Disposable {
   }
 
   private sendAnalysis(): void {
+    // A webview that cannot receive gets everything again on `ready` / when shown; do not analyse for nothing.
+    if (!this.panel || !this.ready || !this.panel.visible) {
+      this.stale = true;
+      return;
+    }
     const doc = this.findDocument(this.documentUri);
     if (!doc) {
       this.post({ type: 'noAnalysis', protocolVersion: PROTOCOL_VERSION, reason: 'Open a Megatron-LM / Seq1F1B launch script to see its pipeline timeline.' });
