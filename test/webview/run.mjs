@@ -294,20 +294,24 @@ test('standalone report renders without VS Code (data inlined, no acquireVsCodeA
     dataJson: payload(analysis, { canApply: false, canWhatIf: false }),
   });
   writeFileSync(join(dir, 'report.html'), html);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.addInitScript(initScript, { themes: THEMES, initialTheme: null, savedState: undefined, fakeVsCode: false });
-  await page.goto(`${server.origin}/report.html`);
-  await page.waitForFunction(() => window.__scheduleInspector?.timeline.frames > 0 && /seq1f1b/.test(document.querySelector('.si-summary')?.textContent ?? ''));
-  await nextFrames(page);
-  const { x, y } = await opCentre(page, 0, 0);
-  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), [0x37, 0x94, 0xff]), 'report does not paint F in the default blue');
-  assert.equal(await page.evaluate(() => document.querySelector('#si-apply').disabled), true);
-  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
-  assert.deepEqual(errors, []);
-  await context.close();
+  // No VS Code theme in a browser: the report follows the browser's colour scheme with the CSS fallbacks.
+  for (const [scheme, blue] of [['dark', [0x37, 0x94, 0xff]], ['light', [0x1a, 0x85, 0xff]]]) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, colorScheme: scheme });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.addInitScript(initScript, { themes: THEMES, initialTheme: null, savedState: undefined, fakeVsCode: false });
+    await page.goto(`${server.origin}/report.html`);
+    await page.waitForFunction(() => window.__scheduleInspector?.timeline.frames > 0 && /seq1f1b/.test(document.querySelector('.si-summary')?.textContent ?? ''));
+    await nextFrames(page);
+    const { x, y } = await opCentre(page, 0, 0);
+    assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), blue), `report (${scheme}) does not paint F in its default blue`);
+    assert.equal(await page.evaluate(() => document.body.classList.contains(`vscode-${matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark'}`)), true);
+    assert.equal(await page.evaluate(() => document.querySelector('#si-apply').disabled), true);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });
 
 test('the bundled Seq1F1B example, analysed by the real engine, renders its timeline and memory', async () => {
