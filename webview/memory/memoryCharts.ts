@@ -193,18 +193,39 @@ export class PeakBarsChart {
     } else if (d.peakGiBPerStage) {
       datasets.push({ type: 'bar', label: 'peak', data: d.peakGiBPerStage, backgroundColor: theme.series[0], stack: 'peak' });
     }
-    if (this.capacityGiB > 0) {
-      datasets.push({ type: 'line', label: `capacity ${this.capacityGiB.toFixed(0)} GiB`, data: labels.map(() => this.capacityGiB), borderColor: theme.capacity, backgroundColor: theme.capacity, borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5 });
-    }
+    const capacity = this.capacityGiB;
     this.chart = new Chart(this.canvas, {
       type: 'bar',
       data: { labels, datasets: datasets as ChartDataset<'bar', number[]>[] },
+      // The capacity is a property of the GPU, not of a stage: a rule across the whole plot, drawn over the bars.
+      plugins: [{
+        id: 'capacityRule',
+        afterDatasetsDraw: (chart) => {
+          const y = chart.scales.y;
+          if (!(capacity > 0) || !y) return;
+          const py = y.getPixelForValue(capacity);
+          const ctx = chart.ctx;
+          ctx.save();
+          ctx.strokeStyle = theme.capacity;
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([6, 4]);
+          ctx.beginPath();
+          ctx.moveTo(chart.chartArea.left, py);
+          ctx.lineTo(chart.chartArea.right, py);
+          ctx.stroke();
+          ctx.fillStyle = theme.capacity;
+          ctx.textAlign = 'right';
+          ctx.textBaseline = 'bottom';
+          ctx.fillText(`capacity ${capacity.toFixed(0)} GiB`, chart.chartArea.right - 4, py - 3);
+          ctx.restore();
+        },
+      }],
       options: {
         responsive: true,
         plugins: { legend: { labels: { color: theme.foreground, boxWidth: 12 } }, tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` } } },
         scales: {
           x: { stacked: true, ticks: { color: theme.foreground }, grid: { color: theme.grid } },
-          y: { stacked: true, beginAtZero: true, ticks: { color: theme.foreground }, grid: { color: theme.grid }, title: { display: true, text: 'GiB at the stage peak', color: theme.foreground } },
+          y: { stacked: true, beginAtZero: true, suggestedMax: capacity > 0 ? capacity * 1.05 : undefined, ticks: { color: theme.foreground }, grid: { color: theme.grid }, title: { display: true, text: 'GiB at the stage peak', color: theme.foreground } },
         },
       },
     });
