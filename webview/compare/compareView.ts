@@ -102,6 +102,7 @@ export class CompareView {
 
   private renderMultiples(entries: CompareEntry[]): void {
     this.multiples.replaceChildren();
+    for (const v of this.views) v.dispose();
     this.views = [];
     const withTimeline = entries.filter((e) => e.ops);
     const maxSpan = Math.max(1, ...withTimeline.map((e) => e.header.stepTimeMs ?? 0), ...withTimeline.map((e) => lastEnd(e.ops!)));

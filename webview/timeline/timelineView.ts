@@ -43,6 +43,7 @@ export class TimelineView {
   private colors: ThemeColors | null = null;
   private highlight = -1;
   private readonly raster = new TimelineRaster();
+  private readonly resizeObserver = new ResizeObserver(() => this.requestDraw());
   private frameRequested = false;
   /** Set by requestDraw, cleared by drawNow: a frame already drawn synchronously is not drawn twice. */
   private dirty = false;
@@ -63,7 +64,13 @@ export class TimelineView {
     this.tooltip.hidden = true;
     this.container.append(this.canvas, this.tooltip);
     if (opts.interactive) this.bindEvents();
-    new ResizeObserver(() => this.requestDraw()).observe(this.container);
+    this.resizeObserver.observe(this.container);
+  }
+
+  /** Small multiples are rebuilt on every analysis; a live ResizeObserver would keep each old one alive. */
+  dispose(): void {
+    this.resizeObserver.disconnect();
+    this.ops = null;
   }
 
   setData(ops: TimelineOps | null, info: TimelineInfo | null, keepViewport: Viewport | null): void {
