@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { AnalyzeOptions } from './core/analyze';
 import { DEFAULT_GPU_ID } from './core/hardware/gpus';
+import { DEFAULT_BUBBLE_HINT_FRACTION } from './core/schedule/engine';
 import { settingsToAnalyzeOptions, type InspectorSettings } from './editor/settings';
 
 export const SECTION = 'scheduleInspector';
@@ -15,7 +16,7 @@ export function readSettings(): InspectorSettings {
     overheadGiB: c.get<number | null>('overheadGiB', null),
     efficiency: c.get<number | null>('efficiency', null),
     candidateSplits: c.get<number[]>('candidateSplits', [1, 2, 4, 8]),
-    bubbleHintThreshold: c.get<number>('bubbleHintThreshold', 0.1),
+    bubbleHintThreshold: c.get<number>('bubbleHintThreshold', DEFAULT_BUBBLE_HINT_FRACTION),
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', true),
   };
 }

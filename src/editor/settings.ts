@@ -3,6 +3,7 @@
 // clamped or dropped here rather than handed to the core.
 import type { AnalyzeOptions } from '../core/analyze';
 import { DEFAULT_GPU_ID, isKnownGpu } from '../core/hardware/gpus';
+import { DEFAULT_BUBBLE_HINT_FRACTION } from '../core/schedule/engine';
 
 export interface InspectorSettings {
   gpu: string;
@@ -31,7 +32,7 @@ export function settingsToAnalyzeOptions(s: InspectorSettings): AnalyzeOptions {
   const options: AnalyzeOptions = {
     gpuId: typeof s.gpu === 'string' && isKnownGpu(s.gpu) ? s.gpu.toLowerCase() : DEFAULT_GPU_ID,
     memoryWarningFraction: finite(s.memoryWarningThreshold) ? clamp(s.memoryWarningThreshold, 0.5, 1) : 0.9,
-    bubbleHintFraction: finite(s.bubbleHintThreshold) ? clamp(s.bubbleHintThreshold, 0, 1) : 0.1,
+    bubbleHintFraction: finite(s.bubbleHintThreshold) ? clamp(s.bubbleHintThreshold, 0, 1) : DEFAULT_BUBBLE_HINT_FRACTION,
   };
   if (finite(s.overheadGiB)) options.overheadGiB = clamp(s.overheadGiB, 0, 64);
   if (finite(s.efficiency)) options.efficiency = clamp(s.efficiency, 0.05, 1);

@@ -3,17 +3,18 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GPU_PROFILES } from '../../src/core/hardware/gpus';
+import { DEFAULT_BUBBLE_HINT_FRACTION } from '../../src/core/schedule/engine';
 import { settingsToAnalyzeOptions, type InspectorSettings } from '../../src/editor/settings';
 import { analysisFileName, isCandidateLanguage, looksLikeLaunch } from '../../src/editor/candidate';
 
 const defaults: InspectorSettings = {
   gpu: 'a100-80gb', memoryWarningThreshold: 0.9, overheadGiB: null, efficiency: null,
-  candidateSplits: [1, 2, 4, 8], bubbleHintThreshold: 0.1, inlayHintsEnabled: true,
+  candidateSplits: [1, 2, 4, 8], bubbleHintThreshold: DEFAULT_BUBBLE_HINT_FRACTION, inlayHintsEnabled: true,
 };
 
 test('defaults map onto the core options; null calibration values leave the core its own defaults', () => {
   assert.deepEqual(settingsToAnalyzeOptions(defaults), {
-    gpuId: 'a100-80gb', memoryWarningFraction: 0.9, bubbleHintFraction: 0.1, candidateSplits: [1, 2, 4, 8],
+    gpuId: 'a100-80gb', memoryWarningFraction: 0.9, bubbleHintFraction: 0.15, candidateSplits: [1, 2, 4, 8],
   });
 });
 
@@ -24,7 +25,7 @@ test('hand-edited out-of-range values are clamped or dropped, never passed throu
   assert.equal(o.efficiency, 0.05);
   assert.equal(o.overheadGiB, 0);
   assert.deepEqual(o.candidateSplits, [2, 8]);
-  assert.equal(o.bubbleHintFraction, 0.1);
+  assert.equal(o.bubbleHintFraction, DEFAULT_BUBBLE_HINT_FRACTION);
   assert.equal(settingsToAnalyzeOptions({ ...defaults, candidateSplits: [] }).candidateSplits, undefined);
 });
 
@@ -37,7 +38,7 @@ test('package.json settings schema matches the code: GPU enum, defaults, bounds'
   assert.deepEqual([props['scheduleInspector.memoryWarningThreshold'].minimum, props['scheduleInspector.memoryWarningThreshold'].maximum], [0.5, 1]);
   assert.deepEqual([props['scheduleInspector.efficiency'].minimum, props['scheduleInspector.efficiency'].maximum], [0.05, 1]);
   assert.deepEqual(props['scheduleInspector.candidateSplits'].default, defaults.candidateSplits);
-  assert.equal(props['scheduleInspector.bubbleHintThreshold'].default, defaults.bubbleHintThreshold);
+  assert.equal(props['scheduleInspector.bubbleHintThreshold'].default, DEFAULT_BUBBLE_HINT_FRACTION, 'editor and CLI hint at the same bubble');
   assert.equal(props['scheduleInspector.inlayHints.enabled'].default, true);
   for (const [key, p] of Object.entries<Record<string, unknown>>(props)) assert.ok(p.markdownDescription, `${key} has a markdownDescription`);
   const commands = pkg.contributes.commands.map((c: { command: string; category: string }) => { assert.equal(c.category, 'Schedule Inspector'); return c.command; });
