@@ -34,6 +34,12 @@ const MAX_TOTAL_CHARS = 4 << 20;
 const MAX_INVOCATIONS = 32;
 const MAX_NAMEREF_HOPS = 8;
 const MAX_PATTERN_VALUE = 4096;
+/** One eval / bash -c / heredoc script (real ones are a few KB; a heredoc holding a whole job script maybe 100 KB). */
+const MAX_DERIVED_CHARS = 256 * 1024;
+/** All such scripts of one read together (a self-doubling `eval` chain would otherwise re-parse megabytes). */
+const MAX_DERIVED_TOTAL = 512 * 1024;
+/** eval / bash -c / heredoc scripts per read (a sweep loop of 64 evals is realistic; a self-spawning eval is not). */
+const MAX_DERIVED_RUNS = 256;
 /** Fields one command may expand to (arrays of arrays can multiply); the rest are dropped with a warning. */
 const MAX_FIELDS_PER_COMMAND = 8192;
 /** Fields produced over the whole run. */
@@ -194,6 +200,10 @@ export class Interp {
   callDepth = 0;
   budgetReported = false;
   fieldsTotal = 0;
+  /** Characters of eval / bash -c / heredoc text parsed so far. */
+  derivedChars = 0;
+  derivedRuns = 0;
+  derivedReported = false;
   depthReported = false;
   /** >0 while expanding test operands and case words: there a variable the script never sets is simply unset. */
   testCtx = 0;
@@ -932,7 +942,15 @@ export class Interp {
    */
   runDerived(v: Val, unwrap: boolean, s0: number): Status {
     if (this.callDepth >= MAX_CALL_DEPTH) return U;
-    if (!this.spend(v.text.length)) return U;
+    this.derivedChars += v.text.length;
+    // Each command string costs a parser of its own: count it as several steps, and cap how many there are.
+    this.steps += 8;
+    if (++this.derivedRuns > MAX_DERIVED_RUNS || v.text.length > MAX_DERIVED_CHARS || this.derivedChars > MAX_DERIVED_TOTAL || !this.spend(v.text.length)) {
+      if (this.derivedReported) return U;
+      this.derivedReported = true;
+      this.diags.push({ code: 'bash-syntax', severity: 'warning', message: 'a command string (eval, bash -c, heredoc) is too large to read statically', s0, s1: s0 + 1 });
+      return U;
+    }
     const segs: Seg[] = unwrap ? v.segs.map(unwrapSeg) : v.segs;
     this.callDepth++;
     this.runScript(v.text, new Src(v.text, segs));
@@ -1694,16 +1712,37 @@ class FieldBuilder {
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Every name the text assigns somewhere (`NAME=`, `NAME+=`, `NAME[k]=`, `${NAME:=…}`, `for NAME`, `read … NAME`):
- * one linear regex pass, so a variable set only on a branch that is not taken counts as unset rather than as
- * something the environment must provide.
+ * Every name the text assigns somewhere (`NAME=`, `NAME+=`, `NAME[k]=`, `${NAME:=…}`, `for NAME`, `read … NAME`),
+ * so a variable set only on a branch that is not taken counts as unset rather than as something the environment
+ * must provide. A scan back from each `=` (never past the previous one) keeps it linear on any input.
  */
 function assignedNames(doc: string): Set<string> {
   const out = new Set<string>();
-  const re = /([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]\n]{0,64}\])?\+?=|\$\{([A-Za-z_][A-Za-z0-9_]*):?=|\b(?:for|select|read(?:\s+-[a-zA-Z]+)*)\s+([A-Za-z_][A-Za-z0-9_]*)/g;
+  let prevEq = -1;
+  for (let eq = doc.indexOf('='); eq >= 0; eq = doc.indexOf('=', eq + 1)) {
+    let j = eq - 1;
+    const c = doc.charCodeAt(j);
+    if (c === 43 || c === 58) j--; // `+=`, `:=`
+    if (doc.charCodeAt(j) === 93) {
+      // `NAME[key]=`: back over a short subscript
+      const stop = Math.max(prevEq, j - 64);
+      while (j > stop && doc.charCodeAt(j) !== 91) j--;
+      j--;
+    }
+    const end = j + 1;
+    while (j > prevEq && isIdentChar(doc.charCodeAt(j))) j--;
+    const name = doc.slice(j + 1, end);
+    if (name && !(doc.charCodeAt(j + 1) >= 48 && doc.charCodeAt(j + 1) <= 57)) out.add(name);
+    prevEq = eq;
+  }
+  const loopOrRead = /\b(?:for|select)\s+([A-Za-z_][A-Za-z0-9_]*)|\bread\s+(?:-[A-Za-z]+\s+)*([A-Za-z_][A-Za-z0-9_]*)/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(doc)) !== null) out.add(m[1] ?? m[2] ?? m[3]);
+  while ((m = loopOrRead.exec(doc)) !== null) out.add(m[1] ?? m[2]);
   return out;
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57);
 }
 
 function unknownValAt(reason: string, s0: number, s1: number, origins: OriginRef[] = NO_ORIGINS): Val {

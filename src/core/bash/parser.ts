@@ -88,6 +88,7 @@ function isMeta(c: number): boolean {
 // Runs of characters that mean nothing special in a mode, skipped natively so a 1 MB word stays cheap.
 const PLAIN_NORMAL = /[^\s;&|<>()\\'"$`*?[]+/y;
 const PLAIN_DQ = /[^"\\$`]+/y;
+const ESCAPED = /\\([\s\S])/g;
 
 const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'function', 'in', '{', '}', '!', '[[', ']]', 'time']);
 const DECL_BUILTINS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
@@ -1119,10 +1120,17 @@ class Parser {
           continue;
         }
         flush(this.i);
-        // An escaped character: one character of text for two of source.
-        const ch = String.fromCharCode(d);
-        parts.push({ k: PK.Lit, text: ch, raw: false, glob: false, q: true, i0: this.i, i1: this.i + 2 });
-        this.i += 2;
+        // Escaped characters: one character of text for two of source. A run of them becomes one part.
+        let j = this.i + 2;
+        const end = Math.min(this.n, this.i + 8192);
+        while (j + 1 < end && s.charCodeAt(j) === C_BS) {
+          const e = s.charCodeAt(j + 1);
+          if (e === C_NL || (inDQ && !(e === C_DOLLAR || e === C_BT || e === C_BS || (e === C_DQ && mode === M.DQ)))) break;
+          j += 2;
+        }
+        const text = j === this.i + 2 ? String.fromCharCode(d) : s.slice(this.i, j).replace(ESCAPED, '$1');
+        parts.push({ k: PK.Lit, text, raw: false, glob: false, q: true, i0: this.i, i1: j });
+        this.i = j;
         continue;
       }
       if (c === C_SQ && !inDQ && !(q && (mode === M.Param || mode === M.ParamSlash || mode === M.ParamColon))) {
