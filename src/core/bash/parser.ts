@@ -88,7 +88,6 @@ function isMeta(c: number): boolean {
 // Runs of characters that mean nothing special in a mode, skipped natively so a 1 MB word stays cheap.
 const PLAIN_NORMAL = /[^\s;&|<>()\\'"$`*?[]+/y;
 const PLAIN_DQ = /[^"\\$`]+/y;
-const ESCAPED = /\\([\s\S])/g;
 
 const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'function', 'in', '{', '}', '!', '[[', ']]', 'time']);
 const DECL_BUILTINS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
@@ -1128,7 +1127,13 @@ class Parser {
           if (e === C_NL || (inDQ && !(e === C_DOLLAR || e === C_BT || e === C_BS || (e === C_DQ && mode === M.DQ)))) break;
           j += 2;
         }
-        const text = j === this.i + 2 ? String.fromCharCode(d) : s.slice(this.i, j).replace(ESCAPED, '$1');
+        let text: string;
+        if (j === this.i + 2) text = String.fromCharCode(d);
+        else {
+          const codes: number[] = [];
+          for (let k = this.i + 1; k < j; k += 2) codes.push(s.charCodeAt(k));
+          text = String.fromCharCode.apply(null, codes);
+        }
         parts.push({ k: PK.Lit, text, raw: false, glob: false, q: true, i0: this.i, i1: j });
         this.i = j;
         continue;
