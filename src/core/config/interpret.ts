@@ -92,18 +92,21 @@ export interface InterpretOptions {
  * so diagnostics and edits land on `--sequence-parallel` inside the array rather than on `$OPTS`.
  * The original expansion range stays available as `unresolvedRanges` for matching the reader's reports.
  */
+/** Two ranges of one document that start at the same place are the same expansion or element here. */
+const startKey = (r: SourceRange): number => r.line * 16777216 + r.column;
+
 function locateWords(words: ShellWord[]): ShellWord[] {
-  const own = new Map<string, number>();
-  const keys = words.map((w) => rangeKey(w.range));
+  const own = new Map<number, number>();
+  const keys = words.map((w) => startKey(w.range));
   for (const k of keys) own.set(k, (own.get(k) ?? 0) + 1);
   // Only words that share their range need their origins examined.
-  const originUses = new Map<string, number>();
+  const originUses = new Map<number, number>();
   const sharedIdx: number[] = [];
   words.forEach((w, i) => {
     if (own.get(keys[i]) === 1) return;
     sharedIdx.push(i);
     for (const o of w.origins) {
-      const k = rangeKey(o.range);
+      const k = startKey(o.range);
       originUses.set(k, (originUses.get(k) ?? 0) + 1);
     }
   });
@@ -112,7 +115,7 @@ function locateWords(words: ShellWord[]): ShellWord[] {
   for (const i of sharedIdx) {
     const w = words[i];
     const mine = w.origins.find((o) => {
-      const k = rangeKey(o.range);
+      const k = startKey(o.range);
       return originUses.get(k) === 1 && !own.has(k);
     });
     if (mine) {
@@ -355,12 +358,18 @@ function reportUnknown(
   return j;
 }
 
+/** Reported on the earlier occurrences; at most one hint per flag and a bounded total, however long the argv. */
+const MAX_DUPLICATE_HINTS = 50;
+
 function reportDuplicates(occurrences: FlagSetting[], diagnostics: CoreDiagnostic[]): void {
   const lastIndex = new Map<string, number>();
   occurrences.forEach((o, idx) => lastIndex.set(o.spec.name, idx));
-  occurrences.forEach((o, idx) => {
+  const reported = new Set<string>();
+  for (let idx = 0; idx < occurrences.length && reported.size < MAX_DUPLICATE_HINTS; idx++) {
+    const o = occurrences[idx];
     const li = lastIndex.get(o.spec.name)!;
-    if (li === idx || o.spec.type === 'nargs') return;
+    if (li === idx || o.spec.type === 'nargs' || reported.has(o.spec.name)) continue;
+    reported.add(o.spec.name);
     const winner = occurrences[li];
     const shown = winner.bool !== undefined ? (winner.bool ? 'on' : 'off') : winner.values?.join(' ') ?? 'an unresolved value';
     diagnostics.push({
@@ -370,7 +379,7 @@ function reportDuplicates(occurrences: FlagSetting[], diagnostics: CoreDiagnosti
       range: o.range,
       related: [{ message: 'the occurrence that wins', range: winner.range }],
     });
-  });
+  }
 }
 
 /** Hover data for each recognised occurrence. */
