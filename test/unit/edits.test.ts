@@ -163,3 +163,12 @@ test('new flags go at the end of the command even when every argument comes from
   const tp = applyEdits(text, planFlagEdit(text, spread, '--tensor-model-parallel-size', '4'));
   assert.deepEqual(changedLines(text, tp), ['    --tensor-model-parallel-size 4']);
 });
+
+test('the quick fix for SP at TP 1 removes the flag from inside an options string', () => {
+  const text = file('test/fixtures/launch/mixtral-8x7b-moe.sh');
+  const read = readLaunchConfig(text, 'mixtral.sh');
+  const d = read.diagnostics.find((x) => x.code === 'sequence-parallel-without-tp')!;
+  const out = applyEdits(text, d.fixes![0].edits);
+  assert.deepEqual(changedLines(text, out), ['  --use-distributed-optimizer"']);
+  assert.deepEqual(reread(out, 'mixtral.sh').diagnostics, []);
+});
