@@ -1,7 +1,22 @@
 // Static evaluation of a parsed script: variables, expansions, control flow and launch recording, without
-// executing anything. Unknowns (command substitutions, script arguments, the environment) stay unknown and carry
-// a reason; branches whose condition cannot be decided run the first candidate branch with results marked
-// `conditional` (see README "Bash reader" for the rules).
+// executing anything.
+//
+// Rules for what cannot be known statically:
+// - Command substitutions, `read`, `$RANDOM`-like shell variables and script arguments are unknown values with a
+//   reason. `$#` of the script is unknown; `$1` with an operator (`${1:-x}`) is unset, bare `$1` is unknown.
+// - A variable the document never assigns anywhere is the environment's: unset for operators, `[ … ]`/`[[ … ]]`
+//   and `case` words (so `${NNODES:-1}` and `[ "$FP8" = 1 ]` take their defaults), unknown when expanded bare
+//   into a command word (`--data-path $DATA` reports that DATA comes from the environment).
+// - Ordinary commands succeed; `grep`, `which`, file tests, `=~` and unknown operands are undecided.
+// - An undecided `if`/`elif` condition or `case` match runs that (first candidate) branch and stops there; an
+//   undecided `&&`/`||` runs its right side. Everything assigned or launched there is marked `conditional`;
+//   later branches are not read. `exit`/`return` on an undecided path are ignored.
+// - An undecided `while`/`until` condition runs the body zero times (CLI-parsing loops over `$#` end at once);
+//   decided loops run at most 64 iterations; a `for` over an unknown list runs once, conditionally.
+// - Functions are inlined up to 16 calls deep; eval / `bash -c` / heredocs fed to bash or sbatch are parsed and
+//   run (child shells see exported variables only).
+// - Work is bounded per read: 4,000 steps, 12,000 argv fields, 1 MB per value and 4 MB in total, 100,000 segment
+//   copies, 256 derived scripts; past a bound values become unknown or the evaluation stops with a warning.
 import { evalArith, type ArithEnv } from './arith';
 import { PK, type Assign, type Cmd, type ParamPart, type Part, type Redir, type SimpleCmd, type Word } from './ast';
 import { detectLaunch, isMegatronEntry, type LauncherHit, type OptRef } from './launch';
