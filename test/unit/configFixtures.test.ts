@@ -269,3 +269,17 @@ test('seq1f1b-exp.sh: a sweep loop launches twice; the last run (VPP 4) is analy
   assert.equal(read.commandRange?.endLine, pos(text, '--tokenizer-type GPT2BPETokenizer', '2>&1').line);
   assert.ok(!read.flags.some((f) => f.spelling.includes('tee')));
 });
+
+test('hover data: each occurrence has its canonical flag, spelling, value, keys, doc and variable chain', () => {
+  const { text, read } = load('media/examples/seq1f1b-30b-64k.sh');
+  const k = read.flags.find((f) => f.flag === '--pipe-sp-splits')!;
+  assert.equal(k.spelling, '--pipe-sp-splits');
+  assert.equal(k.value, '4');
+  assert.deepEqual(k.keys, ['pipeSpSplits']);
+  assert.match(k.doc, /Seq1F1B/);
+  assert.deepEqual(k.range, pos(text, '--pipe-sp-splits $PP_SP', '--pipe-sp-splits'));
+  assert.deepEqual(k.origins.map((o) => o.name), ['PP_SP']);
+  const sp = read.flags.find((f) => f.flag === '--sequence-parallel')!;
+  assert.equal(sp.value, null);
+  assert.equal(sp.valueRange, undefined);
+});
