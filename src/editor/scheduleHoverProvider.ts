@@ -2,6 +2,8 @@
 // and a what-if table for the flags that drive the schedule and memory.
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analyze';
+import { planFlagEdit } from '../core/config/edits';
+import type { TextEdit } from '../core/types';
 import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';
 import { hoverMarkdown } from './hoverContent';
@@ -55,9 +57,12 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
     const cacheKey = `${document.uri.toString()}#${document.version}#${flagIndex}#${JSON.stringify(this.service.options())}`;
     const hit = this.whatIfCache.get(cacheKey);
     if (hit) return hit;
-    const candidates = whatIfCandidates(result.flags[flagIndex], this.service.options().candidateSplits ?? DEFAULT_CANDIDATE_SPLITS);
+    const text = document.getText();
+    const flag = result.flags[flagIndex];
+    const plan = (value: string | null): TextEdit[] => planFlagEdit(text, result, flag.flag, value);
+    const candidates = whatIfCandidates(flag, this.service.options().candidateSplits ?? DEFAULT_CANDIDATE_SPLITS, plan);
     const t0 = Date.now();
-    const rows = computeWhatIfRows(document.getText(), result, candidates, this.service.optionsFor(document), (text) => this.service.analyzeText(document, text) ?? emptyResult(result));
+    const rows = computeWhatIfRows(text, result, candidates, this.service.optionsFor(document), (text) => this.service.analyzeText(document, text) ?? emptyResult(result));
     this.log.debug(`what-if for ${result.flags[flagIndex].flag}: ${rows.length} rows in ${Date.now() - t0} ms`);
     if (this.whatIfCache.size > 32) this.whatIfCache.clear();
     this.whatIfCache.set(cacheKey, rows);

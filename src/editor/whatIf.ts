@@ -2,7 +2,8 @@
 // rewritten, so the table reflects every rule the core applies (divisibility, memory, schedule choice), not a shortcut
 // formula. Pure (analyze is passed in) so the table logic is unit-tested without VS Code.
 import type { AnalysisResult, AnalyzeOptions } from '../core/analyze';
-import type { ConfigKey, FlagOccurrence, SourceRange, TextEdit } from '../core/types';
+import { applyEdits } from '../core/config/edits';
+import type { ConfigKey, FlagOccurrence, TextEdit } from '../core/types';
 import { mdCode, mdText } from './markdown';
 import { formatDurationMs, formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';
 
@@ -28,9 +29,17 @@ export const WHAT_IF_BUDGET_MS = 400;
 export interface WhatIfCandidate {
   /** Shown in the first column. */
   label: string;
-  /** The edit that turns the document into this variant; null for the current value. */
-  edit: TextEdit | null;
+  /** The edits that turn the document into this variant; null for the current value. */
+  edits: TextEdit[] | null;
 }
+
+/**
+ * Plans the edit that sets (or, with null, removes) the hovered flag's value. In the editor this is the core's
+ * `planFlagEdit`, the same logic the quick fixes and "Apply to file" use, so a what-if row is exactly the file the
+ * user would get: it rewrites a plain variable definition, but writes a literal at the flag when the value is
+ * computed (`GLOBAL_BATCH=$((MICRO*NUM*DP))`), where rewriting the last variable in the chain would change another knob.
+ */
+export type FlagEditPlanner = (value: string | null) => TextEdit[];
 
 export interface WhatIfRow {
   label: string;
@@ -54,24 +63,19 @@ function neighbours(v: number): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-/**
- * Where to write a candidate value: the literal definition at the end of the variable chain when there is one
- * (so every other use of the variable follows, as when the user edits it), else the value at the flag.
- */
-export function editTarget(flag: FlagOccurrence): SourceRange | undefined {
-  if (flag.origins.length > 0) return flag.origins[flag.origins.length - 1].range;
-  return flag.valueRange;
-}
-
-export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly number[]): WhatIfCandidate[] {
+export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly number[], plan: FlagEditPlanner): WhatIfCandidate[] {
   const key = whatIfKey(flag);
   if (!key) return [];
-  const target = editTarget(flag);
   const current = flag.value;
   const valueRows = (values: string[]): WhatIfCandidate[] => {
-    if (!target || current == null) return [];
-    const rows = values.slice(0, MAX_WHAT_IF_ROWS).map((v) => ({ label: v, edit: v === current ? null : { range: target, newText: v } }));
-    if (!rows.some((r) => r.edit === null)) rows.unshift({ label: current, edit: null });
+    if (current == null) return [];
+    const rows: WhatIfCandidate[] = [];
+    for (const v of values.slice(0, MAX_WHAT_IF_ROWS)) {
+      if (v === current) { rows.push({ label: v, edits: null }); continue; }
+      const edits = plan(v);
+      if (edits.length) rows.push({ label: v, edits });
+    }
+    if (!rows.some((r) => r.edits === null)) rows.unshift({ label: current, edits: null });
     return rows.slice(0, MAX_WHAT_IF_ROWS);
   };
   switch (key) {
@@ -79,8 +83,9 @@ export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly
       return valueRows(['average', 'uniform_comp']);
     case 'recomputeGranularity': {
       // `--recompute-activations` (store_true) has no value: the only other variant is "flag removed".
-      const rows = flag.valueRange && current != null ? valueRows(['selective', 'full']) : [{ label: current ?? flag.spelling, edit: null }];
-      rows.push({ label: 'off', edit: { range: flag.valueRange ? spanning(flag.range, flag.valueRange) : flag.range, newText: '' } });
+      const rows = flag.valueRange && current != null ? valueRows(['selective', 'full']) : [{ label: current ?? flag.spelling, edits: null }];
+      const off = plan(null);
+      if (off.length) rows.push({ label: 'off', edits: off });
       return rows;
     }
     case 'pipeSpSplits': {
@@ -104,26 +109,6 @@ function trimAround(sorted: number[], v: number): number[] {
   return sorted.slice(start, start + MAX_WHAT_IF_ROWS);
 }
 
-function spanning(a: SourceRange, b: SourceRange): SourceRange {
-  const first = a.line < b.line || (a.line === b.line && a.column <= b.column) ? a : b;
-  const last = first === a ? b : a;
-  return { line: first.line, column: first.column, endLine: last.endLine, endColumn: last.endColumn };
-}
-
-/** Applies non-overlapping edits to text (0-based lines/columns, like VS Code). */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-  const offset = (line: number, column: number): number =>
-    line >= lineStarts.length ? text.length : Math.min(text.length, lineStarts[line] + column);
-  const sorted = [...edits].sort((a, b) => offset(b.range.line, b.range.column) - offset(a.range.line, a.range.column));
-  let out = text;
-  for (const e of sorted) {
-    out = out.slice(0, offset(e.range.line, e.range.column)) + e.newText + out.slice(offset(e.range.endLine, e.range.endColumn));
-  }
-  return out;
-}
-
 export function computeWhatIfRows(
   text: string,
   base: AnalysisResult,
@@ -136,11 +121,11 @@ export function computeWhatIfRows(
   const t0 = now();
   let lastRowMs = 0;
   return candidates.map((c) => {
-    if (c.edit === null) return { label: c.label, current: true, result: base };
+    if (c.edits === null) return { label: c.label, current: true, result: base };
     // Skip a row that would likely end past the budget (rows of one document cost about the same).
     if (now() - t0 + lastRowMs > budgetMs) return { label: c.label, current: false };
     const r0 = now();
-    const result = analyzeFn(applyEdits(text, [c.edit]), options);
+    const result = analyzeFn(applyEdits(text, c.edits), options);
     lastRowMs = now() - r0;
     return { label: c.label, current: false, result };
   });

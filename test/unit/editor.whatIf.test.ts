@@ -1,38 +1,72 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { AnalysisResult } from '../../src/core/analyze';
-import { applyEdits, computeWhatIfRows, whatIfCandidates, whatIfTable, MAX_WHAT_IF_ROWS } from '../../src/editor/whatIf';
+import { computeWhatIfRows, whatIfCandidates, whatIfTable, MAX_WHAT_IF_ROWS } from '../../src/editor/whatIf';
+import { applyEdits, planFlagEdit } from '../../src/core/config/edits';
+import { readLaunchConfig } from '../../src/core/config/readLaunchConfig';
+import type { TextEdit } from '../../src/core/types';
 import { evaluation, flag, r, result } from './editorFixtures';
 
 const base = result();
 const pp = base.flags[0];
 
-test('PP candidates are powers of two around the current value, written at the variable definition', () => {
-  const c = whatIfCandidates(pp, [1, 2, 4, 8]);
+/** A stand-in for planFlagEdit that records what it was asked and edits line 9 (where the fixture defines PP). */
+function recordingPlanner(): { plan: (v: string | null) => TextEdit[]; asked: (string | null)[] } {
+  const asked: (string | null)[] = [];
+  return { asked, plan: (v) => { asked.push(v); return v === null ? [{ range: r(40, 4, 27), newText: '' }] : [{ range: r(9, 3, 4), newText: v }]; } };
+}
+
+test('PP candidates are powers of two around the current value; only the other values are planned', () => {
+  const p = recordingPlanner();
+  const c = whatIfCandidates(pp, [1, 2, 4, 8], p.plan);
   assert.deepEqual(c.map((x) => x.label), ['1', '2', '4', '8', '16']);
-  assert.equal(c.find((x) => x.label === '4')?.edit, null, 'the current value is not re-analysed');
-  // PP=4 is defined on line 9; editing the definition is what a user would do, so every use follows.
-  assert.deepEqual(c.find((x) => x.label === '8')?.edit, { range: r(9, 3, 4), newText: '8' });
+  assert.equal(c.find((x) => x.label === '4')?.edits, null, 'the current value is not re-analysed');
+  assert.deepEqual(p.asked, ['1', '2', '8', '16']);
+  assert.deepEqual(c.find((x) => x.label === '8')?.edits, [{ range: r(9, 3, 4), newText: '8' }]);
 });
 
 test('k candidates follow candidateSplits, always include the current k, and stay bounded', () => {
   const k = base.flags[1];
-  assert.deepEqual(whatIfCandidates(k, [1, 2, 8]).map((x) => x.label), ['1', '2', '4', '8']);
-  const many = whatIfCandidates(k, [1, 2, 3, 5, 6, 7, 8, 16]);
+  assert.deepEqual(whatIfCandidates(k, [1, 2, 8], recordingPlanner().plan).map((x) => x.label), ['1', '2', '4', '8']);
+  const many = whatIfCandidates(k, [1, 2, 3, 5, 6, 7, 8, 16], recordingPlanner().plan);
   assert.equal(many.length, MAX_WHAT_IF_ROWS);
-  assert.ok(many.some((x) => x.label === '4' && x.edit === null));
+  assert.ok(many.some((x) => x.label === '4' && x.edits === null));
 });
 
 test('non-driving flags get no table; switches can only be removed', () => {
-  assert.deepEqual(whatIfCandidates(base.flags[4], [1, 2]), []);
+  assert.deepEqual(whatIfCandidates(base.flags[4], [1, 2], recordingPlanner().plan), []);
   const recompute = flag({ flag: '--recompute-activations', keys: ['recomputeGranularity'], range: r(40, 4, 27) });
-  const c = whatIfCandidates(recompute, [1]);
-  assert.deepEqual(c.map((x) => [x.label, x.edit?.newText ?? null]), [['--recompute-activations', null], ['off', '']]);
+  const p = recordingPlanner();
+  const c = whatIfCandidates(recompute, [1], p.plan);
+  assert.deepEqual(c.map((x) => [x.label, x.edits?.[0]?.newText ?? null]), [['--recompute-activations', null], ['off', '']]);
+  assert.deepEqual(p.asked, [null], 'removal goes through the planner too');
 });
 
-test('applyEdits rewrites by line and column', () => {
-  const text = 'PP=4\nTP=2\n--x $PP\n';
-  assert.equal(applyEdits(text, [{ range: r(0, 3, 4), newText: '16' }, { range: r(1, 3, 4), newText: '1' }]), 'PP=16\nTP=1\n--x $PP\n');
+test('with the real planner a what-if row changes only the hovered knob, even when the value is computed', () => {
+  // GLOBAL_BATCH is computed from three variables: rewriting the last one in the chain (DP) would change the data-parallel
+  // layout too. The row for "global batch 64" must leave micro-batch size and layout alone.
+  const text = [
+    'MICRO_BATCH=1',
+    'NUM_MICRO=16',
+    'DP=2',
+    'GLOBAL_BATCH=$((MICRO_BATCH*NUM_MICRO*DP))',
+    'torchrun --nproc_per_node 8 --nnodes 1 pretrain_gpt.py \\',
+    '  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2 \\',
+    '  --num-layers 8 --hidden-size 1024 --num-attention-heads 16 --seq-length 2048 --max-position-embeddings 2048 \\',
+    '  --micro-batch-size $MICRO_BATCH --global-batch-size $GLOBAL_BATCH',
+    '',
+  ].join('\n');
+  const read = readLaunchConfig(text, 'launch.sh');
+  assert.equal(read.config.globalBatchSize, 32);
+  const gbs = read.flags.find((f) => f.flag === '--global-batch-size')!;
+  const rows = whatIfCandidates(gbs, [], (v) => planFlagEdit(text, read, gbs.flag, v));
+  const row64 = rows.find((x) => x.label === '64');
+  assert.ok(row64?.edits, 'a row for 64');
+  const edited = readLaunchConfig(applyEdits(text, row64.edits), 'launch.sh').config;
+  assert.equal(edited.globalBatchSize, 64);
+  assert.equal(edited.microBatchSize, 1);
+  assert.equal(edited.dataParallel, 2);
+  assert.equal(edited.numMicrobatches, 32);
 });
 
 test('rows are real analyses of the edited text, and the budget bounds the work', () => {
@@ -41,7 +75,7 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
     seen.push(text.split('\n')[0]);
     return result({ schedules: { seq1f1b: evaluation({ stepTimeMs: 900, bubbleFraction: 0.05, peakMemoryGiBPerStage: [70] }) } });
   };
-  const candidates = whatIfCandidates(pp, [1, 2, 4, 8]);
+  const candidates = whatIfCandidates(pp, [1, 2, 4, 8], recordingPlanner().plan);
   const text = Array.from({ length: 12 }, (_, i) => (i === 9 ? 'PP=4' : `line${i}`)).join('\n');
   let clock = 0;
   const rows = computeWhatIfRows(text, base, candidates, {}, (t) => { clock += 300; return fake(t.split('\n')[9]); }, () => clock, 400);
