@@ -169,11 +169,11 @@ test('fuzz: hostile inputs finish quickly without throwing', () => {
   let worst = 0;
   let worstName = '';
   for (const h of hostile()) {
-    let ms = 0;
+    let ms: number;
     // The first calls on a new code path pay for V8's JIT compilation (a 1 MB line takes ~50 ms cold, ~6 ms
-    // warm); the bound is about the reader's algorithms, so take the best of five.
+    // warm); the bound is about the reader's algorithms, so take the best of three, stopping once one passes.
     ms = Infinity;
-    for (let k = 0; k < 5; k++) ms = Math.min(ms, timeOne(h.text));
+    for (let k = 0; k < 3 && ms >= LIMIT_MS / 2; k++) ms = Math.min(ms, timeOne(h.text));
     if (ms > worst) {
       worst = ms;
       worstName = h.name;

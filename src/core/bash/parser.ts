@@ -23,7 +23,7 @@ const MAX_DEPTH = 120;
 const MAX_RECOVERIES = 8;
 const MAX_DIAGS = 50;
 /** Real launch commands have a few hundred words; past this a (generated or hostile) line is skimmed, not parsed. */
-const MAX_WORDS_PER_COMMAND = 4096;
+const MAX_WORDS_PER_COMMAND = 2048;
 
 // Word-reading modes: what ends the word.
 const enum M {
@@ -94,6 +94,8 @@ function specialTable(chars: string, withBlanks: boolean): Uint8Array {
 }
 const PLAIN_NORMAL = specialTable(';&|<>()\\\'"$`*?[', true);
 const PLAIN_DQ = specialTable('"\\$`', false);
+/** What the skim past an over-long command has to look at. */
+const SKIM_STOP = /[\\'"(){}\n;&|]/g;
 
 const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'function', 'in', '{', '}', '!', '[[', ']]', 'time']);
 const DECL_BUILTINS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
@@ -999,35 +1001,42 @@ class Parser {
   /** Skim to the end of the current command without building words: quotes, escapes and brackets only. */
   skipRestOfCommand(): void {
     const s = this.s;
+    const n = this.n;
     let depth = 0;
-    while (this.i < this.n) {
-      const c = s.charCodeAt(this.i);
-      if (c === C_BS) {
-        this.i += 2;
-        continue;
+    let i = this.i;
+    while (i < n) {
+      // Jump natively to the next character that matters.
+      SKIM_STOP.lastIndex = i;
+      if (!SKIM_STOP.test(s)) {
+        i = n;
+        break;
       }
-      if (c === C_SQ) {
-        const e = s.indexOf("'", this.i + 1);
-        this.i = e < 0 || e >= this.n ? this.n : e + 1;
-        continue;
-      }
-      if (c === C_DQ) {
-        let j = this.i + 1;
-        while (j < this.n) {
+      i = SKIM_STOP.lastIndex - 1;
+      if (i >= n) break;
+      const c = s.charCodeAt(i);
+      if (c === C_BS) i += 2;
+      else if (c === C_SQ) {
+        const e = s.indexOf("'", i + 1);
+        i = e < 0 || e >= n ? n : e + 1;
+      } else if (c === C_DQ) {
+        let j = i + 1;
+        while (j < n) {
           const d = s.charCodeAt(j);
           if (d === C_BS) j += 2;
           else if (d === C_DQ) break;
           else j++;
         }
-        this.i = Math.min(this.n, j + 1);
-        continue;
-      }
-      if (c === C_LP || c === C_LC) depth++;
-      else if ((c === C_RP || c === C_RC) && depth > 0) depth--;
-      else if (depth === 0 && (c === C_NL || c === C_SEMI || c === C_AMP || c === C_PIPE || c === C_RP)) return;
-      this.i++;
+        i = Math.min(n, j + 1);
+      } else if (c === C_LP || c === C_LC) {
+        depth++;
+        i++;
+      } else if ((c === C_RP || c === C_RC) && depth > 0) {
+        depth--;
+        i++;
+      } else if (depth === 0 && c !== C_RC) break; // newline ; & | )
+      else i++;
     }
-    if (this.i > this.n) this.i = this.n;
+    this.i = Math.min(i, n);
   }
 
   // ── Words ─────────────────────────────────────────────────────────────────────────────────────
