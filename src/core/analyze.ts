@@ -22,6 +22,12 @@ export interface AnalyzeOptions {
   overrides?: { schedule?: ScheduleName; splits?: number; strategy?: 'average' | 'uniform_comp'; microbatches?: number };
   /** Bubble hint threshold (fraction). */
   bubbleHintFraction?: number;
+  /**
+   * 'full' (default): every schedule as a what-if, the bubble hint and the recommendation sweep.
+   * 'selected': only the schedule the file configures, no sweep — for hover what-if rows, which each re-analyse
+   * an edited copy of the file and only show that schedule's step time, bubble and peak.
+   */
+  scope?: 'full' | 'selected';
 }
 
 export interface AnalysisResult extends LaunchConfigRead {
@@ -62,6 +68,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     candidateSplits: options.candidateSplits,
     overrides: options.overrides,
     bubbleHintFraction: options.bubbleHintFraction,
+    onlySelected: options.scope === 'selected',
   };
   const engine = guard(() => evaluateAllSchedules(read, engineOptions), diagnostics, read);
   const t2 = now();
@@ -79,6 +86,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     overheadGiB: options.overheadGiB,
     // planFlagEdit needs the document text to place oom-risk quick fixes.
     text,
+    sweep: options.scope !== 'selected',
   };
   const memory = guard(() => attachMemory(read, engine.evaluations, engine.selected, memOptions), diagnostics, read);
   result.timingsMs.memory = now() - t2;

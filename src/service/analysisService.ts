@@ -61,9 +61,9 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     return this.safeAnalyze(document, document.getText(), { ...this.optionsFor(document), overrides });
   }
 
-  /** analyze() on edited text with the document's options; for hover what-ifs. Never cached. */
+  /** analyze() on edited text with the document's options, selected schedule only; for hover what-ifs. Never cached. */
   analyzeText(document: vscode.TextDocument, text: string): AnalysisResult | undefined {
-    return this.safeAnalyze(document, text, this.optionsFor(document));
+    return this.safeAnalyze(document, text, { ...this.optionsFor(document), scope: 'selected' });
   }
 
   optionsFor(document: vscode.TextDocument): AnalyzeOptions {

@@ -21,6 +21,8 @@ export interface EngineOptions {
   costConstants?: Partial<CostConstants>;
   /** Most ops one simulation may have (default 4,194,304); larger schedules are reported not-applicable. */
   maxOps?: number;
+  /** Evaluate only the configured (or overridden) schedule: no what-if alternatives, no bubble hint. */
+  onlySelected?: boolean;
 }
 
 export interface PartitionInfo {
@@ -220,6 +222,7 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
 
   const missing = missingModelValues(config).filter((x) => !(ov.microbatches !== undefined && x.startsWith('number of microbatches')));
   for (const name of SCHEDULE_NAMES) {
+    if (options.onlySelected && name !== selected) continue;
     const v = INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
     const base = { schedule: name, strategy, virtualStages: v, microbatches: ov.microbatches };
     if (!SEQ_SCHEDULES.has(name)) {
@@ -242,7 +245,7 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
       : { strategy: 'average', lengths: [config.seqLength] };
 
   const diagnostics: CoreDiagnostic[] = [];
-  const hint = Object.keys(ov).length === 0 ? bubbleHint(read, evaluations, selected, options) : null;
+  const hint = Object.keys(ov).length === 0 && !options.onlySelected ? bubbleHint(read, evaluations, selected, options) : null;
   if (hint) diagnostics.push(hint);
   return { partition, evaluations, selected, diagnostics };
 }
