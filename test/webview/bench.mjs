@@ -59,14 +59,19 @@ for (const dpr of [1, 2]) {
     const timeline = [];
     const chart = [];
     const total = [];
+    // Canvas 2D records draw calls and rasterises them when the frame is presented; reading one pixel back forces
+    // that rasterisation here, so the figure is the whole cost of the frame and not just the recording.
+    const flush = (c) => c.getContext('2d').getImageData(0, 0, 1, 1);
     const step = (ev) => {
       const s = performance.now();
       canvas.dispatchEvent(ev);
       app.timeline.drawNow();
+      flush(canvas);
       const m = performance.now();
       mem.pendingRange = app.timeline.viewport;
       mem.applyRange();
       mem.chart.update('none');
+      flush(mem.canvas);
       const e = performance.now();
       timeline.push(m - s);
       chart.push(e - m);
@@ -101,7 +106,7 @@ for (const f of figures) {
   console.log(`DPR ${f.dpr}: pan/zoom frame, memory chart re-range: ${line(f.frames.chart)}`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, both: ${line(f.frames.total)}`);
   if (f.errors.length) console.log(`DPR ${f.dpr}: page errors: ${f.errors.join('; ')}`);
-  if (f.paint.toFrameMs > FIRST_PAINT_BUDGET_MS || f.frames.total.median > FRAME_BUDGET_MS || f.errors.length) over = true;
+  if (f.paint.toFrameMs > FIRST_PAINT_BUDGET_MS || f.frames.timeline.p95 > FRAME_BUDGET_MS || f.frames.total.median > FRAME_BUDGET_MS || f.errors.length) over = true;
 }
-console.log(over ? `OVER BUDGET (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, median frame ≤ ${FRAME_BUDGET_MS} ms)` : `within budget (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, median frame ≤ ${FRAME_BUDGET_MS} ms)`);
+console.log(over ? `OVER BUDGET (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)` : `within budget (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)`);
 process.exitCode = over ? 1 : 0;

@@ -104,23 +104,57 @@ function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement |
   return rowCanvas;
 }
 
+/**
+ * What does not change while panning and zooming (background, the hatched lanes, lane titles), rendered once
+ * per size / theme into a device-pixel canvas. A frame then starts with one copy of it instead of re-filling
+ * the whole canvas and re-rasterising the hatch pattern: at devicePixelRatio 2 those full-canvas passes were
+ * most of a frame's cost in software rendering.
+ */
+const baseLayers = new WeakMap<CanvasRenderingContext2D, { key: string; canvas: HTMLCanvasElement }>();
+
+function baseLayer(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: number, frame: DrawFrame, pal: Palette, pixelRatio: number, stepX0: number, stepX1: number): HTMLCanvasElement | null {
+  const { g } = frame;
+  const key = [cssWidth, cssHeight, pixelRatio, frame.stages, g.plotX0Px, g.plotWidthPx, g.topPx, g.laneHeightPx, g.barInsetPx, g.p2pHeightPx, pal.background, pal.idle, pal.foreground, Math.round(stepX0), Math.round(stepX1), frame.showAxis].join('|');
+  const cached = baseLayers.get(ctx);
+  if (cached?.key === key) return cached.canvas;
+  const canvas = cached?.canvas ?? document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(cssWidth * pixelRatio));
+  canvas.height = Math.max(1, Math.round(cssHeight * pixelRatio));
+  const b = canvas.getContext('2d', { alpha: false });
+  if (!b) return null;
+  b.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
+  b.fillStyle = pal.background;
+  b.fillRect(0, 0, cssWidth, cssHeight);
+  // Lanes: hatched where the stage idles inside the step; ops are painted over it.
+  const barH = g.laneHeightPx - 2 * g.barInsetPx - g.p2pHeightPx;
+  b.fillStyle = idlePattern(b, pal.idle, pal.background);
+  for (let r = 0; r < frame.stages; r++) {
+    const y = g.topPx + r * g.laneHeightPx + g.barInsetPx;
+    if (stepX1 > stepX0) b.fillRect(stepX0, y, stepX1 - stepX0, barH);
+  }
+  b.fillStyle = pal.foreground;
+  b.textAlign = 'right';
+  b.textBaseline = 'middle';
+  b.font = '11px sans-serif';
+  for (let r = 0; r < frame.stages; r++) b.fillText(frame.laneTitle(r), g.plotX0Px - 6, g.topPx + r * g.laneHeightPx + g.laneHeightPx / 2);
+  baseLayers.set(ctx, { key, canvas });
+  return canvas;
+}
+
 export function drawTimeline(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: number, raster: TimelineRaster, frame: DrawFrame, pal: Palette, pixelRatio: number): void {
   const { g, vp } = frame;
-  ctx.fillStyle = pal.background;
-  ctx.fillRect(0, 0, cssWidth, cssHeight);
   const pxPerMs = g.plotWidthPx / (vp.t1Ms - vp.t0Ms);
   const x0 = g.plotX0Px;
   const x1 = x0 + g.plotWidthPx;
-
-  // Lanes: hatched where the stage idles inside the step; ops are painted over it.
   const stepX0 = Math.max(x0, x0 + (0 - vp.t0Ms) * pxPerMs);
   const stepX1 = Math.min(x1, x0 + (frame.makespanMs - vp.t0Ms) * pxPerMs);
   const barH = g.laneHeightPx - 2 * g.barInsetPx;
-  ctx.fillStyle = idlePattern(ctx, pal.idle, pal.background);
-  for (let r = 0; r < frame.stages; r++) {
-    const y = g.topPx + r * g.laneHeightPx + g.barInsetPx;
-    if (stepX1 > stepX0) ctx.fillRect(stepX0, y, stepX1 - stepX0, barH - g.p2pHeightPx);
-  }
+
+  const base = baseLayer(ctx, cssWidth, cssHeight, frame, pal, pixelRatio, stepX0, stepX1);
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  if (base) ctx.drawImage(base, 0, 0);
+  ctx.restore();
 
   // Time grid.
   const step = tickStepMs(vp.t1Ms - vp.t0Ms, g.plotWidthPx);
@@ -153,21 +187,23 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, cssWidth: number, cs
     ctx.restore();
   }
 
-  ctx.font = '10px monospace';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  ctx.fillStyle = pal.labelOnBar;
-  for (const l of raster.labels) ctx.fillText(l.text, l.xPx, l.yPx);
+  if (raster.labels.length) {
+    // Clip to the plot: a label centred on a bar cut by the plot edge must not spill into the gutter.
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x0, 0, g.plotWidthPx, cssHeight);
+    ctx.clip();
+    ctx.font = '10px monospace';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = pal.labelOnBar;
+    for (const l of raster.labels) ctx.fillText(l.text, l.xPx, l.yPx);
+    ctx.restore();
+  }
 
-  // Gutter and axis drawn last so bars clipped at the plot edge never overlap them.
-  ctx.fillStyle = pal.background;
-  ctx.fillRect(0, 0, x0, cssHeight);
-  ctx.fillRect(x1, 0, cssWidth - x1, cssHeight);
-  ctx.fillStyle = pal.foreground;
-  ctx.textAlign = 'right';
-  ctx.font = '11px sans-serif';
-  for (let r = 0; r < frame.stages; r++) ctx.fillText(frame.laneTitle(r), x0 - 6, g.topPx + r * g.laneHeightPx + g.laneHeightPx / 2);
   if (frame.showAxis) {
+    ctx.fillStyle = pal.foreground;
+    ctx.font = '11px sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'alphabetic';
     for (let t = first; t <= vp.t1Ms; t += step) {
