@@ -22,11 +22,14 @@ class ArithError {
 }
 
 const wrap = (x: bigint): bigint => BigInt.asIntN(64, x);
+const PLAIN_INT = /^\s*-?(?:0|[1-9][0-9]{0,17})\s*$/;
 
 export function evalArith(expr: string, env: ArithEnv, depth = 0): ArithResult {
   if (depth > MAX_VAR_DEPTH) return { ok: false, reason: 'arithmetic recursion too deep (a variable refers to itself)' };
   const unk = expr.indexOf(UNKNOWN_CHAR);
   if (unk >= 0) return { ok: false, reason: 'an operand is not known statically' };
+  // Most operands are plain decimal numbers (a variable's value, `$((8))`): no parser needed.
+  if (PLAIN_INT.test(expr)) return { ok: true, value: wrap(BigInt(expr.trim())) };
   const p = new ArithParser(expr, env, depth);
   try {
     p.skip();

@@ -592,7 +592,7 @@ export class Interp {
     this.steps += fields.length >> 3;
     const passthrough = this.passthrough;
     if (fields.length === 0 && declAssigns.length === 0) {
-      for (const a of c.assigns) this.assign(a, src, false, false);
+      for (const a of c.assigns) this.assign(a, src, false);
       this.runHeredocRedirs(c.redirs, src, null);
       return T;
     }
@@ -714,7 +714,7 @@ export class Interp {
         case 'conda':
         case 'pip':
           this.runHeredocRedirs(c.redirs, src, null);
-          return name === 'wait' ? T : T;
+          return T;
       }
       const fn = this.funcs.get(name);
       if (fn) return this.callFunction(fn, fields.slice(1), c0);
@@ -854,14 +854,12 @@ export class Interp {
 
   runDecl(name: string, fields: Field[], declAssigns: { at: number; a: Assign }[], src: Src): Status {
     let opts = '';
-    let optsMinus = '';
     const plain: Field[] = [];
     for (const f of fields.slice(1)) {
       if (isKnown(f) && f.text.startsWith('-') && f.text.length > 1) opts += f.text.slice(1);
-      else if (isKnown(f) && f.text.startsWith('+')) optsMinus += f.text.slice(1);
+      else if (isKnown(f) && f.text.startsWith('+')) continue; // `declare +x`: removing attributes changes no value
       else plain.push(f);
     }
-    void optsMinus;
     const local = name === 'local' || ((name === 'declare' || name === 'typeset') && this.locals.length > 0 && !opts.includes('g'));
     const exported = name === 'export' || opts.includes('x');
     const readonly = name === 'readonly' || opts.includes('r');
@@ -892,7 +890,7 @@ export class Interp {
         if (isKnown(target)) v.ref = target.text;
         continue;
       }
-      this.assign(a, src, local, true);
+      this.assign(a, src, local);
       if (readonly) v.readonly = true;
     }
     return T;
@@ -971,7 +969,6 @@ export class Interp {
     this.runScript(v.text, new Src(v.text, segs));
     this.callDepth--;
     if (this.flow === Flow.Return && this.callDepth === 0) this.flow = Flow.None;
-    void s0;
     return T;
   }
 
@@ -979,7 +976,7 @@ export class Interp {
     if (!launchers) return;
     for (const r of redirs) {
       if (!r.heredoc) continue;
-      const body = this.expandJoined(r.heredoc.body, src, true);
+      const body = this.expandJoined(r.heredoc.body, src);
       const saveOuter = this.outer;
       this.outer = [...this.outer, ...launchers];
       const saved = this.childShell();
@@ -999,8 +996,7 @@ export class Interp {
     return unknownValAt(`placeholder \`${a.placeholder}\` must be filled in`, s0, s1);
   }
 
-  assign(a: Assign, src: Src, local: boolean, decl: boolean): void {
-    void decl;
+  assign(a: Assign, src: Src, local: boolean): void {
     const name = this.resolveName(a.name);
     if (a.array) {
       const v = this.getOrCreate(name, local);
@@ -1104,7 +1100,14 @@ export class Interp {
   // ── Expansion ───────────────────────────────────────────────────────────────────────────────────
 
   /** Expand a word without field splitting (assignments, case subjects, [[ ]] operands, heredocs). */
-  expandJoined(w: Word, src: Src, _heredoc = false): Val {
+  expandJoined(w: Word, src: Src): Val {
+    if (w.parts.length === 1 && w.parts[0].k === PK.Lit) {
+      // The common case (`TP=8`): one literal, nothing to expand.
+      const p = w.parts[0];
+      const b = new ValBuilder();
+      src.appendLit(b, p.text, p.i0, p.i1, p.raw);
+      return b.build();
+    }
     const out: Field[] = [];
     const fb = new FieldBuilder(this, out, false, w, src);
     this.expandParts(w.parts, src, fb);
@@ -1116,6 +1119,16 @@ export class Interp {
 
   /** Expand a word into argv fields (word splitting on unquoted expansions). */
   expandWord(w: Word, src: Src, split: boolean, out: Field[]): void {
+    if (w.parts.length === 1 && w.parts[0].k === PK.Lit && (w.parts[0].text !== '' || w.parts[0].q) && !(split && w.parts[0].glob)) {
+      // The common case (`--num-layers`): one literal word, no splitting or pattern characters.
+      if (++this.fieldsTotal > MAX_FIELDS_TOTAL) return;
+      const p = w.parts[0];
+      const b = new ValBuilder();
+      src.appendLit(b, p.text, p.i0, p.i1, p.raw);
+      const [tok0, tok1] = src.span(w.i0, w.i1);
+      out.push({ text: b.text, segs: b.segs, cond: false, glob: false, tok0, tok1, single: true });
+      return;
+    }
     const fb = new FieldBuilder(this, out, split, w, src);
     this.expandParts(w.parts, src, fb);
     fb.finish(false);
@@ -1367,7 +1380,7 @@ export class Interp {
       return;
     }
     vals.forEach((v, k) => {
-      if (k > 0) fb.breakField(p.q);
+      if (k > 0) fb.breakField();
       fb.val(v, p.q);
     });
   }
@@ -1438,7 +1451,7 @@ export class Interp {
     let done = false;
     while (k <= text.length) {
       let matchEnd = -1;
-      if (!done && (op !== '/%' || true)) {
+      if (!done) {
         const canStart = op === '/#' ? k === 0 : true;
         if (canStart) {
           for (let e = text.length; e >= k; e--) {
@@ -1651,7 +1664,7 @@ class FieldBuilder {
     if (q) this.quoted = true;
   }
 
-  breakField(_q: boolean): void {
+  breakField(): void {
     this.emit();
   }
 

@@ -37,7 +37,6 @@ const enum M {
   Subscript, // A[…]: ends at ]
   Arith, // $(( … )): ends at the ) that closes depth 0
   ArithBracket, // $[ … ]: ends at ]
-  CaseArgs, // never used for stopping differently; placeholder for clarity
 }
 
 const C_TAB = 9;
@@ -539,7 +538,7 @@ class Parser {
     if (!select && this.c() === C_LP && this.c(1) === C_LP) {
       const open = this.i;
       this.i += 2;
-      const a = this.readArithWord(M.Arith, true);
+      const a = this.readArithWord(M.Arith);
       const parts = splitArithSemis(a);
       arith = parts;
       if (this.c() === C_RP && this.c(1) === C_RP) this.i += 2;
@@ -564,7 +563,7 @@ class Parser {
             break;
           }
           if (c === C_LT || c === C_GT) break;
-          const w = this.parseWord(M.Normal, false);
+          const w = this.parseWord(M.Normal);
           if (!w) break;
           words.push(w);
         }
@@ -589,7 +588,7 @@ class Parser {
   parseCase(i0: number): Cmd {
     this.i += 4;
     this.skipBlanks();
-    const word = this.parseWord(M.Normal, false) ?? { parts: [], i0: this.i, i1: this.i };
+    const word = this.parseWord(M.Normal) ?? { parts: [], i0: this.i, i1: this.i };
     const items: { pats: Word[]; body: Cmd[]; term: string }[] = [];
     if (!this.expectReserved('in', i0, 'case')) return { t: 'case', word, items, i0, i1: this.i };
     for (;;) {
@@ -607,7 +606,7 @@ class Parser {
       const pats: Word[] = [];
       for (;;) {
         this.skipBlanks();
-        const w = this.parseWord(M.Normal, false);
+        const w = this.parseWord(M.Normal);
         if (w) pats.push(w);
         this.skipBlanks();
         if (this.c() === C_PIPE) {
@@ -666,7 +665,7 @@ class Parser {
     const saveDiags = this.diags.length;
     const saveRec = this.recoveries;
     this.i += 2;
-    const expr = this.readArithWord(M.Arith, true);
+    const expr = this.readArithWord(M.Arith);
     if (this.c() === C_RP && this.c(1) === C_RP) {
       this.i += 2;
       return { t: 'arith', expr, i0, i1: this.i };
@@ -714,7 +713,7 @@ class Parser {
         this.i += op.length;
         continue;
       }
-      const w = this.parseWord(M.Test, false);
+      const w = this.parseWord(M.Test);
       if (!w) {
         this.i++;
         continue;
@@ -761,7 +760,7 @@ class Parser {
     }
     this.i += op.length;
     this.skipBlanks();
-    const target = this.parseWord(M.Normal, false);
+    const target = this.parseWord(M.Normal);
     const r: Redir = { op, target, i0, i1: this.i };
     if (!target) this.diag(`missing target after \`${op}\``, i0, this.i);
     else if (op === '<<' || op === '<<-') {
@@ -891,7 +890,7 @@ class Parser {
         return { name, index, append, value: null, array: null, i0, i1: this.i, v0, v1: this.i, placeholder: text };
       }
     }
-    const value = this.parseWord(M.Normal, true) ?? { parts: [], i0: v0, i1: v0 };
+    const value = this.parseWord(M.Normal) ?? { parts: [], i0: v0, i1: v0 };
     return { name, index, append, value, array: null, i0, i1: this.i, v0, v1: this.i };
   }
 
@@ -923,7 +922,7 @@ class Parser {
         } else this.i = save;
       }
       const v0 = this.i;
-      const value = this.parseWord(M.Normal, false) ?? { parts: [], i0: v0, i1: v0 };
+      const value = this.parseWord(M.Normal) ?? { parts: [], i0: v0, i1: v0 };
       if (!key && this.i === v0) {
         // A metacharacter that cannot appear here (`;`, `|`, `<`…)
         this.diag(`unexpected \`${this.s[this.i]}\` in array`, this.i, this.i + 1);
@@ -981,7 +980,7 @@ class Parser {
           continue;
         }
       }
-      const w = this.parseWord(M.Normal, false);
+      const w = this.parseWord(M.Normal);
       if (!w) {
         break;
       }
@@ -1041,7 +1040,7 @@ class Parser {
 
   // ── Words ─────────────────────────────────────────────────────────────────────────────────────
 
-  parseWord(mode: M, _assignValue: boolean): Word | null {
+  parseWord(mode: M): Word | null {
     const i0 = this.i;
     const parts = this.readParts(mode, false);
     if (this.i === i0) return null;
@@ -1356,7 +1355,7 @@ class Parser {
         const saveDiags = this.diags.length;
         const saveRec = this.recoveries;
         this.i += 3;
-        const expr = this.readArithWord(M.Arith, q);
+        const expr = this.readArithWord(M.Arith);
         if (this.c() === C_RP && this.c(1) === C_RP) {
           this.i += 2;
           return { k: PK.Arith, expr, q, i0, i1: this.i } satisfies ArithPart;
@@ -1379,7 +1378,7 @@ class Parser {
     }
     if (d === C_LB) {
       this.i += 2;
-      const expr = this.readArithWord(M.ArithBracket, q);
+      const expr = this.readArithWord(M.ArithBracket);
       if (this.c() !== C_RB) {
         this.recover(i0, '`$[`');
         return null;
@@ -1402,10 +1401,9 @@ class Parser {
     return { k: PK.Param, name, sub: null, all: '', length: false, indirect: false, op: '', arg: null, arg2: null, q, i0, i1: this.i };
   }
 
-  readArithWord(mode: M, q: boolean): Word {
+  readArithWord(mode: M): Word {
     const i0 = this.i;
     const parts = this.readParts(mode, true);
-    void q;
     return { parts, i0, i1: this.i };
   }
 
@@ -1582,4 +1580,3 @@ function litSlice(p: LitPart, a: number, b: number): LitPart {
   return { k: PK.Lit, text: p.text.slice(a, b), raw: p.raw, glob: p.glob, q: p.q, i0: p.raw ? p.i0 + a : p.i0, i1: p.raw ? p.i0 + b : p.i1 };
 }
 
-export { M as WordMode };
