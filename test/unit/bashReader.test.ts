@@ -123,6 +123,7 @@ test('environment variables the script never sets are unset for defaults and tes
   assert.deepEqual(texts(inv.args), ['--gpus', '8', '--data', null]);
   const data = inv.args[3];
   assert.equal(data.knownPrefix, undefined);
+  assert.equal(data.knownSuffix, '/x');
   assert.match(data.reason!, /DATA_ROOT is not set in this script/);
 });
 

@@ -78,6 +78,8 @@ function readBashInner(input: string): BashReadResult {
       w.reason = g?.unknown ?? 'not known statically';
       const k = f.text.indexOf(UNKNOWN_CHAR);
       if (k > 0) w.knownPrefix = f.text.slice(0, k);
+      const last = f.text.lastIndexOf(UNKNOWN_CHAR);
+      if (last < f.text.length - 1) w.knownSuffix = f.text.slice(last + 1);
     }
     if (f.segs.some((g) => g.cond)) w.conditional = true;
     return w;

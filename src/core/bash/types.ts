@@ -14,6 +14,8 @@ export interface ShellWord {
   reason?: string;
   /** Part of the word is unknown but the rest is known (e.g. `--data-path=$DATA`): the known prefix. */
   knownPrefix?: string;
+  /** The known text after the last unknown part (e.g. `/pretrain_gpt.py` of `$DIR/pretrain_gpt.py`). */
+  knownSuffix?: string;
   /** Came through an assignment in a branch whose condition could not be decided (the first branch is taken). */
   conditional?: boolean;
 }
