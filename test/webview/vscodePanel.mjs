@@ -120,6 +120,22 @@ try {
     if (tab !== 'tab-compare') throw new Error(`restored tab ${tab}`);
     if (!/k=2/.test(await summary())) throw new Error('data not resent');
   });
+  await check('after "Reload Window" the serializer revives the panel with the same file and tab', async () => {
+    await page.evaluate(() => { window.__beforeReload = true; });
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: STEP_MS });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(3000);
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: FILE }).waitFor({ timeout: 60_000 });
+    if (await page.evaluate(() => window.__beforeReload === true)) throw new Error('the window did not reload');
+    await page.locator('.tab', { hasText: 'Schedule Timeline' }).click();
+    await panel().locator('.si-table tbody tr').first().waitFor({ timeout: STEP_MS });
+    const tab = await panel().locator('vscode-panels').getAttribute('activeid');
+    if (tab !== 'tab-compare') throw new Error(`restored tab ${tab}`);
+    if (!/ops/.test(await summary())) throw new Error('no analysis after revive');
+    if ((await panel().locator('.si-title').textContent()) !== FILE) throw new Error('revived on another file');
+  });
 } finally {
   await browser.close();
   await server.stop();
