@@ -150,8 +150,11 @@ function dump(text: string): string {
 function timeOne(text: string): number {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  readBash(text);
+  const r = readBash(text);
   readLaunchConfig(text, 'fuzz.sh');
+  // readBash turns a defect into an `internal error` diagnostic rather than throwing: that is a failure here too.
+  const internal = r.diagnostics.find((d) => d.message.startsWith('internal error'));
+  if (internal) throw new Error(internal.message);
   const wall = performance.now() - t0;
   const d = process.cpuUsage(c0);
   return Math.min(wall, (d.user + d.system) / 1000);
@@ -170,6 +173,11 @@ test('fuzz: hostile inputs finish quickly without throwing', () => {
   let worstName = '';
   for (const h of hostile()) {
     let ms: number;
+    try {
+      timeOne(h.text);
+    } catch (e) {
+      assert.fail(`${h.name} threw ${String(e)} (input in ${dump(h.text)})`);
+    }
     // The first calls on a new code path pay for V8's JIT compilation (a 1 MB line takes ~50 ms cold, ~6 ms
     // warm); the bound is about the reader's algorithms, so take the best of three, stopping once one passes.
     ms = Infinity;
