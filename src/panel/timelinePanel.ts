@@ -140,6 +140,8 @@ class TimelinePanelManager implements vscode.Disposable {
       panel.onDidChangeViewState(() => {
         // A hidden panel without retained context reloads and says `ready` again; a visible one may just need the update.
         if (panel.visible && this.ready && this.stale) this.sendAnalysis();
+        // "Compare Schedules" on a panel that was in the background asks for its tab once it is visible.
+        if (panel.visible) this.flushTab();
       }),
       panel.onDidDispose(() => {
         this.panel = undefined;
