@@ -220,6 +220,7 @@ export class Interp {
   derivedRuns = 0;
   derivedReported = false;
   depthReported = false;
+  fieldsReported = false;
   /** >0 while expanding test operands and case words: there a variable the script never sets is simply unset. */
   testCtx = 0;
   /** Launchers of an enclosing `srun bash -c "…"` or `srun … <<EOF`. */
@@ -583,7 +584,12 @@ export class Interp {
       else this.expandWord(w, src, true, fields);
       if (fields.length > MAX_FIELDS_PER_COMMAND || this.fieldsTotal > MAX_FIELDS_TOTAL) {
         fields.length = Math.min(fields.length, MAX_FIELDS_PER_COMMAND);
-        this.diags.push({ code: 'bash-syntax', severity: 'warning', message: `the command expands to more than ${fields.length} words; the rest are not read`, s0: c.i0 < this.doc.length ? src.span(c.i0, c.i0 + 1)[0] : 0, s1: src.span(c.i0, c.i0 + 1)[1] });
+        if (!this.fieldsReported) {
+          this.fieldsReported = true;
+          const [s0, s1] = src.span(c.i0, c.i0 + 1);
+          const why = this.fieldsTotal > MAX_FIELDS_TOTAL ? `the script expands to more than ${MAX_FIELDS_TOTAL} words in all` : `the command expands to more than ${MAX_FIELDS_PER_COMMAND} words`;
+          this.diags.push({ code: 'bash-syntax', severity: 'warning', message: `${why}; the rest are not read`, s0, s1 });
+        }
         break;
       }
     }

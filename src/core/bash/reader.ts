@@ -8,6 +8,8 @@ import { UNKNOWN_CHAR, originsOf, resetSegBudget } from './value';
 
 export { ENV_CONVENTIONS } from './interp';
 
+const MAX_DIAGNOSTICS = 200;
+
 /** Converts document offsets to 0-based line/column. */
 class Lines {
   private starts: number[] = [0];
@@ -119,7 +121,8 @@ function readBashInner(input: string): BashReadResult {
     for (const [k, v] of it.envSnapshot()) envFields.set(k, it.envField(k, v));
   }
   const env = envMap(envFields);
-  const diagnostics: CoreDiagnostic[] = it.diags.map((d: RawDiag) => {
+  // Every parser caps its own diagnostics; eval strings and heredocs each have one, so cap the total as well.
+  const diagnostics: CoreDiagnostic[] = it.diags.slice(0, MAX_DIAGNOSTICS).map((d: RawDiag) => {
     const out: CoreDiagnostic = { code: d.code, severity: d.severity, message: d.message, range: lines.range(d.s0, d.s1) };
     if (d.related) out.related = d.related.map((r) => ({ message: r.message, range: lines.range(r.s0, r.s1) }));
     return out;
