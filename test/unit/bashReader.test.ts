@@ -194,8 +194,8 @@ test('arrays: comments inside ( … ), +=, re-assignment from itself, "${A[@]}" 
   const tp = inv.args[1];
   assert.equal(at(doc, tp.range), '${ARGS[@]}');
   assert.deepEqual(origins(doc, tp), ['ARGS=$TP@1', 'TP=2@0']);
-  const star = readBash('A=(a "b c")\npython pretrain_gpt.py --s "${A[*]}" --u ${A[*]}\n').invocations[0];
-  assert.deepEqual(texts(star.args), ['--s', 'a b c', '--u', 'a', 'b', 'c']);
+  const star = readBash('A=(a "b c" d)\npython pretrain_gpt.py --s "${A[*]}" --u ${A[*]} --slice "${A[@]:1:1}"\n').invocations[0];
+  assert.deepEqual(texts(star.args), ['--s', 'a b c d', '--u', 'a', 'b', 'c', 'd', '--slice', 'b c']);
 });
 
 test('associative arrays and a nameref (Seq1F1B style)', () => {

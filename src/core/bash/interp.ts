@@ -1368,6 +1368,18 @@ export class Interp {
       return;
     }
     if (op === '') return this.emitVals(r, p, fb);
+    if (op === ':' && r.multi) {
+      // `${A[@]:off:len}` / `${@:2}` slice the list of elements, not each element.
+      const off = p.arg ? this.arithWord(p.arg, src) : { value: 0n, reason: '' };
+      const len = p.arg2 ? this.arithWord(p.arg2, src) : null;
+      if (off.value === null || (len && len.value === null)) return fb.val(unknownValAt(off.reason || len?.reason || 'unknown', s0, s1), p.q);
+      const n = r.vals.length;
+      let a = Number(off.value);
+      if (p.name === '@' || p.name === '*') a -= 1; // $0 is element 0 of "$@" slicing
+      if (a < 0) a = Math.max(0, n + a);
+      const b = len ? (Number(len.value) < 0 ? n + Number(len.value) : a + Number(len.value)) : n;
+      return this.emitVals({ vals: r.vals.slice(a, Math.max(a, b)), multi: true }, p, fb);
+    }
     // Value-transforming operators apply to each value.
     const out = r.vals.map((v) => this.transform(v, p, src, s0, s1));
     this.emitVals({ vals: out, multi: r.multi }, p, fb);
