@@ -1232,7 +1232,7 @@ export class Interp {
         this.passthrough.push([s0, s1]);
         return { vals: [], multi: true };
       }
-      return { vals: fr.args.map((a) => this.viaVar(name === '@' ? '@' : '*', a, s0, s1)), multi: true };
+      return { vals: fr.args.map((a) => this.viaVar(name === '@' ? '$@' : '$*', a, s0, s1)), multi: true };
     }
     if (name === '#') {
       if (fr.args === null) return { vals: null, multi: false, unknown: 'the number of script arguments is only known at run time' };
