@@ -2,7 +2,7 @@
 // one pan/zoom frame (budget 16 ms), on the production (minified) bundle. Prints the figures; exits non-zero
 // when a budget is exceeded. Run: node test/webview/bench.mjs
 import { buildBundles, serve, launch, writeWebviewPage, initScript, THEMES } from './lib.mjs';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 
@@ -95,6 +95,7 @@ for (const dpr of [1, 2]) {
 }
 await browser.close();
 await server.close();
+rmSync(dir, { recursive: true, force: true });
 
 let over = false;
 const f2 = (x) => x.toFixed(1);

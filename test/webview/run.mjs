@@ -2,7 +2,7 @@
 // acquireVsCodeApi standing in for VS Code. Prints one line per test and then `N passed, N failed` alone on a
 // line; the exit code is non-zero when anything failed. Screenshots go to test/artifacts/ (git-ignored).
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundles, serve, launch, writeWebviewPage, initScript, THEMES, repo } from './lib.mjs';
 
@@ -372,5 +372,6 @@ for (const t of tests) {
 }
 await browser.close();
 await server.close();
+rmSync(dir, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
