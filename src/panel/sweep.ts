@@ -7,8 +7,12 @@ import { STRATEGIES, type SweepPoint } from '../protocol/messages';
 
 export type WhatIfRunner = (overrides: NonNullable<AnalyzeOptions['overrides']>) => AnalysisResult | undefined;
 
+/** Seq1F1B with one chunk per microbatch is its base schedule; the engine reads k = 1 as "keep the file's k". */
+const K1_EQUIVALENT: Partial<Record<ScheduleName, ScheduleName>> = { seq1f1b: '1f1b', 'seq1f1b-interleaved': '1f1b-interleaved', 'seq1f1b-zb': 'zb-h1' };
+
 function point(run: WhatIfRunner, schedule: ScheduleName, strategy: SweepPoint['strategy'], k: number): SweepPoint {
-  const e = run({ schedule, splits: k, strategy })?.schedules[schedule];
+  const asSchedule = k === 1 ? K1_EQUIVALENT[schedule] ?? schedule : schedule;
+  const e = run({ schedule: asSchedule, splits: k, strategy })?.schedules[asSchedule];
   const ok = !!e && e.applicable && e.splits === k;
   return {
     strategy,

@@ -60,14 +60,18 @@ test('a sweep request is answered under its id, keeping the current what-if, for
   const { fx, calls } = fakeHost();
   await handleWebviewMessage({ type: 'requestSweep', protocolVersion: v, requestId: 7, schedule: 'seq1f1b', splits: [1, 2, 4] }, fx);
   assert.equal(calls.analyzed.length, 6);
-  assert.deepEqual(calls.analyzed[0], { gpuId: 'h100-80gb', schedule: 'seq1f1b', splits: 1, strategy: 'average' });
+  // k = 1 of Seq1F1B is 1F1B: that point is read from the 1F1B evaluation.
+  assert.deepEqual(calls.analyzed[0], { gpuId: 'h100-80gb', schedule: '1f1b', splits: 1, strategy: 'average' });
+  assert.deepEqual(calls.analyzed[1], { gpuId: 'h100-80gb', schedule: 'seq1f1b', splits: 2, strategy: 'average' });
   const reply = calls.posted[0];
   assert.ok(reply.type === 'sweep' && reply.requestId === 7);
-  // The synthetic analysis always simulates k = 2, so only the k = 2 points carry numbers.
+  // The synthetic analysis simulates Seq1F1B at k = 2 only, so k = 4 (not what was asked) carries no numbers.
   assert.deepEqual(reply.points.map((p) => [p.strategy, p.splits, p.stepTimeMs !== null]), [
-    ['average', 1, false], ['average', 2, true], ['average', 4, false],
-    ['uniform_comp', 1, false], ['uniform_comp', 2, true], ['uniform_comp', 4, false],
+    ['average', 1, true], ['average', 2, true], ['average', 4, false],
+    ['uniform_comp', 1, true], ['uniform_comp', 2, true], ['uniform_comp', 4, false],
   ]);
+  const synth = synthAnalysis();
+  assert.equal(reply.points[0].stepTimeMs, synth.schedules['1f1b']!.stepTimeMs);
 });
 
 test('apply to file plans one flag at a time on the text the previous edit left, and says what it skipped', async () => {
