@@ -37,6 +37,7 @@ export function evalArith(expr: string, env: ArithEnv, depth = 0): ArithResult {
     const v = p.comma(true);
     p.skip();
     if (p.i < p.s.length) throw new ArithError(`syntax error in expression near \`${p.s.slice(p.i, p.i + 20)}\``);
+    if (p.err !== null) return { ok: false, reason: p.err };
     return { ok: true, value: v };
   } catch (e) {
     if (e instanceof ArithError) return { ok: false, reason: e.reason };
@@ -51,6 +52,14 @@ const ASSIGN_OPS = ['<<=', '>>=', '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|='
 class ArithParser {
   i = 0;
   parenDepth = 0;
+  /** A run-time error (division by 0): recorded instead of thrown, since unwinding the descent is costly in a loop. */
+  err: string | null = null;
+
+  fail(reason: string): bigint {
+    if (this.err === null) this.err = reason;
+    return 0n;
+  }
+
   constructor(
     public s: string,
     private env: ArithEnv,
@@ -104,7 +113,7 @@ class ArithParser {
         if (!ev) return rhs;
         let v = rhs;
         if (op !== '=') v = this.binop(op.slice(0, -1), this.varValue(name), rhs);
-        this.env.set(name, v);
+        if (this.err === null) this.env.set(name, v);
         return v;
       }
     }
@@ -152,10 +161,10 @@ class ArithParser {
       case '-': return wrap(a - b);
       case '*': return wrap(a * b);
       case '/':
-        if (b === 0n) throw new ArithError('division by 0');
+        if (b === 0n) return this.fail('division by 0');
         return wrap(a / b); // BigInt division truncates toward zero, as bash does
       case '%':
-        if (b === 0n) throw new ArithError('division by 0');
+        if (b === 0n) return this.fail('division by 0');
         return wrap(a % b);
       case '<<': return wrap(a << (b & 63n));
       case '>>': return wrap(a >> (b & 63n));
@@ -213,7 +222,7 @@ class ArithParser {
       if (!name) throw new ArithError(`\`${c}${c}\` needs a variable`);
       if (!ev) return 0n;
       const v = wrap(this.varValue(name) + (c === '+' ? 1n : -1n));
-      this.env.set(name, v);
+      if (this.err === null) this.env.set(name, v);
       return v;
     }
     if (c === '-') {
@@ -246,7 +255,7 @@ class ArithParser {
         this.i += 2;
         if (!ev) return 0n;
         const old = this.varValue(name);
-        this.env.set(name, wrap(old + (c === '+' ? 1n : -1n)));
+        if (this.err === null) this.env.set(name, wrap(old + (c === '+' ? 1n : -1n)));
         return old;
       }
       this.i = save;

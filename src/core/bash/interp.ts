@@ -15,7 +15,7 @@
 //   decided loops run at most 64 iterations; a `for` over an unknown list runs once, conditionally.
 // - Functions are inlined up to 16 calls deep; eval / `bash -c` / heredocs fed to bash or sbatch are parsed and
 //   run (child shells see exported variables only).
-// - Work is bounded per read: 4,000 steps, 12,000 argv fields, 1 MB per value and 4 MB in total, 100,000 segment
+// - Work is bounded per read: 2,500 steps, 12,000 argv fields, 1 MB per value and 4 MB in total, 100,000 segment
 //   copies, 256 derived scripts; past a bound values become unknown or the evaluation stops with a warning.
 import { evalArith, type ArithEnv } from './arith';
 import { PK, type Assign, type Cmd, type ParamPart, type Part, type Redir, type SimpleCmd, type Word } from './ast';
@@ -43,7 +43,7 @@ import {
 const MAX_LOOP_ITERATIONS = 64;
 const MAX_CALL_DEPTH = 16;
 /** Commands and expansions evaluated per read; realistic scripts need a few hundred (the 320-line fixture: ~410). */
-const MAX_STEPS = 4_000;
+const MAX_STEPS = 2_500;
 const MAX_VALUE_CHARS = 1 << 20;
 const MAX_TOTAL_CHARS = 4 << 20;
 const MAX_INVOCATIONS = 32;
