@@ -1097,17 +1097,11 @@ class Parser {
     while (this.i < this.n) {
       if (plain) {
         // Skip characters with no meaning in this mode in a tight loop (a 1 MB word stays cheap).
-        let j = this.i;
-        const n = this.n;
-        while (j < n) {
-          const e = s.charCodeAt(j);
-          if (e < 128 && plain[e]) break;
-          j++;
-        }
+        const j = scanPlain(s, this.i, this.n, plain);
         if (j > this.i) {
           if (runStart < 0) runStart = this.i;
           this.i = j;
-          if (j >= n) break;
+          if (j >= this.n) break;
         }
       }
       const c = s.charCodeAt(this.i);
@@ -1141,20 +1135,8 @@ class Parser {
         }
         flush(this.i);
         // Escaped characters: one character of text for two of source. A run of them becomes one part.
-        let j = this.i + 2;
-        const end = Math.min(this.n, this.i + 8192);
-        while (j + 1 < end && s.charCodeAt(j) === C_BS) {
-          const e = s.charCodeAt(j + 1);
-          if (e === C_NL || (inDQ && !(e === C_DOLLAR || e === C_BT || e === C_BS || (e === C_DQ && mode === M.DQ)))) break;
-          j += 2;
-        }
-        let text: string;
-        if (j === this.i + 2) text = String.fromCharCode(d);
-        else {
-          const codes: number[] = [];
-          for (let k = this.i + 1; k < j; k += 2) codes.push(s.charCodeAt(k));
-          text = String.fromCharCode.apply(null, codes);
-        }
+        const j = scanEscapes(s, this.i + 2, Math.min(this.n, this.i + 8192), inDQ, mode === M.DQ);
+        const text = j === this.i + 2 ? String.fromCharCode(d) : decodeEscapes(s, this.i, j);
         parts.push({ k: PK.Lit, text, raw: false, glob: false, q: true, i0: this.i, i1: j });
         this.i = j;
         continue;
@@ -1545,6 +1527,35 @@ const STOP_DO = new Set(['do']);
 const STOP_DONE = new Set(['done']);
 const STOP_ESAC = new Set(['esac']);
 const STOP_RBRACE = new Set(['}']);
+
+// Hot character loops live in small functions of their own, so V8 optimises them whatever else the parser sees.
+
+/** End of the run of characters from `i` that mean nothing in the mode whose table is `special`. */
+function scanPlain(s: string, i: number, n: number, special: Uint8Array): number {
+  while (i < n) {
+    const e = s.charCodeAt(i);
+    if (e < 128 && special[e] === 1) break;
+    i++;
+  }
+  return i;
+}
+
+/** End of a run of backslash escapes starting at `j` (each `\X` pair one escaped character). */
+function scanEscapes(s: string, j: number, end: number, inDQ: boolean, dq: boolean): number {
+  while (j + 1 < end && s.charCodeAt(j) === C_BS) {
+    const e = s.charCodeAt(j + 1);
+    if (e === C_NL || (inDQ && !(e === C_DOLLAR || e === C_BT || e === C_BS || (e === C_DQ && dq)))) break;
+    j += 2;
+  }
+  return j;
+}
+
+/** The escaped characters of the pairs in [i, j). */
+function decodeEscapes(s: string, i: number, j: number): string {
+  const codes: number[] = [];
+  for (let k = i + 1; k < j; k += 2) codes.push(s.charCodeAt(k));
+  return String.fromCharCode.apply(null, codes);
+}
 
 function firstWord(s: string, a: number, b: number): string {
   let i = a;
