@@ -1170,7 +1170,11 @@ class Parser {
           return parts;
         }
         this.i++;
-        if (inner.length === 0) parts.push({ k: PK.Lit, text: '', raw: true, glob: false, q: true, i0: open + 1, i1: open + 1 });
+        if (inner.length === 0) {
+          // An empty quote only marks the word as quoted; one mark is enough (a run of them stays one part).
+          const last = parts[parts.length - 1];
+          if (!(last && last.k === PK.Lit && last.q && last.text === '')) parts.push({ k: PK.Lit, text: '', raw: true, glob: false, q: true, i0: open + 1, i1: open + 1 });
+        }
         else for (const p of inner) parts.push(p);
         continue;
       }
