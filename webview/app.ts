@@ -51,6 +51,8 @@ export class App {
   private readonly title = div('si-title');
   private readonly status = div('si-status');
   private readonly notice = div('si-notice');
+  /** True while the notice reports corrupt data from the last analysis, the only notice an analysis may clear. */
+  private noticeFromAnalysis = false;
   private readonly summary = div('si-summary');
   private readonly emptyNote = div('si-empty');
   private readonly memoryNote = div('si-note');
@@ -191,8 +193,10 @@ export class App {
     if (problems.length) {
       this.rejectedMessages++;
       this.showNotice(`Ignored corrupt timeline data (${problems.join('; ')})`, 'error');
-    } else {
-      this.notice.hidden = true;
+      this.noticeFromAnalysis = true;
+    } else if (this.noticeFromAnalysis) {
+      // Other notices ("Applied 1 change to the file") must outlive the re-analysis their own edit triggers.
+      this.hideNotice();
     }
     // Host overrides win (they describe what was simulated); keep the user's schedule choice if it still exists.
     this.ui.overrides = { ...h.overrides };
@@ -261,6 +265,7 @@ export class App {
   }
 
   private setOverride(patch: UiState['overrides']): void {
+    this.hideNotice();
     this.ui.overrides = { ...this.ui.overrides, ...patch };
     this.saveState();
     this.requestWhatIf();
@@ -362,6 +367,12 @@ export class App {
     this.notice.textContent = text;
     this.notice.className = `si-notice si-notice-${level}`;
     this.notice.hidden = false;
+    this.noticeFromAnalysis = false;
+  }
+
+  private hideNotice(): void {
+    this.notice.hidden = true;
+    this.noticeFromAnalysis = false;
   }
 }
 
