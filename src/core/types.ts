@@ -228,8 +228,8 @@ export interface CostTable {
  * (stageOffsets[r] .. stageOffsets[r+1]). A unit (microbatch, chunk, modelChunk) is live on its stage from
  * the start of its F to the end of its last backward op (B, or W for zero-bubble schedules).
  */
-export interface SimResult {
-  spec: ScheduleSpec;
+/** Ops packed column-wise, grouped by stage: the simulator's output and the webview's wire format share it. */
+export interface PackedOps {
   opCount: number;
   stageOffsets: Int32Array;
   kind: Uint8Array;
@@ -241,6 +241,10 @@ export interface SimResult {
   /** When the op's cross-stage input started/finished moving (NaN if it had none). */
   p2pStart: Float64Array;
   p2pEnd: Float64Array;
+}
+
+export interface SimResult extends PackedOps {
+  spec: ScheduleSpec;
   makespan: number;
   /** Busy time per stage. */
   busy: Float64Array;

@@ -2,7 +2,7 @@
 // JSON-able layout, and unpacks it on the other side. VS Code transfers ArrayBuffers in postMessage without
 // JSON-encoding them (engines ≥ 1.57), so 100k ops cross as ~4 MB of bytes instead of ~15 MB of JSON objects.
 // Shared by the extension host, the CLI report and the webview: no vscode, no DOM, no Node imports.
-import type { SimResult, StageMemory } from '../core/types';
+import type { PackedOps, SimResult, StageMemory } from '../core/types';
 
 /** Element type of a section; fixed per section name so a forged layout cannot reinterpret bytes. */
 type SectionType = 'f64' | 'i32' | 'u16' | 'u8';
@@ -38,18 +38,8 @@ export interface PackedLayout {
 }
 
 /** The unpacked view: typed arrays over the received buffer (no copies). */
-export interface TimelineArrays {
-  opCount: number;
+export interface TimelineArrays extends PackedOps {
   stages: number;
-  stageOffsets: Int32Array;
-  kind: Uint8Array;
-  microbatch: Int32Array;
-  chunk: Uint16Array;
-  modelChunk: Uint16Array;
-  start: Float64Array;
-  end: Float64Array;
-  p2pStart: Float64Array;
-  p2pEnd: Float64Array;
   busy: Float64Array;
   peakUnits: Int32Array;
   /** Memory series of stage r: memTimeMs/memBytes[memOffsets[r] .. memOffsets[r+1]); empty when no memory model ran. */

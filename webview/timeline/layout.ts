@@ -1,21 +1,12 @@
 // Timeline layout: packed ops + visible window → rectangles grouped by fill style, ready for one fill() per style.
 // Pure (no DOM), unit-tested in Node. Ops narrower than a pixel are merged per pixel column: drawing 100k
 // sub-pixel rects costs the same as drawing them all and shows nothing more, and merging keeps a frame ≤ 16 ms.
+import type { PackedOps } from '../../src/core/types';
 import type { Viewport } from './viewport';
 
 /** The subset of the packed timeline the renderer needs (TimelineArrays from src/protocol/pack.ts fits it). */
-export interface TimelineOps {
-  opCount: number;
+export interface TimelineOps extends PackedOps {
   stages: number;
-  stageOffsets: Int32Array;
-  kind: Uint8Array;
-  microbatch: Int32Array;
-  chunk: Uint16Array;
-  modelChunk: Uint16Array;
-  start: Float64Array;
-  end: Float64Array;
-  p2pStart: Float64Array;
-  p2pEnd: Float64Array;
 }
 
 /** Pixel geometry of the plot, in CSS pixels. */
