@@ -1,6 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { analyze, type AnalysisResult } from '../core/analyze';
+import { formatChunkLengths } from '../core/format';
 import { isKnownGpu, GPU_PROFILES } from '../core/hardware/gpus';
 import { SCHEDULE_NAMES, type CoreDiagnostic, type ScheduleEvaluation } from '../core/types';
 import { UsageError, numberOption, parseCliArgs } from './args';
@@ -116,7 +117,7 @@ export function formatSummary(file: string, r: AnalysisResult): string {
     out.push(`  Model     L=${num(c.numLayers)} h=${num(c.hiddenSize)} heads=${num(c.numAttentionHeads)} ffn=${num(c.ffnHiddenSize)} seq=${num(c.seqLength)} vocab=${num(c.paddedVocabSize)} ${c.precision ?? ''}`);
     out.push(`  Layout    world=${num(c.worldSize)} = TP ${num(c.tensorParallel)} × PP ${num(c.pipelineParallel)} × CP ${num(c.contextParallel)} × DP ${num(c.dataParallel)}${c.virtualStages && c.virtualStages > 1 ? ` · VPP ${c.virtualStages}` : ''}${c.sequenceParallel ? ' · SP' : ''}`);
     out.push(`  Batch     micro=${num(c.microBatchSize)} global=${num(c.globalBatchSize)} → ${num(c.numMicrobatches)} microbatches per step`);
-    out.push(`  Seq1F1B   k=${num(c.pipeSpSplits)} strategy=${c.pipeSpStrategy ?? '?'}${r.partition ? ` chunks ${r.partition.lengths.join('·')}` : ''}`);
+    out.push(`  Seq1F1B   k=${num(c.pipeSpSplits)} strategy=${c.pipeSpStrategy ?? '?'}${r.partition ? ` chunks ${formatChunkLengths(r.partition.lengths)}` : ''}`);
     const names = SCHEDULE_NAMES.filter((n) => r.schedules[n]);
     if (names.length) {
       out.push(`  Schedules on ${r.gpu.name}:`);

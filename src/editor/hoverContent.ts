@@ -2,6 +2,7 @@
 // and for schedule/memory-driving flags a what-if table. Pure; every piece of file text is escaped because launch
 // scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
 import type { AnalysisResult } from '../core/analyze';
+import { formatChunkLengths } from '../core/format';
 import type { ConfigKey, FlagOccurrence, SourceRange } from '../core/types';
 import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation } from './present';
 import { whatIfTable, type WhatIfRow } from './whatIf';
@@ -47,7 +48,7 @@ export function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): str
     out.push(`${Number.isInteger(perStage) ? perStage : perStage.toFixed(2)} layers per stage${v > 1 ? ` in ${v} chunks of ${(perStage / v).toFixed(perStage % v ? 2 : 0)}` : ''}`);
   }
   if (has('seqLength', 'pipeSpSplits', 'pipeSpStrategy') && r.partition) {
-    out.push(`sequence chunks (${r.partition.strategy}): ${r.partition.lengths.join(' · ')} tokens`);
+    out.push(`sequence chunks (${r.partition.strategy}): ${formatChunkLengths(r.partition.lengths, ' · ')} tokens`);
   }
   if (has('pipelineParallel', 'microBatchSize', 'globalBatchSize', 'pipeSpSplits', 'pipeSpStrategy', 'virtualStages', 'numLayersPerVirtualStage', 'seqLength', 'recomputeGranularity', 'tensorParallel', 'contextParallel')) {
     const e = selectedEvaluation(r);

@@ -1,6 +1,7 @@
 // How analysis results read in the editor: the text of inlay hints, code lenses, the status bar and hovers.
 // No `vscode` import on purpose: every label users see is unit-tested in plain Node against hand-built results.
 import type { AnalysisResult } from '../core/analyze';
+import { formatChunkLengths } from '../core/format';
 import type { ConfigKey, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
 
 export const README_URL = 'https://github.com/schedule-inspector/schedule-inspector';
@@ -123,7 +124,7 @@ export function inlayHintSpecs(r: AnalysisResult): HintSpec[] {
       `Highest allocated memory of any pipeline stage for ${scheduleLabel(e)} on ${r.gpu.name}.`);
   }
   if (r.partition && r.partition.lengths.length > 1) {
-    at(lastFlagFor(r, 'pipeSpSplits'), `chunks ${r.partition.lengths.join('·')}`,
+    at(lastFlagFor(r, 'pipeSpSplits'), `chunks ${formatChunkLengths(r.partition.lengths)}`,
       `Sequence chunk lengths in tokens (${r.partition.strategy} split).`);
   }
   return hints;

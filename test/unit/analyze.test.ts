@@ -29,3 +29,11 @@ test('a non-launch file costs nothing and says nothing', () => {
   assert.deepEqual(r.diagnostics, []);
   assert.deepEqual(r.schedules, {});
 });
+
+test('a file over the size limit says why it was not read instead of "no launch found"', () => {
+  const text = 'torchrun pretrain_gpt.py ' + '--num-layers 4 '.repeat(300_000);
+  const r = analyze(text, { fileName: 'huge.sh' });
+  assert.equal(r.isLaunchConfig, false);
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity]), [['file-too-large', 'information']]);
+  assert.match(r.diagnostics[0].message, /4,500,025 characters/);
+});

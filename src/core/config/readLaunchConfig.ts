@@ -21,8 +21,18 @@ export function detectFormat(text: string, fileName?: string): 'bash' | 'yaml' {
 }
 
 export function readLaunchConfig(text: string, fileName?: string): LaunchConfigRead {
+  if (text.length > MAX_TEXT_CHARS) {
+    // Say why nothing was read, rather than "no launch found": the user may well have pointed us at one.
+    const read = notALaunch(fileName && /\.ya?ml$/i.test(fileName) ? 'yaml' : 'bash');
+    read.diagnostics.push({
+      code: 'file-too-large',
+      severity: 'information',
+      message: `This file has ${text.length.toLocaleString('en-US')} characters; launch configs over ${MAX_TEXT_CHARS.toLocaleString('en-US')} are not analysed.`,
+      range: { line: 0, column: 0, endLine: 0, endColumn: 0 },
+    });
+    return read;
+  }
   const format = detectFormat(text, fileName);
-  if (text.length > MAX_TEXT_CHARS) return notALaunch(format);
   if (format === 'yaml') return readYamlLaunch(text);
   return readBashLaunch(text, readBash(text));
 }
