@@ -29,6 +29,45 @@ export interface MemoryOptions {
 
 export const DEFAULT_WARNING_FRACTION = 0.9;
 
+/**
+ * The sweep depends only on the resolved configuration and the settings, not on where things stand in the text, yet
+ * the editor re-analyses on every edit: keep the last few sweeps so typing a comment or a path costs nothing.
+ * Candidates are read-only after the sweep, so sharing them between analyses is safe.
+ */
+const SWEEP_MEMO_ENTRIES = 8;
+const sweepMemo = new Map<string, SweepCandidate[]>();
+
+function memoizedSweep(
+  read: LaunchConfigRead,
+  shape: ModelShape,
+  options: MemoryOptions,
+  settings: MemorySettings,
+  capacityGiB: number,
+  warningFraction: number,
+  evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>,
+  strategy: SplitStrategy,
+): SweepCandidate[] {
+  const { text: _text, ...optionsWithoutText } = options;
+  const key = JSON.stringify([read.config, optionsWithoutText, settings, capacityGiB, warningFraction, strategy]);
+  const hit = sweepMemo.get(key);
+  if (hit) {
+    // Refresh its place in the LRU order.
+    sweepMemo.delete(key);
+    sweepMemo.set(key, hit);
+    return hit;
+  }
+  const candidates = sweepSchedules(
+    read.config,
+    shape,
+    { engine: options.engine, settings, capacityGiB, warningFraction, maxOps: options.maxSweepOps },
+    Object.values(evaluations).filter((e): e is ScheduleEvaluation => e != null),
+    strategy,
+  );
+  sweepMemo.set(key, candidates);
+  if (sweepMemo.size > SWEEP_MEMO_ENTRIES) sweepMemo.delete(sweepMemo.keys().next().value as string);
+  return candidates;
+}
+
 export function attachMemory(
   read: LaunchConfigRead,
   evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>,
@@ -48,16 +87,7 @@ export function attachMemory(
     const lengths = chunkLengths(read.config, shape.seqLength, evaluation.sim.spec.splits, strategy);
     applyMemory(evaluation, computeStageMemory(shape, evaluation.sim, lengths, settings), capacityGiB);
   }
-  const candidates =
-    options.sweep === false
-      ? []
-      : sweepSchedules(
-          read.config,
-          shape,
-          { engine: options.engine, settings, capacityGiB, warningFraction, maxOps: options.maxSweepOps },
-          Object.values(evaluations).filter((e): e is ScheduleEvaluation => e != null),
-          strategy,
-        );
+  const candidates = options.sweep === false ? [] : memoizedSweep(read, shape, options, settings, capacityGiB, warningFraction, evaluations, strategy);
   const recommendation = pickRecommendation(candidates, capacityGiB, warningFraction);
   const diagnostics: CoreDiagnostic[] = [];
   const current = selected ? evaluations[selected] : undefined;
