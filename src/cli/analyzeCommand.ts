@@ -121,7 +121,7 @@ export function formatSummary(file: string, r: AnalysisResult): string {
     const names = SCHEDULE_NAMES.filter((n) => r.schedules[n]);
     if (names.length) {
       out.push(`  Schedules on ${r.gpu.name}:`);
-      out.push('    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  peak GiB (worst stage)');
+      out.push('    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  allocated peak GiB (worst stage)');
       for (const n of names) {
         const e = r.schedules[n]!;
         const mark = n === r.selectedSchedule ? '▸' : ' ';
@@ -137,7 +137,8 @@ export function formatSummary(file: string, r: AnalysisResult): string {
     }
     if (r.recommendation) {
       const rec = r.recommendation;
-      out.push(`  Recommendation: ${rec.schedule} k=${rec.splits} ${rec.strategy} — ${rec.stepTimeMs.toFixed(1)} ms/step, peak ${rec.peakMemoryGiB.toFixed(1)} GiB`);
+      // The recommendation's peak is the reserved estimate (what decides "fits"), the table's the allocated one.
+      out.push(`  Recommendation: ${rec.schedule} k=${rec.splits}${rec.virtualStages > 1 ? ` v=${rec.virtualStages}` : ''} ${rec.strategy} — ${rec.stepTimeMs.toFixed(1)} ms/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`);
     }
   }
   if (r.diagnostics.length) {
