@@ -69,6 +69,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     overrides: options.overrides,
     bubbleHintFraction: options.bubbleHintFraction,
     onlySelected: options.scope === 'selected',
+    text,
   };
   const engine = guard(() => evaluateAllSchedules(read, engineOptions), diagnostics, read);
   const t2 = now();

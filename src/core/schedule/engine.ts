@@ -1,7 +1,8 @@
 // The schedule engine: the file's model and cluster → one simulated timeline per pipeline schedule, the metrics
 // the Seq1F1B repo prints (step time, tokens/s, TFLOP/s per GPU), and a hint when the configured schedule wastes
 // time another one would not.
-import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy } from '../types';
+import { planFlagEdit } from '../config/edits';
+import type { CoreDiagnostic, CoreFix, GpuProfile, LaunchConfigRead, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy } from '../types';
 import { SCHEDULE_NAMES } from '../types';
 import { buildStageCosts, DEFAULT_COST_CONSTANTS, resolveModel, type CostConstants } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
@@ -23,6 +24,8 @@ export interface EngineOptions {
   maxOps?: number;
   /** Evaluate only the configured (or overridden) schedule: no what-if alternatives, no bubble hint. */
   onlySelected?: boolean;
+  /** The analysed document's text, so the bubble hint can carry a quick fix (planFlagEdit needs it). */
+  text?: string;
 }
 
 export interface PartitionInfo {
@@ -290,5 +293,23 @@ function bubbleHint(read: LaunchConfigRead, evaluations: Partial<Record<Schedule
       `${scheduleLabel(best.schedule, best.splits, best.virtualStages)} would cut the step from ${ms(sel.stepTimeMs)} ms to ${ms(best.stepTimeMs!)} ms ` +
       `(simulated on ${options.gpu.name} at ${pct(constantsOf(options).efficiency)} % of peak)`,
     range,
+    fixes: bubbleFixes(read, evaluations, sel, options.text),
   };
+}
+
+/**
+ * A fix only for a schedule one flag away: Seq1F1B(-I) with the configured VPP differs from the configured schedule
+ * by `--pipe-sp-splits` alone, and flash attention, which Seq1F1B asserts, is already on. It need not be the
+ * message's overall best (that may need VPP flags or a zero-bubble fork); it must still beat the configured step
+ * by the hint's margin.
+ */
+function bubbleFixes(read: LaunchConfigRead, evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>, sel: ScheduleEvaluation, text: string | undefined): CoreFix[] | undefined {
+  if (text === undefined || read.config.useFlashAttn !== true) return undefined;
+  const target: ScheduleName = sel.virtualStages > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
+  const e = evaluations[target];
+  if (!e || !e.applicable || e.stepTimeMs == null || e.splits <= 1 || e.virtualStages !== sel.virtualStages) return undefined;
+  if (e.splits === sel.splits || e.stepTimeMs > sel.stepTimeMs! * (1 - MIN_SPEEDUP_FOR_HINT)) return undefined;
+  const edits = planFlagEdit(text, read, '--pipe-sp-splits', String(e.splits));
+  if (edits.length === 0) return undefined;
+  return [{ title: `Use ${scheduleLabel(target, e.splits, e.virtualStages)}: --pipe-sp-splits ${e.splits} (${e.stepTimeMs.toFixed(0)} ms/step)`, edits, preferred: true }];
 }

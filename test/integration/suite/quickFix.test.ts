@@ -45,4 +45,20 @@ suite('Quick fix', () => {
     await analysed(api, document);
     await waitFor('the warning to clear', () => !ours(document.uri).some((d) => codeOf(d) === 'sequence-parallel-without-tp'));
   });
+
+  test('the bubble hint offers Seq1F1B, and after applying it the hint is gone and the code lens shows Seq1F1B', async () => {
+    const { document } = await openFixture('bubble-few-microbatches.sh');
+    await analysed(api, document);
+    const diag = await waitForCode(document.uri, 'bubble');
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diag.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+    const fix = actions.find((a) => a.isPreferred && /--pipe-sp-splits \d+/.test(a.title));
+    assert.ok(fix?.edit, `no Seq1F1B fix (got: ${actions.map((a) => a.title).join('; ') || 'none'})`);
+    const k = /--pipe-sp-splits (\d+)/.exec(fix.title)![1];
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(document.getText(), new RegExp(`--pipe-sp-splits ${k}\\b`));
+    await analysed(api, document);
+    await waitFor('the bubble hint to clear', () => !ours(document.uri).some((d) => codeOf(d) === 'bubble'));
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri, 10)) ?? [];
+    assert.ok(lenses.some((l) => new RegExp(`seq1f1b k=${k}`).test(l.command?.title ?? '')), `lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+  });
 });
