@@ -2,7 +2,7 @@
 // Shared by both sides, so no vscode, DOM or Node imports. Every message carries `protocolVersion`; the webview
 // sends `ready` first and the host sends nothing before it (messages to a not-yet-loaded webview are lost).
 // Both directions are validated at runtime: the webview is a web page, and a page can be made to post anything.
-import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy } from '../core/types';
+import { SCHEDULE_NAMES, type ScheduleEvaluation, type ScheduleName, type SplitStrategy } from '../core/types';
 import type { PackedLayout } from './pack';
 
 export const PROTOCOL_VERSION = 1;
@@ -22,18 +22,11 @@ export interface WhatIfOverrides {
 }
 
 /** One schedule's summary; `timeline` indexes into AnalysisMessage.buffers when a simulated timeline exists. */
-export interface ScheduleHeader {
-  schedule: ScheduleName;
-  applicable: boolean;
-  reason: string | null;
-  splits: number;
-  virtualStages: number;
-  whatIf: boolean;
-  stepTimeMs: number | null;
-  bubbleFraction: number | null;
-  tokensPerSecond: number | null;
-  peakMemoryGiBPerStage: number[] | null;
-  oom: boolean | null;
+export interface ScheduleHeader
+  extends Pick<
+    ScheduleEvaluation,
+    'schedule' | 'applicable' | 'reason' | 'splits' | 'virtualStages' | 'whatIf' | 'stepTimeMs' | 'bubbleFraction' | 'tokensPerSecond' | 'peakMemoryGiBPerStage' | 'oom'
+  > {
   /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */
   stageBreakdownGiB: Record<string, number>[] | null;
   timeline: { bufferIndex: number; layout: PackedLayout; microbatches: number } | null;

@@ -1,7 +1,7 @@
 // Per-stage op programs of every schedule, as the static lists Megatron / Seq1F1B run (spec §1).
 // Programs are written straight into packed typed arrays (the SimResult layout) so a million-op schedule
 // costs four allocations, not a million objects.
-import { OP_B, OP_F, OP_W, type NotApplicable, type ScheduleName, type ScheduleSpec } from '../types';
+import { OP_B, OP_F, OP_W, type NotApplicable, type PackedOps, type ScheduleName, type ScheduleSpec } from '../types';
 
 /** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
 export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
@@ -9,15 +9,9 @@ export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
 export const HARD_MAX_OPS = 2 ** 27;
 
 /** The packed programs: stage r's ops are stageOffsets[r] .. stageOffsets[r+1], in execution order. */
-export interface Programs {
+export interface Programs extends Pick<PackedOps, 'opCount' | 'stageOffsets' | 'kind' | 'microbatch' | 'chunk' | 'modelChunk'> {
   spec: ScheduleSpec;
   zeroBubble: boolean;
-  opCount: number;
-  stageOffsets: Int32Array;
-  kind: Uint8Array;
-  microbatch: Int32Array;
-  chunk: Uint16Array;
-  modelChunk: Uint16Array;
 }
 
 const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
