@@ -1,13 +1,19 @@
 // Behaviour-preserving refactors: write `analyze --json` (every GPU profile) and a few `simulate --json` runs of every
 // fixture and example into a folder, so two trees' outputs can be compared with `diff -r`.
-// Usage: node scripts/json-parity.mjs OUT_DIR   (after `npm run build`)
+// Usage: node scripts/json-parity.mjs OUT_DIR
+// It bundles src/cli.ts into a temporary folder of its own, so it never races a build writing dist/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: node scripts/json-parity.mjs OUT_DIR');
 mkdirSync(out, { recursive: true });
+const tmp = mkdtempSync(join(tmpdir(), 'si-parity-'));
+const cli = join(tmp, 'cli.js');
+await esbuild.build({ entryPoints: ['src/cli.ts'], outfile: cli, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
 const roots = ['media/examples', 'test/fixtures', 'test/integration/fixtures'];
 const files = [];
 const walk = (dir) => {
@@ -20,7 +26,7 @@ const walk = (dir) => {
 roots.forEach(walk);
 const run = (args) => {
   try {
-    return execFileSync('node', ['dist/cli.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     return `exit ${e.status}\n${e.stdout}\n${e.stderr}`;
   }
@@ -42,4 +48,5 @@ for (const [i, s] of sims.entries()) {
   writeFileSync(join(out, `simulate-${i}.json`), run(['simulate', ...s, '--json']));
   n++;
 }
+rmSync(tmp, { recursive: true, force: true });
 console.log(`${n} outputs written to ${out}`);
