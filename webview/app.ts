@@ -5,6 +5,7 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   STRATEGIES,
+  SWEEP_SPLITS,
   isHostToWebview,
   type AnalysisHeader,
   type AnalysisMessage,
@@ -17,14 +18,13 @@ import { unpackTimeline, type TimelineArrays } from '../src/protocol/pack';
 import type { ChartTheme } from './charts';
 import { CompareView } from './compare/compareView';
 import type { HostContext } from './host';
-import { MemoryOverTimeChart, PeakBarsChart } from './memory/memoryCharts';
+import { MemoryOverTimeChart, PeakBarsChart } from './memoryView/memoryCharts';
 import { restoreUiState, type UiState } from './state';
 import { observeTheme, readThemeColors, type ThemeColors } from './theme';
+import { lastEndMs } from './timeline/layout';
 import { TimelineView } from './timeline/timelineView';
 import { button, dropdown, integerField, registerControls, tabs, type Control, type Dropdown, type Tabs } from './ui/controls';
 
-/** k values offered by the sweep; the host marks the ones the model cannot split into as not applicable. */
-const SWEEP_SPLITS = [1, 2, 4, 8, 16];
 /** Controls fire on every keystroke-commit; wait this long so a burst of changes costs one simulation. */
 const WHAT_IF_DEBOUNCE_MS = 120;
 const LANE_HEIGHT_PX = 24;
@@ -234,7 +234,7 @@ export class App {
       return;
     }
     this.emptyNote.hidden = true;
-    const makespan = sh.stepTimeMs && sh.stepTimeMs > 0 ? Math.max(sh.stepTimeMs, lastEnd(ops)) : lastEnd(ops);
+    const makespan = sh.stepTimeMs && sh.stepTimeMs > 0 ? Math.max(sh.stepTimeMs, lastEndMs(ops)) : lastEndMs(ops);
     this.timeline.setData(ops, { schedule: sh.schedule, splits: sh.splits, virtualStages: sh.virtualStages, makespanMs: makespan }, this.ui.viewport);
     this.timeline.setHighlight(this.ui.highlightMicrobatch);
     this.timeline.drawNow();
@@ -326,9 +326,10 @@ export class App {
     this.memoryChart.setTheme(theme);
     this.peakChart.setTheme(theme);
     this.compare.setColors(this.colors, theme);
-    for (const [i, el] of document.querySelectorAll<HTMLElement>('.si-swatch').entries()) {
-      el.style.background = [this.colors.kindBase[0], this.colors.kindBase[1], this.colors.kindBase[2], this.colors.p2p, this.colors.normal.idle, this.colors.highlight][i] ?? '';
-    }
+    const swatches = [this.colors.kindBase[0], this.colors.kindBase[1], this.colors.kindBase[2], this.colors.p2p, this.colors.normal.idle, this.colors.highlight];
+    Array.from(document.querySelectorAll<HTMLElement>('.si-swatch')).forEach((el, i) => {
+      el.style.background = swatches[i] ?? '';
+    });
   }
 
   private savePng(): void {
@@ -399,11 +400,3 @@ function legend(): HTMLElement {
 
 const fmt = (x: number | null | undefined, digits: number): string => (x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits));
 
-function lastEnd(t: TimelineArrays): number {
-  let m = 0;
-  for (let r = 0; r < t.stages; r++) {
-    const hi = t.stageOffsets[r + 1];
-    if (hi > t.stageOffsets[r]) m = Math.max(m, t.end[hi - 1]);
-  }
-  return m;
-}

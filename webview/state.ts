@@ -5,7 +5,7 @@ import { SCHEDULE_NAMES, type ScheduleName } from '../src/core/types';
 import { TABS, isWhatIfOverrides, type Tab, type WhatIfOverrides } from '../src/protocol/messages';
 import { isViewport, type Viewport } from './timeline/viewport';
 
-export const UI_STATE_VERSION = 1;
+const UI_STATE_VERSION = 1;
 
 export interface UiState {
   v: typeof UI_STATE_VERSION;
@@ -16,7 +16,7 @@ export interface UiState {
   overrides: WhatIfOverrides;
 }
 
-export function defaultUiState(): UiState {
+function defaultUiState(): UiState {
   return { v: UI_STATE_VERSION, tab: 'timeline', schedule: null, viewport: null, highlightMicrobatch: -1, overrides: {} };
 }
 

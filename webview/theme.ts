@@ -31,7 +31,7 @@ type Rgb = [number, number, number];
 
 let probe: CanvasRenderingContext2D | null = null;
 /** Any CSS colour → rgb, by letting the canvas normalise it ("#rrggbb" or "rgba(r, g, b, a)"). */
-export function parseColor(css: string, fallback: Rgb): Rgb {
+function parseColor(css: string, fallback: Rgb): Rgb {
   probe ??= document.createElement('canvas').getContext('2d');
   if (!probe || !css.trim()) return fallback;
   probe.fillStyle = '#010203';
@@ -41,12 +41,12 @@ export function parseColor(css: string, fallback: Rgb): Rgb {
   if (v.startsWith('#')) return [parseInt(v.slice(1, 3), 16), parseInt(v.slice(3, 5), 16), parseInt(v.slice(5, 7), 16)];
   const m = /rgba?\(([^)]+)\)/.exec(v);
   if (!m) return fallback;
-  const [r, g, b] = m[1].split(',').map((s) => parseFloat(s));
-  return [r, g, b];
+  const [r, g, b] = (m[1] ?? '').split(',').map((s) => parseFloat(s));
+  return r === undefined || g === undefined || b === undefined ? fallback : [r, g, b];
 }
 
 const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-export const toCss = (c: Rgb): string => `rgb(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])})`;
+const toCss = (c: Rgb): string => `rgb(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])})`;
 const luminance = (c: Rgb): number => (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
 
 export function readThemeColors(el: Element = document.body): ThemeColors {
@@ -62,15 +62,15 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
   // Categorical order: adjacent stacked categories (activations, kv cache, logits) must not share a hue, and red
   // is kept last because the capacity line is red.
   const memoryVars = ['--si-forward', '--si-backward', '--si-weight', '--si-p2p', '--si-mem-7', '--si-mem-6', '--si-mem-8', '--si-highlight'];
-  const memory = memoryVars.map((name, i) => toCss(v(name, kinds[i % 3])));
+  const memory = memoryVars.map((name, i) => toCss(v(name, kinds[(i % 3) as 0 | 1 | 2])));
 
   const palette = (fade: number): Palette => {
     const rgb: Rgb[] = new Array<Rgb>(STYLE_COUNT);
-    for (let kind = 0; kind < 3; kind++) {
+    kinds.forEach((base, kind) => {
       // Shades step toward the background; 0.14 per step stays distinguishable on both light and dark themes.
-      for (let s = 0; s < SHADES; s++) rgb[kind * SHADES + s] = mix(mix(kinds[kind], bg, s * 0.14), bg, fade);
-      rgb[STYLE_HIGHLIGHT + kind] = mix(hl, kinds[kind], 0.25);
-    }
+      for (let s = 0; s < SHADES; s++) rgb[kind * SHADES + s] = mix(mix(base, bg, s * 0.14), bg, fade);
+      rgb[STYLE_HIGHLIGHT + kind] = mix(hl, base, 0.25);
+    });
     rgb[STYLE_P2P] = mix(p2p, bg, fade);
     const stylesRgba = new Uint32Array(STYLE_COUNT);
     rgb.forEach((c, i) => { stylesRgba[i] = ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0; });

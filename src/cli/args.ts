@@ -2,12 +2,13 @@
 export class UsageError extends Error {}
 
 /** Minimal `--name value` / `--name=value` / `--switch` parser for our own CLI (not for user launch scripts). */
-export function parseCliArgs(argv: string[], spec: { values: string[]; switches: string[] }): { positional: string[]; values: Map<string, string>; switches: Set<string> } {
+export function parseCliArgs(argv: readonly string[], spec: { values: readonly string[]; switches: readonly string[] }): { positional: string[]; values: Map<string, string>; switches: Set<string> } {
   const positional: string[] = [];
   const values = new Map<string, string>();
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === undefined) break;
     if (!a.startsWith('--')) { positional.push(a); continue; }
     const eq = a.indexOf('=');
     const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
@@ -25,7 +26,7 @@ export function parseCliArgs(argv: string[], spec: { values: string[]; switches:
   return { positional, values, switches };
 }
 
-export function numberOption(values: Map<string, string>, name: string, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+export function numberOption(values: ReadonlyMap<string, string>, name: string, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
   const raw = values.get(name);
   if (raw === undefined) return undefined;
   const n = Number(raw);

@@ -7,13 +7,15 @@ import { OP_B, OP_F, SCHEDULE_NAMES, type ScheduleName, type SimResult } from '.
 import { isZeroBubble } from '../core/schedule/programs';
 import { isSimResult, simulateSchedule, uniformCosts } from '../core/schedule/simulator';
 import { UsageError, numberOption, parseCliArgs } from './args';
+import type { CliIo } from './io';
 
-export function runSimulateCommand(argv: string[]): number {
+export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   const { positional, values, switches } = parseCliArgs(argv, {
     values: ['schedule', 'pp', 'microbatches', 'splits', 'vpp', 'forward', 'backward', 'weight', 'p2p'],
     switches: ['summary', 'json'],
   });
-  if (positional.length) throw new UsageError(`simulate takes no positional arguments (got '${positional[0]}')`);
+  const [stray] = positional;
+  if (stray !== undefined) throw new UsageError(`simulate takes no positional arguments (got '${stray}')`);
   const schedule = values.get('schedule');
   if (schedule === undefined) throw new UsageError(`simulate needs --schedule (one of ${SCHEDULE_NAMES.join(', ')})`);
   if (!(SCHEDULE_NAMES as readonly string[]).includes(schedule)) throw new UsageError(`unknown schedule '${schedule}'; known: ${SCHEDULE_NAMES.join(', ')}`);
@@ -42,13 +44,13 @@ export function runSimulateCommand(argv: string[]): number {
   if (!isSimResult(result)) throw new UsageError(`${name} with p=${pp}, m=${m}, k=${k}, v=${v} cannot be simulated: ${result.reason}`);
 
   if (!switches.has('json')) {
-    process.stdout.write(
+    io.stdout(
       `${name} p=${pp} m=${m} k=${k} v=${v}: makespan ${round(result.makespan)}, bubble ${(100 * result.bubbleFraction).toFixed(2)} %, ` +
         `peak units per stage [${Array.from(result.peakUnits).join(', ')}] (${result.opCount} ops; --json for the timeline)\n`,
     );
     return 0;
   }
-  writeJson(result, { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p }, switches.has('summary'));
+  writeJson(result, { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p }, switches.has('summary'), io);
   return 0;
 }
 
@@ -57,7 +59,7 @@ function round(x: number): number {
   return Number(x.toPrecision(12));
 }
 
-function writeJson(r: SimResult, input: Record<string, unknown>, summary: boolean): void {
+function writeJson(r: SimResult, input: Record<string, unknown>, summary: boolean, io: CliIo): void {
   const head = {
     ...input,
     makespan: round(r.makespan),
@@ -66,24 +68,26 @@ function writeJson(r: SimResult, input: Record<string, unknown>, summary: boolea
     opCount: r.opCount,
   };
   if (summary) {
-    process.stdout.write(JSON.stringify(head) + '\n');
+    io.stdout(JSON.stringify(head) + '\n');
     return;
   }
   // A million-op timeline is ~80 MB of JSON: write it a stage at a time instead of building one string.
-  // `| head` closes the pipe early; that is the reader's choice, not an error worth a stack trace.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
+  io.exitOnBrokenPipe();
   const open = JSON.stringify(head);
-  process.stdout.write(open.slice(0, -1) + ',"stages":[');
-  for (let s = 0; s < r.spec.stages; s++) {
-    const parts: string[] = [];
-    for (let q = r.stageOffsets[s]; q < r.stageOffsets[s + 1]; q++) {
-      const kind = r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W';
-      parts.push(`{"kind":"${kind}","microbatch":${r.microbatch[q]},"chunk":${r.chunk[q]},"modelChunk":${r.modelChunk[q]},"start":${round(r.start[q])},"end":${round(r.end[q])}}`);
-    }
-    process.stdout.write((s ? ',' : '') + '[' + parts.join(',') + ']');
+  io.stdout(open.slice(0, -1) + ',"stages":[');
+  for (let s = 0; s < r.spec.stages; s++) io.stdout((s ? ',' : '') + '[' + stageOpsJson(r, s).join(',') + ']');
+  io.stdout(']}\n');
+}
+
+function stageOpsJson(r: SimResult, stage: number): string[] {
+  const parts: string[] = [];
+  // stageOffsets has stages + 1 entries and every q below is < opCount, the length of each op array: the `!`s
+  // are bounds the types cannot carry, in a loop that runs once per op.
+  const first = r.stageOffsets[stage]!;
+  const last = r.stageOffsets[stage + 1]!;
+  for (let q = first; q < last; q++) {
+    const kind = r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W';
+    parts.push(`{"kind":"${kind}","microbatch":${r.microbatch[q]!},"chunk":${r.chunk[q]!},"modelChunk":${r.modelChunk[q]!},"start":${round(r.start[q]!)},"end":${round(r.end[q]!)}}`);
   }
-  process.stdout.write(']}\n');
+  return parts;
 }

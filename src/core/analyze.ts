@@ -1,9 +1,11 @@
 // The one entry point of the core: text in, everything the CLI and the editor show out.
 // Each stage is a pure function of the previous one; analyze() only wires them and never throws on user input.
-import { readLaunchConfig } from './config/readLaunchConfig';
+import { readLaunchConfig } from './read/readLaunchConfig';
+import { bubbleHint } from './advice/bubbleHint';
+import { attachMemory, type MemoryOptions, type Recommendation } from './advice/memoryAdvice';
+import { DEFAULT_GPU_ID } from './defaults';
+import { getGpuProfile } from './hardware/gpus';
 import { evaluateAllSchedules, type EngineOptions, type PartitionInfo } from './schedule/engine';
-import { attachMemory, type MemoryOptions, type Recommendation } from './memory/attach';
-import { getGpuProfile, DEFAULT_GPU_ID } from './hardware/gpus';
 import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName } from './types';
 
 export interface AnalyzeOptions {
@@ -69,7 +71,6 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     overrides: options.overrides,
     bubbleHintFraction: options.bubbleHintFraction,
     onlySelected: options.scope === 'selected',
-    text,
   };
   const engine = guard(() => evaluateAllSchedules(read, engineOptions), diagnostics, read);
   const t2 = now();
@@ -78,7 +79,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
   result.partition = engine.partition;
   result.schedules = engine.evaluations;
   result.selectedSchedule = engine.selected;
-  diagnostics.push(...engine.diagnostics);
+  const hint = bubbleHint(read, engine, engineOptions, text);
+  if (hint) diagnostics.push(hint);
 
   const memOptions: MemoryOptions = {
     gpu,

@@ -17,3 +17,9 @@ export const DEFAULT_BUBBLE_HINT_FRACTION = 0.15;
 
 /** Inlay hints on by default (they also follow editor.inlayHints.enabled). */
 export const DEFAULT_INLAY_HINTS_ENABLED = true;
+
+/** Memory outside PyTorch's allocator, GiB; null: the memory model's own estimate. */
+export const DEFAULT_OVERHEAD_GIB: number | null = null;
+
+/** Achieved fraction of peak math throughput; null: the cost model's own default. */
+export const DEFAULT_EFFICIENCY: number | null = null;

@@ -174,6 +174,14 @@ export interface LaunchConfigRead {
   flags: FlagOccurrence[];
   /** Parse and validation diagnostics (not yet memory/schedule ones). */
   diagnostics: CoreDiagnostic[];
+  /** Where planFlagEdit puts a flag the file does not have yet; reads built elsewhere fall back to the command's end. */
+  editContext?: EditContext;
+}
+
+/** What the edit planner needs beyond the flags, recorded by the reader (explicit data, so copies keep it). */
+export interface EditContext {
+  /** Range of the last argv word of the chosen invocation (bash), where new flags are appended. */
+  lastArgRange: SourceRange | null;
 }
 
 // ─── Schedules ───────────────────────────────────────────────────────────────────────────────────

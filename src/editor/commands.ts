@@ -1,15 +1,15 @@
 // The commands this layer owns: Analyze, Select GPU, Open Example. (Timeline, Compare and Export belong to the panel.)
 import * as vscode from 'vscode';
 import { GPU_PROFILES, isKnownGpu } from '../core/hardware/gpus';
-import { formatSummary } from '../cli/analyzeCommand';
+import { formatSummary } from '../report/text';
 import type { AnalysisService } from '../service/analysisService';
-import { SECTION } from '../config';
+import { SECTION } from '../settings/schema';
 import { summaryLine } from './present';
 
-export const EXAMPLE_PATH = ['media', 'examples', 'seq1f1b-30b-64k.sh'];
+const EXAMPLE_PATH = ['media', 'examples', 'seq1f1b-30b-64k.sh'];
 
 /** The launch document a command acts on: an explicit URI argument (code lens, status bar) or the active editor. */
-export async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
+async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
   if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
   return vscode.window.activeTextEditor?.document;
 }

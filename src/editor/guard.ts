@@ -10,11 +10,3 @@ export function guarded<T>(log: vscode.LogOutputChannel, what: string, fn: () =>
   }
 }
 
-export async function guardedAsync<T>(log: vscode.LogOutputChannel, what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    log.error(`${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    return fallback;
-  }
-}

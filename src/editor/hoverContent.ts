@@ -31,7 +31,7 @@ function valueLine(r: AnalysisResult, flag: FlagOccurrence, getText: GetText): s
 }
 
 /** Derived quantities relevant to the fields this flag sets. */
-export function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
+function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
   const c = r.config;
   const has = (...ks: ConfigKey[]): boolean => ks.some((k) => keys.includes(k));
   const n = (x: number | null): string => (x == null ? '?' : String(x));

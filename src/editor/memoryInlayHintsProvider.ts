@@ -2,7 +2,8 @@
 // `peak 61.2/80 GiB (stage 0)`, `chunks 4930·4238·3776·3440`. Only hints inside the requested range are returned.
 import * as vscode from 'vscode';
 import type { AnalysisServiceApi } from '../service/types';
-import { readSettings, SECTION } from '../config';
+import { readSettings } from '../settings/read';
+import { SECTION } from '../settings/schema';
 import { guarded } from './guard';
 import { inlayHintSpecs } from './present';
 

@@ -4,7 +4,7 @@ import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
 import type { ConfigKey, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
 
-export const README_URL = 'https://github.com/schedule-inspector/schedule-inspector';
+const README_URL = 'https://github.com/schedule-inspector/schedule-inspector';
 
 /** Where a diagnostic code is explained: the README's anchor for it (README "Diagnostics" uses the code as heading). */
 export function diagnosticHelpUrl(code: string): string {
@@ -24,10 +24,11 @@ export interface WorstStage {
 /** The pipeline stage with the highest allocated peak (the one that runs out of memory first). */
 export function worstStage(e: ScheduleEvaluation | null | undefined): WorstStage | null {
   const peaks = e?.peakMemoryGiBPerStage;
-  if (!peaks || peaks.length === 0) return null;
-  let stage = 0;
-  for (let i = 1; i < peaks.length; i++) if (peaks[i] > peaks[stage]) stage = i;
-  return { stage, peakGiB: peaks[stage] };
+  if (!peaks) return null;
+  let worst: WorstStage | null = null;
+  // Strictly greater: on a tie the first (lowest) stage is the one reported.
+  for (const [stage, peakGiB] of peaks.entries()) if (!worst || peakGiB > worst.peakGiB) worst = { stage, peakGiB };
+  return worst;
 }
 
 export function scheduleLabel(e: Pick<ScheduleEvaluation, 'schedule' | 'splits' | 'virtualStages'>): string {
@@ -87,8 +88,7 @@ function firstProblem(r: AnalysisResult): string {
 
 /** The last occurrence of a flag that sets `key` wins, as with argparse. */
 export function lastFlagFor(r: AnalysisResult, key: ConfigKey): FlagOccurrence | undefined {
-  for (let i = r.flags.length - 1; i >= 0; i--) if (r.flags[i].keys.includes(key)) return r.flags[i];
-  return undefined;
+  return [...r.flags].reverse().find((f) => f.keys.includes(key));
 }
 
 export interface HintSpec {
@@ -130,7 +130,7 @@ export function inlayHintSpecs(r: AnalysisResult): HintSpec[] {
   return hints;
 }
 
-export function rangeContains(outer: SourceRange, line: number, character: number): boolean {
+function rangeContains(outer: SourceRange, line: number, character: number): boolean {
   if (line < outer.line || line > outer.endLine) return false;
   if (line === outer.line && character < outer.column) return false;
   if (line === outer.endLine && character > outer.endColumn) return false;

@@ -28,7 +28,7 @@ export class ScheduleCodeActionProvider implements vscode.CodeActionProvider {
       const actions: vscode.CodeAction[] = [];
       for (const diag of ours) {
         const core = result.diagnostics.find((c) => c.code === codeOf(diag) && toRange(c.range, document).isEqual(diag.range));
-        for (const fix of core?.fixes ?? []) actions.push(this.toAction(document, diag, core!, fix));
+        if (core) for (const fix of core.fixes ?? []) actions.push(this.toAction(document, diag, core, fix));
       }
       return actions;
     }, []);

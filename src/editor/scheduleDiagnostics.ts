@@ -16,7 +16,7 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
-export function toDiagnostic(d: CoreDiagnostic, document: vscode.TextDocument): vscode.Diagnostic {
+function toDiagnostic(d: CoreDiagnostic, document: vscode.TextDocument): vscode.Diagnostic {
   const diag = new vscode.Diagnostic(toRange(d.range, document), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
   diag.source = DIAGNOSTIC_SOURCE;
   diag.code = { value: d.code, target: vscode.Uri.parse(diagnosticHelpUrl(d.code)) };

@@ -2,8 +2,9 @@
 // and a what-if table for the flags that drive the schedule and memory.
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analyze';
+import { DEFAULT_CANDIDATE_SPLITS } from '../core/defaults';
 import { planFlagEdit } from '../core/config/edits';
-import type { TextEdit } from '../core/types';
+import type { FlagOccurrence, TextEdit } from '../core/types';
 import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';
 import { hoverMarkdown } from './hoverContent';
@@ -26,9 +27,6 @@ const WHAT_IF_HEADER: Record<string, string> = {
   contextParallel: 'CP',
 };
 
-/** Used when the setting is empty; the same values as the setting's default. */
-const DEFAULT_CANDIDATE_SPLITS = [1, 2, 4, 8];
-
 export class ScheduleHoverProvider implements vscode.HoverProvider {
   /** What-if rows for the last hovered flags; keyed by document version so any edit invalidates them. */
   private readonly whatIfCache = new Map<string, WhatIfRow[]>();
@@ -42,7 +40,7 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
       const flag = flagAt(result, position.line, position.character);
       if (!flag) return undefined;
       const key = whatIfKey(flag);
-      const rows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, result.flags.indexOf(flag)) : undefined;
+      const rows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, flag) : undefined;
       const md = new vscode.MarkdownString(
         hoverMarkdown(result, flag, (r) => document.getText(toRange(r, document)), rows && key ? { header: WHAT_IF_HEADER[key] ?? key, rows } : undefined),
       );
@@ -53,17 +51,17 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
     }, undefined);
   }
 
-  private whatIfRows(document: vscode.TextDocument, result: AnalysisResult, flagIndex: number): WhatIfRow[] {
+  private whatIfRows(document: vscode.TextDocument, result: AnalysisResult, flag: FlagOccurrence): WhatIfRow[] {
+    const flagIndex = result.flags.indexOf(flag);
     const cacheKey = `${document.uri.toString()}#${document.version}#${flagIndex}#${JSON.stringify(this.service.options())}`;
     const hit = this.whatIfCache.get(cacheKey);
     if (hit) return hit;
     const text = document.getText();
-    const flag = result.flags[flagIndex];
     const plan = (value: string | null): TextEdit[] => planFlagEdit(text, result, flag.flag, value);
     const candidates = whatIfCandidates(flag, this.service.options().candidateSplits ?? DEFAULT_CANDIDATE_SPLITS, plan);
     const t0 = Date.now();
     const rows = computeWhatIfRows(text, result, candidates, this.service.optionsFor(document), (text) => this.service.analyzeText(document, text) ?? emptyResult(result));
-    this.log.debug(`what-if for ${result.flags[flagIndex].flag}: ${rows.length} rows in ${Date.now() - t0} ms`);
+    this.log.debug(`what-if for ${flag.flag}: ${rows.length} rows in ${Date.now() - t0} ms`);
     if (this.whatIfCache.size > 32) this.whatIfCache.clear();
     this.whatIfCache.set(cacheKey, rows);
     return rows;

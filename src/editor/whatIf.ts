@@ -8,7 +8,7 @@ import { mdCode, mdText } from './markdown';
 import { formatDurationMs, formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';
 
 /** The flags that drive the schedule and memory, by the RunConfig field they set. */
-export const WHAT_IF_KEYS: readonly ConfigKey[] = [
+const WHAT_IF_KEYS: readonly ConfigKey[] = [
   'pipelineParallel',
   'microBatchSize',
   'globalBatchSize',
@@ -24,7 +24,7 @@ export const WHAT_IF_KEYS: readonly ConfigKey[] = [
 
 /** Hover work is bounded: at most this many rows, and rows stop being computed after the time budget. */
 export const MAX_WHAT_IF_ROWS = 5;
-export const WHAT_IF_BUDGET_MS = 400;
+const WHAT_IF_BUDGET_MS = 400;
 
 export interface WhatIfCandidate {
   /** Shown in the first column. */

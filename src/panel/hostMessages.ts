@@ -7,7 +7,7 @@ import { isKnownGpu } from '../core/hardware/gpus';
 import type { TextEdit } from '../core/types';
 import { isWebviewToHost, PROTOCOL_VERSION, type HostToWebview, type WebviewToHost, type WhatIfOverrides } from '../protocol/messages';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
-import { sweepSplitsYielding } from './sweep';
+import { sweepSplitsYielding } from '../report/sweep';
 
 /** The 8-byte PNG signature; a "PNG" from the webview that lacks it is not written anywhere. */
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

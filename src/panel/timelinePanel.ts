@@ -11,9 +11,9 @@ import { PROTOCOL_VERSION, isWebviewToHost, type HostToWebview, type Tab, type W
 import { buildAnalysisMessage } from '../protocol/payload';
 import type { AnalysisServiceApi } from '../service/types';
 import { handleWebviewMessage, type HostEffects } from './hostMessages';
-import { buildPageHtml, createNonce } from './html';
+import { buildPageHtml, createNonce } from '../report/page';
 
-export const TIMELINE_VIEW_TYPE = 'scheduleInspector.timeline';
+const TIMELINE_VIEW_TYPE = 'scheduleInspector.timeline';
 /** workspaceState key of the followed document, so a revived panel (after a reload) shows the same file. */
 const FOLLOWED_KEY = 'scheduleInspector.timeline.documentUri';
 
@@ -100,7 +100,7 @@ class TimelinePanelManager implements vscode.Disposable {
     }
     const trace = buildPerfettoTrace(result);
     if (trace.traceEvents.length === 0) {
-      void vscode.window.showWarningMessage(`Schedule Inspector: nothing to export (${String(trace.metadata.note ?? 'no timeline')}).`);
+      void vscode.window.showWarningMessage(`Schedule Inspector: nothing to export (${String(trace.metadata['note'] ?? 'no timeline')}).`);
       return;
     }
     await this.saveBytes('trace', new TextEncoder().encode(JSON.stringify(trace)), doc);
@@ -196,7 +196,7 @@ class TimelinePanelManager implements vscode.Disposable {
     const ext = kind === 'trace' ? 'trace.json' : 'timeline.png';
     const base = doc && doc.uri.scheme === 'file' ? vscode.Uri.joinPath(doc.uri, '..', `${doc.uri.path.split('/').pop()?.replace(/\.[^.]*$/, '') ?? 'schedule'}.${ext}`) : undefined;
     const target = await vscode.window.showSaveDialog({
-      defaultUri: base,
+      ...(base && { defaultUri: base }),
       filters: kind === 'trace' ? { 'Perfetto / Chrome trace': ['json'] } : { 'PNG image': ['png'] },
       saveLabel: kind === 'trace' ? 'Export trace' : 'Save PNG',
     });

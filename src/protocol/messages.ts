@@ -12,6 +12,13 @@ export type Tab = (typeof TABS)[number];
 
 export const STRATEGIES: readonly SplitStrategy[] = ['average', 'uniform_comp'];
 
+/**
+ * k values of the Compare view's sweep, in the panel (the webview asks for them) and in the standalone report (the
+ * host sends them unasked). Wider than the candidate splits: the sweep shows where larger k stops paying off; the
+ * host marks the k a model cannot be split into as not applicable.
+ */
+export const SWEEP_SPLITS: readonly number[] = [1, 2, 4, 8, 16];
+
 /** What-if knobs of the controls; all optional (absent = as configured in the file). */
 export interface WhatIfOverrides {
   schedule?: ScheduleName;
@@ -75,7 +82,7 @@ export type HostToWebview = AnalysisMessage | NoAnalysisMessage | SweepMessage |
 
 export interface ReadyMessage extends Base { type: 'ready' }
 export interface WhatIfMessage extends Base { type: 'whatIf'; overrides: WhatIfOverrides }
-export interface SweepRequestMessage extends Base { type: 'requestSweep'; requestId: number; schedule: ScheduleName; splits: number[] }
+export interface SweepRequestMessage extends Base { type: 'requestSweep'; requestId: number; schedule: ScheduleName; splits: readonly number[] }
 export interface ApplyMessage extends Base { type: 'applyToFile'; overrides: WhatIfOverrides }
 export interface ExportTraceMessage extends Base { type: 'exportTrace'; schedule: ScheduleName | null }
 export interface SavePngMessage extends Base { type: 'savePng'; pngBase64: string }
@@ -94,15 +101,23 @@ export const LIMITS = {
 
 const SCHEDULES: readonly string[] = SCHEDULE_NAMES;
 
-function isRecord(x: unknown): x is Record<string, unknown> {
+/**
+ * An object from the other side before validation: only the named fields are read, and each is `unknown` until a
+ * guard has checked it. Naming the fields (rather than an index signature) keeps a typo in a guard a type error.
+ */
+type Untrusted<K extends string> = { readonly [P in K]?: unknown };
+
+function isObject<K extends string>(x: unknown): x is Untrusted<K> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 const isInt = (x: unknown, min: number, max: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
 const isSchedule = (x: unknown): x is ScheduleName => typeof x === 'string' && SCHEDULES.includes(x);
-const hasOnlyKeys = (o: Record<string, unknown>, keys: readonly string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
+const hasOnlyKeys = (o: object, keys: readonly string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
+
+const OVERRIDE_KEYS = ['schedule', 'splits', 'strategy', 'microbatches', 'gpuId'] as const;
 
 export function isWhatIfOverrides(x: unknown): x is WhatIfOverrides {
-  if (!isRecord(x) || !hasOnlyKeys(x, ['schedule', 'splits', 'strategy', 'microbatches', 'gpuId'])) return false;
+  if (!isObject<(typeof OVERRIDE_KEYS)[number]>(x) || !hasOnlyKeys(x, OVERRIDE_KEYS)) return false;
   if (x.schedule !== undefined && !isSchedule(x.schedule)) return false;
   if (x.splits !== undefined && !isInt(x.splits, 1, LIMITS.maxSplits)) return false;
   if (x.strategy !== undefined && !(STRATEGIES as readonly unknown[]).includes(x.strategy)) return false;
@@ -112,9 +127,11 @@ export function isWhatIfOverrides(x: unknown): x is WhatIfOverrides {
   return true;
 }
 
+type WebviewToHostField = 'type' | 'protocolVersion' | 'overrides' | 'requestId' | 'schedule' | 'splits' | 'pngBase64';
+
 /** Runtime guard for everything the host accepts from the webview; anything else is rejected and logged. */
 export function isWebviewToHost(msg: unknown): msg is WebviewToHost {
-  if (!isRecord(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
+  if (!isObject<WebviewToHostField>(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
   switch (msg.type) {
     case 'ready':
       return hasOnlyKeys(msg, ['type', 'protocolVersion']);
@@ -146,25 +163,37 @@ export function isWebviewToHost(msg: unknown): msg is WebviewToHost {
   }
 }
 
+type HostToWebviewField = 'type' | 'protocolVersion' | 'header' | 'buffers' | 'reason' | 'requestId' | 'schedule' | 'points' | 'tab' | 'level' | 'text';
+type HeaderField = 'fileName' | 'gpu' | 'gpus' | 'schedules' | 'config' | 'selectedSchedule' | 'overrides';
+
+/** The analysis header's shape; the timeline index must point at one of the message's `bufferCount` buffers. */
+function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
+  if (!isObject<HeaderField>(h)) return false;
+  if (typeof h.fileName !== 'string' || !isObject(h.gpu) || !Array.isArray(h.gpus) || !Array.isArray(h.schedules) || !isObject(h.config)) return false;
+  if (h.selectedSchedule !== null && !isSchedule(h.selectedSchedule)) return false;
+  if (!isWhatIfOverrides(h.overrides)) return false;
+  return h.schedules.every(
+    (s) =>
+      isObject<'schedule' | 'applicable' | 'timeline'>(s) &&
+      isSchedule(s.schedule) &&
+      typeof s.applicable === 'boolean' &&
+      (s.timeline === null || (isObject<'bufferIndex'>(s.timeline) && isInt(s.timeline.bufferIndex, 0, bufferCount - 1))),
+  );
+}
+
 /**
  * Shallow guard for what the webview accepts. The packed buffers are checked in depth by unpackTimeline when
  * they are used, so a corrupt timeline costs one schedule, not the panel.
  */
 export function isHostToWebview(msg: unknown): msg is HostToWebview {
-  if (!isRecord(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
+  if (!isObject<HostToWebviewField>(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
   switch (msg.type) {
-    case 'analysis': {
-      const h = msg.header;
-      if (!isRecord(h) || !Array.isArray(msg.buffers) || !msg.buffers.every((b) => b instanceof ArrayBuffer)) return false;
-      if (typeof h.fileName !== 'string' || !isRecord(h.gpu) || !Array.isArray(h.gpus) || !Array.isArray(h.schedules) || !isRecord(h.config)) return false;
-      if (h.selectedSchedule !== null && !isSchedule(h.selectedSchedule)) return false;
-      if (!isWhatIfOverrides(h.overrides)) return false;
-      return h.schedules.every((s) => isRecord(s) && isSchedule(s.schedule) && typeof s.applicable === 'boolean' && (s.timeline === null || (isRecord(s.timeline) && isInt(s.timeline.bufferIndex, 0, (msg.buffers as unknown[]).length - 1))));
-    }
+    case 'analysis':
+      return Array.isArray(msg.buffers) && msg.buffers.every((b) => b instanceof ArrayBuffer) && isAnalysisHeader(msg.header, msg.buffers.length);
     case 'noAnalysis':
       return typeof msg.reason === 'string';
     case 'sweep':
-      return isInt(msg.requestId, 0, Number.MAX_SAFE_INTEGER) && isSchedule(msg.schedule) && Array.isArray(msg.points) && msg.points.every((p) => isRecord(p) && isInt(p.splits, 1, LIMITS.maxSplits));
+      return isInt(msg.requestId, 0, Number.MAX_SAFE_INTEGER) && isSchedule(msg.schedule) && Array.isArray(msg.points) && msg.points.every((p) => isObject<'splits'>(p) && isInt(p.splits, 1, LIMITS.maxSplits));
     case 'showTab':
       return (TABS as readonly unknown[]).includes(msg.tab);
     case 'notice':

@@ -25,7 +25,7 @@ const SECTION_TYPES = {
 } as const satisfies Record<string, SectionType>;
 
 export type SectionName = keyof typeof SECTION_TYPES;
-export const SECTION_NAMES = Object.keys(SECTION_TYPES) as SectionName[];
+const SECTION_NAMES = Object.keys(SECTION_TYPES) as SectionName[];
 
 const BYTES: Record<SectionType, number> = { f64: 8, i32: 4, u16: 2, u8: 1 };
 
@@ -65,9 +65,11 @@ export function packTimeline(sim: SimResult, memory: StageMemory[] | undefined):
   for (let r = 0; r < stages; r++) {
     const m = memory?.find((s) => s.stage === r);
     if (!m) continue;
-    const n = memOffsets[r + 1] - memOffsets[r];
-    memTimeMs.set(m.series.timeMs.subarray(0, n), memOffsets[r]);
-    memBytes.set(m.series.bytes.subarray(0, n), memOffsets[r]);
+    // memOffsets has stages + 1 entries, filled above.
+    const from = memOffsets[r]!;
+    const n = memOffsets[r + 1]! - from;
+    memTimeMs.set(m.series.timeMs.subarray(0, n), from);
+    memBytes.set(m.series.bytes.subarray(0, n), from);
   }
   const n = sim.opCount;
   const source: Record<SectionName, AnyArray> = {
@@ -109,14 +111,14 @@ export function packTimeline(sim: SimResult, memory: StageMemory[] | undefined):
  */
 export function unpackTimeline(layout: unknown, buffer: unknown): TimelineArrays | string {
   if (!(buffer instanceof ArrayBuffer)) return 'timeline buffer is not an ArrayBuffer';
-  if (!isRecord(layout)) return 'timeline layout is not an object';
+  if (!isObject<'opCount' | 'stages' | 'sections'>(layout)) return 'timeline layout is not an object';
   const { opCount, stages, sections } = layout;
   if (!isCount(opCount) || !isCount(stages) || stages < 1) return 'bad opCount/stages';
-  if (!isRecord(sections)) return 'missing sections';
+  if (!isObject<SectionName>(sections)) return 'missing sections';
   const views = {} as Record<SectionName, AnyArray>;
   for (const name of SECTION_NAMES) {
     const s = sections[name];
-    if (!isRecord(s) || !isCount(s.offset) || !isCount(s.length)) return `bad section ${name}`;
+    if (!isObject<'offset' | 'length'>(s) || !isCount(s.offset) || !isCount(s.length)) return `bad section ${name}`;
     const type = SECTION_TYPES[name];
     if (s.offset % BYTES[type] !== 0 || s.offset + s.length * BYTES[type] > buffer.byteLength) return `section ${name} out of bounds`;
     views[name] = makeView(type, buffer, s.offset, s.length);
@@ -129,8 +131,9 @@ export function unpackTimeline(layout: unknown, buffer: unknown): TimelineArrays
   if (t.busy.length !== stages || t.peakUnits.length !== stages) return 'per-stage arrays do not match stage count';
   if (!isMonotonicOffsets(t.stageOffsets, opCount)) return 'stageOffsets not monotonic from 0 to opCount';
   if (!isMonotonicOffsets(t.memOffsets, t.memTimeMs.length) || t.memBytes.length !== t.memTimeMs.length) return 'memOffsets inconsistent';
+  // Every op array was checked above to hold exactly opCount elements.
   for (let i = 0; i < opCount; i++) {
-    if (t.kind[i] > 2 || !(t.end[i] >= t.start[i])) return `op ${i} has a bad kind or end < start`;
+    if (t.kind[i]! > 2 || !(t.end[i]! >= t.start[i]!)) return `op ${i} has a bad kind or end < start`;
   }
   return { opCount, stages, ...t };
 }
@@ -146,12 +149,13 @@ function makeView(type: SectionType, buffer: ArrayBuffer, offset: number, length
 
 function isMonotonicOffsets(a: Int32Array, total: number): boolean {
   if (a[0] !== 0 || a[a.length - 1] !== total) return false;
-  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
+  for (let i = 1; i < a.length; i++) if (a[i]! < a[i - 1]!) return false;
   return true;
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 2 ** 31;
-function isRecord(x: unknown): x is Record<string, unknown> {
+/** An untrusted object whose named fields are read only after a check (see the same type in messages.ts). */
+function isObject<K extends string>(x: unknown): x is { readonly [P in K]?: unknown } {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -26,14 +26,14 @@ export function decodeReportMessages(json: string): unknown[] {
 declare function btoa(s: string): string;
 declare function atob(s: string): string;
 
-export function toBase64(bytes: Uint8Array): string {
+function toBase64(bytes: Uint8Array): string {
   let binary = '';
   const CHUNK = 0x8000;
   for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
   return btoa(binary);
 }
 
-export function fromBase64(b64: string): ArrayBuffer {
+function fromBase64(b64: string): ArrayBuffer {
   const binary = atob(b64);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

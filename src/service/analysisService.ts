@@ -3,11 +3,12 @@
 // (trailing edge), and a result is never published for a version the document has already left.
 import * as vscode from 'vscode';
 import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
-import { readAnalyzeOptions, SECTION } from '../config';
-import { looksLikeLaunch, analysisFileName, isCandidateLanguage, MAX_ANALYSED_CHARS } from '../editor/candidate';
+import { analysisFileName, isCandidateLanguage, looksLikeLaunch, MAX_ANALYSED_CHARS, MAX_ANALYSED_LINES } from '../settings/documents';
+import { readAnalyzeOptions } from '../settings/read';
+import { SECTION } from '../settings/schema';
 import type { AnalysisEvent, AnalysisServiceApi } from './types';
 
-export const DEBOUNCE_MS = 250;
+const DEBOUNCE_MS = 250;
 
 interface CacheEntry {
   version: number;
@@ -126,7 +127,7 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     if (!isCandidateLanguage(document.languageId, document.fileName)) return false;
     if (document.uri.scheme === 'output' || document.uri.scheme === 'git') return false;
     // getText() on a huge file is itself a cost; launch configs are kilobytes.
-    if (document.lineCount > 20_000) return false;
+    if (document.lineCount > MAX_ANALYSED_LINES) return false;
     const text = document.getText();
     return text.length <= MAX_ANALYSED_CHARS && looksLikeLaunch(text);
   }

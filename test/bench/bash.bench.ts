@@ -1,13 +1,12 @@
 // Times readBash on the ~300-line realistic launch script (issue target for the whole analysis: < 2 ms median;
 // the bash reader should take a small fraction of it).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { readBash } from '../../src/core/bash/reader';
 import type { BenchCase } from './bench';
+import { repoPath } from '../support/paths';
 
 export function benches(): BenchCase[] {
-  const root = join(__dirname, '../../..');
-  const script = readFileSync(join(root, 'test/fixtures/bash/long-launch.sh'), 'utf8');
+  const script = readFileSync(repoPath('test/fixtures/bash/long-launch.sh'), 'utf8');
   return [
     {
       name: 'readBash long-launch.sh (320 lines)',

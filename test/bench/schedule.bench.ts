@@ -10,11 +10,35 @@ export function benches(): BenchCase[] {
   const million: ScheduleSpec = { schedule: 'seq1f1b', stages: 64, microbatches: 1024, splits: 8, virtualStages: 1 };
   const millionCosts = uniformCosts(million, 1, 2);
   const typical = {
-    numLayers: 32, hiddenSize: 4096, numAttentionHeads: 32, seqLength: 32768, microBatchSize: 1, globalBatchSize: 64,
-    tensorParallel: 4, pipelineParallel: 8, contextParallel: 1, dataParallel: 1, worldSize: 32, numMicrobatches: 64, paddedVocabSize: 32768,
-    pipeSpSplits: 4, pipeSpStrategy: 'uniform_comp', sequenceParallel: true, distributedOptimizer: true, virtualStages: 2, gpusPerNode: 8,
+    numLayers: 32,
+    hiddenSize: 4096,
+    numAttentionHeads: 32,
+    seqLength: 32768,
+    microBatchSize: 1,
+    globalBatchSize: 64,
+    tensorParallel: 4,
+    pipelineParallel: 8,
+    contextParallel: 1,
+    dataParallel: 1,
+    worldSize: 32,
+    numMicrobatches: 64,
+    paddedVocabSize: 32768,
+    pipeSpSplits: 4,
+    pipeSpStrategy: 'uniform_comp',
+    sequenceParallel: true,
+    distributedOptimizer: true,
+    virtualStages: 2,
+    gpusPerNode: 8,
   } as Partial<RunConfig> as RunConfig;
-  const read: LaunchConfigRead = { format: 'bash', isLaunchConfig: true, commandRange: null, config: typical, sources: {}, flags: [], diagnostics: [] };
+  const read: LaunchConfigRead = {
+    format: 'bash',
+    isLaunchConfig: true,
+    commandRange: null,
+    config: typical,
+    sources: {},
+    flags: [],
+    diagnostics: [],
+  };
   const gpu = getGpuProfile('a100-80gb');
   return [
     {

@@ -17,8 +17,14 @@ export const REMOTE = 'vscode-remote://remote';
 
 /** Lines of workbench noise that say nothing about our extension (no network here; no vsda in code-server). */
 const NOISE = [
-  /open-vsx\.org/, /ENOTFOUND/, /vsda/, /Failed to load resource/, /marketplace/i, /update\.code\.visualstudio/,
-  /authentication provider 'github'/, /\[AccountPolicyGate\]/,
+  /open-vsx\.org/,
+  /ENOTFOUND/,
+  /vsda/,
+  /Failed to load resource/,
+  /marketplace/i,
+  /update\.code\.visualstudio/,
+  /authentication provider 'github'/,
+  /\[AccountPolicyGate\]/,
   // Stack frames of the workbench's own (filtered) errors; our failures print extension-host paths instead.
   /^\s+at .*\(?https?:\/\/127\.0\.0\.1:\d+\//,
 ];
@@ -31,7 +37,9 @@ export function checkPrerequisites(needed) {
   if (!existsSync(CHROMIUM)) missing.push(`Chromium (${CHROMIUM})`);
   for (const f of needed) if (!existsSync(join(ROOT, f))) missing.push(`${f} (run the build first)`);
   if (missing.length) {
-    console.error(`Cannot run VS Code tests; missing:\n  ${missing.join('\n  ')}\nInstall the host with: bash scripts/setup-vscode-host.sh`);
+    console.error(
+      `Cannot run VS Code tests; missing:\n  ${missing.join('\n  ')}\nInstall the host with: bash scripts/setup-vscode-host.sh`,
+    );
     process.exit(2);
   }
 }
@@ -85,16 +93,21 @@ export async function startCodeServer(scratch, { env = {}, onLine = () => {}, ti
     NODE24,
     [
       CODE_SERVER,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
-      '--user-data-dir', scratch.userData,
-      '--extensions-dir', join(scratch.dir, 'extensions'),
+      '--user-data-dir',
+      scratch.userData,
+      '--extensions-dir',
+      join(scratch.dir, 'extensions'),
       // Without it the payload's extensionDevelopmentPath / extensionTestsPath are silently ignored.
-      '--vscode-option', 'enable-smoke-test-driver',
+      '--vscode-option',
+      'enable-smoke-test-driver',
       scratch.ws,
     ],
     {
@@ -127,7 +140,8 @@ export async function startCodeServer(scratch, { env = {}, onLine = () => {}, ti
   await ready;
   return {
     port,
-    url: (query = {}) => `http://127.0.0.1:${port}/?${new URLSearchParams({ folder: scratch.ws, ...query }).toString()}`,
+    url: (query = {}) =>
+      `http://127.0.0.1:${port}/?${new URLSearchParams({ folder: scratch.ws, ...query }).toString()}`,
     stop: () => stopProcess(child),
   };
 }
@@ -139,7 +153,9 @@ function stopProcess(child) {
     const done = setTimeout(() => {
       try {
         process.kill(-child.pid, 'SIGKILL');
-      } catch {}
+      } catch {
+        // Already gone between the timer and the kill: nothing left to stop.
+      }
       res();
     }, 5000);
     child.once('exit', () => {
@@ -186,5 +202,7 @@ export function devPayload(testsPath) {
 
 export function withTimeout(promise, ms, value) {
   let timer;
-  return Promise.race([promise, new Promise((res) => (timer = setTimeout(() => res(value), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise((res) => (timer = setTimeout(() => res(value), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

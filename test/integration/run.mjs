@@ -7,7 +7,16 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import util from 'node:util';
-import { ROOT, checkPrerequisites, devPayload, isNoise, launchBrowser, makeScratch, startCodeServer, withTimeout } from './host.mjs';
+import {
+  ROOT,
+  checkPrerequisites,
+  devPayload,
+  isNoise,
+  launchBrowser,
+  makeScratch,
+  startCodeServer,
+  withTimeout,
+} from './host.mjs';
 
 const SUITE = join(ROOT, 'out/test/integration/suite/index');
 const TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS) || 300_000;
@@ -26,7 +35,8 @@ let seenFailed = 0;
 // Workbench start-up chatter is held back until the suite announces itself, and shown only if it never does.
 let suiteStarted = false;
 const startup = [];
-let exitCode = 1;
+/** Set on every path below: the suite's own exit code, 124 on timeout, 1 when the runner itself failed. */
+let exitCode;
 
 const cleanup = async () => {
   await browser?.close().catch(() => {});

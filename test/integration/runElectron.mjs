@@ -9,7 +9,9 @@ import { ROOT } from './host.mjs';
 
 const exe = process.env.VSCODE_EXECUTABLE_PATH;
 if (!exe) {
-  console.log('SKIP test:integration:electron — VSCODE_EXECUTABLE_PATH is not set (no desktop VS Code here; `npm run test:integration` runs the same suite in code-server).');
+  console.log(
+    'SKIP test:integration:electron — VSCODE_EXECUTABLE_PATH is not set (no desktop VS Code here; `npm run test:integration` runs the same suite in code-server).',
+  );
   process.exit(0);
 }
 if (!existsSync(exe)) {
@@ -27,13 +29,21 @@ const { runTests } = await import('@vscode/test-electron');
 const scratch = mkdtempSync(join(tmpdir(), 'si-electron-'));
 const ws = join(scratch, 'ws');
 cpSync(join(ROOT, 'test/integration/fixtures'), ws, { recursive: true });
-let code = 1;
+let code;
 try {
   code = await runTests({
     vscodeExecutablePath: exe,
     extensionDevelopmentPath: ROOT,
     extensionTestsPath: join(ROOT, 'out/test/integration/suite/index'),
-    launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', join(scratch, 'ud')],
+    launchArgs: [
+      ws,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
+      '--user-data-dir',
+      join(scratch, 'ud'),
+    ],
     extensionTestsEnv: { INTEGRATION_GREP: process.env.INTEGRATION_GREP ?? '' },
   });
 } catch (err) {

@@ -1,10 +1,20 @@
 // UI scenario in a real VS Code (code-server workbench in headless Chromium), as a user would do it, in the dark and
 // the light theme: open the example launch script, see the code lens, inlay hints and status bar, hover a flag, run
-// "Compare Schedules" from the command palette. Screenshots go to test/artifacts/ (git-ignored).
+// "Compare Schedules" from the command palette and see the compare tab drawn. Screenshots of each step go to
+// test/artifacts/vscode/ (git-ignored); every check asserts what the user sees, the pictures are a by-product.
 // Exit code 0 when every check passed; prints one line per check.
+/* global document, NodeFilter -- used inside page.evaluate callbacks, which run in the workbench page */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, checkPrerequisites, devPayload, launchBrowser, makeScratch, startCodeServer, withTimeout } from './host.mjs';
+import {
+  ROOT,
+  checkPrerequisites,
+  devPayload,
+  launchBrowser,
+  makeScratch,
+  startCodeServer,
+  withTimeout,
+} from './host.mjs';
 
 const EXAMPLE = join(ROOT, 'media/examples/seq1f1b-30b-64k.sh');
 const FILE = 'seq1f1b-30b-64k.sh';
@@ -59,7 +69,7 @@ async function textCentre(line, text) {
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     let all = '';
     const nodes = [];
-    for (let n; (n = walker.nextNode()); ) {
+    for (let n; (n = walker.nextNode());) {
       nodes.push([n, all.length]);
       all += n.textContent.replace(/\u00a0/g, ' ');
     }
@@ -85,7 +95,10 @@ async function scenario({ name, bodyClass }) {
   await check(`${name}: open the example script`, async () => {
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill(FILE);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: FILE })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.keyboard.press('Enter');
     await editorLine('pretrain_').waitFor({ timeout: STEP_TIMEOUT_MS });
   });
@@ -94,24 +107,38 @@ async function scenario({ name, bodyClass }) {
     const lens = page.locator('.codelens-decoration', { hasText: 'bubble' }).first();
     await lens.waitFor({ timeout: STEP_TIMEOUT_MS });
     const text = await lens.innerText();
-    if (!/step · bubble [\d.]+ % · peak [\d.]+\/\d+ GiB \(stage \d+\)/.test(text.replace(/\s+/g, ' '))) throw new Error(`lens text: ${text}`);
-    if (!(await page.locator('.codelens-decoration', { hasText: 'Compare schedules' }).count())) throw new Error('no Compare schedules lens');
+    if (!/step · bubble [\d.]+ % · peak [\d.]+\/\d+ GiB \(stage \d+\)/.test(text.replace(/\s+/g, ' ')))
+      throw new Error(`lens text: ${text}`);
+    if (!(await page.locator('.codelens-decoration', { hasText: 'Compare schedules' }).count()))
+      throw new Error('no Compare schedules lens');
   });
 
   await check(`${name}: inlay hints show DP/microbatches and the bubble`, async () => {
     // The editor renders only visible lines: bring the batch flags into view the way a user would (Go to Line).
-    const gbsLine = readFileSync(EXAMPLE, 'utf8').split('\n').findIndex((l) => l.includes('--global-batch-size')) + 1;
+    const gbsLine =
+      readFileSync(EXAMPLE, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('--global-batch-size')) + 1;
     await page.keyboard.press('Control+G');
     await page.locator('.quick-input-widget input').fill(`:${gbsLine}`);
     await page.keyboard.press('Enter');
     await editorLine('microbatches').waitFor({ timeout: STEP_TIMEOUT_MS });
     // The editor renders spaces as U+00A0; \s covers both.
-    await page.locator('.view-line', { hasText: /bubble\s[\d.]+\s%/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page.locator('.view-line', { hasText: /peak\s[\d.]+\/\d+\sGiB\s\(stage\s\d+\)/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.view-line', { hasText: /bubble\s[\d.]+\s%/ })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.view-line', { hasText: /peak\s[\d.]+\/\d+\sGiB\s\(stage\s\d+\)/ })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
   });
 
   await check(`${name}: status bar shows schedule · bubble · peak`, async () => {
-    await page.locator('.statusbar-item', { hasText: /bubble [\d.]+ %/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.statusbar-item', { hasText: /bubble [\d.]+ %/ })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
   });
   await page.screenshot({ path: join(ARTIFACTS, `editor-${name}.png`) });
 
@@ -135,12 +162,29 @@ async function scenario({ name, bodyClass }) {
   await check(`${name}: "Compare Schedules" from the command palette opens the timeline panel`, async () => {
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>Schedule Inspector: Compare Schedules');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Schedules' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Schedules' })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.keyboard.press('Enter');
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await frame.locator('body *').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    // Give the panel's first render a moment to settle before the picture; the check above already passed.
-    await page.waitForTimeout(1500);
+    // What the user sees: the compare tab, a row per schedule with the example's own (seq1f1b) among them, and the
+    // small multiples drawn (not blank canvases).
+    const rows = frame.locator('.si-table tbody tr[data-schedule]');
+    await rows.nth(1).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const active = await frame.locator('vscode-panels').getAttribute('activeid');
+    if (active !== 'tab-compare') throw new Error(`the panel opened on ${active}, not the compare tab`);
+    if (!(await frame.locator('.si-table tr[data-schedule="seq1f1b"]').count()))
+      throw new Error('no seq1f1b row in the compare table');
+    const chart = frame.locator('.si-multiple canvas').first();
+    await chart.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const ink = await chart.evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let drawn = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 32) drawn++;
+      return drawn / (d.length / 4);
+    });
+    if (!(ink >= 0.005)) throw new Error(`the first small multiple is blank (${(ink * 100).toFixed(2)} % drawn)`);
     await page.screenshot({ path: join(ARTIFACTS, `compare-${name}.png`) });
   });
   await page.keyboard.press('Escape');
@@ -150,7 +194,10 @@ async function scenario({ name, bodyClass }) {
 async function runCommand(title) {
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
   await page.keyboard.press('Enter');
 }
 

@@ -3,9 +3,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../src/core/analyze';
-import { applyEdits } from '../../src/core/config/edits';
+import { applyEdits } from '../../src/core/edits/planFlagEdit';
+import { REPO_ROOT as root } from '../support/paths';
 
-const root = join(__dirname, '../../..');
 const example = readFileSync(join(root, 'media/examples/seq1f1b-30b-64k.sh'), 'utf8');
 
 test("scope 'selected' gives the hover rows the same figures as the full analysis, for one schedule only", () => {

@@ -2,13 +2,14 @@
 // size caps. The fuzz test checks time; these check what the reader reports when a bound is hit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBash } from '../../src/core/bash/reader';
 import type { ShellWord } from '../../src/core/bash/types';
 import type { SourceRange } from '../../src/core/types';
 
-const ROOT = join(__dirname, '../../..');
+// From out/test/unit when compiled, from test/unit when run from TypeScript (node --import tsx).
+const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((d) => existsSync(join(d, 'test/fixtures'))) ?? '.';
 
 function at(doc: string, r: SourceRange): string {
   const lines = doc.split('\n');
@@ -70,11 +71,27 @@ test('5,000-deep ${…}: a bash-syntax diagnostic on that line, the following li
   assert.deepEqual(r.invocations[0].args.map((w) => w.text), ['--tp', '2']);
 });
 
-test('a recursion bomb stops at the step budget with a warning instead of running away', () => {
+test('a recursion bomb stops at the step budget with a bash-budget warning instead of running away', () => {
   const r = readBash('f() { f; f; }\nf\n');
   const w = r.diagnostics.find((d) => /evaluation stopped/.test(d.message));
   assert.ok(w, JSON.stringify(r.diagnostics));
   assert.equal(w.severity, 'warning');
+  // A budget limit, not a parse error: users filter the two apart.
+  assert.equal(w.code, 'bash-budget');
+  assert.equal(r.diagnostics.filter((d) => d.code === 'bash-syntax').length, 0);
+});
+
+test('each exhausted budget is reported once, as bash-budget: call depth, command strings, argv fields', () => {
+  // 17 nested calls pass MAX_CALL_DEPTH (16); every deeper call is cut, but only the first is reported.
+  const calls = Array.from({ length: 20 }, (_, k) => `f${k}() { f${k + 1}; f${k + 1}; }`).join('\n');
+  const deep = readBash(`${calls}\nf0\n`).diagnostics.filter((d) => /nested deeper than 16/.test(d.message));
+  assert.deepEqual(deep.map((d) => [d.code, d.severity]), [['bash-budget', 'warning']]);
+  // One eval string of 300 KB passes the 256 KB limit for a single command string.
+  const big = readBash(`S="${'x '.repeat(150_000)}"\neval "$S"\neval "$S"\n`).diagnostics.filter((d) => /too large to read/.test(d.message));
+  assert.deepEqual(big.map((d) => d.code), ['bash-budget']);
+  // 9,000 words in one command pass the 8,192 fields one command may expand to.
+  const words = readBash(`A="${'w '.repeat(9000)}"\necho $A\necho $A\n`).diagnostics.filter((d) => /expands to more than/.test(d.message));
+  assert.deepEqual(words.map((d) => d.code), ['bash-budget']);
 });
 
 test('a command of more than 2048 words is cut with a warning; the words before the cut are kept', () => {

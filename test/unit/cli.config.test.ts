@@ -1,20 +1,17 @@
-// The built CLI on launch fixtures: exit codes and the JSON shape of `config` and `diagnostics`
-// (0-based line/column), as CI scripts consume them.
-import { before, test } from 'node:test';
+// The CLI on launch fixtures: exit codes and the JSON shape of `config` and `diagnostics` (0-based line/column), as
+// CI scripts consume them. In-process through the CLI's dispatcher, except one spawn of the built binary that checks
+// the bin wiring (shebang, exit code); it reads dist/ as `npm run build` left it and never builds.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { REPO_ROOT, repoPath } from '../support/paths';
+import { runCliCaptured } from './cliHarness';
 
-const root = path.join(__dirname, '../../..');
-const cli = path.join(root, 'dist/cli.js');
-
-before(() => {
-  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'pipe' });
-});
-
-function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `run('analyze', 'media/…', '--json')`: repository-relative file arguments, as the tests were written from the root. */
+function run(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = runCliCaptured(...args.map((a) => (a.includes('/') ? repoPath(a) : a)));
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('analyze --json on the demo: exit 0, the issue-2 config fields, 0-based diagnostic positions', () => {
@@ -49,4 +46,24 @@ test('analyze on unreadable input exits 2', () => {
   const r = run('analyze', 'test/fixtures/launch', '--json');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read/);
+  assert.equal(r.stdout, '');
+});
+
+test('the built bin (dist/cli.js): runs as an executable script, exit 0 on --help and 2 on a usage error', (t) => {
+  const cli = repoPath('dist', 'cli.js');
+  if (!existsSync(cli)) {
+    t.skip(`NOT RUN: ${cli} is missing; run \`npm run build\` before the unit tests (npm test does)`);
+    return;
+  }
+  const bin = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const help = bin('--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage:\n {2}schedule-inspector analyze FILE/);
+  const bad = bin('frobnicate');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^schedule-inspector: unknown command 'frobnicate'/);
+  // package.json's "bin" points here; npm links it as an executable, which needs the shebang on the first line.
+  const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { bin: Record<string, string> };
+  assert.equal(repoPath(Object.values(pkg.bin)[0] ?? ''), cli);
+  assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/);
 });

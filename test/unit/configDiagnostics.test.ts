@@ -3,8 +3,8 @@
 // with one change each, and read through readLaunchConfig with the real bash reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLaunchConfig } from '../../src/core/config/readLaunchConfig';
-import { applyEdits } from '../../src/core/config/edits';
+import { readLaunchConfig } from '../../src/core/read/readLaunchConfig';
+import { applyEdits } from '../../src/core/edits/planFlagEdit';
 import type { CoreDiagnostic, SourceRange } from '../../src/core/types';
 
 type Flags = Record<string, string | true | null>;

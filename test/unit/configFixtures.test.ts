@@ -2,12 +2,13 @@
 // each script (comments show the arithmetic), and the diagnostics each one must produce.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readLaunchConfig } from '../../src/core/config/readLaunchConfig';
+import { readLaunchConfig } from '../../src/core/read/readLaunchConfig';
 import type { LaunchConfigRead, RunConfig } from '../../src/core/types';
 
-const root = path.join(__dirname, '../../..');
+// Run from TypeScript (test/unit) or compiled (out/test/unit): the repository root is where package.json is.
+const root = [path.join(__dirname, '../..'), path.join(__dirname, '../../..')].find((d) => existsSync(path.join(d, 'package.json'))) ?? process.cwd();
 function load(rel: string): { text: string; read: LaunchConfigRead } {
   const text = readFileSync(path.join(root, rel), 'utf8');
   return { text, read: readLaunchConfig(text, path.basename(rel)) };

@@ -2,11 +2,12 @@
 // unresolved words, malformed values, and the small parsers (numbers, MoE list expressions, PP layouts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpretArgs } from '../../src/core/config/interpret';
-import { readBashLaunch } from '../../src/core/config/launch';
-import { parseLayerFreqList, parseLayout } from '../../src/core/config/resolve';
-import { lookupFlag, suggestFlag, FLAG_SPECS } from '../../src/core/config/flags';
-import { parsePyFloat, parsePyInt } from '../../src/core/config/util';
+import { interpretArgs } from '../../src/core/megatron/interpret';
+import { readBashLaunch } from '../../src/core/read/bashLaunch';
+import { parseLayerFreqList, parseLayout } from '../../src/core/megatron/resolve/listSyntax';
+import { lookupFlag, suggestFlag } from '../../src/core/megatron/flags/lookup';
+import { FLAG_SPECS } from '../../src/core/megatron/flags/table';
+import { parsePyFloat, parsePyInt } from '../../src/core/megatron/pyNumbers';
 import { literalBash, literalWords, r, word } from './configTestUtil';
 
 const BASE = '--num-layers 4 --hidden-size 64 --num-attention-heads 4 --seq-length 128 --max-position-embeddings 128 --micro-batch-size 1';

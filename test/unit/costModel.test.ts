@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GpuProfile, RunConfig } from '../../src/core/types';
-import { buildStageCosts, DEFAULT_COST_CONSTANTS, layerForwardFlops, layersPerRank, rankParams, resolveModel, type ResolvedModel } from '../../src/core/schedule/costModel';
+import { buildStageCosts, DEFAULT_COST_CONSTANTS, layerForwardFlops } from '../../src/core/schedule/costModel';
+import { layerLayout, layersPerRank, layerSplitProblem } from '../../src/core/model/layout';
+import { localParamsPerRank } from '../../src/core/model/params';
+import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
 
 const cfg = (c: Partial<RunConfig>): RunConfig => c as RunConfig;
 
@@ -11,10 +14,10 @@ const GPU: GpuProfile = {
   intraNodeGBps: 100, interNodeGBps: 10, intraNodeLatencyUs: 5, interNodeLatencyUs: 20, source: 'test',
 };
 
-function model(c: Partial<RunConfig>, pp: number): ResolvedModel {
-  const r = resolveModel(cfg(c), pp);
-  assert.ok(!('missing' in r) && !('invalid' in r), JSON.stringify(r));
-  return r as ResolvedModel;
+function model(c: Partial<RunConfig>, pp: number): ModelShape {
+  const r = resolveModelShape(cfg({ ...c, pipelineParallel: pp }));
+  assert.ok(r.ok, JSON.stringify(r));
+  return r.shape;
 }
 
 const GPT_7B = { numLayers: 32, hiddenSize: 4096, numAttentionHeads: 32, seqLength: 8192, paddedVocabSize: 32768 };
@@ -103,8 +106,11 @@ test('DP gradient reduction: distributed optimizer = reduce-scatter fp32 grads +
   const base = { ...GPT_7B, tensorParallel: 1, dataParallel: 4, gpusPerNode: 8 };
   const dist = buildStageCosts(model({ ...base, distributedOptimizer: true }, 4), 1, [8192], false, GPU, DEFAULT_COST_CONSTANTS);
   const ar = buildStageCosts(model({ ...base, distributedOptimizer: false }, 4), 1, [8192], false, GPU, DEFAULT_COST_CONSTANTS);
-  const mdl = model(base, 4);
-  const params = rankParams(mdl, 1);
+  // Rank 1 holds 8 GPT layers of 12h² + 13h parameters each (QKV+O 4h² + 4h biases, MLP 8h² + 5h, two LayerNorms
+  // 4h) and no embedding or output layer; TP = 1 keeps them all on one GPU.
+  const h = 4096;
+  const params = 8 * (12 * h * h + 13 * h);
+  assert.equal(ar.dpGradBytesPerRank[1], params * 4);
   const d = 4;
   const half = (bytes: number): number => ((d - 1) / d) * bytes / 100e9 * 1e3 + (d - 1) * 5e-3;
   assert.ok(Math.abs(dist.dpSyncMsPerRank[1] - (half(params * 4) + half(params * 2))) < 1e-9);
@@ -114,28 +120,36 @@ test('DP gradient reduction: distributed optimizer = reduce-scatter fp32 grads +
   assert.equal(solo.dpSyncMsPerRank[1], 0);
 });
 
-test('parameters per rank: GPT layer ≈ 12h² + 13h; embedding on the first rank, output layer on the last', () => {
+test('parameters per rank (model/params, shared with memory): layers, embedding + learned positions first, output layer + final norm last', () => {
   const mdl = model({ ...GPT_7B, paddedVocabSize: 50304 }, 4);
   const h = 4096;
-  assert.equal(rankParams(mdl, 1), 8 * (12 * h * h + 13 * h));
-  assert.equal(rankParams(mdl, 0) - rankParams(mdl, 1), 50304 * h);
-  assert.equal(rankParams(mdl, 3) - rankParams(mdl, 1), 50304 * h + 2 * h);
+  const local = localParamsPerRank(mdl, layerLayout(mdl, 1)).map((x) => x.dense + x.expert);
+  assert.equal(local[1], 8 * (12 * h * h + 13 * h));
+  // Learned absolute positions (Megatron's default type) over max-position-embeddings, here S = 8192.
+  assert.equal(local[0]! - local[1]!, 50304 * h + 8192 * h);
+  assert.equal(local[3]! - local[1]!, 50304 * h + 2 * h);
 });
 
 test('layers per rank: even split, uneven first/last stages, embedding/loss slots, and Megatron errors', () => {
-  assert.deepEqual(layersPerRank(cfg({}), 32, 4), [8, 8, 8, 8]);
-  assert.deepEqual(layersPerRank(cfg({ decoderFirstPipelineNumLayers: 5, decoderLastPipelineNumLayers: 3 }), 32, 4), [5, 12, 12, 3]);
-  assert.deepEqual(layersPerRank(cfg({ accountForEmbeddingInPipelineSplit: true, accountForLossInPipelineSplit: true }), 30, 4), [7, 8, 8, 7]);
-  assert.match(String(layersPerRank(cfg({}), 30, 4)), /divisible by the pipeline size/);
-  assert.match(String(layersPerRank(cfg({ decoderFirstPipelineNumLayers: 6 }), 32, 4)), /cannot spread evenly/);
+  const perRank = (c: Partial<RunConfig>, L: number, p: number): number[] => {
+    const shape = model({ ...GPT_7B, ...c, numLayers: L }, p);
+    return layersPerRank(layerLayout(shape, 1), p);
+  };
+  const problem = (c: Partial<RunConfig>, L: number, p: number): string | null => layerSplitProblem(model({ ...GPT_7B, ...c, numLayers: L }, p));
+  assert.deepEqual(perRank({}, 32, 4), [8, 8, 8, 8]);
+  assert.deepEqual(perRank({ decoderFirstPipelineNumLayers: 5, decoderLastPipelineNumLayers: 3 }, 32, 4), [5, 12, 12, 3]);
+  assert.deepEqual(perRank({ accountForEmbeddingInPipelineSplit: true, accountForLossInPipelineSplit: true }, 30, 4), [7, 8, 8, 7]);
+  assert.equal(problem({ accountForEmbeddingInPipelineSplit: true, accountForLossInPipelineSplit: true }, 30, 4), null);
+  assert.match(problem({}, 30, 4) ?? '', /divisible by the pipeline size/);
+  assert.match(problem({ decoderFirstPipelineNumLayers: 6 }, 32, 4) ?? '', /cannot spread evenly/);
   // Uneven stages change the per-stage durations.
   const mdl = model({ ...GPT_7B, decoderFirstPipelineNumLayers: 5, decoderLastPipelineNumLayers: 3 }, 4);
   const c = buildStageCosts(mdl, 1, [8192], false, GPU, DEFAULT_COST_CONSTANTS);
   assert.ok(Math.abs(c.costs.forward[1] / c.costs.forward[0] - 12 / 5) < 1e-9);
 });
 
-test('resolveModel names what is missing', () => {
-  const r = resolveModel(cfg({ numLayers: 32, hiddenSize: 4096 }), 4);
-  assert.ok('missing' in r);
+test('resolveModelShape names what is missing, by flag', () => {
+  const r = resolveModelShape(cfg({ numLayers: 32, hiddenSize: 4096 }));
+  assert.ok(!r.ok);
   assert.deepEqual(r.missing, ['num-attention-heads', 'seq-length', 'vocabulary size (tokenizer / padded vocab)']);
 });

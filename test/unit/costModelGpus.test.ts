@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_GPU_ID, GPU_PROFILES, getGpuProfile, isKnownGpu } from '../../src/core/hardware/gpus';
+import { DEFAULT_GPU_ID } from '../../src/core/defaults';
+import { GPU_PROFILES, getGpuProfile, isKnownGpu } from '../../src/core/hardware/gpus';
 
 test('GPU profiles: complete, positive, sourced, and NVLink faster than the network', () => {
   const ids = new Set<string>();

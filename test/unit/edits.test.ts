@@ -2,12 +2,13 @@
 // user would get, not the edit's coordinates alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readLaunchConfig } from '../../src/core/config/readLaunchConfig';
-import { applyEdits, planFlagEdit } from '../../src/core/config/edits';
+import { readLaunchConfig } from '../../src/core/read/readLaunchConfig';
+import { applyEdits, planFlagEdit } from '../../src/core/edits/planFlagEdit';
 
-const root = path.join(__dirname, '../../..');
+// Run from TypeScript (test/unit) or compiled (out/test/unit): the repository root is where package.json is.
+const root = [path.join(__dirname, '../..'), path.join(__dirname, '../../..')].find((d) => existsSync(path.join(d, 'package.json'))) ?? process.cwd();
 const file = (rel: string): string => readFileSync(path.join(root, rel), 'utf8');
 function edit(text: string, name: string, flag: string, value: string | null): { out: string; edits: ReturnType<typeof planFlagEdit> } {
   const read = readLaunchConfig(text, name);

@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildUnitTables, checkpointedLayerBytes, layerActivationBytes, walkLiveness } from '../../src/core/memory/activations';
-import { layerLayout, resolveModelShape, type ModelShape } from '../../src/core/memory/params';
+import { layerLayout } from '../../src/core/model/layout';
+import type { ModelShape } from '../../src/core/model/shape';
 import { computeStageMemory } from '../../src/core/memory/stageMemory';
 import type { RunConfig } from '../../src/core/types';
-import { blankConfig, buildSim } from './memoryFixtures';
+import { blankConfig, buildSim, resolvedShape } from './memoryFixtures';
 
 function shapeOf(fields: Partial<RunConfig>): ModelShape {
-  const { shape, missing } = resolveModelShape(blankConfig(fields));
-  assert.deepEqual(missing, []);
-  return shape!;
+  return resolvedShape(blankConfig(fields));
 }
 
 const close = (actual: number, expected: number, what: string): void => {
@@ -43,7 +42,7 @@ test('per-layer bytes: dropout 0 drops the masks, flash drops s² but keeps the 
   const base = shapeOf({ ...korthikanti, tensorParallel: 2, sequenceParallel: true, hiddenDropout: 0, attentionDropout: 0, attentionBackend: 'flash' });
   // norms 4h + QKV in 2h + Q 2h + K,V 4h + proj in 2h + MLP in 2h + fc1 out 8h + fc2 in 8h = 32h, all /t; lse 4a/t.
   close(layerActivationBytes(base, false, sb, s, { selective: false }), sb * ((32 * h) / 2 + (4 * a) / 2), 'flash, no dropout');
-  const gqa = { ...base, queryGroups: 4 };
+  const gqa = { ...base, kvHeads: 4 };
   close(layerActivationBytes(gqa, false, sb, s, { selective: false }), sb * ((28 * h + 4 * 4 * 128) / 2 + (4 * a) / 2), 'GQA g=4, d=128');
   const glu = { ...base, glu: true, ffn: 5504 };
   close(layerActivationBytes(glu, false, sb, s, { selective: false }), sb * ((16 * h + 2 * 2 * 5504 + 2 * 5504) / 2 + (4 * a) / 2), 'SwiGLU');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attachMemory } from '../../src/core/memory/attach';
+import { attachMemory } from '../../src/core/advice/memoryAdvice';
 import { evaluateAllSchedules } from '../../src/core/schedule/engine';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import type { FlagOccurrence, GpuProfile, LaunchConfigRead, RunConfig, SourceRange } from '../../src/core/types';

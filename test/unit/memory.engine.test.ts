@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildUnitTables, walkLiveness } from '../../src/core/memory/activations';
-import { layerLayout, resolveModelShape } from '../../src/core/memory/params';
+import { layerLayout } from '../../src/core/model/layout';
 import { computeStageMemory } from '../../src/core/memory/stageMemory';
 import { evaluateSchedule } from '../../src/core/schedule/engine';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import type { RunConfig, ScheduleName, SimResult } from '../../src/core/types';
-import { blankConfig } from './memoryFixtures';
+import { blankConfig, resolvedShape } from './memoryFixtures';
 
 const p = 4, m = 8, S = 16384;
 const fields: Partial<RunConfig> = {
@@ -17,7 +17,7 @@ const fields: Partial<RunConfig> = {
   positionEmbeddingType: 'rope', useFlashAttn: true, hiddenDropout: 0, attentionDropout: 0, normalization: 'RMSNorm', virtualStages: 1,
 };
 const config = blankConfig(fields);
-const shape = resolveModelShape(config).shape!;
+const shape = resolvedShape(config);
 const gpu = getGpuProfile('h100-80gb');
 
 function sim(schedule: ScheduleName, k: number, v: number): SimResult {

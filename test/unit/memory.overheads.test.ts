@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layerActivationBytes } from '../../src/core/memory/activations';
 import { communicators, DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes } from '../../src/core/memory/overheads';
-import { resolveModelShape, type ModelShape } from '../../src/core/memory/params';
-import { candidateChoices, pickRecommendation, type SweepCandidate } from '../../src/core/memory/recommend';
+import type { ModelShape } from '../../src/core/model/shape';
+import { candidateChoices, pickRecommendation, type SweepCandidate } from '../../src/core/advice/recommend';
 import type { RunConfig, ScheduleEvaluation, StageMemory } from '../../src/core/types';
-import { blankConfig } from './memoryFixtures';
+import { blankConfig, resolvedShape } from './memoryFixtures';
 
 const base: Partial<RunConfig> = { numLayers: 32, hiddenSize: 4096, numAttentionHeads: 32, seqLength: 8192, paddedVocabSize: 32768 };
-const shapeOf = (fields: Partial<RunConfig>): ModelShape => resolveModelShape(blankConfig({ ...base, ...fields })).shape!;
+const shapeOf = (fields: Partial<RunConfig>): ModelShape => resolvedShape(blankConfig({ ...base, ...fields }));
 
 test('communicators: only groups of size > 1; dp group spans dp·cp; ep only with experts', () => {
   assert.deepEqual(communicators(shapeOf({ tensorParallel: 8, pipelineParallel: 1, dataParallel: 1 })).map((c) => c.name), ['tp']);
@@ -39,7 +39,7 @@ test('context parallelism halves the per-layer activations at c = 2 (s\' = s/c),
 
 test('sweep candidates: interleaving only when p > 2 and m % p == 0; average only when k | S; huge timelines skipped', () => {
   const config = blankConfig({ ...base, pipelineParallel: 4, numMicrobatches: 8, seqLength: 8190 });
-  const shape = resolveModelShape(config).shape!;
+  const shape = resolvedShape(config);
   const names = candidateChoices(config, shape, { gpu: null as never, candidateSplits: [2, 4] }).map((c) => `${c.schedule}/${c.splits}/${c.strategy}/${c.virtualStages}`);
   assert.ok(names.includes('1f1b-interleaved/1/average/2'));
   assert.ok(names.includes('seq1f1b/2/average/1'), '8190 is divisible by 2');
@@ -47,9 +47,9 @@ test('sweep candidates: interleaving only when p > 2 and m % p == 0; average onl
   assert.ok(names.includes('seq1f1b/4/uniform_comp/1'));
   assert.ok(names.includes('seq1f1b-interleaved/4/uniform_comp/2'), 'k | p');
   const odd = blankConfig({ ...base, pipelineParallel: 4, numMicrobatches: 6 });
-  assert.ok(!candidateChoices(odd, resolveModelShape(odd).shape!, { gpu: null as never }).some((c) => c.virtualStages > 1));
+  assert.ok(!candidateChoices(odd, resolvedShape(odd), { gpu: null as never }).some((c) => c.virtualStages > 1));
   const huge = blankConfig({ ...base, pipelineParallel: 8, numMicrobatches: 100_000 });
-  assert.deepEqual(candidateChoices(huge, resolveModelShape(huge).shape!, { gpu: null as never }), []);
+  assert.deepEqual(candidateChoices(huge, resolvedShape(huge), { gpu: null as never }), []);
 });
 
 test('recommendation: fastest that fits, else the smallest with fits = false', () => {

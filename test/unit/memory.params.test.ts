@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesPerParam, countModelParams, layerLayout, resolveModelShape, staticMemoryPerRank, type ModelShape } from '../../src/core/memory/params';
+import { bytesPerParam, staticMemoryPerRank } from '../../src/core/memory/static';
+import { layerLayout } from '../../src/core/model/layout';
+import { countModelParams } from '../../src/core/model/params';
+import type { ModelShape } from '../../src/core/model/shape';
 import type { RunConfig } from '../../src/core/types';
-import { blankConfig } from './memoryFixtures';
+import { blankConfig, resolvedShape } from './memoryFixtures';
 
 function shapeOf(fields: Partial<RunConfig>): ModelShape {
-  const { shape, missing } = resolveModelShape(blankConfig({ seqLength: 4096, ...fields }));
-  assert.deepEqual(missing, []);
-  return shape!;
+  return resolvedShape(blankConfig({ seqLength: 4096, ...fields }));
 }
 
 const within = (actual: number, expected: number, fraction: number, what: string): void => {

@@ -1,6 +1,7 @@
 // Hand-built timelines for the memory tests, written from the op-order rules of seq1f1b.md §1.3, §1.5 and §1.7 so the
 // memory model can be tested without the schedule engine. Each stage runs its ops back to back (F = 1, B = 2, W = 1);
 // cross-stage waits do not matter to liveness, which depends only on each stage's own op order.
+import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
 import { OP_B, OP_F, OP_W, type RunConfig, type ScheduleName, type SimResult } from '../../src/core/types';
 
 interface Op { kind: number; mb: number; chunk: number }
@@ -97,4 +98,11 @@ export function blankConfig(fields: Partial<RunConfig>): RunConfig {
   ];
   const config = Object.fromEntries(keys.map((key) => [key, null])) as unknown as RunConfig;
   return { ...config, ...fields };
+}
+
+/** The resolved model of a config whose required sizes are all known (fails the test otherwise). */
+export function resolvedShape(config: RunConfig): ModelShape {
+  const r = resolveModelShape(config);
+  if (!r.ok) throw new Error(`unexpected missing model values: ${r.missing.join(', ')}`);
+  return r.shape;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPageHtml, contentSecurityPolicy, createNonce } from '../../src/panel/html';
+import { buildPageHtml, contentSecurityPolicy, createNonce } from '../../src/report/page';
 
 const webview = { kind: 'webview' as const, nonce: 'abc123+/=', cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.js', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/webview.css' };
 

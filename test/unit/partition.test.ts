@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunConfig } from '../../src/core/types';
-import { averageSplit, paddedVocab, partitionSequence, sequenceFlops, solverChunkFlops, uniformCompSplit, type SolverModel } from '../../src/core/schedule/partition';
+import { paddedVocab } from '../../src/core/model/shape';
+import { averageSplit, partitionSequence, sequenceFlops, solverChunkFlops, uniformCompSplit, type SolverModel } from '../../src/core/schedule/partition';
 
 // Unset RunConfig fields behave as unknown (null) in the engine.
 const cfg = (c: Partial<RunConfig>): RunConfig => c as RunConfig;

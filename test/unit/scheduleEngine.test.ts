@@ -6,7 +6,10 @@ import { configuredSchedule, evaluateAllSchedules, evaluateSchedule, type Engine
 import { sequenceFlops } from '../../src/core/schedule/partition';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import { checkTimeline } from './scheduleCheck';
-import { buildStageCosts, resolveModel, DEFAULT_COST_CONSTANTS, type ResolvedModel } from '../../src/core/schedule/costModel';
+import { buildStageCosts, DEFAULT_COST_CONSTANTS } from '../../src/core/schedule/costModel';
+import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
+import { bubbleHint } from '../../src/core/advice/bubbleHint';
+import type { CoreDiagnostic } from '../../src/core/types';
 
 const cfg = (c: Partial<RunConfig>): RunConfig => c as RunConfig;
 const GPU: GpuProfile = getGpuProfile('a100-80gb');
@@ -26,6 +29,19 @@ function read(config: Partial<RunConfig>, withPpSource = true): LaunchConfigRead
     format: 'bash', isLaunchConfig: true, commandRange: COMMAND, config: cfg(config),
     sources: withPpSource ? { pipelineParallel: { status: 'explicit', range: PP_RANGE } } : {}, flags: [], diagnostics: [],
   };
+}
+
+/** The engine's evaluations plus the bubble hint advice/ derives from them, as analyze() runs them. */
+function evaluateWithHint(file: LaunchConfigRead, options: EngineOptions): ReturnType<typeof evaluateAllSchedules> & { diagnostics: CoreDiagnostic[] } {
+  const r = evaluateAllSchedules(file, options);
+  const hint = bubbleHint(file, r, options);
+  return { ...r, diagnostics: hint ? [hint] : [] };
+}
+
+function shapeOf(config: Partial<RunConfig>): ModelShape {
+  const r = resolveModelShape(cfg(config));
+  assert.ok(r.ok, JSON.stringify(r));
+  return r.shape;
 }
 
 test('selected schedule follows the file: k>1 & v>1 → Seq1F1B-I, k>1 → Seq1F1B, v>1 → interleaved, else 1F1B', () => {
@@ -52,7 +68,7 @@ test('every applicable evaluation carries a valid timeline and the repo metrics 
     assert.ok(e.applicable, `${name}: ${e.reason}`);
     assert.ok(e.sim, name);
     // The timeline honours the dependencies with the real cost table.
-    const mdl = resolveModel(cfg(config), 4) as ResolvedModel;
+    const mdl = shapeOf(config);
     const lengths = e.splits === 1 ? [16384] : r.partition!.lengths;
     const costs = buildStageCosts(mdl, e.virtualStages, lengths, name.includes('zb'), GPU, DEFAULT_COST_CONSTANTS).costs;
     assert.equal(checkTimeline(e.sim!, costs, name.includes('zb')), null, name);
@@ -90,7 +106,7 @@ test('without --pipe-sp-splits the Seq1F1B variants use the fastest candidate k 
 test('bubble hint on the PP flag when the configured schedule idles > 15 % and another is ≥ 5 % faster', () => {
   // p=8, m=8: 1F1B idles (p−1)/(m+p−1) ≈ 47 %.
   const config = { ...EXP2, pipelineParallel: 8, tensorParallel: 1, numMicrobatches: 8, globalBatchSize: 8, paddedVocabSize: 50304 };
-  const r = evaluateAllSchedules(read(config), OPTIONS);
+  const r = evaluateWithHint(read(config), OPTIONS);
   const hint = r.diagnostics.find((d) => d.code === 'bubble');
   assert.ok(hint, 'expected a bubble hint');
   assert.deepEqual(hint.range, PP_RANGE);
@@ -98,21 +114,21 @@ test('bubble hint on the PP flag when the configured schedule idles > 15 % and a
   const sel = r.evaluations['1f1b']!;
   assert.match(hint.message, new RegExp(`^1F1B idles ${(100 * sel.bubbleFraction!).toFixed(1)} % of the step; .+ would cut the step from ${sel.stepTimeMs!.toFixed(0)} ms to \\d+ ms`));
   // Falls back to the command range without a PP source.
-  assert.deepEqual(evaluateAllSchedules(read(config, false), OPTIONS).diagnostics[0]?.range, COMMAND);
+  assert.deepEqual(evaluateWithHint(read(config, false), OPTIONS).diagnostics[0]?.range, COMMAND);
   // A high threshold silences it; so do what-if overrides (they are not the file).
-  assert.equal(evaluateAllSchedules(read(config), { gpu: GPU, bubbleHintFraction: 0.6 }).diagnostics.length, 0);
-  assert.equal(evaluateAllSchedules(read(config), { gpu: GPU, overrides: { microbatches: 16 } }).diagnostics.length, 0);
+  assert.equal(evaluateWithHint(read(config), { gpu: GPU, bubbleHintFraction: 0.6 }).diagnostics.length, 0);
+  assert.equal(evaluateWithHint(read(config), { gpu: GPU, overrides: { microbatches: 16 } }).diagnostics.length, 0);
 });
 
 test('no bubble hint when the bubble is small', () => {
   // 1F1B with p=2, m=64: (p−1)/(m+p−1) ≈ 1.5 % plus the last stage's output layer.
-  const r = evaluateAllSchedules(read({ ...EXP2, pipelineParallel: 2, worldSize: 4, numMicrobatches: 64, globalBatchSize: 64 }), OPTIONS);
+  const r = evaluateWithHint(read({ ...EXP2, pipelineParallel: 2, worldSize: 4, numMicrobatches: 64, globalBatchSize: 64 }), OPTIONS);
   assert.ok(r.evaluations['1f1b']!.bubbleFraction! < 0.15);
   assert.equal(r.diagnostics.length, 0);
 });
 
 test('§2.5 on a real config: the average split at m=32 makes Seq1F1B slower than 1F1B, uniform_comp recovers most of it', () => {
-  const avg = evaluateAllSchedules(read({ ...EXP2, pipeSpSplits: 4, pipeSpStrategy: 'average' }), OPTIONS);
+  const avg = evaluateWithHint(read({ ...EXP2, pipeSpSplits: 4, pipeSpStrategy: 'average' }), OPTIONS);
   const bal = evaluateAllSchedules(read({ ...EXP2, pipeSpSplits: 4, pipeSpStrategy: 'uniform_comp' }), OPTIONS);
   assert.ok(avg.evaluations.seq1f1b!.stepTimeMs! > avg.evaluations['1f1b']!.stepTimeMs!);
   assert.ok(bal.evaluations.seq1f1b!.stepTimeMs! < avg.evaluations.seq1f1b!.stepTimeMs!);

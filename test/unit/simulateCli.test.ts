@@ -1,14 +1,10 @@
+// `schedule-inspector simulate`, called in-process through the CLI's dispatcher (exit code, stdout, stderr).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { runCliCaptured, type CliRun } from './cliHarness';
 
-// tsc -p test compiles src/ next to the tests: out/src/cli.js is the real entry point.
-const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'simulate', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function cli(...args: string[]): CliRun {
+  return runCliCaptured('simulate', ...args);
 }
 
 interface Op { kind: string; microbatch: number; chunk: number; modelChunk: number; start: number; end: number }

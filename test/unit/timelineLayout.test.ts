@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMPTY, LABEL_MIN_PX, SHADES, STYLE_HIGHLIGHT, STYLE_P2P, TimelineRaster, layoutTimeline, styleOf, type Geometry, type TimelineOps } from '../../webview/timeline/layout';
-import { decimateSteps } from '../../webview/memory/decimate';
-import { opAt, laneAt } from '../../webview/timeline/hitTest';
+import { decimateSteps } from '../../webview/memoryView/decimate';
+import { opAt, laneAt } from '../../webview/timeline/pick';
 import { clampViewport, fullViewport, panViewport, zoomViewport } from '../../webview/timeline/viewport';
 import { programs, synthSim as synthSimResult, type SynthSpec } from './timelineFixtures';
 import { OP_B, OP_F } from '../../src/core/types';

@@ -2,28 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { runAnalyzeCommand } from '../../src/cli/analyzeCommand';
-import { UsageError } from '../../src/cli/args';
-import { findWebviewAssets } from '../../src/panel/report';
+import { join } from 'node:path';
+import { findWebviewAssets } from '../../src/report/html';
+import { repoPath } from '../support/paths';
+import { runCliCaptured } from './cliHarness';
 
-const repo = resolve(__dirname, '..', '..', '..');
-const example = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
+const example = repoPath('media/examples/seq1f1b-30b-64k.sh');
 
-/** Runs the analyze command with stdout/stderr captured. */
+/** Runs `analyze ARGV…` in-process with stdout/stderr captured. */
 function run(argv: string[]): { code: number; out: string; err: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: runAnalyzeCommand(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
+  const r = runCliCaptured('analyze', ...argv);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 test('analyze --trace writes a Perfetto trace of the selected schedule and keeps --json stdout pure JSON', () => {
@@ -63,6 +52,8 @@ test('analyze --report writes the standalone page with the data inlined', (t) =>
   }
 });
 
-test('an unwritable --trace path is a usage error, not a crash', () => {
-  assert.throws(() => run([example, '--trace', join(tmpdir(), 'no-such-dir-si', 'x', 't.json')]), UsageError);
+test('an unwritable --trace path is a usage error (exit 2 and the reason), not a crash', () => {
+  const r = run([example, '--trace', join(tmpdir(), 'no-such-dir-si', 'x', 't.json')]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^schedule-inspector: cannot write .*t\.json: ENOENT$/m);
 });

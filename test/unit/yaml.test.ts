@@ -2,13 +2,14 @@
 // hand from each file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readYamlLaunch } from '../../src/core/config/launch';
+import { readYamlLaunch } from '../../src/core/read/yamlLaunch';
 import { readYaml } from '../../src/core/yaml/reader';
 import type { CoreDiagnostic, LaunchConfigRead } from '../../src/core/types';
 
-const root = path.join(__dirname, '../../..');
+// Run from TypeScript (test/unit) or compiled (out/test/unit): the repository root is where package.json is.
+const root = [path.join(__dirname, '../..'), path.join(__dirname, '../../..')].find((d) => existsSync(path.join(d, 'package.json'))) ?? process.cwd();
 const load = (rel: string): { text: string; read: LaunchConfigRead } => {
   const text = readFileSync(path.join(root, rel), 'utf8');
   return { text, read: readYamlLaunch(text) };

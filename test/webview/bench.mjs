@@ -18,8 +18,14 @@ const spec = { stages: 32, microbatches: 128, splits: 13 };
 const t0 = Date.now();
 const result = harness.synthAnalysis(spec);
 const sim = result.schedules.seq1f1b.sim;
-const json = harness.encodeReportMessages([harness.buildAnalysisMessage(result, { fileName: 'bench.sh', overrides: {}, canApply: true, canWhatIf: true })]);
-console.log(`payload: ${sim.opCount.toLocaleString()} ops on seq1f1b (${Object.values(result.schedules).reduce((s, e) => s + e.sim.opCount, 0).toLocaleString()} in all schedules), built in ${Date.now() - t0} ms`);
+const json = harness.encodeReportMessages([
+  harness.buildAnalysisMessage(result, { fileName: 'bench.sh', overrides: {}, canApply: true, canWhatIf: true }),
+]);
+console.log(
+  `payload: ${sim.opCount.toLocaleString()} ops on seq1f1b (${Object.values(result.schedules)
+    .reduce((s, e) => s + e.sim.opCount, 0)
+    .toLocaleString()} in all schedules), built in ${Date.now() - t0} ms`,
+);
 
 const figures = [];
 for (const dpr of [1, 2]) {
@@ -27,7 +33,12 @@ for (const dpr of [1, 2]) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.addInitScript(initScript, { themes: THEMES, initialTheme: 'dark', savedState: undefined, fakeVsCode: true });
+  await page.addInitScript(initScript, {
+    themes: THEMES,
+    initialTheme: 'dark',
+    savedState: undefined,
+    fakeVsCode: true,
+  });
   await page.addInitScript(readFileSync(join(dir, 'pagekit.js'), 'utf8'));
   await page.goto(url);
   await page.waitForFunction(() => window.__posted.length > 0);
@@ -35,16 +46,34 @@ for (const dpr of [1, 2]) {
   // From posting the message to the end of the frame that shows the timeline (the rAF after the paint).
   // The app's message listener (registered at startup) runs first and draws the timeline synchronously; this
   // listener then asks for the next animation frame, which is the frame that presents the timeline.
-  const paint = await page.evaluate(() => new Promise((ok) => {
-    const app = window.__scheduleInspector;
-    const start = performance.now();
-    window.__benchStart = start;
-    window.__chartsAt = 0;
-    const poll = () => (app.memoryChart.chart ? (window.__chartsAt = performance.now() - start) : setTimeout(poll, 1));
-    setTimeout(poll, 0);
-    window.addEventListener('message', () => requestAnimationFrame(() => ok({ toFrameMs: performance.now() - start, handlerMs: app.lastAnalysisPaintMs, unpackMs: app.lastAnalysisUnpackMs, drawMs: app.timeline.lastFrameMs, layoutMs: app.timeline.lastLayoutMs, drawn: app.timeline.frames })), { once: true });
-    window.__testkit.postPrepared();
-  }));
+  const paint = await page.evaluate(
+    () =>
+      new Promise((ok) => {
+        const app = window.__scheduleInspector;
+        const start = performance.now();
+        window.__benchStart = start;
+        window.__chartsAt = 0;
+        const poll = () =>
+          app.memoryChart.chart ? (window.__chartsAt = performance.now() - start) : setTimeout(poll, 1);
+        setTimeout(poll, 0);
+        window.addEventListener(
+          'message',
+          () =>
+            requestAnimationFrame(() =>
+              ok({
+                toFrameMs: performance.now() - start,
+                handlerMs: app.lastAnalysisPaintMs,
+                unpackMs: app.lastAnalysisUnpackMs,
+                drawMs: app.timeline.lastFrameMs,
+                layoutMs: app.timeline.lastLayoutMs,
+                drawn: app.timeline.frames,
+              }),
+            ),
+          { once: true },
+        );
+        window.__testkit.postPrepared();
+      }),
+  );
   if (!(paint.drawn > 0)) throw new Error('timeline was not drawn by the analysis message');
   // Let the memory chart (deferred one frame after the timeline) build before timing interaction.
   await page.waitForFunction(() => window.__chartsAt > 0);
@@ -77,7 +106,12 @@ for (const dpr of [1, 2]) {
       chart.push(e - m);
       total.push(e - s);
     };
-    const at = (fx) => ({ clientX: rect.left + rect.width * fx, clientY: rect.top + 40, bubbles: true, cancelable: true });
+    const at = (fx) => ({
+      clientX: rect.left + rect.width * fx,
+      clientY: rect.top + 40,
+      bubbles: true,
+      cancelable: true,
+    });
     // Zoom in from the full 100k-op view, pan at each depth, zoom back out, pan the full view.
     for (let i = 0; i < 40; i++) step(new WheelEvent('wheel', { ...at(0.3 + (i % 5) * 0.1), deltaY: -60 }));
     for (let i = 0; i < 40; i++) step(new WheelEvent('wheel', { ...at(0.5), deltaX: 240 * (i % 2 ? 1 : -1) }));
@@ -100,14 +134,30 @@ rmSync(dir, { recursive: true, force: true });
 let over = false;
 const f2 = (x) => x.toFixed(1);
 const line = (s) => `median ${f2(s.median)} ms, p95 ${f2(s.p95)} ms, max ${f2(s.max)} ms`;
-console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine inflates these figures)`);
+console.log(
+  `machine: ${cpus().length} CPUs, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (other work on the machine inflates these figures)`,
+);
 for (const f of figures) {
-  console.log(`DPR ${f.dpr}: first paint ${f2(f.paint.toFrameMs)} ms (handler ${f2(f.paint.handlerMs)} ms = unpack/validate ${f2(f.paint.unpackMs)} + layout ${f2(f.paint.layoutMs)} + draw ${f2(f.paint.drawMs - f.paint.layoutMs)} + other; memory chart built after that frame, at ${f2(f.chartsReadyMs)} ms)`);
+  console.log(
+    `DPR ${f.dpr}: first paint ${f2(f.paint.toFrameMs)} ms (handler ${f2(f.paint.handlerMs)} ms = unpack/validate ${f2(f.paint.unpackMs)} + layout ${f2(f.paint.layoutMs)} + draw ${f2(f.paint.drawMs - f.paint.layoutMs)} + other; memory chart built after that frame, at ${f2(f.chartsReadyMs)} ms)`,
+  );
   console.log(`DPR ${f.dpr}: pan/zoom frame, timeline (${f.frames.n} steps): ${line(f.frames.timeline)}`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, memory chart re-range: ${line(f.frames.chart)}`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, both: ${line(f.frames.total)}`);
   if (f.errors.length) console.log(`DPR ${f.dpr}: page errors: ${f.errors.join('; ')}`);
-  if (f.paint.toFrameMs > FIRST_PAINT_BUDGET_MS || f.frames.timeline.p95 > FRAME_BUDGET_MS || f.frames.total.median > FRAME_BUDGET_MS || f.errors.length) over = true;
+  if (
+    f.paint.toFrameMs > FIRST_PAINT_BUDGET_MS ||
+    f.frames.timeline.p95 > FRAME_BUDGET_MS ||
+    f.frames.total.median > FRAME_BUDGET_MS ||
+    f.errors.length
+  )
+    over = true;
 }
-console.log(over ? `OVER BUDGET (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)` : `within budget (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)`);
+console.log(
+  over
+    ? `OVER BUDGET (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)`
+    : `within budget (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)`,
+);
 process.exitCode = over ? 1 : 0;

@@ -13,14 +13,48 @@ const require = createRequire(join(repo, 'package.json'));
 const esbuild = require('esbuild');
 const { chromium } = require('playwright-core');
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+];
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function buildBundles({ minify = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'si-webview-'));
-  await esbuild.build({ entryPoints: [join(repo, 'webview/main.ts')], outfile: join(dir, 'main.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error', minify });
-  await esbuild.build({ entryPoints: [join(repo, 'test/webview/pagekit.ts')], outfile: join(dir, 'pagekit.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error' });
-  await esbuild.build({ entryPoints: [join(repo, 'test/webview/harness.ts')], outfile: join(dir, 'harness.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [join(repo, 'webview/main.ts')],
+    outfile: join(dir, 'main.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'error',
+    minify,
+  });
+  await esbuild.build({
+    entryPoints: [join(repo, 'test/webview/pagekit.ts')],
+    outfile: join(dir, 'pagekit.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'error',
+  });
+  await esbuild.build({
+    entryPoints: [join(repo, 'test/webview/harness.ts')],
+    outfile: join(dir, 'harness.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    logLevel: 'error',
+  });
   writeFileSync(join(dir, 'webview.css'), readFileSync(join(repo, 'media/webview.css')));
   const harness = require(join(dir, 'harness.cjs'));
   return { dir, harness };
@@ -49,21 +83,92 @@ export async function serve(dir) {
 }
 
 export async function launch() {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} not found; run scripts/setup-vscode-host.sh (never download a browser)`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} not found; run scripts/setup-vscode-host.sh (never download a browser)`);
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /** The page VS Code would load: the same HTML builder, with the test server as the webview resource origin. */
 export function writeWebviewPage(dir, harness, origin, name = 'panel.html') {
-  const html = harness.buildPageHtml({ kind: 'webview', nonce: 'dGVzdG5vbmNlMTIzNDU2Nw==', cspSource: origin, scriptUri: `${origin}/main.js`, styleUri: `${origin}/webview.css` });
+  const html = harness.buildPageHtml({
+    kind: 'webview',
+    nonce: 'dGVzdG5vbmNlMTIzNDU2Nw==',
+    cspSource: origin,
+    scriptUri: `${origin}/main.js`,
+    styleUri: `${origin}/webview.css`,
+  });
   writeFileSync(join(dir, name), html);
   return `${origin}/${name}`;
 }
 
 /** Theme variables as VS Code sets them on <html>, for the two built-in themes the screenshots use. */
 export const THEMES = {
-  dark: { kind: 'vscode-dark', vars: { 'editor-background': '#1e1e1e', 'editor-foreground': '#d4d4d4', 'charts-blue': '#3794ff', 'charts-green': '#89d185', 'charts-purple': '#b180d7', 'charts-orange': '#d18616', 'charts-red': '#f14c4c', 'charts-yellow': '#cca700', 'editorWarning-foreground': '#cca700', 'editorWidget-border': '#454545', 'foreground': '#cccccc', 'descriptionForeground': '#ccccccb3', 'font-family': 'sans-serif', 'font-size': '13px', 'focusBorder': '#007fd4', 'button-background': '#0e639c', 'button-foreground': '#ffffff', 'dropdown-background': '#3c3c3c', 'dropdown-foreground': '#f0f0f0', 'dropdown-border': '#3c3c3c', 'input-background': '#3c3c3c', 'input-foreground': '#cccccc', 'panelTitle-activeForeground': '#e7e7e7', 'panelTitle-activeBorder': '#e7e7e7', 'panelTitle-inactiveForeground': '#e7e7e799', 'editorHoverWidget-background': '#252526', 'editorHoverWidget-border': '#454545', 'list-inactiveSelectionBackground': '#37373d' } },
-  light: { kind: 'vscode-light', vars: { 'editor-background': '#ffffff', 'editor-foreground': '#000000', 'charts-blue': '#1a85ff', 'charts-green': '#388a34', 'charts-purple': '#652d90', 'charts-orange': '#d18616', 'charts-red': '#e51400', 'charts-yellow': '#bf8803', 'editorWarning-foreground': '#bf8803', 'editorWidget-border': '#c8c8c8', 'foreground': '#616161', 'descriptionForeground': '#717171', 'font-family': 'sans-serif', 'font-size': '13px', 'focusBorder': '#0090f1', 'button-background': '#007acc', 'button-foreground': '#ffffff', 'dropdown-background': '#ffffff', 'dropdown-foreground': '#616161', 'dropdown-border': '#cecece', 'input-background': '#ffffff', 'input-foreground': '#616161', 'panelTitle-activeForeground': '#424242', 'panelTitle-activeBorder': '#424242', 'panelTitle-inactiveForeground': '#424242bf', 'editorHoverWidget-background': '#f3f3f3', 'editorHoverWidget-border': '#c8c8c8', 'list-inactiveSelectionBackground': '#e4e6f1' } },
+  dark: {
+    kind: 'vscode-dark',
+    vars: {
+      'editor-background': '#1e1e1e',
+      'editor-foreground': '#d4d4d4',
+      'charts-blue': '#3794ff',
+      'charts-green': '#89d185',
+      'charts-purple': '#b180d7',
+      'charts-orange': '#d18616',
+      'charts-red': '#f14c4c',
+      'charts-yellow': '#cca700',
+      'editorWarning-foreground': '#cca700',
+      'editorWidget-border': '#454545',
+      foreground: '#cccccc',
+      descriptionForeground: '#ccccccb3',
+      'font-family': 'sans-serif',
+      'font-size': '13px',
+      focusBorder: '#007fd4',
+      'button-background': '#0e639c',
+      'button-foreground': '#ffffff',
+      'dropdown-background': '#3c3c3c',
+      'dropdown-foreground': '#f0f0f0',
+      'dropdown-border': '#3c3c3c',
+      'input-background': '#3c3c3c',
+      'input-foreground': '#cccccc',
+      'panelTitle-activeForeground': '#e7e7e7',
+      'panelTitle-activeBorder': '#e7e7e7',
+      'panelTitle-inactiveForeground': '#e7e7e799',
+      'editorHoverWidget-background': '#252526',
+      'editorHoverWidget-border': '#454545',
+      'list-inactiveSelectionBackground': '#37373d',
+    },
+  },
+  light: {
+    kind: 'vscode-light',
+    vars: {
+      'editor-background': '#ffffff',
+      'editor-foreground': '#000000',
+      'charts-blue': '#1a85ff',
+      'charts-green': '#388a34',
+      'charts-purple': '#652d90',
+      'charts-orange': '#d18616',
+      'charts-red': '#e51400',
+      'charts-yellow': '#bf8803',
+      'editorWarning-foreground': '#bf8803',
+      'editorWidget-border': '#c8c8c8',
+      foreground: '#616161',
+      descriptionForeground: '#717171',
+      'font-family': 'sans-serif',
+      'font-size': '13px',
+      focusBorder: '#0090f1',
+      'button-background': '#007acc',
+      'button-foreground': '#ffffff',
+      'dropdown-background': '#ffffff',
+      'dropdown-foreground': '#616161',
+      'dropdown-border': '#cecece',
+      'input-background': '#ffffff',
+      'input-foreground': '#616161',
+      'panelTitle-activeForeground': '#424242',
+      'panelTitle-activeBorder': '#424242',
+      'panelTitle-inactiveForeground': '#424242bf',
+      'editorHoverWidget-background': '#f3f3f3',
+      'editorHoverWidget-border': '#c8c8c8',
+      'list-inactiveSelectionBackground': '#e4e6f1',
+    },
+  },
 };
 
 /**
@@ -74,7 +179,9 @@ export function initScript({ themes, initialTheme, savedState, fakeVsCode }) {
   window.__posted = [];
   window.__cspViolations = [];
   window.__stateWrites = 0;
-  document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  document.addEventListener('securitypolicyviolation', (e) =>
+    window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+  );
   if (fakeVsCode) {
     let state = savedState;
     let acquired = false;
@@ -84,7 +191,11 @@ export function initScript({ themes, initialTheme, savedState, fakeVsCode }) {
       return {
         postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
         getState: () => state,
-        setState: (s) => { state = JSON.parse(JSON.stringify(s)); window.__stateWrites++; window.__savedState = state; },
+        setState: (s) => {
+          state = JSON.parse(JSON.stringify(s));
+          window.__stateWrites++;
+          window.__savedState = state;
+        },
       };
     };
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundles, serve, launch, writeWebviewPage, initScript, THEMES, repo } from './lib.mjs';
+import { assertCanvasesDrawn, hex, near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
 
 const artifacts = join(repo, 'test/artifacts');
 mkdirSync(artifacts, { recursive: true });
@@ -17,46 +18,56 @@ const panelUrl = writeWebviewPage(dir, harness, server.origin);
 
 const analysis = harness.synthAnalysis({ stages: 4, microbatches: 8, splits: 2, fileName: 'seq1f1b-example.sh' });
 const payload = (result, meta = {}) =>
-  harness.encodeReportMessages([harness.buildAnalysisMessage(result, { fileName: 'seq1f1b-example.sh', overrides: {}, canApply: true, canWhatIf: true, ...meta })]);
+  harness.encodeReportMessages([
+    harness.buildAnalysisMessage(result, {
+      fileName: 'seq1f1b-example.sh',
+      overrides: {},
+      canApply: true,
+      canWhatIf: true,
+      ...meta,
+    }),
+  ]);
 
 /** Opens the panel page as VS Code would, delivers the example analysis, and waits for the first paint. */
-async function openPanel({ theme = 'dark', savedState, deliver = true, width = 1280, height = 900, result = analysis } = {}) {
+async function openPanel({
+  theme = 'dark',
+  savedState,
+  deliver = true,
+  width = 1280,
+  height = 900,
+  result = analysis,
+} = {}) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 2 });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   await page.addInitScript(initScript, { themes: THEMES, initialTheme: theme, savedState, fakeVsCode: true });
   await page.addInitScript(pagekit);
   await page.goto(panelUrl);
   await page.waitForFunction(() => window.__posted.length > 0);
   if (deliver) {
     await page.evaluate((json) => window.__testkit.deliver(json), payload(result));
-    await page.waitForFunction(() => window.__scheduleInspector?.timeline.frames > 0 && /ops/.test(document.querySelector('.si-summary')?.textContent ?? ''));
+    await page.waitForFunction(
+      () =>
+        window.__scheduleInspector?.timeline.frames > 0 &&
+        /ops/.test(document.querySelector('.si-summary')?.textContent ?? ''),
+    );
     await nextFrames(page);
   }
   return { page, context, errors };
 }
 
-const nextFrames = (page, n = 2) => page.evaluate((k) => new Promise((ok) => { const step = (i) => (i ? requestAnimationFrame(() => step(i - 1)) : ok()); step(k); }), n);
-
-/** Canvas pixel (CSS coordinates relative to the canvas) as [r, g, b]. */
-const pixelAt = (page, sel, x, y) =>
-  page.evaluate(({ sel, x, y }) => {
-    const c = document.querySelector(sel);
-    const dpr = c.width / c.getBoundingClientRect().width;
-    const d = c.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
-    return [d[0], d[1], d[2]];
-  }, { sel, x, y });
-
-const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
-const near = (a, b, tol = 6) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
-
 /** CSS-pixel centre of op i of the example's selected schedule, from the app's own geometry and viewport. */
 async function opCentre(page, stage, index) {
   const sim = analysis.schedules.seq1f1b.sim;
   const i = sim.stageOffsets[stage] + index;
-  const { g, vp } = await page.evaluate(() => ({ g: window.__scheduleInspector.timeline.geometry(), vp: window.__scheduleInspector.timeline.viewport }));
+  const { g, vp } = await page.evaluate(() => ({
+    g: window.__scheduleInspector.timeline.geometry(),
+    vp: window.__scheduleInspector.timeline.viewport,
+  }));
   const scale = g.plotWidthPx / (vp.t1Ms - vp.t0Ms);
   const x = g.plotX0Px + ((sim.start[i] + sim.end[i]) / 2 - vp.t0Ms) * scale;
   const y = g.topPx + stage * g.laneHeightPx + g.barInsetPx + 4;
@@ -82,13 +93,30 @@ test('sends ready first, and every message it posts passes the host guard', asyn
 test('renders the example: F of microbatch 0 in the forward colour, idle time hatched, no CSP violations', async () => {
   const { page, context, errors } = await openPanel();
   const { x, y } = await opCentre(page, 0, 0);
-  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.dark.vars['charts-blue'])), 'op 0 of stage 0 is not painted in charts-blue');
+  assert.ok(
+    near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.dark.vars['charts-blue'])),
+    'op 0 of stage 0 is not painted in charts-blue',
+  );
   // The last stage idles until the first microbatch reaches it: its lane starts with hatching, not an op.
   const g = await page.evaluate(() => window.__scheduleInspector.timeline.geometry());
   const idle = [];
-  for (let dx = 0; dx < 8; dx++) idle.push(await pixelAt(page, '.si-timeline > .si-timeline-canvas', g.plotX0Px + 3 + dx, g.topPx + 3 * g.laneHeightPx + g.barInsetPx + 6));
-  assert.ok(idle.some((p) => !near(p, hex(THEMES.dark.vars['editor-background']), 3)), 'idle gap shows no hatching');
-  assert.ok(idle.some((p) => near(p, hex(THEMES.dark.vars['editor-background']), 3)), 'idle gap is a solid fill, not hatching');
+  for (let dx = 0; dx < 8; dx++)
+    idle.push(
+      await pixelAt(
+        page,
+        '.si-timeline > .si-timeline-canvas',
+        g.plotX0Px + 3 + dx,
+        g.topPx + 3 * g.laneHeightPx + g.barInsetPx + 6,
+      ),
+    );
+  assert.ok(
+    idle.some((p) => !near(p, hex(THEMES.dark.vars['editor-background']), 3)),
+    'idle gap shows no hatching',
+  );
+  assert.ok(
+    idle.some((p) => near(p, hex(THEMES.dark.vars['editor-background']), 3)),
+    'idle gap is a solid fill, not hatching',
+  );
   const summary = await page.textContent('.si-summary');
   assert.match(summary, /seq1f1b · p=4 · m=8 · k=2/);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
@@ -105,7 +133,10 @@ test('zoom (wheel, keys) and pan (drag, keys) change the visible range', async (
   for (let n = 0; n < 3; n++) await page.mouse.wheel(0, -200);
   await nextFrames(page);
   const zoomed = await vp();
-  assert.ok(zoomed.t1Ms - zoomed.t0Ms < (full.t1Ms - full.t0Ms) * 0.6, `wheel did not zoom in: ${JSON.stringify(zoomed)}`);
+  assert.ok(
+    zoomed.t1Ms - zoomed.t0Ms < (full.t1Ms - full.t0Ms) * 0.6,
+    `wheel did not zoom in: ${JSON.stringify(zoomed)}`,
+  );
   await page.mouse.down();
   await page.mouse.move(box.x + box.width / 2 - 200, box.y + 60, { steps: 5 });
   await page.mouse.up();
@@ -129,12 +160,21 @@ test('the memory chart shares the timeline time axis while zooming', async () =>
   const { vp, x } = await page.evaluate(() => {
     const app = window.__scheduleInspector;
     const chart = app.memoryChart.chart;
-    return { vp: app.timeline.viewport, x: { min: chart.scales.x.min, max: chart.scales.x.max, left: chart.chartArea.left, right: chart.chartArea.right } };
+    return {
+      vp: app.timeline.viewport,
+      x: { min: chart.scales.x.min, max: chart.scales.x.max, left: chart.chartArea.left, right: chart.chartArea.right },
+    };
   });
-  assert.ok(Math.abs(x.min - vp.t0Ms) < 1e-6 && Math.abs(x.max - vp.t1Ms) < 1e-6, `chart x range ${x.min}..${x.max} vs timeline ${vp.t0Ms}..${vp.t1Ms}`);
+  assert.ok(
+    Math.abs(x.min - vp.t0Ms) < 1e-6 && Math.abs(x.max - vp.t1Ms) < 1e-6,
+    `chart x range ${x.min}..${x.max} vs timeline ${vp.t0Ms}..${vp.t1Ms}`,
+  );
   const g = await page.evaluate(() => window.__scheduleInspector.timeline.geometry());
   assert.ok(Math.abs(x.left - g.plotX0Px) <= 1, `chart plot starts at ${x.left}px, timeline at ${g.plotX0Px}px`);
-  assert.ok(Math.abs(x.right - (g.plotX0Px + g.plotWidthPx)) <= 1, `chart plot ends at ${x.right}px, timeline at ${g.plotX0Px + g.plotWidthPx}px`);
+  assert.ok(
+    Math.abs(x.right - (g.plotX0Px + g.plotWidthPx)) <= 1,
+    `chart plot ends at ${x.right}px, timeline at ${g.plotX0Px + g.plotWidthPx}px`,
+  );
   await context.close();
 });
 
@@ -144,13 +184,20 @@ test('tooltip shows the op under the pointer', async () => {
   // A backward op on stage 2 in the steady state.
   const sim = analysis.schedules.seq1f1b.sim;
   let index = 0;
-  for (let j = sim.stageOffsets[2]; j < sim.stageOffsets[3]; j++) if (sim.kind[j] === 1) { index = j - sim.stageOffsets[2]; if (sim.microbatch[j] === 3) break; }
+  for (let j = sim.stageOffsets[2]; j < sim.stageOffsets[3]; j++)
+    if (sim.kind[j] === 1) {
+      index = j - sim.stageOffsets[2];
+      if (sim.microbatch[j] === 3) break;
+    }
   const { i, x, y } = await opCentre(page, 2, index);
   await page.mouse.move(box.x + x, box.y + y);
   await page.waitForSelector('.si-tooltip:not([hidden])');
   const text = await page.textContent('.si-tooltip');
   assert.equal(await page.getAttribute('.si-tooltip', 'data-op'), String(i));
-  assert.match(text, new RegExp(`B \\(backward\\) · stage 2 · microbatch ${sim.microbatch[i]} · chunk ${sim.chunk[i]}`));
+  assert.match(
+    text,
+    new RegExp(`B \\(backward\\) · stage 2 · microbatch ${sim.microbatch[i]} · chunk ${sim.chunk[i]}`),
+  );
   assert.match(text, new RegExp(`start ${sim.start[i].toFixed(3)} ms`));
   await page.mouse.move(box.x + 2, box.y + 2);
   assert.equal(await page.isHidden('.si-tooltip'), true);
@@ -184,11 +231,19 @@ test('clicking an op highlights its microbatch on every stage and persists it', 
 test('theme switch recolours the canvas', async () => {
   const { page, context } = await openPanel({ theme: 'dark' });
   const { x, y } = await opCentre(page, 0, 0);
-  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.dark.vars['charts-blue'])));
+  assert.ok(
+    near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.dark.vars['charts-blue'])),
+  );
   await page.evaluate(() => window.__setTheme('light'));
   await nextFrames(page, 3);
-  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.light.vars['charts-blue'])), 'F op not recoloured to the light theme blue');
-  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', 2, 2), hex(THEMES.light.vars['editor-background'])), 'background not recoloured');
+  assert.ok(
+    near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), hex(THEMES.light.vars['charts-blue'])),
+    'F op not recoloured to the light theme blue',
+  );
+  assert.ok(
+    near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', 2, 2), hex(THEMES.light.vars['editor-background'])),
+    'background not recoloured',
+  );
   await context.close();
 });
 
@@ -214,12 +269,25 @@ test('bad messages are rejected and the page keeps working', async () => {
   assert.equal(await page.evaluate(() => window.__scheduleInspector.rejectedMessages), bad.length + 1);
   assert.match(await page.textContent('.si-notice'), /seq1f1b: section start out of bounds/);
   // Workspace-controlled text is shown as text: a file name with markup stays a string.
-  await page.evaluate((json) => window.__testkit.deliver(json), harness.encodeReportMessages([harness.buildAnalysisMessage(analysis, { fileName: '<img src=x onerror=window.__pwned=1>.sh', overrides: {}, canApply: true, canWhatIf: true })]));
+  await page.evaluate(
+    (json) => window.__testkit.deliver(json),
+    harness.encodeReportMessages([
+      harness.buildAnalysisMessage(analysis, {
+        fileName: '<img src=x onerror=window.__pwned=1>.sh',
+        overrides: {},
+        canApply: true,
+        canWhatIf: true,
+      }),
+    ]),
+  );
   await nextFrames(page);
   assert.equal(await page.textContent('.si-title'), '<img src=x onerror=window.__pwned=1>.sh');
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(await page.locator('.si-header img').count(), 0);
-  assert.deepEqual(errors.filter((e) => !e.includes('rejected')), []);
+  assert.deepEqual(
+    errors.filter((e) => !e.includes('rejected')),
+    [],
+  );
   await context.close();
 });
 
@@ -234,14 +302,26 @@ test('controls post what-ifs and apply requests that the host guard accepts', as
   await page.fill('#si-splits input', '-3');
   await page.press('#si-splits input', 'Enter');
   // FAST updates the inner input on its next render; wait for it rather than reading mid-update.
-  await page.waitForFunction(() => document.querySelector('#si-splits').shadowRoot.querySelector('input').value === '4', null, { timeout: 2000 }).catch(() => assert.fail('invalid k was not reset'));
-  assert.equal((await page.evaluate(() => window.__posted.filter((m) => m.type === 'whatIf'))).length, 1, 'invalid k was sent to the host');
+  await page
+    .waitForFunction(() => document.querySelector('#si-splits').shadowRoot.querySelector('input').value === '4', null, {
+      timeout: 2000,
+    })
+    .catch(() => assert.fail('invalid k was not reset'));
+  assert.equal(
+    (await page.evaluate(() => window.__posted.filter((m) => m.type === 'whatIf'))).length,
+    1,
+    'invalid k was sent to the host',
+  );
   await page.click('#si-apply');
-  const apply = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'applyToFile')).then((h) => h.jsonValue());
+  const apply = await page
+    .waitForFunction(() => window.__posted.find((m) => m.type === 'applyToFile'))
+    .then((h) => h.jsonValue());
   assert.ok(harness.isWebviewToHost(apply));
   assert.equal(apply.overrides.splits, 4);
   await page.click('#si-png');
-  const png = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'savePng')).then((h) => h.jsonValue());
+  const png = await page
+    .waitForFunction(() => window.__posted.find((m) => m.type === 'savePng'))
+    .then((h) => h.jsonValue());
   assert.ok(harness.isWebviewToHost(png));
   assert.equal(Buffer.from(png.pngBase64, 'base64').subarray(1, 4).toString(), 'PNG');
   await context.close();
@@ -250,16 +330,34 @@ test('controls post what-ifs and apply requests that the host guard accepts', as
 test('compare tab: table, small multiples, and the k sweep the host answers', async () => {
   const { page, context } = await openPanel();
   await page.click('#tab-compare');
-  const req = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'requestSweep')).then((h) => h.jsonValue());
+  const req = await page
+    .waitForFunction(() => window.__posted.find((m) => m.type === 'requestSweep'))
+    .then((h) => h.jsonValue());
   assert.ok(harness.isWebviewToHost(req));
   const points = [];
-  for (const strategy of ['average', 'uniform_comp']) for (const k of req.splits) points.push({ strategy, splits: k, stepTimeMs: 1000 / (1 + Math.log2(k)) + (strategy === 'average' ? 40 : 0), peakGiB: 60 / Math.sqrt(k) + 20, oom: false });
-  await page.evaluate((m) => window.postMessage(m, '*'), { type: 'sweep', protocolVersion: 1, requestId: req.requestId, schedule: req.schedule, points });
+  for (const strategy of ['average', 'uniform_comp'])
+    for (const k of req.splits)
+      points.push({
+        strategy,
+        splits: k,
+        stepTimeMs: 1000 / (1 + Math.log2(k)) + (strategy === 'average' ? 40 : 0),
+        peakGiB: 60 / Math.sqrt(k) + 20,
+        oom: false,
+      });
+  await page.evaluate((m) => window.postMessage(m, '*'), {
+    type: 'sweep',
+    protocolVersion: 1,
+    requestId: req.requestId,
+    schedule: req.schedule,
+    points,
+  });
   await nextFrames(page, 3);
   const rows = await page.$$eval('.si-table tbody tr', (trs) => trs.map((tr) => tr.dataset.schedule));
   assert.deepEqual(rows, ['gpipe', '1f1b', 'seq1f1b']);
   assert.equal(await page.locator('.si-multiple canvas').count(), 3);
-  assert.ok(await page.evaluate(() => window.__scheduleInspector.compare.sweepChart?.data.datasets[0].data.length === 5));
+  assert.ok(
+    await page.evaluate(() => window.__scheduleInspector.compare.sweepChart?.data.datasets[0].data.length === 5),
+  );
   // Picking a schedule in the table switches the main timeline.
   await page.click('.si-table tr[data-schedule="1f1b"]');
   assert.match(await page.textContent('.si-summary'), /^1f1b/);
@@ -276,7 +374,10 @@ test('UI state survives a reload (versioned getState/setState)', async () => {
   assert.equal(saved.tab, 'memory');
   const second = await openPanel({ savedState: { ...saved, viewport: { t0Ms: 10, t1Ms: 50 } } });
   assert.equal(await second.page.getAttribute('vscode-panels', 'activeid'), 'tab-memory');
-  assert.deepEqual(await second.page.evaluate(() => window.__scheduleInspector.timeline.viewport), { t0Ms: 10, t1Ms: 50 });
+  assert.deepEqual(await second.page.evaluate(() => window.__scheduleInspector.timeline.viewport), {
+    t0Ms: 10,
+    t1Ms: 50,
+  });
   await second.context.close();
   // A state from another version is dropped, not misread.
   const third = await openPanel({ savedState: { v: 99, tab: 'compare' } });
@@ -295,18 +396,44 @@ test('standalone report renders without VS Code (data inlined, no acquireVsCodeA
   });
   writeFileSync(join(dir, 'report.html'), html);
   // No VS Code theme in a browser: the report follows the browser's colour scheme with the CSS fallbacks.
-  for (const [scheme, blue] of [['dark', [0x37, 0x94, 0xff]], ['light', [0x1a, 0x85, 0xff]]]) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, colorScheme: scheme });
+  for (const [scheme, blue] of [
+    ['dark', [0x37, 0x94, 0xff]],
+    ['light', [0x1a, 0x85, 0xff]],
+  ]) {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      deviceScaleFactor: 1,
+      colorScheme: scheme,
+    });
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.addInitScript(initScript, { themes: THEMES, initialTheme: null, savedState: undefined, fakeVsCode: false });
+    await page.addInitScript(initScript, {
+      themes: THEMES,
+      initialTheme: null,
+      savedState: undefined,
+      fakeVsCode: false,
+    });
     await page.goto(`${server.origin}/report.html`);
-    await page.waitForFunction(() => window.__scheduleInspector?.timeline.frames > 0 && /seq1f1b/.test(document.querySelector('.si-summary')?.textContent ?? ''));
+    await page.waitForFunction(
+      () =>
+        window.__scheduleInspector?.timeline.frames > 0 &&
+        /seq1f1b/.test(document.querySelector('.si-summary')?.textContent ?? ''),
+    );
     await nextFrames(page);
     const { x, y } = await opCentre(page, 0, 0);
-    assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), blue), `report (${scheme}) does not paint F in its default blue`);
-    assert.equal(await page.evaluate(() => document.body.classList.contains(`vscode-${matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark'}`)), true);
+    assert.ok(
+      near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, y), blue),
+      `report (${scheme}) does not paint F in its default blue`,
+    );
+    assert.equal(
+      await page.evaluate(() =>
+        document.body.classList.contains(
+          `vscode-${matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark'}`,
+        ),
+      ),
+      true,
+    );
     assert.equal(await page.evaluate(() => document.querySelector('#si-apply').disabled), true);
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.deepEqual(errors, []);
@@ -314,7 +441,8 @@ test('standalone report renders without VS Code (data inlined, no acquireVsCodeA
   }
 });
 
-test('the bundled Seq1F1B example, analysed by the real engine, renders its timeline and memory', async () => {
+// A render check: the expected pixel positions come from the same engine run, so an engine error cannot show here.
+test('the bundled Seq1F1B example, analysed by the real engine, renders its timeline and memory where its own simulation puts them', async () => {
   const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
   const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
   const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
@@ -324,38 +452,79 @@ test('the bundled Seq1F1B example, analysed by the real engine, renders its time
   assert.match(summary, new RegExp(`^${result.selectedSchedule} · p=${selected.sim.spec.stages} `));
   assert.match(summary, new RegExp(`${selected.sim.opCount.toLocaleString('en-US')} ops`));
   // The first op of stage 0 is a forward of microbatch 0: painted in charts-blue at its simulated time.
-  const { g, vp } = await page.evaluate(() => ({ g: window.__scheduleInspector.timeline.geometry(), vp: window.__scheduleInspector.timeline.viewport }));
-  const x = g.plotX0Px + ((selected.sim.start[0] + selected.sim.end[0]) / 2 - vp.t0Ms) * (g.plotWidthPx / (vp.t1Ms - vp.t0Ms));
-  assert.ok(near(await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, g.topPx + g.barInsetPx + 4), hex(THEMES.dark.vars['charts-blue'])));
+  const { g, vp } = await page.evaluate(() => ({
+    g: window.__scheduleInspector.timeline.geometry(),
+    vp: window.__scheduleInspector.timeline.viewport,
+  }));
+  const x =
+    g.plotX0Px + ((selected.sim.start[0] + selected.sim.end[0]) / 2 - vp.t0Ms) * (g.plotWidthPx / (vp.t1Ms - vp.t0Ms));
+  assert.ok(
+    near(
+      await pixelAt(page, '.si-timeline > .si-timeline-canvas', x, g.topPx + g.barInsetPx + 4),
+      hex(THEMES.dark.vars['charts-blue']),
+    ),
+  );
   await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
   await page.screenshot({ path: join(artifacts, 'example-timeline-dark.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
 });
 
-test('screenshots: timeline, memory, compare in light and dark', async () => {
-  const saved = [];
+// Also writes the screenshots the docs use (test/artifacts/); the assertions are about what a user would see in them.
+test('timeline, memory and compare tabs draw their charts in the light and the dark theme (and are saved as screenshots)', async () => {
+  const backgrounds = {};
   for (const theme of ['light', 'dark']) {
-    const { page, context } = await openPanel({ theme, height: 1000 });
+    const { page, context, errors } = await openPanel({ theme, height: 1000 });
     const box = await canvasBox(page);
     const { x, y } = await opCentre(page, 1, 5);
     await page.mouse.move(box.x + x, box.y + y);
     await page.waitForSelector('.si-tooltip:not([hidden])');
+    await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
+    // The picture is in the theme asked for: the timeline's background is that theme's editor background.
+    backgrounds[theme] = await pixelAt(page, '.si-timeline > .si-timeline-canvas', 2, 2);
+    assert.ok(
+      near(backgrounds[theme], hex(THEMES[theme].vars['editor-background'])),
+      `${theme}: timeline background ${backgrounds[theme]}`,
+    );
+    await assertCanvasesDrawn(page, `${theme} timeline tab`);
     await page.screenshot({ path: join(artifacts, `timeline-${theme}.png`), fullPage: true });
     await page.click('#tab-memory');
+    await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
     await nextFrames(page, 3);
+    await assertCanvasesDrawn(page, `${theme} memory tab`);
     await page.screenshot({ path: join(artifacts, `memory-${theme}.png`), fullPage: true });
     await page.click('#tab-compare');
-    const req = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'requestSweep')).then((h) => h.jsonValue());
+    const req = await page
+      .waitForFunction(() => window.__posted.find((m) => m.type === 'requestSweep'))
+      .then((h) => h.jsonValue());
     const points = [];
-    for (const strategy of ['average', 'uniform_comp']) for (const k of req.splits) points.push({ strategy, splits: k, stepTimeMs: 900 / (1 + 0.6 * Math.log2(k)) + 12 * k + (strategy === 'average' ? 25 : 0), peakGiB: 70 / Math.sqrt(k) + 18, oom: false });
-    await page.evaluate((m) => window.postMessage(m, '*'), { type: 'sweep', protocolVersion: 1, requestId: req.requestId, schedule: req.schedule, points });
+    for (const strategy of ['average', 'uniform_comp'])
+      for (const k of req.splits)
+        points.push({
+          strategy,
+          splits: k,
+          stepTimeMs: 900 / (1 + 0.6 * Math.log2(k)) + 12 * k + (strategy === 'average' ? 25 : 0),
+          peakGiB: 70 / Math.sqrt(k) + 18,
+          oom: false,
+        });
+    await page.evaluate((m) => window.postMessage(m, '*'), {
+      type: 'sweep',
+      protocolVersion: 1,
+      requestId: req.requestId,
+      schedule: req.schedule,
+      points,
+    });
     await nextFrames(page, 3);
+    // Three schedules' small multiples and the k sweep: at least four drawn canvases.
+    assert.ok(
+      (await assertCanvasesDrawn(page, `${theme} compare tab`)) >= 4,
+      `${theme} compare tab: fewer than 4 charts`,
+    );
     await page.screenshot({ path: join(artifacts, `compare-${theme}.png`), fullPage: true });
-    saved.push(theme);
+    assert.deepEqual(errors, []);
     await context.close();
   }
-  assert.equal(saved.length, 2);
+  assert.notDeepEqual(backgrounds.light, backgrounds.dark);
 });
 
 let passed = 0;
@@ -367,7 +536,12 @@ for (const t of tests) {
     console.log(`  ok  ${t.name}`);
   } catch (err) {
     failed++;
-    console.log(`  FAIL ${t.name}\n       ${String(err?.stack ?? err).split('\n').slice(0, 14).join('\n       ')}`);
+    console.log(
+      `  FAIL ${t.name}\n       ${String(err?.stack ?? err)
+        .split('\n')
+        .slice(0, 14)
+        .join('\n       ')}`,
+    );
   }
 }
 await browser.close();

@@ -21,11 +21,25 @@ if (!extensionTs.includes('registerTimelinePanel')) {
   tempExt = mkdtempSync(join(tmpdir(), 'si-panel-ext-'));
   const entry = extensionTs
     .replace(/from '\.\//g, `from '${ROOT}/src/`)
-    .replace(/import \{ registerTimelineFallback \} from '[^']+';/, `import { registerTimelinePanel } from '${ROOT}/src/panel/timelinePanel';`)
+    .replace(
+      /import \{ registerTimelineFallback \} from '[^']+';/,
+      `import { registerTimelinePanel } from '${ROOT}/src/panel/timelinePanel';`,
+    )
     .replace('registerTimelineFallback(context, log);', 'registerTimelinePanel(context, service, log);');
-  if (!entry.includes('registerTimelinePanel(context, service, log)')) throw new Error('could not patch a copy of extension.ts');
+  if (!entry.includes('registerTimelinePanel(context, service, log)'))
+    throw new Error('could not patch a copy of extension.ts');
   writeFileSync(join(tempExt, 'entry.ts'), entry);
-  await require('esbuild').build({ entryPoints: [join(tempExt, 'entry.ts')], outfile: join(tempExt, 'dist/extension.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node18', external: ['vscode'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'warning' });
+  await require('esbuild').build({
+    entryPoints: [join(tempExt, 'entry.ts')],
+    outfile: join(tempExt, 'dist/extension.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode'],
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'warning',
+  });
   copyFileSync(join(ROOT, 'package.json'), join(tempExt, 'package.json'));
   cpSync(join(ROOT, 'media'), join(tempExt, 'media'), { recursive: true });
   mkdirSync(join(tempExt, 'dist/webview'), { recursive: true });
@@ -74,7 +88,11 @@ const openFile = async () => {
 };
 
 try {
-  const payload = JSON.stringify([['extensionDevelopmentPath', REMOTE + extDir], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']]);
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', REMOTE + extDir],
+    ['skipWelcome', 'true'],
+    ['skipReleaseNotes', 'true'],
+  ]);
   await page.goto(server.url({ payload }));
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: FILE }).waitFor({ timeout: 60_000 });
   await check('the "Open timeline" code lens shows the analysed example', async () => {
@@ -92,7 +110,8 @@ try {
     await panel().locator('#si-splits input').fill('8');
     await panel().locator('#si-splits input').press('Enter');
     await panel().locator('.si-summary', { hasText: 'k=8' }).waitFor({ timeout: STEP_MS });
-    if ((await panel().locator('.si-status').textContent()) !== 'what-if (file unchanged)') throw new Error('not marked as a what-if');
+    if ((await panel().locator('.si-status').textContent()) !== 'what-if (file unchanged)')
+      throw new Error('not marked as a what-if');
     if (await page.locator('.view-line', { hasText: 'PP_SP=8' }).count()) throw new Error('the file changed');
   });
   await check('"Apply to file" writes k where it is defined', async () => {
@@ -126,10 +145,15 @@ try {
     if (!/k=2/.test(await summary())) throw new Error('data not resent');
   });
   await check('after "Reload Window" the serializer revives the panel with the same file and tab', async () => {
-    await page.evaluate(() => { window.__beforeReload = true; });
+    await page.evaluate(() => {
+      window.__beforeReload = true;
+    });
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: STEP_MS });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' })
+      .first()
+      .waitFor({ timeout: STEP_MS });
     await page.keyboard.press('Enter');
     await page.waitForTimeout(3000);
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: FILE }).waitFor({ timeout: 60_000 });

@@ -4,7 +4,7 @@ import type { ScheduleName } from '../../src/core/types';
 import type { ScheduleHeader, SweepPoint } from '../../src/protocol/messages';
 import { Chart, type ChartTheme } from '../charts';
 import type { ThemeColors } from '../theme';
-import type { TimelineOps } from '../timeline/layout';
+import { lastEndMs, type TimelineOps } from '../timeline/layout';
 import { TimelineView } from '../timeline/timelineView';
 
 export interface CompareEntry {
@@ -78,11 +78,11 @@ export class CompareView {
     }
     thead.append(hr);
     const tbody = document.createElement('tbody');
-    const best = Math.min(...entries.filter((e) => e.header.applicable && e.header.stepTimeMs != null).map((e) => e.header.stepTimeMs!));
+    const best = Math.min(...entries.flatMap((e) => (e.header.applicable && e.header.stepTimeMs != null ? [e.header.stepTimeMs] : [])));
     for (const e of entries) {
       const h = e.header;
       const tr = document.createElement('tr');
-      tr.dataset.schedule = h.schedule;
+      tr.dataset['schedule'] = h.schedule;
       if (h.schedule === selected) tr.classList.add('si-selected');
       const peak = h.peakMemoryGiBPerStage?.length ? Math.max(...h.peakMemoryGiBPerStage) : null;
       const cells = h.applicable
@@ -104,12 +104,12 @@ export class CompareView {
     this.multiples.replaceChildren();
     for (const v of this.views) v.dispose();
     this.views = [];
-    const withTimeline = entries.filter((e) => e.ops);
-    const maxSpan = Math.max(1, ...withTimeline.map((e) => e.header.stepTimeMs ?? 0), ...withTimeline.map((e) => lastEnd(e.ops!)));
+    const withTimeline = entries.flatMap(({ header, ops }) => (ops ? [{ header, ops }] : []));
+    const maxSpan = Math.max(1, ...withTimeline.map((e) => e.header.stepTimeMs ?? 0), ...withTimeline.map((e) => lastEndMs(e.ops)));
     for (const e of withTimeline) {
       const box = document.createElement('div');
       box.className = 'si-multiple';
-      box.dataset.schedule = e.header.schedule;
+      box.dataset['schedule'] = e.header.schedule;
       const title = document.createElement('div');
       title.className = 'si-multiple-title';
       title.textContent = `${e.header.schedule} · ${fmt(e.header.stepTimeMs, 1, ' ms')} · bubble ${fmt(e.header.bubbleFraction == null ? null : e.header.bubbleFraction * 100, 1, ' %')}`;
@@ -117,7 +117,7 @@ export class CompareView {
       host.className = 'si-multiple-canvas';
       box.append(title, host);
       this.multiples.append(box);
-      const stages = e.ops!.stages;
+      const stages = e.ops.stages;
       const view = new TimelineView(host, { interactive: false, laneHeightPx: Math.max(3, Math.min(10, Math.floor(96 / stages))), showAxis: false, showLabels: false });
       // One time scale for all: the window is the slowest schedule's step, so shorter steps end early.
       view.setData(e.ops, { schedule: e.header.schedule, splits: e.header.splits, virtualStages: e.header.virtualStages, makespanMs: maxSpan }, { t0Ms: 0, t1Ms: maxSpan });
@@ -167,14 +167,6 @@ export class CompareView {
   }
 }
 
-function lastEnd(t: TimelineOps): number {
-  let m = 0;
-  for (let r = 0; r < t.stages; r++) {
-    const hi = t.stageOffsets[r + 1];
-    if (hi > t.stageOffsets[r]) m = Math.max(m, t.end[hi - 1]);
-  }
-  return m;
-}
 
 function heading(text: string): HTMLElement {
   const h = document.createElement('h3');

@@ -91,14 +91,15 @@ function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement |
   const px = new Uint32Array(rowImage.data.buffer);
   const n = w * raster.stages;
   const rgba = pal.stylesRgba;
-  // Transparent where idle, so the hatching painted underneath shows through.
+  // Transparent where idle, so the hatching painted underneath shows through. The rasters hold n = w × stages
+  // cells and every non-EMPTY cell is a style index < STYLE_COUNT = rgba.length: bounds the types cannot carry.
   for (let i = 0; i < n; i++) {
-    const s = raster.bars[i];
-    px[i] = s === EMPTY ? 0 : rgba[s];
+    const s = raster.bars[i]!;
+    px[i] = s === EMPTY ? 0 : rgba[s]!;
   }
   for (let i = 0; i < n; i++) {
-    const s = raster.p2p[i];
-    px[n + i] = s === EMPTY ? 0 : rgba[s];
+    const s = raster.p2p[i]!;
+    px[n + i] = s === EMPTY ? 0 : rgba[s]!;
   }
   ctx.putImageData(rowImage, 0, 0);
   return rowCanvas;

@@ -32,7 +32,7 @@ export const STYLE_COUNT = STYLE_P2P + 1;
 /** Labels need room for "12.3" in the 10 px font; narrower bars stay unlabelled. */
 export const LABEL_MIN_PX = 28;
 /** Labels are text draws (slow); past this many the bars are too small to read anyway. */
-export const MAX_LABELS = 4000;
+const MAX_LABELS = 4000;
 /** Raster value of a pixel no op covers (idle: the hatching shows through). */
 export const EMPTY = 255;
 
@@ -74,11 +74,11 @@ export class TimelineRaster {
 
   /** Style id at device-pixel column x of lane r (EMPTY if idle). */
   barAt(r: number, x: number): number {
-    return this.bars[r * this.widthPx + x];
+    return this.bars[r * this.widthPx + x] ?? EMPTY;
   }
 
   p2pAt(r: number, x: number): number {
-    return this.p2p[r * this.widthPx + x];
+    return this.p2p[r * this.widthPx + x] ?? EMPTY;
   }
 }
 
@@ -90,17 +90,29 @@ export interface LayoutOptions {
   virtualStages: number;
 }
 
+/** When the last op of any stage ends, ms (0 for an empty timeline): the timeline's own makespan. */
+export function lastEndMs(t: TimelineOps): number {
+  let m = 0;
+  for (let r = 0; r < t.stages; r++) {
+    // stageOffsets has stages + 1 entries, each ≤ opCount = end.length (unpackTimeline checks it).
+    const lo = t.stageOffsets[r]!;
+    const hi = t.stageOffsets[r + 1]!;
+    if (hi > lo) m = Math.max(m, t.end[hi - 1]!);
+  }
+  return m;
+}
+
 /** First index in [lo, hi) with a[i] >= value (a sorted ascending), or hi. */
 export function lowerBound(a: Float64Array, lo: number, hi: number, value: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid] < value) lo = mid + 1;
+    if (a[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-export function labelFor(t: TimelineOps, i: number, opts: LayoutOptions): string {
+function labelFor(t: TimelineOps, i: number, opts: LayoutOptions): string {
   let s = String(t.microbatch[i]);
   if (opts.splits > 1) s += '.' + t.chunk[i];
   if (opts.virtualStages > 1) s += ' v' + t.modelChunk[i];
@@ -131,9 +143,11 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
   const bars = out.bars;
   const p2p = out.p2p;
 
+  // stageOffsets has stages + 1 entries rising from 0 to opCount, the length of every op array (unpackTimeline
+  // checks all of it): the `!`s below are those bounds, in the loop that runs per op per frame.
   for (let r = 0; r < t.stages; r++) {
-    const lo = t.stageOffsets[r];
-    const hi = t.stageOffsets[r + 1];
+    const lo = t.stageOffsets[r]!;
+    const hi = t.stageOffsets[r + 1]!;
     const row = r * width;
     const labelY = g.topPx + r * g.laneHeightPx + g.barInsetPx + barH / 2;
     // Pixel-column merge state for sub-pixel ops: coverage per kind and whether the highlight is in the column.
@@ -154,16 +168,16 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
     };
 
     for (let i = lowerBound(t.end, lo, hi, vp.t0Ms); i < hi; i++) {
-      const s = t.start[i];
+      const s = t.start[i]!;
       if (s > vp.t1Ms) break;
       const u0 = Math.max(0, (s - vp.t0Ms) * devPerMs);
-      const u1 = Math.min(width, (t.end[i] - vp.t0Ms) * devPerMs);
-      const kind = t.kind[i];
+      const u1 = Math.min(width, (t.end[i]! - vp.t0Ms) * devPerMs);
+      const kind = t.kind[i]!;
       const isHl = t.microbatch[i] === hl;
 
       if (g.p2pHeightPx > 0) {
-        const ps = t.p2pStart[i];
-        const pe = t.p2pEnd[i];
+        const ps = t.p2pStart[i]!;
+        const pe = t.p2pEnd[i]!;
         if (pe > ps && pe >= vp.t0Ms && ps <= vp.t1Ms) {
           const a = Math.min(width - 1, Math.floor(Math.max(0, (ps - vp.t0Ms) * devPerMs)));
           const b = Math.max(a + 1, Math.min(width, Math.round((pe - vp.t0Ms) * devPerMs)));
@@ -175,7 +189,7 @@ export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: 
         flush();
         const a = Math.round(u0);
         const b = Math.min(width, Math.max(a + 1, Math.round(u1)));
-        fillSpan(bars, row + a, row + b, styleOf(kind, t.microbatch[i], isHl));
+        fillSpan(bars, row + a, row + b, styleOf(kind, t.microbatch[i]!, isHl));
         const wCss = (u1 - u0) * cssPerDev;
         if (wCss >= LABEL_MIN_PX && out.labels.length < MAX_LABELS) {
           out.labels.push({ xPx: g.plotX0Px + ((u0 + u1) / 2) * cssPerDev, yPx: labelY, text: labelFor(t, i, opts) });

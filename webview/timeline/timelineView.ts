@@ -1,8 +1,8 @@
 // The interactive timeline: owns a canvas, turns wheel / drag / keys into viewport changes, and redraws at most
-// once per animation frame. All geometry decisions go through the pure layout/hitTest/viewport modules.
+// once per animation frame. All geometry decisions go through the pure layout/pick/viewport modules.
 import type { ThemeColors } from '../theme';
 import { drawTimeline, formatMs, prepareCanvas } from './draw';
-import { opAt } from './hitTest';
+import { opAt } from './pick';
 import { TimelineRaster, layoutTimeline, type Geometry, type TimelineOps } from './layout';
 import { clampViewport, fullViewport, panViewport, zoomViewport, type Viewport } from './viewport';
 
@@ -168,13 +168,18 @@ export class TimelineView {
     const t = this.ops;
     if (!t || i < 0 || i >= t.opCount) return [];
     let stage = 0;
-    while (stage + 1 < t.stages && t.stageOffsets[stage + 1] <= i) stage++;
-    const step = Math.max(1e-3, t.end[i] - t.start[i]);
+    while (stage + 1 < t.stages && t.stageOffsets[stage + 1]! <= i) stage++;
+    // 0 ≤ i < opCount, the length of every op array (checked above and by unpackTimeline).
+    const startMs = t.start[i]!;
+    const endMs = t.end[i]!;
+    const p2pStartMs = t.p2pStart[i]!;
+    const p2pEndMs = t.p2pEnd[i]!;
+    const step = Math.max(1e-3, endMs - startMs);
     const lines = [
-      `${KIND_NAMES[t.kind[i]] ?? '?'} · stage ${stage} · microbatch ${t.microbatch[i]}${(this.info?.splits ?? 1) > 1 ? ` · chunk ${t.chunk[i]}` : ''}${(this.info?.virtualStages ?? 1) > 1 ? ` · model chunk ${t.modelChunk[i]}` : ''}`,
-      `start ${formatMs(t.start[i], 0.001)} · end ${formatMs(t.end[i], 0.001)} · ${formatMs(t.end[i] - t.start[i], step / 100)}`,
+      `${KIND_NAMES[t.kind[i]!] ?? '?'} · stage ${stage} · microbatch ${t.microbatch[i]!}${(this.info?.splits ?? 1) > 1 ? ` · chunk ${t.chunk[i]!}` : ''}${(this.info?.virtualStages ?? 1) > 1 ? ` · model chunk ${t.modelChunk[i]!}` : ''}`,
+      `start ${formatMs(startMs, 0.001)} · end ${formatMs(endMs, 0.001)} · ${formatMs(endMs - startMs, step / 100)}`,
     ];
-    if (t.p2pEnd[i] > t.p2pStart[i]) lines.push(`input arrived ${formatMs(t.p2pEnd[i], 0.001)} (p2p ${formatMs(t.p2pEnd[i] - t.p2pStart[i], 0.001)})`);
+    if (p2pEndMs > p2pStartMs) lines.push(`input arrived ${formatMs(p2pEndMs, 0.001)} (p2p ${formatMs(p2pEndMs - p2pStartMs, 0.001)})`);
     return lines;
   }
 
@@ -218,7 +223,7 @@ export class TimelineView {
       this.dragging = null;
       if (d && !d.moved) {
         const i = this.opAtPoint(e.offsetX, e.offsetY);
-        const mb = i >= 0 && this.ops ? this.ops.microbatch[i] : -1;
+        const mb = i >= 0 ? (this.ops?.microbatch[i] ?? -1) : -1;
         const next = mb === this.highlight ? -1 : mb;
         this.setHighlight(next);
         this.onHighlightChange(next);
@@ -258,6 +263,6 @@ export class TimelineView {
     const maxX = this.container.clientWidth - this.tooltip.offsetWidth - 4;
     this.tooltip.style.left = `${Math.max(0, Math.min(xPx + 12, maxX))}px`;
     this.tooltip.style.top = `${yPx + 14}px`;
-    this.tooltip.dataset.op = String(i);
+    this.tooltip.dataset['op'] = String(i);
   }
 }

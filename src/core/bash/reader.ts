@@ -1,14 +1,16 @@
 // readBash: statically evaluate a bash launch script and return its python launches with fully expanded,
 // provenance-carrying argv words. Nothing in the text is ever executed. Never throws; bounded work on any input.
 import type { CoreDiagnostic, Origin, SourceRange } from '../types';
-import { Interp, type Field, type RawDiag, type RawLauncher } from './interp';
+import type { Field } from './expand/fields';
+import type { RawDiag } from './interp/diag';
+import type { RawLauncher } from './interp/record';
+import { Runner } from './interp/runner';
+import { MAX_DIAGNOSTICS } from './limits';
 import { Src } from './src';
 import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from './types';
 import { UNKNOWN_CHAR, originsOf, resetSegBudget } from './value';
 
-export { ENV_CONVENTIONS } from './interp';
-
-const MAX_DIAGNOSTICS = 200;
+export { ENV_CONVENTIONS } from './interp/record';
 
 /** Converts document offsets to 0-based line/column. */
 class Lines {
@@ -26,10 +28,10 @@ class Lines {
     let hi = s.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= off) lo = mid;
+      if (s[mid]! <= off) lo = mid; // 0 <= lo < mid <= hi < s.length
       else hi = mid - 1;
     }
-    return [lo, off - s[lo]];
+    return [lo, off - s[lo]!]; // s[0] = 0 always exists
   }
   range(s0: number, s1: number): SourceRange {
     const [line, column] = this.pos(Math.max(0, s0));
@@ -54,10 +56,10 @@ export function readBash(text: string): BashReadResult {
 
 function readBashInner(input: string): BashReadResult {
   // NUL marks unknown text internally; bash drops NULs from scripts anyway. Same length, so offsets hold.
-  const text = input.indexOf(UNKNOWN_CHAR) >= 0 ? input.replace(/\u0000/g, ' ') : input;
+  const text = input.indexOf(UNKNOWN_CHAR) >= 0 ? input.replaceAll(UNKNOWN_CHAR, ' ') : input;
   resetSegBudget();
   const lines = new Lines(text);
-  const it = new Interp(text);
+  const it = new Runner(text);
   it.runScript(text, new Src(text, null));
 
   const word = (f: Field): ShellWord => {
@@ -101,7 +103,7 @@ function readBashInner(input: string): BashReadResult {
     return out;
   };
 
-  const invocations: LaunchInvocation[] = it.invocations.map((inv) => {
+  const invocations: LaunchInvocation[] = it.rec.invocations.map((inv) => {
     const li: LaunchInvocation = {
       launchers: inv.launchers.map(launcher),
       entry: word(inv.entry),
@@ -115,14 +117,13 @@ function readBashInner(input: string): BashReadResult {
   });
 
   const slurm = readSbatch(it, lines);
-  let envFields = it.envAtFirstLaunch;
+  let envFields = it.rec.envAtFirstLaunch;
   if (!envFields) {
     envFields = new Map();
-    for (const [k, v] of it.envSnapshot()) envFields.set(k, it.envField(k, v));
+    for (const [k, v] of it.rec.envSnapshot()) envFields.set(k, it.rec.envField(k, v));
   }
   const env = envMap(envFields);
-  // Every parser caps its own diagnostics; eval strings and heredocs each have one, so cap the total as well.
-  const diagnostics: CoreDiagnostic[] = it.diags.slice(0, MAX_DIAGNOSTICS).map((d: RawDiag) => {
+    const diagnostics: CoreDiagnostic[] = it.diags.slice(0, MAX_DIAGNOSTICS).map((d: RawDiag) => {
     const out: CoreDiagnostic = { code: d.code, severity: d.severity, message: d.message, range: lines.range(d.s0, d.s1) };
     if (d.related) out.related = d.related.map((r) => ({ message: r.message, range: lines.range(r.s0, r.s1) }));
     return out;
@@ -131,7 +132,7 @@ function readBashInner(input: string): BashReadResult {
 }
 
 /** `#SBATCH --nodes=4`, `-N 4`, `--ntasks-per-node=8`, `--gpus-per-node=8`, `--gres=gpu:8`. Last one wins. */
-function readSbatch(it: Interp, lines: Lines): SlurmInfo {
+function readSbatch(it: Runner, lines: Lines): SlurmInfo {
   const info: SlurmInfo = { nodes: null, ntasksPerNode: null, gpusPerNode: null };
   for (const sb of it.sbatch) {
     const t = sb.text;
@@ -149,8 +150,7 @@ function readSbatch(it: Interp, lines: Lines): SlurmInfo {
       const [s0, s1] = sb.src.span(sb.i0 + a + from, sb.i0 + b);
       return { text: t.slice(a + from, b), range: lines.range(s0, s1), origins: [] };
     };
-    for (let j = 0; j < toks.length; j++) {
-      const [a, b] = toks[j];
+    for (const [j, [a, b]] of toks.entries()) {
       const w = t.slice(a, b);
       const eq = w.indexOf('=');
       const name = eq > 0 ? w.slice(0, eq) : w;
@@ -180,7 +180,8 @@ function readSbatch(it: Interp, lines: Lines): SlurmInfo {
         const v = valueTok();
         if (v && v.text !== null) {
           const m = /(?:^|,)gpu(?::[^:,]+)?:(\d+)/.exec(v.text);
-          if (m) info.gpusPerNode = { ...v, text: m[1] };
+          const gpus = m?.[1];
+          if (gpus !== undefined) info.gpusPerNode = { ...v, text: gpus };
         }
       }
     }

@@ -1,6 +1,7 @@
 // A text being parsed and where its characters come from. The document maps to itself; a derived text (an
 // `eval` string, a `bash -c` script, a heredoc fed to sbatch) maps each character back through its segments.
-import { MAX_SEGS, NO_ORIGINS, sliceSeg, type Seg, type ValBuilder } from './value';
+import { MAX_SEGS } from './limits';
+import { NO_ORIGINS, sliceSeg, type Seg, type ValBuilder } from './value';
 
 export class Src {
   constructor(
@@ -9,17 +10,6 @@ export class Src {
     readonly segs: Seg[] | null,
   ) {}
 
-  private first(i: number): number {
-    const segs = this.segs!;
-    let lo = 0;
-    let hi = segs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (segs[mid].end <= i) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 
   /** Document span of the parse-text stretch [i0, i1). */
   span(i0: number, i1: number): [number, number] {
@@ -28,10 +18,10 @@ export class Src {
     if (segs.length === 0) return [0, 0];
     let s0 = Infinity;
     let s1 = -Infinity;
-    let k = this.first(i0);
+    let k = firstSegAfter(segs, i0);
     if (k >= segs.length) k = segs.length - 1;
     for (; k < segs.length; k++) {
-      const g = segs[k];
+      const g = segs[k]!; // k < segs.length
       if (g.start >= i1 && s0 !== Infinity) break;
       // Zero-width joints (the blanks `eval` puts between its arguments) do not stretch the span.
       if (g.s0 === g.s1 && !g.mapped && s0 !== Infinity) {
@@ -60,8 +50,8 @@ export class Src {
       const segs = this.segs;
       const at0 = b.length;
       b.text += text;
-      for (let k = this.first(i0); k < segs.length; k++) {
-        const g = segs[k];
+      for (let k = firstSegAfter(segs, i0); k < segs.length; k++) {
+        const g = segs[k]!; // k < segs.length
         if (g.start >= i1) break;
         const x = Math.max(i0, g.start);
         const y = Math.min(i1, g.end);
@@ -72,8 +62,20 @@ export class Src {
     }
     // Escapes and the like: one segment over the whole stretch, carrying the first piece's provenance.
     const [s0, s1] = this.span(i0, i1);
-    const g = this.segs[Math.min(this.first(i0), this.segs.length - 1)];
+    const g = this.segs[Math.min(firstSegAfter(this.segs, i0), this.segs.length - 1)];
     if (g && g.unknown && text.indexOf('\u0000') >= 0) b.appendUnknown(g.unknown, s0, s1, g.origins);
     else b.appendLiteral(text, s0, s1, false, g ? g.origins : NO_ORIGINS);
   }
+}
+
+/** Index of the first segment that ends after parse-text index `i` (segments are sorted and disjoint). */
+function firstSegAfter(segs: Seg[], i: number): number {
+  let lo = 0;
+  let hi = segs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (segs[mid]!.end <= i) lo = mid + 1; // lo <= mid < hi <= segs.length
+    else hi = mid;
+  }
+  return lo;
 }

@@ -2,6 +2,7 @@
 // a text plus segments saying where each stretch of it came from, so a word produced by splitting `$OPTS` can
 // still point at its own token inside `OPTS="… --num-layers 32 …"`. Offsets here are absolute offsets into the
 // analysed document (not lines/columns); the reader converts them once at the end.
+import { MAX_ORIGIN_CHAIN, MAX_SEG_COPIES, MAX_SEGS } from './limits';
 
 /** A variable a stretch of text passed through, with the document span of that variable's value text. */
 export interface OriginRef {
@@ -37,19 +38,9 @@ export interface Val {
 
 /** Placeholder for an unknown stretch. Input NULs are replaced before reading, so it never occurs in user text. */
 export const UNKNOWN_CHAR = '\u0000';
-export const UNKNOWN_CODE = 0;
 
 export const NO_ORIGINS: OriginRef[] = [];
-/** Longest chain kept; deeper provenance is rarely useful and self-referencing definitions would grow it without end. */
-const MAX_CHAIN = 8;
-/** Segments kept per value; past this provenance is coarsened to one segment (doubling `A="$A$A"` chains). */
-export const MAX_SEGS = 512;
-
-/**
- * Segment copies allowed per read. Accumulating into a variable inside a recursion bomb copies its segments again
- * and again; past this budget every value is kept as a single segment, so the cost per copy becomes constant.
- */
-const SEG_COPY_BUDGET = 100_000;
+/** Segment copies made in this read (bounded by MAX_SEG_COPIES). */
 let segCopies = 0;
 
 /** Start a new read's budget (readBash calls this once per document). */
@@ -60,11 +51,7 @@ export function resetSegBudget(): void {
 /** Count `n` segment copies made outside ValBuilder; true while the budget lasts. */
 export function chargeSegs(n: number): boolean {
   segCopies += n;
-  return segCopies <= SEG_COPY_BUDGET;
-}
-
-export function segCopiesSoFar(): number {
-  return segCopies;
+  return segCopies <= MAX_SEG_COPIES;
 }
 
 export function emptyVal(): Val {
@@ -92,12 +79,7 @@ export function unknownReason(v: Val): string | undefined {
 /** Narrow an origin chain to the sub-stretch [a, b) (relative to the segment start). */
 export function narrowOrigins(origins: OriginRef[], a: number, b: number, segLen: number): OriginRef[] {
   if (origins.length === 0 || (a === 0 && b === segLen)) return origins;
-  const out: OriginRef[] = new Array(origins.length);
-  for (let k = 0; k < origins.length; k++) {
-    const o = origins[k];
-    out[k] = o.mapped ? { name: o.name, s0: o.s0 + a, s1: o.s0 + b, mapped: true } : o;
-  }
-  return out;
+  return origins.map((o) => (o.mapped ? { name: o.name, s0: o.s0 + a, s1: o.s0 + b, mapped: true } : o));
 }
 
 /** The part [a, b) of a segment, re-based so it starts at `at` in a new value. */
@@ -125,13 +107,13 @@ export function sliceSeg(g: Seg, a: number, b: number, at: number): Seg {
  */
 export function pushOrigin(name: string, g: Seg): OriginRef[] {
   const inner = g.origins;
-  if (inner.length > 0 && inner[0].name === name) return inner;
+  const nearest = inner[0];
+  if (nearest && nearest.name === name) return inner;
   const head: OriginRef = { name, s0: g.s0, s1: g.s1, mapped: g.mapped };
-  if (inner.length === 0) return [head];
-  const n = Math.min(inner.length, MAX_CHAIN - 1);
-  const out: OriginRef[] = new Array(n + 1);
-  out[0] = head;
-  for (let k = 0; k < n; k++) out[k + 1] = inner[k];
+  if (!nearest) return [head];
+  const n = Math.min(inner.length, MAX_ORIGIN_CHAIN - 1);
+  const out: OriginRef[] = [head];
+  for (let k = 0; k < n; k++) out.push(inner[k]!); // k < inner.length
   return out;
 }
 
@@ -157,18 +139,18 @@ export class ValBuilder {
     let hi = segs.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (segs[mid].end <= a) lo = mid + 1;
+      if (segs[mid]!.end <= a) lo = mid + 1; // lo <= mid < hi <= segs.length
       else hi = mid;
     }
     for (let k = lo; k < segs.length; k++) {
-      const g = segs[k];
+      const g = segs[k]!; // k < segs.length
       if (g.start >= b) break;
       const x = Math.max(a, g.start);
       const y = Math.min(b, g.end);
       if (y > x) this.segs.push(sliceSeg(g, x, y, at + (x - a)));
     }
     segCopies += this.segs.length;
-    if (this.segs.length > MAX_SEGS || (segCopies > SEG_COPY_BUDGET && this.segs.length > 1)) this.coarsen();
+    if (this.segs.length > MAX_SEGS || (segCopies > MAX_SEG_COPIES && this.segs.length > 1)) this.coarsen();
   }
 
   append(v: Val): void {
@@ -234,7 +216,7 @@ export function originsOf(v: Val, a: number, b: number): OriginRef[] {
     const x = Math.max(a, g.start);
     const y = Math.min(b, g.end);
     const chain = narrowOrigins(g.origins, x - g.start, y - g.start, g.end - g.start);
-    for (let k = 0; k < chain.length; k++) (levels[k] ??= []).push(chain[k]);
+    chain.forEach((o, k) => (levels[k] ??= []).push(o));
   }
   const out: OriginRef[] = [];
   const levelOf: number[] = [];
@@ -243,12 +225,12 @@ export function originsOf(v: Val, a: number, b: number): OriginRef[] {
     if (!level) continue;
     for (const o of level) {
       const at = out.findIndex((p) => p.name === o.name);
-      if (at < 0) {
+      const same = out[at];
+      if (!same) {
         out.push({ ...o });
         levelOf.push(k);
-      } else if (levelOf[at] === k && (o.s0 !== out[at].s0 || o.s1 !== out[at].s1)) {
+      } else if (levelOf[at] === k && (o.s0 !== same.s0 || o.s1 !== same.s1)) {
         // One word made of several stretches of the same variable: point at all of them.
-        const same = out[at];
         same.s0 = Math.min(same.s0, o.s0);
         same.s1 = Math.max(same.s1, o.s1);
         same.mapped = false;
@@ -256,4 +238,51 @@ export function originsOf(v: Val, a: number, b: number): OriginRef[] {
     }
   }
   return out;
+}
+
+/** A literal computed from other values (`$((…))`, `${#X}`): one segment carrying their origins, unmapped. */
+export function literalWithOrigins(text: string, s0: number, s1: number, origins: OriginRef[]): Val {
+  if (!text) return emptyVal();
+  return { text, segs: [{ start: 0, end: text.length, s0, s1, mapped: false, origins: origins.map((o) => ({ ...o, mapped: false })) }], cond: false };
+}
+
+export function concat(a: Val, b: Val): Val {
+  const bld = new ValBuilder();
+  bld.append(a);
+  bld.append(b);
+  return bld.build();
+}
+
+/** The values joined by `sep` (a zero-width separator segment at the start of each following value). */
+export function joinVals(vals: Val[], sep: string): Val {
+  const b = new ValBuilder();
+  vals.forEach((v, k) => {
+    if (k > 0) {
+      const g = v.segs[0];
+      b.appendLiteral(sep, g ? g.s0 : 0, g ? g.s0 : 0, false);
+    }
+    b.append(v);
+  });
+  return b.build();
+}
+
+/** A value seen through variable `name` at document span [s0, s1): `name` is prefixed onto every segment's origins. */
+export function viaVar(name: string, v: Val, s0: number, s1: number): Val {
+  const segs = v.segs;
+  if (!chargeSegs(segs.length) && segs.length > 1) {
+    // Out of provenance budget: one segment for the whole value.
+    const g: Seg = { start: 0, end: v.text.length, s0, s1, mapped: false, origins: [{ name, s0, s1, mapped: false }] };
+    const u = unknownReason(v);
+    if (u !== undefined) g.unknown = u;
+    return { text: v.text, segs: [g], cond: v.cond };
+  }
+  const out: Seg[] = new Array<Seg>(segs.length);
+  for (let k = 0; k < segs.length; k++) {
+    const g = segs[k]!; // k < segs.length
+    const seg: Seg = { start: g.start, end: g.end, s0, s1, mapped: false, origins: pushOrigin(name, g) };
+    if (g.unknown !== undefined) seg.unknown = g.unknown;
+    if (g.cond) seg.cond = true;
+    out[k] = seg;
+  }
+  return { text: v.text, segs: out, cond: v.cond };
 }

@@ -7,7 +7,7 @@
 // - B200: HGX B200 at 1,000 W, 2.25 PFLOP/s dense BF16 (4.5 with 2:4 sparsity), 75 TFLOP/s FP32.
 import type { GpuProfile } from '../types';
 
-export const DEFAULT_GPU_ID = 'a100-80gb';
+import { DEFAULT_GPU_ID } from '../defaults';
 
 const GiB_PER_MiB = 1 / 1024;
 

@@ -2,7 +2,8 @@
 // bytes per scheduling unit (microbatch × sequence chunk × model chunk), then walked over the simulated op order of
 // each stage to get memory over time (megatron.md §3.3, seq1f1b.md §3.2–3.3).
 import { OP_B, OP_F, OP_W, type SimResult } from '../types';
-import type { ModelShape, VirtualStage } from './params';
+import type { VirtualStage } from '../model/layout';
+import type { ModelShape } from '../model/shape';
 
 export interface LayerBytesOptions {
   /** Apply selective recompute (drop what --recompute-modules recomputes). */
@@ -19,7 +20,7 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
   const h = shape.hidden;
   // Without SP the norm inputs, QKV input, fc1 input and dropout masks are replicated on every TP rank.
   const rep = shape.sequenceParallel ? 1 / t : 1;
-  const hq = shape.heads * shape.kvChannels;
+  const hq = shape.heads * shape.headDim;
   const hkvLocal = kvWidthPerRank(shape);
   const headsLocal = shape.heads / t;
   const hiddenMask = shape.hiddenDropout > 0 ? 1 : 0;
@@ -53,10 +54,10 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
 }
 
 /** Width (elements) of K or V per TP rank for one token: g·d/t, one whole group when g < t, all heads on the legacy flash path. */
-export function kvWidthPerRank(shape: ModelShape): number {
+function kvWidthPerRank(shape: ModelShape): number {
   const t = shape.tp;
-  if (shape.legacyFlashPath) return (shape.heads / t) * shape.kvChannels;
-  return (shape.queryGroups / Math.min(t, shape.queryGroups)) * shape.kvChannels;
+  if (shape.legacyFlashPath) return (shape.heads / t) * shape.headDim;
+  return (shape.kvHeads / Math.min(t, shape.kvHeads)) * shape.headDim;
 }
 
 /** Bytes a fully recomputed layer keeps: its input, scattered over TP under SP or --distribute-saved-activations. */
@@ -104,17 +105,18 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
   };
   const selective = shape.recompute === 'selective';
   let prefix = 0;
+  // `!` reads below: j < k = chunkTokens.length and vs < stages.length, the lengths every table row was built with.
   for (let j = 0; j < k; j++) {
-    const tokens = chunkTokens[j];
+    const tokens = chunkTokens[j]!;
     prefix += tokens;
     const q = (tokens * b) / cp; // local query tokens of this unit
     const dense = layerActivationBytes(shape, false, q, prefix, { selective });
     const moe = layerActivationBytes(shape, true, q, prefix, { selective });
     for (let vs = 0; vs < stages.length; vs++) {
-      const st = stages[vs];
+      const st = stages[vs]!;
       const nDense = st.numLayers - st.numMoeLayers;
       const nMoe = st.numMoeLayers;
-      let stored = 0;
+      let stored: number;
       let transientB = 0;
       if (shape.recompute === 'full' && st.numLayers > 0) {
         const n = Math.max(1, shape.recomputeNumLayers);
@@ -141,17 +143,17 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         // the first layer's input and is counted there.
         stored += 8 * q + (shape.hiddenDropout > 0 ? shape.hidden * q * rep : 0);
       }
-      tables.activations[vs][j] = stored;
-      tables.backwardTransient[vs][j] = transientB;
+      tables.activations[vs]![j] = stored;
+      tables.backwardTransient[vs]![j] = transientB;
       if (st.hasLoss) {
         // Kept for backward: fp32 softmax of the vocab-parallel cross-entropy (Vp/t wide), the final-norm input and
         // the output-layer input (bf16), int64 labels and an fp32 loss mask.
-        tables.logits[vs][j] = (4 * q * shape.vocabPadded) / t + 2 * 2 * shape.hidden * q * rep + 12 * q;
+        tables.logits[vs]![j] = (4 * q * shape.vocabPadded) / t + 2 * 2 * shape.hidden * q * rep + 12 * q;
         // The bf16 logits exist only until the fp32 cast inside the loss of this forward.
-        tables.forwardTransient[vs][j] = (2 * q * shape.vocabPadded) / t;
+        tables.forwardTransient[vs]![j] = (2 * q * shape.vocabPadded) / t;
       }
       if (k > 1) {
-        tables.kvAppend[vs][j] = st.numLayers * kvPerTokenPerLayer * q;
+        tables.kvAppend[vs]![j] = st.numLayers * kvPerTokenPerLayer * q;
         if (j === 0) tables.dkdvBytes[vs] = st.numLayers * kvPerTokenPerLayer * ((seq * b) / cp);
       }
     }
@@ -197,9 +199,11 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
   let hasW = false;
   for (let i = 0; i < sim.opCount; i++) if (sim.kind[i] === OP_W) { hasW = true; break; }
   const traces: StageTrace[] = [];
+  // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
+  // tables built for this timeline's k and v (buildUnitTables).
   for (let r = 0; r < p; r++) {
-    const from = sim.stageOffsets[r];
-    const to = sim.stageOffsets[r + 1];
+    const from = sim.stageOffsets[r]!;
+    const to = sim.stageOffsets[r + 1]!;
     const base = staticBytes[r] ?? 0;
     const times: number[] = [0];
     const values: number[] = [base];
@@ -227,15 +231,15 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
       }
     };
     for (let i = from; i < to; i++) {
-      const kind = sim.kind[i];
-      const mb = sim.microbatch[i];
-      const j = Math.min(sim.chunk[i], k - 1);
-      const mc = Math.min(sim.modelChunk[i], v - 1);
+      const kind = sim.kind[i]!;
+      const mb = sim.microbatch[i]!;
+      const j = Math.min(sim.chunk[i]!, k - 1);
+      const mc = Math.min(sim.modelChunk[i]!, v - 1);
       const vs = mc * p + r;
       const unitKey = (mb * k + j) * v + mc;
       const cacheKey = mb * v + mc;
       if (kind === OP_F) {
-        const unit = { act: tables.activations[vs][j], logits: tables.logits[vs][j] };
+        const unit = { act: tables.activations[vs]![j]!, logits: tables.logits[vs]![j]! };
         if (!liveUnits.has(unitKey)) {
           liveUnits.set(unitKey, unit);
           act += unit.act;
@@ -243,36 +247,37 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
           live++;
           peakLive = Math.max(peakLive, live);
         }
-        const append = tables.kvAppend[vs][j];
+        const append = tables.kvAppend[vs]![j]!;
         if (append > 0) {
           cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + append);
           kv += append;
         }
-        const transient = tables.forwardTransient[vs][j];
+        const transient = tables.forwardTransient[vs]![j]!;
         logits += transient;
-        record(sim.start[i]);
+        record(sim.start[i]!);
         logits -= transient;
-        record(sim.end[i]);
+        record(sim.end[i]!);
       } else if (kind === OP_B) {
         if (k > 1 && j === k - 1 && cache.has(cacheKey)) {
-          const dkdv = tables.dkdvBytes[vs];
+          const dkdv = tables.dkdvBytes[vs]!;
           cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + dkdv);
           kv += dkdv;
         }
-        const transient = tables.backwardTransient[vs][j];
+        const transient = tables.backwardTransient[vs]![j]!;
         act += transient;
-        record(sim.start[i]);
+        record(sim.start[i]!);
         act -= transient;
-        if (j === 0 && cache.has(cacheKey)) {
-          kv -= cache.get(cacheKey)!;
+        const held = j === 0 ? cache.get(cacheKey) : undefined;
+        if (held !== undefined) {
+          kv -= held;
           cache.delete(cacheKey);
         }
         if (!hasW) free(unitKey);
-        record(sim.end[i]);
+        record(sim.end[i]!);
       } else if (kind === OP_W) {
-        record(sim.start[i]);
+        record(sim.start[i]!);
         free(unitKey);
-        record(sim.end[i]);
+        record(sim.end[i]!);
       }
     }
     traces.push({ stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series: envelope(times, values, maxSeriesPoints) });
@@ -290,7 +295,7 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
 }
 
 /** More points than a chart of a few thousand pixels can show; longer series are reduced to their upper envelope. */
-export const MAX_SERIES_POINTS = 8192;
+const MAX_SERIES_POINTS = 8192;
 
 /**
  * Keeps a step series drawable: above `maxPoints`, consecutive steps are merged into buckets that start at the first
@@ -304,13 +309,14 @@ export function envelope(times: number[], values: number[], maxPoints: number): 
   const outTimes: number[] = [];
   const outValues: number[] = [];
   // The last point (back to static memory) is kept as it is, so the chart ends where the timeline does.
+  // `!` reads: every index is < n = times.length = values.length.
   for (let i = 0; i < n - 1; i += per) {
-    let top = values[i];
-    for (let j = i + 1; j < Math.min(i + per, n - 1); j++) if (values[j] > top) top = values[j];
-    outTimes.push(times[i]);
+    let top = values[i]!;
+    for (let j = i + 1; j < Math.min(i + per, n - 1); j++) if (values[j]! > top) top = values[j]!;
+    outTimes.push(times[i]!);
     outValues.push(top);
   }
-  outTimes.push(times[n - 1]);
-  outValues.push(values[n - 1]);
+  outTimes.push(times[n - 1]!);
+  outValues.push(values[n - 1]!);
   return { timeMs: Float64Array.from(outTimes), bytes: Float64Array.from(outValues) };
 }

@@ -1,7 +1,7 @@
 // Memory PyTorch's allocator does not report (CUDA context, library workspaces, NCCL buffers) and the gap between
 // reserved and allocated (fragmentation). These are rough, measured-elsewhere figures (megatron.md §4); every one is
 // a user-adjustable constant, and MemoryOptions.overheadGiB replaces the whole non-PyTorch part.
-import type { ModelShape } from './params';
+import type { ModelShape } from '../model/shape';
 
 export const GiB = 2 ** 30;
 

@@ -1,9 +1,12 @@
 // Puts static memory, the activation walk and the overheads together into StageMemory per pipeline rank, and writes
 // the verdict fields of a ScheduleEvaluation.
-import type { MemoryBreakdownGiB, ScheduleEvaluation, SimResult, StageMemory } from '../types';
+import type { MemoryBreakdownGiB, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy, StageMemory } from '../types';
+import { partitionSequence } from '../schedule/partition';
 import { buildUnitTables, walkLiveness } from './activations';
 import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
-import { layerLayout, staticMemoryPerRank, type ModelShape } from './params';
+import { layerLayout } from '../model/layout';
+import type { ModelShape } from '../model/shape';
+import { staticMemoryPerRank } from './static';
 
 export interface MemorySettings {
   constants?: Partial<OverheadConstants>;
@@ -25,15 +28,17 @@ export function computeStageMemory(model: ModelShape, sim: SimResult, chunkToken
   const overhead = nonPyTorchOverheadBytes(shape, constants, settings.overheadGiB);
   return traces.map((trace, r) => {
     const reserved = reservedBytes(trace.peakBytes, overhead, constants);
+    const stat = statics[r];
+    if (!stat) throw new Error(`no static memory for rank ${r} of ${statics.length}`);
     return {
       stage: r,
       peakBytes: trace.peakBytes,
       peakReservedBytes: reserved,
       peakTimeMs: trace.peakTime,
       breakdownBytes: {
-        weights: statics[r].weightsBytes,
-        grads: statics[r].gradsBytes,
-        optimizer: statics[r].optimizerBytes,
+        weights: stat.weightsBytes,
+        grads: stat.gradsBytes,
+        optimizer: stat.optimizerBytes,
         activations: trace.peak.activations,
         kvCache: trace.peak.kvCache,
         logits: trace.peak.logits,
@@ -71,4 +76,33 @@ export function applyMemory(evaluation: ScheduleEvaluation, memory: StageMemory[
   const worst = worstStage(memory);
   evaluation.oom = worst.peakReservedBytes > capacityGiB * GiB;
   evaluation.memoryBreakdownGiB = breakdownGiB(worst);
+}
+
+/** Chunk lengths for k splits, falling back to an even cut when the partitioner cannot help. */
+export function chunkLengths(config: RunConfig, seqLength: number, splits: number, strategy: SplitStrategy): number[] {
+  if (splits <= 1) return [seqLength];
+  try {
+    const lengths = partitionSequence(config, splits, strategy);
+    if (lengths.length === splits && lengths.every((x) => x > 0) && lengths.reduce((a, b) => a + b, 0) === seqLength) return lengths;
+  } catch {
+    // An invalid partition is the engine's diagnostic to report; memory falls back to an even cut.
+  }
+  const base = Math.floor(seqLength / splits);
+  return Array.from({ length: splits }, (_, j) => base + (j < seqLength - base * splits ? 1 : 0));
+}
+
+/** Fills the memory fields of every simulated evaluation (the split strategy is the override's or the file's). */
+export function fillStageMemory(
+  config: RunConfig,
+  shape: ModelShape,
+  evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>,
+  strategy: SplitStrategy,
+  settings: MemorySettings,
+  capacityGiB: number,
+): void {
+  for (const evaluation of Object.values(evaluations)) {
+    if (!evaluation || !evaluation.applicable || !evaluation.sim) continue;
+    const lengths = chunkLengths(config, shape.seqLength, evaluation.sim.spec.splits, strategy);
+    applyMemory(evaluation, computeStageMemory(shape, evaluation.sim, lengths, settings), capacityGiB);
+  }
 }

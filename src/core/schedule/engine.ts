@@ -1,10 +1,12 @@
-// The schedule engine: the file's model and cluster → one simulated timeline per pipeline schedule, the metrics
-// the Seq1F1B repo prints (step time, tokens/s, TFLOP/s per GPU), and a hint when the configured schedule wastes
-// time another one would not.
-import { planFlagEdit } from '../config/edits';
-import type { CoreDiagnostic, CoreFix, GpuProfile, LaunchConfigRead, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy } from '../types';
+// The schedule engine: the file's model and cluster → one simulated timeline per pipeline schedule and the metrics
+// the Seq1F1B repo prints (step time, tokens/s, TFLOP/s per GPU). Numbers only: the bubble hint that compares them
+// lives in advice/bubbleHint.ts.
+import { DEFAULT_CANDIDATE_SPLITS } from '../defaults';
+import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
+import { missingModelValues as missingShapeValues, resolveModelShape, type ModelShape } from '../model/shape';
+import type { GpuProfile, LaunchConfigRead, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy } from '../types';
 import { SCHEDULE_NAMES } from '../types';
-import { buildStageCosts, DEFAULT_COST_CONSTANTS, resolveModel, type CostConstants } from './costModel';
+import { buildStageCosts, DEFAULT_COST_CONSTANTS, type CostConstants } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
 import { DEFAULT_MAX_OPS, isZeroBubble, scheduleNotApplicable } from './programs';
 import { isSimResult, simulateSchedule } from './simulator';
@@ -12,20 +14,18 @@ import { isSimResult, simulateSchedule } from './simulator';
 export interface EngineOptions {
   gpu: GpuProfile;
   /** Achieved fraction of peak bf16 throughput; default DEFAULT_COST_CONSTANTS.efficiency (0.5). */
-  efficiency?: number;
-  /** k values tried when the file sets no --pipe-sp-splits (default [2, 4, 8]). */
-  candidateSplits?: number[];
-  overrides?: { schedule?: ScheduleName; splits?: number; strategy?: SplitStrategy; microbatches?: number };
-  /** Bubble hint threshold (fraction of the step); default 0.15. */
-  bubbleHintFraction?: number;
+  efficiency?: number | undefined;
+  /** k values tried when the file sets no --pipe-sp-splits (default DEFAULT_CANDIDATE_SPLITS; k = 1 is skipped). */
+  candidateSplits?: number[] | undefined;
+  overrides?: { schedule?: ScheduleName | undefined; splits?: number | undefined; strategy?: SplitStrategy | undefined; microbatches?: number | undefined } | undefined;
+  /** Bubble hint threshold (fraction of the step; read by advice/bubbleHint); default DEFAULT_BUBBLE_HINT_FRACTION. */
+  bubbleHintFraction?: number | undefined;
   /** Cost-model constants (see costModel.ts for their sources); `efficiency` above wins over costConstants.efficiency. */
-  costConstants?: Partial<CostConstants>;
+  costConstants?: Partial<CostConstants> | undefined;
   /** Most ops one simulation may have (default 4,194,304); larger schedules are reported not-applicable. */
-  maxOps?: number;
+  maxOps?: number | undefined;
   /** Evaluate only the configured (or overridden) schedule: no what-if alternatives, no bubble hint. */
-  onlySelected?: boolean;
-  /** The analysed document's text, so the bubble hint can carry a quick fix (planFlagEdit needs it). */
-  text?: string;
+  onlySelected?: boolean | undefined;
 }
 
 export interface PartitionInfo {
@@ -37,7 +37,6 @@ export interface EngineResult {
   partition: PartitionInfo | null;
   evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>;
   selected: ScheduleName | null;
-  diagnostics: CoreDiagnostic[];
 }
 
 /** One schedule on the file's model and cluster (used by the memory model's recommendation sweep and the webview what-ifs). */
@@ -47,17 +46,10 @@ export interface ScheduleChoice {
   strategy: SplitStrategy;
   virtualStages: number;
   /** Overrides the file's number of microbatches (what-if). */
-  microbatches?: number;
+  microbatches?: number | undefined;
   /** Where k came from; default 'file' when it equals the file's --pipe-sp-splits, else 'fixed' (chosen by the caller). */
   splitsSource?: ScheduleEvaluation['splitsSource'];
 }
-
-export const DEFAULT_CANDIDATE_SPLITS: readonly number[] = [2, 4, 8];
-export const DEFAULT_BUBBLE_HINT_FRACTION = 0.15;
-/** A different schedule must be at least this much faster before we suggest it. */
-const MIN_SPEEDUP_FOR_HINT = 0.05;
-/** Schedules a Megatron / Seq1F1B launch can switch to with flags alone (ZB has no code in either, GPipe no flag). */
-const SUGGESTIBLE: readonly ScheduleName[] = ['1f1b', '1f1b-interleaved', 'seq1f1b', 'seq1f1b-interleaved'];
 
 const SEQ_SCHEDULES: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['seq1f1b', 'seq1f1b-interleaved', 'seq1f1b-zb']);
 const INTERLEAVED: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b-interleaved', 'seq1f1b-interleaved']);
@@ -82,7 +74,8 @@ export function scheduleLabel(name: ScheduleName, k: number, v: number): string 
   }
 }
 
-function constantsOf(options: EngineOptions): CostConstants {
+/** The cost constants a run uses: the defaults, then costConstants, then `efficiency`. */
+export function constantsOf(options: EngineOptions): CostConstants {
   const c = { ...DEFAULT_COST_CONSTANTS, ...options.costConstants };
   if (options.efficiency !== undefined) c.efficiency = options.efficiency;
   return c;
@@ -115,8 +108,7 @@ export function missingModelValues(config: RunConfig): string[] {
   const missing: string[] = [];
   if (config.pipelineParallel == null) missing.push('pipeline-model-parallel-size');
   if (microbatchesOf(config) == null) missing.push('number of microbatches (global-batch-size / (micro-batch-size · DP))');
-  const r = resolveModel(config, config.pipelineParallel ?? 1);
-  if ('missing' in r) missing.push(...r.missing);
+  missing.push(...missingShapeValues(config));
   return missing;
 }
 
@@ -136,14 +128,17 @@ export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, opti
 
   const missing = missingModelValues(config).filter((x) => !(choice.microbatches !== undefined && x.startsWith('number of microbatches')));
   if (missing.length) return notApplicable(choice, `cannot simulate: unknown ${missing.join(', ')}`, whatIf, splitsSource);
-  const p = config.pipelineParallel!;
-  const mdl = resolveModel(config, p, constants);
-  if ('missing' in mdl) return notApplicable(choice, `cannot simulate: unknown ${mdl.missing.join(', ')}`, whatIf, splitsSource);
-  if ('invalid' in mdl) return notApplicable(choice, mdl.invalid, whatIf, splitsSource);
+  const resolved = resolveModelShape(config);
+  if (!resolved.ok) return notApplicable(choice, `cannot simulate: unknown ${resolved.missing.join(', ')}`, whatIf, splitsSource);
+  const mdl = resolved.shape;
+  const p = mdl.pp;
+  const splitProblem = layerSplitProblem(mdl);
+  if (splitProblem != null) return notApplicable(choice, splitProblem, whatIf, splitsSource);
+  if (m == null) return notApplicable(choice, 'cannot simulate: unknown number of microbatches', whatIf, splitsSource);
 
-  const spec = { schedule: choice.schedule, stages: p, microbatches: m!, splits: choice.splits, virtualStages: choice.virtualStages };
+  const spec = { schedule: choice.schedule, stages: p, microbatches: m, splits: choice.splits, virtualStages: choice.virtualStages };
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
-  const reason = scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(mdl.layersPerRank, mdl.seqLength, mdl.tp, mdl.cp, mdl.sequenceParallel, choice);
+  const reason = scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(layersPerRank(layerLayout(mdl, 1), p), mdl, choice);
   if (reason) return notApplicable(choice, reason, whatIf, splitsSource);
 
   const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
@@ -154,10 +149,10 @@ export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, opti
   if (!isSimResult(sim)) return notApplicable(choice, sim.reason, whatIf, splitsSource);
 
   const stepTimeMs = stepTime(sim, stage.dpSyncMsPerRank);
-  const gbs = mdl.microBatch * m! * mdl.dp;
+  const gbs = mdl.microBatch * m * mdl.dp;
   const world = mdl.tp * p * mdl.cp * mdl.dp;
   const model = solverModel(config);
-  const flopsPerSequence = 'missing' in model ? null : sequenceFlops(model, mdl.seqLength);
+  const flopsPerSequence = model == null ? null : sequenceFlops(model, mdl.seqLength);
   const seconds = stepTimeMs / 1e3;
   const notes: string[] = [];
   if (isSeq) {
@@ -189,17 +184,20 @@ export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, opti
 
 /** The step ends when the slowest rank has finished its last op and its gradient reduction. */
 function stepTime(sim: SimResult, dpSyncMsPerRank: Float64Array): number {
+  const { stageOffsets, end } = sim;
   let worst = 0;
   for (let r = 0; r < sim.spec.stages; r++) {
     let last = 0;
-    for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) if (sim.end[q] > last) last = sim.end[q];
-    worst = Math.max(worst, last + dpSyncMsPerRank[r]);
+    // stageOffsets has p + 1 entries and every op index is < end.length (the simulator's layout).
+    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) if (end[q]! > last) last = end[q]!;
+    worst = Math.max(worst, last + dpSyncMsPerRank[r]!);
   }
   return worst;
 }
 
 /** Layout constraints of Megatron / the Seq1F1B repo that the op programs do not see. */
-function layoutNotApplicable(layers: number[], seqLength: number, tp: number, cp: number, sp: boolean, choice: ScheduleChoice): string | null {
+function layoutNotApplicable(layers: number[], shape: ModelShape, choice: ScheduleChoice): string | null {
+  const { seqLength, tp, cp, sequenceParallel: sp } = shape;
   const v = choice.virtualStages;
   if (v > 1 && layers.some((l) => l % v !== 0)) {
     return `the layers per stage (${[...new Set(layers)].join('/')}) are not divisible by v=${v} virtual stages (--num-layers-per-virtual-pipeline-stage)`;
@@ -234,10 +232,11 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
       evaluations[name] = evaluateSchedule(config, { ...base, splits: ov.splits, splitsSource: 'fixed' }, options);
     } else if (fileK > 1) {
       evaluations[name] = evaluateSchedule(config, { ...base, splits: fileK, splitsSource: 'file' }, options);
-    } else if (missing.length || candidates.length === 0) {
-      evaluations[name] = evaluateSchedule(config, { ...base, splits: candidates[0] ?? 2, splitsSource: 'recommended' }, options);
     } else {
-      evaluations[name] = recommendSplits(config, base, candidates, options);
+      const [first, ...rest] = candidates;
+      evaluations[name] = missing.length > 0 || first === undefined
+        ? evaluateSchedule(config, { ...base, splits: first ?? 2, splitsSource: 'recommended' }, options)
+        : recommendSplits(config, base, [first, ...rest], options);
     }
   }
 
@@ -247,69 +246,22 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
       : SEQ_SCHEDULES.has(selected) ? { strategy, lengths: partitionSequence(config, sel.splits, strategy) }
       : { strategy: 'average', lengths: [config.seqLength] };
 
-  const diagnostics: CoreDiagnostic[] = [];
-  const hint = Object.keys(ov).length === 0 && !options.onlySelected ? bubbleHint(read, evaluations, selected, options) : null;
-  if (hint) diagnostics.push(hint);
-  return { partition, evaluations, selected, diagnostics };
+  return { partition, evaluations, selected };
 }
 
 /** The fastest applicable k among the candidates (ties → the smaller k: fewer, larger p2p messages). */
-function recommendSplits(config: RunConfig, base: Omit<ScheduleChoice, 'splits'>, candidates: number[], options: EngineOptions): ScheduleEvaluation {
-  let best: ScheduleEvaluation | null = null;
+function recommendSplits(config: RunConfig, base: Omit<ScheduleChoice, 'splits'>, candidates: readonly [number, ...number[]], options: EngineOptions): ScheduleEvaluation {
+  let best: { evaluation: ScheduleEvaluation; stepTimeMs: number } | null = null;
   const reasons: string[] = [];
   for (const k of [...new Set(candidates)].sort((a, b) => a - b)) {
     const e = evaluateSchedule(config, { ...base, splits: k, splitsSource: 'recommended' }, options);
-    if (!e.applicable) reasons.push(`k=${k}: ${e.reason}`);
-    else if (!best || e.stepTimeMs! < best.stepTimeMs! * (1 - 1e-9)) best = e;
+    if (!e.applicable || e.stepTimeMs == null) reasons.push(`k=${k}: ${e.reason}`);
+    else if (!best || e.stepTimeMs < best.stepTimeMs * (1 - 1e-9)) best = { evaluation: e, stepTimeMs: e.stepTimeMs };
   }
-  if (best) return best;
+  if (best) return best.evaluation;
   // Most refusals do not depend on k (p ≤ 2, m % p ≠ 0, unknown sizes): say them once.
   const distinct = [...new Set(reasons.map((r) => r.replace(/^k=\d+: /, '')))];
-  const reason = distinct.length === 1 ? distinct[0] : `no candidate k applies (${reasons.join('; ')})`;
+  const [only] = distinct;
+  const reason = distinct.length === 1 && only !== undefined ? only : `no candidate k applies (${reasons.join('; ')})`;
   return notApplicable({ ...base, splits: candidates[0] }, reason, true, 'recommended');
-}
-
-function bubbleHint(read: LaunchConfigRead, evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>, selected: ScheduleName, options: EngineOptions): CoreDiagnostic | null {
-  const sel = evaluations[selected];
-  const range = read.sources.pipelineParallel?.range ?? read.commandRange;
-  if (!sel || !sel.applicable || sel.stepTimeMs == null || sel.bubbleFraction == null || !range) return null;
-  const threshold = options.bubbleHintFraction ?? DEFAULT_BUBBLE_HINT_FRACTION;
-  if (sel.bubbleFraction <= threshold) return null;
-  let best: ScheduleEvaluation | null = null;
-  for (const name of SUGGESTIBLE) {
-    const e = evaluations[name];
-    if (name === selected || !e || !e.applicable || e.stepTimeMs == null) continue;
-    if (!best || e.stepTimeMs < best.stepTimeMs!) best = e;
-  }
-  if (!best || best.stepTimeMs! > sel.stepTimeMs * (1 - MIN_SPEEDUP_FOR_HINT)) return null;
-  const speedup = 1 - best.stepTimeMs! / sel.stepTimeMs;
-  const pct = (x: number): string => (100 * x).toFixed(1);
-  const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
-  return {
-    code: 'bubble',
-    severity: speedup >= 0.1 ? 'information' : 'hint',
-    message:
-      `${scheduleLabel(selected, sel.splits, sel.virtualStages)} idles ${pct(sel.bubbleFraction)} % of the step; ` +
-      `${scheduleLabel(best.schedule, best.splits, best.virtualStages)} would cut the step from ${ms(sel.stepTimeMs)} ms to ${ms(best.stepTimeMs!)} ms ` +
-      `(simulated on ${options.gpu.name} at ${pct(constantsOf(options).efficiency)} % of peak)`,
-    range,
-    fixes: bubbleFixes(read, evaluations, sel, options.text),
-  };
-}
-
-/**
- * A fix only for a schedule one flag away: Seq1F1B(-I) with the configured VPP differs from the configured schedule
- * by `--pipe-sp-splits` alone, and flash attention, which Seq1F1B asserts, is already on. It need not be the
- * message's overall best (that may need VPP flags or a zero-bubble fork); it must still beat the configured step
- * by the hint's margin.
- */
-function bubbleFixes(read: LaunchConfigRead, evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>>, sel: ScheduleEvaluation, text: string | undefined): CoreFix[] | undefined {
-  if (text === undefined || read.config.useFlashAttn !== true) return undefined;
-  const target: ScheduleName = sel.virtualStages > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
-  const e = evaluations[target];
-  if (!e || !e.applicable || e.stepTimeMs == null || e.splits <= 1 || e.virtualStages !== sel.virtualStages) return undefined;
-  if (e.splits === sel.splits || e.stepTimeMs > sel.stepTimeMs! * (1 - MIN_SPEEDUP_FOR_HINT)) return undefined;
-  const edits = planFlagEdit(text, read, '--pipe-sp-splits', String(e.splits));
-  if (edits.length === 0) return undefined;
-  return [{ title: `Use ${scheduleLabel(target, e.splits, e.virtualStages)}: --pipe-sp-splits ${e.splits} (${e.stepTimeMs.toFixed(0)} ms/step)`, edits, preferred: true }];
 }

@@ -1,5 +1,6 @@
 // Sequence partition of Seq1F1B (`--pipe-sp-strategy`, spec §2): `average` and the repo's FLOP-balanced
 // `uniform_comp` solver, reproduced from its rules (split_solver.py) so our chunk lengths equal the run's.
+import { missingModelValues, paddedVocab } from '../model/shape';
 import type { RunConfig, SplitStrategy } from '../types';
 
 /** The model sizes the repo's solver reads (spec §2.3). d = h/n and f defaults to 4h, exactly as the solver does. */
@@ -11,34 +12,18 @@ export interface SolverModel {
   paddedVocabSize: number;
 }
 
-/** The fields uniform_comp needs, or the names of those that are unknown. */
-export function solverModel(config: RunConfig): SolverModel | { missing: string[] } {
-  const missing: string[] = [];
-  if (config.numLayers == null) missing.push('num-layers');
-  if (config.hiddenSize == null) missing.push('hidden-size');
-  if (config.numAttentionHeads == null) missing.push('num-attention-heads');
+/** The sizes uniform_comp reads, or null while model/shape's required sizes (other than S) are unknown. */
+export function solverModel(config: RunConfig): SolverModel | null {
+  const { numLayers, hiddenSize, numAttentionHeads } = config;
   const vocab = paddedVocab(config);
-  if (vocab == null) missing.push('padded vocabulary size');
-  if (missing.length) return { missing };
-  const h = config.hiddenSize!;
+  if (missingModelValues(config, { seqLength: false }).length > 0 || numLayers == null || hiddenSize == null || numAttentionHeads == null || vocab == null) return null;
   return {
-    numLayers: config.numLayers!,
-    hiddenSize: h,
-    ffnHiddenSize: config.ffnHiddenSize ?? 4 * h,
-    numAttentionHeads: config.numAttentionHeads!,
-    paddedVocabSize: vocab!,
+    numLayers,
+    hiddenSize,
+    ffnHiddenSize: config.ffnHiddenSize ?? 4 * hiddenSize,
+    numAttentionHeads,
+    paddedVocabSize: vocab,
   };
-}
-
-/**
- * Megatron pads the tokenizer vocabulary up to a multiple of make-vocab-size-divisible-by (128) × TP
- * (megatron/tokenizer/tokenizer.py `_vocab_size_with_padding`). GPT-2 BPE's 50257 → 50304 at t=1.
- */
-export function paddedVocab(config: RunConfig): number | null {
-  if (config.paddedVocabSize != null) return config.paddedVocabSize;
-  if (config.vocabSize == null) return null;
-  const multiple = (config.makeVocabSizeDivisibleBy ?? 128) * (config.tensorParallel ?? 1);
-  return Math.ceil(config.vocabSize / multiple) * multiple;
 }
 
 /**
@@ -90,7 +75,7 @@ export function averageSplit(seqLength: number, splits: number): number[] {
 }
 
 /** uniform_comp rounds to TP under sequence parallelism (every repo script sets it), else to 1 (spec §2.3). */
-export function splitMultiple(config: RunConfig): number {
+function splitMultiple(config: RunConfig): number {
   return config.sequenceParallel ? Math.max(1, config.tensorParallel ?? 1) : 1;
 }
 
@@ -104,7 +89,7 @@ export function partitionSequence(config: RunConfig, splits: number, strategy: S
   if (k === 1) return [s];
   if (strategy === 'uniform_comp') {
     const model = solverModel(config);
-    if (!('missing' in model)) return uniformCompSplit(model, s, k, splitMultiple(config));
+    if (model) return uniformCompSplit(model, s, k, splitMultiple(config));
   }
   return averageSplit(s, k);
 }

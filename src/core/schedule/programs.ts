@@ -20,7 +20,7 @@ export function isZeroBubble(name: ScheduleName): boolean {
   return ZERO_BUBBLE.has(name);
 }
 
-export function opsPerStage(spec: ScheduleSpec): number {
+function opsPerStage(spec: ScheduleSpec): number {
   return spec.microbatches * spec.splits * spec.virtualStages * (isZeroBubble(spec.schedule) ? 3 : 2);
 }
 

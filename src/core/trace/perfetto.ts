@@ -45,7 +45,7 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
   const e = pickSchedule(result, schedule);
   const metadata: Record<string, unknown> = { generator: 'schedule-inspector', gpu: result.gpu.id, timeUnit: 'simulated ms (ts/dur in µs)' };
   if (!e?.sim) {
-    metadata.note = schedule ? `no simulated timeline for ${schedule}` : 'no schedule was simulated for this file';
+    metadata['note'] = schedule ? `no simulated timeline for ${schedule}` : 'no schedule was simulated for this file';
     return { traceEvents: [], displayTimeUnit: 'ms', metadata };
   }
   const sim = e.sim;
@@ -66,50 +66,55 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
   const mbs = sim.spec.microbatches;
   const ks = Math.max(1, sim.spec.splits);
   const key = (kind: number, vs: number, mb: number, chunk: number): number => ((kind * vstages + vs) * mbs + mb) * ks + chunk;
+  // `!` reads: every op array of a SimResult has opCount entries and stageOffsets p + 1, so i < opCount and the
+  // sender (an op index from byUnit) are in bounds.
+  const { kind: kinds, microbatch, chunk, modelChunk, start, end, p2pStart, p2pEnd, stageOffsets } = sim;
   const stageOf = new Int32Array(sim.opCount);
   const byUnit = new Map<number, number>();
   for (let r = 0; r < p; r++) {
-    for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++) {
+    for (let i = stageOffsets[r]!; i < stageOffsets[r + 1]!; i++) {
       stageOf[i] = r;
-      byUnit.set(key(sim.kind[i], sim.modelChunk[i] * p + r, sim.microbatch[i], sim.chunk[i]), i);
+      byUnit.set(key(kinds[i]!, modelChunk[i]! * p + r, microbatch[i]!, chunk[i]!), i);
     }
   }
 
   let flowId = 0;
   for (let i = 0; i < sim.opCount; i++) {
-    const r = stageOf[i];
-    const kind = sim.kind[i];
-    const unit = `mb${sim.microbatch[i]}${ks > 1 ? `.${sim.chunk[i]}` : ''}${sim.spec.virtualStages > 1 ? ` v${sim.modelChunk[i]}` : ''}`;
+    const r = stageOf[i]!;
+    const kind = kinds[i]!;
+    const [mb, j, mc, t0, t1] = [microbatch[i]!, chunk[i]!, modelChunk[i]!, start[i]!, end[i]!];
+    const unit = `mb${mb}${ks > 1 ? `.${j}` : ''}${sim.spec.virtualStages > 1 ? ` v${mc}` : ''}`;
     events.push({
       name: `${KIND_NAMES[kind] ?? '?'} ${unit}`,
       ph: 'X',
       pid: pid(r),
       tid: TID_COMPUTE,
-      ts: sim.start[i] * US_PER_MS,
-      dur: (sim.end[i] - sim.start[i]) * US_PER_MS,
+      ts: t0 * US_PER_MS,
+      dur: (t1 - t0) * US_PER_MS,
       cat: KIND_NAMES[kind] ?? 'op',
-      args: { microbatch: sim.microbatch[i], chunk: sim.chunk[i], modelChunk: sim.modelChunk[i] },
+      args: { microbatch: mb, chunk: j, modelChunk: mc },
     });
-    const ps = sim.p2pStart[i];
-    const pe = sim.p2pEnd[i];
+    const ps = p2pStart[i]!;
+    const pe = p2pEnd[i]!;
     if (!(pe >= ps)) continue;
     events.push({ name: `recv ${KIND_NAMES[kind]} ${unit}`, ph: 'X', pid: pid(r), tid: TID_P2P, ts: ps * US_PER_MS, dur: (pe - ps) * US_PER_MS, cat: 'p2p' });
-    const vs = sim.modelChunk[i] * p + r;
+    const vs = mc * p + r;
     const fromVs = kind === OP_F ? vs - 1 : kind === OP_B ? vs + 1 : -1;
-    const sender = fromVs >= 0 && fromVs < vstages ? byUnit.get(key(kind, fromVs, sim.microbatch[i], sim.chunk[i])) : undefined;
+    const sender = fromVs >= 0 && fromVs < vstages ? byUnit.get(key(kind, fromVs, mb, j)) : undefined;
     if (sender === undefined) continue;
     const id = ++flowId;
     // The flow start must lie inside the sender's slice to bind to it; its last instant belongs to the next one.
-    const sendTs = (sim.start[sender] + (sim.end[sender] - sim.start[sender]) * 0.999) * US_PER_MS;
-    events.push({ name: 'p2p', ph: 's', cat: 'p2p', id, pid: pid(stageOf[sender]), tid: TID_COMPUTE, ts: sendTs });
-    events.push({ name: 'p2p', ph: 'f', bp: 'e', cat: 'p2p', id, pid: pid(r), tid: TID_COMPUTE, ts: sim.start[i] * US_PER_MS });
+    const sendTs = (start[sender]! + (end[sender]! - start[sender]!) * 0.999) * US_PER_MS;
+    events.push({ name: 'p2p', ph: 's', cat: 'p2p', id, pid: pid(stageOf[sender]!), tid: TID_COMPUTE, ts: sendTs });
+    events.push({ name: 'p2p', ph: 'f', bp: 'e', cat: 'p2p', id, pid: pid(r), tid: TID_COMPUTE, ts: t0 * US_PER_MS });
   }
 
   for (const m of e.memory ?? []) {
-    const n = Math.min(m.series.timeMs.length, m.series.bytes.length);
-    for (let j = 0; j < n; j++) {
-      events.push({ name: 'memory', ph: 'C', pid: pid(m.stage), ts: m.series.timeMs[j] * US_PER_MS, args: { allocatedGiB: m.series.bytes[j] / BYTES_PER_GiB } });
-    }
+    const { timeMs, bytes } = m.series;
+    timeMs.forEach((t, j) => {
+      const b = bytes[j];
+      if (b !== undefined) events.push({ name: 'memory', ph: 'C', pid: pid(m.stage), ts: t * US_PER_MS, args: { allocatedGiB: b / BYTES_PER_GiB } });
+    });
   }
   return { traceEvents: events, displayTimeUnit: 'ms', metadata };
 }

@@ -4,10 +4,12 @@
 // OmegaConf interpolations are resolved by our own small evaluator; nothing from the file is ever executed.
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { CoreDiagnostic, Origin, SourceRange } from '../types';
-import { flagSpec, lookupFlag, type FlagSpec } from '../config/flags';
-import { checkValue, closeChoice, type FlagSetting } from '../config/interpret';
-import { LineIndex, span } from '../config/util';
-import type { ResolvedNumber } from '../config/world';
+import { flagSpec, lookupFlag } from '../megatron/flags/lookup';
+import type { FlagSpec } from '../megatron/flags/table';
+import { checkValue, closeChoice, type FlagSetting } from '../megatron/interpret';
+import { ASSUMED_GPUS_PER_NODE, type ResolvedNumber } from '../megatron/world';
+import { LineIndex } from '../text/lineIndex';
+import { span } from '../text/ranges';
 
 export type YamlKind = 'nemo' | 'megatron-yaml-cfg' | 'functional-test';
 
@@ -15,7 +17,7 @@ export type YamlKind = 'nemo' | 'megatron-yaml-cfg' | 'functional-test';
 export interface YamlKeyMapping {
   path: string;
   flag: string;
-  transform?: (text: string) => { values?: string[]; bool?: boolean; skip?: boolean } | { error: string };
+  transform?: ((text: string) => { values?: string[]; bool?: boolean; skip?: boolean } | { error: string }) | undefined;
 }
 
 const boolOf = (t: string): boolean | null => (/^(true|True|TRUE|yes|on)$/.test(t) ? true : /^(false|False|FALSE|no|off|null|~)$/.test(t) ? false : null);
@@ -157,7 +159,7 @@ function flatten(doc: Document, index: LineIndex): Map<string, Entry> {
 
 interface Resolved {
   text: string | null;
-  reason?: string;
+  reason?: string | undefined;
   origins: Origin[];
 }
 
@@ -195,31 +197,13 @@ function makeResolver(entries: Map<string, Entry>, kind: YamlKind | null): (entr
     const e = expr.trim();
     const resolver = /^([A-Za-z_][\w.]*):(.*)$/s.exec(e);
     if (resolver && !/^[\w.]+$/.test(e)) {
-      const [, name, argText] = resolver;
+      const [, name = '', argText = ''] = resolver;
       const args = splitArgs(argText).map((a) => (a.trim().startsWith('${') ? interpolate(a.trim(), from, depth + 1) : { text: a.trim(), origins: [] as Origin[] }));
       if (name === 'oc.env') {
-        return args.length > 1 ? { text: args[1].text, origins: [] } : { text: null, reason: `\${oc.env:${args[0]?.text ?? ''}} reads the environment at run time`, origins: [] };
+        const fallback = args[1];
+        return fallback ? { text: fallback.text, origins: [] } : { text: null, reason: `\${oc.env:${args[0]?.text ?? ''}} reads the environment at run time`, origins: [] };
       }
-      const bad = args.find((a) => a.text === null);
-      if (bad) return bad;
-      const nums = args.map((a) => Number(a.text));
-      const origins = args.flatMap((a) => a.origins);
-      if (nums.some((n) => !Number.isFinite(n))) return { text: null, reason: `resolver ${name} got a non-number`, origins };
-      switch (name) {
-        case 'multiply':
-          return { text: String(nums.reduce((x, y) => x * y, 1)), origins };
-        case 'add':
-        case 'sum':
-          return { text: String(nums.reduce((x, y) => x + y, 0)), origins };
-        case 'subtract':
-          return { text: String(nums[0] - (nums[1] ?? 0)), origins };
-        case 'divide':
-        case 'floor_divide':
-        case 'int_div':
-          return nums[1] ? { text: String(name === 'divide' ? nums[0] / nums[1] : Math.floor(nums[0] / nums[1])), origins } : { text: null, reason: 'division by zero', origins };
-        default:
-          return { text: null, reason: `resolver \${${name}:…} is not known to Schedule Inspector`, origins };
-      }
+      return applyResolver(name, args);
     }
     if (kind === 'megatron-yaml-cfg' || kind === 'functional-test') {
       return { text: null, reason: `\${${e}} is substituted from the environment at run time`, origins: [] };
@@ -268,6 +252,32 @@ function makeResolver(entries: Map<string, Entry>, kind: YamlKind | null): (entr
   return (entry) => resolveEntry(entry, 0);
 }
 
+/** OmegaConf's arithmetic resolvers (`${multiply:a,b}` …) over already-interpolated arguments. */
+function applyResolver(name: string, args: Resolved[]): Resolved {
+  const bad = args.find((a) => a.text === null);
+  if (bad) return bad;
+  const nums = args.map((a) => Number(a.text));
+  // A missing second operand reads as 0 (division by it is reported).
+  const [x = 0, y = 0] = nums;
+  const origins = args.flatMap((a) => a.origins);
+  if (nums.some((n) => !Number.isFinite(n))) return { text: null, reason: `resolver ${name} got a non-number`, origins };
+  switch (name) {
+    case 'multiply':
+      return { text: String(nums.reduce((acc, n) => acc * n, 1)), origins };
+    case 'add':
+    case 'sum':
+      return { text: String(nums.reduce((acc, n) => acc + n, 0)), origins };
+    case 'subtract':
+      return { text: String(x - y), origins };
+    case 'divide':
+    case 'floor_divide':
+    case 'int_div':
+      return y ? { text: String(name === 'divide' ? x / y : Math.floor(x / y)), origins } : { text: null, reason: 'division by zero', origins };
+    default:
+      return { text: null, reason: `resolver \${${name}:…} is not known to Schedule Inspector`, origins };
+  }
+}
+
 function splitArgs(s: string): string[] {
   const out: string[] = [];
   let level = 0;
@@ -305,7 +315,169 @@ export function readYaml(text: string): YamlReadResult {
     diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: `YAML could not be parsed: ${(err as Error).message}`, range: { line: 0, column: 0, endLine: 0, endColumn: 1 } });
     return result;
   }
-  let syntax: CoreDiagnostic[] = [];
+  const syntax = syntaxDiagnostics(docs, index);
+  const doc = docs.find((d) => d.contents && isMap(d.contents));
+  if (!doc) {
+    result.diagnostics.push(...syntax);
+    return result;
+  }
+  const entries = flatten(doc, index);
+  const kind = detectYamlKind(new Set(entries.keys()));
+  result.kind = kind;
+  // Syntax errors in a YAML file that is not a launch config are not ours to report.
+  if (!kind) return result;
+  diagnostics.push(...syntax);
+  const first = (doc.contents as YAMLMap).items[0];
+  if (first && isPair(first) && (first.key as Node)?.range) result.documentRange = index.range((first.key as Node).range![0], (first.key as Node).range![1]);
+  const rd: YamlReading = { result, entries, resolve: makeResolver(entries, kind) };
+  if (kind === 'nemo') readNemo(rd);
+  else if (kind === 'megatron-yaml-cfg') readYamlCfg(rd);
+  else readFunctionalTest(rd);
+  return result;
+}
+
+interface YamlReading {
+  result: YamlReadResult;
+  entries: Map<string, Entry>;
+  resolve: (entry: Entry) => Resolved;
+}
+
+function recordSetting(result: YamlReadResult, s: FlagSetting): void {
+  result.occurrences.push(s);
+  result.settings.set(s.spec.name, s);
+}
+
+function addSetting(rd: YamlReading, entry: Entry, spec: FlagSpec, transform: YamlKeyMapping['transform'], spelling: string): void {
+  const valueRange = entry.valueRange ?? undefined;
+  const setting: FlagSetting = {
+    spec,
+    spelling,
+    nameRange: entry.keyRange,
+    range: valueRange ? span(entry.keyRange, valueRange) : entry.keyRange,
+    values: null,
+    origins: [],
+  };
+  if (valueRange) setting.valueRange = valueRange;
+  if (entry.node && isSeq(entry.node) && spec.type === 'nargs') {
+    setting.values = entry.node.items.map((it) => scalarText(it as Node) ?? '');
+    recordSetting(rd.result, setting);
+    return;
+  }
+  const r = rd.resolve(entry);
+  setting.origins = r.origins;
+  if (r.text === null) {
+    if (r.reason !== undefined) setting.reason = r.reason;
+    setting.unresolvedRanges = valueRange ? [valueRange] : [];
+    // A switch we cannot read is still "mentioned": keep it unknown rather than on or off.
+    recordSetting(rd.result, setting);
+    return;
+  }
+  let out: { values?: string[]; bool?: boolean; skip?: boolean } | { error: string };
+  if (transform) out = transform(r.text);
+  else if (spec.type === 'store_true' || spec.type === 'store_false') out = asSwitch(r.text);
+  else if (spec.type === 'nargs') out = { values: r.text.split(/\s+/).filter(Boolean) };
+  else out = nullable(r.text);
+  if ('error' in out) {
+    rd.result.diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `${spelling}: ${out.error}`, range: valueRange ?? entry.keyRange });
+    setting.invalid = true;
+    recordSetting(rd.result, setting);
+    return;
+  }
+  if (out.skip) return;
+  if (out.bool !== undefined) {
+    setting.bool = out.bool;
+    setting.values = [];
+    // `false` for a switch is the same as leaving it out, but the hover still shows it.
+  } else if (out.values) {
+    const value = out.values[0] ?? '';
+    const message = spec.type === 'nargs' ? null : checkValue(spec, value);
+    if (message) {
+      const suggestion = spec.type === 'choice' ? closeChoice(spec, value) : null;
+      rd.result.diagnostics.push({
+        code: 'invalid-flag-value',
+        severity: 'error',
+        message: `${spelling}: ${message}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+        range: valueRange ?? entry.keyRange,
+      });
+      setting.invalid = true;
+    } else setting.values = out.values;
+  }
+  recordSetting(rd.result, setting);
+}
+
+/** NeMo: `model.*` keys, the tokenizer library, `trainer.precision` and the trainer's device and node counts. */
+function readNemo(rd: YamlReading): void {
+  for (const m of NEMO_KEYS) {
+    const entry = rd.entries.get(m.path);
+    const spec = flagSpec(m.flag);
+    if (entry && spec) addSetting(rd, entry, spec, m.transform, m.path);
+  }
+  // NeMo names Hugging Face tokenizers by model id in `type`; Megatron calls that HuggingFaceTokenizer.
+  const library = rd.entries.get('model.tokenizer.library');
+  const tokType = rd.result.settings.get('--tokenizer-type');
+  if (library?.text === 'huggingface' && tokType?.values) {
+    if (!rd.result.settings.has('--tokenizer-model')) {
+      const model: FlagSetting = { ...tokType, spec: flagSpec('--tokenizer-model')!, values: [...tokType.values] };
+      rd.result.settings.set('--tokenizer-model', model);
+    }
+    tokType.values = ['HuggingFaceTokenizer'];
+  }
+  const precision = rd.entries.get('trainer.precision');
+  if (precision) {
+    const r = rd.resolve(precision);
+    const t = r.text;
+    const flag = t === null ? null : /^(bf16|bf16-mixed|bf16-true)$/.test(t) ? '--bf16' : /^(16|16-mixed|fp16)$/.test(t) ? '--fp16' : /^(32|32-true|fp32|64)$/.test(t) ? '' : null;
+    if (flag === null && t !== null) {
+      rd.result.diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `trainer.precision must be 16, 32, bf16, bf16-mixed or 16-mixed, got '${t}'`, range: precision.valueRange ?? precision.keyRange });
+    } else if (flag) addSetting(rd, { ...precision, text: 'true' }, flagSpec(flag)!, () => ({ bool: true }), 'trainer.precision');
+  }
+  rd.result.devices = trainerCount(rd.entries.get('trainer.devices'), rd.resolve, 'trainer.devices', rd.result.diagnostics, true);
+  rd.result.nodes = trainerCount(rd.entries.get('trainer.num_nodes'), rd.resolve, 'trainer.num_nodes', rd.result.diagnostics, false);
+}
+
+/** Megatron --yaml-cfg: top-level keys and the `language_model:` / `model_parallel:` sections are flag names. */
+function readYamlCfg(rd: YamlReading): void {
+  for (const [path, entry] of rd.entries) {
+    const parts = path.split('.');
+    const leaf = parts[parts.length - 1] ?? path;
+    const inSection = parts.length === 1 || (parts.length === 2 && (parts[0] === 'language_model' || parts[0] === 'model_parallel'));
+    if (!inSection || (entry.node && isMap(entry.node))) continue;
+    const special = YAML_CFG_SPECIAL[leaf];
+    const spec = special ? flagSpec(special[0]) : lookupFlag('--' + leaf)?.spec;
+    if (spec) addSetting(rd, entry, spec, special?.[1], path);
+  }
+}
+
+/** Functional tests: `MODEL_ARGS:` maps `--flag: value`, `ENV_VARS:` the environment. */
+function readFunctionalTest(rd: YamlReading): void {
+  const args = rd.entries.get('MODEL_ARGS');
+  if (args?.node && isMap(args.node)) {
+    for (const pair of args.node.items) {
+      const key = scalarText(pair.key as Node);
+      if (!key) continue;
+      const entry = rd.entries.get(`MODEL_ARGS.${key}`);
+      if (!entry) continue;
+      const found = lookupFlag(key);
+      if (!found) {
+        if (key.startsWith('--')) rd.result.diagnostics.push({ code: 'unknown-flag', severity: 'information', message: `${key} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`, range: entry.keyRange });
+        continue;
+      }
+      addSetting(rd, entry, found.spec, found.negated ? (t) => { const b = asSwitch(t); return 'bool' in b ? { bool: !b.bool } : b; } : undefined, key);
+    }
+  }
+  const env = rd.entries.get('ENV_VARS');
+  if (env?.node && isMap(env.node)) {
+    for (const pair of env.node.items) {
+      const key = scalarText(pair.key as Node);
+      const entry = key ? rd.entries.get(`ENV_VARS.${key}`) : undefined;
+      if (key && entry) rd.result.env.set(key, { value: entry.text, range: entry.valueRange ?? entry.keyRange });
+    }
+  }
+}
+
+/** The parser's errors, each pointed at the line a user would fix. */
+function syntaxDiagnostics(docs: Document[], index: LineIndex): CoreDiagnostic[] {
+  const syntax: CoreDiagnostic[] = [];
   for (const doc of docs) {
     for (const err of doc.errors) {
       const [s, e] = err.pos;
@@ -324,146 +496,7 @@ export function readYaml(text: string): YamlReadResult {
       syntax.push({ code: 'yaml-syntax', severity: 'error', message: `YAML syntax error: ${err.message.split('\n')[0]}`, range });
     }
   }
-  const doc = docs.find((d) => d.contents && isMap(d.contents));
-  if (!doc) {
-    result.diagnostics.push(...syntax);
-    return result;
-  }
-  const entries = flatten(doc, index);
-  const kind = detectYamlKind(new Set(entries.keys()));
-  result.kind = kind;
-  // Syntax errors in a YAML file that is not a launch config are not ours to report.
-  if (kind) diagnostics.push(...syntax);
-  else syntax = [];
-  if (!kind) return result;
-  const first = (doc.contents as YAMLMap).items[0];
-  if (first && isPair(first) && (first.key as Node)?.range) result.documentRange = index.range((first.key as Node).range![0], (first.key as Node).range![1]);
-  const resolve = makeResolver(entries, kind);
-
-  const add = (entry: Entry, spec: FlagSpec, transform: YamlKeyMapping['transform'] | undefined, spelling: string): void => {
-    const valueRange = entry.valueRange ?? undefined;
-    const setting: FlagSetting = {
-      spec,
-      spelling,
-      nameRange: entry.keyRange,
-      range: valueRange ? span(entry.keyRange, valueRange) : entry.keyRange,
-      valueRange,
-      values: null,
-      origins: [],
-    };
-    if (entry.node && isSeq(entry.node) && spec.type === 'nargs') {
-      setting.values = entry.node.items.map((it) => scalarText(it as Node) ?? '');
-      record(setting);
-      return;
-    }
-    const r = resolve(entry);
-    setting.origins = r.origins;
-    if (r.text === null) {
-      setting.reason = r.reason;
-      setting.unresolvedRanges = valueRange ? [valueRange] : [];
-      // A switch we cannot read is still "mentioned": keep it unknown rather than on or off.
-      record(setting);
-      return;
-    }
-    let out: { values?: string[]; bool?: boolean; skip?: boolean } | { error: string };
-    if (transform) out = transform(r.text);
-    else if (spec.type === 'store_true' || spec.type === 'store_false') out = asSwitch(r.text);
-    else if (spec.type === 'nargs') out = { values: r.text.split(/\s+/).filter(Boolean) };
-    else out = nullable(r.text);
-    if ('error' in out) {
-      diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `${spelling}: ${out.error}`, range: valueRange ?? entry.keyRange });
-      setting.invalid = true;
-      record(setting);
-      return;
-    }
-    if (out.skip) return;
-    if (out.bool !== undefined) {
-      setting.bool = out.bool;
-      setting.values = [];
-      // `false` for a switch is the same as leaving it out, but the hover still shows it.
-    } else if (out.values) {
-      const message = spec.type === 'nargs' ? null : checkValue(spec, out.values[0]);
-      if (message) {
-        const suggestion = spec.type === 'choice' ? closeChoice(spec, out.values[0]) : null;
-        diagnostics.push({
-          code: 'invalid-flag-value',
-          severity: 'error',
-          message: `${spelling}: ${message}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-          range: valueRange ?? entry.keyRange,
-        });
-        setting.invalid = true;
-      } else setting.values = out.values;
-    }
-    record(setting);
-  };
-  const record = (s: FlagSetting): void => {
-    result.occurrences.push(s);
-    result.settings.set(s.spec.name, s);
-  };
-
-  if (kind === 'nemo') {
-    for (const m of NEMO_KEYS) {
-      const entry = entries.get(m.path);
-      const spec = flagSpec(m.flag);
-      if (entry && spec) add(entry, spec, m.transform, m.path);
-    }
-    // NeMo names Hugging Face tokenizers by model id in `type`; Megatron calls that HuggingFaceTokenizer.
-    const library = entries.get('model.tokenizer.library');
-    const tokType = result.settings.get('--tokenizer-type');
-    if (library?.text === 'huggingface' && tokType?.values) {
-      if (!result.settings.has('--tokenizer-model')) {
-        const model: FlagSetting = { ...tokType, spec: flagSpec('--tokenizer-model')!, values: [...tokType.values] };
-        result.settings.set('--tokenizer-model', model);
-      }
-      tokType.values = ['HuggingFaceTokenizer'];
-    }
-    const precision = entries.get('trainer.precision');
-    if (precision) {
-      const r = resolve(precision);
-      const t = r.text;
-      const flag = t === null ? null : /^(bf16|bf16-mixed|bf16-true)$/.test(t) ? '--bf16' : /^(16|16-mixed|fp16)$/.test(t) ? '--fp16' : /^(32|32-true|fp32|64)$/.test(t) ? '' : null;
-      if (flag === null && t !== null) {
-        diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `trainer.precision must be 16, 32, bf16, bf16-mixed or 16-mixed, got '${t}'`, range: precision.valueRange ?? precision.keyRange });
-      } else if (flag) add({ ...precision, text: 'true' }, flagSpec(flag)!, () => ({ bool: true }), 'trainer.precision');
-    }
-    result.devices = trainerCount(entries.get('trainer.devices'), resolve, 'trainer.devices', diagnostics, true);
-    result.nodes = trainerCount(entries.get('trainer.num_nodes'), resolve, 'trainer.num_nodes', diagnostics, false);
-  } else if (kind === 'megatron-yaml-cfg') {
-    for (const [path, entry] of entries) {
-      const parts = path.split('.');
-      const leaf = parts[parts.length - 1];
-      const inSection = parts.length === 1 || (parts.length === 2 && (parts[0] === 'language_model' || parts[0] === 'model_parallel'));
-      if (!inSection || (entry.node && isMap(entry.node))) continue;
-      const special = YAML_CFG_SPECIAL[leaf];
-      const spec = special ? flagSpec(special[0]) : lookupFlag('--' + leaf)?.spec;
-      if (spec) add(entry, spec, special?.[1], path);
-    }
-  } else {
-    const args = entries.get('MODEL_ARGS');
-    if (args?.node && isMap(args.node)) {
-      for (const pair of args.node.items) {
-        const key = scalarText(pair.key as Node);
-        if (!key) continue;
-        const entry = entries.get(`MODEL_ARGS.${key}`);
-        if (!entry) continue;
-        const found = lookupFlag(key);
-        if (!found) {
-          if (key.startsWith('--')) diagnostics.push({ code: 'unknown-flag', severity: 'information', message: `${key} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`, range: entry.keyRange });
-          continue;
-        }
-        add(entry, found.spec, found.negated ? (t) => { const b = asSwitch(t); return 'bool' in b ? { bool: !b.bool } : b; } : undefined, key);
-      }
-    }
-    const env = entries.get('ENV_VARS');
-    if (env?.node && isMap(env.node)) {
-      for (const pair of env.node.items) {
-        const key = scalarText(pair.key as Node);
-        const entry = key ? entries.get(`ENV_VARS.${key}`) : undefined;
-        if (key && entry) result.env.set(key, { value: entry.text, range: entry.valueRange ?? entry.keyRange });
-      }
-    }
-  }
-  return result;
+  return syntax;
 }
 
 function trainerCount(entry: Entry | undefined, resolve: (e: Entry) => Resolved, what: string, diagnostics: CoreDiagnostic[], isDevices: boolean): ResolvedNumber {
@@ -473,16 +506,16 @@ function trainerCount(entry: Entry | undefined, resolve: (e: Entry) => Resolved,
       : { value: 1, source: { status: 'default', note: `${what} defaults to 1` } };
   }
   const r = resolve(entry);
-  const base = { range: entry.valueRange ? span(entry.keyRange, entry.valueRange) : entry.keyRange, valueRange: entry.valueRange ?? undefined, origins: r.origins, flag: what };
+  const base = { range: entry.valueRange ? span(entry.keyRange, entry.valueRange) : entry.keyRange, ...(entry.valueRange && { valueRange: entry.valueRange }), origins: r.origins, flag: what };
   if (r.text !== null && /^\d+$/.test(r.text) && Number(r.text) > 0) return { value: Number(r.text), source: { status: 'explicit', ...base } };
   if (isDevices && r.text !== null && /^(-1|auto)$/.test(r.text)) {
     diagnostics.push({
       code: 'unresolved-value',
       severity: 'warning',
-      message: `${what}: ${r.text} means "every GPU of the node", only known at run time; assuming 8 GPUs per node. Write the number to make the analysis exact`,
+      message: `${what}: ${r.text} means "every GPU of the node", only known at run time; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Write the number to make the analysis exact`,
       range: entry.valueRange ?? entry.keyRange,
     });
-    return { value: 8, source: { status: 'derived', ...base, note: `assumed 8 (${what}: ${r.text})` } };
+    return { value: ASSUMED_GPUS_PER_NODE, source: { status: 'derived', ...base, note: `assumed ${ASSUMED_GPUS_PER_NODE} (${what}: ${r.text})` } };
   }
   if (r.text === null) {
     diagnostics.push({ code: 'unresolved-value', severity: 'warning', message: `${what} cannot be resolved statically (${r.reason}); the world size is unknown`, range: entry.valueRange ?? entry.keyRange });

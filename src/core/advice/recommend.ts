@@ -1,0 +1,160 @@
+// The schedule recommendation: a coarse sweep over schedule × k × split strategy on the file's model and cluster,
+// keeping the fastest one whose worst stage stays under warningFraction of the GPU's memory.
+import { DEFAULT_CANDIDATE_SPLITS } from '../defaults';
+import { GiB } from '../memory/overheads';
+import { applyMemory, chunkLengths, computeStageMemory, worstStage, type MemorySettings } from '../memory/stageMemory';
+import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
+import type { ModelShape } from '../model/shape';
+import { evaluateSchedule, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
+import type { RunConfig, ScheduleEvaluation, ScheduleName, SplitStrategy, StageMemory } from '../types';
+
+export interface Recommendation {
+  schedule: ScheduleName;
+  splits: number;
+  strategy: SplitStrategy;
+  stepTimeMs: number;
+  /** Worst stage's estimated reserved memory (what decides "fits"), GiB. */
+  peakMemoryGiB: number;
+  fits: boolean;
+  reason: string;
+  virtualStages: number;
+}
+
+export interface SweepOptions {
+  engine: EngineOptions;
+  settings: MemorySettings;
+  capacityGiB: number;
+  warningFraction: number;
+  /** Skip a candidate whose timeline would have more ops than this (all stages together). */
+  maxOps?: number | undefined;
+  /** At most this many schedules are simulated. */
+  maxEvaluations?: number | undefined;
+}
+
+export interface SweepCandidate {
+  choice: ScheduleChoice;
+  evaluation: ScheduleEvaluation;
+  memory: StageMemory[];
+  worstReservedGiB: number;
+  fits: boolean;
+}
+
+const DEFAULT_MAX_OPS = 300_000;
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
+
+/** 43.2 s, 812 ms, 9.5 ms. */
+export const stepTimeText = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
+const DEFAULT_MAX_EVALUATIONS = 40;
+
+/** The schedules worth simulating for this config; cheap to compute, no simulation. */
+export function candidateChoices(config: RunConfig, shape: ModelShape, engine: EngineOptions, maxOps = DEFAULT_MAX_OPS): ScheduleChoice[] {
+  const p = shape.pp;
+  const m = engine.overrides?.microbatches ?? config.numMicrobatches ?? p;
+  const s = shape.seqLength;
+  const splits = (engine.candidateSplits ?? DEFAULT_CANDIDATE_SPLITS).filter((k) => Number.isInteger(k) && k > 1 && k <= s);
+  // Interleaving needs p > 2, m % p == 0 and whole layers per model chunk on every rank; prefer the file's v.
+  let v = shape.virtualStages > 1 ? shape.virtualStages : 2;
+  const wholeChunks = layerSplitProblem(shape) == null && layersPerRank(layerLayout(shape, 1), p).every((l) => l % v === 0);
+  if (!(p > 2 && m % p === 0 && wholeChunks)) v = 0;
+  const choices: ScheduleChoice[] = [];
+  const microbatches = engine.overrides?.microbatches;
+  const push = (schedule: ScheduleName, k: number, strategy: SplitStrategy, vs: number): void => {
+    choices.push(microbatches !== undefined ? { schedule, splits: k, strategy, virtualStages: vs, microbatches } : { schedule, splits: k, strategy, virtualStages: vs });
+  };
+  push('1f1b', 1, 'average', 1);
+  if (v > 1) push('1f1b-interleaved', 1, 'average', v);
+  push('zb-h1', 1, 'average', 1);
+  for (const k of splits) {
+    for (const strategy of ['average', 'uniform_comp'] as SplitStrategy[]) {
+      // `average` needs k | S; the repo's interleaved variant needs k | p.
+      if (strategy === 'average' && s % k !== 0) continue;
+      push('seq1f1b', k, strategy, 1);
+      if (v > 1 && p % k === 0) push('seq1f1b-interleaved', k, strategy, v);
+      push('seq1f1b-zb', k, strategy, 1);
+    }
+  }
+  // Bounded work: drop what would be too long to simulate (ops ≈ p·m·k·v·3 with B/W split).
+  return choices.filter((c) => p * m * c.splits * c.virtualStages * 3 <= maxOps);
+}
+
+/**
+ * Simulates every candidate and attaches its memory. `known` are evaluations already simulated with `knownStrategy`
+ * (the engine's per-schedule results); a candidate with the same schedule, k and v reuses them.
+ */
+export function sweepSchedules(config: RunConfig, shape: ModelShape, options: SweepOptions, known: ScheduleEvaluation[] = [], knownStrategy: SplitStrategy = 'average'): SweepCandidate[] {
+  const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
+  const maxEvaluations = options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+  const out: SweepCandidate[] = [];
+  const choices = candidateChoices(config, shape, options.engine, maxOps).slice(0, maxEvaluations);
+  for (const choice of choices) {
+    const reuse = known.find(
+      (e) => e.schedule === choice.schedule && e.splits === choice.splits && e.virtualStages === choice.virtualStages && e.memory && e.sim && (choice.splits === 1 || choice.strategy === knownStrategy),
+    );
+    let evaluation: ScheduleEvaluation;
+    if (reuse) evaluation = reuse;
+    else {
+      try {
+        evaluation = evaluateSchedule(config, choice, options.engine);
+      } catch {
+        continue; // a schedule the engine rejects is simply not a candidate
+      }
+    }
+    const sim = evaluation.sim;
+    if (!evaluation.applicable || !sim || evaluation.stepTimeMs == null || sim.opCount > maxOps) continue;
+    const memory = reuse?.memory ?? computeStageMemory(shape, sim, chunkLengths(config, shape.seqLength, choice.splits, choice.strategy), options.settings);
+    if (!reuse) applyMemory(evaluation, memory, options.capacityGiB);
+    const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
+    out.push({ choice, evaluation, memory, worstReservedGiB, fits: worstReservedGiB <= options.warningFraction * options.capacityGiB });
+  }
+  return out;
+}
+
+export function describeChoice(choice: { schedule: ScheduleName; splits: number; strategy: SplitStrategy; virtualStages: number }): string {
+  const names: Record<ScheduleName, string> = {
+    gpipe: 'GPipe',
+    '1f1b': '1F1B',
+    '1f1b-interleaved': 'interleaved 1F1B',
+    seq1f1b: 'Seq1F1B',
+    'seq1f1b-interleaved': 'interleaved Seq1F1B',
+    'zb-h1': 'ZB-H1',
+    'seq1f1b-zb': 'Seq1F1B-ZB',
+  };
+  const parts: string[] = [];
+  if (choice.splits > 1) parts.push(`k = ${choice.splits}`, choice.strategy);
+  if (choice.virtualStages > 1) parts.push(`v = ${choice.virtualStages}`);
+  return parts.length > 0 ? `${names[choice.schedule]} (${parts.join(', ')})` : names[choice.schedule];
+}
+
+/** Fastest candidate that fits; if none fits, the one needing the least memory (fits = false). */
+export function pickRecommendation(candidates: SweepCandidate[], capacityGiB: number, warningFraction: number): Recommendation | null {
+  if (candidates.length === 0) return null;
+  const fitting = candidates.filter((c) => c.fits);
+  const limitGiB = warningFraction * capacityGiB;
+  let best: SweepCandidate;
+  let reason: string;
+  if (fitting.length > 0) {
+    best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+    const name = describeChoice(best.choice);
+    reason = `${name.charAt(0).toUpperCase()}${name.slice(1)} is the fastest of ${fitting.length} of ${candidates.length} simulated schedules whose worst stage stays under ${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB): ${stepTimeText(best.evaluation.stepTimeMs!)} per step, ${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}.`;
+    if (ZERO_BUBBLE.has(best.choice.schedule)) {
+      const runnable = fitting.filter((c) => !ZERO_BUBBLE.has(c.choice.schedule));
+      if (runnable.length > 0) {
+        const alt = runnable.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+        reason += ` Zero-bubble schedules have no implementation in Megatron-LM or the Seq1F1B repo; the fastest that runs with flags alone is ${describeChoice(alt.choice)} (${stepTimeText(alt.evaluation.stepTimeMs!)} per step, ${alt.worstReservedGiB.toFixed(1)} GiB).`;
+      }
+    }
+  } else {
+    best = candidates.reduce((a, b) => (b.worstReservedGiB < a.worstReservedGiB ? b : a));
+    reason = `None of ${candidates.length} simulated schedules fits under ${limitGiB.toFixed(1)} GiB; ${describeChoice(best.choice)} needs the least (${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}). Reduce the model per GPU (more TP/PP), use recompute, or a smaller micro-batch.`;
+  }
+  return {
+    schedule: best.choice.schedule,
+    splits: best.choice.splits,
+    strategy: best.choice.strategy,
+    virtualStages: best.choice.virtualStages,
+    stepTimeMs: best.evaluation.stepTimeMs!,
+    peakMemoryGiB: best.worstReservedGiB,
+    fits: best.fits,
+    reason,
+  };
+}

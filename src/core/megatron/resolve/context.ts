@@ -1,0 +1,195 @@
+// What every resolution step shares: the flag settings, the RunConfig being filled with a source for each field,
+// and the helpers that read one flag with its table default. The steps (plain.ts, derived/*) only add values.
+import type { CoreDiagnostic, ConfigKey, ConfigSources, RunConfig, ValueSource } from '../../types';
+import type { Dialect, NumberKey, BoolKey, TextKey, FlagSpec, ListSpec, NumberSpec, SwitchSpec, TextSpec } from '../flags/table';
+import { flagSpec } from '../flags/lookup';
+import { unresolvedAlreadyReported, type FlagSetting } from '../interpret';
+import type { WorldInfo } from '../world';
+import { parsePyFloat, parsePyInt } from '../pyNumbers';
+
+export interface ResolveInput {
+  settings: Map<string, FlagSetting>;
+  world: WorldInfo;
+  dialects: Set<Dialect>;
+  /** Diagnostics the bash reader already emitted (to avoid a second `unresolved-value` for the same cause). */
+  upstream: CoreDiagnostic[];
+  format: 'bash' | 'yaml';
+}
+
+export interface ResolveResult {
+  config: RunConfig;
+  sources: ConfigSources;
+  diagnostics: CoreDiagnostic[];
+  /** Parsed `--pipeline-model-parallel-layout` stages (for validation), null when absent or invalid. */
+  layoutStages: string[] | null;
+}
+
+export function emptyConfig(): RunConfig {
+  return {
+    numLayers: null, hiddenSize: null, ffnHiddenSize: null, numAttentionHeads: null, numQueryGroups: null, kvChannels: null,
+    seqLength: null, maxPositionEmbeddings: null, microBatchSize: null, globalBatchSize: null, tensorParallel: null,
+    pipelineParallel: null, virtualStages: null, contextParallel: null, expertParallel: null, numExperts: null,
+    sequenceParallel: null, worldSize: null, dataParallel: null, numMicrobatches: null, paddedVocabSize: null,
+    pipeSpSplits: null, pipeSpStrategy: null, distributedOptimizer: null, precision: null, swiglu: null,
+    recomputeGranularity: null, gpusPerNode: null, numNodes: null, vocabSize: null, tokenizerType: null,
+    makeVocabSizeDivisibleBy: null, untieEmbeddingsAndOutputWeights: null, normalization: null, positionEmbeddingType: null,
+    groupQueryAttention: null, useFlashAttn: null, attentionBackend: null, transformerImpl: null, hiddenDropout: null,
+    attentionDropout: null, addBiasLinear: null, recomputeMethod: null, recomputeNumLayers: null, recomputeModules: null,
+    distributeSavedActivations: null, expertTensorParallel: null, moeRouterTopk: null, moeFfnHiddenSize: null,
+    moeSharedExpertIntermediateSize: null, moeLayerPattern: null, gradReduceInBf16: null, numDistributedOptimizerInstances: null,
+    numLayersPerVirtualStage: null, decoderFirstPipelineNumLayers: null, decoderLastPipelineNumLayers: null,
+    accountForEmbeddingInPipelineSplit: null, accountForLossInPipelineSplit: null, fp8Format: null, trainIters: null,
+  };
+}
+
+export const explicitSource = (s: FlagSetting): ValueSource => ({
+  status: 'explicit',
+  range: s.range,
+  ...(s.valueRange && { valueRange: s.valueRange }),
+  origins: s.origins,
+  flag: s.spelling,
+});
+
+export class ResolveContext {
+  readonly config = emptyConfig();
+  readonly sources: ConfigSources = {};
+  readonly diagnostics: CoreDiagnostic[] = [];
+  /** Parsed `--pipeline-model-parallel-layout`, set by the virtual-pipeline step. */
+  layoutStages: string[] | null = null;
+  private readonly reportedRoots = new Set<string>();
+
+  constructor(readonly input: ResolveInput) {}
+
+  get settings(): Map<string, FlagSetting> {
+    return this.input.settings;
+  }
+
+  set<K extends ConfigKey>(key: K, value: RunConfig[K], source: ValueSource): void {
+    this.config[key] = value;
+    this.sources[key] = source;
+  }
+
+  derived<K extends ConfigKey>(key: K, value: RunConfig[K], note: string): void {
+    this.set(key, value, { status: 'derived', note });
+  }
+
+  /** The field is unknown because an input it depends on is. */
+  blocked(key: ConfigKey, reason: string): void {
+    this.config[key] = null;
+    this.sources[key] = { status: 'unresolved', reason };
+  }
+
+  /** The source of a flag whose value cannot be read; reports it once per root cause. */
+  unresolved(s: FlagSetting, key: ConfigKey): ValueSource {
+    if (!s.invalid && !unresolvedAlreadyReported(s, this.input.upstream, this.reportedRoots)) {
+      const origin = s.origins[s.origins.length - 1];
+      const d: CoreDiagnostic = {
+        code: 'unresolved-value',
+        severity: 'warning',
+        message: `${s.spelling} cannot be resolved statically (${s.reason ?? 'unknown value'}); ${key} is unknown, so checks and the simulation that need it are skipped`,
+        range: s.valueRange ?? s.range,
+      };
+      if (origin) d.related = [{ message: `${origin.name} is defined here`, range: origin.range }];
+      this.diagnostics.push(d);
+    }
+    return {
+      status: 'unresolved',
+      range: s.range,
+      ...(s.valueRange && { valueRange: s.valueRange }),
+      origins: s.origins,
+      flag: s.spelling,
+      reason: s.invalid ? `${s.spelling} has an invalid value` : s.reason ?? 'unknown value',
+    };
+  }
+
+  /** First of `flags` the file sets (argparse would see only one of them). */
+  first(flags: readonly string[]): FlagSetting | undefined {
+    for (const f of flags) {
+      const s = this.settings.get(f);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
+  /** A number flag into `key`: its value when given, else the table's default (or "not given" / required). */
+  number(key: NumberKey, spec: NumberSpec): number | null {
+    const s = this.first([spec.name, ...(spec.fallbacks ?? [])]);
+    if (s) {
+      const text = s.values?.[0];
+      const v = text === undefined ? null : spec.type === 'int' ? parsePyInt(text) : parsePyFloat(text);
+      this.set(key, v, v !== null ? explicitSource(s) : this.unresolved(s, key));
+      return v;
+    }
+    const dflt = spec.default ?? null;
+    if (dflt !== null) this.set(key, dflt, { status: 'default', note: `Megatron default for ${spec.name}` });
+    else this.set(key, null, spec.requiredReason ? { status: 'unresolved', reason: spec.requiredReason } : { status: 'default', note: `${spec.name} not given` });
+    return dflt;
+  }
+
+  /** A store_true flag into `key`: on/off when given, else the table's default. */
+  switch(key: BoolKey, spec: SwitchSpec): boolean {
+    const s = this.settings.get(spec.name);
+    if (s && s.bool !== undefined) {
+      this.set(key, s.bool, explicitSource(s));
+      return s.bool;
+    }
+    const dflt = spec.default ?? false;
+    this.set(key, dflt, { status: 'default', note: `${spec.name} not given` });
+    return dflt;
+  }
+
+  /** A string flag into `key`: its text when given, else the table's default. */
+  text(key: TextKey, spec: TextSpec): string | null {
+    const v = this.textOf(key, spec);
+    this.set(key, v.value, v.source);
+    return v.value;
+  }
+
+  /**
+   * A string flag's value and source without storing it, for fields whose type is a literal union: the caller
+   * narrows the text (the interpreter has already checked it against the table's choices).
+   */
+  textOf(key: ConfigKey, spec: TextSpec): { value: string | null; source: ValueSource } {
+    const s = this.settings.get(spec.name);
+    if (s) {
+      const value = s.values?.[0] ?? null;
+      return { value, source: value !== null ? explicitSource(s) : this.unresolved(s, key) };
+    }
+    const dflt = spec.default ?? null;
+    return { value: dflt, source: { status: 'default', note: dflt === null ? `${spec.name} not given` : `Megatron default for ${spec.name}` } };
+  }
+}
+
+// Typed table lookups for the derived steps, which read flags that feed several fields by name.
+function specOf(name: string): FlagSpec {
+  const spec = flagSpec(name);
+  // The names below are literals of this folder; a typo is a programming error the unit tests hit at once.
+  if (!spec) throw new Error(`flag table has no ${name}`);
+  return spec;
+}
+export function numberSpec(name: string): NumberSpec {
+  const spec = specOf(name);
+  if (spec.type !== 'int' && spec.type !== 'float') throw new Error(`${name} is not a number flag`);
+  return spec;
+}
+export function switchSpec(name: string): SwitchSpec {
+  const spec = specOf(name);
+  if (spec.type !== 'store_true' && spec.type !== 'store_false') throw new Error(`${name} is not a switch`);
+  return spec;
+}
+export function textSpec(name: string): TextSpec {
+  const spec = specOf(name);
+  if (spec.type !== 'str' && spec.type !== 'choice') throw new Error(`${name} is not a string flag`);
+  return spec;
+}
+
+export function listSpec(name: string): ListSpec {
+  const spec = specOf(name);
+  if (spec.type !== 'nargs') throw new Error(`${name} is not a list flag`);
+  return spec;
+}
+
+/** Name of the first input that is unknown, for "depends on …" reasons (callers have checked that one is). */
+export function firstUnknown(pairs: [string, number | null][]): string {
+  return pairs.find(([, v]) => v === null)?.[0] ?? 'input';
+}

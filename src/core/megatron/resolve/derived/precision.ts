@@ -1,0 +1,32 @@
+// Optimizer sharding (Megatron's distributed optimizer, or DeepSpeed ZeRO ≥ 1), parameter precision, FP8 format.
+import type { Precision, ValueSource } from '../../../types';
+import { parsePyInt } from '../../pyNumbers';
+import { explicitSource, switchSpec, textSpec, type ResolveContext } from '../context';
+
+export function resolvePrecision(ctx: ResolveContext): void {
+  const { settings } = ctx;
+  const zero = settings.get('--zero-stage');
+  const zeroText = zero?.values?.[0];
+  if (!settings.has('--use-distributed-optimizer') && zero && zeroText !== undefined) {
+    const stage = parsePyInt(zeroText);
+    const shards = stage !== null && stage >= 1;
+    ctx.set('distributedOptimizer', stage === null ? null : shards, { ...explicitSource(zero), status: 'derived', note: `DeepSpeed ZeRO stage ${zeroText} ${shards ? 'shards' : 'does not shard'} optimizer state` });
+  } else ctx.switch('distributedOptimizer', switchSpec('--use-distributed-optimizer'));
+
+  const bf16 = settings.get('--bf16');
+  const fp16 = settings.get('--fp16');
+  let precision: Precision = 'fp32';
+  let precisionSource: ValueSource = { status: 'default', note: 'neither --bf16 nor --fp16: fp32' };
+  if (bf16?.bool) {
+    precision = 'bf16';
+    precisionSource = explicitSource(bf16);
+  } else if (fp16?.bool) {
+    precision = 'fp16';
+    precisionSource = explicitSource(fp16);
+  }
+  ctx.set('precision', precision, precisionSource);
+
+  const fp8Old = settings.get('--fp8-hybrid') ?? settings.get('--fp8-e4m3');
+  if (!settings.has('--fp8-format') && fp8Old?.bool) ctx.set('fp8Format', fp8Old.spec.name === '--fp8-hybrid' ? 'hybrid' : 'e4m3', explicitSource(fp8Old));
+  else ctx.text('fp8Format', textSpec('--fp8-format'));
+}

@@ -1,0 +1,50 @@
+// Activation recompute: full recompute needs a method and a layer count, selective takes neither, and
+// --distribute-saved-activations needs TP and full recompute without SP. Megatron-LM exits on
+// --checkpoint-activations, which only Megatron-DeepSpeed accepts.
+import { code, positive, type Rule, type RuleContext } from './rule';
+
+export const recomputeRule: Rule = {
+  family: 'recompute',
+  codes: [code('recompute-config-invalid', 'error'), code('deprecated-flag', 'error')],
+  check(ctx) {
+    checkGranularity(ctx);
+    const { tensorParallel: t, recomputeGranularity: gran } = ctx.cfg;
+    const dsa = ctx.settings.get('--distribute-saved-activations');
+    if (dsa?.bool) {
+      const spFlag = ctx.settings.get('--sequence-parallel');
+      if (ctx.cfg.sequenceParallel) ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: '--distribute-saved-activations cannot be combined with sequence parallelism', range: dsa.range, related: spFlag ? [{ message: '--sequence-parallel', range: spFlag.range }] : undefined });
+      else if (t === 1 || gran !== 'full') ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `--distribute-saved-activations needs TP > 1 and full recompute (TP is ${t ?? '?'}, recompute ${gran ?? 'off'})`, range: dsa.range });
+    }
+    const ckpt = ctx.settings.get('--checkpoint-activations');
+    if (ckpt?.bool && !ctx.input.dialects.has('deepspeed')) {
+      ctx.push({
+        code: 'deprecated-flag',
+        severity: 'error',
+        message: 'Megatron-LM prints a message and exits on --checkpoint-activations: use --recompute-activations (selective) or --recompute-granularity full --recompute-method uniform (Megatron-DeepSpeed still accepts it as full recompute)',
+        range: ckpt.nameRange,
+        fixes: [{ title: 'Rename to --recompute-activations', edits: [{ range: ckpt.nameRange, newText: '--recompute-activations' }] }],
+      });
+    }
+  },
+};
+
+function checkGranularity(ctx: RuleContext): void {
+  const { recomputeGranularity: gran, recomputeMethod, recomputeNumLayers: rnl, numLayers: L, pipelineParallel: p } = ctx.cfg;
+  const granRange = ctx.flagRange('--recompute-granularity') ?? ctx.flagRange('--recompute-activations') ?? ctx.input.anchor;
+  if (gran === 'full' && !ctx.input.dialects.has('deepspeed')) {
+    if (recomputeMethod === null && ctx.src.recomputeMethod?.status !== 'unresolved') {
+      ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: "full recompute needs --recompute-method uniform or block (TransformerConfig: \"recompute_method must be 'block' or 'uniform'\")", range: granRange });
+    } else if (rnl === null && ctx.src.recomputeNumLayers?.status !== 'unresolved') {
+      ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `full recompute with method ${recomputeMethod} needs --recompute-num-layers`, range: ctx.flagRange('--recompute-method') ?? granRange });
+    }
+  }
+  const offending = ctx.settings.get('--recompute-method') ?? ctx.settings.get('--recompute-num-layers');
+  if (gran === 'selective' && offending) {
+    ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`, range: offending.range, fixes: ctx.fixes(ctx.fix(`Remove ${offending.spec.name}`, offending.spec.name, null, true)) });
+  }
+  // recomputeNumLayers is only set from a flag, so its range is there when the value is.
+  const rnlRange = ctx.flagRange('--recompute-num-layers') ?? ctx.flagRange('--checkpoint-num-layers');
+  if (gran === 'full' && positive(rnl) && positive(L) && positive(p) && L % p === 0 && rnl > L / p && rnlRange) {
+    ctx.push({ code: 'recompute-config-invalid', severity: 'warning', message: `--recompute-num-layers ${rnl} is more than the ${L / p} layers per pipeline stage (L ${L} / PP ${p})`, range: rnlRange });
+  }
+}

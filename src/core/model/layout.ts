@@ -1,0 +1,99 @@
+// Which decoder layers live on which pipeline rank and model chunk: the one placement the cost model (FLOPs per
+// virtual stage), the memory model (weights and activations per rank) and the recommendation read.
+import type { ModelShape } from './shape';
+
+/** The part of the shape the layer placement depends on. */
+export type LayoutShape = Pick<ModelShape, 'numLayers' | 'pp' | 'moeLayers' | 'accountEmbedding' | 'accountLoss' | 'firstStageLayers' | 'lastStageLayers'>;
+
+/** One model chunk on one rank: virtual stage vs = modelChunk·p + rank. */
+export interface VirtualStage {
+  rank: number;
+  modelChunk: number;
+  /** Global index of its first decoder layer. */
+  firstLayer: number;
+  numLayers: number;
+  numMoeLayers: number;
+  hasEmbedding: boolean;
+  hasLoss: boolean;
+}
+
+/** Splits n items into parts as evenly as Megatron would if it allowed a remainder (earlier parts get the extra). */
+function spread(n: number, parts: number): number[] {
+  const base = Math.floor(n / parts);
+  const extra = n - base * parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+/** Whether the split is L (+ account-for slots) over p, rather than given first/last-stage counts. */
+const slotSplit = (shape: LayoutShape): boolean => (shape.firstStageLayers == null && shape.lastStageLayers == null) || shape.pp === 1;
+
+/** Decoder layers (+ account-for slots) on each pipeline rank before the split into model chunks (invalid splits spread evenly). */
+function layersOnRanks(shape: LayoutShape): number[] {
+  const p = shape.pp;
+  const first = shape.firstStageLayers;
+  const last = shape.lastStageLayers;
+  if (slotSplit(shape)) return spread(shape.numLayers + (shape.accountEmbedding ? 1 : 0) + (shape.accountLoss ? 1 : 0), p);
+  const middleStages = p - (first != null ? 1 : 0) - (last != null ? 1 : 0);
+  const perMiddle = middleStages > 0 ? spread(Math.max(0, shape.numLayers - (first ?? 0) - (last ?? 0)), middleStages) : [];
+  let mi = 0;
+  return Array.from({ length: p }, (_, r) => (r === 0 && first != null ? first : r === p - 1 && last != null ? last : (perMiddle[mi++] ?? 0)));
+}
+
+/**
+ * Decoder layers per virtual stage, indexed vs = modelChunk·p + rank, as transformer_block.get_num_layers_to_build
+ * assigns them: L/p per rank, or the given first/last-stage counts with the rest spread over the middle ranks
+ * (--decoder-first/last-pipeline-num-layers), each rank's layers spread over its v model chunks. The account-for
+ * flags (--account-for-embedding/loss-in-pipeline-split) count the embedding / loss as one layer slot of the first /
+ * last virtual stage, which builds no decoder layer there. Invalid splits (see layerSplitProblem) are spread as
+ * evenly as possible instead, so the memory model can still estimate them.
+ */
+export function layerLayout(shape: LayoutShape, virtualStages: number): VirtualStage[] {
+  const p = shape.pp;
+  const v = Math.max(1, virtualStages);
+  const L = shape.numLayers;
+  const counts = new Array<number>(p * v).fill(0);
+  layersOnRanks(shape).forEach((onRank, r) => spread(onRank, v).forEach((n, c) => (counts[c * p + r] = n)));
+  const slotted = slotSplit(shape);
+  if (slotted && shape.accountEmbedding) counts[0] = Math.max(0, (counts[0] ?? 0) - 1);
+  if (slotted && shape.accountLoss) counts[p * v - 1] = Math.max(0, (counts[p * v - 1] ?? 0) - 1);
+  const stages: VirtualStage[] = [];
+  let next = 0;
+  counts.forEach((count, vs) => {
+    const n = Math.min(count, L - next);
+    let moe = 0;
+    for (let i = next; i < next + n; i++) if (shape.moeLayers[i] === true) moe++;
+    stages.push({ rank: vs % p, modelChunk: Math.floor(vs / p), firstLayer: next, numLayers: n, numMoeLayers: moe, hasEmbedding: vs === 0, hasLoss: vs === p * v - 1 });
+    next += n;
+  });
+  return stages;
+}
+
+/** Decoder layers on each pipeline rank (all its model chunks together). */
+export function layersPerRank(stages: readonly VirtualStage[], p: number): number[] {
+  const out = new Array<number>(p).fill(0);
+  for (const s of stages) out[s.rank] = (out[s.rank] ?? 0) + s.numLayers;
+  return out;
+}
+
+/**
+ * Why Megatron would refuse this layer split, or null: L (+ account-for slots) divisible by p, or first/last-stage
+ * counts that leave a remainder the middle ranks can share evenly. The time model refuses such a split; the memory
+ * model spreads it (layerLayout) and the config validator reports it.
+ */
+export function layerSplitProblem(shape: LayoutShape): string | null {
+  const p = shape.pp;
+  const first = shape.firstStageLayers;
+  const last = shape.lastStageLayers;
+  if (p === 1) return null;
+  if (first == null && last == null) {
+    const slotted = shape.accountEmbedding || shape.accountLoss;
+    const slots = shape.numLayers + (shape.accountEmbedding ? 1 : 0) + (shape.accountLoss ? 1 : 0);
+    return slots % p === 0 ? null : `Megatron needs the layers${slotted ? ' (+ embedding/loss slots)' : ''} divisible by the pipeline size (${slots} layers, p=${p})`;
+  }
+  const rest = shape.numLayers - (first ?? 0) - (last ?? 0);
+  const middle = p - (first != null ? 1 : 0) - (last != null ? 1 : 0);
+  if (rest < 0 || (middle > 0 && rest % middle !== 0) || (middle === 0 && rest !== 0)) {
+    return `the first/last-stage layer counts leave ${rest} layers that Megatron cannot spread evenly over ${middle} middle stages`;
+  }
+  return null;
+}

@@ -1,0 +1,93 @@
+// A bash launch script → LaunchConfigRead: pick the Megatron invocation among the commands the bash reader
+// recorded, interpret its arguments, work out the world size, then the shared resolve → validate tail.
+import type { BashReadResult, LaunchInvocation, ShellWord } from '../bash/types';
+import type { CoreDiagnostic, LaunchConfigRead } from '../types';
+import { lookupFlag } from '../megatron/flags/lookup';
+import { interpretArgs, type FlagSetting } from '../megatron/interpret';
+import { resolveWorld, type WorldInfo } from '../megatron/world';
+import { overlaps, sameRange } from '../text/ranges';
+import { dialectsOf, finishRead, notALaunch } from './finishRead';
+
+/** Flags that only a Megatron-style training launch passes; one of them makes an arbitrary python command count. */
+const SIGNATURE_FLAGS = new Set([
+  '--tensor-model-parallel-size', '--pipeline-model-parallel-size', '--num-layers', '--hidden-size', '--num-attention-heads',
+  '--micro-batch-size', '--global-batch-size', '--seq-length', '--max-position-embeddings', '--pipe-sp-splits',
+  '--context-parallel-size', '--expert-model-parallel-size', '--yaml-cfg',
+]);
+
+function looksLikeMegatron(inv: LaunchInvocation): boolean {
+  const entry = inv.entry.text ?? '';
+  if (/(^|\/)pretrain_\w+\.py$/.test(entry) || /(^|\/)(train|finetune)\w*\.py$/.test(entry) && inv.args.some(isSignature)) return true;
+  return inv.args.some(isSignature);
+}
+
+function isSignature(w: ShellWord): boolean {
+  const t = w.text ?? w.knownPrefix ?? '';
+  if (!t.startsWith('--')) return false;
+  const name = t.includes('=') ? t.slice(0, t.indexOf('=')) : t;
+  const found = lookupFlag(name);
+  return !!found && SIGNATURE_FLAGS.has(found.spec.name);
+}
+
+/**
+ * The launch we analyse: among Megatron-looking invocations, the last one not inside an undecidable branch
+ * (scripts often end with the real run after setup commands), else the last one.
+ */
+function pickInvocation(invocations: LaunchInvocation[]): LaunchInvocation | null {
+  const candidates = invocations.filter(looksLikeMegatron);
+  if (!candidates.length) return null;
+  const unconditional = candidates.filter((c) => !c.conditional);
+  const pool = unconditional.length ? unconditional : candidates;
+  return pool[pool.length - 1] ?? null;
+}
+
+function supersede(bashDiagnostics: CoreDiagnostic[], world: WorldInfo): CoreDiagnostic[] {
+  return bashDiagnostics.filter((d) => !(d.code === 'unresolved-value' && world.supersededRanges.some((r) => overlaps(r, d.range))));
+}
+
+export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfigRead {
+  const inv = pickInvocation(bash.invocations);
+  if (!inv) return notALaunch('bash');
+  const deepspeedLaunch = inv.launchers.some((l) => l.kind === 'deepspeed') || inv.args.some((w) => /^--(deepspeed|deepspeed[_-]config|zero[_-]stage)(=|$)/.test(w.text ?? w.knownPrefix ?? ''));
+  const interpreted = interpretArgs(inv.args, { lenientChoices: deepspeedLaunch });
+  const world = resolveWorld(inv, bash);
+  const cmcWord = bash.env.get('CUDA_DEVICE_MAX_CONNECTIONS');
+  return finishRead(
+    text,
+    {
+      format: 'bash',
+      commandRange: inv.range,
+      settings: interpreted.settings,
+      occurrences: interpreted.occurrences,
+      world,
+      readerDiagnostics: bash.diagnostics,
+      leadingDiagnostics: [...quietPathReports(supersede(bash.diagnostics, world), inv, interpreted.occurrences), ...interpreted.diagnostics],
+      anchor: inv.entry.range,
+      cudaMaxConnections: cmcWord ? { value: cmcWord.text, range: cmcWord.origins[cmcWord.origins.length - 1]?.range ?? cmcWord.range } : undefined,
+      yamlPath: false,
+      editContext: { lastArgRange: interpreted.lastArgRange },
+    },
+    dialectsOf(interpreted.settings, deepspeedLaunch),
+  );
+}
+
+/**
+ * The bash reader reports every unknown word; when all unknown words under a report are values of flags that
+ * do not affect the analysis (data, checkpoint and log paths), the report is kept only as a hint.
+ */
+function quietPathReports(diagnostics: CoreDiagnostic[], inv: LaunchInvocation, occurrences: FlagSetting[]): CoreDiagnostic[] {
+  return diagnostics.map((d) => {
+    if (d.code !== 'unresolved-value' || d.severity === 'hint') return d;
+    const unknownWords = inv.args.filter((w) => w.text === null && overlaps(w.range, d.range));
+    if (!unknownWords.length) return d;
+    const harmless = unknownWords.every((w) => {
+      const owner = occurrences.find(
+        (o) =>
+          o.unresolvedRanges?.some((r) => overlaps(r, w.range)) &&
+          (w.origins.length === 0 || w.origins.some((wo) => o.origins.some((oo) => sameRange(oo.range, wo.range)))),
+      );
+      return owner !== undefined && !(owner.spec.keys && owner.spec.keys.length);
+    });
+    return harmless ? { ...d, severity: 'hint' as const, message: `${d.message} (a path that does not affect the schedule or memory analysis)` } : d;
+  });
+}

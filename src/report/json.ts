@@ -1,0 +1,41 @@
+// `analyze --json`: the machine-readable shape CI scripts consume. Positions are 0-based, as in the core.
+import type { AnalysisResult } from '../core/analyze';
+import { SCHEDULE_NAMES, type CoreDiagnostic, type ScheduleEvaluation } from '../core/types';
+
+function diagnosticToJson(d: CoreDiagnostic): Record<string, unknown> {
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    line: d.range.line,
+    column: d.range.column,
+    endLine: d.range.endLine,
+    endColumn: d.range.endColumn,
+  };
+}
+
+function evaluationToJson(e: ScheduleEvaluation): Record<string, unknown> {
+  // sim and memory are large typed arrays meant for the webview, not for JSON consumers.
+  const { sim: _sim, memory: _memory, ...rest } = e;
+  return rest;
+}
+
+export function toJson(file: string, r: AnalysisResult): Record<string, unknown> {
+  const schedules: Record<string, unknown> = {};
+  for (const name of SCHEDULE_NAMES) {
+    const e = r.schedules[name];
+    if (e) schedules[name] = evaluationToJson(e);
+  }
+  return {
+    file,
+    format: r.format,
+    isLaunchConfig: r.isLaunchConfig,
+    config: r.config,
+    diagnostics: r.diagnostics.map(diagnosticToJson),
+    gpu: { id: r.gpu.id, memoryGiB: r.gpu.memoryGiB },
+    partition: r.partition,
+    selectedSchedule: r.selectedSchedule,
+    schedules,
+    recommendation: r.recommendation,
+  };
+}

@@ -1,0 +1,59 @@
+// The plain-text summary of an analysis: `schedule-inspector analyze FILE` prints it, and the editor's Analyze command
+// shows the same text in its output channel, so both front ends read alike.
+import type { AnalysisResult } from '../core/analyze';
+import { formatChunkLengths } from '../core/format';
+import { SCHEDULE_NAMES, type ScheduleEvaluation, type ScheduleName } from '../core/types';
+
+const pct = (x: number | null | undefined): string => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
+const num = (x: number | null | undefined, digits = 0): string => (x == null ? '?' : x.toFixed(digits));
+
+/** Model, layout, batch and Seq1F1B lines: what the file configures, as the core resolved it. */
+function configLines(r: AnalysisResult): string[] {
+  const c = r.config;
+  return [
+    `  Model     L=${num(c.numLayers)} h=${num(c.hiddenSize)} heads=${num(c.numAttentionHeads)} ffn=${num(c.ffnHiddenSize)} seq=${num(c.seqLength)} vocab=${num(c.paddedVocabSize)} ${c.precision ?? ''}`,
+    `  Layout    world=${num(c.worldSize)} = TP ${num(c.tensorParallel)} × PP ${num(c.pipelineParallel)} × CP ${num(c.contextParallel)} × DP ${num(c.dataParallel)}${c.virtualStages && c.virtualStages > 1 ? ` · VPP ${c.virtualStages}` : ''}${c.sequenceParallel ? ' · SP' : ''}`,
+    `  Batch     micro=${num(c.microBatchSize)} global=${num(c.globalBatchSize)} → ${num(c.numMicrobatches)} microbatches per step`,
+    `  Seq1F1B   k=${num(c.pipeSpSplits)} strategy=${c.pipeSpStrategy ?? '?'}${r.partition ? ` chunks ${formatChunkLengths(r.partition.lengths)}` : ''}`,
+  ];
+}
+
+function scheduleRow(name: ScheduleName, e: ScheduleEvaluation, selected: boolean): string {
+  const mark = selected ? '▸' : ' ';
+  if (!e.applicable) return `  ${mark} ${name.padEnd(20)}  n/a: ${e.reason ?? ''}`;
+  const peak = e.peakMemoryGiBPerStage ? Math.max(...e.peakMemoryGiBPerStage) : null;
+  return `  ${mark} ${name.padEnd(20)} ${String(e.splits).padStart(2)} ${String(e.virtualStages).padStart(2)} ${num(e.stepTimeMs, 1).padStart(9)} ${pct(e.bubbleFraction).padStart(8)} ${num(e.tokensPerSecond).padStart(9)} ${num(e.tflopsPerGpu, 1).padStart(8)}  ${peak == null ? '—' : peak.toFixed(1)}${e.oom ? ' OOM' : ''}`;
+}
+
+/** One row per evaluated schedule, the selected one marked; nothing when no schedule was evaluated. */
+function scheduleLines(r: AnalysisResult): string[] {
+  const rows: string[] = [];
+  for (const name of SCHEDULE_NAMES) {
+    const e = r.schedules[name];
+    if (e) rows.push(scheduleRow(name, e, name === r.selectedSchedule));
+  }
+  if (!rows.length) return [];
+  return [`  Schedules on ${r.gpu.name}:`, '    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  allocated peak GiB (worst stage)', ...rows];
+}
+
+function recommendationLines(r: AnalysisResult): string[] {
+  const rec = r.recommendation;
+  if (!rec) return [];
+  // The recommendation's peak is the reserved estimate (what decides "fits"), the table's the allocated one.
+  return [`  Recommendation: ${rec.schedule} k=${rec.splits}${rec.virtualStages > 1 ? ` v=${rec.virtualStages}` : ''} ${rec.strategy} — ${rec.stepTimeMs.toFixed(1)} ms/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`];
+}
+
+function diagnosticLines(file: string, r: AnalysisResult): string[] {
+  if (!r.diagnostics.length) return ['  No problems found.'];
+  return [
+    `  Diagnostics (${r.diagnostics.length}):`,
+    ...r.diagnostics.map((d) => `    ${file}:${d.range.line + 1}:${d.range.column + 1} ${d.severity} [${d.code}] ${d.message}`),
+  ];
+}
+
+export function formatSummary(file: string, r: AnalysisResult): string {
+  const body = r.isLaunchConfig
+    ? [...configLines(r), ...scheduleLines(r), ...recommendationLines(r)]
+    : ['  No Megatron-style launch found in this file.'];
+  return [`Schedule Inspector — ${file}`, ...body, ...diagnosticLines(file, r)].join('\n') + '\n';
+}
