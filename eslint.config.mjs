@@ -69,6 +69,21 @@ export default tseslint.config(
     files: ['src/core/yaml/**/*.ts'],
     rules: rule(nodeImports, forbid('yaml/ does not import the bash reader, read/ or the layers above.', 'bash', 'read', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
   },
+  // Invariant: edit planning knows flags and YAML, never how a file was read or what the simulation said.
+  {
+    files: ['src/core/edits/**/*.ts'],
+    rules: rule(nodeImports, forbid('edits/ sits below read/ and the simulation layers.', 'read', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+  },
+  // Invariant: read/ is the only place that dispatches between the readers; nothing of the simulation is known there.
+  {
+    files: ['src/core/read/**/*.ts'],
+    rules: rule(nodeImports, forbid('read/ turns text into a RunConfig; it never imports the simulation layers.', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+  },
+  // Invariant: advice (hints, verdicts, recommendations with fixes) sits above the number machines, below analyze().
+  {
+    files: ['src/core/advice/**/*.ts'],
+    rules: rule(nodeImports, forbid('advice/ is called by analyze(), never the other way round.', 'analyze', 'trace')),
+  },
   // Invariant: the one derived model of the run sits below the time and memory models that read it.
   {
     files: ['src/core/model/**/*.ts'],

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analyze';
 import { DEFAULT_CANDIDATE_SPLITS } from '../core/defaults';
-import { planFlagEdit } from '../core/config/edits';
+import { planFlagEdit } from '../core/edits/planFlagEdit';
 import type { FlagOccurrence, TextEdit } from '../core/types';
 import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';

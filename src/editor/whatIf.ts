@@ -2,7 +2,7 @@
 // rewritten, so the table reflects every rule the core applies (divisibility, memory, schedule choice), not a shortcut
 // formula. Pure (analyze is passed in) so the table logic is unit-tested without VS Code.
 import type { AnalysisResult, AnalyzeOptions } from '../core/analyze';
-import { applyEdits } from '../core/config/edits';
+import { applyEdits } from '../core/edits/planFlagEdit';
 import type { ConfigKey, FlagOccurrence, TextEdit } from '../core/types';
 import { mdCode, mdText } from './markdown';
 import { formatDurationMs, formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';

@@ -4,7 +4,7 @@
 // before `ready` or while hidden (VS Code drops those messages); the latest state is sent when it comes back.
 import * as vscode from 'vscode';
 import { analyze, type AnalysisResult } from '../core/analyze';
-import { planFlagEdit } from '../core/config/edits';
+import { planFlagEdit } from '../core/edits/planFlagEdit';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import type { TextEdit } from '../core/types';
 import { PROTOCOL_VERSION, isWebviewToHost, type HostToWebview, type Tab, type WhatIfOverrides } from '../protocol/messages';

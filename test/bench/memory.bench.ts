@@ -1,7 +1,7 @@
 // Memory model cost for a typical Seq1F1B config (p = 8, m = 64, k = 4): per-schedule memory on prebuilt timelines,
 // and the whole attachMemory call including the recommendation sweep (which simulates the alternatives).
 import type { BenchCase } from './bench';
-import { attachMemory } from '../../src/core/memory/attach';
+import { attachMemory } from '../../src/core/advice/memoryAdvice';
 import { resolveModelShape } from '../../src/core/model/shape';
 import { computeStageMemory } from '../../src/core/memory/stageMemory';
 import { evaluateAllSchedules } from '../../src/core/schedule/engine';

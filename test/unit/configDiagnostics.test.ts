@@ -324,3 +324,13 @@ test('bad input never throws and stays bounded', () => {
   const read = readLaunchConfig(many, 'x.sh');
   assert.equal(read.config.numLayers, 999);
 });
+
+test('Megatron-DeepSpeed --checkpoint-num-layers above the layers per stage is reported on that flag (it used to throw)', () => {
+  // 8 layers over PP 4 leave 2 per stage; checkpointing 4 of them per stage cannot be meant.
+  const t = 'deepspeed --num_gpus 8 pretrain_gpt.py --deepspeed --pipeline-model-parallel-size 4 --num-layers 8 --hidden-size 1024 --num-attention-heads 16 --seq-length 1024 --max-position-embeddings 1024 --micro-batch-size 1 --checkpoint-activations --checkpoint-num-layers 4\n';
+  const d = readLaunchConfig(t, 'run.sh').diagnostics.filter((x) => x.code === 'recompute-config-invalid');
+  assert.equal(d.length, 1);
+  assert.equal(d[0]!.severity, 'warning');
+  assert.equal(t.slice(d[0]!.range.column, d[0]!.range.endColumn), '4');
+  assert.match(d[0]!.message, /--checkpoint-num-layers 4 is more than the 2 layers per pipeline stage/);
+});

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { AnalysisResult } from '../../src/core/analyze';
 import { computeWhatIfRows, whatIfCandidates, whatIfTable, MAX_WHAT_IF_ROWS } from '../../src/editor/whatIf';
-import { applyEdits, planFlagEdit } from '../../src/core/config/edits';
-import { readLaunchConfig } from '../../src/core/config/readLaunchConfig';
+import { applyEdits, planFlagEdit } from '../../src/core/edits/planFlagEdit';
+import { readLaunchConfig } from '../../src/core/read/readLaunchConfig';
 import type { TextEdit } from '../../src/core/types';
 import { evaluation, flag, r, result } from './editorFixtures';
 

@@ -173,3 +173,13 @@ test('the quick fix for SP at TP 1 removes the flag from inside an options strin
   assert.deepEqual(changedLines(text, out), ['  --use-distributed-optimizer"']);
   assert.deepEqual(reread(out, 'mixtral.sh').diagnostics, []);
 });
+
+test('a copy of the read (JSON, structuredClone) still appends new flags after the last argument', () => {
+  const text = file('test/fixtures/launch/gpt3-175b.sh');
+  const read = readLaunchConfig(text, 'gpt3.sh');
+  const direct = planFlagEdit(text, read, '--recompute-activations', 'true');
+  // Before the edit context lived on the read, a copy lost it and the flag went to the end of the command range.
+  assert.deepEqual(planFlagEdit(text, structuredClone(read), '--recompute-activations', 'true'), direct);
+  assert.deepEqual(planFlagEdit(text, JSON.parse(JSON.stringify(read)), '--recompute-activations', 'true'), direct);
+  assert.ok(applyEdits(text, direct).endsWith('    ${EVAL_AND_LOGGING_ARGS[@]} \\\n    --recompute-activations\n'));
+});

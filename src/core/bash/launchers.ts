@@ -39,7 +39,7 @@ function basename(t: string): string {
   return k >= 0 ? t.slice(k + 1) : t;
 }
 
-export function isPython(t: string): boolean {
+function isPython(t: string): boolean {
   return /^(python|pypy)(\d+(\.\d+)?)?$/.test(basename(t));
 }
 

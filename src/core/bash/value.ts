@@ -49,7 +49,7 @@ export function resetSegBudget(): void {
 }
 
 /** Count `n` segment copies made outside ValBuilder; true while the budget lasts. */
-export function chargeSegs(n: number): boolean {
+function chargeSegs(n: number): boolean {
   segCopies += n;
   return segCopies <= MAX_SEG_COPIES;
 }
@@ -77,7 +77,7 @@ export function unknownReason(v: Val): string | undefined {
 }
 
 /** Narrow an origin chain to the sub-stretch [a, b) (relative to the segment start). */
-export function narrowOrigins(origins: OriginRef[], a: number, b: number, segLen: number): OriginRef[] {
+function narrowOrigins(origins: OriginRef[], a: number, b: number, segLen: number): OriginRef[] {
   if (origins.length === 0 || (a === 0 && b === segLen)) return origins;
   return origins.map((o) => (o.mapped ? { name: o.name, s0: o.s0 + a, s1: o.s0 + b, mapped: true } : o));
 }
@@ -105,12 +105,12 @@ export function sliceSeg(g: Seg, a: number, b: number, at: number): Seg {
  * Prefix `name` (whose value stretch is described by g) onto g's chain. A chain whose next entry is the same
  * variable (`OPTS="$OPTS --x"`, `TP=${TP:-8}`) keeps only the inner, more precise entry.
  */
-export function pushOrigin(name: string, g: Seg): OriginRef[] {
+function pushOrigin(name: string, g: Seg): OriginRef[] {
   const inner = g.origins;
-  const nearest = inner[0];
-  if (nearest && nearest.name === name) return inner;
   const head: OriginRef = { name, s0: g.s0, s1: g.s1, mapped: g.mapped };
-  if (!nearest) return [head];
+  // Length first: reading past an array's end is slow in V8, and this runs for every segment of every expansion.
+  if (inner.length === 0) return [head];
+  if (inner[0]!.name === name) return inner;
   const n = Math.min(inner.length, MAX_ORIGIN_CHAIN - 1);
   const out: OriginRef[] = [head];
   for (let k = 0; k < n; k++) out.push(inner[k]!); // k < inner.length
@@ -216,7 +216,7 @@ export function originsOf(v: Val, a: number, b: number): OriginRef[] {
     const x = Math.max(a, g.start);
     const y = Math.min(b, g.end);
     const chain = narrowOrigins(g.origins, x - g.start, y - g.start, g.end - g.start);
-    chain.forEach((o, k) => (levels[k] ??= []).push(o));
+    for (let k = 0; k < chain.length; k++) (levels[k] ??= []).push(chain[k]!); // k < chain.length
   }
   const out: OriginRef[] = [];
   const levelOf: number[] = [];
@@ -225,11 +225,13 @@ export function originsOf(v: Val, a: number, b: number): OriginRef[] {
     if (!level) continue;
     for (const o of level) {
       const at = out.findIndex((p) => p.name === o.name);
-      const same = out[at];
-      if (!same) {
+      if (at < 0) {
         out.push({ ...o });
         levelOf.push(k);
-      } else if (levelOf[at] === k && (o.s0 !== same.s0 || o.s1 !== same.s1)) {
+        continue;
+      }
+      const same = out[at]!; // found above
+      if (levelOf[at] === k && (o.s0 !== same.s0 || o.s1 !== same.s1)) {
         // One word made of several stretches of the same variable: point at all of them.
         same.s0 = Math.min(same.s0, o.s0);
         same.s1 = Math.max(same.s1, o.s1);

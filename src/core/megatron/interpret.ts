@@ -30,7 +30,7 @@ export interface FlagSetting {
   unresolvedRanges?: SourceRange[];
 }
 
-export interface InterpretResult {
+interface InterpretResult {
   /** Canonical flag name → last occurrence. */
   settings: Map<string, FlagSetting>;
   /** Every recognised occurrence in order. */
@@ -83,7 +83,7 @@ function nameRangeOf(word: ShellWord, nameLength: number): SourceRange {
   return r;
 }
 
-export interface InterpretOptions {
+interface InterpretOptions {
   /** Accept choice values that differ only in case (Megatron-DeepSpeed lower-cases `rmsnorm`). */
   lenientChoices?: boolean;
 }

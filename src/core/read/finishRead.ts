@@ -13,7 +13,7 @@ export function notALaunch(format: 'bash' | 'yaml'): LaunchConfigRead {
   return { format, isLaunchConfig: false, commandRange: null, config: emptyConfig(), sources: {}, flags: [], diagnostics: [] };
 }
 
-export interface ReadParts {
+interface ReadParts {
   format: 'bash' | 'yaml';
   commandRange: SourceRange;
   /** Canonical flag name → last occurrence, and every occurrence in order. */

@@ -11,10 +11,10 @@ import { ASSUMED_GPUS_PER_NODE, type ResolvedNumber } from '../megatron/world';
 import { LineIndex } from '../text/lineIndex';
 import { span } from '../text/ranges';
 
-export type YamlKind = 'nemo' | 'megatron-yaml-cfg' | 'functional-test';
+type YamlKind = 'nemo' | 'megatron-yaml-cfg' | 'functional-test';
 
 /** How a YAML key maps onto a Megatron flag; `transform` turns the scalar into a flag value or switch. */
-export interface YamlKeyMapping {
+interface YamlKeyMapping {
   path: string;
   flag: string;
   transform?: ((text: string) => { values?: string[]; bool?: boolean; skip?: boolean } | { error: string }) | undefined;
@@ -98,7 +98,7 @@ const YAML_CFG_SPECIAL: Record<string, [string, YamlKeyMapping['transform']?]> =
   add_bias_linear: ['--disable-bias-linear', invertedSwitch],
 };
 
-export interface YamlReadResult {
+interface YamlReadResult {
   kind: YamlKind | null;
   settings: Map<string, FlagSetting>;
   occurrences: FlagSetting[];

@@ -48,7 +48,7 @@ export interface ExpandBudget {
 }
 
 /** Set by the shell or the session at run time: unknown rather than unset. */
-export const RUNTIME_VARS: Readonly<Record<string, string>> = {
+const RUNTIME_VARS: Readonly<Record<string, string>> = {
   HOME: 'the home directory',
   PWD: 'the working directory',
   OLDPWD: 'the previous directory',

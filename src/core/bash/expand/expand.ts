@@ -50,9 +50,8 @@ export class Expander {
     const fb = new FieldBuilder(this.budget, out, false, w, src);
     this.expandParts(w.parts, src, fb);
     fb.finish(true);
-    const [first, second] = out;
-    if (!first) return emptyVal();
-    if (!second) return first;
+    if (out.length === 0) return emptyVal();
+    if (out.length === 1) return out[0]!; // length checked (reading past the end would be slow in V8)
     return joinVals(out, ' ');
   }
 

@@ -126,7 +126,7 @@ export function expandParam(ex: Expander, p: ParamPart, src: Src, fb: FieldBuild
 function expandLength(p: ParamPart, r: Lookup, s0: number, s1: number, fb: FieldBuilder): void {
   if (r.unknown) return fb.val(unknownVal(r.unknown, s0, s1), p.q);
   const vals = r.vals ?? [];
-  const first = vals[0];
+  const first = vals.length ? vals[0] : undefined;
   let n: number;
   if (p.all || p.name === '@' || p.name === '*') n = vals.length;
   else {
@@ -144,7 +144,7 @@ function expandDefault(ex: Expander, p: ParamPart, r: Lookup, src: Src, s0: numb
   // The value is unknown (not unset): the operator's outcome is too.
   if (r.unknown && !r.neverSet) return fb.val(unknownVal(r.unknown, s0, s1), p.q);
   const isUnset = r.vals === null && !r.unknown;
-  const firstVal = r.vals?.[0];
+  const firstVal = r.vals && r.vals.length ? r.vals[0] : undefined;
   const isNull = isUnset || (r.vals !== null && (r.multi ? r.vals.length === 0 || (r.vals.length === 1 && firstVal?.text === '') : firstVal?.text === ''));
   const neverSetUnknown = r.unknown !== undefined && r.neverSet === true;
   const empty = colon ? isNull || neverSetUnknown : isUnset || neverSetUnknown;
@@ -191,8 +191,7 @@ function emitListSlice(ex: Expander, p: ParamPart, vals: Val[], src: Src, s0: nu
 
 function emitVals(vals: Val[], multi: boolean, p: ParamPart, fb: FieldBuilder): void {
   if (!multi) {
-    const [first] = vals;
-    if (first) fb.val(first, p.q);
+    if (vals.length) fb.val(vals[0]!, p.q); // length checked
     else fb.markQuoted(p.q);
     return;
   }

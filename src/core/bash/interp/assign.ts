@@ -71,7 +71,7 @@ function assignArray(r: Runner, v: Var, a: Assign, elems: ArrayElem[], src: Src)
       if (!isKnown(key)) continue;
       if (assoc) arr.set(key.text, val);
       else {
-        const [g] = key.segs;
+        const g = key.segs.length ? key.segs[0] : undefined;
         const n = r.ex.arithText(key, g?.s0 ?? 0, g?.s1 ?? 0).value;
         if (n === null) continue;
         next = Number(n);

@@ -69,7 +69,7 @@ export function runSimple(r: Runner, c: SimpleCmd, src: Src): Status {
     const [s0, s1] = src.span(a.v0, a.v1);
     prefixEnv.set(a.name, asField(viaVar(a.name, v, s0, s1), s0, s1, true));
   }
-  const first = fields[0];
+  const first = fields.length ? fields[0] : undefined;
   const name = first && isKnown(first) ? first.text : null;
   const [c0, c1] = src.span(c.i0, c.i1);
   const x: SimpleRun = { c, src, fields, declAssigns, c0, c1 };

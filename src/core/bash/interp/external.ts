@@ -103,9 +103,9 @@ export function runDerived(r: Runner, v: Val, unwrap: boolean, s0: number): Stat
 
 /** Text that came through a variable is re-read at that variable's definition (one level). */
 function unwrapSeg(g: Seg): Seg {
-  const [o, ...rest] = g.origins;
-  if (!o) return g;
-  const out: Seg = { start: g.start, end: g.end, s0: o.s0, s1: o.s1, mapped: o.mapped && o.s1 - o.s0 === g.end - g.start, origins: rest };
+  if (g.origins.length === 0) return g;
+  const o = g.origins[0]!; // length checked
+  const out: Seg = { start: g.start, end: g.end, s0: o.s0, s1: o.s1, mapped: o.mapped && o.s1 - o.s0 === g.end - g.start, origins: g.origins.slice(1) };
   if (g.unknown !== undefined) out.unknown = g.unknown;
   if (g.cond) out.cond = true;
   return out;

@@ -123,7 +123,8 @@ export class Recorder {
     for (const [k, v] of this.envSnapshot()) env.set(k, this.envField(k, v));
     for (const [k, v] of prefixEnv) if (isEnvConvention(k)) env.set(k, v);
     if (!this.envAtFirstLaunch) this.envAtFirstLaunch = env;
-    this.invocations.push({ ...inv, env });
+    const { launchers, entry, args, s0, s1, conditional, passthrough } = inv;
+    this.invocations.push({ launchers, entry, args, s0, s1, conditional, env, passthrough });
     // One diagnostic per unresolved root cause that reaches a launch argument or a world-size option.
     // In command order: launcher options stand before the entry point and its arguments.
     const words: Field[] = [];

@@ -310,7 +310,8 @@ function assignedNames(doc: string): Set<string> {
     prevEq = eq;
   }
   const loopOrRead = /\b(?:for|select)\s+([A-Za-z_][A-Za-z0-9_]*)|\bread\s+(?:-[A-Za-z]+\s+)*([A-Za-z_][A-Za-z0-9_]*)/g;
-  for (const m of doc.matchAll(loopOrRead)) {
+  let m: RegExpExecArray | null;
+  while ((m = loopOrRead.exec(doc)) !== null) {
     const name = m[1] ?? m[2];
     if (name !== undefined) out.add(name);
   }

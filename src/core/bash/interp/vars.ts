@@ -78,7 +78,7 @@ export class Vars implements Environ {
   }
 
   getOrCreate(name: string, local: boolean): Var {
-    const innermost = local ? this.locals[this.locals.length - 1] : undefined;
+    const innermost = local && this.locals.length ? this.locals[this.locals.length - 1] : undefined;
     const scope = innermost ?? this.scopeOf(name);
     let v = scope.get(name);
     if (!v) {

@@ -415,7 +415,7 @@ export abstract class Lexer extends Scanner {
       name = String.fromCharCode(d);
       this.i++;
     }
-    return { ...emptyParam(q, i0), name, i1: this.i };
+    return { k: PK.Param, name, sub: null, all: '', length: false, indirect: false, op: '', arg: null, arg2: null, q, i0, i1: this.i };
   }
 
   private readCommandSubstitution(q: boolean): CmdSubPart {

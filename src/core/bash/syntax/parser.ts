@@ -111,9 +111,8 @@ export class Parser extends SimpleCommandParser {
       }
       rest.push({ op, cmd });
     }
-    const last = rest[rest.length - 1];
-    if (!last) return first;
-    return { t: 'andor', first, rest, i0: first.i0, i1: last.cmd.i1 };
+    if (rest.length === 0) return first;
+    return { t: 'andor', first, rest, i0: first.i0, i1: rest[rest.length - 1]!.cmd.i1 }; // rest is not empty
   }
 
   parsePipeline(): Cmd | null {
@@ -150,52 +149,22 @@ export class Parser extends SimpleCommandParser {
       } else break;
     }
     if (cmds.length === 1 && !bang) return first;
-    return { t: 'pipe', bang, cmds, i0, i1: (cmds[cmds.length - 1] ?? first).i1 };
+    return { t: 'pipe', bang, cmds, i0, i1: cmds[cmds.length - 1]!.i1 }; // cmds holds `first` at least
   }
 
   parseCommand(): Cmd | null {
     this.skipBlanks();
     const i0 = this.i;
     const r = this.peekReserved();
-    let cmd: Cmd | null = null;
     if (r) {
       if (++this.depth > MAX_PARSE_DEPTH) {
         this.depth--;
         this.tooDeep();
         return null;
       }
+      let cmd: Cmd | null;
       try {
-        switch (r) {
-          case 'if':
-            cmd = this.parseIf(i0);
-            break;
-          case 'while':
-          case 'until':
-            cmd = this.parseWhile(i0, r === 'until');
-            break;
-          case 'for':
-          case 'select':
-            cmd = this.parseFor(i0, r === 'select');
-            break;
-          case 'case':
-            cmd = this.parseCase(i0);
-            break;
-          case 'function':
-            cmd = this.parseFunction(i0);
-            break;
-          case '{': {
-            this.i++;
-            const body = this.parseList(0, STOP_RBRACE);
-            this.expectReserved('}', i0, '{');
-            cmd = { t: 'group', body, redirs: [], i0, i1: this.i };
-            break;
-          }
-          case '[[':
-            cmd = this.parseTest(i0);
-            break;
-          default:
-            return null;
-        }
+        cmd = this.parseCompound(r, i0);
       } finally {
         this.depth--;
       }
@@ -227,6 +196,34 @@ export class Parser extends SimpleCommandParser {
       }
     }
     return this.parseSimple(i0);
+  }
+
+  /** The compound command opened by reserved word `r` at `i0`; null when `r` opens none. */
+  parseCompound(r: string, i0: number): Cmd | null {
+    switch (r) {
+      case 'if':
+        return this.parseIf(i0);
+      case 'while':
+      case 'until':
+        return this.parseWhile(i0, r === 'until');
+      case 'for':
+      case 'select':
+        return this.parseFor(i0, r === 'select');
+      case 'case':
+        return this.parseCase(i0);
+      case 'function':
+        return this.parseFunction(i0);
+      case '{': {
+        this.i++;
+        const body = this.parseList(0, STOP_RBRACE);
+        this.expectReserved('}', i0, '{');
+        return { t: 'group', body, redirs: [], i0, i1: this.i };
+      }
+      case '[[':
+        return this.parseTest(i0);
+      default:
+        return null;
+    }
   }
 
   parseTrailingRedirs(cmd: Cmd): void {

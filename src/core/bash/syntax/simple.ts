@@ -26,24 +26,27 @@ export abstract class SimpleCommandParser extends Lexer {
     return false;
   }
 
+  /** The redirection operator at the cursor (after any fd digits). */
+  redirOperator(): string {
+    const c = this.peek();
+    const d = this.peek(1);
+    if (c === C_AMP) return this.peek(2) === C_GT ? '&>>' : '&>';
+    if (c === C_LT) {
+      if (d === C_LT) return this.peek(2) === C_LT ? '<<<' : this.peek(2) === C_MINUS ? '<<-' : '<<';
+      if (d === C_AMP) return '<&';
+      if (d === C_GT) return '<>';
+      return '<';
+    }
+    if (d === C_GT) return '>>';
+    if (d === C_AMP) return '>&';
+    if (d === C_PIPE) return '>|';
+    return '>';
+  }
+
   parseRedir(): Redir {
     const i0 = this.i;
     while (isDigit(this.peek())) this.i++;
-    let op = '';
-    const c = this.peek();
-    if (c === C_AMP) {
-      op = this.peek(2) === C_GT ? '&>>' : '&>';
-    } else if (c === C_LT) {
-      if (this.peek(1) === C_LT) op = this.peek(2) === C_LT ? '<<<' : this.peek(2) === C_MINUS ? '<<-' : '<<';
-      else if (this.peek(1) === C_AMP) op = '<&';
-      else if (this.peek(1) === C_GT) op = '<>';
-      else op = '<';
-    } else {
-      if (this.peek(1) === C_GT) op = '>>';
-      else if (this.peek(1) === C_AMP) op = '>&';
-      else if (this.peek(1) === C_PIPE) op = '>|';
-      else op = '>';
-    }
+    const op = this.redirOperator();
     this.i += op.length;
     this.skipBlanks();
     const target = this.parseWord(WordMode.Normal);
@@ -101,7 +104,6 @@ export abstract class SimpleCommandParser extends Lexer {
       this.i = j + 1;
       index = { parts: this.readParts(WordMode.Subscript, false), i0: j + 1, i1: this.i };
       if (this.peek() === C_RB) this.i++;
-      j = this.i;
     }
     if (this.s.charCodeAt(end - 2) === C_PLUS) append = true;
     this.i = end;
@@ -233,8 +235,13 @@ export abstract class SimpleCommandParser extends Lexer {
     // Trim trailing blanks/comment from the command's extent.
     let e = this.i;
     while (e > i0 && isBlank(this.s.charCodeAt(e - 1))) e--;
-    const last = Math.max(cmd.words[cmd.words.length - 1]?.i1 ?? i0, cmd.assigns[cmd.assigns.length - 1]?.i1 ?? i0, cmd.redirs[cmd.redirs.length - 1]?.i1 ?? i0);
+    const last = Math.max(lastEnd(cmd.words, i0), lastEnd(cmd.assigns, i0), lastEnd(cmd.redirs, i0));
     cmd.i1 = Math.min(e, Math.max(last, i0));
     return cmd;
   }
+}
+
+/** Where the last of `items` ends (`dflt` when there are none). Checks the length first: reading past an array's end is slow in V8. */
+function lastEnd(items: { i1: number }[], dflt: number): number {
+  return items.length ? items[items.length - 1]!.i1 : dflt;
 }

@@ -7,7 +7,7 @@ for (const s of FLAG_SPECS) {
   for (const a of s.aliases ?? []) byName.set(a, s);
 }
 
-export interface FlagLookup {
+interface FlagLookup {
   spec: FlagSpec;
   /** True for `--no-x` / `--disable-x` spellings of a store_true flag `--x`. */
   negated: boolean;
@@ -39,7 +39,7 @@ export function lookupFlag(spelling: string): FlagLookup | null {
 }
 
 /** Levenshtein distance, bounded: returns limit + 1 as soon as the distance must exceed limit. */
-export function editDistance(a: string, b: string, limit: number): number {
+function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
   // Two rows of the DP table; every index below stays within 0..b.length, which the arrays are sized for.
   let prev = new Array<number>(b.length + 1);

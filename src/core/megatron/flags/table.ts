@@ -1,15 +1,13 @@
 // Megatron-LM's argument surface (megatron.md §1) plus the fork flags we tolerate (Seq1F1B, MindSpeed,
 // Megatron-DeepSpeed, zero-bubble). The table is data: the interpreter decides arity from `type`, hovers show
-// `doc`, and the resolver reads flags by canonical name. Flags that only matter for data/logging/checkpointing
+// `doc`, the resolver takes `key` + `default` (see below). Flags that only matter for data/logging/checkpointing
 // are listed so they are not reported as unknown.
 import type { ConfigKey, RunConfig } from '../../types';
-
-export type FlagType = 'int' | 'float' | 'str' | 'choice' | 'store_true' | 'store_false' | 'nargs';
 
 /** Which code base defines the flag; upstream Megatron-LM is 'megatron'. */
 export type Dialect = 'megatron' | 'seq1f1b' | 'mindspeed' | 'deepspeed' | 'zero-bubble' | 'pai';
 
-export interface DeprecationInfo {
+interface DeprecationInfo {
   severity: 'error' | 'warning' | 'information' | 'hint';
   /** What to use instead, shown in the message. */
   message: string;

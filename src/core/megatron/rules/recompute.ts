@@ -42,9 +42,10 @@ function checkGranularity(ctx: RuleContext): void {
   if (gran === 'selective' && offending) {
     ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`, range: offending.range, fixes: ctx.fixes(ctx.fix(`Remove ${offending.spec.name}`, offending.spec.name, null, true)) });
   }
-  // recomputeNumLayers is only set from a flag, so its range is there when the value is.
-  const rnlRange = ctx.flagRange('--recompute-num-layers') ?? ctx.flagRange('--checkpoint-num-layers');
-  if (gran === 'full' && positive(rnl) && positive(L) && positive(p) && L % p === 0 && rnl > L / p && rnlRange) {
-    ctx.push({ code: 'recompute-config-invalid', severity: 'warning', message: `--recompute-num-layers ${rnl} is more than the ${L / p} layers per pipeline stage (L ${L} / PP ${p})`, range: rnlRange });
+  // Megatron-DeepSpeed's --checkpoint-num-layers feeds the same field (it used to land on a missing range here).
+  const rnlSetting = ctx.settings.get('--recompute-num-layers') ?? ctx.settings.get('--checkpoint-num-layers');
+  if (gran === 'full' && positive(rnl) && positive(L) && positive(p) && L % p === 0 && rnl > L / p && rnlSetting) {
+    const flag = rnlSetting.spec.name;
+    ctx.push({ code: 'recompute-config-invalid', severity: 'warning', message: `${flag} ${rnl} is more than the ${L / p} layers per pipeline stage (L ${L} / PP ${p})`, range: rnlSetting.valueRange ?? rnlSetting.range });
   }
 }

@@ -17,7 +17,7 @@ export interface Applicability {
   versions?: { since?: string; until?: string };
 }
 
-export const EVERY_DIALECT: Applicability = { dialects: 'all' };
+const EVERY_DIALECT: Applicability = { dialects: 'all' };
 
 export interface CodeInfo {
   code: string;

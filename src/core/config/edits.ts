@@ -1,2 +1,0 @@
-// shim: moved to ../edits/planFlagEdit (removed at integration)
-export { applyEdits, planFlagEdit } from '../edits/planFlagEdit';
