@@ -2,13 +2,18 @@
 // No `vscode` import on purpose: every label users see is unit-tested in plain Node against hand-built results.
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
+import { DIAGNOSTIC_CODES } from '../core/megatron/rules';
 import type { ConfigKey, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
 
-const README_URL = 'https://github.com/schedule-inspector/schedule-inspector';
+const DOCS_URL = 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/';
 
-/** Where a diagnostic code is explained: the README's anchor for it (README "Diagnostics" uses the code as heading). */
+/**
+ * Where a diagnostic code is explained: its section in docs/diagnostics.md, from the rule registry (the registry test
+ * keeps registry and docs equal, so every code the editor shows links to a real heading).
+ */
 export function diagnosticHelpUrl(code: string): string {
-  return `${README_URL}#${encodeURIComponent(code)}`;
+  const anchor = DIAGNOSTIC_CODES.get(code)?.docs ?? 'diagnostics.md';
+  return DOCS_URL + anchor;
 }
 
 export function selectedEvaluation(r: AnalysisResult): ScheduleEvaluation | null {

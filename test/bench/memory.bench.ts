@@ -8,7 +8,7 @@ import { evaluateAllSchedules } from '../../src/core/schedule/engine';
 import { partitionSequence } from '../../src/core/schedule/partition';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import type { LaunchConfigRead, RunConfig } from '../../src/core/types';
-import { blankConfig } from '../unit/memoryFixtures';
+import { blankConfig } from '../support/memoryFixtures';
 
 const fields: Partial<RunConfig> = {
   numLayers: 32,

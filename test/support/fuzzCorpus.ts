@@ -1,7 +1,7 @@
 // The bash fuzz corpus, shared by the fuzz test (test/unit/fuzz.test.ts: finishes, never throws, bounded output) and
 // the fuzz bench (test/bench/fuzz.bench.ts: p50/p99/max time per input). Seeded, so a case index reproduces.
 import { readFileSync } from 'node:fs';
-import { prng } from '../unit/scheduleCheck';
+import { prng } from './scheduleCheck';
 import { repoPath } from './paths';
 
 export const FUZZ_SEED = Number(process.env['FUZZ_SEED'] ?? 20261122);

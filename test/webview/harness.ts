@@ -4,5 +4,5 @@ export { buildPageHtml, contentSecurityPolicy } from '../../src/report/page';
 export { buildAnalysisMessage } from '../../src/protocol/payload';
 export { encodeReportMessages } from '../../src/protocol/reportData';
 export { isWebviewToHost, PROTOCOL_VERSION } from '../../src/protocol/messages';
-export { synthAnalysis, synthEvaluation } from '../unit/timelineFixtures';
+export { synthAnalysis, synthEvaluation } from '../support/timelineFixtures';
 export { analyze } from '../../src/core/analyze';

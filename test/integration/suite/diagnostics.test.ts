@@ -19,7 +19,7 @@ suite('Diagnostics', () => {
     assert.strictEqual(d.range.start.line, lineOf(document, '--global-batch-size 30'));
     assert.match(d.message, /30/, 'the message names the offending value');
     const target = typeof d.code === 'object' ? d.code.target : undefined;
-    assert.strictEqual(target?.toString(true), 'https://github.com/schedule-inspector/schedule-inspector#global-batch-not-divisible');
+    assert.strictEqual(target?.toString(true), 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#global-batch-not-divisible');
   });
 
   test('--sequence-parallel with TP=1 is a warning on the flag', async () => {

@@ -50,11 +50,12 @@ const OTHER_CODES: readonly CodeInfo[] = [
   code('unresolved-value', 'warning'), // megatron/resolve, megatron/world.ts, the bash and YAML readers
   code('invalid-moe-layer-freq', 'error'), // megatron/resolve/derived/moe.ts
   code('yaml-syntax', 'error'), // yaml/reader.ts
-  code('bash-syntax', 'warning'), // bash/
+  code('bash-syntax', 'warning'), // bash/syntax: a construct the parser cannot read, or its nesting/word limits
+  code('bash-budget', 'warning'), // bash/interp/budget.ts: steps, argv fields, call depth or eval/bash -c size ran out
   code('sourced-file-not-read', 'information'),
   code('unquoted-glob', 'hint'),
-  code('bubble', 'information'), // schedule engine
-  code('oom-risk', 'warning'), // memory model
+  code('bubble', 'information'), // advice/bubbleHint.ts
+  code('oom-risk', 'warning'), // advice/oomRisk.ts
   code('file-too-large', 'information'), // read/readLaunchConfig.ts
   code('internal-error', 'warning'), // analyze()
 ];

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { diagnosticHelpUrl, flagAt, formatDurationMs, inlayHintSpecs, peakLabel, statusLine, summaryLine, worstStage } from '../../../src/editor/present';
+import { evaluation, result } from '../../support/editorFixtures';
+
+test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak on micro batch, chunks on k', () => {
+  const hints = inlayHintSpecs(result());
+  const byLine = new Map(hints.map((h) => [h.line, h]));
+  assert.equal(byLine.get(34)?.label, 'DP=1 · 32 microbatches');
+  assert.equal(byLine.get(34)?.character, 28, 'at the end of the value token');
+  assert.equal(byLine.get(24)?.label, 'bubble 9.8 %');
+  assert.equal(byLine.get(33)?.label, 'peak 61.2/80 GiB (stage 0)');
+  assert.equal(byLine.get(25)?.label, 'chunks 4930·4238·3776·3440');
+  assert.equal(hints.length, 4);
+});
+
+test('inlay hints: nothing for non-launch files or unknown quantities', () => {
+  assert.deepEqual(inlayHintSpecs(result({ isLaunchConfig: false })), []);
+  const noSim = inlayHintSpecs(result({ selectedSchedule: null, partition: null }));
+  assert.deepEqual(noSim.map((h) => h.label), ['DP=1 · 32 microbatches']);
+});
+
+test('the worst stage is the one with the highest peak, not stage 0 by habit', () => {
+  assert.deepEqual(worstStage(evaluation({ peakMemoryGiBPerStage: [40, 70.25, 50] })), { stage: 1, peakGiB: 70.25 });
+  assert.equal(worstStage(evaluation({ peakMemoryGiBPerStage: null })), null);
+  assert.equal(peakLabel(evaluation({ oom: true, peakMemoryGiBPerStage: [90] }), 79.6), 'peak 90.0/80 GiB (stage 0) OOM');
+});
+
+test('summary and status lines', () => {
+  assert.equal(summaryLine(result()), 'seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 61.2/80 GiB (stage 0)');
+  assert.equal(statusLine(result()), 'seq1f1b k=4 · bubble 9.8 % · peak 61.2 GiB');
+  const interleaved = result({ schedules: { '1f1b-interleaved': evaluation({ schedule: '1f1b-interleaved', splits: 1, virtualStages: 2, stepTimeMs: 87.25 }) }, selectedSchedule: '1f1b-interleaved' });
+  assert.match(summaryLine(interleaved), /^1f1b-interleaved v=2 · 87\.3 ms\/step/);
+  const failed = result({ selectedSchedule: null, diagnostics: [{ code: 'global-batch-not-divisible', severity: 'error', message: 'bad', range: { line: 0, column: 0, endLine: 0, endColumn: 1 } }] });
+  assert.equal(summaryLine(failed), 'no schedule could be simulated (global-batch-not-divisible: bad)');
+});
+
+test('durations switch to seconds at one second', () => {
+  assert.equal(formatDurationMs(12.345), '12.3 ms');
+  assert.equal(formatDurationMs(999), '999 ms');
+  assert.equal(formatDurationMs(1000), '1.00 s');
+  assert.equal(formatDurationMs(null), '—');
+});
+
+test('flagAt finds the flag under the cursor by name or value', () => {
+  const res = result();
+  assert.equal(flagAt(res, 24, 10)?.flag, '--pipeline-model-parallel-size');
+  assert.equal(flagAt(res, 24, 36)?.flag, '--pipeline-model-parallel-size');
+  assert.equal(flagAt(res, 24, 2), undefined);
+  assert.equal(flagAt(res, 5, 5), undefined);
+});
+
+test('diagnostic codes link to their section in docs/diagnostics.md', () => {
+  assert.equal(diagnosticHelpUrl('oom-risk'), 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#oom-risk');
+  assert.equal(diagnosticHelpUrl('bash-budget'), 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#bash-budget');
+});
