@@ -5,11 +5,32 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https', 'module', 'net',
-  'os', 'path', 'process', 'stream', 'timers', 'url', 'util', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'module',
+  'net',
+  'os',
+  'path',
+  'process',
+  'stream',
+  'timers',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
 ];
 const nodeImports = [
-  { group: ['node:*'], message: 'src/core is pure: no Node modules (inject what you need from the CLI or the extension).' },
+  {
+    group: ['node:*'],
+    message: 'src/core is pure: no Node modules (inject what you need from the CLI or the extension).',
+  },
   ...NODE_BUILTINS.map((name) => ({ group: [name], message: 'src/core is pure: no Node modules.' })),
 ];
 /** `no-restricted-imports` patterns: importing any of `folders` (matched anywhere in the path) is an error. */
@@ -17,7 +38,9 @@ const forbid = (why, ...folders) => folders.map((f) => ({ group: [`**/${f}`, `**
 const rule = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns: patterns.flat() }] });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'tools/**', 'test/artifacts/**', '.vscode-test/**', '**/*.d.ts'] },
+  {
+    ignores: ['dist/**', 'out/**', 'node_modules/**', 'tools/**', 'test/artifacts/**', '.vscode-test/**', '**/*.d.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -43,7 +66,17 @@ export default tseslint.config(
     rules: rule(
       { group: ['vscode'], message: 'src/core is pure: no vscode.' },
       nodeImports,
-      forbid('src/core never imports the layers above it.', 'editor', 'service', 'panel', 'cli', 'settings', 'report', 'protocol', 'webview'),
+      forbid(
+        'src/core never imports the layers above it.',
+        'editor',
+        'service',
+        'panel',
+        'cli',
+        'settings',
+        'report',
+        'protocol',
+        'webview',
+      ),
     ),
   },
   // Invariant: the bash reader knows nothing of Megatron, of YAML or of what is done with its words.
@@ -51,33 +84,119 @@ export default tseslint.config(
     files: ['src/core/bash/**/*.ts'],
     rules: rule(
       nodeImports,
-      forbid('core/bash knows nothing of Megatron or the layers above it.', 'megatron', 'config', 'yaml', 'read', 'edits', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace', 'editor', 'service', 'panel', 'cli', 'settings', 'report', 'protocol'),
+      forbid(
+        'core/bash knows nothing of Megatron or the layers above it.',
+        'megatron',
+        'config',
+        'yaml',
+        'read',
+        'edits',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+        'editor',
+        'service',
+        'panel',
+        'cli',
+        'settings',
+        'report',
+        'protocol',
+      ),
     ),
   },
   // Invariant: text helpers, hardware profiles and shared types sit at the bottom.
   {
     files: ['src/core/text/**/*.ts', 'src/core/hardware/**/*.ts'],
-    rules: rule(nodeImports, forbid('text/ and hardware/ are the floor: they import nothing of the core above them.', 'bash', 'megatron', 'config', 'yaml', 'read', 'edits', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'text/ and hardware/ are the floor: they import nothing of the core above them.',
+        'bash',
+        'megatron',
+        'config',
+        'yaml',
+        'read',
+        'edits',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+      ),
+    ),
   },
   // Invariant: Megatron's argument model does not know the readers that feed it (breaks the old yaml ↔ config cycle).
   {
     files: ['src/core/megatron/**/*.ts'],
-    rules: rule(nodeImports, forbid('megatron/ sits below the readers: it never imports yaml/, read/ or the simulation layers.', 'yaml', 'read', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'megatron/ sits below the readers: it never imports yaml/, read/ or the simulation layers.',
+        'yaml',
+        'read',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+      ),
+    ),
   },
   // Invariant: readers do not import each other; only read/ dispatches between them.
   {
     files: ['src/core/yaml/**/*.ts'],
-    rules: rule(nodeImports, forbid('yaml/ does not import the bash reader, read/ or the layers above.', 'bash', 'read', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'yaml/ does not import the bash reader, read/ or the layers above.',
+        'bash',
+        'read',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+      ),
+    ),
   },
   // Invariant: edit planning knows flags and YAML, never how a file was read or what the simulation said.
   {
     files: ['src/core/edits/**/*.ts'],
-    rules: rule(nodeImports, forbid('edits/ sits below read/ and the simulation layers.', 'read', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'edits/ sits below read/ and the simulation layers.',
+        'read',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+      ),
+    ),
   },
   // Invariant: read/ is the only place that dispatches between the readers; nothing of the simulation is known there.
   {
     files: ['src/core/read/**/*.ts'],
-    rules: rule(nodeImports, forbid('read/ turns text into a RunConfig; it never imports the simulation layers.', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'read/ turns text into a RunConfig; it never imports the simulation layers.',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+      ),
+    ),
   },
   // Invariant: advice (hints, verdicts, recommendations with fixes) sits above the number machines, below analyze().
   {
@@ -87,28 +206,72 @@ export default tseslint.config(
   // Invariant: the one derived model of the run sits below the time and memory models that read it.
   {
     files: ['src/core/model/**/*.ts'],
-    rules: rule(nodeImports, forbid('model/ is read by schedule/ and memory/, never the other way round.', 'schedule', 'memory', 'advice', 'analyze', 'trace', 'edits', 'read', 'yaml', 'bash')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'model/ is read by schedule/ and memory/, never the other way round.',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+        'edits',
+        'read',
+        'yaml',
+        'bash',
+      ),
+    ),
   },
   // Invariant: the simulation layers are number machines — they never produce text edits or advice.
   {
     files: ['src/core/schedule/**/*.ts', 'src/core/memory/**/*.ts'],
-    rules: rule(nodeImports, forbid('schedule/ and memory/ produce numbers, never edits or advice (that is advice/).', 'edits', 'advice', 'analyze', 'read', 'yaml', 'bash', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid(
+        'schedule/ and memory/ produce numbers, never edits or advice (that is advice/).',
+        'edits',
+        'advice',
+        'analyze',
+        'read',
+        'yaml',
+        'bash',
+        'trace',
+      ),
+    ),
   },
   {
     files: ['src/core/schedule/**/*.ts'],
-    rules: rule(nodeImports, forbid('schedule/ sits below memory/.', 'memory', 'edits', 'advice', 'analyze', 'read', 'yaml', 'bash', 'trace')),
+    rules: rule(
+      nodeImports,
+      forbid('schedule/ sits below memory/.', 'memory', 'edits', 'advice', 'analyze', 'read', 'yaml', 'bash', 'trace'),
+    ),
   },
   // Invariant: the service sits below every front end that reads from it.
   {
     files: ['src/service/**/*.ts', 'src/settings/**/*.ts'],
-    rules: rule(forbid('service/ and settings/ sit below the front ends: never import editor/, panel/ or cli/.', 'editor', 'panel', 'cli', 'extension')),
+    rules: rule(
+      forbid(
+        'service/ and settings/ sit below the front ends: never import editor/, panel/ or cli/.',
+        'editor',
+        'panel',
+        'cli',
+        'extension',
+      ),
+    ),
   },
   // Invariant: the CLI and the shared Node renderers never load VS Code or the webview host.
   {
     files: ['src/cli/**/*.ts', 'src/cli.ts', 'src/report/**/*.ts'],
     rules: rule(
       { group: ['vscode'], message: 'the CLI and report/ run without VS Code.' },
-      forbid('cli/ and report/ never import the VS Code front ends.', 'panel', 'editor', 'service', 'settings', 'extension'),
+      forbid(
+        'cli/ and report/ never import the VS Code front ends.',
+        'panel',
+        'editor',
+        'service',
+        'settings',
+        'extension',
+      ),
     ),
   },
   // Invariant: editor providers do not reach into the CLI.
@@ -119,7 +282,11 @@ export default tseslint.config(
   // Invariant: the protocol is shared with the webview: core types only, no vscode, no Node.
   {
     files: ['src/protocol/**/*.ts'],
-    rules: rule({ group: ['vscode'], message: 'protocol/ is shared with the webview.' }, nodeImports, forbid('protocol/ imports only the core.', 'editor', 'service', 'panel', 'cli', 'settings', 'report')),
+    rules: rule(
+      { group: ['vscode'], message: 'protocol/ is shared with the webview.' },
+      nodeImports,
+      forbid('protocol/ imports only the core.', 'editor', 'service', 'panel', 'cli', 'settings', 'report'),
+    ),
   },
   // Invariant: the webview is a browser bundle that sees only the protocol and the core's types.
   {
@@ -128,7 +295,27 @@ export default tseslint.config(
     rules: rule(
       { group: ['vscode'], message: 'the webview runs in a browser.' },
       nodeImports,
-      forbid('webview/ imports only src/protocol and src/core/types.', 'editor', 'service', 'panel', 'cli', 'settings', 'report', 'bash', 'megatron', 'config', 'yaml', 'read', 'edits', 'model', 'schedule', 'memory', 'advice', 'analyze', 'trace'),
+      forbid(
+        'webview/ imports only src/protocol and src/core/types.',
+        'editor',
+        'service',
+        'panel',
+        'cli',
+        'settings',
+        'report',
+        'bash',
+        'megatron',
+        'config',
+        'yaml',
+        'read',
+        'edits',
+        'model',
+        'schedule',
+        'memory',
+        'advice',
+        'analyze',
+        'trace',
+      ),
     ),
   },
   {

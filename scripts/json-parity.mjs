@@ -13,7 +13,14 @@ if (!out) throw new Error('usage: node scripts/json-parity.mjs OUT_DIR');
 mkdirSync(out, { recursive: true });
 const tmp = mkdtempSync(join(tmpdir(), 'si-parity-'));
 const cli = join(tmp, 'cli.js');
-await esbuild.build({ entryPoints: ['src/cli.ts'], outfile: cli, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: ['src/cli.ts'],
+  outfile: cli,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  logLevel: 'warning',
+});
 const roots = ['media/examples', 'test/fixtures', 'test/integration/fixtures'];
 const files = [];
 const walk = (dir) => {

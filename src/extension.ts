@@ -32,13 +32,19 @@ export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi
   context.subscriptions.push(service);
   try {
     context.subscriptions.push(new ScheduleDiagnostics(service, log));
-    context.subscriptions.push(vscode.languages.registerHoverProvider(SELECTOR, new ScheduleHoverProvider(service, log)));
+    context.subscriptions.push(
+      vscode.languages.registerHoverProvider(SELECTOR, new ScheduleHoverProvider(service, log)),
+    );
     const inlay = new MemoryInlayHintsProvider(service, log);
     context.subscriptions.push(inlay, vscode.languages.registerInlayHintsProvider(SELECTOR, inlay));
     const lens = new ScheduleCodeLensProvider(service, log);
     context.subscriptions.push(lens, vscode.languages.registerCodeLensProvider(SELECTOR, lens));
     context.subscriptions.push(
-      vscode.languages.registerCodeActionsProvider(SELECTOR, new ScheduleCodeActionProvider(service, log), ScheduleCodeActionProvider.metadata),
+      vscode.languages.registerCodeActionsProvider(
+        SELECTOR,
+        new ScheduleCodeActionProvider(service, log),
+        ScheduleCodeActionProvider.metadata,
+      ),
     );
     context.subscriptions.push(new ScheduleStatusBar(service, log));
     registerEditorCommands(context, service, log);
@@ -48,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi
     service.analyzeOpenDocuments();
   } catch (err) {
     // A wiring failure must leave a trace the user can find, not a silently dead extension.
-    log.error(`activation failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    log.error(`activation failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     void vscode.window.showErrorMessage('Schedule Inspector failed to start; see the "Schedule Inspector" log.');
   }
   log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);

@@ -23,7 +23,16 @@ import { restoreUiState, type UiState } from './state';
 import { observeTheme, readThemeColors, type ThemeColors } from './theme';
 import { lastEndMs } from './timeline/layout';
 import { TimelineView } from './timeline/timelineView';
-import { button, dropdown, integerField, registerControls, tabs, type Control, type Dropdown, type Tabs } from './ui/controls';
+import {
+  button,
+  dropdown,
+  integerField,
+  registerControls,
+  tabs,
+  type Control,
+  type Dropdown,
+  type Tabs,
+} from './ui/controls';
 
 /** Controls fire on every keystroke-commit; wait this long so a burst of changes costs one simulation. */
 const WHAT_IF_DEBOUNCE_MS = 120;
@@ -68,29 +77,80 @@ export class App {
     png: Control<void>;
   };
 
-  constructor(private readonly root: HTMLElement, private readonly host: HostContext) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: HostContext,
+  ) {
     registerControls();
     this.ui = restoreUiState(host.getState());
     if (!host.connected) {
       // The report has no VS Code theme: follow the browser's light/dark preference (media/webview.css fallbacks).
-      document.body.classList.add('si-standalone', matchMedia('(prefers-color-scheme: light)').matches ? 'vscode-light' : 'vscode-dark');
+      document.body.classList.add(
+        'si-standalone',
+        matchMedia('(prefers-color-scheme: light)').matches ? 'vscode-light' : 'vscode-dark',
+      );
     }
 
     const header = div('si-header');
     header.append(this.title, this.status);
     const controls = div('si-controls');
     this.ctl = {
-      schedule: dropdown('si-schedule', 'Schedule', SCHEDULE_NAMES.map((s) => ({ value: s, label: s })), this.ui.schedule ?? 'seq1f1b', (v) => this.onScheduleChosen(v as ScheduleName)),
-      splits: integerField('si-splits', 'k', this.ui.overrides.splits ?? 1, 1, LIMITS.maxSplits, (k) => this.setOverride({ splits: k })),
-      strategy: dropdown('si-strategy', 'Strategy', STRATEGIES.map((s) => ({ value: s, label: s })), this.ui.overrides.strategy ?? 'average', (v) => this.setOverride({ strategy: v as SplitStrategy })),
+      schedule: dropdown(
+        'si-schedule',
+        'Schedule',
+        SCHEDULE_NAMES.map((s) => ({ value: s, label: s })),
+        this.ui.schedule ?? 'seq1f1b',
+        (v) => this.onScheduleChosen(v as ScheduleName),
+      ),
+      splits: integerField('si-splits', 'k', this.ui.overrides.splits ?? 1, 1, LIMITS.maxSplits, (k) =>
+        this.setOverride({ splits: k }),
+      ),
+      strategy: dropdown(
+        'si-strategy',
+        'Strategy',
+        STRATEGIES.map((s) => ({ value: s, label: s })),
+        this.ui.overrides.strategy ?? 'average',
+        (v) => this.setOverride({ strategy: v as SplitStrategy }),
+      ),
       gpu: dropdown('si-gpu', 'GPU', [], '', (v) => this.setOverride({ gpuId: v })),
-      microbatches: integerField('si-microbatches', 'Microbatches', this.ui.overrides.microbatches ?? 1, 1, LIMITS.maxMicrobatches, (m) => this.setOverride({ microbatches: m })),
-      apply: button('si-apply', 'Apply to file', () => this.post({ type: 'applyToFile', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides })),
-      reset: button('si-reset', 'Reset what-if', () => { this.ui.overrides = {}; this.saveState(); this.requestWhatIf(); }, true),
-      trace: button('si-trace', 'Export trace', () => this.post({ type: 'exportTrace', protocolVersion: PROTOCOL_VERSION, schedule: this.currentSchedule() }), true),
+      microbatches: integerField(
+        'si-microbatches',
+        'Microbatches',
+        this.ui.overrides.microbatches ?? 1,
+        1,
+        LIMITS.maxMicrobatches,
+        (m) => this.setOverride({ microbatches: m }),
+      ),
+      apply: button('si-apply', 'Apply to file', () =>
+        this.post({ type: 'applyToFile', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides }),
+      ),
+      reset: button(
+        'si-reset',
+        'Reset what-if',
+        () => {
+          this.ui.overrides = {};
+          this.saveState();
+          this.requestWhatIf();
+        },
+        true,
+      ),
+      trace: button(
+        'si-trace',
+        'Export trace',
+        () => this.post({ type: 'exportTrace', protocolVersion: PROTOCOL_VERSION, schedule: this.currentSchedule() }),
+        true,
+      ),
       png: button('si-png', 'Save PNG', () => this.savePng(), true),
     };
-    controls.append(...[this.ctl.schedule, this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches].map((c) => c.element), this.ctl.apply.element, this.ctl.reset.element, this.ctl.trace.element, this.ctl.png.element);
+    controls.append(
+      ...[this.ctl.schedule, this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches].map(
+        (c) => c.element,
+      ),
+      this.ctl.apply.element,
+      this.ctl.reset.element,
+      this.ctl.trace.element,
+      this.ctl.png.element,
+    );
 
     const timelineTab = div('si-tab');
     const timelineBox = div('si-timeline');
@@ -105,7 +165,12 @@ export class App {
     memoryTab.append(this.memoryNote, peaksBox);
     this.compare = new CompareView();
 
-    this.timeline = new TimelineView(timelineBox, { interactive: true, laneHeightPx: LANE_HEIGHT_PX, showAxis: true, showLabels: true });
+    this.timeline = new TimelineView(timelineBox, {
+      interactive: true,
+      laneHeightPx: LANE_HEIGHT_PX,
+      showAxis: true,
+      showLabels: true,
+    });
     this.memoryChart = new MemoryOverTimeChart(memTimeCanvas);
     this.peakChart = new PeakBarsChart(peaksCanvas);
     this.tabs = tabs(
@@ -201,13 +266,18 @@ export class App {
     // Host overrides win (they describe what was simulated); keep the user's schedule choice if it still exists.
     this.ui.overrides = { ...h.overrides };
     const previous = this.ui.schedule;
-    const preferred = [this.ui.schedule, h.overrides.schedule ?? null, h.selectedSchedule].find((s): s is ScheduleName => !!s && this.timelines.has(s));
-    this.ui.schedule = preferred ?? ([...this.timelines.keys()][0] ?? h.selectedSchedule);
+    const preferred = [this.ui.schedule, h.overrides.schedule ?? null, h.selectedSchedule].find(
+      (s): s is ScheduleName => !!s && this.timelines.has(s),
+    );
+    this.ui.schedule = preferred ?? [...this.timelines.keys()][0] ?? h.selectedSchedule;
     if (previous !== this.ui.schedule) this.ui.viewport = null;
     this.title.textContent = h.fileName;
     this.syncControls();
     this.renderSchedule(t0);
-    this.compare.setData(h.schedules.map((s) => ({ header: s, ops: this.timelines.get(s.schedule) ?? null })), this.ui.schedule);
+    this.compare.setData(
+      h.schedules.map((s) => ({ header: s, ops: this.timelines.get(s.schedule) ?? null })),
+      this.ui.schedule,
+    );
     if (this.ui.tab === 'compare') this.requestSweep();
     this.saveState();
   }
@@ -223,19 +293,29 @@ export class App {
   private renderSchedule(t0 = performance.now()): void {
     const h = this.header;
     const sh = this.currentHeader();
-    const ops = this.ui.schedule ? this.timelines.get(this.ui.schedule) ?? null : null;
+    const ops = this.ui.schedule ? (this.timelines.get(this.ui.schedule) ?? null) : null;
     if (!h || !sh || !ops) {
       this.timeline.setData(null, null, null);
       this.memoryChart.setData(null, 0, null);
       this.peakChart.setData(null, 0);
-      const reason = !h ? 'Waiting for an analysis…' : sh && !sh.applicable ? `${sh.schedule} does not apply: ${sh.reason ?? ''}` : h.schedules.length === 0 ? 'No schedule could be simulated for this file yet.' : `No simulated timeline for ${this.ui.schedule ?? 'this schedule'}.`;
+      const reason = !h
+        ? 'Waiting for an analysis…'
+        : sh && !sh.applicable
+          ? `${sh.schedule} does not apply: ${sh.reason ?? ''}`
+          : h.schedules.length === 0
+            ? 'No schedule could be simulated for this file yet.'
+            : `No simulated timeline for ${this.ui.schedule ?? 'this schedule'}.`;
       this.showEmpty(reason);
       this.summary.textContent = '';
       return;
     }
     this.emptyNote.hidden = true;
     const makespan = sh.stepTimeMs && sh.stepTimeMs > 0 ? Math.max(sh.stepTimeMs, lastEndMs(ops)) : lastEndMs(ops);
-    this.timeline.setData(ops, { schedule: sh.schedule, splits: sh.splits, virtualStages: sh.virtualStages, makespanMs: makespan }, this.ui.viewport);
+    this.timeline.setData(
+      ops,
+      { schedule: sh.schedule, splits: sh.splits, virtualStages: sh.virtualStages, makespanMs: makespan },
+      this.ui.viewport,
+    );
     this.timeline.setHighlight(this.ui.highlightMicrobatch);
     this.timeline.drawNow();
     this.lastAnalysisPaintMs = performance.now() - t0;
@@ -244,11 +324,28 @@ export class App {
     this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
     // Charts after the frame that shows the timeline (rAF, then a task after it): chart.js setup would
     // otherwise delay the first paint.
-    requestAnimationFrame(() => setTimeout(() => {
-      this.memoryChart.setData({ stages: ops.stages, memOffsets: ops.memOffsets, memTimeMs: ops.memTimeMs, memBytes: ops.memBytes, makespanMs: makespan }, h.gpu.memoryGiB, this.timeline.viewport);
-      this.memoryNote.textContent = sh.stageBreakdownGiB ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; the bars include the non-PyTorch overhead, so they stand above the allocated peak in the summary. Dashed line: ${h.gpu.name} capacity.` : 'The memory model gave no per-stage breakdown for this schedule.';
-      this.peakChart.setData({ stages: ops.stages, peakGiBPerStage: sh.peakMemoryGiBPerStage, breakdownGiB: sh.stageBreakdownGiB }, h.gpu.memoryGiB);
-    }, 0));
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        this.memoryChart.setData(
+          {
+            stages: ops.stages,
+            memOffsets: ops.memOffsets,
+            memTimeMs: ops.memTimeMs,
+            memBytes: ops.memBytes,
+            makespanMs: makespan,
+          },
+          h.gpu.memoryGiB,
+          this.timeline.viewport,
+        );
+        this.memoryNote.textContent = sh.stageBreakdownGiB
+          ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; the bars include the non-PyTorch overhead, so they stand above the allocated peak in the summary. Dashed line: ${h.gpu.name} capacity.`
+          : 'The memory model gave no per-stage breakdown for this schedule.';
+        this.peakChart.setData(
+          { stages: ops.stages, peakGiBPerStage: sh.peakMemoryGiBPerStage, breakdownGiB: sh.stageBreakdownGiB },
+          h.gpu.memoryGiB,
+        );
+      }, 0),
+    );
   }
 
   private onScheduleChosen(s: ScheduleName): void {
@@ -258,7 +355,11 @@ export class App {
     this.ui.highlightMicrobatch = -1;
     this.ctl.schedule.set(s);
     this.renderSchedule();
-    if (this.header) this.compare.setData(this.header.schedules.map((x) => ({ header: x, ops: this.timelines.get(x.schedule) ?? null })), s);
+    if (this.header)
+      this.compare.setData(
+        this.header.schedules.map((x) => ({ header: x, ops: this.timelines.get(x.schedule) ?? null })),
+        s,
+      );
     this.saveState();
     // A schedule the analysis did not simulate needs the host; one it did is shown at once.
     if (!this.timelines.has(s) && this.host.connected) this.setOverride({ schedule: s });
@@ -275,7 +376,10 @@ export class App {
     if (!this.host.connected) return;
     clearTimeout(this.whatIfTimer);
     this.status.textContent = 'simulating…';
-    this.whatIfTimer = window.setTimeout(() => this.post({ type: 'whatIf', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides }), WHAT_IF_DEBOUNCE_MS);
+    this.whatIfTimer = window.setTimeout(
+      () => this.post({ type: 'whatIf', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides }),
+      WHAT_IF_DEBOUNCE_MS,
+    );
   }
 
   private requestSweep(): void {
@@ -285,7 +389,13 @@ export class App {
     const family: ScheduleName = this.ui.schedule?.startsWith('seq1f1b') ? this.ui.schedule : 'seq1f1b';
     this.sweepRequestId++;
     this.compare.setSweepNote(`Simulating ${family} for k = ${SWEEP_SPLITS.join(', ')}…`);
-    this.post({ type: 'requestSweep', protocolVersion: PROTOCOL_VERSION, requestId: this.sweepRequestId, schedule: family, splits: SWEEP_SPLITS });
+    this.post({
+      type: 'requestSweep',
+      protocolVersion: PROTOCOL_VERSION,
+      requestId: this.sweepRequestId,
+      schedule: family,
+      splits: SWEEP_SPLITS,
+    });
   }
 
   private onTab(tab: Tab): void {
@@ -305,14 +415,18 @@ export class App {
     this.ctl.schedule.set(this.ui.schedule ?? '');
     this.ctl.splits.set(o.splits ?? h.config.splits ?? sh?.splits ?? 1);
     this.ctl.strategy.set(o.strategy ?? h.config.strategy ?? 'average');
-    this.ctl.gpu.setChoices(h.gpus.map((g) => ({ value: g.id, label: g.name })), o.gpuId ?? h.gpu.id);
+    this.ctl.gpu.setChoices(
+      h.gpus.map((g) => ({ value: g.id, label: g.name })),
+      o.gpuId ?? h.gpu.id,
+    );
     this.ctl.microbatches.set(o.microbatches ?? h.config.microbatches ?? sh?.timeline?.microbatches ?? 1);
     this.setControlsEnabled(true);
   }
 
   private setControlsEnabled(enabled: boolean): void {
     const whatIf = enabled && !!this.header?.canWhatIf && this.host.connected;
-    for (const c of [this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches, this.ctl.reset]) c.setDisabled(!whatIf);
+    for (const c of [this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches, this.ctl.reset])
+      c.setDisabled(!whatIf);
     this.ctl.schedule.setDisabled(!enabled);
     this.ctl.apply.setDisabled(!(whatIf && this.header?.canApply));
     this.ctl.trace.setDisabled(!(enabled && this.host.connected));
@@ -321,12 +435,24 @@ export class App {
 
   private applyTheme(): void {
     this.colors = readThemeColors();
-    const theme: ChartTheme = { foreground: this.colors.normal.foreground, grid: this.colors.normal.grid, series: this.colors.normal.memory, capacity: this.colors.normal.capacity };
+    const theme: ChartTheme = {
+      foreground: this.colors.normal.foreground,
+      grid: this.colors.normal.grid,
+      series: this.colors.normal.memory,
+      capacity: this.colors.normal.capacity,
+    };
     this.timeline.setColors(this.colors);
     this.memoryChart.setTheme(theme);
     this.peakChart.setTheme(theme);
     this.compare.setColors(this.colors, theme);
-    const swatches = [this.colors.kindBase[0], this.colors.kindBase[1], this.colors.kindBase[2], this.colors.p2p, this.colors.normal.idle, this.colors.highlight];
+    const swatches = [
+      this.colors.kindBase[0],
+      this.colors.kindBase[1],
+      this.colors.kindBase[2],
+      this.colors.p2p,
+      this.colors.normal.idle,
+      this.colors.highlight,
+    ];
     Array.from(document.querySelectorAll<HTMLElement>('.si-swatch')).forEach((el, i) => {
       el.style.background = swatches[i] ?? '';
     });
@@ -398,5 +524,5 @@ function legend(): HTMLElement {
   return box;
 }
 
-const fmt = (x: number | null | undefined, digits: number): string => (x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits));
-
+const fmt = (x: number | null | undefined, digits: number): string =>
+  x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits);

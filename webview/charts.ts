@@ -14,7 +14,18 @@ import {
   Tooltip,
 } from 'chart.js';
 
-Chart.register(BarController, BarElement, CategoryScale, Legend, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+);
 // Charts are redrawn on every pan/zoom frame and every what-if; animation would lag behind the timeline.
 Chart.defaults.animation = false;
 Chart.defaults.maintainAspectRatio = false;

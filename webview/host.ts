@@ -38,13 +38,19 @@ export function createHost(): HostContext {
     connected: false,
     post: () => undefined,
     getState: () => state,
-    setState: (s) => { state = s; },
+    setState: (s) => {
+      state = s;
+    },
     onMessage: (listener) => {
       const block = document.getElementById('si-report-data');
       const messages = block?.textContent ? safeDecode(block.textContent) : [];
       // Delivered asynchronously, as a real host would, so the app is fully built before the first message.
-      setTimeout(() => { for (const m of messages) listener(m); }, 0);
-      window.addEventListener('message', (e: MessageEvent) => { if (e.source === window) listener(e.data); });
+      setTimeout(() => {
+        for (const m of messages) listener(m);
+      }, 0);
+      window.addEventListener('message', (e: MessageEvent) => {
+        if (e.source === window) listener(e.data);
+      });
     },
   };
 }

@@ -17,7 +17,14 @@ export interface UiState {
 }
 
 function defaultUiState(): UiState {
-  return { v: UI_STATE_VERSION, tab: 'timeline', schedule: null, viewport: null, highlightMicrobatch: -1, overrides: {} };
+  return {
+    v: UI_STATE_VERSION,
+    tab: 'timeline',
+    schedule: null,
+    viewport: null,
+    highlightMicrobatch: -1,
+    overrides: {},
+  };
 }
 
 export function restoreUiState(raw: unknown): UiState {

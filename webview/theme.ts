@@ -45,7 +45,11 @@ function parseColor(css: string, fallback: Rgb): Rgb {
   return r === undefined || g === undefined || b === undefined ? fallback : [r, g, b];
 }
 
-const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
+  a[0] + (b[0] - a[0]) * t,
+  a[1] + (b[1] - a[1]) * t,
+  a[2] + (b[2] - a[2]) * t,
+];
 const toCss = (c: Rgb): string => `rgb(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])})`;
 const luminance = (c: Rgb): number => (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
 
@@ -54,14 +58,27 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
   const v = (name: string, fb: Rgb): Rgb => parseColor(cs.getPropertyValue(name), fb);
   const bg = v('--si-bg', [30, 30, 30]);
   const fg = v('--si-fg', [204, 204, 204]);
-  const kinds: [Rgb, Rgb, Rgb] = [v('--si-forward', [55, 148, 255]), v('--si-backward', [137, 209, 133]), v('--si-weight', [177, 128, 215])];
+  const kinds: [Rgb, Rgb, Rgb] = [
+    v('--si-forward', [55, 148, 255]),
+    v('--si-backward', [137, 209, 133]),
+    v('--si-weight', [177, 128, 215]),
+  ];
   const p2p = v('--si-p2p', [209, 134, 22]);
   const hl = v('--si-highlight', [241, 76, 76]);
   const idle = v('--si-idle', [204, 167, 0]);
   const grid = v('--si-grid', [69, 69, 69]);
   // Categorical order: adjacent stacked categories (activations, kv cache, logits) must not share a hue, and red
   // is kept last because the capacity line is red.
-  const memoryVars = ['--si-forward', '--si-backward', '--si-weight', '--si-p2p', '--si-mem-7', '--si-mem-6', '--si-mem-8', '--si-highlight'];
+  const memoryVars = [
+    '--si-forward',
+    '--si-backward',
+    '--si-weight',
+    '--si-p2p',
+    '--si-mem-7',
+    '--si-mem-6',
+    '--si-mem-8',
+    '--si-highlight',
+  ];
   const memory = memoryVars.map((name, i) => toCss(v(name, kinds[(i % 3) as 0 | 1 | 2])));
 
   const palette = (fade: number): Palette => {
@@ -73,7 +90,9 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
     });
     rgb[STYLE_P2P] = mix(p2p, bg, fade);
     const stylesRgba = new Uint32Array(STYLE_COUNT);
-    rgb.forEach((c, i) => { stylesRgba[i] = ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0; });
+    rgb.forEach((c, i) => {
+      stylesRgba[i] = ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0;
+    });
     return {
       styles: rgb.map(toCss),
       stylesRgba,
@@ -87,7 +106,13 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
       capacity: toCss(hl),
     };
   };
-  return { normal: palette(0), dimmed: palette(0.6), kindBase: [toCss(kinds[0]), toCss(kinds[1]), toCss(kinds[2])], p2p: toCss(p2p), highlight: toCss(hl) };
+  return {
+    normal: palette(0),
+    dimmed: palette(0.6),
+    kindBase: [toCss(kinds[0]), toCss(kinds[1]), toCss(kinds[2])],
+    p2p: toCss(p2p),
+    highlight: toCss(hl),
+  };
 }
 
 /** Calls `onChange` when VS Code switches theme: it swaps the body class and rewrites the html style variables. */

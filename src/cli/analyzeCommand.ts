@@ -22,9 +22,13 @@ interface ArtifactContext {
 }
 
 export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
-  const { positional, values, switches } = parseCliArgs(argv, { values: ['gpu', 'efficiency', 'trace', 'report'], switches: ['json'] });
+  const { positional, values, switches } = parseCliArgs(argv, {
+    values: ['gpu', 'efficiency', 'trace', 'report'],
+    switches: ['json'],
+  });
   const [file, ...extra] = positional;
-  if (file === undefined || extra.length) throw new UsageError(file === undefined ? 'analyze needs a FILE' : 'analyze takes exactly one FILE');
+  if (file === undefined || extra.length)
+    throw new UsageError(file === undefined ? 'analyze needs a FILE' : 'analyze takes exactly one FILE');
   const gpuId = values.get('gpu');
   if (gpuId !== undefined && !isKnownGpu(gpuId)) {
     throw new UsageError(`unknown GPU '${gpuId}'; known: ${GPU_PROFILES.map((g) => g.id).join(', ')}`);
@@ -44,7 +48,8 @@ export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
 function readInput(file: string, io: CliIo): string {
   try {
     const size = io.fileSizeBytes(file);
-    if (size > MAX_INPUT_BYTES) throw new UsageError(`${file} is ${size} bytes; launch configs over ${MAX_INPUT_BYTES} bytes are not analysed`);
+    if (size > MAX_INPUT_BYTES)
+      throw new UsageError(`${file} is ${size} bytes; launch configs over ${MAX_INPUT_BYTES} bytes are not analysed`);
     return io.readFile(file);
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -60,14 +65,21 @@ function writeArtifacts(values: ReadonlyMap<string, string>, ctx: ArtifactContex
     const trace = buildPerfettoTrace(ctx.result);
     writeOrFail(tracePath, JSON.stringify(trace), io);
     const note = trace.metadata['note'];
-    say(`Trace: ${resolve(tracePath)} (${trace.traceEvents.length} events${note ? `; ${String(note)}` : ''}; open in https://ui.perfetto.dev)`);
+    say(
+      `Trace: ${resolve(tracePath)} (${trace.traceEvents.length} events${note ? `; ${String(note)}` : ''}; open in https://ui.perfetto.dev)`,
+    );
   }
   const reportPath = values.get('report');
   if (reportPath !== undefined) {
     const assets = findWebviewAssets(__dirname);
-    if (!assets) throw new UsageError('--report needs the built webview (dist/webview/main.js): run `npm run build` first');
+    if (!assets)
+      throw new UsageError('--report needs the built webview (dist/webview/main.js): run `npm run build` first');
     const { text, options } = ctx;
-    const html = buildReportHtml(ctx.result, { fileName: options.fileName, assets, whatIf: (overrides) => analyze(text, { ...options, overrides }) });
+    const html = buildReportHtml(ctx.result, {
+      fileName: options.fileName,
+      assets,
+      whatIf: (overrides) => analyze(text, { ...options, overrides }),
+    });
     writeOrFail(reportPath, html, io);
     say(`Report: ${resolve(reportPath)}`);
   }

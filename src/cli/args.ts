@@ -2,14 +2,20 @@
 export class UsageError extends Error {}
 
 /** Minimal `--name value` / `--name=value` / `--switch` parser for our own CLI (not for user launch scripts). */
-export function parseCliArgs(argv: readonly string[], spec: { values: readonly string[]; switches: readonly string[] }): { positional: string[]; values: Map<string, string>; switches: Set<string> } {
+export function parseCliArgs(
+  argv: readonly string[],
+  spec: { values: readonly string[]; switches: readonly string[] },
+): { positional: string[]; values: Map<string, string>; switches: Set<string> } {
   const positional: string[] = [];
   const values = new Map<string, string>();
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === undefined) break;
-    if (!a.startsWith('--')) { positional.push(a); continue; }
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
     const eq = a.indexOf('=');
     const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
     if (spec.switches.includes(name)) {
@@ -26,11 +32,16 @@ export function parseCliArgs(argv: readonly string[], spec: { values: readonly s
   return { positional, values, switches };
 }
 
-export function numberOption(values: ReadonlyMap<string, string>, name: string, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+export function numberOption(
+  values: ReadonlyMap<string, string>,
+  name: string,
+  opts: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
   const raw = values.get(name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'}, got '${raw}'`);
+  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'}, got '${raw}'`);
   if (opts.min !== undefined && n < opts.min) throw new UsageError(`--${name} must be at least ${opts.min}, got ${n}`);
   if (opts.max !== undefined && n > opts.max) throw new UsageError(`--${name} must be at most ${opts.max}, got ${n}`);
   return n;

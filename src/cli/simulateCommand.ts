@@ -18,7 +18,8 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   if (stray !== undefined) throw new UsageError(`simulate takes no positional arguments (got '${stray}')`);
   const schedule = values.get('schedule');
   if (schedule === undefined) throw new UsageError(`simulate needs --schedule (one of ${SCHEDULE_NAMES.join(', ')})`);
-  if (!(SCHEDULE_NAMES as readonly string[]).includes(schedule)) throw new UsageError(`unknown schedule '${schedule}'; known: ${SCHEDULE_NAMES.join(', ')}`);
+  if (!(SCHEDULE_NAMES as readonly string[]).includes(schedule))
+    throw new UsageError(`unknown schedule '${schedule}'; known: ${SCHEDULE_NAMES.join(', ')}`);
   const name = schedule as ScheduleName;
   const pp = numberOption(values, 'pp', { integer: true, min: 1 });
   const m = numberOption(values, 'microbatches', { integer: true, min: 1 });
@@ -34,14 +35,16 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   const weightGiven = numberOption(values, 'weight', { min: 0 });
   const p2p = numberOption(values, 'p2p', { min: 0 }) ?? 0;
   const zb = isZeroBubble(name);
-  if (weightGiven !== undefined && !zb) throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb), not ${name}`);
+  if (weightGiven !== undefined && !zb)
+    throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb), not ${name}`);
   const backward = zb && weightGiven === undefined ? backwardGiven / 2 : backwardGiven;
   const weight = zb ? (weightGiven ?? backwardGiven / 2) : 0;
 
   const spec = { schedule: name, stages: pp, microbatches: m, splits: k, virtualStages: v };
   const costs = uniformCosts(spec, forward, backward, weight, p2p);
   const result = simulateSchedule(spec, costs);
-  if (!isSimResult(result)) throw new UsageError(`${name} with p=${pp}, m=${m}, k=${k}, v=${v} cannot be simulated: ${result.reason}`);
+  if (!isSimResult(result))
+    throw new UsageError(`${name} with p=${pp}, m=${m}, k=${k}, v=${v} cannot be simulated: ${result.reason}`);
 
   if (!switches.has('json')) {
     io.stdout(
@@ -50,7 +53,12 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
     );
     return 0;
   }
-  writeJson(result, { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p }, switches.has('summary'), io);
+  writeJson(
+    result,
+    { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p },
+    switches.has('summary'),
+    io,
+  );
   return 0;
 }
 
@@ -87,7 +95,9 @@ function stageOpsJson(r: SimResult, stage: number): string[] {
   const last = r.stageOffsets[stage + 1]!;
   for (let q = first; q < last; q++) {
     const kind = r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W';
-    parts.push(`{"kind":"${kind}","microbatch":${r.microbatch[q]!},"chunk":${r.chunk[q]!},"modelChunk":${r.modelChunk[q]!},"start":${round(r.start[q]!)},"end":${round(r.end[q]!)}}`);
+    parts.push(
+      `{"kind":"${kind}","microbatch":${r.microbatch[q]!},"chunk":${r.chunk[q]!},"modelChunk":${r.modelChunk[q]!},"start":${round(r.start[q]!)},"end":${round(r.end[q]!)}}`,
+    );
   }
   return parts;
 }

@@ -21,7 +21,12 @@ export interface AnalyzeOptions {
   /** k values tried for Seq1F1B what-ifs and recommendations. */
   candidateSplits?: number[];
   /** What-if overrides from the webview controls; never written to the file. */
-  overrides?: { schedule?: ScheduleName; splits?: number; strategy?: 'average' | 'uniform_comp'; microbatches?: number };
+  overrides?: {
+    schedule?: ScheduleName;
+    splits?: number;
+    strategy?: 'average' | 'uniform_comp';
+    microbatches?: number;
+  };
   /** Bubble hint threshold (fraction). */
   bubbleHintFraction?: number;
   /**

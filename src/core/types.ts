@@ -309,7 +309,15 @@ export interface StageMemory {
   peakReservedBytes: number;
   /** Simulated time of the peak (ms). */
   peakTimeMs: number;
-  breakdownBytes: { weights: number; grads: number; optimizer: number; activations: number; kvCache: number; logits: number; overhead: number };
+  breakdownBytes: {
+    weights: number;
+    grads: number;
+    optimizer: number;
+    activations: number;
+    kvCache: number;
+    logits: number;
+    overhead: number;
+  };
   /** Memory over time: step series (timeMs[i], bytes[i]) holds until timeMs[i+1]. */
   series: { timeMs: Float64Array; bytes: Float64Array };
 }

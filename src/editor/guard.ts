@@ -5,8 +5,7 @@ export function guarded<T>(log: vscode.LogOutputChannel, what: string, fn: () =>
   try {
     return fn();
   } catch (err) {
-    log.error(`${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    log.error(`${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return fallback;
   }
 }
-

@@ -24,7 +24,9 @@ function valueLine(r: AnalysisResult, flag: FlagOccurrence, getText: GetText): s
   else if (!flag.valueRange) line = 'Set (switch)';
   else line = `Value: unresolved${source?.reason ? ` — ${mdText(source.reason)}` : ''}`;
   if (flag.origins.length) {
-    const chain = flag.origins.map((o) => `${mdCode('$' + o.name)} = ${mdCode(snippet(getText(o.range)))} (line ${o.range.line + 1})`);
+    const chain = flag.origins.map(
+      (o) => `${mdCode('$' + o.name)} = ${mdCode(snippet(getText(o.range)))} (line ${o.range.line + 1})`,
+    );
     line += `, from ${chain.join(' ← ')}`;
   }
   return line;
@@ -36,21 +38,47 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
   const has = (...ks: ConfigKey[]): boolean => ks.some((k) => keys.includes(k));
   const n = (x: number | null): string => (x == null ? '?' : String(x));
   const out: string[] = [];
-  if (has('tensorParallel', 'pipelineParallel', 'contextParallel', 'dataParallel', 'worldSize', 'gpusPerNode', 'numNodes')) {
-    out.push(`world ${n(c.worldSize)} = TP ${n(c.tensorParallel)} × PP ${n(c.pipelineParallel)} × CP ${n(c.contextParallel)} × DP ${n(c.dataParallel)}`);
+  if (
+    has('tensorParallel', 'pipelineParallel', 'contextParallel', 'dataParallel', 'worldSize', 'gpusPerNode', 'numNodes')
+  ) {
+    out.push(
+      `world ${n(c.worldSize)} = TP ${n(c.tensorParallel)} × PP ${n(c.pipelineParallel)} × CP ${n(c.contextParallel)} × DP ${n(c.dataParallel)}`,
+    );
   }
   if (has('microBatchSize', 'globalBatchSize', 'dataParallel')) {
-    out.push(`${n(c.numMicrobatches)} microbatches per step = ${n(c.globalBatchSize)} / (${n(c.microBatchSize)} × DP ${n(c.dataParallel)})`);
+    out.push(
+      `${n(c.numMicrobatches)} microbatches per step = ${n(c.globalBatchSize)} / (${n(c.microBatchSize)} × DP ${n(c.dataParallel)})`,
+    );
   }
-  if (has('pipelineParallel', 'numLayers', 'virtualStages', 'numLayersPerVirtualStage') && c.numLayers != null && c.pipelineParallel) {
+  if (
+    has('pipelineParallel', 'numLayers', 'virtualStages', 'numLayersPerVirtualStage') &&
+    c.numLayers != null &&
+    c.pipelineParallel
+  ) {
     const v = c.virtualStages ?? 1;
     const perStage = c.numLayers / c.pipelineParallel;
-    out.push(`${Number.isInteger(perStage) ? perStage : perStage.toFixed(2)} layers per stage${v > 1 ? ` in ${v} chunks of ${(perStage / v).toFixed(perStage % v ? 2 : 0)}` : ''}`);
+    out.push(
+      `${Number.isInteger(perStage) ? perStage : perStage.toFixed(2)} layers per stage${v > 1 ? ` in ${v} chunks of ${(perStage / v).toFixed(perStage % v ? 2 : 0)}` : ''}`,
+    );
   }
   if (has('seqLength', 'pipeSpSplits', 'pipeSpStrategy') && r.partition) {
     out.push(`sequence chunks (${r.partition.strategy}): ${formatChunkLengths(r.partition.lengths, ' · ')} tokens`);
   }
-  if (has('pipelineParallel', 'microBatchSize', 'globalBatchSize', 'pipeSpSplits', 'pipeSpStrategy', 'virtualStages', 'numLayersPerVirtualStage', 'seqLength', 'recomputeGranularity', 'tensorParallel', 'contextParallel')) {
+  if (
+    has(
+      'pipelineParallel',
+      'microBatchSize',
+      'globalBatchSize',
+      'pipeSpSplits',
+      'pipeSpStrategy',
+      'virtualStages',
+      'numLayersPerVirtualStage',
+      'seqLength',
+      'recomputeGranularity',
+      'tensorParallel',
+      'contextParallel',
+    )
+  ) {
     const e = selectedEvaluation(r);
     if (e && e.applicable) {
       const peak = peakLabel(e, r.gpu.memoryGiB);
@@ -64,7 +92,12 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
   return out;
 }
 
-export function hoverMarkdown(r: AnalysisResult, flag: FlagOccurrence, getText: GetText, whatIf?: { header: string; rows: readonly WhatIfRow[] }): string {
+export function hoverMarkdown(
+  r: AnalysisResult,
+  flag: FlagOccurrence,
+  getText: GetText,
+  whatIf?: { header: string; rows: readonly WhatIfRow[] },
+): string {
   const parts: string[] = [];
   const spelled = flag.spelling !== flag.flag ? ` (written ${mdCode(flag.spelling)})` : '';
   parts.push(`**${mdCode(flag.flag)}**${spelled}`);
@@ -78,7 +111,9 @@ export function hoverMarkdown(r: AnalysisResult, flag: FlagOccurrence, getText: 
   // One line, not a list: the hover has little height and the what-if table below matters more.
   if (derived.length) parts.push(derived.map(mdText).join(' · '));
   if (whatIf && whatIf.rows.length > 1) {
-    parts.push(`If you change it (${mdText(r.gpu.name)}):\n\n${whatIfTable(whatIf.header, whatIf.rows, r.gpu.memoryGiB)}`);
+    parts.push(
+      `If you change it (${mdText(r.gpu.name)}):\n\n${whatIfTable(whatIf.header, whatIf.rows, r.gpu.memoryGiB)}`,
+    );
   }
   return parts.join('\n\n');
 }

@@ -12,7 +12,10 @@ export class MemoryInlayHintsProvider implements vscode.InlayHintsProvider, vsco
   readonly onDidChangeInlayHints = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly service: AnalysisServiceApi, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly service: AnalysisServiceApi,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       service.onDidAnalyze(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -21,22 +24,31 @@ export class MemoryInlayHintsProvider implements vscode.InlayHintsProvider, vsco
     );
   }
 
-  provideInlayHints(document: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): vscode.InlayHint[] {
-    return guarded(this.log, 'inlay hints', () => {
-      if (!readSettings().inlayHintsEnabled) return [];
-      const result = this.service.get(document);
-      if (!result || token.isCancellationRequested) return [];
-      const hints: vscode.InlayHint[] = [];
-      for (const spec of inlayHintSpecs(result)) {
-        const position = document.validatePosition(new vscode.Position(spec.line, spec.character));
-        if (!range.contains(position)) continue;
-        const hint = new vscode.InlayHint(position, spec.label);
-        hint.paddingLeft = true;
-        hint.tooltip = spec.tooltip;
-        hints.push(hint);
-      }
-      return hints;
-    }, []);
+  provideInlayHints(
+    document: vscode.TextDocument,
+    range: vscode.Range,
+    token: vscode.CancellationToken,
+  ): vscode.InlayHint[] {
+    return guarded(
+      this.log,
+      'inlay hints',
+      () => {
+        if (!readSettings().inlayHintsEnabled) return [];
+        const result = this.service.get(document);
+        if (!result || token.isCancellationRequested) return [];
+        const hints: vscode.InlayHint[] = [];
+        for (const spec of inlayHintSpecs(result)) {
+          const position = document.validatePosition(new vscode.Position(spec.line, spec.character));
+          if (!range.contains(position)) continue;
+          const hint = new vscode.InlayHint(position, spec.label);
+          hint.paddingLeft = true;
+          hint.tooltip = spec.tooltip;
+          hints.push(hint);
+        }
+        return hints;
+      },
+      [],
+    );
   }
 
   dispose(): void {

@@ -70,7 +70,11 @@ export function summaryLine(r: AnalysisResult): string {
   const e = selectedEvaluation(r);
   if (!e) return 'no schedule could be simulated' + firstProblem(r);
   if (!e.applicable) return `${scheduleLabel(e)}: not simulated (${e.reason ?? 'not applicable'})`;
-  const parts = [scheduleLabel(e), `${formatDurationMs(e.stepTimeMs)}/step`, `bubble ${formatPercent(e.bubbleFraction)}`];
+  const parts = [
+    scheduleLabel(e),
+    `${formatDurationMs(e.stepTimeMs)}/step`,
+    `bubble ${formatPercent(e.bubbleFraction)}`,
+  ];
   const peak = peakLabel(e, r.gpu.memoryGiB);
   if (peak) parts.push(peak);
   return parts.join(' · ');
@@ -109,28 +113,39 @@ export function inlayHintSpecs(r: AnalysisResult): HintSpec[] {
   const hints: HintSpec[] = [];
   const at = (f: FlagOccurrence | undefined, label: string, tooltip: string): void => {
     if (!f) return;
-    const end = (f.valueRange ?? f.range);
+    const end = f.valueRange ?? f.range;
     hints.push({ line: end.endLine, character: end.endColumn, label, tooltip });
   };
   const c = r.config;
   if (c.dataParallel != null && c.numMicrobatches != null) {
-    at(lastFlagFor(r, 'globalBatchSize') ?? lastFlagFor(r, 'microBatchSize'),
+    at(
+      lastFlagFor(r, 'globalBatchSize') ?? lastFlagFor(r, 'microBatchSize'),
       `DP=${c.dataParallel} · ${c.numMicrobatches} microbatches`,
-      `Data-parallel replicas and microbatches per step: global batch / (micro batch × DP) = ${c.globalBatchSize ?? '?'} / (${c.microBatchSize ?? '?'} × ${c.dataParallel}).`);
+      `Data-parallel replicas and microbatches per step: global batch / (micro batch × DP) = ${c.globalBatchSize ?? '?'} / (${c.microBatchSize ?? '?'} × ${c.dataParallel}).`,
+    );
   }
   const e = selectedEvaluation(r);
   if (e && e.applicable && e.bubbleFraction != null) {
-    at(lastFlagFor(r, 'pipelineParallel'), `bubble ${formatPercent(e.bubbleFraction)}`,
-      `Idle fraction of the step across all stages for ${scheduleLabel(e)} (1 − busy / (p × step time)).`);
+    at(
+      lastFlagFor(r, 'pipelineParallel'),
+      `bubble ${formatPercent(e.bubbleFraction)}`,
+      `Idle fraction of the step across all stages for ${scheduleLabel(e)} (1 − busy / (p × step time)).`,
+    );
   }
   const peak = peakLabel(e, r.gpu.memoryGiB);
   if (e && peak) {
-    at(lastFlagFor(r, 'microBatchSize'), peak,
-      `Highest allocated memory of any pipeline stage for ${scheduleLabel(e)} on ${r.gpu.name}.`);
+    at(
+      lastFlagFor(r, 'microBatchSize'),
+      peak,
+      `Highest allocated memory of any pipeline stage for ${scheduleLabel(e)} on ${r.gpu.name}.`,
+    );
   }
   if (r.partition && r.partition.lengths.length > 1) {
-    at(lastFlagFor(r, 'pipeSpSplits'), `chunks ${formatChunkLengths(r.partition.lengths)}`,
-      `Sequence chunk lengths in tokens (${r.partition.strategy} split).`);
+    at(
+      lastFlagFor(r, 'pipeSpSplits'),
+      `chunks ${formatChunkLengths(r.partition.lengths)}`,
+      `Sequence chunk lengths in tokens (${r.partition.strategy} split).`,
+    );
   }
   return hints;
 }
@@ -144,5 +159,7 @@ function rangeContains(outer: SourceRange, line: number, character: number): boo
 
 /** The flag whose name or value is under the cursor. */
 export function flagAt(r: AnalysisResult, line: number, character: number): FlagOccurrence | undefined {
-  return r.flags.find((f) => rangeContains(f.range, line, character) || (f.valueRange && rangeContains(f.valueRange, line, character)));
+  return r.flags.find(
+    (f) => rangeContains(f.range, line, character) || (f.valueRange && rangeContains(f.valueRange, line, character)),
+  );
 }

@@ -4,7 +4,12 @@ import * as vscode from 'vscode';
 import type { SourceRange, TextEdit } from '../core/types';
 
 export function toRange(r: SourceRange, document?: vscode.TextDocument): vscode.Range {
-  const range = new vscode.Range(Math.max(0, r.line), Math.max(0, r.column), Math.max(0, r.endLine), Math.max(0, r.endColumn));
+  const range = new vscode.Range(
+    Math.max(0, r.line),
+    Math.max(0, r.column),
+    Math.max(0, r.endLine),
+    Math.max(0, r.endColumn),
+  );
   return document ? document.validateRange(range) : range;
 }
 

@@ -17,12 +17,20 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 };
 
 function toDiagnostic(d: CoreDiagnostic, document: vscode.TextDocument): vscode.Diagnostic {
-  const diag = new vscode.Diagnostic(toRange(d.range, document), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
+  const diag = new vscode.Diagnostic(
+    toRange(d.range, document),
+    d.message,
+    SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning,
+  );
   diag.source = DIAGNOSTIC_SOURCE;
   diag.code = { value: d.code, target: vscode.Uri.parse(diagnosticHelpUrl(d.code)) };
   if (d.related?.length) {
     diag.relatedInformation = d.related.map(
-      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(document.uri, toRange(r.range, document)), r.message),
+      (r) =>
+        new vscode.DiagnosticRelatedInformation(
+          new vscode.Location(document.uri, toRange(r.range, document)),
+          r.message,
+        ),
     );
   }
   return diag;
@@ -35,11 +43,20 @@ export class ScheduleDiagnostics implements vscode.Disposable {
   constructor(service: AnalysisServiceApi, log: vscode.LogOutputChannel) {
     this.disposables.push(
       service.onDidAnalyze(({ document, result }) =>
-        guarded(log, 'diagnostics', () => {
-          if (document.isClosed) return;
-          if (!result.isLaunchConfig) this.collection.delete(document.uri);
-          else this.collection.set(document.uri, result.diagnostics.map((d) => toDiagnostic(d, document)));
-        }, undefined),
+        guarded(
+          log,
+          'diagnostics',
+          () => {
+            if (document.isClosed) return;
+            if (!result.isLaunchConfig) this.collection.delete(document.uri);
+            else
+              this.collection.set(
+                document.uri,
+                result.diagnostics.map((d) => toDiagnostic(d, document)),
+              );
+          },
+          undefined,
+        ),
       ),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
     );

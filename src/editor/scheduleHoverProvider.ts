@@ -31,24 +31,44 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
   /** What-if rows for the last hovered flags; keyed by document version so any edit invalidates them. */
   private readonly whatIfCache = new Map<string, WhatIfRow[]>();
 
-  constructor(private readonly service: AnalysisService, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly service: AnalysisService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
-  provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): vscode.Hover | undefined {
-    return guarded(this.log, 'hover', () => {
-      const result = this.service.get(document);
-      if (!result || token.isCancellationRequested) return undefined;
-      const flag = flagAt(result, position.line, position.character);
-      if (!flag) return undefined;
-      const key = whatIfKey(flag);
-      const rows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, flag) : undefined;
-      const md = new vscode.MarkdownString(
-        hoverMarkdown(result, flag, (r) => document.getText(toRange(r, document)), rows && key ? { header: WHAT_IF_HEADER[key] ?? key, rows } : undefined),
-      );
-      md.isTrusted = false;
-      md.supportHtml = false;
-      const range = flag.valueRange && toRange(flag.valueRange).contains(position) ? toRange(flag.valueRange, document) : toRange(flag.range, document);
-      return new vscode.Hover(md, range);
-    }, undefined);
+  provideHover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token: vscode.CancellationToken,
+  ): vscode.Hover | undefined {
+    return guarded(
+      this.log,
+      'hover',
+      () => {
+        const result = this.service.get(document);
+        if (!result || token.isCancellationRequested) return undefined;
+        const flag = flagAt(result, position.line, position.character);
+        if (!flag) return undefined;
+        const key = whatIfKey(flag);
+        const rows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, flag) : undefined;
+        const md = new vscode.MarkdownString(
+          hoverMarkdown(
+            result,
+            flag,
+            (r) => document.getText(toRange(r, document)),
+            rows && key ? { header: WHAT_IF_HEADER[key] ?? key, rows } : undefined,
+          ),
+        );
+        md.isTrusted = false;
+        md.supportHtml = false;
+        const range =
+          flag.valueRange && toRange(flag.valueRange).contains(position)
+            ? toRange(flag.valueRange, document)
+            : toRange(flag.range, document);
+        return new vscode.Hover(md, range);
+      },
+      undefined,
+    );
   }
 
   private whatIfRows(document: vscode.TextDocument, result: AnalysisResult, flag: FlagOccurrence): WhatIfRow[] {
@@ -60,7 +80,13 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
     const plan = (value: string | null): TextEdit[] => planFlagEdit(text, result, flag.flag, value);
     const candidates = whatIfCandidates(flag, this.service.options().candidateSplits ?? DEFAULT_CANDIDATE_SPLITS, plan);
     const t0 = Date.now();
-    const rows = computeWhatIfRows(text, result, candidates, this.service.optionsFor(document), (text) => this.service.analyzeText(document, text) ?? emptyResult(result));
+    const rows = computeWhatIfRows(
+      text,
+      result,
+      candidates,
+      this.service.optionsFor(document),
+      (text) => this.service.analyzeText(document, text) ?? emptyResult(result),
+    );
     this.log.debug(`what-if for ${flag.flag}: ${rows.length} rows in ${Date.now() - t0} ms`);
     if (this.whatIfCache.size > 32) this.whatIfCache.clear();
     this.whatIfCache.set(cacheKey, rows);

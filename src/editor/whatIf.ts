@@ -63,7 +63,11 @@ function neighbours(v: number): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly number[], plan: FlagEditPlanner): WhatIfCandidate[] {
+export function whatIfCandidates(
+  flag: FlagOccurrence,
+  candidateSplits: readonly number[],
+  plan: FlagEditPlanner,
+): WhatIfCandidate[] {
   const key = whatIfKey(flag);
   if (!key) return [];
   const current = flag.value;
@@ -71,7 +75,10 @@ export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly
     if (current == null) return [];
     const rows: WhatIfCandidate[] = [];
     for (const v of values.slice(0, MAX_WHAT_IF_ROWS)) {
-      if (v === current) { rows.push({ label: v, edits: null }); continue; }
+      if (v === current) {
+        rows.push({ label: v, edits: null });
+        continue;
+      }
       const edits = plan(v);
       if (edits.length) rows.push({ label: v, edits });
     }
@@ -83,7 +90,10 @@ export function whatIfCandidates(flag: FlagOccurrence, candidateSplits: readonly
       return valueRows(['average', 'uniform_comp']);
     case 'recomputeGranularity': {
       // `--recompute-activations` (store_true) has no value: the only other variant is "flag removed".
-      const rows = flag.valueRange && current != null ? valueRows(['selective', 'full']) : [{ label: current ?? flag.spelling, edits: null }];
+      const rows =
+        flag.valueRange && current != null
+          ? valueRows(['selective', 'full'])
+          : [{ label: current ?? flag.spelling, edits: null }];
       const off = plan(null);
       if (off.length) rows.push({ label: 'off', edits: off });
       return rows;
@@ -140,16 +150,15 @@ function rowCells(r: WhatIfRow, gpuMemoryGiB: number): string[] {
     return [err ? mdCode(err.code) : mdText(e?.reason ?? 'not simulated'), '—', '—', '—'];
   }
   const w = worstStage(e);
-  const peak = w ? `${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e.oom ? ' **OOM**' : ''}` : '—';
+  const peak = w
+    ? `${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e.oom ? ' **OOM**' : ''}`
+    : '—';
   return [mdText(scheduleLabel(e)), formatDurationMs(e.stepTimeMs), formatPercent(e.bubbleFraction), peak];
 }
 
 /** Markdown table; the current value's row in bold. Labels come from the file, so they are escaped; `header` is ours. */
 export function whatIfTable(header: string, rows: readonly WhatIfRow[], gpuMemoryGiB: number): string {
-  const lines = [
-    `| ${header} | schedule | step time | bubble | worst-stage peak |`,
-    '|:---|:---|---:|---:|---:|',
-  ];
+  const lines = [`| ${header} | schedule | step time | bubble | worst-stage peak |`, '|:---|:---|---:|---:|---:|'];
   for (const r of rows) {
     const label = r.current ? `**${mdText(r.label)}** (now)` : mdText(r.label);
     lines.push(`| ${label} | ${rowCells(r, gpuMemoryGiB).join(' | ')} |`);

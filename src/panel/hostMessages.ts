@@ -5,7 +5,13 @@
 import type { AnalysisResult } from '../core/analyze';
 import { isKnownGpu } from '../core/hardware/gpus';
 import type { TextEdit } from '../core/types';
-import { isWebviewToHost, PROTOCOL_VERSION, type HostToWebview, type WebviewToHost, type WhatIfOverrides } from '../protocol/messages';
+import {
+  isWebviewToHost,
+  PROTOCOL_VERSION,
+  type HostToWebview,
+  type WebviewToHost,
+  type WhatIfOverrides,
+} from '../protocol/messages';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import { sweepSplitsYielding } from '../report/sweep';
 
@@ -44,8 +50,15 @@ export async function handleWebviewMessage(raw: unknown, fx: HostEffects): Promi
   try {
     await dispatch(raw, fx);
   } catch (err) {
-    fx.log.error(`timeline webview: ${raw.type} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    fx.post({ type: 'notice', protocolVersion: PROTOCOL_VERSION, level: 'error', text: `${raw.type} failed; see the Schedule Inspector log.` });
+    fx.log.error(
+      `timeline webview: ${raw.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    fx.post({
+      type: 'notice',
+      protocolVersion: PROTOCOL_VERSION,
+      level: 'error',
+      text: `${raw.type} failed; see the Schedule Inspector log.`,
+    });
   }
 }
 
@@ -64,8 +77,19 @@ async function dispatch(msg: WebviewToHost, fx: HostEffects): Promise<void> {
     }
     case 'requestSweep': {
       const base = fx.currentOverrides();
-      const points = await sweepSplitsYielding((o) => fx.analyze({ ...base, ...o }), msg.schedule, msg.splits, () => new Promise((r) => setImmediate(r)));
-      fx.post({ type: 'sweep', protocolVersion: PROTOCOL_VERSION, requestId: msg.requestId, schedule: msg.schedule, points });
+      const points = await sweepSplitsYielding(
+        (o) => fx.analyze({ ...base, ...o }),
+        msg.schedule,
+        msg.splits,
+        () => new Promise((r) => setImmediate(r)),
+      );
+      fx.post({
+        type: 'sweep',
+        protocolVersion: PROTOCOL_VERSION,
+        requestId: msg.requestId,
+        schedule: msg.schedule,
+        points,
+      });
       return;
     }
     case 'applyToFile':
@@ -76,7 +100,13 @@ async function dispatch(msg: WebviewToHost, fx: HostEffects): Promise<void> {
       if (!result) return;
       const trace = buildPerfettoTrace(result, msg.schedule);
       const path = await fx.saveFile('trace', new TextEncoder().encode(JSON.stringify(trace)));
-      if (path) fx.post({ type: 'notice', protocolVersion: PROTOCOL_VERSION, level: 'info', text: `Trace saved (${trace.traceEvents.length} events). Open it in ui.perfetto.dev.` });
+      if (path)
+        fx.post({
+          type: 'notice',
+          protocolVersion: PROTOCOL_VERSION,
+          level: 'info',
+          text: `Trace saved (${trace.traceEvents.length} events). Open it in ui.perfetto.dev.`,
+        });
       return;
     }
     case 'savePng': {
@@ -102,7 +132,8 @@ async function applyToFile(o: WhatIfOverrides, fx: HostEffects): Promise<void> {
   if (o.microbatches !== undefined) {
     // Megatron derives the microbatch count: m = global batch / (micro batch × data parallel).
     const c = doc.result.config;
-    if (c.microBatchSize && c.dataParallel) planned.push({ flag: '--global-batch-size', value: String(o.microbatches * c.microBatchSize * c.dataParallel) });
+    if (c.microBatchSize && c.dataParallel)
+      planned.push({ flag: '--global-batch-size', value: String(o.microbatches * c.microBatchSize * c.dataParallel) });
     else skipped.push('microbatches (micro batch size or data-parallel size unknown)');
   }
   if (o.schedule !== undefined) skipped.push('schedule (chosen by k and the VPP flags, not one flag)');
@@ -115,7 +146,12 @@ async function applyToFile(o: WhatIfOverrides, fx: HostEffects): Promise<void> {
     const edits = fx.planFlagEdit(cur.text, cur.result, p.flag, p.value);
     if (edits.length === 0) continue;
     if (!(await fx.applyEdits(edits))) {
-      fx.post({ type: 'notice', protocolVersion: PROTOCOL_VERSION, level: 'error', text: `Could not edit the file for ${p.flag}.` });
+      fx.post({
+        type: 'notice',
+        protocolVersion: PROTOCOL_VERSION,
+        level: 'error',
+        text: `Could not edit the file for ${p.flag}.`,
+      });
       return;
     }
     applied++;
@@ -124,11 +160,16 @@ async function applyToFile(o: WhatIfOverrides, fx: HostEffects): Promise<void> {
   const remaining: WhatIfOverrides = {};
   if (o.schedule !== undefined) remaining.schedule = o.schedule;
   if (o.gpuId !== undefined) remaining.gpuId = o.gpuId;
-  if (o.microbatches !== undefined && skipped.some((x) => x.startsWith('microbatches'))) remaining.microbatches = o.microbatches;
+  if (o.microbatches !== undefined && skipped.some((x) => x.startsWith('microbatches')))
+    remaining.microbatches = o.microbatches;
   fx.setOverrides(remaining);
-  const parts = [applied ? `Applied ${applied} change${applied > 1 ? 's' : ''} to the file.` : 'The file already says this.'];
+  const parts = [
+    applied ? `Applied ${applied} change${applied > 1 ? 's' : ''} to the file.` : 'The file already says this.',
+  ];
   if (skipped.length) parts.push(`Not written: ${skipped.join('; ')}.`);
-  fx.log.info(`apply to file: ${planned.map((p) => `${p.flag} ${p.value}`).join(', ') || 'nothing'}; skipped ${skipped.length}`);
+  fx.log.info(
+    `apply to file: ${planned.map((p) => `${p.flag} ${p.value}`).join(', ') || 'nothing'}; skipped ${skipped.length}`,
+  );
   fx.post({ type: 'notice', protocolVersion: PROTOCOL_VERSION, level: 'info', text: parts.join(' ') });
 }
 

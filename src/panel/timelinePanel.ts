@@ -7,7 +7,13 @@ import { analyze, type AnalysisResult } from '../core/analyze';
 import { planFlagEdit } from '../core/edits/planFlagEdit';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import type { TextEdit } from '../core/types';
-import { PROTOCOL_VERSION, isWebviewToHost, type HostToWebview, type Tab, type WhatIfOverrides } from '../protocol/messages';
+import {
+  PROTOCOL_VERSION,
+  isWebviewToHost,
+  type HostToWebview,
+  type Tab,
+  type WhatIfOverrides,
+} from '../protocol/messages';
 import { buildAnalysisMessage } from '../protocol/payload';
 import type { AnalysisServiceApi } from '../service/types';
 import { handleWebviewMessage, type HostEffects } from './hostMessages';
@@ -17,13 +23,23 @@ const TIMELINE_VIEW_TYPE = 'scheduleInspector.timeline';
 /** workspaceState key of the followed document, so a revived panel (after a reload) shows the same file. */
 const FOLLOWED_KEY = 'scheduleInspector.timeline.documentUri';
 
-export function registerTimelinePanel(context: vscode.ExtensionContext, service: AnalysisServiceApi, log: vscode.LogOutputChannel): void {
+export function registerTimelinePanel(
+  context: vscode.ExtensionContext,
+  service: AnalysisServiceApi,
+  log: vscode.LogOutputChannel,
+): void {
   const manager = new TimelinePanelManager(context, service, log);
   context.subscriptions.push(
     manager,
-    vscode.commands.registerCommand('scheduleInspector.openTimeline', (arg?: unknown) => manager.open('timeline', asUri(arg))),
-    vscode.commands.registerCommand('scheduleInspector.compareSchedules', (arg?: unknown) => manager.open('compare', asUri(arg))),
-    vscode.commands.registerCommand('scheduleInspector.exportTrace', (arg?: unknown) => manager.exportTrace(asUri(arg))),
+    vscode.commands.registerCommand('scheduleInspector.openTimeline', (arg?: unknown) =>
+      manager.open('timeline', asUri(arg)),
+    ),
+    vscode.commands.registerCommand('scheduleInspector.compareSchedules', (arg?: unknown) =>
+      manager.open('compare', asUri(arg)),
+    ),
+    vscode.commands.registerCommand('scheduleInspector.exportTrace', (arg?: unknown) =>
+      manager.exportTrace(asUri(arg)),
+    ),
     vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, _state: unknown) => manager.revive(panel),
     }),
@@ -50,7 +66,11 @@ class TimelinePanelManager implements vscode.Disposable {
   private stale = false;
   private pendingTab: Tab | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly service: AnalysisServiceApi, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly service: AnalysisServiceApi,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.documentUri = context.workspaceState.get<string>(FOLLOWED_KEY);
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -71,7 +91,12 @@ class TimelinePanelManager implements vscode.Disposable {
   open(tab: Tab, uri: vscode.Uri | undefined): void {
     const doc = this.pickDocument(uri);
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Schedule Timeline', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.panelOptions());
+      const panel = vscode.window.createWebviewPanel(
+        TIMELINE_VIEW_TYPE,
+        'Schedule Timeline',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        this.panelOptions(),
+      );
       this.attach(panel);
     } else {
       this.panel.reveal(undefined, true);
@@ -95,12 +120,16 @@ class TimelinePanelManager implements vscode.Disposable {
     const doc = this.pickDocument(uri) ?? this.findDocument(this.documentUri);
     const result = doc ? this.service.get(doc) : undefined;
     if (!doc || !result?.isLaunchConfig) {
-      void vscode.window.showInformationMessage('Schedule Inspector: open a Megatron launch script to export its trace.');
+      void vscode.window.showInformationMessage(
+        'Schedule Inspector: open a Megatron launch script to export its trace.',
+      );
       return;
     }
     const trace = buildPerfettoTrace(result);
     if (trace.traceEvents.length === 0) {
-      void vscode.window.showWarningMessage(`Schedule Inspector: nothing to export (${String(trace.metadata['note'] ?? 'no timeline')}).`);
+      void vscode.window.showWarningMessage(
+        `Schedule Inspector: nothing to export (${String(trace.metadata['note'] ?? 'no timeline')}).`,
+      );
       return;
     }
     await this.saveBytes('trace', new TextEncoder().encode(JSON.stringify(trace)), doc);
@@ -192,9 +221,25 @@ class TimelinePanelManager implements vscode.Disposable {
   }
 
   /** Save dialog next to the launch file; the path comes from the user, never from the webview. */
-  private async saveBytes(kind: 'trace' | 'png', bytes: Uint8Array, doc: vscode.TextDocument | undefined): Promise<string | undefined> {
+  private async saveBytes(
+    kind: 'trace' | 'png',
+    bytes: Uint8Array,
+    doc: vscode.TextDocument | undefined,
+  ): Promise<string | undefined> {
     const ext = kind === 'trace' ? 'trace.json' : 'timeline.png';
-    const base = doc && doc.uri.scheme === 'file' ? vscode.Uri.joinPath(doc.uri, '..', `${doc.uri.path.split('/').pop()?.replace(/\.[^.]*$/, '') ?? 'schedule'}.${ext}`) : undefined;
+    const base =
+      doc && doc.uri.scheme === 'file'
+        ? vscode.Uri.joinPath(
+            doc.uri,
+            '..',
+            `${
+              doc.uri.path
+                .split('/')
+                .pop()
+                ?.replace(/\.[^.]*$/, '') ?? 'schedule'
+            }.${ext}`,
+          )
+        : undefined;
     const target = await vscode.window.showSaveDialog({
       ...(base && { defaultUri: base }),
       filters: kind === 'trace' ? { 'Perfetto / Chrome trace': ['json'] } : { 'PNG image': ['png'] },
@@ -236,7 +281,11 @@ class TimelinePanelManager implements vscode.Disposable {
     }
     const doc = this.findDocument(this.documentUri);
     if (!doc) {
-      this.post({ type: 'noAnalysis', protocolVersion: PROTOCOL_VERSION, reason: 'Open a Megatron-LM / Seq1F1B launch script to see its pipeline timeline.' });
+      this.post({
+        type: 'noAnalysis',
+        protocolVersion: PROTOCOL_VERSION,
+        reason: 'Open a Megatron-LM / Seq1F1B launch script to see its pipeline timeline.',
+      });
       return;
     }
     const t0 = Date.now();
@@ -244,15 +293,26 @@ class TimelinePanelManager implements vscode.Disposable {
     try {
       result = this.analyzeFollowed(this.overrides);
     } catch (err) {
-      this.log.error(`timeline: analysis failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.log.error(`timeline: analysis failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
     if (!result?.isLaunchConfig) {
-      this.post({ type: 'noAnalysis', protocolVersion: PROTOCOL_VERSION, reason: `${doc.uri.path.split('/').pop() ?? 'This file'} does not look like a Megatron launch script.` });
+      this.post({
+        type: 'noAnalysis',
+        protocolVersion: PROTOCOL_VERSION,
+        reason: `${doc.uri.path.split('/').pop() ?? 'This file'} does not look like a Megatron launch script.`,
+      });
       return;
     }
-    const msg = buildAnalysisMessage(result, { fileName: doc.uri.path.split('/').pop() ?? doc.fileName, overrides: this.overrides, canApply: !doc.isClosed, canWhatIf: true });
+    const msg = buildAnalysisMessage(result, {
+      fileName: doc.uri.path.split('/').pop() ?? doc.fileName,
+      overrides: this.overrides,
+      canApply: !doc.isClosed,
+      canWhatIf: true,
+    });
     this.post(msg);
-    this.log.trace(`timeline: sent analysis (${msg.buffers.reduce((s, b) => s + b.byteLength, 0)} bytes packed) in ${Date.now() - t0} ms`);
+    this.log.trace(
+      `timeline: sent analysis (${msg.buffers.reduce((s, b) => s + b.byteLength, 0)} bytes packed) in ${Date.now() - t0} ms`,
+    );
   }
 
   private flushTab(): void {

@@ -29,11 +29,20 @@ export interface WhatIfOverrides {
 }
 
 /** One schedule's summary; `timeline` indexes into AnalysisMessage.buffers when a simulated timeline exists. */
-export interface ScheduleHeader
-  extends Pick<
-    ScheduleEvaluation,
-    'schedule' | 'applicable' | 'reason' | 'splits' | 'virtualStages' | 'whatIf' | 'stepTimeMs' | 'bubbleFraction' | 'tokensPerSecond' | 'peakMemoryGiBPerStage' | 'oom'
-  > {
+export interface ScheduleHeader extends Pick<
+  ScheduleEvaluation,
+  | 'schedule'
+  | 'applicable'
+  | 'reason'
+  | 'splits'
+  | 'virtualStages'
+  | 'whatIf'
+  | 'stepTimeMs'
+  | 'bubbleFraction'
+  | 'tokensPerSecond'
+  | 'peakMemoryGiBPerStage'
+  | 'oom'
+> {
   /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */
   stageBreakdownGiB: Record<string, number>[] | null;
   timeline: { bufferIndex: number; layout: PackedLayout; microbatches: number } | null;
@@ -44,7 +53,13 @@ export interface AnalysisHeader {
   gpu: { id: string; name: string; memoryGiB: number };
   gpus: { id: string; name: string }[];
   selectedSchedule: ScheduleName | null;
-  config: { stages: number | null; microbatches: number | null; splits: number | null; strategy: SplitStrategy | null; virtualStages: number | null };
+  config: {
+    stages: number | null;
+    microbatches: number | null;
+    splits: number | null;
+    strategy: SplitStrategy | null;
+    virtualStages: number | null;
+  };
   schedules: ScheduleHeader[];
   /** Overrides that produced this analysis (empty for the file as written). */
   overrides: WhatIfOverrides;
@@ -63,7 +78,9 @@ export interface SweepPoint {
 
 // ─── Host → webview ───────────────────────────────────────────────────────────────────────────────
 
-interface Base { protocolVersion: typeof PROTOCOL_VERSION }
+interface Base {
+  protocolVersion: typeof PROTOCOL_VERSION;
+}
 
 export interface AnalysisMessage extends Base {
   type: 'analysis';
@@ -71,23 +88,58 @@ export interface AnalysisMessage extends Base {
   /** One ArrayBuffer per schedule with a timeline (see pack.ts). */
   buffers: ArrayBuffer[];
 }
-export interface NoAnalysisMessage extends Base { type: 'noAnalysis'; reason: string }
-export interface SweepMessage extends Base { type: 'sweep'; requestId: number; schedule: ScheduleName; points: SweepPoint[] }
-export interface ShowTabMessage extends Base { type: 'showTab'; tab: Tab }
-export interface NoticeMessage extends Base { type: 'notice'; level: 'info' | 'error'; text: string }
+export interface NoAnalysisMessage extends Base {
+  type: 'noAnalysis';
+  reason: string;
+}
+export interface SweepMessage extends Base {
+  type: 'sweep';
+  requestId: number;
+  schedule: ScheduleName;
+  points: SweepPoint[];
+}
+export interface ShowTabMessage extends Base {
+  type: 'showTab';
+  tab: Tab;
+}
+export interface NoticeMessage extends Base {
+  type: 'notice';
+  level: 'info' | 'error';
+  text: string;
+}
 
 export type HostToWebview = AnalysisMessage | NoAnalysisMessage | SweepMessage | ShowTabMessage | NoticeMessage;
 
 // ─── Webview → host ───────────────────────────────────────────────────────────────────────────────
 
-export interface ReadyMessage extends Base { type: 'ready' }
-export interface WhatIfMessage extends Base { type: 'whatIf'; overrides: WhatIfOverrides }
-export interface SweepRequestMessage extends Base { type: 'requestSweep'; requestId: number; schedule: ScheduleName; splits: readonly number[] }
-export interface ApplyMessage extends Base { type: 'applyToFile'; overrides: WhatIfOverrides }
-export interface ExportTraceMessage extends Base { type: 'exportTrace'; schedule: ScheduleName | null }
-export interface SavePngMessage extends Base { type: 'savePng'; pngBase64: string }
+export interface ReadyMessage extends Base {
+  type: 'ready';
+}
+export interface WhatIfMessage extends Base {
+  type: 'whatIf';
+  overrides: WhatIfOverrides;
+}
+export interface SweepRequestMessage extends Base {
+  type: 'requestSweep';
+  requestId: number;
+  schedule: ScheduleName;
+  splits: readonly number[];
+}
+export interface ApplyMessage extends Base {
+  type: 'applyToFile';
+  overrides: WhatIfOverrides;
+}
+export interface ExportTraceMessage extends Base {
+  type: 'exportTrace';
+  schedule: ScheduleName | null;
+}
+export interface SavePngMessage extends Base {
+  type: 'savePng';
+  pngBase64: string;
+}
 
-export type WebviewToHost = ReadyMessage | WhatIfMessage | SweepRequestMessage | ApplyMessage | ExportTraceMessage | SavePngMessage;
+export type WebviewToHost =
+  ReadyMessage | WhatIfMessage | SweepRequestMessage | ApplyMessage | ExportTraceMessage | SavePngMessage;
 
 /** Limits that keep a hostile webview from making the host do unbounded work. */
 export const LIMITS = {
@@ -110,7 +162,8 @@ type Untrusted<K extends string> = { readonly [P in K]?: unknown };
 function isObject<K extends string>(x: unknown): x is Untrusted<K> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
-const isInt = (x: unknown, min: number, max: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+const isInt = (x: unknown, min: number, max: number): x is number =>
+  typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
 const isSchedule = (x: unknown): x is ScheduleName => typeof x === 'string' && SCHEDULES.includes(x);
 const hasOnlyKeys = (o: object, keys: readonly string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
 
@@ -123,7 +176,11 @@ export function isWhatIfOverrides(x: unknown): x is WhatIfOverrides {
   if (x.strategy !== undefined && !(STRATEGIES as readonly unknown[]).includes(x.strategy)) return false;
   if (x.microbatches !== undefined && !isInt(x.microbatches, 1, LIMITS.maxMicrobatches)) return false;
   // GPU ids are looked up in a fixed table, never used as paths; the pattern only bounds what we log.
-  if (x.gpuId !== undefined && !(typeof x.gpuId === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(x.gpuId) && x.gpuId.length <= LIMITS.maxGpuIdChars)) return false;
+  if (
+    x.gpuId !== undefined &&
+    !(typeof x.gpuId === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(x.gpuId) && x.gpuId.length <= LIMITS.maxGpuIdChars)
+  )
+    return false;
   return true;
 }
 
@@ -131,7 +188,8 @@ type WebviewToHostField = 'type' | 'protocolVersion' | 'overrides' | 'requestId'
 
 /** Runtime guard for everything the host accepts from the webview; anything else is rejected and logged. */
 export function isWebviewToHost(msg: unknown): msg is WebviewToHost {
-  if (!isObject<WebviewToHostField>(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
+  if (!isObject<WebviewToHostField>(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string')
+    return false;
   switch (msg.type) {
     case 'ready':
       return hasOnlyKeys(msg, ['type', 'protocolVersion']);
@@ -149,7 +207,9 @@ export function isWebviewToHost(msg: unknown): msg is WebviewToHost {
         msg.splits.every((k) => isInt(k, 1, LIMITS.maxSplits))
       );
     case 'exportTrace':
-      return hasOnlyKeys(msg, ['type', 'protocolVersion', 'schedule']) && (msg.schedule === null || isSchedule(msg.schedule));
+      return (
+        hasOnlyKeys(msg, ['type', 'protocolVersion', 'schedule']) && (msg.schedule === null || isSchedule(msg.schedule))
+      );
     case 'savePng':
       return (
         hasOnlyKeys(msg, ['type', 'protocolVersion', 'pngBase64']) &&
@@ -163,13 +223,31 @@ export function isWebviewToHost(msg: unknown): msg is WebviewToHost {
   }
 }
 
-type HostToWebviewField = 'type' | 'protocolVersion' | 'header' | 'buffers' | 'reason' | 'requestId' | 'schedule' | 'points' | 'tab' | 'level' | 'text';
+type HostToWebviewField =
+  | 'type'
+  | 'protocolVersion'
+  | 'header'
+  | 'buffers'
+  | 'reason'
+  | 'requestId'
+  | 'schedule'
+  | 'points'
+  | 'tab'
+  | 'level'
+  | 'text';
 type HeaderField = 'fileName' | 'gpu' | 'gpus' | 'schedules' | 'config' | 'selectedSchedule' | 'overrides';
 
 /** The analysis header's shape; the timeline index must point at one of the message's `bufferCount` buffers. */
 function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
   if (!isObject<HeaderField>(h)) return false;
-  if (typeof h.fileName !== 'string' || !isObject(h.gpu) || !Array.isArray(h.gpus) || !Array.isArray(h.schedules) || !isObject(h.config)) return false;
+  if (
+    typeof h.fileName !== 'string' ||
+    !isObject(h.gpu) ||
+    !Array.isArray(h.gpus) ||
+    !Array.isArray(h.schedules) ||
+    !isObject(h.config)
+  )
+    return false;
   if (h.selectedSchedule !== null && !isSchedule(h.selectedSchedule)) return false;
   if (!isWhatIfOverrides(h.overrides)) return false;
   return h.schedules.every(
@@ -177,7 +255,8 @@ function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
       isObject<'schedule' | 'applicable' | 'timeline'>(s) &&
       isSchedule(s.schedule) &&
       typeof s.applicable === 'boolean' &&
-      (s.timeline === null || (isObject<'bufferIndex'>(s.timeline) && isInt(s.timeline.bufferIndex, 0, bufferCount - 1))),
+      (s.timeline === null ||
+        (isObject<'bufferIndex'>(s.timeline) && isInt(s.timeline.bufferIndex, 0, bufferCount - 1))),
   );
 }
 
@@ -186,14 +265,24 @@ function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
  * they are used, so a corrupt timeline costs one schedule, not the panel.
  */
 export function isHostToWebview(msg: unknown): msg is HostToWebview {
-  if (!isObject<HostToWebviewField>(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string') return false;
+  if (!isObject<HostToWebviewField>(msg) || msg.protocolVersion !== PROTOCOL_VERSION || typeof msg.type !== 'string')
+    return false;
   switch (msg.type) {
     case 'analysis':
-      return Array.isArray(msg.buffers) && msg.buffers.every((b) => b instanceof ArrayBuffer) && isAnalysisHeader(msg.header, msg.buffers.length);
+      return (
+        Array.isArray(msg.buffers) &&
+        msg.buffers.every((b) => b instanceof ArrayBuffer) &&
+        isAnalysisHeader(msg.header, msg.buffers.length)
+      );
     case 'noAnalysis':
       return typeof msg.reason === 'string';
     case 'sweep':
-      return isInt(msg.requestId, 0, Number.MAX_SAFE_INTEGER) && isSchedule(msg.schedule) && Array.isArray(msg.points) && msg.points.every((p) => isObject<'splits'>(p) && isInt(p.splits, 1, LIMITS.maxSplits));
+      return (
+        isInt(msg.requestId, 0, Number.MAX_SAFE_INTEGER) &&
+        isSchedule(msg.schedule) &&
+        Array.isArray(msg.points) &&
+        msg.points.every((p) => isObject<'splits'>(p) && isInt(p.splits, 1, LIMITS.maxSplits))
+      );
     case 'showTab':
       return (TABS as readonly unknown[]).includes(msg.tab);
     case 'notice':

@@ -50,7 +50,10 @@ export interface TimelineArrays extends PackedOps {
 
 type AnyArray = Float64Array | Int32Array | Uint16Array | Uint8Array;
 
-export function packTimeline(sim: SimResult, memory: StageMemory[] | undefined): { layout: PackedLayout; buffer: ArrayBuffer } {
+export function packTimeline(
+  sim: SimResult,
+  memory: StageMemory[] | undefined,
+): { layout: PackedLayout; buffer: ArrayBuffer } {
   const stages = sim.stageOffsets.length - 1;
   const memOffsets = new Int32Array(stages + 1);
   let memPoints = 0;
@@ -100,7 +103,9 @@ export function packTimeline(sim: SimResult, memory: StageMemory[] | undefined):
   const buffer = new ArrayBuffer(byteLength);
   for (const name of SECTION_NAMES) {
     const src = source[name];
-    new Uint8Array(buffer, sections[name].offset, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    new Uint8Array(buffer, sections[name].offset, src.byteLength).set(
+      new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
+    );
   }
   return { layout: { opCount: n, stages, byteLength, sections }, buffer };
 }
@@ -120,17 +125,20 @@ export function unpackTimeline(layout: unknown, buffer: unknown): TimelineArrays
     const s = sections[name];
     if (!isObject<'offset' | 'length'>(s) || !isCount(s.offset) || !isCount(s.length)) return `bad section ${name}`;
     const type = SECTION_TYPES[name];
-    if (s.offset % BYTES[type] !== 0 || s.offset + s.length * BYTES[type] > buffer.byteLength) return `section ${name} out of bounds`;
+    if (s.offset % BYTES[type] !== 0 || s.offset + s.length * BYTES[type] > buffer.byteLength)
+      return `section ${name} out of bounds`;
     views[name] = makeView(type, buffer, s.offset, s.length);
   }
   const t = views as unknown as Omit<TimelineArrays, 'opCount' | 'stages'>;
   for (const name of ['kind', 'microbatch', 'chunk', 'modelChunk', 'start', 'end', 'p2pStart', 'p2pEnd'] as const) {
     if (t[name].length !== opCount) return `section ${name} has ${t[name].length} elements, expected ${opCount}`;
   }
-  if (t.stageOffsets.length !== stages + 1 || t.memOffsets.length !== stages + 1) return 'offset arrays do not match stage count';
+  if (t.stageOffsets.length !== stages + 1 || t.memOffsets.length !== stages + 1)
+    return 'offset arrays do not match stage count';
   if (t.busy.length !== stages || t.peakUnits.length !== stages) return 'per-stage arrays do not match stage count';
   if (!isMonotonicOffsets(t.stageOffsets, opCount)) return 'stageOffsets not monotonic from 0 to opCount';
-  if (!isMonotonicOffsets(t.memOffsets, t.memTimeMs.length) || t.memBytes.length !== t.memTimeMs.length) return 'memOffsets inconsistent';
+  if (!isMonotonicOffsets(t.memOffsets, t.memTimeMs.length) || t.memBytes.length !== t.memTimeMs.length)
+    return 'memOffsets inconsistent';
   // Every op array was checked above to hold exactly opCount elements.
   for (let i = 0; i < opCount; i++) {
     if (t.kind[i]! > 2 || !(t.end[i]! >= t.start[i]!)) return `op ${i} has a bad kind or end < start`;
@@ -140,10 +148,14 @@ export function unpackTimeline(layout: unknown, buffer: unknown): TimelineArrays
 
 function makeView(type: SectionType, buffer: ArrayBuffer, offset: number, length: number): AnyArray {
   switch (type) {
-    case 'f64': return new Float64Array(buffer, offset, length);
-    case 'i32': return new Int32Array(buffer, offset, length);
-    case 'u16': return new Uint16Array(buffer, offset, length);
-    case 'u8': return new Uint8Array(buffer, offset, length);
+    case 'f64':
+      return new Float64Array(buffer, offset, length);
+    case 'i32':
+      return new Int32Array(buffer, offset, length);
+    case 'u16':
+      return new Uint16Array(buffer, offset, length);
+    case 'u8':
+      return new Uint8Array(buffer, offset, length);
   }
 }
 

@@ -4,10 +4,14 @@
 import type { HostToWebview } from './messages';
 
 /** Marker object standing in for an ArrayBuffer in the JSON. */
-interface EncodedBuffer { $b64: string }
+interface EncodedBuffer {
+  $b64: string;
+}
 
 export function encodeReportMessages(messages: HostToWebview[]): string {
-  const json = JSON.stringify(messages, (_key, value: unknown) => (value instanceof ArrayBuffer ? { $b64: toBase64(new Uint8Array(value)) } : value));
+  const json = JSON.stringify(messages, (_key, value: unknown) =>
+    value instanceof ArrayBuffer ? { $b64: toBase64(new Uint8Array(value)) } : value,
+  );
   // The JSON sits inside <script type="application/json">: escape everything that could end the element or
   // start markup, so workspace text in the data (file names, reasons) can never become HTML.
   return json.replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -15,7 +19,10 @@ export function encodeReportMessages(messages: HostToWebview[]): string {
 
 export function decodeReportMessages(json: string): unknown[] {
   const parsed: unknown = JSON.parse(json, (_key, value: unknown) =>
-    typeof value === 'object' && value !== null && typeof (value as EncodedBuffer).$b64 === 'string' && Object.keys(value).length === 1
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as EncodedBuffer).$b64 === 'string' &&
+    Object.keys(value).length === 1
       ? fromBase64((value as EncodedBuffer).$b64)
       : value,
   );

@@ -25,12 +25,23 @@ export function findWebviewAssets(start: string): { script: string; style: strin
   return null;
 }
 
-export function buildReportHtml(result: AnalysisResult, opts: { fileName: string; assets: { script: string; style: string }; whatIf?: WhatIfRunner }): string {
-  const messages: HostToWebview[] = [buildAnalysisMessage(result, { fileName: opts.fileName, overrides: {}, canApply: false, canWhatIf: false })];
+export function buildReportHtml(
+  result: AnalysisResult,
+  opts: { fileName: string; assets: { script: string; style: string }; whatIf?: WhatIfRunner },
+): string {
+  const messages: HostToWebview[] = [
+    buildAnalysisMessage(result, { fileName: opts.fileName, overrides: {}, canApply: false, canWhatIf: false }),
+  ];
   const family = sweepFamily(result);
   if (opts.whatIf && family) {
     // requestId 0 is the id the standalone page expects: it never sends a request of its own.
-    messages.push({ type: 'sweep', protocolVersion: PROTOCOL_VERSION, requestId: 0, schedule: family, points: sweepSplits(opts.whatIf, family, SWEEP_SPLITS) });
+    messages.push({
+      type: 'sweep',
+      protocolVersion: PROTOCOL_VERSION,
+      requestId: 0,
+      schedule: family,
+      points: sweepSplits(opts.whatIf, family, SWEEP_SPLITS),
+    });
   }
   return buildPageHtml({
     kind: 'standalone',
@@ -46,5 +57,7 @@ export function buildReportHtml(result: AnalysisResult, opts: { fileName: string
 function sweepFamily(result: AnalysisResult): ScheduleName | null {
   const sel = result.selectedSchedule;
   if (sel && sel.startsWith('seq1f1b')) return sel;
-  return SCHEDULE_NAMES.find((n) => n === 'seq1f1b' && result.schedules[n]) ?? (result.schedules.seq1f1b ? 'seq1f1b' : null);
+  return (
+    SCHEDULE_NAMES.find((n) => n === 'seq1f1b' && result.schedules[n]) ?? (result.schedules.seq1f1b ? 'seq1f1b' : null)
+  );
 }

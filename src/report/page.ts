@@ -51,7 +51,12 @@ export function contentSecurityPolicy(a: PageAssets): string {
       `script-src 'nonce-${a.nonce}'`,
     ].join('; ');
   }
-  return ["default-src 'none'", 'img-src blob: data:', `style-src 'nonce-${a.nonce}'`, `script-src 'nonce-${a.nonce}'`].join('; ');
+  return [
+    "default-src 'none'",
+    'img-src blob: data:',
+    `style-src 'nonce-${a.nonce}'`,
+    `script-src 'nonce-${a.nonce}'`,
+  ].join('; ');
 }
 
 export function buildPageHtml(a: PageAssets): string {

@@ -8,10 +8,14 @@ import { STRATEGIES, type SweepPoint } from '../protocol/messages';
 export type WhatIfRunner = (overrides: NonNullable<AnalyzeOptions['overrides']>) => AnalysisResult | undefined;
 
 /** Seq1F1B with one chunk per microbatch is its base schedule; the engine reads k = 1 as "keep the file's k". */
-const K1_EQUIVALENT: Partial<Record<ScheduleName, ScheduleName>> = { seq1f1b: '1f1b', 'seq1f1b-interleaved': '1f1b-interleaved', 'seq1f1b-zb': 'zb-h1' };
+const K1_EQUIVALENT: Partial<Record<ScheduleName, ScheduleName>> = {
+  seq1f1b: '1f1b',
+  'seq1f1b-interleaved': '1f1b-interleaved',
+  'seq1f1b-zb': 'zb-h1',
+};
 
 function point(run: WhatIfRunner, schedule: ScheduleName, strategy: SweepPoint['strategy'], k: number): SweepPoint {
-  const asSchedule = k === 1 ? K1_EQUIVALENT[schedule] ?? schedule : schedule;
+  const asSchedule = k === 1 ? (K1_EQUIVALENT[schedule] ?? schedule) : schedule;
   const e = run({ schedule: asSchedule, splits: k, strategy })?.schedules[asSchedule];
   const ok = !!e && e.applicable && e.splits === k;
   return {
@@ -31,7 +35,12 @@ export function sweepSplits(run: WhatIfRunner, schedule: ScheduleName, splits: r
  * The same sweep on the extension host, yielding between points: each point is a full analysis (tens of ms on a
  * large model), and a blocked extension host would stall every hover and code lens meanwhile.
  */
-export async function sweepSplitsYielding(run: WhatIfRunner, schedule: ScheduleName, splits: readonly number[], pause: () => Promise<void>): Promise<SweepPoint[]> {
+export async function sweepSplitsYielding(
+  run: WhatIfRunner,
+  schedule: ScheduleName,
+  splits: readonly number[],
+  pause: () => Promise<void>,
+): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
   for (const strategy of STRATEGIES) {
     for (const k of splits) {

@@ -33,21 +33,29 @@ function scheduleLines(r: AnalysisResult): string[] {
     if (e) rows.push(scheduleRow(name, e, name === r.selectedSchedule));
   }
   if (!rows.length) return [];
-  return [`  Schedules on ${r.gpu.name}:`, '    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  allocated peak GiB (worst stage)', ...rows];
+  return [
+    `  Schedules on ${r.gpu.name}:`,
+    '    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  allocated peak GiB (worst stage)',
+    ...rows,
+  ];
 }
 
 function recommendationLines(r: AnalysisResult): string[] {
   const rec = r.recommendation;
   if (!rec) return [];
   // The recommendation's peak is the reserved estimate (what decides "fits"), the table's the allocated one.
-  return [`  Recommendation: ${rec.schedule} k=${rec.splits}${rec.virtualStages > 1 ? ` v=${rec.virtualStages}` : ''} ${rec.strategy} — ${rec.stepTimeMs.toFixed(1)} ms/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`];
+  return [
+    `  Recommendation: ${rec.schedule} k=${rec.splits}${rec.virtualStages > 1 ? ` v=${rec.virtualStages}` : ''} ${rec.strategy} — ${rec.stepTimeMs.toFixed(1)} ms/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`,
+  ];
 }
 
 function diagnosticLines(file: string, r: AnalysisResult): string[] {
   if (!r.diagnostics.length) return ['  No problems found.'];
   return [
     `  Diagnostics (${r.diagnostics.length}):`,
-    ...r.diagnostics.map((d) => `    ${file}:${d.range.line + 1}:${d.range.column + 1} ${d.severity} [${d.code}] ${d.message}`),
+    ...r.diagnostics.map(
+      (d) => `    ${file}:${d.range.line + 1}:${d.range.column + 1} ${d.severity} [${d.code}] ${d.message}`,
+    ),
   ];
 }
 

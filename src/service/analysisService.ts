@@ -3,7 +3,13 @@
 // (trailing edge), and a result is never published for a version the document has already left.
 import * as vscode from 'vscode';
 import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
-import { analysisFileName, isCandidateLanguage, looksLikeLaunch, MAX_ANALYSED_CHARS, MAX_ANALYSED_LINES } from '../settings/documents';
+import {
+  analysisFileName,
+  isCandidateLanguage,
+  looksLikeLaunch,
+  MAX_ANALYSED_CHARS,
+  MAX_ANALYSED_LINES,
+} from '../settings/documents';
 import { readAnalyzeOptions } from '../settings/read';
 import { SECTION } from '../settings/schema';
 import type { AnalysisEvent, AnalysisServiceApi } from './types';
@@ -57,7 +63,10 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     return this.run(document).result;
   }
 
-  analyzeWhatIf(document: vscode.TextDocument, overrides: NonNullable<AnalyzeOptions['overrides']>): AnalysisResult | undefined {
+  analyzeWhatIf(
+    document: vscode.TextDocument,
+    overrides: NonNullable<AnalyzeOptions['overrides']>,
+  ): AnalysisResult | undefined {
     if (!this.get(document)) return undefined;
     return this.safeAnalyze(document, document.getText(), { ...this.optionsFor(document), overrides });
   }
@@ -113,11 +122,14 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     const cached = this.cache.get(key);
     // Versions only grow; a late request for an older version must not replace a newer result.
     if (cached && cached.version >= document.version) return cached;
-    const raw = this.isCandidate(document) ? this.safeAnalyze(document, document.getText(), this.optionsFor(document)) : undefined;
+    const raw = this.isCandidate(document)
+      ? this.safeAnalyze(document, document.getText(), this.optionsFor(document))
+      : undefined;
     const result = raw?.isLaunchConfig ? raw : undefined;
     let unpublished: AnalysisResult | undefined = result;
     // Something shown before must be cleared: listeners get a non-launch result for this document.
-    if (!result && (cached?.result || cached?.unpublished)) unpublished = raw ?? this.safeAnalyze(document, '', this.optionsFor(document));
+    if (!result && (cached?.result || cached?.unpublished))
+      unpublished = raw ?? this.safeAnalyze(document, '', this.optionsFor(document));
     const entry: CacheEntry = { version: document.version, result, unpublished };
     this.cache.set(key, entry);
     return entry;
@@ -132,16 +144,24 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     return text.length <= MAX_ANALYSED_CHARS && looksLikeLaunch(text);
   }
 
-  private safeAnalyze(document: vscode.TextDocument, text: string, options: AnalyzeOptions): AnalysisResult | undefined {
+  private safeAnalyze(
+    document: vscode.TextDocument,
+    text: string,
+    options: AnalyzeOptions,
+  ): AnalysisResult | undefined {
     const t0 = Date.now();
     try {
       const result = this.analyzeFn(text, options);
       const ms = Date.now() - t0;
-      this.log.trace(`analysed ${document.uri.toString(true)} v${document.version} in ${ms} ms (read ${result.timingsMs.read.toFixed(1)}, schedules ${result.timingsMs.schedules.toFixed(1)}, memory ${result.timingsMs.memory.toFixed(1)})`);
+      this.log.trace(
+        `analysed ${document.uri.toString(true)} v${document.version} in ${ms} ms (read ${result.timingsMs.read.toFixed(1)}, schedules ${result.timingsMs.schedules.toFixed(1)}, memory ${result.timingsMs.memory.toFixed(1)})`,
+      );
       return result;
     } catch (err) {
       // analyze() promises not to throw on user input; if it does, that is our bug, not the user's.
-      this.log.error(`analysis failed for ${document.uri.toString(true)}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.log.error(
+        `analysis failed for ${document.uri.toString(true)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       return undefined;
     }
   }

@@ -16,8 +16,12 @@ function clamp(x: number, bounds: { readonly min: number; readonly max: number }
 export function settingsToAnalyzeOptions(s: InspectorSettings): AnalyzeOptions {
   const options: AnalyzeOptions = {
     gpuId: typeof s.gpu === 'string' && isKnownGpu(s.gpu) ? s.gpu.toLowerCase() : D.gpu,
-    memoryWarningFraction: finite(s.memoryWarningThreshold) ? clamp(s.memoryWarningThreshold, B.memoryWarningThreshold) : D.memoryWarningThreshold,
-    bubbleHintFraction: finite(s.bubbleHintThreshold) ? clamp(s.bubbleHintThreshold, B.bubbleHintThreshold) : D.bubbleHintThreshold,
+    memoryWarningFraction: finite(s.memoryWarningThreshold)
+      ? clamp(s.memoryWarningThreshold, B.memoryWarningThreshold)
+      : D.memoryWarningThreshold,
+    bubbleHintFraction: finite(s.bubbleHintThreshold)
+      ? clamp(s.bubbleHintThreshold, B.bubbleHintThreshold)
+      : D.bubbleHintThreshold,
   };
   if (finite(s.overheadGiB)) options.overheadGiB = clamp(s.overheadGiB, B.overheadGiB);
   if (finite(s.efficiency)) options.efficiency = clamp(s.efficiency, B.efficiency);

@@ -57,21 +57,49 @@ export function literalBash(text: string, opts: CommandOptions = {}): BashReadRe
         if (t === n) return pre[i + 1] ?? null;
         if (t.startsWith(n + '=')) {
           const eq = n.length + 1;
-          return { text: t.slice(eq), range: r(pre[i].range.line, pre[i].range.column + eq, pre[i].range.endColumn), origins: [] };
+          return {
+            text: t.slice(eq),
+            range: r(pre[i].range.line, pre[i].range.column + eq, pre[i].range.endColumn),
+            origins: [],
+          };
         }
       }
     }
     return null;
   };
   let launchers: LauncherInfo[] = [];
-  if (opts.launcher) launchers = [{ range: words[0].range, gpusPerNode: null, nodes: null, totalProcesses: null, ...opts.launcher }];
-  else if (pre[0]?.text === 'torchrun') launchers = [{ kind: 'torchrun', range: pre[0].range, gpusPerNode: valueAfter('--nproc_per_node', '--nproc-per-node'), nodes: valueAfter('--nnodes'), totalProcesses: null }];
-  else if (pre[0]?.text === 'deepspeed') launchers = [{ kind: 'deepspeed', range: pre[0].range, gpusPerNode: valueAfter('--num_gpus'), nodes: valueAfter('--num_nodes'), totalProcesses: null }];
+  if (opts.launcher)
+    launchers = [{ range: words[0].range, gpusPerNode: null, nodes: null, totalProcesses: null, ...opts.launcher }];
+  else if (pre[0]?.text === 'torchrun')
+    launchers = [
+      {
+        kind: 'torchrun',
+        range: pre[0].range,
+        gpusPerNode: valueAfter('--nproc_per_node', '--nproc-per-node'),
+        nodes: valueAfter('--nnodes'),
+        totalProcesses: null,
+      },
+    ];
+  else if (pre[0]?.text === 'deepspeed')
+    launchers = [
+      {
+        kind: 'deepspeed',
+        range: pre[0].range,
+        gpusPerNode: valueAfter('--num_gpus'),
+        nodes: valueAfter('--num_nodes'),
+        totalProcesses: null,
+      },
+    ];
   const inv: LaunchInvocation = {
     launchers,
     entry: words[entryIndex],
     args: words.slice(entryIndex + 1),
-    range: { line: words[0].range.line, column: words[0].range.column, endLine: last.range.endLine, endColumn: last.range.endColumn },
+    range: {
+      line: words[0].range.line,
+      column: words[0].range.column,
+      endLine: last.range.endLine,
+      endColumn: last.range.endColumn,
+    },
     conditional: false,
   };
   return {

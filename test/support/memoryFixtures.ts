@@ -4,7 +4,11 @@
 import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
 import { OP_B, OP_F, OP_W, type RunConfig, type ScheduleName, type SimResult } from '../../src/core/types';
 
-interface Op { kind: number; mb: number; chunk: number }
+interface Op {
+  kind: number;
+  mb: number;
+  chunk: number;
+}
 
 /** Non-interleaved 1F1B (k = 1) or Seq1F1B (k > 1); `zb` splits every backward into B and W, W lagging `r` backwards. */
 export function buildSim(p: number, m: number, k: number, zb = false): SimResult {
@@ -32,7 +36,11 @@ export function buildSim(p: number, m: number, k: number, zb = false): SimResult
       pushB(t);
     }
     for (let t = n - warm; t < n; t++) pushB(t);
-    if (zb) while (weights < n) { const b = bwd(weights++); ops.push({ kind: OP_W, mb: b.mb, chunk: b.chunk }); }
+    if (zb)
+      while (weights < n) {
+        const b = bwd(weights++);
+        ops.push({ kind: OP_W, mb: b.mb, chunk: b.chunk });
+      }
     withW.push(...ops);
     programs.push(withW);
   }
@@ -86,15 +94,66 @@ function pack(programs: Op[][], p: number, m: number, k: number, schedule: Sched
 /** A RunConfig with every field unknown, to be filled per test. */
 export function blankConfig(fields: Partial<RunConfig>): RunConfig {
   const keys: (keyof RunConfig)[] = [
-    'numLayers', 'hiddenSize', 'ffnHiddenSize', 'numAttentionHeads', 'numQueryGroups', 'kvChannels', 'seqLength', 'maxPositionEmbeddings',
-    'microBatchSize', 'globalBatchSize', 'tensorParallel', 'pipelineParallel', 'virtualStages', 'contextParallel', 'expertParallel', 'numExperts',
-    'sequenceParallel', 'worldSize', 'dataParallel', 'numMicrobatches', 'paddedVocabSize', 'pipeSpSplits', 'pipeSpStrategy', 'distributedOptimizer',
-    'precision', 'swiglu', 'recomputeGranularity', 'gpusPerNode', 'numNodes', 'vocabSize', 'tokenizerType', 'makeVocabSizeDivisibleBy',
-    'untieEmbeddingsAndOutputWeights', 'normalization', 'positionEmbeddingType', 'groupQueryAttention', 'useFlashAttn', 'attentionBackend',
-    'transformerImpl', 'hiddenDropout', 'attentionDropout', 'addBiasLinear', 'recomputeMethod', 'recomputeNumLayers', 'recomputeModules',
-    'distributeSavedActivations', 'expertTensorParallel', 'moeRouterTopk', 'moeFfnHiddenSize', 'moeSharedExpertIntermediateSize', 'moeLayerPattern',
-    'gradReduceInBf16', 'numDistributedOptimizerInstances', 'numLayersPerVirtualStage', 'decoderFirstPipelineNumLayers', 'decoderLastPipelineNumLayers',
-    'accountForEmbeddingInPipelineSplit', 'accountForLossInPipelineSplit', 'fp8Format', 'trainIters',
+    'numLayers',
+    'hiddenSize',
+    'ffnHiddenSize',
+    'numAttentionHeads',
+    'numQueryGroups',
+    'kvChannels',
+    'seqLength',
+    'maxPositionEmbeddings',
+    'microBatchSize',
+    'globalBatchSize',
+    'tensorParallel',
+    'pipelineParallel',
+    'virtualStages',
+    'contextParallel',
+    'expertParallel',
+    'numExperts',
+    'sequenceParallel',
+    'worldSize',
+    'dataParallel',
+    'numMicrobatches',
+    'paddedVocabSize',
+    'pipeSpSplits',
+    'pipeSpStrategy',
+    'distributedOptimizer',
+    'precision',
+    'swiglu',
+    'recomputeGranularity',
+    'gpusPerNode',
+    'numNodes',
+    'vocabSize',
+    'tokenizerType',
+    'makeVocabSizeDivisibleBy',
+    'untieEmbeddingsAndOutputWeights',
+    'normalization',
+    'positionEmbeddingType',
+    'groupQueryAttention',
+    'useFlashAttn',
+    'attentionBackend',
+    'transformerImpl',
+    'hiddenDropout',
+    'attentionDropout',
+    'addBiasLinear',
+    'recomputeMethod',
+    'recomputeNumLayers',
+    'recomputeModules',
+    'distributeSavedActivations',
+    'expertTensorParallel',
+    'moeRouterTopk',
+    'moeFfnHiddenSize',
+    'moeSharedExpertIntermediateSize',
+    'moeLayerPattern',
+    'gradReduceInBf16',
+    'numDistributedOptimizerInstances',
+    'numLayersPerVirtualStage',
+    'decoderFirstPipelineNumLayers',
+    'decoderLastPipelineNumLayers',
+    'accountForEmbeddingInPipelineSplit',
+    'accountForLossInPipelineSplit',
+    'fp8Format',
+    'trainIters',
   ];
   const config = Object.fromEntries(keys.map((key) => [key, null])) as unknown as RunConfig;
   return { ...config, ...fields };

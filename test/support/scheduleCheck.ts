@@ -26,8 +26,10 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
   const kinds = zeroBubble ? [OP_F, OP_B, OP_W] : [OP_F, OP_B];
   if (ends.size !== kinds.length * vs * m * k) return `expected ${kinds.length * vs * m * k} ops, found ${ends.size}`;
 
-  const p2pF = (src: number, j: number): number => (costs.p2pForwardByRank ? costs.p2pForwardByRank[src * k + j] : costs.p2pForward[j]);
-  const p2pB = (src: number, j: number): number => (costs.p2pBackwardByRank ? costs.p2pBackwardByRank[src * k + j] : costs.p2pBackward[j]);
+  const p2pF = (src: number, j: number): number =>
+    costs.p2pForwardByRank ? costs.p2pForwardByRank[src * k + j] : costs.p2pForward[j];
+  const p2pB = (src: number, j: number): number =>
+    costs.p2pBackwardByRank ? costs.p2pBackwardByRank[src * k + j] : costs.p2pBackward[j];
   let makespan = 0;
   let busyTotal = 0;
   for (let r = 0; r < p; r++) {
@@ -63,9 +65,12 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
         }
         earliest = Math.max(earliest, e + n.delay);
       }
-      if (sim.start[q] < earliest - EPS) return `stage ${r} op ${q} (kind ${kind}, mb ${i}, chunk ${j}, s ${s}) starts at ${sim.start[q]} before its inputs/stage allow (${earliest})`;
-      if (sim.start[q] > earliest + EPS) return `stage ${r} op ${q} idles: starts at ${sim.start[q]} though ready at ${earliest}`;
-      if (Math.abs(sim.end[q] - (sim.start[q] + dur)) > EPS) return `stage ${r} op ${q} lasts ${sim.end[q] - sim.start[q]}, cost table says ${dur}`;
+      if (sim.start[q] < earliest - EPS)
+        return `stage ${r} op ${q} (kind ${kind}, mb ${i}, chunk ${j}, s ${s}) starts at ${sim.start[q]} before its inputs/stage allow (${earliest})`;
+      if (sim.start[q] > earliest + EPS)
+        return `stage ${r} op ${q} idles: starts at ${sim.start[q]} though ready at ${earliest}`;
+      if (Math.abs(sim.end[q] - (sim.start[q] + dur)) > EPS)
+        return `stage ${r} op ${q} lasts ${sim.end[q] - sim.start[q]}, cost table says ${dur}`;
       prevEnd = sim.end[q];
       busy += dur;
       makespan = Math.max(makespan, sim.end[q]);

@@ -2,7 +2,15 @@
 // written in parallel): op orders follow spec §1.2/§1.3/§1.5, and a tiny list scheduler turns them into times.
 import type { AnalysisResult } from '../../src/core/analyze';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
-import { OP_B, OP_F, type RunConfig, type ScheduleEvaluation, type ScheduleName, type SimResult, type StageMemory } from '../../src/core/types';
+import {
+  OP_B,
+  OP_F,
+  type RunConfig,
+  type ScheduleEvaluation,
+  type ScheduleName,
+  type SimResult,
+  type StageMemory,
+} from '../../src/core/types';
 
 export interface SynthSpec {
   schedule: 'gpipe' | '1f1b' | 'seq1f1b';
@@ -52,7 +60,7 @@ export function synthSim(spec: SynthSpec): SimResult {
   const fMs = spec.forwardMs ?? 10;
   const p2pMs = spec.p2pMs ?? 0.4;
   // Causal attention: chunk j attends to a prefix of j+1 chunks, so later chunks cost more (weights 1..k, normalised).
-  const chunkWeight = Array.from({ length: k }, (_, j) => (0.6 + 0.8 * (j + 0.5) / k) / k);
+  const chunkWeight = Array.from({ length: k }, (_, j) => (0.6 + (0.8 * (j + 0.5)) / k) / k);
   const progs = programs(spec);
   const n = progs.reduce((s, pr) => s + pr.length, 0);
   const kind = new Uint8Array(n);
@@ -77,14 +85,23 @@ export function synthSim(spec: SynthSpec): SimResult {
         const [kd, u] = progs[r][ptr[r]];
         let ready = 0;
         let hasP2p = false;
-        if (kd === OP_F && r > 0) { ready = endF[(r - 1) * units + u]; hasP2p = true; }
+        if (kd === OP_F && r > 0) {
+          ready = endF[(r - 1) * units + u];
+          hasP2p = true;
+        }
         if (kd === OP_B) {
-          if (r < p - 1) { ready = endB[(r + 1) * units + u]; hasP2p = true; }
-          else ready = endF[r * units + u];
+          if (r < p - 1) {
+            ready = endB[(r + 1) * units + u];
+            hasP2p = true;
+          } else ready = endF[r * units + u];
         }
         if (Number.isNaN(ready)) break;
         const i = stageOffsets[r] + ptr[r];
-        if (hasP2p) { p2pStart[i] = ready; p2pEnd[i] = ready + p2pMs; ready += p2pMs; }
+        if (hasP2p) {
+          p2pStart[i] = ready;
+          p2pEnd[i] = ready + p2pMs;
+          ready += p2pMs;
+        }
         const j = u % k;
         const dur = fMs * chunkWeight[j] * (kd === OP_B ? 2 : 1);
         start[i] = Math.max(free[r], ready);
@@ -115,7 +132,20 @@ export function synthSim(spec: SynthSpec): SimResult {
   const bubbleFraction = 1 - busy.reduce((a, b) => a + b, 0) / (p * makespan);
   return {
     spec: { schedule: spec.schedule, stages: p, microbatches: spec.microbatches, splits: k, virtualStages: 1 },
-    opCount: n, stageOffsets, kind, microbatch, chunk, modelChunk, start, end, p2pStart, p2pEnd, makespan, busy, bubbleFraction, peakUnits,
+    opCount: n,
+    stageOffsets,
+    kind,
+    microbatch,
+    chunk,
+    modelChunk,
+    start,
+    end,
+    p2pStart,
+    p2pEnd,
+    makespan,
+    busy,
+    bubbleFraction,
+    peakUnits,
   };
 }
 
@@ -133,10 +163,18 @@ export function synthMemory(sim: SimResult, unitBytes: number): StageMemory[] {
     let peak = cur;
     let peakT = 0;
     for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++) {
-      if (sim.kind[i] === OP_F) { cur += unitBytes; times.push(sim.start[i]); }
-      else { cur -= unitBytes; times.push(sim.end[i]); }
+      if (sim.kind[i] === OP_F) {
+        cur += unitBytes;
+        times.push(sim.start[i]);
+      } else {
+        cur -= unitBytes;
+        times.push(sim.end[i]);
+      }
       bytes.push(cur);
-      if (cur > peak) { peak = cur; peakT = times[times.length - 1]; }
+      if (cur > peak) {
+        peak = cur;
+        peakT = times[times.length - 1];
+      }
     }
     const activations = peak - staticBytes;
     out.push({
@@ -144,7 +182,15 @@ export function synthMemory(sim: SimResult, unitBytes: number): StageMemory[] {
       peakBytes: peak,
       peakReservedBytes: peak * 1.08,
       peakTimeMs: peakT,
-      breakdownBytes: { weights: 4 * GiB, grads: 4 * GiB, optimizer: (4 + r * 0.5) * GiB, activations, kvCache: activations * 0.1, logits: r === p - 1 ? 1.5 * GiB : 0, overhead: 0 },
+      breakdownBytes: {
+        weights: 4 * GiB,
+        grads: 4 * GiB,
+        optimizer: (4 + r * 0.5) * GiB,
+        activations,
+        kvCache: activations * 0.1,
+        logits: r === p - 1 ? 1.5 * GiB : 0,
+        overhead: 0,
+      },
       series: { timeMs: Float64Array.from(times), bytes: Float64Array.from(bytes) },
     });
   }
@@ -153,7 +199,7 @@ export function synthMemory(sim: SimResult, unitBytes: number): StageMemory[] {
 
 export function synthEvaluation(spec: SynthSpec, gpuMemoryGiB = 80): ScheduleEvaluation {
   const sim = synthSim(spec);
-  const memory = synthMemory(sim, spec.unitBytes ?? (spec.schedule === 'seq1f1b' ? 6 * GiB / spec.splits : 6 * GiB));
+  const memory = synthMemory(sim, spec.unitBytes ?? (spec.schedule === 'seq1f1b' ? (6 * GiB) / spec.splits : 6 * GiB));
   const peaks = memory.map((m) => m.peakBytes / GiB);
   return {
     schedule: spec.schedule as ScheduleName,
@@ -177,12 +223,20 @@ export function synthEvaluation(spec: SynthSpec, gpuMemoryGiB = 80): ScheduleEva
 }
 
 /** A full AnalysisResult as analyze() would return it for a Seq1F1B launch file, with 1F1B and GPipe as what-ifs. */
-export function synthAnalysis(opts: { stages?: number; microbatches?: number; splits?: number; fileName?: string } = {}): AnalysisResult {
+export function synthAnalysis(
+  opts: { stages?: number; microbatches?: number; splits?: number; fileName?: string } = {},
+): AnalysisResult {
   const p = opts.stages ?? 4;
   const m = opts.microbatches ?? 8;
   const k = opts.splits ?? 2;
   const gpu = getGpuProfile('a100-80gb');
-  const config = { pipelineParallel: p, numMicrobatches: m, pipeSpSplits: k, pipeSpStrategy: 'average', virtualStages: null } as Partial<RunConfig> as RunConfig;
+  const config = {
+    pipelineParallel: p,
+    numMicrobatches: m,
+    pipeSpSplits: k,
+    pipeSpStrategy: 'average',
+    virtualStages: null,
+  } as Partial<RunConfig> as RunConfig;
   return {
     format: 'bash',
     isLaunchConfig: true,

@@ -12,7 +12,8 @@ export interface CompareEntry {
   ops: TimelineOps | null;
 }
 
-const fmt = (x: number | null | undefined, digits: number, suffix = ''): string => (x == null || !Number.isFinite(x) ? '—' : `${x.toFixed(digits)}${suffix}`);
+const fmt = (x: number | null | undefined, digits: number, suffix = ''): string =>
+  x == null || !Number.isFinite(x) ? '—' : `${x.toFixed(digits)}${suffix}`;
 
 export class CompareView {
   readonly element: HTMLElement;
@@ -78,7 +79,9 @@ export class CompareView {
     }
     thead.append(hr);
     const tbody = document.createElement('tbody');
-    const best = Math.min(...entries.flatMap((e) => (e.header.applicable && e.header.stepTimeMs != null ? [e.header.stepTimeMs] : [])));
+    const best = Math.min(
+      ...entries.flatMap((e) => (e.header.applicable && e.header.stepTimeMs != null ? [e.header.stepTimeMs] : [])),
+    );
     for (const e of entries) {
       const h = e.header;
       const tr = document.createElement('tr');
@@ -86,7 +89,15 @@ export class CompareView {
       if (h.schedule === selected) tr.classList.add('si-selected');
       const peak = h.peakMemoryGiBPerStage?.length ? Math.max(...h.peakMemoryGiBPerStage) : null;
       const cells = h.applicable
-        ? [h.schedule + (h.whatIf ? ' (what-if)' : ''), String(h.splits), String(h.virtualStages), fmt(h.stepTimeMs, 1, ' ms') + (h.stepTimeMs === best ? ' ★' : ''), fmt(h.bubbleFraction == null ? null : h.bubbleFraction * 100, 1, ' %'), fmt(peak, 1, ' GiB'), h.oom == null ? '—' : h.oom ? 'OOM' : 'fits']
+        ? [
+            h.schedule + (h.whatIf ? ' (what-if)' : ''),
+            String(h.splits),
+            String(h.virtualStages),
+            fmt(h.stepTimeMs, 1, ' ms') + (h.stepTimeMs === best ? ' ★' : ''),
+            fmt(h.bubbleFraction == null ? null : h.bubbleFraction * 100, 1, ' %'),
+            fmt(peak, 1, ' GiB'),
+            h.oom == null ? '—' : h.oom ? 'OOM' : 'fits',
+          ]
         : [h.schedule, '', '', `n/a: ${h.reason ?? ''}`, '', '', ''];
       cells.forEach((text, i) => {
         const td = document.createElement('td');
@@ -105,7 +116,11 @@ export class CompareView {
     for (const v of this.views) v.dispose();
     this.views = [];
     const withTimeline = entries.flatMap(({ header, ops }) => (ops ? [{ header, ops }] : []));
-    const maxSpan = Math.max(1, ...withTimeline.map((e) => e.header.stepTimeMs ?? 0), ...withTimeline.map((e) => lastEndMs(e.ops)));
+    const maxSpan = Math.max(
+      1,
+      ...withTimeline.map((e) => e.header.stepTimeMs ?? 0),
+      ...withTimeline.map((e) => lastEndMs(e.ops)),
+    );
     for (const e of withTimeline) {
       const box = document.createElement('div');
       box.className = 'si-multiple';
@@ -118,9 +133,23 @@ export class CompareView {
       box.append(title, host);
       this.multiples.append(box);
       const stages = e.ops.stages;
-      const view = new TimelineView(host, { interactive: false, laneHeightPx: Math.max(3, Math.min(10, Math.floor(96 / stages))), showAxis: false, showLabels: false });
+      const view = new TimelineView(host, {
+        interactive: false,
+        laneHeightPx: Math.max(3, Math.min(10, Math.floor(96 / stages))),
+        showAxis: false,
+        showLabels: false,
+      });
       // One time scale for all: the window is the slowest schedule's step, so shorter steps end early.
-      view.setData(e.ops, { schedule: e.header.schedule, splits: e.header.splits, virtualStages: e.header.virtualStages, makespanMs: maxSpan }, { t0Ms: 0, t1Ms: maxSpan });
+      view.setData(
+        e.ops,
+        {
+          schedule: e.header.schedule,
+          splits: e.header.splits,
+          virtualStages: e.header.virtualStages,
+          makespanMs: maxSpan,
+        },
+        { t0Ms: 0, t1Ms: maxSpan },
+      );
       if (this.colors) view.setColors(this.colors);
       box.addEventListener('click', () => this.onSelect(e.header.schedule));
       this.views.push(view);
@@ -142,10 +171,36 @@ export class CompareView {
       data: {
         labels: ks.map(String),
         datasets: [
-          { label: 'step time · average', data: series('average', 'stepTimeMs'), borderColor: c0, backgroundColor: c0, yAxisID: 'time' },
-          { label: 'step time · uniform_comp', data: series('uniform_comp', 'stepTimeMs'), borderColor: c1, backgroundColor: c1, yAxisID: 'time', borderDash: [4, 3] },
-          { label: 'peak memory · average', data: series('average', 'peakGiB'), borderColor: c2, backgroundColor: c2, yAxisID: 'mem' },
-          { label: 'peak memory · uniform_comp', data: series('uniform_comp', 'peakGiB'), borderColor: c3, backgroundColor: c3, yAxisID: 'mem', borderDash: [4, 3] },
+          {
+            label: 'step time · average',
+            data: series('average', 'stepTimeMs'),
+            borderColor: c0,
+            backgroundColor: c0,
+            yAxisID: 'time',
+          },
+          {
+            label: 'step time · uniform_comp',
+            data: series('uniform_comp', 'stepTimeMs'),
+            borderColor: c1,
+            backgroundColor: c1,
+            yAxisID: 'time',
+            borderDash: [4, 3],
+          },
+          {
+            label: 'peak memory · average',
+            data: series('average', 'peakGiB'),
+            borderColor: c2,
+            backgroundColor: c2,
+            yAxisID: 'mem',
+          },
+          {
+            label: 'peak memory · uniform_comp',
+            data: series('uniform_comp', 'peakGiB'),
+            borderColor: c3,
+            backgroundColor: c3,
+            yAxisID: 'mem',
+            borderDash: [4, 3],
+          },
         ],
       },
       options: {
@@ -153,9 +208,26 @@ export class CompareView {
         spanGaps: true,
         plugins: { legend: { labels: { color: theme.foreground, boxWidth: 12 } } },
         scales: {
-          x: { type: 'category', title: { display: true, text: `k (${s.schedule})`, color: theme.foreground }, ticks: { color: theme.foreground }, grid: { color: theme.grid } },
-          time: { type: 'linear', position: 'left', title: { display: true, text: 'step time, ms', color: theme.foreground }, ticks: { color: theme.foreground }, grid: { color: theme.grid } },
-          mem: { type: 'linear', position: 'right', title: { display: true, text: 'worst-stage peak, GiB', color: theme.foreground }, ticks: { color: theme.foreground }, grid: { drawOnChartArea: false } },
+          x: {
+            type: 'category',
+            title: { display: true, text: `k (${s.schedule})`, color: theme.foreground },
+            ticks: { color: theme.foreground },
+            grid: { color: theme.grid },
+          },
+          time: {
+            type: 'linear',
+            position: 'left',
+            title: { display: true, text: 'step time, ms', color: theme.foreground },
+            ticks: { color: theme.foreground },
+            grid: { color: theme.grid },
+          },
+          mem: {
+            type: 'linear',
+            position: 'right',
+            title: { display: true, text: 'worst-stage peak, GiB', color: theme.foreground },
+            ticks: { color: theme.foreground },
+            grid: { drawOnChartArea: false },
+          },
         },
       },
     });
@@ -166,7 +238,6 @@ export class CompareView {
     this.sweepChart?.resize();
   }
 }
-
 
 function heading(text: string): HTMLElement {
   const h = document.createElement('h3');

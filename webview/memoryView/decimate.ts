@@ -23,7 +23,16 @@ function lowerBound(a: Float64Array, lo: number, hi: number, value: number): num
  * included at t0, so the line starts at the left edge. lo ≤ hi ≤ time.length = value.length (a stage's slice of the
  * packed series), so every index read below is in bounds: the `!`s state that, in the per-point loop.
  */
-export function decimateSteps(time: Float64Array, value: Float64Array, lo: number, hi: number, t0: number, t1: number, buckets: number, scale = 1): XY[] {
+export function decimateSteps(
+  time: Float64Array,
+  value: Float64Array,
+  lo: number,
+  hi: number,
+  t0: number,
+  t1: number,
+  buckets: number,
+  scale = 1,
+): XY[] {
   const out: XY[] = [];
   if (hi <= lo || !(t1 > t0) || buckets < 1) return out;
   let i = lowerBound(time, lo, hi, t0);

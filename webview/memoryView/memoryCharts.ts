@@ -69,7 +69,16 @@ export class MemoryOverTimeChart {
     const buckets = this.bucketsPerStage();
     // rebuild() made one dataset per stage, first; memOffsets has stages + 1 entries (unpackTimeline checks it).
     this.chart.data.datasets.slice(0, d.stages).forEach((dataset, r) => {
-      const points = decimateSteps(d.memTimeMs, d.memBytes, d.memOffsets[r]!, d.memOffsets[r + 1]!, t0Ms, t1Ms, buckets, 1 / BYTES_PER_GiB);
+      const points = decimateSteps(
+        d.memTimeMs,
+        d.memBytes,
+        d.memOffsets[r]!,
+        d.memOffsets[r + 1]!,
+        t0Ms,
+        t1Ms,
+        buckets,
+        1 / BYTES_PER_GiB,
+      );
       // Hold the last value to the window's right edge so the step line spans the plot.
       const last = points.at(-1);
       if (last) points.push({ x: Math.min(t1Ms, Math.max(last.x, d.makespanMs)), y: last.y });
@@ -80,7 +89,10 @@ export class MemoryOverTimeChart {
   private bucketsPerStage(): number {
     const d = this.data;
     const widthPx = this.canvas.clientWidth || 1000;
-    return Math.max(8, Math.min(Math.floor(widthPx / 2), Math.floor(MAX_CHART_POINTS / (4 * Math.max(1, d?.stages ?? 1)))));
+    return Math.max(
+      8,
+      Math.min(Math.floor(widthPx / 2), Math.floor(MAX_CHART_POINTS / (4 * Math.max(1, d?.stages ?? 1)))),
+    );
   }
 
   /** Points currently given to chart.js (for tests and the bench). */
@@ -101,11 +113,44 @@ export class MemoryOverTimeChart {
       if (peak) peaks.push(peak);
       const color = theme.series[r % theme.series.length] ?? theme.foreground;
       // Data is filled per window by applyRange (decimated); chart.js' own decimation would rescan everything.
-      datasets.push({ label: `stage ${r}`, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.25, pointRadius: 0, pointHitRadius: 4, stepped: 'after', parsing: false, normalized: true, spanGaps: true });
+      datasets.push({
+        label: `stage ${r}`,
+        data: [],
+        borderColor: color,
+        backgroundColor: color,
+        borderWidth: 1.25,
+        pointRadius: 0,
+        pointHitRadius: 4,
+        stepped: 'after',
+        parsing: false,
+        normalized: true,
+        spanGaps: true,
+      });
     }
-    datasets.push({ label: 'peak', data: peaks, showLine: false, pointRadius: 4, pointStyle: 'triangle', borderColor: theme.foreground, backgroundColor: theme.foreground, parsing: false });
+    datasets.push({
+      label: 'peak',
+      data: peaks,
+      showLine: false,
+      pointRadius: 4,
+      pointStyle: 'triangle',
+      borderColor: theme.foreground,
+      backgroundColor: theme.foreground,
+      parsing: false,
+    });
     if (this.capacityGiB > 0) {
-      datasets.push({ label: `capacity ${this.capacityGiB.toFixed(0)} GiB`, data: [{ x: 0, y: this.capacityGiB }, { x: d.makespanMs, y: this.capacityGiB }], borderColor: theme.capacity, backgroundColor: theme.capacity, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, parsing: false });
+      datasets.push({
+        label: `capacity ${this.capacityGiB.toFixed(0)} GiB`,
+        data: [
+          { x: 0, y: this.capacityGiB },
+          { x: d.makespanMs, y: this.capacityGiB },
+        ],
+        borderColor: theme.capacity,
+        backgroundColor: theme.capacity,
+        borderDash: [6, 4],
+        borderWidth: 1.5,
+        pointRadius: 0,
+        parsing: false,
+      });
     }
     let maxBytes = 0;
     for (const bytes of d.memBytes) if (bytes > maxBytes) maxBytes = bytes;
@@ -121,7 +166,18 @@ export class MemoryOverTimeChart {
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` } },
       },
       scales: {
-        x: { type: 'linear', min: 0, max: d.makespanMs, ticks: { color: theme.foreground, align: 'inner', maxRotation: 0, callback: (v, _i, ticks) => formatMs(Number(v), tickStepMs(ticks)) }, grid: { color: theme.grid } },
+        x: {
+          type: 'linear',
+          min: 0,
+          max: d.makespanMs,
+          ticks: {
+            color: theme.foreground,
+            align: 'inner',
+            maxRotation: 0,
+            callback: (v, _i, ticks) => formatMs(Number(v), tickStepMs(ticks)),
+          },
+          grid: { color: theme.grid },
+        },
         y: {
           type: 'linear',
           // Fixed limits: chart.js then skips rescanning every point for its range on each pan/zoom update.
@@ -131,7 +187,9 @@ export class MemoryOverTimeChart {
           grid: { color: theme.grid },
           title: { display: true, text: 'GiB', color: theme.foreground },
           // Same width as the timeline's lane-label gutter, so both plots share one time axis on screen.
-          afterFit: (scale) => { scale.width = GUTTER_PX; },
+          afterFit: (scale) => {
+            scale.width = GUTTER_PX;
+          },
         },
       },
     };
@@ -147,7 +205,8 @@ export class MemoryOverTimeChart {
 function stagePeak(d: MemorySeries, r: number): Point | null {
   // memOffsets has stages + 1 entries and its values index memBytes/memTimeMs (unpackTimeline checks both).
   let peak = -1;
-  for (let i = d.memOffsets[r]!; i < d.memOffsets[r + 1]!; i++) if (peak < 0 || d.memBytes[i]! > d.memBytes[peak]!) peak = i;
+  for (let i = d.memOffsets[r]!; i < d.memOffsets[r + 1]!; i++)
+    if (peak < 0 || d.memBytes[i]! > d.memBytes[peak]!) peak = i;
   return peak >= 0 ? { x: d.memTimeMs[peak]!, y: d.memBytes[peak]! / BYTES_PER_GiB } : null;
 }
 
@@ -203,44 +262,71 @@ export class PeakBarsChart {
       const keys = BREAKDOWN_ORDER.filter((k) => d.breakdownGiB!.some((b) => (b[k] ?? 0) > 0));
       keys.forEach((k, i) => {
         const color = theme.series[i % theme.series.length];
-        datasets.push({ type: 'bar', label: k, data: d.breakdownGiB!.map((b) => b[k] ?? 0), backgroundColor: color, borderColor: color, stack: 'peak' });
+        datasets.push({
+          type: 'bar',
+          label: k,
+          data: d.breakdownGiB!.map((b) => b[k] ?? 0),
+          backgroundColor: color,
+          borderColor: color,
+          stack: 'peak',
+        });
       });
     } else if (d.peakGiBPerStage) {
-      datasets.push({ type: 'bar', label: 'peak', data: d.peakGiBPerStage, backgroundColor: theme.series[0], stack: 'peak' });
+      datasets.push({
+        type: 'bar',
+        label: 'peak',
+        data: d.peakGiBPerStage,
+        backgroundColor: theme.series[0],
+        stack: 'peak',
+      });
     }
     const capacity = this.capacityGiB;
     this.chart = new Chart(this.canvas, {
       type: 'bar',
       data: { labels, datasets: datasets as ChartDataset<'bar', number[]>[] },
       // The capacity is a property of the GPU, not of a stage: a rule across the whole plot, drawn over the bars.
-      plugins: [{
-        id: 'capacityRule',
-        afterDatasetsDraw: (chart) => {
-          const y = chart.scales['y'];
-          if (!(capacity > 0) || !y) return;
-          const py = y.getPixelForValue(capacity);
-          const ctx = chart.ctx;
-          ctx.save();
-          ctx.strokeStyle = theme.capacity;
-          ctx.lineWidth = 1.5;
-          ctx.setLineDash([6, 4]);
-          ctx.beginPath();
-          ctx.moveTo(chart.chartArea.left, py);
-          ctx.lineTo(chart.chartArea.right, py);
-          ctx.stroke();
-          ctx.fillStyle = theme.capacity;
-          ctx.textAlign = 'right';
-          ctx.textBaseline = 'bottom';
-          ctx.fillText(`capacity ${capacity.toFixed(0)} GiB`, chart.chartArea.right - 4, py - 3);
-          ctx.restore();
+      plugins: [
+        {
+          id: 'capacityRule',
+          afterDatasetsDraw: (chart) => {
+            const y = chart.scales['y'];
+            if (!(capacity > 0) || !y) return;
+            const py = y.getPixelForValue(capacity);
+            const ctx = chart.ctx;
+            ctx.save();
+            ctx.strokeStyle = theme.capacity;
+            ctx.lineWidth = 1.5;
+            ctx.setLineDash([6, 4]);
+            ctx.beginPath();
+            ctx.moveTo(chart.chartArea.left, py);
+            ctx.lineTo(chart.chartArea.right, py);
+            ctx.stroke();
+            ctx.fillStyle = theme.capacity;
+            ctx.textAlign = 'right';
+            ctx.textBaseline = 'bottom';
+            ctx.fillText(`capacity ${capacity.toFixed(0)} GiB`, chart.chartArea.right - 4, py - 3);
+            ctx.restore();
+          },
         },
-      }],
+      ],
       options: {
         responsive: true,
-        plugins: { legend: { labels: { color: theme.foreground, boxWidth: 12 } }, tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` } } },
+        plugins: {
+          legend: { labels: { color: theme.foreground, boxWidth: 12 } },
+          tooltip: {
+            callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` },
+          },
+        },
         scales: {
           x: { stacked: true, ticks: { color: theme.foreground }, grid: { color: theme.grid } },
-          y: { stacked: true, beginAtZero: true, suggestedMax: capacity > 0 ? capacity * 1.05 : undefined, ticks: { color: theme.foreground }, grid: { color: theme.grid }, title: { display: true, text: 'GiB at the stage peak', color: theme.foreground } },
+          y: {
+            stacked: true,
+            beginAtZero: true,
+            suggestedMax: capacity > 0 ? capacity * 1.05 : undefined,
+            ticks: { color: theme.foreground },
+            grid: { color: theme.grid },
+            title: { display: true, text: 'GiB at the stage peak', color: theme.foreground },
+          },
         },
       },
     });

@@ -15,7 +15,12 @@ export interface DrawFrame {
 }
 
 /** Sizes the canvas backing store for the device pixel ratio; returns the 2D context with the CSS-pixel transform. */
-export function prepareCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: number, dpr: number): CanvasRenderingContext2D | null {
+export function prepareCanvas(
+  canvas: HTMLCanvasElement,
+  cssWidth: number,
+  cssHeight: number,
+  dpr: number,
+): CanvasRenderingContext2D | null {
   const w = Math.max(1, Math.round(cssWidth * dpr));
   const h = Math.max(1, Math.round(cssHeight * dpr));
   if (canvas.width !== w) canvas.width = w;
@@ -113,9 +118,35 @@ function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement |
  */
 const baseLayers = new WeakMap<CanvasRenderingContext2D, { key: string; canvas: HTMLCanvasElement }>();
 
-function baseLayer(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: number, frame: DrawFrame, pal: Palette, pixelRatio: number, stepX0: number, stepX1: number): HTMLCanvasElement | null {
+function baseLayer(
+  ctx: CanvasRenderingContext2D,
+  cssWidth: number,
+  cssHeight: number,
+  frame: DrawFrame,
+  pal: Palette,
+  pixelRatio: number,
+  stepX0: number,
+  stepX1: number,
+): HTMLCanvasElement | null {
   const { g } = frame;
-  const key = [cssWidth, cssHeight, pixelRatio, frame.stages, g.plotX0Px, g.plotWidthPx, g.topPx, g.laneHeightPx, g.barInsetPx, g.p2pHeightPx, pal.background, pal.idle, pal.foreground, Math.round(stepX0), Math.round(stepX1), frame.showAxis].join('|');
+  const key = [
+    cssWidth,
+    cssHeight,
+    pixelRatio,
+    frame.stages,
+    g.plotX0Px,
+    g.plotWidthPx,
+    g.topPx,
+    g.laneHeightPx,
+    g.barInsetPx,
+    g.p2pHeightPx,
+    pal.background,
+    pal.idle,
+    pal.foreground,
+    Math.round(stepX0),
+    Math.round(stepX1),
+    frame.showAxis,
+  ].join('|');
   const cached = baseLayers.get(ctx);
   if (cached?.key === key) return cached.canvas;
   const canvas = cached?.canvas ?? document.createElement('canvas');
@@ -137,12 +168,21 @@ function baseLayer(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: n
   b.textAlign = 'right';
   b.textBaseline = 'middle';
   b.font = '11px sans-serif';
-  for (let r = 0; r < frame.stages; r++) b.fillText(frame.laneTitle(r), g.plotX0Px - 6, g.topPx + r * g.laneHeightPx + g.laneHeightPx / 2);
+  for (let r = 0; r < frame.stages; r++)
+    b.fillText(frame.laneTitle(r), g.plotX0Px - 6, g.topPx + r * g.laneHeightPx + g.laneHeightPx / 2);
   baseLayers.set(ctx, { key, canvas });
   return canvas;
 }
 
-export function drawTimeline(ctx: CanvasRenderingContext2D, cssWidth: number, cssHeight: number, raster: TimelineRaster, frame: DrawFrame, pal: Palette, pixelRatio: number): void {
+export function drawTimeline(
+  ctx: CanvasRenderingContext2D,
+  cssWidth: number,
+  cssHeight: number,
+  raster: TimelineRaster,
+  frame: DrawFrame,
+  pal: Palette,
+  pixelRatio: number,
+): void {
   const { g, vp } = frame;
   const pxPerMs = g.plotWidthPx / (vp.t1Ms - vp.t0Ms);
   const x0 = g.plotX0Px;

@@ -131,7 +131,14 @@ function fillSpan(a: Uint8Array, from: number, to: number, v: number): void {
  * search on `end`. An op at least one device pixel wide paints its pixel span in its own style (shade of its
  * microbatch); narrower ops are merged per pixel column, which takes the kind that covers most of it.
  */
-export function layoutTimeline(t: TimelineOps, vp: Viewport, g: Geometry, opts: LayoutOptions, pixelRatio: number, out: TimelineRaster): void {
+export function layoutTimeline(
+  t: TimelineOps,
+  vp: Viewport,
+  g: Geometry,
+  opts: LayoutOptions,
+  pixelRatio: number,
+  out: TimelineRaster,
+): void {
   const width = Math.max(0, Math.round(g.plotWidthPx * pixelRatio));
   out.reset(width, t.stages);
   const span = vp.t1Ms - vp.t0Ms;

@@ -15,7 +15,14 @@ function timeAt(xPx: number, vp: Viewport, g: Geometry): number {
 }
 
 /** Index of the op under (xPx, yPx), or -1. Between two ops, the nearer one within the tolerance wins. */
-export function opAt(t: TimelineOps, vp: Viewport, g: Geometry, xPx: number, yPx: number, tolerancePx = HIT_TOLERANCE_PX): number {
+export function opAt(
+  t: TimelineOps,
+  vp: Viewport,
+  g: Geometry,
+  xPx: number,
+  yPx: number,
+  tolerancePx = HIT_TOLERANCE_PX,
+): number {
   if (xPx < g.plotX0Px || xPx > g.plotX0Px + g.plotWidthPx) return -1;
   const r = laneAt(yPx, g, t.stages);
   if (r < 0) return -1;

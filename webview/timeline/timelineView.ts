@@ -56,7 +56,10 @@ export class TimelineView {
   onViewportChange: (vp: Viewport) => void = () => undefined;
   onHighlightChange: (microbatch: number) => void = () => undefined;
 
-  constructor(private readonly container: HTMLElement, private readonly opts: TimelineViewOptions) {
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly opts: TimelineViewOptions,
+  ) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'si-timeline-canvas';
     this.tooltip = document.createElement('div');
@@ -141,20 +144,35 @@ export class TimelineView {
     const pal = this.highlight >= 0 ? this.colors.dimmed : this.colors.normal;
     const tl = performance.now();
     if (this.ops && this.info) {
-      layoutTimeline(this.ops, this.vp, g, { highlightMicrobatch: this.highlight, splits: this.info.splits, virtualStages: this.info.virtualStages }, dpr, this.raster);
+      layoutTimeline(
+        this.ops,
+        this.vp,
+        g,
+        { highlightMicrobatch: this.highlight, splits: this.info.splits, virtualStages: this.info.virtualStages },
+        dpr,
+        this.raster,
+      );
       if (!this.opts.showLabels) this.raster.labels.length = 0;
     } else {
       this.raster.reset(0, 0);
     }
     this.lastLayoutMs = performance.now() - tl;
-    drawTimeline(ctx, width, height, this.raster, {
-      g,
-      vp: this.vp,
-      stages: this.ops?.stages ?? 0,
-      makespanMs: this.info?.makespanMs ?? 0,
-      laneTitle: (r) => (this.opts.showAxis ? `stage ${r}` : ''),
-      showAxis: this.opts.showAxis,
-    }, pal, dpr);
+    drawTimeline(
+      ctx,
+      width,
+      height,
+      this.raster,
+      {
+        g,
+        vp: this.vp,
+        stages: this.ops?.stages ?? 0,
+        makespanMs: this.info?.makespanMs ?? 0,
+        laneTitle: (r) => (this.opts.showAxis ? `stage ${r}` : ''),
+        showAxis: this.opts.showAxis,
+      },
+      pal,
+      dpr,
+    );
     this.lastFrameMs = performance.now() - t0;
     this.frames++;
   }
@@ -179,7 +197,8 @@ export class TimelineView {
       `${KIND_NAMES[t.kind[i]!] ?? '?'} · stage ${stage} · microbatch ${t.microbatch[i]!}${(this.info?.splits ?? 1) > 1 ? ` · chunk ${t.chunk[i]!}` : ''}${(this.info?.virtualStages ?? 1) > 1 ? ` · model chunk ${t.modelChunk[i]!}` : ''}`,
       `start ${formatMs(startMs, 0.001)} · end ${formatMs(endMs, 0.001)} · ${formatMs(endMs - startMs, step / 100)}`,
     ];
-    if (p2pEndMs > p2pStartMs) lines.push(`input arrived ${formatMs(p2pEndMs, 0.001)} (p2p ${formatMs(p2pEndMs - p2pStartMs, 0.001)})`);
+    if (p2pEndMs > p2pStartMs)
+      lines.push(`input arrived ${formatMs(p2pEndMs, 0.001)} (p2p ${formatMs(p2pEndMs - p2pStartMs, 0.001)})`);
     return lines;
   }
 
@@ -187,20 +206,27 @@ export class TimelineView {
     const c = this.canvas;
     c.tabIndex = 0;
     c.setAttribute('role', 'img');
-    c.setAttribute('aria-label', 'Pipeline timeline. Wheel or +/- to zoom, drag or arrow keys to pan, click an op to highlight its microbatch.');
-    c.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      const g = this.geometry();
-      const total = this.info?.makespanMs ?? 1;
-      const span = this.vp.t1Ms - this.vp.t0Ms;
-      if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
-        const d = e.shiftKey ? e.deltaY || e.deltaX : e.deltaX;
-        this.setViewport(panViewport(this.vp, (d / g.plotWidthPx) * span, total));
-      } else {
-        const factor = Math.exp(-e.deltaY * WHEEL_ZOOM_PER_DELTA);
-        this.setViewport(zoomViewport(this.vp, (e.offsetX - g.plotX0Px) / g.plotWidthPx, factor, total));
-      }
-    }, { passive: false });
+    c.setAttribute(
+      'aria-label',
+      'Pipeline timeline. Wheel or +/- to zoom, drag or arrow keys to pan, click an op to highlight its microbatch.',
+    );
+    c.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const g = this.geometry();
+        const total = this.info?.makespanMs ?? 1;
+        const span = this.vp.t1Ms - this.vp.t0Ms;
+        if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+          const d = e.shiftKey ? e.deltaY || e.deltaX : e.deltaX;
+          this.setViewport(panViewport(this.vp, (d / g.plotWidthPx) * span, total));
+        } else {
+          const factor = Math.exp(-e.deltaY * WHEEL_ZOOM_PER_DELTA);
+          this.setViewport(zoomViewport(this.vp, (e.offsetX - g.plotX0Px) / g.plotWidthPx, factor, total));
+        }
+      },
+      { passive: false },
+    );
     c.addEventListener('pointerdown', (e) => {
       c.setPointerCapture(e.pointerId);
       this.dragging = { x: e.offsetX, vp: this.vp, moved: false };
@@ -211,7 +237,9 @@ export class TimelineView {
         if (Math.abs(dx) > CLICK_SLOP_PX) this.dragging.moved = true;
         if (this.dragging.moved) {
           const span = this.dragging.vp.t1Ms - this.dragging.vp.t0Ms;
-          this.setViewport(panViewport(this.dragging.vp, (-dx / this.geometry().plotWidthPx) * span, this.info?.makespanMs ?? 1));
+          this.setViewport(
+            panViewport(this.dragging.vp, (-dx / this.geometry().plotWidthPx) * span, this.info?.makespanMs ?? 1),
+          );
           this.tooltip.hidden = true;
           return;
         }
@@ -229,19 +257,38 @@ export class TimelineView {
         this.onHighlightChange(next);
       }
     });
-    c.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
+    c.addEventListener('pointerleave', () => {
+      this.tooltip.hidden = true;
+    });
     c.addEventListener('keydown', (e) => {
       const total = this.info?.makespanMs ?? 1;
       const span = this.vp.t1Ms - this.vp.t0Ms;
       let handled = true;
       switch (e.key) {
-        case '+': case '=': this.setViewport(zoomViewport(this.vp, 0.5, KEY_ZOOM_FACTOR, total)); break;
-        case '-': case '_': this.setViewport(zoomViewport(this.vp, 0.5, 1 / KEY_ZOOM_FACTOR, total)); break;
-        case 'ArrowLeft': this.setViewport(panViewport(this.vp, -span * KEY_PAN_FRACTION, total)); break;
-        case 'ArrowRight': this.setViewport(panViewport(this.vp, span * KEY_PAN_FRACTION, total)); break;
-        case '0': case 'Home': this.setViewport(fullViewport(total)); break;
-        case 'Escape': this.setHighlight(-1); this.onHighlightChange(-1); break;
-        default: handled = false;
+        case '+':
+        case '=':
+          this.setViewport(zoomViewport(this.vp, 0.5, KEY_ZOOM_FACTOR, total));
+          break;
+        case '-':
+        case '_':
+          this.setViewport(zoomViewport(this.vp, 0.5, 1 / KEY_ZOOM_FACTOR, total));
+          break;
+        case 'ArrowLeft':
+          this.setViewport(panViewport(this.vp, -span * KEY_PAN_FRACTION, total));
+          break;
+        case 'ArrowRight':
+          this.setViewport(panViewport(this.vp, span * KEY_PAN_FRACTION, total));
+          break;
+        case '0':
+        case 'Home':
+          this.setViewport(fullViewport(total));
+          break;
+        case 'Escape':
+          this.setHighlight(-1);
+          this.onHighlightChange(-1);
+          break;
+        default:
+          handled = false;
       }
       if (handled) e.preventDefault();
     });
@@ -254,11 +301,13 @@ export class TimelineView {
       return;
     }
     // textContent only: op details are numbers, but nothing from the workspace is ever parsed as HTML here.
-    this.tooltip.replaceChildren(...this.describeOp(i).map((line) => {
-      const div = document.createElement('div');
-      div.textContent = line;
-      return div;
-    }));
+    this.tooltip.replaceChildren(
+      ...this.describeOp(i).map((line) => {
+        const div = document.createElement('div');
+        div.textContent = line;
+        return div;
+      }),
+    );
     this.tooltip.hidden = false;
     const maxX = this.container.clientWidth - this.tooltip.offsetWidth - 4;
     this.tooltip.style.left = `${Math.max(0, Math.min(xPx + 12, maxX))}px`;

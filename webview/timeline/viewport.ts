@@ -42,5 +42,11 @@ export function panViewport(vp: Viewport, deltaMs: number, totalMs: number): Vie
 }
 
 export function isViewport(x: unknown): x is Viewport {
-  return typeof x === 'object' && x !== null && Number.isFinite((x as Viewport).t0Ms) && Number.isFinite((x as Viewport).t1Ms) && (x as Viewport).t1Ms > (x as Viewport).t0Ms;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Number.isFinite((x as Viewport).t0Ms) &&
+    Number.isFinite((x as Viewport).t1Ms) &&
+    (x as Viewport).t1Ms > (x as Viewport).t0Ms
+  );
 }

@@ -17,7 +17,15 @@ let registered = false;
 export function registerControls(): void {
   if (registered) return;
   registered = true;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDropdown(), vsCodeOption(), vsCodePanels(), vsCodePanelTab(), vsCodePanelView(), vsCodeTextField());
+  provideVSCodeDesignSystem().register(
+    vsCodeButton(),
+    vsCodeDropdown(),
+    vsCodeOption(),
+    vsCodePanels(),
+    vsCodePanelTab(),
+    vsCodePanelView(),
+    vsCodeTextField(),
+  );
 }
 
 export interface Control<T> {
@@ -51,7 +59,13 @@ export interface Dropdown extends Control<string> {
   setChoices(choices: Choice[], value: string): void;
 }
 
-export function dropdown(id: string, label: string, choices: Choice[], value: string, onChange: (value: string) => void): Dropdown {
+export function dropdown(
+  id: string,
+  label: string,
+  choices: Choice[],
+  value: string,
+  onChange: (value: string) => void,
+): Dropdown {
   const el = document.createElement('vscode-dropdown') as ValueElement;
   el.id = id;
   const fill = (cs: Choice[], v: string): void => {
@@ -71,14 +85,25 @@ export function dropdown(id: string, label: string, choices: Choice[], value: st
   return {
     element: labelled(label, el),
     get: () => el.value,
-    set: (v) => { el.value = v; },
-    setDisabled: (d) => { el.disabled = d; },
+    set: (v) => {
+      el.value = v;
+    },
+    setDisabled: (d) => {
+      el.disabled = d;
+    },
     setChoices: fill,
   };
 }
 
 /** An integer field; out-of-range or non-integer input is ignored (the field is reset) rather than sent. */
-export function integerField(id: string, label: string, value: number, min: number, max: number, onChange: (value: number) => void): Control<number> {
+export function integerField(
+  id: string,
+  label: string,
+  value: number,
+  min: number,
+  max: number,
+  onChange: (value: number) => void,
+): Control<number> {
   const el = document.createElement('vscode-text-field') as ValueElement;
   el.id = id;
   el.setAttribute('size', '4');
@@ -96,8 +121,13 @@ export function integerField(id: string, label: string, value: number, min: numb
   return {
     element: labelled(label, el),
     get: () => current,
-    set: (v) => { current = v; el.value = String(v); },
-    setDisabled: (d) => { el.disabled = d; },
+    set: (v) => {
+      current = v;
+      el.value = String(v);
+    },
+    setDisabled: (d) => {
+      el.disabled = d;
+    },
   };
 }
 
@@ -106,8 +136,17 @@ export function button(id: string, text: string, onClick: () => void, secondary 
   el.id = id;
   el.textContent = text;
   if (secondary) el.setAttribute('appearance', 'secondary');
-  el.addEventListener('click', () => { if (!el.disabled) onClick(); });
-  return { element: el, get: () => undefined, set: () => undefined, setDisabled: (d) => { el.disabled = d; } };
+  el.addEventListener('click', () => {
+    if (!el.disabled) onClick();
+  });
+  return {
+    element: el,
+    get: () => undefined,
+    set: () => undefined,
+    setDisabled: (d) => {
+      el.disabled = d;
+    },
+  };
 }
 
 export interface Tabs {
@@ -116,7 +155,11 @@ export interface Tabs {
 }
 
 /** Tabs whose views keep their DOM (canvases keep their state; hidden ones are redrawn when shown). */
-export function tabs(defs: { id: string; label: string; content: HTMLElement }[], active: string, onChange: (id: string) => void): Tabs {
+export function tabs(
+  defs: { id: string; label: string; content: HTMLElement }[],
+  active: string,
+  onChange: (id: string) => void,
+): Tabs {
   const panels = document.createElement('vscode-panels') as HTMLElement & { activeid: string };
   for (const d of defs) {
     const tab = document.createElement('vscode-panel-tab');
@@ -138,6 +181,8 @@ export function tabs(defs: { id: string; label: string; content: HTMLElement }[]
   });
   return {
     element: panels,
-    select: (id) => { panels.activeid = `tab-${id}`; },
+    select: (id) => {
+      panels.activeid = `tab-${id}`;
+    },
   };
 }

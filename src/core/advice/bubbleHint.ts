@@ -32,7 +32,12 @@ function fasterAlternative(evaluations: Evaluations, selected: ScheduleName, sel
  * what-if (overrides) or a one-schedule analysis gets none. `text` is the analysed document (planFlagEdit needs it
  * for the quick fix); without it the hint carries no fix.
  */
-export function bubbleHint(read: LaunchConfigRead, engine: EngineResult, options: EngineOptions, text?: string): CoreDiagnostic | null {
+export function bubbleHint(
+  read: LaunchConfigRead,
+  engine: EngineResult,
+  options: EngineOptions,
+  text?: string,
+): CoreDiagnostic | null {
   const { evaluations, selected } = engine;
   if (selected == null || options.onlySelected === true || Object.keys(options.overrides ?? {}).length > 0) return null;
   const sel = evaluations[selected];
@@ -64,7 +69,12 @@ export function bubbleHint(read: LaunchConfigRead, engine: EngineResult, options
  * message's overall best (that may need VPP flags or a zero-bubble fork); it must still beat the configured step
  * by the hint's margin.
  */
-function bubbleFixes(read: LaunchConfigRead, evaluations: Evaluations, sel: Timed, text: string | undefined): CoreFix[] | undefined {
+function bubbleFixes(
+  read: LaunchConfigRead,
+  evaluations: Evaluations,
+  sel: Timed,
+  text: string | undefined,
+): CoreFix[] | undefined {
   if (text === undefined || read.config.useFlashAttn !== true) return undefined;
   const target: ScheduleName = sel.virtualStages > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
   const e = evaluations[target];
@@ -72,5 +82,11 @@ function bubbleFixes(read: LaunchConfigRead, evaluations: Evaluations, sel: Time
   if (e.splits === sel.splits || e.stepTimeMs > sel.stepTimeMs * (1 - MIN_SPEEDUP_FOR_HINT)) return undefined;
   const edits = planFlagEdit(text, read, '--pipe-sp-splits', String(e.splits));
   if (edits.length === 0) return undefined;
-  return [{ title: `Use ${scheduleLabel(target, e.splits, e.virtualStages)}: --pipe-sp-splits ${e.splits} (${e.stepTimeMs.toFixed(0)} ms/step)`, edits, preferred: true }];
+  return [
+    {
+      title: `Use ${scheduleLabel(target, e.splits, e.virtualStages)}: --pipe-sp-splits ${e.splits} (${e.stepTimeMs.toFixed(0)} ms/step)`,
+      edits,
+      preferred: true,
+    },
+  ];
 }

@@ -5,7 +5,14 @@ import type { OverheadConstants } from '../memory/overheads';
 import { chunkLengths, fillStageMemory, type MemorySettings } from '../memory/stageMemory';
 import { resolveModelShape, type ModelShape } from '../model/shape';
 import type { EngineOptions } from '../schedule/engine';
-import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SplitStrategy } from '../types';
+import type {
+  CoreDiagnostic,
+  GpuProfile,
+  LaunchConfigRead,
+  ScheduleEvaluation,
+  ScheduleName,
+  SplitStrategy,
+} from '../types';
 import { oomRiskDiagnostic } from './oomRisk';
 import { pickRecommendation, sweepSchedules, type Recommendation, type SweepCandidate } from './recommend';
 
@@ -91,7 +98,10 @@ export function attachMemory(
   // The evaluation does not carry its split strategy; the engine uses the override or the file's.
   const strategy = options.engine.overrides?.strategy ?? read.config.pipeSpStrategy ?? 'average';
   fillStageMemory(read.config, shape, evaluations, strategy, settings, capacityGiB);
-  const candidates = options.sweep === false ? [] : memoizedSweep(read, shape, options, settings, capacityGiB, warningFraction, evaluations, strategy);
+  const candidates =
+    options.sweep === false
+      ? []
+      : memoizedSweep(read, shape, options, settings, capacityGiB, warningFraction, evaluations, strategy);
   const recommendation = pickRecommendation(candidates, capacityGiB, warningFraction);
   const diagnostics: CoreDiagnostic[] = [];
   const current = selected ? evaluations[selected] : undefined;
@@ -99,7 +109,18 @@ export function attachMemory(
   const whatIf = Object.keys(options.engine.overrides ?? {}).length > 0;
   if (current?.memory && current.sim && !whatIf) {
     const lengths = chunkLengths(read.config, shape.seqLength, current.sim.spec.splits, strategy);
-    const diagnostic = oomRiskDiagnostic(read, shape, current, lengths, strategy, candidates, settings, capacityGiB, warningFraction, options.text);
+    const diagnostic = oomRiskDiagnostic(
+      read,
+      shape,
+      current,
+      lengths,
+      strategy,
+      candidates,
+      settings,
+      capacityGiB,
+      warningFraction,
+      options.text,
+    );
     if (diagnostic) {
       // Say what we had to guess, so a surprising number can be traced to it.
       if (assumptions.length > 0) diagnostic.message += ` Assumed: ${assumptions.join(', ')}.`;
@@ -108,4 +129,3 @@ export function attachMemory(
   }
   return { recommendation, diagnostics };
 }
-

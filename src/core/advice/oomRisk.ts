@@ -5,7 +5,17 @@ import { planFlagEdit } from '../edits/planFlagEdit';
 import { GiB } from '../memory/overheads';
 import { computeStageMemory, worstStage, type MemorySettings } from '../memory/stageMemory';
 import type { ModelShape } from '../model/shape';
-import type { ConfigKey, CoreDiagnostic, CoreFix, LaunchConfigRead, ScheduleEvaluation, ScheduleName, SourceRange, SplitStrategy, TextEdit } from '../types';
+import type {
+  ConfigKey,
+  CoreDiagnostic,
+  CoreFix,
+  LaunchConfigRead,
+  ScheduleEvaluation,
+  ScheduleName,
+  SourceRange,
+  SplitStrategy,
+  TextEdit,
+} from '../types';
 import { describeChoice, stepTimeText, type SweepCandidate } from './recommend';
 
 const fmt = (x: number): string => x.toFixed(1);
@@ -21,7 +31,12 @@ interface Lever {
 }
 
 /** Schedules a launch can switch to with flags alone (the zero-bubble variants have no code in Megatron or the Seq1F1B repo). */
-const FLAG_REACHABLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b', '1f1b-interleaved', 'seq1f1b', 'seq1f1b-interleaved']);
+const FLAG_REACHABLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
+  '1f1b',
+  '1f1b-interleaved',
+  'seq1f1b',
+  'seq1f1b-interleaved',
+]);
 
 /**
  * The `oom-risk` diagnostic: error when the worst stage's reserved estimate exceeds capacity, warning above
@@ -58,7 +73,10 @@ export function oomRiskDiagnostic(
         ? ` for ${liveUnits} microbatch${liveUnits === 1 ? '' : 'es'} in flight`
         : ` for ${liveUnits} units (${fmt(liveUnits / unitsPerMicrobatch)} microbatch-equivalents) in flight`;
   }
-  const parts = [`activations ${fmt(b.activations / GiB)} GiB${inFlight}`, `weights + grads + optimizer ${fmt(staticGiB)} GiB`];
+  const parts = [
+    `activations ${fmt(b.activations / GiB)} GiB${inFlight}`,
+    `weights + grads + optimizer ${fmt(staticGiB)} GiB`,
+  ];
   if (b.kvCache > 0) parts.push(`K/V cache ${fmt(b.kvCache / GiB)} GiB`);
   if (b.logits > 0.05 * worst.peakBytes) parts.push(`logits ${fmt(b.logits / GiB)} GiB`);
   const margin = severity === 'warning' ? `, above the ${Math.round(warningFraction * 100)} % margin` : '';
@@ -69,10 +87,13 @@ export function oomRiskDiagnostic(
   let keys: ConfigKey[];
   if (lever) {
     message += ` ${lever.text.charAt(0).toUpperCase()}${lever.text.slice(1)}`;
-    const drivers: ConfigKey[] = activationDriven ? ['seqLength', 'microBatchSize'] : ['pipelineParallel', 'tensorParallel'];
+    const drivers: ConfigKey[] = activationDriven
+      ? ['seqLength', 'microBatchSize']
+      : ['pipelineParallel', 'tensorParallel'];
     keys = [...lever.keys, ...drivers];
   } else if (activationDriven) {
-    message += ' No schedule, recompute or micro-batch change fits on its own; shorten the sequence or add tensor/context parallelism.';
+    message +=
+      ' No schedule, recompute or micro-batch change fits on its own; shorten the sequence or add tensor/context parallelism.';
     keys = ['seqLength', 'microBatchSize', 'tensorParallel', 'contextParallel'];
   } else {
     message += ` The weights and optimizer state alone take ${fmt(staticGiB)} GiB; raise tensor or pipeline parallelism${shape.distributedOptimizer || shape.dp * shape.cp === 1 ? '' : ', or use --use-distributed-optimizer'}.`;
@@ -104,7 +125,12 @@ function rangeFor(read: LaunchConfigRead, keys: ConfigKey[]): SourceRange {
   return read.commandRange ?? { line: 0, column: 0, endLine: 0, endColumn: 1 };
 }
 
-function reservedWith(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: number[], settings: MemorySettings): number {
+function reservedWith(
+  shape: ModelShape,
+  evaluation: ScheduleEvaluation,
+  lengths: number[],
+  settings: MemorySettings,
+): number {
   return worstStage(computeStageMemory(shape, evaluation.sim!, lengths, settings)).peakReservedBytes / GiB;
 }
 
@@ -114,13 +140,28 @@ function reservedWith(shape: ModelShape, evaluation: ScheduleEvaluation, lengths
  * keep the schedule are re-evaluated on the same timeline (a smaller micro-batch also doubles the microbatch count in
  * reality; the in-flight count stays the same once m ≥ p, so the estimate holds).
  */
-function findLever(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: number[], currentStrategy: SplitStrategy, candidates: SweepCandidate[], settings: MemorySettings, capacityGiB: number, limitGiB: number): Lever | null {
+function findLever(
+  shape: ModelShape,
+  evaluation: ScheduleEvaluation,
+  lengths: number[],
+  currentStrategy: SplitStrategy,
+  candidates: SweepCandidate[],
+  settings: MemorySettings,
+  capacityGiB: number,
+  limitGiB: number,
+): Lever | null {
   const sim = evaluation.sim!;
   const spare = (reserved: number): string => `fits with ${fmt(capacityGiB - reserved)} GiB to spare`;
 
   if (!shape.distributedOptimizer && shape.dp * shape.cp > 1) {
     const r = reservedWith({ ...shape, distributedOptimizer: true }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['distributedOptimizer'], text: `--use-distributed-optimizer ${spare(r)} (${fmt(r)} GiB).`, title: 'Use the distributed optimizer', flags: [['--use-distributed-optimizer', 'true']] };
+    if (r <= limitGiB)
+      return {
+        keys: ['distributedOptimizer'],
+        text: `--use-distributed-optimizer ${spare(r)} (${fmt(r)} GiB).`,
+        title: 'Use the distributed optimizer',
+        flags: [['--use-distributed-optimizer', 'true']],
+      };
   }
   const fitting = candidates.filter((c) => c.fits && FLAG_REACHABLE.has(c.choice.schedule));
   if (fitting.length > 0) {
@@ -142,28 +183,58 @@ function findLever(shape: ModelShape, evaluation: ScheduleEvaluation, lengths: n
       flags.push(['--num-layers-per-virtual-pipeline-stage', best.choice.virtualStages > 1 ? String(perChunk) : null]);
       keys.push('numLayersPerVirtualStage', 'virtualStages');
     }
-    return { keys, text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB, ${stepTimeText(best.evaluation.stepTimeMs!)} per step).`, title: `Switch to ${name}`, flags };
+    return {
+      keys,
+      text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB, ${stepTimeText(best.evaluation.stepTimeMs!)} per step).`,
+      title: `Switch to ${name}`,
+      flags,
+    };
   }
   if (shape.recompute == null) {
-    const r = reservedWith({ ...shape, recompute: 'selective', recomputeModules: ['core_attn'] }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['recomputeGranularity'], text: `--recompute-granularity selective ${spare(r)} (${fmt(r)} GiB).`, title: 'Recompute core attention (selective)', flags: [['--recompute-granularity', 'selective']] };
+    const r = reservedWith(
+      { ...shape, recompute: 'selective', recomputeModules: ['core_attn'] },
+      evaluation,
+      lengths,
+      settings,
+    );
+    if (r <= limitGiB)
+      return {
+        keys: ['recomputeGranularity'],
+        text: `--recompute-granularity selective ${spare(r)} (${fmt(r)} GiB).`,
+        title: 'Recompute core attention (selective)',
+        flags: [['--recompute-granularity', 'selective']],
+      };
   }
   if (shape.microBatch > 1) {
     const half = Math.max(1, Math.floor(shape.microBatch / 2));
     const r = reservedWith({ ...shape, microBatch: half }, evaluation, lengths, settings);
-    if (r <= limitGiB) return { keys: ['microBatchSize'], text: `--micro-batch-size ${half} ${spare(r)} (about ${fmt(r)} GiB).`, title: `Halve the micro-batch size to ${half}`, flags: [['--micro-batch-size', String(half)]] };
+    if (r <= limitGiB)
+      return {
+        keys: ['microBatchSize'],
+        text: `--micro-batch-size ${half} ${spare(r)} (about ${fmt(r)} GiB).`,
+        title: `Halve the micro-batch size to ${half}`,
+        flags: [['--micro-batch-size', String(half)]],
+      };
   }
   if (shape.recompute !== 'full') {
-    const r = reservedWith({ ...shape, recompute: 'full', recomputeMethod: 'uniform', recomputeNumLayers: 1 }, evaluation, lengths, settings);
+    const r = reservedWith(
+      { ...shape, recompute: 'full', recomputeMethod: 'uniform', recomputeNumLayers: 1 },
+      evaluation,
+      lengths,
+      settings,
+    );
     if (r <= limitGiB) {
       return {
         keys: ['recomputeGranularity'],
         text: `--recompute-granularity full --recompute-method uniform --recompute-num-layers 1 ${spare(r)} (${fmt(r)} GiB).`,
         title: 'Recompute every layer (full, uniform, 1 layer per checkpoint)',
-        flags: [['--recompute-granularity', 'full'], ['--recompute-method', 'uniform'], ['--recompute-num-layers', '1']],
+        flags: [
+          ['--recompute-granularity', 'full'],
+          ['--recompute-method', 'uniform'],
+          ['--recompute-num-layers', '1'],
+        ],
       };
     }
   }
   return null;
 }
-

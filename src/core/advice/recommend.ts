@@ -43,23 +43,36 @@ const DEFAULT_MAX_OPS = 300_000;
 const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
 
 /** 43.2 s, 812 ms, 9.5 ms. */
-export const stepTimeText = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
+export const stepTimeText = (ms: number): string =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`;
 const DEFAULT_MAX_EVALUATIONS = 40;
 
 /** The schedules worth simulating for this config; cheap to compute, no simulation. */
-export function candidateChoices(config: RunConfig, shape: ModelShape, engine: EngineOptions, maxOps = DEFAULT_MAX_OPS): ScheduleChoice[] {
+export function candidateChoices(
+  config: RunConfig,
+  shape: ModelShape,
+  engine: EngineOptions,
+  maxOps = DEFAULT_MAX_OPS,
+): ScheduleChoice[] {
   const p = shape.pp;
   const m = engine.overrides?.microbatches ?? config.numMicrobatches ?? p;
   const s = shape.seqLength;
-  const splits = (engine.candidateSplits ?? DEFAULT_CANDIDATE_SPLITS).filter((k) => Number.isInteger(k) && k > 1 && k <= s);
+  const splits = (engine.candidateSplits ?? DEFAULT_CANDIDATE_SPLITS).filter(
+    (k) => Number.isInteger(k) && k > 1 && k <= s,
+  );
   // Interleaving needs p > 2, m % p == 0 and whole layers per model chunk on every rank; prefer the file's v.
   let v = shape.virtualStages > 1 ? shape.virtualStages : 2;
-  const wholeChunks = layerSplitProblem(shape) == null && layersPerRank(layerLayout(shape, 1), p).every((l) => l % v === 0);
+  const wholeChunks =
+    layerSplitProblem(shape) == null && layersPerRank(layerLayout(shape, 1), p).every((l) => l % v === 0);
   if (!(p > 2 && m % p === 0 && wholeChunks)) v = 0;
   const choices: ScheduleChoice[] = [];
   const microbatches = engine.overrides?.microbatches;
   const push = (schedule: ScheduleName, k: number, strategy: SplitStrategy, vs: number): void => {
-    choices.push(microbatches !== undefined ? { schedule, splits: k, strategy, virtualStages: vs, microbatches } : { schedule, splits: k, strategy, virtualStages: vs });
+    choices.push(
+      microbatches !== undefined
+        ? { schedule, splits: k, strategy, virtualStages: vs, microbatches }
+        : { schedule, splits: k, strategy, virtualStages: vs },
+    );
   };
   push('1f1b', 1, 'average', 1);
   if (v > 1) push('1f1b-interleaved', 1, 'average', v);
@@ -81,14 +94,26 @@ export function candidateChoices(config: RunConfig, shape: ModelShape, engine: E
  * Simulates every candidate and attaches its memory. `known` are evaluations already simulated with `knownStrategy`
  * (the engine's per-schedule results); a candidate with the same schedule, k and v reuses them.
  */
-export function sweepSchedules(config: RunConfig, shape: ModelShape, options: SweepOptions, known: ScheduleEvaluation[] = [], knownStrategy: SplitStrategy = 'average'): SweepCandidate[] {
+export function sweepSchedules(
+  config: RunConfig,
+  shape: ModelShape,
+  options: SweepOptions,
+  known: ScheduleEvaluation[] = [],
+  knownStrategy: SplitStrategy = 'average',
+): SweepCandidate[] {
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
   const maxEvaluations = options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
   const out: SweepCandidate[] = [];
   const choices = candidateChoices(config, shape, options.engine, maxOps).slice(0, maxEvaluations);
   for (const choice of choices) {
     const reuse = known.find(
-      (e) => e.schedule === choice.schedule && e.splits === choice.splits && e.virtualStages === choice.virtualStages && e.memory && e.sim && (choice.splits === 1 || choice.strategy === knownStrategy),
+      (e) =>
+        e.schedule === choice.schedule &&
+        e.splits === choice.splits &&
+        e.virtualStages === choice.virtualStages &&
+        e.memory &&
+        e.sim &&
+        (choice.splits === 1 || choice.strategy === knownStrategy),
     );
     let evaluation: ScheduleEvaluation;
     if (reuse) evaluation = reuse;
@@ -101,15 +126,33 @@ export function sweepSchedules(config: RunConfig, shape: ModelShape, options: Sw
     }
     const sim = evaluation.sim;
     if (!evaluation.applicable || !sim || evaluation.stepTimeMs == null || sim.opCount > maxOps) continue;
-    const memory = reuse?.memory ?? computeStageMemory(shape, sim, chunkLengths(config, shape.seqLength, choice.splits, choice.strategy), options.settings);
+    const memory =
+      reuse?.memory ??
+      computeStageMemory(
+        shape,
+        sim,
+        chunkLengths(config, shape.seqLength, choice.splits, choice.strategy),
+        options.settings,
+      );
     if (!reuse) applyMemory(evaluation, memory, options.capacityGiB);
     const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
-    out.push({ choice, evaluation, memory, worstReservedGiB, fits: worstReservedGiB <= options.warningFraction * options.capacityGiB });
+    out.push({
+      choice,
+      evaluation,
+      memory,
+      worstReservedGiB,
+      fits: worstReservedGiB <= options.warningFraction * options.capacityGiB,
+    });
   }
   return out;
 }
 
-export function describeChoice(choice: { schedule: ScheduleName; splits: number; strategy: SplitStrategy; virtualStages: number }): string {
+export function describeChoice(choice: {
+  schedule: ScheduleName;
+  splits: number;
+  strategy: SplitStrategy;
+  virtualStages: number;
+}): string {
   const names: Record<ScheduleName, string> = {
     gpipe: 'GPipe',
     '1f1b': '1F1B',
@@ -126,7 +169,11 @@ export function describeChoice(choice: { schedule: ScheduleName; splits: number;
 }
 
 /** Fastest candidate that fits; if none fits, the one needing the least memory (fits = false). */
-export function pickRecommendation(candidates: SweepCandidate[], capacityGiB: number, warningFraction: number): Recommendation | null {
+export function pickRecommendation(
+  candidates: SweepCandidate[],
+  capacityGiB: number,
+  warningFraction: number,
+): Recommendation | null {
   if (candidates.length === 0) return null;
   const fitting = candidates.filter((c) => c.fits);
   const limitGiB = warningFraction * capacityGiB;

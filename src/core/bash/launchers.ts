@@ -24,14 +24,146 @@ export type LaunchHit =
   | { t: 'python'; launchers: LauncherHit[]; entry: number; module: boolean; envWords: number[] }
   | { t: 'shell'; launchers: LauncherHit[]; script: number; envWords: number[] };
 
-const PREFIX_SILENT = new Set(['nohup', 'exec', 'time', 'stdbuf', 'taskset', 'sudo', 'command', 'chrt', 'nice', 'ionice', 'unbuffer', 'timeout', 'xargs', 'setsid', 'caffeinate', 'with_proxy']);
-const PREFIX_LAUNCHER = new Set(['nsys', 'ncu', 'nv-nsight-cu-cli', 'numactl', 'singularity', 'apptainer', 'enroot', 'docker', 'podman', 'kubectl', 'ssh', 'pdsh', 'clush', 'rr', 'gdb', 'cuda-gdb', 'compute-sanitizer', 'perf', 'valgrind', 'dlprof', 'accelerate', 'horovodrun', 'jsrun', 'aprun', 'lrun', 'ibrun', 'flux']);
+const PREFIX_SILENT = new Set([
+  'nohup',
+  'exec',
+  'time',
+  'stdbuf',
+  'taskset',
+  'sudo',
+  'command',
+  'chrt',
+  'nice',
+  'ionice',
+  'unbuffer',
+  'timeout',
+  'xargs',
+  'setsid',
+  'caffeinate',
+  'with_proxy',
+]);
+const PREFIX_LAUNCHER = new Set([
+  'nsys',
+  'ncu',
+  'nv-nsight-cu-cli',
+  'numactl',
+  'singularity',
+  'apptainer',
+  'enroot',
+  'docker',
+  'podman',
+  'kubectl',
+  'ssh',
+  'pdsh',
+  'clush',
+  'rr',
+  'gdb',
+  'cuda-gdb',
+  'compute-sanitizer',
+  'perf',
+  'valgrind',
+  'dlprof',
+  'accelerate',
+  'horovodrun',
+  'jsrun',
+  'aprun',
+  'lrun',
+  'ibrun',
+  'flux',
+]);
 
-const TORCHRUN_FLAGS = new Set(['standalone', 'no_python', 'no-python', 'run_path', 'run-path', 'module', 'use_env', 'use-env', 'virtual-local-rank', 'virtual_local_rank', 'help']);
-const DEEPSPEED_FLAGS = new Set(['no_python', 'no-python', 'no_local_rank', 'no-local-rank', 'no_ssh_check', 'no-ssh-check', 'force_multi', 'force-multi', 'save_pid', 'save-pid', 'elastic_training', 'elastic-training', 'bind_cores_to_rank', 'bind-cores-to-rank', 'module', 'no_ssh', 'no-ssh', 'enable_each_rank_log']);
-const SRUN_LONG_FLAGS = new Set(['label', 'unbuffered', 'exclusive', 'overlap', 'no-kill', 'pty', 'quiet', 'verbose', 'container-remap-root', 'no-container-remap-root', 'no-container-mount-home', 'container-mount-home', 'container-writable', 'container-readonly', 'no-container-entrypoint', 'container-entrypoint', 'overcommit', 'oversubscribe', 'kill-on-bad-exit', 'spread-job', 'test-only', 'disable-status', 'whole', 'multi-prog', 'no-allocate', 'help', 'usage', 'mpi-none', 'exact', 'contiguous']);
+const TORCHRUN_FLAGS = new Set([
+  'standalone',
+  'no_python',
+  'no-python',
+  'run_path',
+  'run-path',
+  'module',
+  'use_env',
+  'use-env',
+  'virtual-local-rank',
+  'virtual_local_rank',
+  'help',
+]);
+const DEEPSPEED_FLAGS = new Set([
+  'no_python',
+  'no-python',
+  'no_local_rank',
+  'no-local-rank',
+  'no_ssh_check',
+  'no-ssh-check',
+  'force_multi',
+  'force-multi',
+  'save_pid',
+  'save-pid',
+  'elastic_training',
+  'elastic-training',
+  'bind_cores_to_rank',
+  'bind-cores-to-rank',
+  'module',
+  'no_ssh',
+  'no-ssh',
+  'enable_each_rank_log',
+]);
+const SRUN_LONG_FLAGS = new Set([
+  'label',
+  'unbuffered',
+  'exclusive',
+  'overlap',
+  'no-kill',
+  'pty',
+  'quiet',
+  'verbose',
+  'container-remap-root',
+  'no-container-remap-root',
+  'no-container-mount-home',
+  'container-mount-home',
+  'container-writable',
+  'container-readonly',
+  'no-container-entrypoint',
+  'container-entrypoint',
+  'overcommit',
+  'oversubscribe',
+  'kill-on-bad-exit',
+  'spread-job',
+  'test-only',
+  'disable-status',
+  'whole',
+  'multi-prog',
+  'no-allocate',
+  'help',
+  'usage',
+  'mpi-none',
+  'exact',
+  'contiguous',
+]);
 const SRUN_SHORT_FLAGS = new Set(['l', 'u', 'K', 'Q', 'v', 'X', 'Z', 'E', 'h', 'O', 's', 'H', 'k']);
-const MPIRUN_FLAGS = new Set(['allow-run-as-root', 'oversubscribe', 'report-bindings', 'display-map', 'tag-output', 'timestamp-output', 'merge-stderr-to-stdout', 'bind-to-core', 'bind-to-socket', 'noprefix', 'quiet', 'q', 'v', 'verbose', 'nooversubscribe', 'use-hwthread-cpus', 'enable-recovery', 'disable-recovery', 'display-allocation', 'output-proctable', 'show-progress', 'l', 'prepend-rank', 'ppn-auto']);
+const MPIRUN_FLAGS = new Set([
+  'allow-run-as-root',
+  'oversubscribe',
+  'report-bindings',
+  'display-map',
+  'tag-output',
+  'timestamp-output',
+  'merge-stderr-to-stdout',
+  'bind-to-core',
+  'bind-to-socket',
+  'noprefix',
+  'quiet',
+  'q',
+  'v',
+  'verbose',
+  'nooversubscribe',
+  'use-hwthread-cpus',
+  'enable-recovery',
+  'disable-recovery',
+  'display-allocation',
+  'output-proctable',
+  'show-progress',
+  'l',
+  'prepend-rank',
+  'ppn-auto',
+]);
 const PY_VALUE_OPTS = new Set(['W', 'X', 'Q', 'c', 'm']);
 
 function basename(t: string): string {
@@ -46,7 +178,18 @@ function isPython(t: string): boolean {
 function interesting(t: string | null): boolean {
   if (t === null) return false;
   const b = basename(t);
-  return isPython(t) || b === 'env' || b === 'torchrun' || b === 'deepspeed' || b === 'srun' || b === 'mpirun' || b === 'mpiexec' || b.endsWith('.py') || b === 'bash' || b === 'sh';
+  return (
+    isPython(t) ||
+    b === 'env' ||
+    b === 'torchrun' ||
+    b === 'deepspeed' ||
+    b === 'srun' ||
+    b === 'mpirun' ||
+    b === 'mpiexec' ||
+    b.endsWith('.py') ||
+    b === 'bash' ||
+    b === 'sh'
+  );
 }
 
 /** Split `--opt=value` → [name without dashes, offset of value or -1]. */
@@ -166,7 +309,13 @@ function readSrun(st: Scan): void {
     const letter = u.charAt(1);
     const attached = u.length > 2;
     const takes = !SRUN_SHORT_FLAGS.has(letter);
-    const ref: OptRef | null = takes ? (attached ? { word: i, from: u[2] === '=' ? 3 : 2 } : i + 1 < n ? { word: i + 1, from: 0 } : null) : null;
+    const ref: OptRef | null = takes
+      ? attached
+        ? { word: i, from: u[2] === '=' ? 3 : 2 }
+        : i + 1 < n
+          ? { word: i + 1, from: 0 }
+          : null
+      : null;
     if (letter === 'N') l.nodes = ref;
     else if (letter === 'n') l.totalProcesses = ref;
     return takes && !attached ? 2 : 1;
@@ -205,7 +354,12 @@ function readMpirun(st: Scan): void {
  * torchrun, deepspeed or `python -m torch.distributed.run` with its options from `from`: the hit (or null when
  * nothing follows), or undefined with the scan moved on for `--no-python` (the program is not python).
  */
-function readTorchrunLike(st: Scan, l: LauncherHit, from: number, kind: 'torchrun' | 'deepspeed'): LaunchHit | null | undefined {
+function readTorchrunLike(
+  st: Scan,
+  l: LauncherHit,
+  from: number,
+  kind: 'torchrun' | 'deepspeed',
+): LaunchHit | null | undefined {
   const r = parseLauncherOpts(st.texts, from, l, kind);
   st.launchers.push(l);
   if (r.noPython) {
@@ -230,7 +384,8 @@ function readPython(st: Scan): LaunchHit | null | undefined {
     for (let k = 1; k < u.length; k++) {
       const letter = u.charAt(k);
       if (!PY_VALUE_OPTS.has(letter)) continue;
-      if (letter === 'c') inlineCode = true; // python -c "…": inline code, not an entry point
+      if (letter === 'c')
+        inlineCode = true; // python -c "…": inline code, not an entry point
       else if (letter === 'm') module = k + 1 < u.length ? i : i + 1;
       else return k + 1 === u.length ? 2 : 1;
       return -1;
@@ -241,7 +396,8 @@ function readPython(st: Scan): LaunchHit | null | undefined {
   if (module < 0) return st.i >= n ? null : pythonHit(st, st.i, false);
   const word = texts[st.i];
   const modText = module === st.i && word && word.length > 2 ? word.slice(2) : texts[module];
-  if (modText === 'torch.distributed.run' || modText === 'torch.distributed.launch') return readTorchrunLike(st, newLauncher(modText, first, module), module + 1, 'torchrun');
+  if (modText === 'torch.distributed.run' || modText === 'torch.distributed.launch')
+    return readTorchrunLike(st, newLauncher(modText, first, module), module + 1, 'torchrun');
   if (module >= n) return null;
   return pythonHit(st, module, true);
 }
@@ -252,12 +408,20 @@ function readShellScript(st: Scan): LaunchHit | null {
   for (let k = st.i + 1; k < texts.length; k++) {
     const u = texts[k];
     if (u == null || !u.startsWith('-')) break;
-    if (/^-[a-z]*c[a-z]*$/.test(u)) return k + 1 < texts.length ? { t: 'shell', launchers: st.launchers, script: k + 1, envWords: st.envWords } : null;
+    if (/^-[a-z]*c[a-z]*$/.test(u))
+      return k + 1 < texts.length
+        ? { t: 'shell', launchers: st.launchers, script: k + 1, envWords: st.envWords }
+        : null;
   }
   return null;
 }
 
-function parseLauncherOpts(texts: (string | null)[], from: number, l: LauncherHit, kind: 'torchrun' | 'deepspeed'): { next: number; module: boolean; noPython: boolean } {
+function parseLauncherOpts(
+  texts: (string | null)[],
+  from: number,
+  l: LauncherHit,
+  kind: 'torchrun' | 'deepspeed',
+): { next: number; module: boolean; noPython: boolean } {
   const n = texts.length;
   let module = false;
   let noPython = false;

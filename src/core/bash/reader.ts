@@ -28,7 +28,8 @@ class Lines {
     let hi = s.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (s[mid]! <= off) lo = mid; // 0 <= lo < mid <= hi < s.length
+      if (s[mid]! <= off)
+        lo = mid; // 0 <= lo < mid <= hi < s.length
       else hi = mid - 1;
     }
     return [lo, off - s[lo]!]; // s[0] = 0 always exists
@@ -49,7 +50,14 @@ export function readBash(text: string): BashReadResult {
       invocations: [],
       slurm: { nodes: null, ntasksPerNode: null, gpusPerNode: null },
       env: new Map(),
-      diagnostics: [{ code: 'bash-syntax', severity: 'error', message: `internal error while reading the script: ${String(e).slice(0, 200)}`, range: { line: 0, column: 0, endLine: 0, endColumn: 1 } }],
+      diagnostics: [
+        {
+          code: 'bash-syntax',
+          severity: 'error',
+          message: `internal error while reading the script: ${String(e).slice(0, 200)}`,
+          range: { line: 0, column: 0, endLine: 0, endColumn: 1 },
+        },
+      ],
     };
   }
 }
@@ -75,7 +83,10 @@ function readBashInner(input: string): BashReadResult {
       }
       range = lines.range(s0, s1);
     }
-    const origins: Origin[] = originsOf(f, 0, f.text.length).map((o) => ({ name: o.name, range: lines.range(o.s0, o.s1) }));
+    const origins: Origin[] = originsOf(f, 0, f.text.length).map((o) => ({
+      name: o.name,
+      range: lines.range(o.s0, o.s1),
+    }));
     const w: ShellWord = { text: known ? f.text : null, range, origins };
     if (!known) {
       const g = f.segs.find((x) => x.unknown !== undefined);
@@ -123,8 +134,13 @@ function readBashInner(input: string): BashReadResult {
     for (const [k, v] of it.rec.envSnapshot()) envFields.set(k, it.rec.envField(k, v));
   }
   const env = envMap(envFields);
-    const diagnostics: CoreDiagnostic[] = it.diags.slice(0, MAX_DIAGNOSTICS).map((d: RawDiag) => {
-    const out: CoreDiagnostic = { code: d.code, severity: d.severity, message: d.message, range: lines.range(d.s0, d.s1) };
+  const diagnostics: CoreDiagnostic[] = it.diags.slice(0, MAX_DIAGNOSTICS).map((d: RawDiag) => {
+    const out: CoreDiagnostic = {
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      range: lines.range(d.s0, d.s1),
+    };
     if (d.related) out.related = d.related.map((r) => ({ message: r.message, range: lines.range(r.s0, r.s1) }));
     return out;
   });

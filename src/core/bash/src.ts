@@ -10,7 +10,6 @@ export class Src {
     readonly segs: Seg[] | null,
   ) {}
 
-
   /** Document span of the parse-text stretch [i0, i1). */
   span(i0: number, i1: number): [number, number] {
     if (!this.segs) return [i0, i1];
@@ -74,7 +73,8 @@ function firstSegAfter(segs: Seg[], i: number): number {
   let hi = segs.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (segs[mid]!.end <= i) lo = mid + 1; // lo <= mid < hi <= segs.length
+    if (segs[mid]!.end <= i)
+      lo = mid + 1; // lo <= mid < hi <= segs.length
     else hi = mid;
   }
   return lo;

@@ -59,11 +59,19 @@ export function emptyVal(): Val {
 }
 
 export function literalVal(text: string, s0: number, s1: number, mapped: boolean): Val {
-  return { text, segs: text.length ? [{ start: 0, end: text.length, s0, s1, mapped, origins: NO_ORIGINS }] : [], cond: false };
+  return {
+    text,
+    segs: text.length ? [{ start: 0, end: text.length, s0, s1, mapped, origins: NO_ORIGINS }] : [],
+    cond: false,
+  };
 }
 
 export function unknownVal(reason: string, s0: number, s1: number, origins: OriginRef[] = NO_ORIGINS): Val {
-  return { text: UNKNOWN_CHAR, segs: [{ start: 0, end: 1, s0, s1, mapped: false, origins, unknown: reason }], cond: false };
+  return {
+    text: UNKNOWN_CHAR,
+    segs: [{ start: 0, end: 1, s0, s1, mapped: false, origins, unknown: reason }],
+    cond: false,
+  };
 }
 
 export function isKnown(v: Val): boolean {
@@ -139,7 +147,8 @@ export class ValBuilder {
     let hi = segs.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (segs[mid]!.end <= a) lo = mid + 1; // lo <= mid < hi <= segs.length
+      if (segs[mid]!.end <= a)
+        lo = mid + 1; // lo <= mid < hi <= segs.length
       else hi = mid;
     }
     for (let k = lo; k < segs.length; k++) {
@@ -245,7 +254,13 @@ export function originsOf(v: Val, a: number, b: number): OriginRef[] {
 /** A literal computed from other values (`$((…))`, `${#X}`): one segment carrying their origins, unmapped. */
 export function literalWithOrigins(text: string, s0: number, s1: number, origins: OriginRef[]): Val {
   if (!text) return emptyVal();
-  return { text, segs: [{ start: 0, end: text.length, s0, s1, mapped: false, origins: origins.map((o) => ({ ...o, mapped: false })) }], cond: false };
+  return {
+    text,
+    segs: [
+      { start: 0, end: text.length, s0, s1, mapped: false, origins: origins.map((o) => ({ ...o, mapped: false })) },
+    ],
+    cond: false,
+  };
 }
 
 export function concat(a: Val, b: Val): Val {

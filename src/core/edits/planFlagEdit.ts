@@ -13,7 +13,8 @@ function textAt(index: LineIndex, r: SourceRange): string {
 }
 
 function unquote(s: string): { inner: string; offset: number } {
-  if (s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[s.length - 1] === s[0]) return { inner: s.slice(1, -1), offset: 1 };
+  if (s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[s.length - 1] === s[0])
+    return { inner: s.slice(1, -1), offset: 1 };
   return { inner: s, offset: 0 };
 }
 
@@ -39,7 +40,11 @@ function valueTarget(index: LineIndex, occ: FlagOccurrence, all: FlagOccurrence[
   // Only flags that take the same value from the definition count: `GBS=$((MB*DP))` reading TP through
   // arithmetic should follow a TP change, `--max-position-embeddings $SEQ` next to `--seq-length $SEQ` should not.
   const shared = (r: SourceRange): boolean =>
-    others.some((o) => o.value === value && (o.origins.some((x) => overlaps(x.range, r)) || (o.valueRange !== undefined && overlaps(o.valueRange, r))));
+    others.some(
+      (o) =>
+        o.value === value &&
+        (o.origins.some((x) => overlaps(x.range, r)) || (o.valueRange !== undefined && overlaps(o.valueRange, r))),
+    );
   // Follow the chain from the flag outwards while each step is a plain copy (`$TP`, `${TP:-8}`, an array
   // element); stop at arithmetic or concatenation, where a digit that happens to equal the value is not it.
   for (const { range: r } of occ.origins) {
@@ -72,7 +77,9 @@ function valueTarget(index: LineIndex, occ: FlagOccurrence, all: FlagOccurrence[
     }
     // `$GLOBAL_BATCH` computed by arithmetic: write the literal at the flag, unless the token also expands to
     // other arguments (`${ARGS[@]}`).
-    const alone = !others.some((o) => overlaps(o.range, occ.valueRange!) || (o.valueRange && overlaps(o.valueRange, occ.valueRange!)));
+    const alone = !others.some(
+      (o) => overlaps(o.range, occ.valueRange!) || (o.valueRange && overlaps(o.valueRange, occ.valueRange!)),
+    );
     if (alone && !/\[[@*]\]|\s/.test(raw)) return occ.valueRange;
   }
   return null;
@@ -114,7 +121,10 @@ function deletion(index: LineIndex, start: number, end: number, yamlLine: boolea
       const m = /\s*\\\s*$/.exec(prev);
       if (m && a.line > 0) {
         const prevEnd = index.offset(a.line - 1, prev.length);
-        return { range: index.range(prevEnd - m[0].length, index.offset(b.line, index.lineText(b.line).length)), newText: '' };
+        return {
+          range: index.range(prevEnd - m[0].length, index.offset(b.line, index.lineText(b.line).length)),
+          newText: '',
+        };
       }
     }
     return { range: index.range(lineStart, nextLineStart), newText: '' };
@@ -147,7 +157,14 @@ export function planFlagEdit(text: string, read: LaunchConfigRead, flag: string,
         // YAML occurrences point at the key itself; the key's whole line (and a multi-line value) goes.
         const a = { line: occ.range.line };
         const endRange = occ.valueRange ?? occ.range;
-        edits.push(deletion(index, index.offset(a.line, 0), index.offset(endRange.endLine, index.lineText(endRange.endLine).length), true));
+        edits.push(
+          deletion(
+            index,
+            index.offset(a.line, 0),
+            index.offset(endRange.endLine, index.lineText(endRange.endLine).length),
+            true,
+          ),
+        );
         continue;
       }
       const sp = literalSpan(index, occ);
@@ -160,8 +177,10 @@ export function planFlagEdit(text: string, read: LaunchConfigRead, flag: string,
   if (last) {
     if (isSwitch) {
       // `--no-x` present: turn it into `--x`; `--x` present: nothing to do.
-      if (last.spelling !== canonical && !yaml && lookupFlag(last.spelling)?.negated) return [{ range: last.range, newText: canonical }];
-      if (yaml && last.valueRange && /^(false|False|no)$/.test(textAt(index, last.valueRange))) return [{ range: last.valueRange, newText: 'true' }];
+      if (last.spelling !== canonical && !yaml && lookupFlag(last.spelling)?.negated)
+        return [{ range: last.range, newText: canonical }];
+      if (yaml && last.valueRange && /^(false|False|no)$/.test(textAt(index, last.valueRange)))
+        return [{ range: last.valueRange, newText: 'true' }];
       return [];
     }
     if (last.value === value) return [];
@@ -182,7 +201,8 @@ export function planFlagEdit(text: string, read: LaunchConfigRead, flag: string,
   if (!anchor) {
     for (const o of read.flags) {
       const r = o.valueRange ?? o.range;
-      if (!anchor || r.endLine > anchor.endLine || (r.endLine === anchor.endLine && r.endColumn > anchor.endColumn)) anchor = r;
+      if (!anchor || r.endLine > anchor.endLine || (r.endLine === anchor.endLine && r.endColumn > anchor.endColumn))
+        anchor = r;
     }
   }
   if (!anchor) return [];
@@ -214,7 +234,11 @@ function dedupeEdits(edits: TextEdit[]): TextEdit[] {
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const index = new LineIndex(text);
   const withOffsets = edits
-    .map((e) => ({ start: index.offset(e.range.line, e.range.column), end: index.offset(e.range.endLine, e.range.endColumn), text: e.newText }))
+    .map((e) => ({
+      start: index.offset(e.range.line, e.range.column),
+      end: index.offset(e.range.endLine, e.range.endColumn),
+      text: e.newText,
+    }))
     .sort((x, y) => y.start - x.start);
   let out = text;
   for (const e of withOffsets) out = out.slice(0, e.start) + e.text + out.slice(e.end);

@@ -6,8 +6,31 @@ import type { TextEdit } from '../types';
 import { LineIndex } from '../text/lineIndex';
 import { detectYamlKind, NEMO_KEYS } from '../yaml/reader';
 
-const YAML_CFG_PARALLEL = new Set(['tensor_model_parallel_size', 'pipeline_model_parallel_size', 'context_parallel_size', 'sequence_parallel', 'expert_model_parallel_size', 'bf16', 'fp16']);
-const YAML_CFG_MODEL = new Set(['num_layers', 'hidden_size', 'ffn_hidden_size', 'num_attention_heads', 'kv_channels', 'num_query_groups', 'normalization', 'hidden_dropout', 'attention_dropout', 'recompute_granularity', 'recompute_method', 'recompute_num_layers', 'num_moe_experts', 'moe_router_topk']);
+const YAML_CFG_PARALLEL = new Set([
+  'tensor_model_parallel_size',
+  'pipeline_model_parallel_size',
+  'context_parallel_size',
+  'sequence_parallel',
+  'expert_model_parallel_size',
+  'bf16',
+  'fp16',
+]);
+const YAML_CFG_MODEL = new Set([
+  'num_layers',
+  'hidden_size',
+  'ffn_hidden_size',
+  'num_attention_heads',
+  'kv_channels',
+  'num_query_groups',
+  'normalization',
+  'hidden_dropout',
+  'attention_dropout',
+  'recompute_granularity',
+  'recompute_method',
+  'recompute_num_layers',
+  'num_moe_experts',
+  'moe_router_topk',
+]);
 
 function keysOf(map: YAMLMap, prefix: string, out: Set<string>, depth: number): void {
   if (depth > 4) return;
@@ -45,13 +68,19 @@ export function planYamlInsertion(text: string, canonical: string, value: string
     section = mapAt(root, ['MODEL_ARGS']);
     key = canonical;
   } else if (kind === 'nemo') {
-    const m = NEMO_KEYS.find((k) => k.flag === canonical && !k.transform && k.path.startsWith('model.') && k.path.split('.').length === 2);
+    const m = NEMO_KEYS.find(
+      (k) => k.flag === canonical && !k.transform && k.path.startsWith('model.') && k.path.split('.').length === 2,
+    );
     if (!m) return null;
     section = mapAt(root, ['model']);
     key = m.path.slice('model.'.length);
   } else if (kind === 'megatron-yaml-cfg') {
     key = canonical.slice(2).replace(/-/g, '_');
-    section = YAML_CFG_PARALLEL.has(key) ? mapAt(root, ['model_parallel']) : YAML_CFG_MODEL.has(key) ? mapAt(root, ['language_model']) : root;
+    section = YAML_CFG_PARALLEL.has(key)
+      ? mapAt(root, ['model_parallel'])
+      : YAML_CFG_MODEL.has(key)
+        ? mapAt(root, ['language_model'])
+        : root;
   }
   if (!section || !key) return null;
   const firstPair = section.items.find((p) => isPair(p) && (p.key as Node)?.range);
@@ -63,5 +92,8 @@ export function planYamlInsertion(text: string, canonical: string, value: string
   // Block mappings only: a flow mapping `{a: 1}` has no line of its own to copy.
   if (lineText.slice(0, pos.column).trim() !== '') return null;
   const indent = lineText.slice(0, pos.column);
-  return { range: { line: pos.line, column: 0, endLine: pos.line, endColumn: 0 }, newText: `${indent}${key}: ${yamlValue}\n` };
+  return {
+    range: { line: pos.line, column: 0, endLine: pos.line, endColumn: 0 },
+    newText: `${indent}${key}: ${yamlValue}\n`,
+  };
 }

@@ -41,7 +41,8 @@ interface InterpretResult {
 }
 
 const looksLikeNegativeNumber = (t: string): boolean => /^-\d+$|^-\d*\.\d+$/.test(t);
-const isOptionWord = (t: string | null): boolean => t !== null && t.startsWith('-') && t.length > 1 && !looksLikeNegativeNumber(t);
+const isOptionWord = (t: string | null): boolean =>
+  t !== null && t.startsWith('-') && t.length > 1 && !looksLikeNegativeNumber(t);
 
 /** Checks a value text against the flag's type; returns an error message or null. */
 export function checkValue(spec: FlagSpec, text: string): string | null {
@@ -141,13 +142,24 @@ interface Interpretation {
 }
 
 export function interpretArgs(argv: ShellWord[], options: InterpretOptions = {}): InterpretResult {
-  const st: Interpretation = { words: locateWords(argv), settings: new Map(), occurrences: [], diagnostics: [], options };
+  const st: Interpretation = {
+    words: locateWords(argv),
+    settings: new Map(),
+    occurrences: [],
+    diagnostics: [],
+    options,
+  };
   let i = 0;
   while (i < st.words.length) i = interpretWordAt(st, i);
   reportDuplicates(st.occurrences, st.diagnostics);
   // New flags go after the last word as it stands in the command, not inside the array it came from.
   const lastWord = argv[argv.length - 1];
-  return { settings: st.settings, occurrences: st.occurrences, diagnostics: st.diagnostics, lastArgRange: lastWord ? lastWord.range : null };
+  return {
+    settings: st.settings,
+    occurrences: st.occurrences,
+    diagnostics: st.diagnostics,
+    lastArgRange: lastWord ? lastWord.range : null,
+  };
 }
 
 function record(st: Interpretation, s: FlagSetting): void {
@@ -168,13 +180,18 @@ function splitFlagWord(word: ShellWord): FlagWord | 'unknown-word' | 'not-a-flag
   if (text === null) {
     // `--data-path=$DATA` with DATA unknown: the flag is known, its value is not.
     const prefix = word.knownPrefix;
-    if (prefix && prefix.startsWith('--') && prefix.includes('=')) return { flagText: prefix.slice(0, prefix.indexOf('=')), inlineValue: null, inlineValueRange: word.range };
+    if (prefix && prefix.startsWith('--') && prefix.includes('='))
+      return { flagText: prefix.slice(0, prefix.indexOf('=')), inlineValue: null, inlineValueRange: word.range };
     // A whole unknown word (`$EXTRA_ARGS`): the bash reader reports it; it may hide any flags.
     return 'unknown-word';
   }
   if (text.startsWith('--') && text.includes('=')) {
     const eq = text.indexOf('=');
-    return { flagText: text.slice(0, eq), inlineValue: text.slice(eq + 1), inlineValueRange: valueRangeAfterEquals(word, eq) };
+    return {
+      flagText: text.slice(0, eq),
+      inlineValue: text.slice(eq + 1),
+      inlineValueRange: valueRangeAfterEquals(word, eq),
+    };
   }
   if (!text.startsWith('--') || text === '--') return 'not-a-flag';
   return { flagText: text, inlineValue: undefined, inlineValueRange: undefined };
@@ -207,7 +224,14 @@ function interpretWordAt(st: Interpretation, i: number): number {
   reportSpelling(st, found, flagText, nameRange);
   const spec = found.spec;
   // Plain object literals instead of spreads: this runs per argv word on every keystroke.
-  const make = (range: SourceRange, values: string[] | null, origins: Origin[] = word.origins): FlagSetting => ({ spec, spelling: flagText, nameRange, range, values, origins });
+  const make = (range: SourceRange, values: string[] | null, origins: Origin[] = word.origins): FlagSetting => ({
+    spec,
+    spelling: flagText,
+    nameRange,
+    range,
+    values,
+    origins,
+  });
   if (spec.type === 'store_true' || spec.type === 'store_false') {
     if (split.inlineValue !== undefined) {
       st.diagnostics.push({
@@ -239,7 +263,12 @@ function interpretWordAt(st: Interpretation, i: number): number {
 }
 
 /** Hints and deprecation notes about how a known flag is spelled. */
-function reportSpelling(st: Interpretation, found: NonNullable<ReturnType<typeof lookupFlag>>, flagText: string, nameRange: SourceRange): void {
+function reportSpelling(
+  st: Interpretation,
+  found: NonNullable<ReturnType<typeof lookupFlag>>,
+  flagText: string,
+  nameRange: SourceRange,
+): void {
   const { spec, negated, underscored } = found;
   if (underscored && spec.dialect !== 'deepspeed') {
     const canonical = negated ? flagText.replace(/_/g, '-') : spec.name;
@@ -253,8 +282,16 @@ function reportSpelling(st: Interpretation, found: NonNullable<ReturnType<typeof
   }
   if (spec.deprecated) {
     const d = spec.deprecated;
-    const diagnostic: CoreDiagnostic = { code: 'deprecated-flag', severity: d.severity, message: `${flagText}: ${d.message}`, range: nameRange };
-    if (d.renameTo) diagnostic.fixes = [{ title: `Rename to ${d.renameTo}`, edits: [{ range: nameRange, newText: d.renameTo }], preferred: true }];
+    const diagnostic: CoreDiagnostic = {
+      code: 'deprecated-flag',
+      severity: d.severity,
+      message: `${flagText}: ${d.message}`,
+      range: nameRange,
+    };
+    if (d.renameTo)
+      diagnostic.fixes = [
+        { title: `Rename to ${d.renameTo}`, edits: [{ range: nameRange, newText: d.renameTo }], preferred: true },
+      ];
     st.diagnostics.push(diagnostic);
   }
 }
@@ -273,7 +310,7 @@ function takeValues(
   if (!word) return i + 1;
   const valueWords: ShellWord[] = [];
   let j = i + 1;
-  const max = spec.type === 'nargs' ? spec.exactValues ?? Infinity : 1;
+  const max = spec.type === 'nargs' ? (spec.exactValues ?? Infinity) : 1;
   for (let w = words[j]; w && valueWords.length < max; w = words[++j]) {
     if (isOptionWord(w.text)) break;
     // An unknown word after a list flag could be anything (e.g. `$MORE_ARGS`); take it only as the first value.
@@ -283,7 +320,7 @@ function takeValues(
   }
   const first = valueWords[0];
   const last = valueWords[valueWords.length - 1];
-  const minValues = spec.type === 'nargs' ? spec.exactValues ?? spec.minValues ?? 0 : 1;
+  const minValues = spec.type === 'nargs' ? (spec.exactValues ?? spec.minValues ?? 0) : 1;
   if (valueWords.length < minValues) {
     const next = words[j];
     st.diagnostics.push({
@@ -300,7 +337,11 @@ function takeValues(
     record(st, bad);
     return j;
   }
-  const setting = make(last ? span(word.range, last.range) : word.range, null, valueWords.length === 1 && first ? first.origins : valueWords.flatMap((w) => w.origins));
+  const setting = make(
+    last ? span(word.range, last.range) : word.range,
+    null,
+    valueWords.length === 1 && first ? first.origins : valueWords.flatMap((w) => w.origins),
+  );
   if (first && last) setting.valueRange = span(first.range, last.range);
   const unresolved = valueWords.filter((w) => w.text === null);
   const firstUnresolved = unresolved[0];
@@ -319,7 +360,12 @@ function takeValues(
 type LocatedWord = ShellWord & { expansionRange?: SourceRange };
 const expansionOf = (w: LocatedWord): SourceRange[] => (w.expansionRange ? [w.expansionRange] : []);
 
-function validateValues(setting: FlagSetting, texts: string[], diagnostics: CoreDiagnostic[], options: InterpretOptions): void {
+function validateValues(
+  setting: FlagSetting,
+  texts: string[],
+  diagnostics: CoreDiagnostic[],
+  options: InterpretOptions,
+): void {
   const spec = setting.spec;
   const text = texts[0];
   if (spec.type === 'nargs' || text === undefined) return;
@@ -331,9 +377,15 @@ function validateValues(setting: FlagSetting, texts: string[], diagnostics: Core
     setting.values = [suggestion];
     return;
   }
-  const diagnostic: CoreDiagnostic = { code: 'invalid-flag-value', severity: 'error', message: suggestion ? `${message}; did you mean '${suggestion}'?` : message, range };
+  const diagnostic: CoreDiagnostic = {
+    code: 'invalid-flag-value',
+    severity: 'error',
+    message: suggestion ? `${message}; did you mean '${suggestion}'?` : message,
+    range,
+  };
   // A literal value can be rewritten in place; one that came through a variable is fixed at its definition.
-  if (suggestion && setting.origins.length === 0) diagnostic.fixes = [{ title: `Use '${suggestion}'`, edits: [{ range, newText: suggestion }], preferred: true }];
+  if (suggestion && setting.origins.length === 0)
+    diagnostic.fixes = [{ title: `Use '${suggestion}'`, edits: [{ range, newText: suggestion }], preferred: true }];
   diagnostics.push(diagnostic);
   setting.values = null;
   setting.invalid = true;
@@ -354,7 +406,13 @@ function reportUnknown(
       severity: 'warning',
       message: `Unknown flag ${flagText}; did you mean ${suggestion.name}? Megatron-LM stops with "unrecognized arguments" on it`,
       range: nameRange,
-      fixes: [{ title: `Rename to ${suggestion.name}`, edits: [{ range: nameRange, newText: suggestion.name }], preferred: true }],
+      fixes: [
+        {
+          title: `Rename to ${suggestion.name}`,
+          edits: [{ range: nameRange, newText: suggestion.name }],
+          preferred: true,
+        },
+      ],
     });
   } else {
     diagnostics.push({
@@ -367,7 +425,11 @@ function reportUnknown(
   // We do not know its arity: treat following non-option words as its values so they are not reported too.
   let j = i + 1;
   if (hasInline) return j;
-  for (let w = words[j]; w && !isOptionWord(w.text) && !(w.text === null && w.knownPrefix?.startsWith('--')); w = words[++j]);
+  for (
+    let w = words[j];
+    w && !isOptionWord(w.text) && !(w.text === null && w.knownPrefix?.startsWith('--'));
+    w = words[++j]
+  );
   return j;
 }
 
@@ -384,7 +446,8 @@ function reportDuplicates(occurrences: FlagSetting[], diagnostics: CoreDiagnosti
     const winner = occurrences[li];
     if (li === idx || !winner || o.spec.type === 'nargs' || reported.has(o.spec.name)) continue;
     reported.add(o.spec.name);
-    const shown = winner.bool !== undefined ? (winner.bool ? 'on' : 'off') : winner.values?.join(' ') ?? 'an unresolved value';
+    const shown =
+      winner.bool !== undefined ? (winner.bool ? 'on' : 'off') : (winner.values?.join(' ') ?? 'an unresolved value');
     diagnostics.push({
       code: 'duplicate-flag',
       severity: 'hint',
@@ -410,7 +473,11 @@ export function toFlagOccurrences(occurrences: FlagSetting[]): FlagOccurrence[] 
 }
 
 /** Ranges already covered by the bash reader's own `unresolved-value` diagnostics (one report per root cause). */
-export function unresolvedAlreadyReported(setting: FlagSetting, upstream: CoreDiagnostic[], seen: Set<string>): boolean {
+export function unresolvedAlreadyReported(
+  setting: FlagSetting,
+  upstream: CoreDiagnostic[],
+  seen: Set<string>,
+): boolean {
   const roots = [...(setting.unresolvedRanges ?? []), ...setting.origins.map((o) => o.range)];
   // The variable the value came from, else the unknown word itself.
   const root = setting.origins[setting.origins.length - 1]?.range ?? setting.unresolvedRanges?.[0] ?? setting.range;

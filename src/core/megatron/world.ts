@@ -22,7 +22,14 @@ export interface WorldInfo {
 
 export const ASSUMED_GPUS_PER_NODE = 8;
 
-const SPAWNING: LauncherInfo['kind'][] = ['torchrun', 'torch.distributed.run', 'torch.distributed.launch', 'deepspeed', 'mpirun', 'srun'];
+const SPAWNING: LauncherInfo['kind'][] = [
+  'torchrun',
+  'torch.distributed.run',
+  'torch.distributed.launch',
+  'deepspeed',
+  'mpirun',
+  'srun',
+];
 
 function rootRange(word: ShellWord): SourceRange {
   return word.origins[word.origins.length - 1]?.range ?? word.range;
@@ -35,15 +42,26 @@ interface Reading {
 }
 
 /** Reads a count word: `8`, `1:4` (MIN:MAX → MAX), or an unknown word. */
-function readCount(word: ShellWord, what: string, flag: string, diagnostics: CoreDiagnostic[], superseded: SourceRange[], allowAssume: boolean): Reading {
+function readCount(
+  word: ShellWord,
+  what: string,
+  flag: string,
+  diagnostics: CoreDiagnostic[],
+  superseded: SourceRange[],
+  allowAssume: boolean,
+): Reading {
   const base = { range: word.range, valueRange: word.range, origins: word.origins, flag };
   let text = word.text;
   if (text !== null && /^\d+:\d+$/.test(text)) text = text.slice(text.indexOf(':') + 1);
   const n = text === null ? null : parsePyInt(text);
   if (n !== null && n > 0) return { value: n, source: { status: 'explicit', ...base } };
-  const runtimeOnly = text === null ? /nvidia-smi|CUDA_VISIBLE_DEVICES/i.test(word.reason ?? '') : /^(gpu|auto)$/.test(text);
+  const runtimeOnly =
+    text === null ? /nvidia-smi|CUDA_VISIBLE_DEVICES/i.test(word.reason ?? '') : /^(gpu|auto)$/.test(text);
   if (allowAssume && runtimeOnly) {
-    const cause = text === null ? word.reason ?? 'it is counted on the node at run time' : `'${text}' means "all GPUs of the node"`;
+    const cause =
+      text === null
+        ? (word.reason ?? 'it is counted on the node at run time')
+        : `'${text}' means "all GPUs of the node"`;
     const range = rootRange(word);
     superseded.push(range, word.range);
     diagnostics.push({
@@ -60,11 +78,18 @@ function readCount(word: ShellWord, what: string, flag: string, diagnostics: Cor
   }
   return {
     value: null,
-    source: { status: 'unresolved', ...base, reason: text === null ? word.reason ?? `${what} is only known at run time` : `'${text}' is not a count` },
+    source: {
+      status: 'unresolved',
+      ...base,
+      reason: text === null ? (word.reason ?? `${what} is only known at run time`) : `'${text}' is not a count`,
+    },
   };
 }
 
-const absent = (value: number | null, note: string): Reading => ({ value, source: value === null ? { status: 'unresolved', reason: note } : { status: 'default', note } });
+const absent = (value: number | null, note: string): Reading => ({
+  value,
+  source: value === null ? { status: 'unresolved', reason: note } : { status: 'default', note },
+});
 
 export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult | null): WorldInfo {
   const diagnostics: CoreDiagnostic[] = [];
@@ -79,11 +104,18 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
   const product = (gpn: Reading, nodes: Reading, label: string): Reading => {
     if (gpn.value === null || nodes.value === null) {
       const missing = gpn.value === null ? gpn : nodes;
-      return { value: null, source: { status: 'unresolved', reason: `${label}: ${missing.source.reason ?? 'unknown'}` } };
+      return {
+        value: null,
+        source: { status: 'unresolved', reason: `${label}: ${missing.source.reason ?? 'unknown'}` },
+      };
     }
     return {
       value: gpn.value * nodes.value,
-      source: { status: 'derived', note: `${label} = ${gpn.value} × ${nodes.value}${gpn.assumed ? ' (GPUs per node assumed)' : ''}`, origins: [...(gpn.source.origins ?? []), ...(nodes.source.origins ?? [])] },
+      source: {
+        status: 'derived',
+        note: `${label} = ${gpn.value} × ${nodes.value}${gpn.assumed ? ' (GPUs per node assumed)' : ''}`,
+        origins: [...(gpn.source.origins ?? []), ...(nodes.source.origins ?? [])],
+      },
     };
   };
 
@@ -92,9 +124,21 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
   let launcher: LauncherInfo | null = null;
   for (const l of launchers) if (SPAWNING.includes(l.kind)) launcher = l;
 
-  if (launcher && (launcher.kind === 'torchrun' || launcher.kind === 'torch.distributed.run' || launcher.kind === 'torch.distributed.launch')) {
+  if (
+    launcher &&
+    (launcher.kind === 'torchrun' ||
+      launcher.kind === 'torch.distributed.run' ||
+      launcher.kind === 'torch.distributed.launch')
+  ) {
     const gpn = launcher.gpusPerNode
-      ? readCount(launcher.gpusPerNode, 'GPUs per node (--nproc_per_node)', `${launcher.kind} --nproc_per_node`, diagnostics, superseded, true)
+      ? readCount(
+          launcher.gpusPerNode,
+          'GPUs per node (--nproc_per_node)',
+          `${launcher.kind} --nproc_per_node`,
+          diagnostics,
+          superseded,
+          true,
+        )
       : absent(1, 'torchrun starts 1 process per node without --nproc_per_node');
     const nodes = launcher.nodes
       ? readCount(launcher.nodes, 'Node count (--nnodes)', `${launcher.kind} --nnodes`, diagnostics, superseded, false)
@@ -103,7 +147,15 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
   }
   if (launcher && launcher.kind === 'deepspeed') {
     let gpn: Reading;
-    if (launcher.gpusPerNode) gpn = readCount(launcher.gpusPerNode, 'GPUs per node (--num_gpus)', 'deepspeed --num_gpus', diagnostics, superseded, true);
+    if (launcher.gpusPerNode)
+      gpn = readCount(
+        launcher.gpusPerNode,
+        'GPUs per node (--num_gpus)',
+        'deepspeed --num_gpus',
+        diagnostics,
+        superseded,
+        true,
+      );
     else {
       const range = launcher.range;
       superseded.push(range);
@@ -113,7 +165,15 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
         message: `deepspeed without --num_gpus uses every GPU it sees, which is only known on the node; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Pass --num_gpus to make the analysis exact`,
         range,
       });
-      gpn = { value: ASSUMED_GPUS_PER_NODE, assumed: true, source: { status: 'derived', range, note: `assumed ${ASSUMED_GPUS_PER_NODE} (deepspeed uses all visible GPUs)` } };
+      gpn = {
+        value: ASSUMED_GPUS_PER_NODE,
+        assumed: true,
+        source: {
+          status: 'derived',
+          range,
+          note: `assumed ${ASSUMED_GPUS_PER_NODE} (deepspeed uses all visible GPUs)`,
+        },
+      };
     }
     const nodes = launcher.nodes
       ? readCount(launcher.nodes, 'Node count (--num_nodes)', 'deepspeed --num_nodes', diagnostics, superseded, false)
@@ -123,26 +183,49 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
   if (launcher && (launcher.kind === 'mpirun' || launcher.kind === 'srun')) {
     const slurm = bash?.slurm;
     if (launcher.totalProcesses) {
-      const total = readCount(launcher.totalProcesses, 'Process count (-np / -n)', `${launcher.kind} -np`, diagnostics, superseded, false);
+      const total = readCount(
+        launcher.totalProcesses,
+        'Process count (-np / -n)',
+        `${launcher.kind} -np`,
+        diagnostics,
+        superseded,
+        false,
+      );
       const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
-      const nodes = nodesWord ? readCount(nodesWord, 'Node count', `${launcher.kind} nodes`, diagnostics, superseded, false) : absent(null, 'the node count is not given');
+      const nodes = nodesWord
+        ? readCount(nodesWord, 'Node count', `${launcher.kind} nodes`, diagnostics, superseded, false)
+        : absent(null, 'the node count is not given');
       const gpn: Reading =
         total.value !== null && nodes.value !== null && total.value % nodes.value === 0
-          ? { value: total.value / nodes.value, source: { status: 'derived', note: `${total.value} processes / ${nodes.value} nodes` } }
+          ? {
+              value: total.value / nodes.value,
+              source: { status: 'derived', note: `${total.value} processes / ${nodes.value} nodes` },
+            }
           : absent(null, 'processes per node are not given');
       return finish(gpn, nodes, total);
     }
     const tasksWord = launcher.gpusPerNode ?? slurm?.ntasksPerNode ?? slurm?.gpusPerNode ?? null;
     const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
     const gpn = tasksWord
-      ? readCount(tasksWord, 'Tasks per node (--ntasks-per-node)', `${launcher.kind} --ntasks-per-node`, diagnostics, superseded, true)
-      : absent(null, `${launcher.kind} without --ntasks-per-node or #SBATCH --ntasks-per-node: processes per node unknown`);
+      ? readCount(
+          tasksWord,
+          'Tasks per node (--ntasks-per-node)',
+          `${launcher.kind} --ntasks-per-node`,
+          diagnostics,
+          superseded,
+          true,
+        )
+      : absent(
+          null,
+          `${launcher.kind} without --ntasks-per-node or #SBATCH --ntasks-per-node: processes per node unknown`,
+        );
     const nodes = nodesWord
       ? readCount(nodesWord, 'Node count (--nodes)', `${launcher.kind} --nodes`, diagnostics, superseded, false)
       : absent(1, `${launcher.kind} without --nodes runs on 1 node`);
     return finish(gpn, nodes, product(gpn, nodes, 'nodes × tasks per node'));
   }
-  const reason = 'no launcher (torchrun, deepspeed, srun, mpirun) starts the script, so the process count comes from the environment at run time';
+  const reason =
+    'no launcher (torchrun, deepspeed, srun, mpirun) starts the script, so the process count comes from the environment at run time';
   return finish(absent(null, reason), absent(null, reason), absent(null, reason));
 }
 
@@ -150,9 +233,18 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
 export function worldFromCounts(gpn: ResolvedNumber, nodes: ResolvedNumber): WorldInfo {
   let world: ResolvedNumber;
   if (gpn.value === null || nodes.value === null) {
-    world = { value: null, source: { status: 'unresolved', reason: (gpn.value === null ? gpn : nodes).source.reason ?? 'device or node count unknown' } };
+    world = {
+      value: null,
+      source: {
+        status: 'unresolved',
+        reason: (gpn.value === null ? gpn : nodes).source.reason ?? 'device or node count unknown',
+      },
+    };
   } else {
-    world = { value: gpn.value * nodes.value, source: { status: 'derived', note: `devices × num_nodes = ${gpn.value} × ${nodes.value}` } };
+    world = {
+      value: gpn.value * nodes.value,
+      source: { status: 'derived', note: `devices × num_nodes = ${gpn.value} × ${nodes.value}` },
+    };
   }
   return { gpusPerNode: gpn, numNodes: nodes, worldSize: world, diagnostics: [], supersededRanges: [] };
 }

@@ -15,7 +15,13 @@ export interface LayerBytesOptions {
  * micro-batch size) attending to `keyTokens` key positions (the whole prefix; with CP the full key length).
  * Korthikanti's accounting with GQA, GLU, MoE, flash vs. materialised scores, and dropout masks only when dropout > 0.
  */
-export function layerActivationBytes(shape: ModelShape, moe: boolean, queryTokens: number, keyTokens: number, options: LayerBytesOptions): number {
+export function layerActivationBytes(
+  shape: ModelShape,
+  moe: boolean,
+  queryTokens: number,
+  keyTokens: number,
+  options: LayerBytesOptions,
+): number {
   const t = shape.tp;
   const h = shape.hidden;
   // Without SP the norm inputs, QKV input, fc1 input and dropout masks are replicated on every TP rank.
@@ -28,12 +34,14 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
 
   let perToken = 4 * h * rep; // the two norm inputs
   // Attention: QKV input (norm output), Q, K, V, output-projection input, hidden-dropout mask.
-  perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + (2 * hq) / t + 4 * hkvLocal + (2 * hq) / t + hiddenMask * h * rep;
+  perToken +=
+    (modules.has('layernorm') ? 0 : 2 * h * rep) + (2 * hq) / t + 4 * hkvLocal + (2 * hq) / t + hiddenMask * h * rep;
   if (shape.legacyFlashPath && !modules.has('core_attn')) perToken += (2 * hq) / t; // flash output kept besides its copy
   let scoreBytes = 0;
   // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
   if (!modules.has('core_attn')) {
-    if (shape.flashAttention) perToken += 4 * headsLocal; // fp32 log-sum-exp
+    if (shape.flashAttention)
+      perToken += 4 * headsLocal; // fp32 log-sum-exp
     else scoreBytes = headsLocal * queryTokens * keyTokens * (2 + (shape.attentionDropout > 0 ? 3 : 0));
   }
   // MLP input (norm output) and its dropout mask.
@@ -48,7 +56,8 @@ export function layerActivationBytes(shape: ModelShape, moe: boolean, queryToken
     const fe = shape.moeFfn / shape.etp;
     const routedPerCopy = 2 * h + 2 * fe * gluWidth + (modules.has('moe_act') ? 0 : 2 * fe);
     perToken += ((shape.topk * shape.etp) / t) * routedPerCopy + 4 * shape.numExperts * rep; // + fp32 router logits
-    if (shape.sharedExpertFfn > 0 && !modules.has('shared_experts')) perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (2 * shape.sharedExpertFfn) / t;
+    if (shape.sharedExpertFfn > 0 && !modules.has('shared_experts'))
+      perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (2 * shape.sharedExpertFfn) / t;
   }
   return perToken * queryTokens + scoreBytes;
 }
@@ -99,8 +108,15 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
   const kvPerTokenPerLayer = 4 * kvWidthPerRank(shape);
   const mk = (): Float64Array[] => stages.map(() => new Float64Array(k));
   const tables: UnitTables = {
-    p, v, k, chunkTokens: [...chunkTokens],
-    activations: mk(), logits: mk(), forwardTransient: mk(), backwardTransient: mk(), kvAppend: mk(),
+    p,
+    v,
+    k,
+    chunkTokens: [...chunkTokens],
+    activations: mk(),
+    logits: mk(),
+    forwardTransient: mk(),
+    backwardTransient: mk(),
+    kvAppend: mk(),
     dkdvBytes: new Float64Array(stages.length),
   };
   const selective = shape.recompute === 'selective';
@@ -192,12 +208,21 @@ export interface StageTrace {
  * with each forwarded chunk and is freed when that microbatch's chunk-0 B ends, together with the dK/dV accumulator
  * allocated at its first B. `staticBytes[r]` is added to every point of the series.
  */
-export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: number[], maxSeriesPoints = MAX_SERIES_POINTS): StageTrace[] {
+export function walkLiveness(
+  sim: SimResult,
+  tables: UnitTables,
+  staticBytes: number[],
+  maxSeriesPoints = MAX_SERIES_POINTS,
+): StageTrace[] {
   const p = sim.spec.stages;
   const k = tables.k;
   const v = tables.v;
   let hasW = false;
-  for (let i = 0; i < sim.opCount; i++) if (sim.kind[i] === OP_W) { hasW = true; break; }
+  for (let i = 0; i < sim.opCount; i++)
+    if (sim.kind[i] === OP_W) {
+      hasW = true;
+      break;
+    }
   const traces: StageTrace[] = [];
   // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
   // tables built for this timeline's k and v (buildUnitTables).
@@ -280,7 +305,14 @@ export function walkLiveness(sim: SimResult, tables: UnitTables, staticBytes: nu
         record(sim.end[i]!);
       }
     }
-    traces.push({ stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series: envelope(times, values, maxSeriesPoints) });
+    traces.push({
+      stage: r,
+      peakBytes,
+      peakTime,
+      peak,
+      peakLiveUnits: peakLive,
+      series: envelope(times, values, maxSeriesPoints),
+    });
 
     function free(key: number): void {
       const unit = liveUnits.get(key);
@@ -301,7 +333,11 @@ const MAX_SERIES_POINTS = 8192;
  * Keeps a step series drawable: above `maxPoints`, consecutive steps are merged into buckets that start at the first
  * step's time and hold the bucket's highest value, so no peak disappears (the chart may only look slightly fuller).
  */
-export function envelope(times: number[], values: number[], maxPoints: number): { timeMs: Float64Array; bytes: Float64Array } {
+export function envelope(
+  times: number[],
+  values: number[],
+  maxPoints: number,
+): { timeMs: Float64Array; bytes: Float64Array } {
   const n = times.length;
   if (n <= maxPoints) return { timeMs: Float64Array.from(times), bytes: Float64Array.from(values) };
   const buckets = Math.max(2, maxPoints - 1);

@@ -1,6 +1,14 @@
 // Puts static memory, the activation walk and the overheads together into StageMemory per pipeline rank, and writes
 // the verdict fields of a ScheduleEvaluation.
-import type { MemoryBreakdownGiB, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy, StageMemory } from '../types';
+import type {
+  MemoryBreakdownGiB,
+  RunConfig,
+  ScheduleEvaluation,
+  ScheduleName,
+  SimResult,
+  SplitStrategy,
+  StageMemory,
+} from '../types';
 import { partitionSequence } from '../schedule/partition';
 import { buildUnitTables, walkLiveness } from './activations';
 import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
@@ -15,7 +23,12 @@ export interface MemorySettings {
 }
 
 /** Memory of every pipeline rank for one simulated schedule. `chunkTokens` is the partition of one sequence (k chunks). */
-export function computeStageMemory(model: ModelShape, sim: SimResult, chunkTokens: number[], settings: MemorySettings = {}): StageMemory[] {
+export function computeStageMemory(
+  model: ModelShape,
+  sim: SimResult,
+  chunkTokens: number[],
+  settings: MemorySettings = {},
+): StageMemory[] {
   // The timeline decides how many stages there are (a what-if may simulate another p than the file's).
   const shape = sim.spec.stages === model.pp ? model : { ...model, pp: sim.spec.stages };
   const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
@@ -83,7 +96,8 @@ export function chunkLengths(config: RunConfig, seqLength: number, splits: numbe
   if (splits <= 1) return [seqLength];
   try {
     const lengths = partitionSequence(config, splits, strategy);
-    if (lengths.length === splits && lengths.every((x) => x > 0) && lengths.reduce((a, b) => a + b, 0) === seqLength) return lengths;
+    if (lengths.length === splits && lengths.every((x) => x > 0) && lengths.reduce((a, b) => a + b, 0) === seqLength)
+      return lengths;
   } catch {
     // An invalid partition is the engine's diagnostic to report; memory falls back to an even cut.
   }

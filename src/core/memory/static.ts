@@ -19,7 +19,12 @@ export interface BytesPerParam {
  * v 4) = 18; fp16 keeps 2-byte grads but an extra fp32 grad copy in the optimizer (20); fp32 has no master copy (16).
  * The distributed optimizer shards only the optimizer part over `shardGroup` ranks.
  */
-export function bytesPerParam(precision: Precision, distributedOptimizer: boolean, gradReduceInBf16: boolean, shardGroup: number): BytesPerParam {
+export function bytesPerParam(
+  precision: Precision,
+  distributedOptimizer: boolean,
+  gradReduceInBf16: boolean,
+  shardGroup: number,
+): BytesPerParam {
   const shard = distributedOptimizer ? Math.max(1, shardGroup) : 1;
   if (precision === 'fp16') return { weight: 2, grad: 2, optimizer: 16 / shard };
   if (precision === 'fp32') return { weight: 4, grad: 4, optimizer: 8 / shard };
@@ -39,8 +44,18 @@ export interface StaticMemory {
 /** Weights, grads and optimizer state per pipeline rank. */
 export function staticMemoryPerRank(shape: ModelShape, virtualStages: number): StaticMemory[] {
   const locals = localParamsPerRank(shape, layerLayout(shape, virtualStages));
-  const denseBpp = bytesPerParam(shape.precision, shape.distributedOptimizer, shape.gradReduceInBf16, (shape.dp * shape.cp) / shape.distOptInstances);
-  const expertBpp = bytesPerParam(shape.precision, shape.distributedOptimizer, shape.gradReduceInBf16, shape.expertDp / shape.distOptInstances);
+  const denseBpp = bytesPerParam(
+    shape.precision,
+    shape.distributedOptimizer,
+    shape.gradReduceInBf16,
+    (shape.dp * shape.cp) / shape.distOptInstances,
+  );
+  const expertBpp = bytesPerParam(
+    shape.precision,
+    shape.distributedOptimizer,
+    shape.gradReduceInBf16,
+    shape.expertDp / shape.distOptInstances,
+  );
   return locals.map((local, rank) => ({
     rank,
     denseParams: local.dense,

@@ -3,7 +3,10 @@
 import type { ModelShape } from './shape';
 
 /** The part of the shape the layer placement depends on. */
-export type LayoutShape = Pick<ModelShape, 'numLayers' | 'pp' | 'moeLayers' | 'accountEmbedding' | 'accountLoss' | 'firstStageLayers' | 'lastStageLayers'>;
+export type LayoutShape = Pick<
+  ModelShape,
+  'numLayers' | 'pp' | 'moeLayers' | 'accountEmbedding' | 'accountLoss' | 'firstStageLayers' | 'lastStageLayers'
+>;
 
 /** One model chunk on one rank: virtual stage vs = modelChunk·p + rank. */
 export interface VirtualStage {
@@ -25,18 +28,23 @@ function spread(n: number, parts: number): number[] {
 }
 
 /** Whether the split is L (+ account-for slots) over p, rather than given first/last-stage counts. */
-const slotSplit = (shape: LayoutShape): boolean => (shape.firstStageLayers == null && shape.lastStageLayers == null) || shape.pp === 1;
+const slotSplit = (shape: LayoutShape): boolean =>
+  (shape.firstStageLayers == null && shape.lastStageLayers == null) || shape.pp === 1;
 
 /** Decoder layers (+ account-for slots) on each pipeline rank before the split into model chunks (invalid splits spread evenly). */
 function layersOnRanks(shape: LayoutShape): number[] {
   const p = shape.pp;
   const first = shape.firstStageLayers;
   const last = shape.lastStageLayers;
-  if (slotSplit(shape)) return spread(shape.numLayers + (shape.accountEmbedding ? 1 : 0) + (shape.accountLoss ? 1 : 0), p);
+  if (slotSplit(shape))
+    return spread(shape.numLayers + (shape.accountEmbedding ? 1 : 0) + (shape.accountLoss ? 1 : 0), p);
   const middleStages = p - (first != null ? 1 : 0) - (last != null ? 1 : 0);
-  const perMiddle = middleStages > 0 ? spread(Math.max(0, shape.numLayers - (first ?? 0) - (last ?? 0)), middleStages) : [];
+  const perMiddle =
+    middleStages > 0 ? spread(Math.max(0, shape.numLayers - (first ?? 0) - (last ?? 0)), middleStages) : [];
   let mi = 0;
-  return Array.from({ length: p }, (_, r) => (r === 0 && first != null ? first : r === p - 1 && last != null ? last : (perMiddle[mi++] ?? 0)));
+  return Array.from({ length: p }, (_, r) =>
+    r === 0 && first != null ? first : r === p - 1 && last != null ? last : (perMiddle[mi++] ?? 0),
+  );
 }
 
 /**
@@ -62,7 +70,15 @@ export function layerLayout(shape: LayoutShape, virtualStages: number): VirtualS
     const n = Math.min(count, L - next);
     let moe = 0;
     for (let i = next; i < next + n; i++) if (shape.moeLayers[i] === true) moe++;
-    stages.push({ rank: vs % p, modelChunk: Math.floor(vs / p), firstLayer: next, numLayers: n, numMoeLayers: moe, hasEmbedding: vs === 0, hasLoss: vs === p * v - 1 });
+    stages.push({
+      rank: vs % p,
+      modelChunk: Math.floor(vs / p),
+      firstLayer: next,
+      numLayers: n,
+      numMoeLayers: moe,
+      hasEmbedding: vs === 0,
+      hasLoss: vs === p * v - 1,
+    });
     next += n;
   });
   return stages;
@@ -88,7 +104,9 @@ export function layerSplitProblem(shape: LayoutShape): string | null {
   if (first == null && last == null) {
     const slotted = shape.accountEmbedding || shape.accountLoss;
     const slots = shape.numLayers + (shape.accountEmbedding ? 1 : 0) + (shape.accountLoss ? 1 : 0);
-    return slots % p === 0 ? null : `Megatron needs the layers${slotted ? ' (+ embedding/loss slots)' : ''} divisible by the pipeline size (${slots} layers, p=${p})`;
+    return slots % p === 0
+      ? null
+      : `Megatron needs the layers${slotted ? ' (+ embedding/loss slots)' : ''} divisible by the pipeline size (${slots} layers, p=${p})`;
   }
   const rest = shape.numLayers - (first ?? 0) - (last ?? 0);
   const middle = p - (first != null ? 1 : 0) - (last != null ? 1 : 0);

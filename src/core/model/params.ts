@@ -107,6 +107,9 @@ function localParamCounts(shape: ModelShape, buckets: ParamBuckets): { dense: nu
 }
 
 /** Parameters on one GPU of each pipeline rank (after TP/EP division), given the virtual stages of the layout. */
-export function localParamsPerRank(shape: ModelShape, stages: readonly VirtualStage[]): { dense: number; expert: number }[] {
+export function localParamsPerRank(
+  shape: ModelShape,
+  stages: readonly VirtualStage[],
+): { dense: number; expert: number }[] {
   return Array.from({ length: shape.pp }, (_, r) => localParamCounts(shape, rankParamBuckets(shape, stages, r)));
 }

@@ -73,7 +73,8 @@ export type ShapeResult =
   | { ok: false; /** Flag names of the required values the file leaves unknown. */ missing: string[] };
 
 const pos = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
-const nonNegative = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+const nonNegative = (x: number | null | undefined): x is number =>
+  typeof x === 'number' && Number.isFinite(x) && x >= 0;
 
 /**
  * Megatron pads the tokenizer vocabulary up to a multiple of make-vocab-size-divisible-by (128) × TP
@@ -115,7 +116,9 @@ function kvHeadsOf(config: RunConfig, heads: number): number {
 function moeLayersOf(config: RunConfig, numLayers: number, numExperts: number): boolean[] {
   const pattern = config.moeLayerPattern;
   if (numExperts === 0) return new Array<boolean>(numLayers).fill(false);
-  return pattern && pattern.length === numLayers ? pattern.map((x) => x !== 0) : new Array<boolean>(numLayers).fill(true);
+  return pattern && pattern.length === numLayers
+    ? pattern.map((x) => x !== 0)
+    : new Array<boolean>(numLayers).fill(true);
 }
 
 /** Whether attention stores no s² scores, and whether it is the Seq1F1B repo's legacy local flash path. */
@@ -124,7 +127,8 @@ function attentionKind(config: RunConfig): { flashAttention: boolean; legacyFlas
   // TE (the default implementation) picks flash/fused unless the backend is forced to unfused/local; the local
   // implementation only avoids the s² scores with --use-flash-attn.
   const localImpl = (config.transformerImpl ?? 'transformer_engine') === 'local';
-  const flashAttention = backend === 'unfused' || backend === 'local' ? false : localImpl ? config.useFlashAttn === true : true;
+  const flashAttention =
+    backend === 'unfused' || backend === 'local' ? false : localImpl ? config.useFlashAttn === true : true;
   return { flashAttention, legacyFlashPath: localImpl && flashAttention };
 }
 
@@ -158,7 +162,8 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
   const missing = missingModelValues(config);
   const vocabPadded = paddedVocab(config);
   const { numLayers: L, hiddenSize: h, numAttentionHeads: a, seqLength: s } = config;
-  if (missing.length > 0 || vocabPadded == null || !pos(L) || !pos(h) || !pos(a) || !pos(s)) return { ok: false, missing };
+  if (missing.length > 0 || vocabPadded == null || !pos(L) || !pos(h) || !pos(a) || !pos(s))
+    return { ok: false, missing };
   const assumptions: string[] = [];
   const par = parallelOf(config, assumptions);
   const glu = config.swiglu === true;
@@ -205,7 +210,8 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
     recompute: config.recomputeGranularity,
     recomputeMethod: config.recomputeMethod,
     recomputeNumLayers: pos(config.recomputeNumLayers) ? config.recomputeNumLayers : 1,
-    recomputeModules: config.recomputeModules && config.recomputeModules.length > 0 ? config.recomputeModules : ['core_attn'],
+    recomputeModules:
+      config.recomputeModules && config.recomputeModules.length > 0 ? config.recomputeModules : ['core_attn'],
     distributeSavedActivations: config.distributeSavedActivations ?? false,
     accountEmbedding: config.accountForEmbeddingInPipelineSplit ?? false,
     accountLoss: config.accountForLossInPipelineSplit ?? false,

@@ -10,14 +10,28 @@ import { dialectsOf, finishRead, notALaunch } from './finishRead';
 
 /** Flags that only a Megatron-style training launch passes; one of them makes an arbitrary python command count. */
 const SIGNATURE_FLAGS = new Set([
-  '--tensor-model-parallel-size', '--pipeline-model-parallel-size', '--num-layers', '--hidden-size', '--num-attention-heads',
-  '--micro-batch-size', '--global-batch-size', '--seq-length', '--max-position-embeddings', '--pipe-sp-splits',
-  '--context-parallel-size', '--expert-model-parallel-size', '--yaml-cfg',
+  '--tensor-model-parallel-size',
+  '--pipeline-model-parallel-size',
+  '--num-layers',
+  '--hidden-size',
+  '--num-attention-heads',
+  '--micro-batch-size',
+  '--global-batch-size',
+  '--seq-length',
+  '--max-position-embeddings',
+  '--pipe-sp-splits',
+  '--context-parallel-size',
+  '--expert-model-parallel-size',
+  '--yaml-cfg',
 ]);
 
 function looksLikeMegatron(inv: LaunchInvocation): boolean {
   const entry = inv.entry.text ?? '';
-  if (/(^|\/)pretrain_\w+\.py$/.test(entry) || /(^|\/)(train|finetune)\w*\.py$/.test(entry) && inv.args.some(isSignature)) return true;
+  if (
+    /(^|\/)pretrain_\w+\.py$/.test(entry) ||
+    (/(^|\/)(train|finetune)\w*\.py$/.test(entry) && inv.args.some(isSignature))
+  )
+    return true;
   return inv.args.some(isSignature);
 }
 
@@ -42,13 +56,17 @@ function pickInvocation(invocations: LaunchInvocation[]): LaunchInvocation | nul
 }
 
 function supersede(bashDiagnostics: CoreDiagnostic[], world: WorldInfo): CoreDiagnostic[] {
-  return bashDiagnostics.filter((d) => !(d.code === 'unresolved-value' && world.supersededRanges.some((r) => overlaps(r, d.range))));
+  return bashDiagnostics.filter(
+    (d) => !(d.code === 'unresolved-value' && world.supersededRanges.some((r) => overlaps(r, d.range))),
+  );
 }
 
 export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfigRead {
   const inv = pickInvocation(bash.invocations);
   if (!inv) return notALaunch('bash');
-  const deepspeedLaunch = inv.launchers.some((l) => l.kind === 'deepspeed') || inv.args.some((w) => /^--(deepspeed|deepspeed[_-]config|zero[_-]stage)(=|$)/.test(w.text ?? w.knownPrefix ?? ''));
+  const deepspeedLaunch =
+    inv.launchers.some((l) => l.kind === 'deepspeed') ||
+    inv.args.some((w) => /^--(deepspeed|deepspeed[_-]config|zero[_-]stage)(=|$)/.test(w.text ?? w.knownPrefix ?? ''));
   const interpreted = interpretArgs(inv.args, { lenientChoices: deepspeedLaunch });
   const world = resolveWorld(inv, bash);
   const cmcWord = bash.env.get('CUDA_DEVICE_MAX_CONNECTIONS');
@@ -61,9 +79,14 @@ export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfig
       occurrences: interpreted.occurrences,
       world,
       readerDiagnostics: bash.diagnostics,
-      leadingDiagnostics: [...quietPathReports(supersede(bash.diagnostics, world), inv, interpreted.occurrences), ...interpreted.diagnostics],
+      leadingDiagnostics: [
+        ...quietPathReports(supersede(bash.diagnostics, world), inv, interpreted.occurrences),
+        ...interpreted.diagnostics,
+      ],
       anchor: inv.entry.range,
-      cudaMaxConnections: cmcWord ? { value: cmcWord.text, range: cmcWord.origins[cmcWord.origins.length - 1]?.range ?? cmcWord.range } : undefined,
+      cudaMaxConnections: cmcWord
+        ? { value: cmcWord.text, range: cmcWord.origins[cmcWord.origins.length - 1]?.range ?? cmcWord.range }
+        : undefined,
       yamlPath: false,
       editContext: { lastArgRange: interpreted.lastArgRange },
     },
@@ -75,7 +98,11 @@ export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfig
  * The bash reader reports every unknown word; when all unknown words under a report are values of flags that
  * do not affect the analysis (data, checkpoint and log paths), the report is kept only as a hint.
  */
-function quietPathReports(diagnostics: CoreDiagnostic[], inv: LaunchInvocation, occurrences: FlagSetting[]): CoreDiagnostic[] {
+function quietPathReports(
+  diagnostics: CoreDiagnostic[],
+  inv: LaunchInvocation,
+  occurrences: FlagSetting[],
+): CoreDiagnostic[] {
   return diagnostics.map((d) => {
     if (d.code !== 'unresolved-value' || d.severity === 'hint') return d;
     const unknownWords = inv.args.filter((w) => w.text === null && overlaps(w.range, d.range));
@@ -88,6 +115,12 @@ function quietPathReports(diagnostics: CoreDiagnostic[], inv: LaunchInvocation, 
       );
       return owner !== undefined && !(owner.spec.keys && owner.spec.keys.length);
     });
-    return harmless ? { ...d, severity: 'hint' as const, message: `${d.message} (a path that does not affect the schedule or memory analysis)` } : d;
+    return harmless
+      ? {
+          ...d,
+          severity: 'hint' as const,
+          message: `${d.message} (a path that does not affect the schedule or memory analysis)`,
+        }
+      : d;
   });
 }

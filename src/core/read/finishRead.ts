@@ -10,7 +10,15 @@ import type { WorldInfo } from '../megatron/world';
 import { planFlagEdit } from '../edits/planFlagEdit';
 
 export function notALaunch(format: 'bash' | 'yaml'): LaunchConfigRead {
-  return { format, isLaunchConfig: false, commandRange: null, config: emptyConfig(), sources: {}, flags: [], diagnostics: [] };
+  return {
+    format,
+    isLaunchConfig: false,
+    commandRange: null,
+    config: emptyConfig(),
+    sources: {},
+    flags: [],
+    diagnostics: [],
+  };
 }
 
 interface ReadParts {
@@ -63,7 +71,12 @@ export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect
     yamlPath: parts.yamlPath,
     planEdit: (flag, value) => planFlagEdit(text, read, flag, value),
   });
-  read.diagnostics = sortDiagnostics([...parts.leadingDiagnostics, ...world.diagnostics, ...resolved.diagnostics, ...validation]);
+  read.diagnostics = sortDiagnostics([
+    ...parts.leadingDiagnostics,
+    ...world.diagnostics,
+    ...resolved.diagnostics,
+    ...validation,
+  ]);
   return read;
 }
 

@@ -14,7 +14,8 @@ export function readYamlLaunch(text: string): LaunchConfigRead {
   if (!y.kind) return notALaunch('yaml');
   let world: WorldInfo;
   if (y.kind === 'nemo' && y.devices && y.nodes) world = worldFromCounts(y.devices, y.nodes);
-  else if (y.kind === 'functional-test') world = noWorld('a functional-test YAML does not say how many GPUs the harness uses');
+  else if (y.kind === 'functional-test')
+    world = noWorld('a functional-test YAML does not say how many GPUs the harness uses');
   else world = noWorld('--yaml-cfg runs take the world size from torchrun (WORLD_SIZE) at run time');
   const anchor: SourceRange = y.documentRange ?? { line: 0, column: 0, endLine: 0, endColumn: 0 };
   const cmc = y.env.get('CUDA_DEVICE_MAX_CONNECTIONS');

@@ -82,7 +82,14 @@ export interface StageCosts {
  * chunk lengths. zeroBubble splits each backward into B (input gradients + all of attention's backward, which
  * has no weights) and W (the weight-gradient GEMMs). The layers of each virtual stage come from model/layout.
  */
-export function buildStageCosts(mdl: ModelShape, v: number, chunkLengths: number[], zeroBubble: boolean, gpu: GpuProfile, constants: CostConstants): StageCosts {
+export function buildStageCosts(
+  mdl: ModelShape,
+  v: number,
+  chunkLengths: number[],
+  zeroBubble: boolean,
+  gpu: GpuProfile,
+  constants: CostConstants,
+): StageCosts {
   const p = mdl.pp;
   const layout = layerLayout(mdl, v);
   const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
@@ -113,7 +120,7 @@ export function buildStageCosts(mdl: ModelShape, v: number, chunkLengths: number
     const layer = layerForwardFlops(mdl, x, prefix);
     // Two TP collectives per layer each way (after attention and after the MLP): all-reduce, or under SP a
     // reduce-scatter + all-gather pair, which moves the same bytes (Korthikanti et al. 2022, §4.2.2).
-    const tpBytes = x * b * h * constants.activationBytes / cp;
+    const tpBytes = (x * b * h * constants.activationBytes) / cp;
     const tpLayerMs = 2 * ringMs(tpBytes, tp, 'all-reduce', tpGBps, tpLatUs);
     const logits = 2 * x * h * mdl.vocabPadded;
     for (let s = 0; s < vs; s++) {
@@ -167,7 +174,13 @@ function hopsAcrossNodes(p: number, stride: number, gpusPerNode: number): boolea
 }
 
 /** p2p: one chunk's hidden states (b·x·h bf16), scattered over TP ranks under SP and over CP ranks. */
-function p2pCosts(mdl: ModelShape, chunkLengths: number[], hopInterNode: boolean[], gpu: GpuProfile, constants: CostConstants): Omit<SimCosts, 'forward' | 'backward' | 'weight'> {
+function p2pCosts(
+  mdl: ModelShape,
+  chunkLengths: number[],
+  hopInterNode: boolean[],
+  gpu: GpuProfile,
+  constants: CostConstants,
+): Omit<SimCosts, 'forward' | 'backward' | 'weight'> {
   const p = mdl.pp;
   const k = chunkLengths.length;
   const p2pForward = new Float64Array(k);
@@ -175,10 +188,12 @@ function p2pCosts(mdl: ModelShape, chunkLengths: number[], hopInterNode: boolean
   const p2pByRankF = new Float64Array(p * k);
   const p2pByRankB = new Float64Array(p * k);
   const hopMs = (bytes: number, inter: boolean): number =>
-    (inter ? gpu.interNodeLatencyUs : gpu.intraNodeLatencyUs) * 1e-3 + (bytes / ((inter ? gpu.interNodeGBps : gpu.intraNodeGBps) * 1e9)) * 1e3;
+    (inter ? gpu.interNodeLatencyUs : gpu.intraNodeLatencyUs) * 1e-3 +
+    (bytes / ((inter ? gpu.interNodeGBps : gpu.intraNodeGBps) * 1e9)) * 1e3;
   const anyInterNode = hopInterNode.some((x) => x);
   chunkLengths.forEach((x, j) => {
-    const bytes = (x * mdl.microBatch * mdl.hidden * constants.activationBytes) / (mdl.sequenceParallel ? mdl.tp : 1) / mdl.cp;
+    const bytes =
+      (x * mdl.microBatch * mdl.hidden * constants.activationBytes) / (mdl.sequenceParallel ? mdl.tp : 1) / mdl.cp;
     const ms = hopMs(bytes, anyInterNode);
     p2pForward[j] = ms;
     p2pBackward[j] = ms;
@@ -198,7 +213,13 @@ function p2pCosts(mdl: ModelShape, chunkLengths: number[], hopInterNode: boolean
  * dense and routed-expert weights after TP/EP division); expert grads are reduced over the expert-data-parallel
  * group, which we approximate by the DP group.
  */
-function dpReduction(mdl: ModelShape, layout: VirtualStage[], gpusPerNode: number, gpu: GpuProfile, constants: CostConstants): { dpSyncMsPerRank: Float64Array; dpGradBytesPerRank: Float64Array; dpInterNode: boolean } {
+function dpReduction(
+  mdl: ModelShape,
+  layout: VirtualStage[],
+  gpusPerNode: number,
+  gpu: GpuProfile,
+  constants: CostConstants,
+): { dpSyncMsPerRank: Float64Array; dpGradBytesPerRank: Float64Array; dpInterNode: boolean } {
   const dpRanks = mdl.dp * mdl.cp;
   const dpInterNode = mdl.tp * mdl.cp * mdl.dp > gpusPerNode;
   const dpGBps = dpInterNode ? gpu.interNodeGBps : gpu.intraNodeGBps;
@@ -209,7 +230,8 @@ function dpReduction(mdl: ModelShape, layout: VirtualStage[], gpusPerNode: numbe
     const params = local.dense + local.expert;
     dpGradBytesPerRank[r] = params * constants.gradBytes;
     dpSyncMsPerRank[r] = mdl.distributedOptimizer
-      ? ringMs(params * constants.gradBytes, dpRanks, 'half', dpGBps, dpLatUs) + ringMs(params * constants.paramBytes, dpRanks, 'half', dpGBps, dpLatUs)
+      ? ringMs(params * constants.gradBytes, dpRanks, 'half', dpGBps, dpLatUs) +
+        ringMs(params * constants.paramBytes, dpRanks, 'half', dpGBps, dpLatUs)
       : ringMs(params * constants.gradBytes, dpRanks, 'all-reduce', dpGBps, dpLatUs);
   });
   return { dpSyncMsPerRank, dpGradBytesPerRank, dpInterNode };

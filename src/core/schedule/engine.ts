@@ -4,7 +4,15 @@
 import { DEFAULT_CANDIDATE_SPLITS } from '../defaults';
 import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
 import { missingModelValues as missingShapeValues, resolveModelShape, type ModelShape } from '../model/shape';
-import type { GpuProfile, LaunchConfigRead, RunConfig, ScheduleEvaluation, ScheduleName, SimResult, SplitStrategy } from '../types';
+import type {
+  GpuProfile,
+  LaunchConfigRead,
+  RunConfig,
+  ScheduleEvaluation,
+  ScheduleName,
+  SimResult,
+  SplitStrategy,
+} from '../types';
 import { SCHEDULE_NAMES } from '../types';
 import { buildStageCosts, DEFAULT_COST_CONSTANTS, type CostConstants } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
@@ -17,7 +25,14 @@ export interface EngineOptions {
   efficiency?: number | undefined;
   /** k values tried when the file sets no --pipe-sp-splits (default DEFAULT_CANDIDATE_SPLITS; k = 1 is skipped). */
   candidateSplits?: number[] | undefined;
-  overrides?: { schedule?: ScheduleName | undefined; splits?: number | undefined; strategy?: SplitStrategy | undefined; microbatches?: number | undefined } | undefined;
+  overrides?:
+    | {
+        schedule?: ScheduleName | undefined;
+        splits?: number | undefined;
+        strategy?: SplitStrategy | undefined;
+        microbatches?: number | undefined;
+      }
+    | undefined;
   /** Bubble hint threshold (fraction of the step; read by advice/bubbleHint); default DEFAULT_BUBBLE_HINT_FRACTION. */
   bubbleHintFraction?: number | undefined;
   /** Cost-model constants (see costModel.ts for their sources); `efficiency` above wins over costConstants.efficiency. */
@@ -51,7 +66,11 @@ export interface ScheduleChoice {
   splitsSource?: ScheduleEvaluation['splitsSource'];
 }
 
-const SEQ_SCHEDULES: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['seq1f1b', 'seq1f1b-interleaved', 'seq1f1b-zb']);
+const SEQ_SCHEDULES: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
+  'seq1f1b',
+  'seq1f1b-interleaved',
+  'seq1f1b-zb',
+]);
 const INTERLEAVED: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b-interleaved', 'seq1f1b-interleaved']);
 
 /** The schedule a Seq1F1B-repo launch runs: k>1 & v>1 → Seq1F1B-I, k>1 → Seq1F1B, v>1 → interleaved 1F1B, else 1F1B. */
@@ -64,13 +83,20 @@ export function configuredSchedule(config: RunConfig): ScheduleName {
 
 export function scheduleLabel(name: ScheduleName, k: number, v: number): string {
   switch (name) {
-    case 'gpipe': return 'GPipe';
-    case '1f1b': return '1F1B';
-    case '1f1b-interleaved': return `interleaved 1F1B v=${v}`;
-    case 'seq1f1b': return `Seq1F1B k=${k}`;
-    case 'seq1f1b-interleaved': return `Seq1F1B-I k=${k} v=${v}`;
-    case 'zb-h1': return 'ZB-H1';
-    case 'seq1f1b-zb': return `Seq1F1B-ZB k=${k}`;
+    case 'gpipe':
+      return 'GPipe';
+    case '1f1b':
+      return '1F1B';
+    case '1f1b-interleaved':
+      return `interleaved 1F1B v=${v}`;
+    case 'seq1f1b':
+      return `Seq1F1B k=${k}`;
+    case 'seq1f1b-interleaved':
+      return `Seq1F1B-I k=${k} v=${v}`;
+    case 'zb-h1':
+      return 'ZB-H1';
+    case 'seq1f1b-zb':
+      return `Seq1F1B-ZB k=${k}`;
   }
 }
 
@@ -86,20 +112,38 @@ function microbatchesOf(config: RunConfig): number | null {
   if (config.numMicrobatches != null) return config.numMicrobatches;
   const gbs = config.globalBatchSize;
   const mbs = config.microBatchSize ?? 1;
-  const worldDp = config.worldSize != null && config.pipelineParallel != null
-    ? config.worldSize / ((config.tensorParallel ?? 1) * config.pipelineParallel * (config.contextParallel ?? 1))
-    : null;
+  const worldDp =
+    config.worldSize != null && config.pipelineParallel != null
+      ? config.worldSize / ((config.tensorParallel ?? 1) * config.pipelineParallel * (config.contextParallel ?? 1))
+      : null;
   const dp = config.dataParallel ?? worldDp;
   if (gbs == null || dp == null) return null;
   const m = gbs / (mbs * dp);
   return Number.isInteger(m) && m >= 1 ? m : null;
 }
 
-function notApplicable(choice: ScheduleChoice, reason: string, whatIf: boolean, splitsSource: ScheduleEvaluation['splitsSource']): ScheduleEvaluation {
+function notApplicable(
+  choice: ScheduleChoice,
+  reason: string,
+  whatIf: boolean,
+  splitsSource: ScheduleEvaluation['splitsSource'],
+): ScheduleEvaluation {
   return {
-    schedule: choice.schedule, applicable: false, reason, splits: choice.splits, virtualStages: choice.virtualStages, whatIf, splitsSource,
-    stepTimeMs: null, bubbleFraction: null, tokensPerSecond: null, tflopsPerGpu: null,
-    peakMemoryGiBPerStage: null, peakReservedGiBPerStage: null, oom: null, memoryBreakdownGiB: null,
+    schedule: choice.schedule,
+    applicable: false,
+    reason,
+    splits: choice.splits,
+    virtualStages: choice.virtualStages,
+    whatIf,
+    splitsSource,
+    stepTimeMs: null,
+    bubbleFraction: null,
+    tokensPerSecond: null,
+    tflopsPerGpu: null,
+    peakMemoryGiBPerStage: null,
+    peakReservedGiBPerStage: null,
+    oom: null,
+    memoryBreakdownGiB: null,
   };
 }
 
@@ -107,16 +151,22 @@ function notApplicable(choice: ScheduleChoice, reason: string, whatIf: boolean, 
 export function missingModelValues(config: RunConfig): string[] {
   const missing: string[] = [];
   if (config.pipelineParallel == null) missing.push('pipeline-model-parallel-size');
-  if (microbatchesOf(config) == null) missing.push('number of microbatches (global-batch-size / (micro-batch-size · DP))');
+  if (microbatchesOf(config) == null)
+    missing.push('number of microbatches (global-batch-size / (micro-batch-size · DP))');
   missing.push(...missingShapeValues(config));
   return missing;
 }
 
 /** Simulates one schedule with real durations; `sim` is attached, memory fields are null (the memory model fills them). */
-export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, options: EngineOptions): ScheduleEvaluation {
+export function evaluateSchedule(
+  config: RunConfig,
+  choice: ScheduleChoice,
+  options: EngineOptions,
+): ScheduleEvaluation {
   const constants = constantsOf(options);
   const isSeq = SEQ_SCHEDULES.has(choice.schedule);
-  const splitsSource = choice.splitsSource ?? (!isSeq ? 'fixed' : choice.splits === config.pipeSpSplits ? 'file' : 'fixed');
+  const splitsSource =
+    choice.splitsSource ?? (!isSeq ? 'fixed' : choice.splits === config.pipeSpSplits ? 'file' : 'fixed');
   const m = choice.microbatches ?? microbatchesOf(config);
   const fileSchedule = configuredSchedule(config);
   const whatIf =
@@ -126,25 +176,49 @@ export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, opti
     (choice.microbatches !== undefined && choice.microbatches !== microbatchesOf(config)) ||
     (isSeq && choice.strategy !== (config.pipeSpStrategy ?? 'average'));
 
-  const missing = missingModelValues(config).filter((x) => !(choice.microbatches !== undefined && x.startsWith('number of microbatches')));
-  if (missing.length) return notApplicable(choice, `cannot simulate: unknown ${missing.join(', ')}`, whatIf, splitsSource);
+  const missing = missingModelValues(config).filter(
+    (x) => !(choice.microbatches !== undefined && x.startsWith('number of microbatches')),
+  );
+  if (missing.length)
+    return notApplicable(choice, `cannot simulate: unknown ${missing.join(', ')}`, whatIf, splitsSource);
   const resolved = resolveModelShape(config);
-  if (!resolved.ok) return notApplicable(choice, `cannot simulate: unknown ${resolved.missing.join(', ')}`, whatIf, splitsSource);
+  if (!resolved.ok)
+    return notApplicable(choice, `cannot simulate: unknown ${resolved.missing.join(', ')}`, whatIf, splitsSource);
   const mdl = resolved.shape;
   const p = mdl.pp;
   const splitProblem = layerSplitProblem(mdl);
   if (splitProblem != null) return notApplicable(choice, splitProblem, whatIf, splitsSource);
   if (m == null) return notApplicable(choice, 'cannot simulate: unknown number of microbatches', whatIf, splitsSource);
 
-  const spec = { schedule: choice.schedule, stages: p, microbatches: m, splits: choice.splits, virtualStages: choice.virtualStages };
+  const spec = {
+    schedule: choice.schedule,
+    stages: p,
+    microbatches: m,
+    splits: choice.splits,
+    virtualStages: choice.virtualStages,
+  };
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
-  const reason = scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(layersPerRank(layerLayout(mdl, 1), p), mdl, choice);
+  const reason =
+    scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(layersPerRank(layerLayout(mdl, 1), p), mdl, choice);
   if (reason) return notApplicable(choice, reason, whatIf, splitsSource);
 
   const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
-  if (lengths.some((x) => x <= 0)) return notApplicable(choice, `the ${choice.strategy} split of ${mdl.seqLength} tokens into ${choice.splits} chunks leaves an empty chunk`, whatIf, splitsSource);
+  if (lengths.some((x) => x <= 0))
+    return notApplicable(
+      choice,
+      `the ${choice.strategy} split of ${mdl.seqLength} tokens into ${choice.splits} chunks leaves an empty chunk`,
+      whatIf,
+      splitsSource,
+    );
 
-  const stage = buildStageCosts(mdl, choice.virtualStages, lengths, isZeroBubble(choice.schedule), options.gpu, constants);
+  const stage = buildStageCosts(
+    mdl,
+    choice.virtualStages,
+    lengths,
+    isZeroBubble(choice.schedule),
+    options.gpu,
+    constants,
+  );
   const sim = simulateSchedule(spec, stage.costs, maxOps);
   if (!isSimResult(sim)) return notApplicable(choice, sim.reason, whatIf, splitsSource);
 
@@ -157,7 +231,11 @@ export function evaluateSchedule(config: RunConfig, choice: ScheduleChoice, opti
   const notes: string[] = [];
   if (isSeq) {
     notes.push(
-      splitsSource === 'file' ? `k=${choice.splits} from --pipe-sp-splits` : splitsSource === 'recommended' ? `k=${choice.splits} recommended (fastest of the candidates; the file sets no --pipe-sp-splits)` : `k=${choice.splits} chosen for this what-if`,
+      splitsSource === 'file'
+        ? `k=${choice.splits} from --pipe-sp-splits`
+        : splitsSource === 'recommended'
+          ? `k=${choice.splits} recommended (fastest of the candidates; the file sets no --pipe-sp-splits)`
+          : `k=${choice.splits} chosen for this what-if`,
       `${choice.strategy} split [${lengths.join(', ')}] tokens`,
     );
   }
@@ -204,9 +282,12 @@ function layoutNotApplicable(layers: number[], shape: ModelShape, choice: Schedu
   }
   if (!SEQ_SCHEDULES.has(choice.schedule)) return null;
   const k = choice.splits;
-  if (cp > 1) return 'the Seq1F1B repo predates context parallelism; it cannot split sequences with --context-parallel-size > 1';
-  if (choice.strategy === 'average' && seqLength % k !== 0) return `the repo's average split needs k to divide the sequence length (S=${seqLength}, k=${k}); its p2p shapes would mismatch`;
-  if (sp && tp > 1 && choice.strategy === 'average' && (seqLength / k) % tp !== 0) return `under sequence parallelism each chunk (S/k = ${seqLength / k}) must be divisible by TP=${tp}`;
+  if (cp > 1)
+    return 'the Seq1F1B repo predates context parallelism; it cannot split sequences with --context-parallel-size > 1';
+  if (choice.strategy === 'average' && seqLength % k !== 0)
+    return `the repo's average split needs k to divide the sequence length (S=${seqLength}, k=${k}); its p2p shapes would mismatch`;
+  if (sp && tp > 1 && choice.strategy === 'average' && (seqLength / k) % tp !== 0)
+    return `under sequence parallelism each chunk (S/k = ${seqLength / k}) must be divisible by TP=${tp}`;
   return null;
 }
 
@@ -221,7 +302,9 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
   const candidates = (options.candidateSplits ?? DEFAULT_CANDIDATE_SPLITS).filter((k) => Number.isInteger(k) && k > 1);
   const evaluations: Partial<Record<ScheduleName, ScheduleEvaluation>> = {};
 
-  const missing = missingModelValues(config).filter((x) => !(ov.microbatches !== undefined && x.startsWith('number of microbatches')));
+  const missing = missingModelValues(config).filter(
+    (x) => !(ov.microbatches !== undefined && x.startsWith('number of microbatches')),
+  );
   for (const name of SCHEDULE_NAMES) {
     if (options.onlySelected && name !== selected) continue;
     const v = INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
@@ -234,23 +317,31 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
       evaluations[name] = evaluateSchedule(config, { ...base, splits: fileK, splitsSource: 'file' }, options);
     } else {
       const [first, ...rest] = candidates;
-      evaluations[name] = missing.length > 0 || first === undefined
-        ? evaluateSchedule(config, { ...base, splits: first ?? 2, splitsSource: 'recommended' }, options)
-        : recommendSplits(config, base, [first, ...rest], options);
+      evaluations[name] =
+        missing.length > 0 || first === undefined
+          ? evaluateSchedule(config, { ...base, splits: first ?? 2, splitsSource: 'recommended' }, options)
+          : recommendSplits(config, base, [first, ...rest], options);
     }
   }
 
   const sel = evaluations[selected];
   const partition: PartitionInfo | null =
-    config.seqLength == null || !sel ? null
-      : SEQ_SCHEDULES.has(selected) ? { strategy, lengths: partitionSequence(config, sel.splits, strategy) }
-      : { strategy: 'average', lengths: [config.seqLength] };
+    config.seqLength == null || !sel
+      ? null
+      : SEQ_SCHEDULES.has(selected)
+        ? { strategy, lengths: partitionSequence(config, sel.splits, strategy) }
+        : { strategy: 'average', lengths: [config.seqLength] };
 
   return { partition, evaluations, selected };
 }
 
 /** The fastest applicable k among the candidates (ties → the smaller k: fewer, larger p2p messages). */
-function recommendSplits(config: RunConfig, base: Omit<ScheduleChoice, 'splits'>, candidates: readonly [number, ...number[]], options: EngineOptions): ScheduleEvaluation {
+function recommendSplits(
+  config: RunConfig,
+  base: Omit<ScheduleChoice, 'splits'>,
+  candidates: readonly [number, ...number[]],
+  options: EngineOptions,
+): ScheduleEvaluation {
   let best: { evaluation: ScheduleEvaluation; stepTimeMs: number } | null = null;
   const reasons: string[] = [];
   for (const k of [...new Set(candidates)].sort((a, b) => a - b)) {

@@ -16,7 +16,14 @@ export interface SolverModel {
 export function solverModel(config: RunConfig): SolverModel | null {
   const { numLayers, hiddenSize, numAttentionHeads } = config;
   const vocab = paddedVocab(config);
-  if (missingModelValues(config, { seqLength: false }).length > 0 || numLayers == null || hiddenSize == null || numAttentionHeads == null || vocab == null) return null;
+  if (
+    missingModelValues(config, { seqLength: false }).length > 0 ||
+    numLayers == null ||
+    hiddenSize == null ||
+    numAttentionHeads == null ||
+    vocab == null
+  )
+    return null;
   return {
     numLayers,
     hiddenSize,

@@ -9,7 +9,10 @@ export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
 export const HARD_MAX_OPS = 2 ** 27;
 
 /** The packed programs: stage r's ops are stageOffsets[r] .. stageOffsets[r+1], in execution order. */
-export interface Programs extends Pick<PackedOps, 'opCount' | 'stageOffsets' | 'kind' | 'microbatch' | 'chunk' | 'modelChunk'> {
+export interface Programs extends Pick<
+  PackedOps,
+  'opCount' | 'stageOffsets' | 'kind' | 'microbatch' | 'chunk' | 'modelChunk'
+> {
   spec: ScheduleSpec;
   zeroBubble: boolean;
 }
@@ -30,7 +33,12 @@ function opsPerStage(spec: ScheduleSpec): number {
  */
 export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_OPS): string | null {
   const { schedule: name, stages: p, microbatches: m, splits: k, virtualStages: v } = spec;
-  for (const [label, value] of [['pipeline stages p', p], ['microbatches m', m], ['splits k', k], ['virtual stages v', v]] as const) {
+  for (const [label, value] of [
+    ['pipeline stages p', p],
+    ['microbatches m', m],
+    ['splits k', k],
+    ['virtual stages v', v],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) return `${label} must be a positive integer (got ${value})`;
   }
   if (k > 65535 || v > 65535) return 'splits and virtual stages above 65535 are not supported';
@@ -45,20 +53,24 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
       if (k !== 1) return `1f1b-interleaved does not split sequences (k=${k}); use seq1f1b-interleaved`;
       if (v < 2) return 'interleaved 1F1B needs at least 2 virtual stages per rank (v=1 is plain 1F1B)';
       if (p <= 2) return `Megatron's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
-      if (m % p !== 0) return `Megatron's interleaved schedule needs microbatches divisible by p (m=${m}, p=${p}); it raises a RuntimeError otherwise`;
+      if (m % p !== 0)
+        return `Megatron's interleaved schedule needs microbatches divisible by p (m=${m}, p=${p}); it raises a RuntimeError otherwise`;
       break;
     case 'seq1f1b':
     case 'seq1f1b-zb':
-      if (k < 2) return `${name} needs at least 2 sequence splits (k=${k}; k=1 is plain ${name === 'seq1f1b' ? '1F1B' : 'ZB-H1'})`;
+      if (k < 2)
+        return `${name} needs at least 2 sequence splits (k=${k}; k=1 is plain ${name === 'seq1f1b' ? '1F1B' : 'ZB-H1'})`;
       if (v !== 1) return `${name} has no virtual stages (v=${v}); use seq1f1b-interleaved`;
-      if (p < 2) return 'Seq1F1B needs pipeline parallelism (p ≥ 2): the repo never changed the no-pipelining path, which would train on part of each sequence only';
+      if (p < 2)
+        return 'Seq1F1B needs pipeline parallelism (p ≥ 2): the repo never changed the no-pipelining path, which would train on part of each sequence only';
       break;
     case 'seq1f1b-interleaved':
       if (k < 2) return `seq1f1b-interleaved needs at least 2 sequence splits (k=${k}; k=1 is interleaved 1F1B)`;
       if (v < 2) return 'seq1f1b-interleaved needs at least 2 virtual stages per rank (v=1 is plain Seq1F1B)';
       if (p <= 2) return `Megatron's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
       if (m % p !== 0) return `the interleaved schedule needs microbatches divisible by p (m=${m}, p=${p})`;
-      if (p % k !== 0) return `Seq1F1B-I needs k to divide p (k=${k}, p=${p}): the repo's single chunk-offset counter drifts and the op order deadlocks otherwise`;
+      if (p % k !== 0)
+        return `Seq1F1B-I needs k to divide p (k=${k}, p=${p}): the repo's single chunk-offset counter drifts and the op order deadlocks otherwise`;
       break;
     default:
       return `unknown schedule '${String(name)}'`;
@@ -66,7 +78,8 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
   const ops = p * opsPerStage(spec);
   // The simulator packs a unit index and 4 flag bits into an int32 (simulator.ts), so no budget goes past 2^27.
   const budget = Math.min(maxOps, HARD_MAX_OPS);
-  if (ops > budget) return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${budget.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
+  if (ops > budget)
+    return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${budget.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
   return null;
 }
 
@@ -114,13 +127,17 @@ export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
         writeInterleaved(w, p, r, spec.microbatches, spec.splits, spec.virtualStages);
         break;
     }
-    if (w.pos !== (r + 1) * perStage) throw new Error(`program of stage ${r} has ${w.pos - r * perStage} ops, expected ${perStage}`);
+    if (w.pos !== (r + 1) * perStage)
+      throw new Error(`program of stage ${r} has ${w.pos - r * perStage} ops, expected ${perStage}`);
   }
   return prog;
 }
 
 class Writer {
-  constructor(private readonly prog: Programs, public pos: number) {}
+  constructor(
+    private readonly prog: Programs,
+    public pos: number,
+  ) {}
   put(kind: number, microbatch: number, chunk: number, modelChunk: number): void {
     const q = this.pos++;
     this.prog.kind[q] = kind;

@@ -37,7 +37,11 @@ let scratchWork = new Int32Array(0);
 let scratchCode = new Int32Array(0);
 let scratchCost = new Int32Array(0);
 
-function scratch(units: number, ops: number, stages: number): { end: Float64Array; work: Int32Array; code: Int32Array; cost: Int32Array } {
+function scratch(
+  units: number,
+  ops: number,
+  stages: number,
+): { end: Float64Array; work: Int32Array; code: Int32Array; cost: Int32Array } {
   if (scratchEnd.length < 2 * units) scratchEnd = new Float64Array(2 * units);
   if (scratchWork.length < ops + stages + 1) scratchWork = new Int32Array(ops + stages + 1);
   if (scratchCode.length < ops) {
@@ -81,11 +85,18 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
   const vs = p * v;
   const units = vs * m * k;
   const n = prog.opCount;
-  if (n > HARD_MAX_OPS) return { applicable: false, reason: `${n} ops exceed the simulator's hard limit of ${HARD_MAX_OPS}` };
+  if (n > HARD_MAX_OPS)
+    return { applicable: false, reason: `${n} ops exceed the simulator's hard limit of ${HARD_MAX_OPS}` };
   const fwd = costs.forward;
   const bwd = costs.backward;
   const wgt = costs.weight;
-  if (fwd.length < vs * k || bwd.length < vs * k || wgt.length < vs * k || costs.p2pForward.length < k || costs.p2pBackward.length < k) {
+  if (
+    fwd.length < vs * k ||
+    bwd.length < vs * k ||
+    wgt.length < vs * k ||
+    costs.p2pForward.length < k ||
+    costs.p2pBackward.length < k
+  ) {
     throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
   }
   const { end: done, work, code, cost } = scratch(units, n, p);
@@ -95,7 +106,19 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
   const chunkOf = new Int32Array(vs * k);
   for (let c = 0; c < vs * k; c++) chunkOf[c] = c % k;
   const packed: Packed = {
-    p, k, mk: m * k, lastUnits: (vs - 1) * m * k, endB: units, stageOffsets: prog.stageOffsets, code, cost, chunkOf, done, fwd, bwd, wgt,
+    p,
+    k,
+    mk: m * k,
+    lastUnits: (vs - 1) * m * k,
+    endB: units,
+    stageOffsets: prog.stageOffsets,
+    code,
+    cost,
+    chunkOf,
+    done,
+    fwd,
+    bwd,
+    wgt,
     ...p2pTables(costs, p, k),
   };
   const start = new Float64Array(n);
@@ -235,7 +258,11 @@ function runOps(t0: Packed, work: Int32Array, start: Float64Array, pc: Int32Arra
  * Second pass, stage by stage: end times, the p2p windows (the input's completion is still in `done`), busy time and
  * the makespan. end = start + duration repeats the hot loop's addition, so it is bit-identical.
  */
-function finishTimeline(t0: Packed, start: Float64Array, n: number): Pick<SimResult, 'end' | 'p2pStart' | 'p2pEnd' | 'makespan' | 'busy' | 'bubbleFraction'> {
+function finishTimeline(
+  t0: Packed,
+  start: Float64Array,
+  n: number,
+): Pick<SimResult, 'end' | 'p2pStart' | 'p2pEnd' | 'makespan' | 'busy' | 'bubbleFraction'> {
   const { p, k, mk, lastUnits, endB, stageOffsets, code, cost, chunkOf, done, fwd, bwd, wgt, p2pF, p2pB } = t0;
   const end = new Float64Array(n);
   const p2pStart = new Float64Array(n);

@@ -43,14 +43,26 @@ function pickSchedule(result: AnalysisResult, schedule?: ScheduleName | null): S
 
 export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleName | null): PerfettoTrace {
   const e = pickSchedule(result, schedule);
-  const metadata: Record<string, unknown> = { generator: 'schedule-inspector', gpu: result.gpu.id, timeUnit: 'simulated ms (ts/dur in µs)' };
+  const metadata: Record<string, unknown> = {
+    generator: 'schedule-inspector',
+    gpu: result.gpu.id,
+    timeUnit: 'simulated ms (ts/dur in µs)',
+  };
   if (!e?.sim) {
     metadata['note'] = schedule ? `no simulated timeline for ${schedule}` : 'no schedule was simulated for this file';
     return { traceEvents: [], displayTimeUnit: 'ms', metadata };
   }
   const sim = e.sim;
   const p = sim.spec.stages;
-  Object.assign(metadata, { schedule: e.schedule, stages: p, microbatches: sim.spec.microbatches, splits: sim.spec.splits, virtualStages: sim.spec.virtualStages, stepTimeMs: e.stepTimeMs ?? sim.makespan, bubbleFraction: e.bubbleFraction ?? sim.bubbleFraction });
+  Object.assign(metadata, {
+    schedule: e.schedule,
+    stages: p,
+    microbatches: sim.spec.microbatches,
+    splits: sim.spec.splits,
+    virtualStages: sim.spec.virtualStages,
+    stepTimeMs: e.stepTimeMs ?? sim.makespan,
+    bubbleFraction: e.bubbleFraction ?? sim.bubbleFraction,
+  });
   const events: TraceEvent[] = [];
   const pid = (r: number): number => r + 1;
   for (let r = 0; r < p; r++) {
@@ -58,14 +70,24 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
     events.push({ name: 'process_sort_index', ph: 'M', pid: pid(r), args: { sort_index: r } });
     events.push({ name: 'thread_name', ph: 'M', pid: pid(r), tid: TID_COMPUTE, args: { name: 'compute' } });
     events.push({ name: 'thread_name', ph: 'M', pid: pid(r), tid: TID_P2P, args: { name: 'p2p recv' } });
-    events.push({ name: `${e.schedule} step`, ph: 'X', pid: pid(r), tid: TID_COMPUTE, ts: 0, dur: sim.makespan * US_PER_MS, cat: 'step', args: { busyMs: sim.busy[r], peakUnits: sim.peakUnits[r] } });
+    events.push({
+      name: `${e.schedule} step`,
+      ph: 'X',
+      pid: pid(r),
+      tid: TID_COMPUTE,
+      ts: 0,
+      dur: sim.makespan * US_PER_MS,
+      cat: 'step',
+      args: { busyMs: sim.busy[r], peakUnits: sim.peakUnits[r] },
+    });
   }
 
   // Locate each op's sender: F on virtual stage s receives from F on s−1, B from B on s+1 (same unit).
   const vstages = p * Math.max(1, sim.spec.virtualStages);
   const mbs = sim.spec.microbatches;
   const ks = Math.max(1, sim.spec.splits);
-  const key = (kind: number, vs: number, mb: number, chunk: number): number => ((kind * vstages + vs) * mbs + mb) * ks + chunk;
+  const key = (kind: number, vs: number, mb: number, chunk: number): number =>
+    ((kind * vstages + vs) * mbs + mb) * ks + chunk;
   // `!` reads: every op array of a SimResult has opCount entries and stageOffsets p + 1, so i < opCount and the
   // sender (an op index from byUnit) are in bounds.
   const { kind: kinds, microbatch, chunk, modelChunk, start, end, p2pStart, p2pEnd, stageOffsets } = sim;
@@ -97,7 +119,15 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
     const ps = p2pStart[i]!;
     const pe = p2pEnd[i]!;
     if (!(pe >= ps)) continue;
-    events.push({ name: `recv ${KIND_NAMES[kind]} ${unit}`, ph: 'X', pid: pid(r), tid: TID_P2P, ts: ps * US_PER_MS, dur: (pe - ps) * US_PER_MS, cat: 'p2p' });
+    events.push({
+      name: `recv ${KIND_NAMES[kind]} ${unit}`,
+      ph: 'X',
+      pid: pid(r),
+      tid: TID_P2P,
+      ts: ps * US_PER_MS,
+      dur: (pe - ps) * US_PER_MS,
+      cat: 'p2p',
+    });
     const vs = mc * p + r;
     const fromVs = kind === OP_F ? vs - 1 : kind === OP_B ? vs + 1 : -1;
     const sender = fromVs >= 0 && fromVs < vstages ? byUnit.get(key(kind, fromVs, mb, j)) : undefined;
@@ -113,7 +143,14 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
     const { timeMs, bytes } = m.series;
     timeMs.forEach((t, j) => {
       const b = bytes[j];
-      if (b !== undefined) events.push({ name: 'memory', ph: 'C', pid: pid(m.stage), ts: t * US_PER_MS, args: { allocatedGiB: b / BYTES_PER_GiB } });
+      if (b !== undefined)
+        events.push({
+          name: 'memory',
+          ph: 'C',
+          pid: pid(m.stage),
+          ts: t * US_PER_MS,
+          args: { allocatedGiB: b / BYTES_PER_GiB },
+        });
     });
   }
   return { traceEvents: events, displayTimeUnit: 'ms', metadata };

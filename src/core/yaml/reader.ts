@@ -2,7 +2,17 @@
 // both. Three formats: NeMo/Hydra (`trainer:` + `model:`), Megatron `--yaml-cfg` (top-level training keys,
 // `language_model:`, `model_parallel:`), and Megatron functional tests (`MODEL_ARGS:` mapping `--flag: value`).
 // OmegaConf interpolations are resolved by our own small evaluator; nothing from the file is ever executed.
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { CoreDiagnostic, Origin, SourceRange } from '../types';
 import { flagSpec, lookupFlag } from '../megatron/flags/lookup';
 import type { FlagSpec } from '../megatron/flags/table';
@@ -20,7 +30,8 @@ interface YamlKeyMapping {
   transform?: ((text: string) => { values?: string[]; bool?: boolean; skip?: boolean } | { error: string }) | undefined;
 }
 
-const boolOf = (t: string): boolean | null => (/^(true|True|TRUE|yes|on)$/.test(t) ? true : /^(false|False|FALSE|no|off|null|~)$/.test(t) ? false : null);
+const boolOf = (t: string): boolean | null =>
+  /^(true|True|TRUE|yes|on)$/.test(t) ? true : /^(false|False|FALSE|no|off|null|~)$/.test(t) ? false : null;
 const asSwitch = (t: string): { bool: boolean } | { error: string } => {
   const b = boolOf(t);
   return b === null ? { error: `expected true or false, got '${t}'` } : { bool: b };
@@ -29,9 +40,12 @@ const invertedSwitch = (t: string): { bool: boolean } | { error: string } => {
   const b = boolOf(t);
   return b === null ? { error: `expected true or false, got '${t}'` } : { bool: !b };
 };
-const nullable = (t: string): { values: string[] } | { skip: true } => (/^(null|~|None)$/.test(t) ? { skip: true } : { values: [t] });
+const nullable = (t: string): { values: string[] } | { skip: true } =>
+  /^(null|~|None)$/.test(t) ? { skip: true } : { values: [t] };
 const activation = (t: string): { bool: boolean } => ({ bool: /swiglu/i.test(t) });
-const normalization = (t: string): { values: string[] } => ({ values: [/^rms/i.test(t) ? 'RMSNorm' : /^layer/i.test(t) ? 'LayerNorm' : t] });
+const normalization = (t: string): { values: string[] } => ({
+  values: [/^rms/i.test(t) ? 'RMSNorm' : /^layer/i.test(t) ? 'LayerNorm' : t],
+});
 const granularity = (t: string): { values: string[] } | { skip: true } => nullable(t);
 
 /** NeMo keys, relative to `model.` unless they start with `trainer.`. */
@@ -149,7 +163,14 @@ function flatten(doc: Document, index: LineIndex): Map<string, Entry> {
       const path = prefix ? `${prefix}.${keyText}` : keyText;
       const value = pair.value as Node | null;
       const keyRange = rangeOf(pair.key as Node) ?? { line: 0, column: 0, endLine: 0, endColumn: 0 };
-      out.set(path, { path, pair, keyRange, valueRange: rangeOf(value), text: isScalar(value) ? scalarText(value) : null, node: value });
+      out.set(path, {
+        path,
+        pair,
+        keyRange,
+        valueRange: rangeOf(value),
+        text: isScalar(value) ? scalarText(value) : null,
+        node: value,
+      });
       if (value && isMap(value)) walk(value, path, depth + 1);
     }
   };
@@ -173,11 +194,13 @@ function makeResolver(entries: Map<string, Entry>, kind: YamlKind | null): (entr
   const resolveEntry = (entry: Entry, depth: number): Resolved => {
     const cached = memo.get(entry.path);
     if (cached) return cached;
-    if (depth > 16) return { text: null, reason: `interpolation of ${entry.path} is nested too deeply or cyclic`, origins: [] };
+    if (depth > 16)
+      return { text: null, reason: `interpolation of ${entry.path} is nested too deeply or cyclic`, origins: [] };
     const text = entry.text;
     let result: Resolved;
     if (text === null) result = { text: null, reason: `${entry.path} is not a scalar`, origins: [] };
-    else if (text === '???') result = { text: null, reason: `${entry.path} is '???' (mandatory, set on the command line)`, origins: [] };
+    else if (text === '???')
+      result = { text: null, reason: `${entry.path} is '???' (mandatory, set on the command line)`, origins: [] };
     else if (!text.includes('${')) result = { text, origins: [] };
     else result = interpolate(text, entry.path, depth);
     memo.set(entry.path, result);
@@ -198,10 +221,16 @@ function makeResolver(entries: Map<string, Entry>, kind: YamlKind | null): (entr
     const resolver = /^([A-Za-z_][\w.]*):(.*)$/s.exec(e);
     if (resolver && !/^[\w.]+$/.test(e)) {
       const [, name = '', argText = ''] = resolver;
-      const args = splitArgs(argText).map((a) => (a.trim().startsWith('${') ? interpolate(a.trim(), from, depth + 1) : { text: a.trim(), origins: [] as Origin[] }));
+      const args = splitArgs(argText).map((a) =>
+        a.trim().startsWith('${')
+          ? interpolate(a.trim(), from, depth + 1)
+          : { text: a.trim(), origins: [] as Origin[] },
+      );
       if (name === 'oc.env') {
         const fallback = args[1];
-        return fallback ? { text: fallback.text, origins: [] } : { text: null, reason: `\${oc.env:${args[0]?.text ?? ''}} reads the environment at run time`, origins: [] };
+        return fallback
+          ? { text: fallback.text, origins: [] }
+          : { text: null, reason: `\${oc.env:${args[0]?.text ?? ''}} reads the environment at run time`, origins: [] };
       }
       return applyResolver(name, args);
     }
@@ -209,7 +238,12 @@ function makeResolver(entries: Map<string, Entry>, kind: YamlKind | null): (entr
       return { text: null, reason: `\${${e}} is substituted from the environment at run time`, origins: [] };
     }
     const target = lookup(e, from);
-    if (!target) return { text: null, reason: `\${${e}} does not name a key in this file (set by Hydra defaults or the command line)`, origins: [] };
+    if (!target)
+      return {
+        text: null,
+        reason: `\${${e}} does not name a key in this file (set by Hydra defaults or the command line)`,
+        origins: [],
+      };
     const r = resolveEntry(target, depth + 1);
     const origin: Origin = { name: target.path, range: target.valueRange ?? target.keyRange };
     return { text: r.text, reason: r.reason, origins: [origin, ...r.origins] };
@@ -260,7 +294,8 @@ function applyResolver(name: string, args: Resolved[]): Resolved {
   // A missing second operand reads as 0 (division by it is reported).
   const [x = 0, y = 0] = nums;
   const origins = args.flatMap((a) => a.origins);
-  if (nums.some((n) => !Number.isFinite(n))) return { text: null, reason: `resolver ${name} got a non-number`, origins };
+  if (nums.some((n) => !Number.isFinite(n)))
+    return { text: null, reason: `resolver ${name} got a non-number`, origins };
   switch (name) {
     case 'multiply':
       return { text: String(nums.reduce((acc, n) => acc * n, 1)), origins };
@@ -272,7 +307,9 @@ function applyResolver(name: string, args: Resolved[]): Resolved {
     case 'divide':
     case 'floor_divide':
     case 'int_div':
-      return y ? { text: String(name === 'divide' ? x / y : Math.floor(x / y)), origins } : { text: null, reason: 'division by zero', origins };
+      return y
+        ? { text: String(name === 'divide' ? x / y : Math.floor(x / y)), origins }
+        : { text: null, reason: 'division by zero', origins };
     default:
       return { text: null, reason: `resolver \${${name}:…} is not known to Schedule Inspector`, origins };
   }
@@ -297,7 +334,13 @@ function splitArgs(s: string): string[] {
 
 export function detectYamlKind(keys: Set<string>): YamlKind | null {
   if (keys.has('MODEL_ARGS')) return 'functional-test';
-  const nemoModel = ['model.tensor_model_parallel_size', 'model.num_layers', 'model.encoder_seq_length', 'model.pipeline_model_parallel_size', 'model.micro_batch_size'];
+  const nemoModel = [
+    'model.tensor_model_parallel_size',
+    'model.num_layers',
+    'model.encoder_seq_length',
+    'model.pipeline_model_parallel_size',
+    'model.micro_batch_size',
+  ];
   if (nemoModel.some((k) => keys.has(k))) return 'nemo';
   if (keys.has('language_model') || keys.has('model_parallel')) return 'megatron-yaml-cfg';
   return null;
@@ -306,13 +349,27 @@ export function detectYamlKind(keys: Set<string>): YamlKind | null {
 export function readYaml(text: string): YamlReadResult {
   const index = new LineIndex(text);
   const diagnostics: CoreDiagnostic[] = [];
-  const result: YamlReadResult = { kind: null, settings: new Map(), occurrences: [], diagnostics, devices: null, nodes: null, env: new Map(), documentRange: null };
+  const result: YamlReadResult = {
+    kind: null,
+    settings: new Map(),
+    occurrences: [],
+    diagnostics,
+    devices: null,
+    nodes: null,
+    env: new Map(),
+    documentRange: null,
+  };
   let docs: Document[];
   try {
     docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as unknown as Document[];
     if (!Array.isArray(docs)) docs = [];
   } catch (err) {
-    diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: `YAML could not be parsed: ${(err as Error).message}`, range: { line: 0, column: 0, endLine: 0, endColumn: 1 } });
+    diagnostics.push({
+      code: 'yaml-syntax',
+      severity: 'error',
+      message: `YAML could not be parsed: ${(err as Error).message}`,
+      range: { line: 0, column: 0, endLine: 0, endColumn: 1 },
+    });
     return result;
   }
   const syntax = syntaxDiagnostics(docs, index);
@@ -328,7 +385,8 @@ export function readYaml(text: string): YamlReadResult {
   if (!kind) return result;
   diagnostics.push(...syntax);
   const first = (doc.contents as YAMLMap).items[0];
-  if (first && isPair(first) && (first.key as Node)?.range) result.documentRange = index.range((first.key as Node).range![0], (first.key as Node).range![1]);
+  if (first && isPair(first) && (first.key as Node)?.range)
+    result.documentRange = index.range((first.key as Node).range![0], (first.key as Node).range![1]);
   const rd: YamlReading = { result, entries, resolve: makeResolver(entries, kind) };
   if (kind === 'nemo') readNemo(rd);
   else if (kind === 'megatron-yaml-cfg') readYamlCfg(rd);
@@ -347,7 +405,13 @@ function recordSetting(result: YamlReadResult, s: FlagSetting): void {
   result.settings.set(s.spec.name, s);
 }
 
-function addSetting(rd: YamlReading, entry: Entry, spec: FlagSpec, transform: YamlKeyMapping['transform'], spelling: string): void {
+function addSetting(
+  rd: YamlReading,
+  entry: Entry,
+  spec: FlagSpec,
+  transform: YamlKeyMapping['transform'],
+  spelling: string,
+): void {
   const valueRange = entry.valueRange ?? undefined;
   const setting: FlagSetting = {
     spec,
@@ -378,7 +442,12 @@ function addSetting(rd: YamlReading, entry: Entry, spec: FlagSpec, transform: Ya
   else if (spec.type === 'nargs') out = { values: r.text.split(/\s+/).filter(Boolean) };
   else out = nullable(r.text);
   if ('error' in out) {
-    rd.result.diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `${spelling}: ${out.error}`, range: valueRange ?? entry.keyRange });
+    rd.result.diagnostics.push({
+      code: 'invalid-flag-value',
+      severity: 'error',
+      message: `${spelling}: ${out.error}`,
+      range: valueRange ?? entry.keyRange,
+    });
     setting.invalid = true;
     recordSetting(rd.result, setting);
     return;
@@ -426,13 +495,40 @@ function readNemo(rd: YamlReading): void {
   if (precision) {
     const r = rd.resolve(precision);
     const t = r.text;
-    const flag = t === null ? null : /^(bf16|bf16-mixed|bf16-true)$/.test(t) ? '--bf16' : /^(16|16-mixed|fp16)$/.test(t) ? '--fp16' : /^(32|32-true|fp32|64)$/.test(t) ? '' : null;
+    const flag =
+      t === null
+        ? null
+        : /^(bf16|bf16-mixed|bf16-true)$/.test(t)
+          ? '--bf16'
+          : /^(16|16-mixed|fp16)$/.test(t)
+            ? '--fp16'
+            : /^(32|32-true|fp32|64)$/.test(t)
+              ? ''
+              : null;
     if (flag === null && t !== null) {
-      rd.result.diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `trainer.precision must be 16, 32, bf16, bf16-mixed or 16-mixed, got '${t}'`, range: precision.valueRange ?? precision.keyRange });
-    } else if (flag) addSetting(rd, { ...precision, text: 'true' }, flagSpec(flag)!, () => ({ bool: true }), 'trainer.precision');
+      rd.result.diagnostics.push({
+        code: 'invalid-flag-value',
+        severity: 'error',
+        message: `trainer.precision must be 16, 32, bf16, bf16-mixed or 16-mixed, got '${t}'`,
+        range: precision.valueRange ?? precision.keyRange,
+      });
+    } else if (flag)
+      addSetting(rd, { ...precision, text: 'true' }, flagSpec(flag)!, () => ({ bool: true }), 'trainer.precision');
   }
-  rd.result.devices = trainerCount(rd.entries.get('trainer.devices'), rd.resolve, 'trainer.devices', rd.result.diagnostics, true);
-  rd.result.nodes = trainerCount(rd.entries.get('trainer.num_nodes'), rd.resolve, 'trainer.num_nodes', rd.result.diagnostics, false);
+  rd.result.devices = trainerCount(
+    rd.entries.get('trainer.devices'),
+    rd.resolve,
+    'trainer.devices',
+    rd.result.diagnostics,
+    true,
+  );
+  rd.result.nodes = trainerCount(
+    rd.entries.get('trainer.num_nodes'),
+    rd.resolve,
+    'trainer.num_nodes',
+    rd.result.diagnostics,
+    false,
+  );
 }
 
 /** Megatron --yaml-cfg: top-level keys and the `language_model:` / `model_parallel:` sections are flag names. */
@@ -440,7 +536,8 @@ function readYamlCfg(rd: YamlReading): void {
   for (const [path, entry] of rd.entries) {
     const parts = path.split('.');
     const leaf = parts[parts.length - 1] ?? path;
-    const inSection = parts.length === 1 || (parts.length === 2 && (parts[0] === 'language_model' || parts[0] === 'model_parallel'));
+    const inSection =
+      parts.length === 1 || (parts.length === 2 && (parts[0] === 'language_model' || parts[0] === 'model_parallel'));
     if (!inSection || (entry.node && isMap(entry.node))) continue;
     const special = YAML_CFG_SPECIAL[leaf];
     const spec = special ? flagSpec(special[0]) : lookupFlag('--' + leaf)?.spec;
@@ -459,10 +556,27 @@ function readFunctionalTest(rd: YamlReading): void {
       if (!entry) continue;
       const found = lookupFlag(key);
       if (!found) {
-        if (key.startsWith('--')) rd.result.diagnostics.push({ code: 'unknown-flag', severity: 'information', message: `${key} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`, range: entry.keyRange });
+        if (key.startsWith('--'))
+          rd.result.diagnostics.push({
+            code: 'unknown-flag',
+            severity: 'information',
+            message: `${key} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`,
+            range: entry.keyRange,
+          });
         continue;
       }
-      addSetting(rd, entry, found.spec, found.negated ? (t) => { const b = asSwitch(t); return 'bool' in b ? { bool: !b.bool } : b; } : undefined, key);
+      addSetting(
+        rd,
+        entry,
+        found.spec,
+        found.negated
+          ? (t) => {
+              const b = asSwitch(t);
+              return 'bool' in b ? { bool: !b.bool } : b;
+            }
+          : undefined,
+        key,
+      );
     }
   }
   const env = rd.entries.get('ENV_VARS');
@@ -486,28 +600,50 @@ function syntaxDiagnostics(docs: Document[], index: LineIndex): CoreDiagnostic[]
       if (/flow/i.test(err.message)) {
         for (let line = range.line, seen = 0; line >= 0 && seen < 50; line--, seen++) {
           const lt = index.lineText(line);
-          const open = lt.lastIndexOf('[') > lt.lastIndexOf(']') ? lt.lastIndexOf('[') : lt.lastIndexOf('{') > lt.lastIndexOf('}') ? lt.lastIndexOf('{') : -1;
+          const open =
+            lt.lastIndexOf('[') > lt.lastIndexOf(']')
+              ? lt.lastIndexOf('[')
+              : lt.lastIndexOf('{') > lt.lastIndexOf('}')
+                ? lt.lastIndexOf('{')
+                : -1;
           if (open >= 0) {
             range = { line, column: open, endLine: line, endColumn: lt.length };
             break;
           }
         }
       }
-      syntax.push({ code: 'yaml-syntax', severity: 'error', message: `YAML syntax error: ${err.message.split('\n')[0]}`, range });
+      syntax.push({
+        code: 'yaml-syntax',
+        severity: 'error',
+        message: `YAML syntax error: ${err.message.split('\n')[0]}`,
+        range,
+      });
     }
   }
   return syntax;
 }
 
-function trainerCount(entry: Entry | undefined, resolve: (e: Entry) => Resolved, what: string, diagnostics: CoreDiagnostic[], isDevices: boolean): ResolvedNumber {
+function trainerCount(
+  entry: Entry | undefined,
+  resolve: (e: Entry) => Resolved,
+  what: string,
+  diagnostics: CoreDiagnostic[],
+  isDevices: boolean,
+): ResolvedNumber {
   if (!entry) {
     return isDevices
       ? { value: null, source: { status: 'unresolved', reason: `${what} is not set` } }
       : { value: 1, source: { status: 'default', note: `${what} defaults to 1` } };
   }
   const r = resolve(entry);
-  const base = { range: entry.valueRange ? span(entry.keyRange, entry.valueRange) : entry.keyRange, ...(entry.valueRange && { valueRange: entry.valueRange }), origins: r.origins, flag: what };
-  if (r.text !== null && /^\d+$/.test(r.text) && Number(r.text) > 0) return { value: Number(r.text), source: { status: 'explicit', ...base } };
+  const base = {
+    range: entry.valueRange ? span(entry.keyRange, entry.valueRange) : entry.keyRange,
+    ...(entry.valueRange && { valueRange: entry.valueRange }),
+    origins: r.origins,
+    flag: what,
+  };
+  if (r.text !== null && /^\d+$/.test(r.text) && Number(r.text) > 0)
+    return { value: Number(r.text), source: { status: 'explicit', ...base } };
   if (isDevices && r.text !== null && /^(-1|auto)$/.test(r.text)) {
     diagnostics.push({
       code: 'unresolved-value',
@@ -515,12 +651,32 @@ function trainerCount(entry: Entry | undefined, resolve: (e: Entry) => Resolved,
       message: `${what}: ${r.text} means "every GPU of the node", only known at run time; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Write the number to make the analysis exact`,
       range: entry.valueRange ?? entry.keyRange,
     });
-    return { value: ASSUMED_GPUS_PER_NODE, source: { status: 'derived', ...base, note: `assumed ${ASSUMED_GPUS_PER_NODE} (${what}: ${r.text})` } };
+    return {
+      value: ASSUMED_GPUS_PER_NODE,
+      source: { status: 'derived', ...base, note: `assumed ${ASSUMED_GPUS_PER_NODE} (${what}: ${r.text})` },
+    };
   }
   if (r.text === null) {
-    diagnostics.push({ code: 'unresolved-value', severity: 'warning', message: `${what} cannot be resolved statically (${r.reason}); the world size is unknown`, range: entry.valueRange ?? entry.keyRange });
+    diagnostics.push({
+      code: 'unresolved-value',
+      severity: 'warning',
+      message: `${what} cannot be resolved statically (${r.reason}); the world size is unknown`,
+      range: entry.valueRange ?? entry.keyRange,
+    });
   } else {
-    diagnostics.push({ code: 'invalid-flag-value', severity: 'error', message: `${what} must be a positive integer, got '${r.text}'`, range: entry.valueRange ?? entry.keyRange });
+    diagnostics.push({
+      code: 'invalid-flag-value',
+      severity: 'error',
+      message: `${what} must be a positive integer, got '${r.text}'`,
+      range: entry.valueRange ?? entry.keyRange,
+    });
   }
-  return { value: null, source: { status: 'unresolved', ...base, reason: r.text === null ? r.reason ?? 'unknown' : `'${r.text}' is not a count` } };
+  return {
+    value: null,
+    source: {
+      status: 'unresolved',
+      ...base,
+      reason: r.text === null ? (r.reason ?? 'unknown') : `'${r.text}' is not a count`,
+    },
+  };
 }

@@ -23,12 +23,21 @@ suite('Code lens', () => {
       return l.length === 3 ? l : undefined;
     });
     const line = lineOf(document, 'torchrun');
-    assert.ok(found.every((l) => l.range.start.line === line), 'all lenses sit on the launch command');
+    assert.ok(
+      found.every((l) => l.range.start.line === line),
+      'all lenses sit on the launch command',
+    );
     const [summary, timeline, compare] = found.map((l) => l.command!);
-    assert.match(summary.title, /^\$\(pulse\) seq1f1b k=4 · [\d.]+ m?s\/step · bubble [\d.]+ % · peak [\d.]+\/80 GiB \(stage \d\)$/);
+    assert.match(
+      summary.title,
+      /^\$\(pulse\) seq1f1b k=4 · [\d.]+ m?s\/step · bubble [\d.]+ % · peak [\d.]+\/80 GiB \(stage \d\)$/,
+    );
     assert.strictEqual(summary.command, 'scheduleInspector.analyze');
     assert.deepStrictEqual([timeline.title, timeline.command], ['Open timeline', 'scheduleInspector.openTimeline']);
-    assert.deepStrictEqual([compare.title, compare.command], ['Compare schedules', 'scheduleInspector.compareSchedules']);
+    assert.deepStrictEqual(
+      [compare.title, compare.command],
+      ['Compare schedules', 'scheduleInspector.compareSchedules'],
+    );
     assert.strictEqual(String(timeline.arguments?.[0]), document.uri.toString());
   });
 

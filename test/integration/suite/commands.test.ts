@@ -1,7 +1,17 @@
 // Every contributed command runs from the API as from the palette.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activate, analysed, closeAll, inlayHints, labelOf, openFixture, setSetting, waitFor, type Api } from './helpers';
+import {
+  activate,
+  analysed,
+  closeAll,
+  inlayHints,
+  labelOf,
+  openFixture,
+  setSetting,
+  waitFor,
+  type Api,
+} from './helpers';
 
 const COMMANDS = [
   'scheduleInspector.analyze',
@@ -46,7 +56,9 @@ suite('Commands', () => {
       const id = await vscode.commands.executeCommand<string>('scheduleInspector.selectGpu', 'h200-141gb');
       assert.strictEqual(id, 'h200-141gb');
       assert.strictEqual(vscode.workspace.getConfiguration('scheduleInspector').get('gpu'), 'h200-141gb');
-      await waitFor('peak hint against 140 GiB', async () => (await inlayHints(document)).map(labelOf).find((l) => /^peak .*\/140 GiB/.test(l)));
+      await waitFor('peak hint against 140 GiB', async () =>
+        (await inlayHints(document)).map(labelOf).find((l) => /^peak .*\/140 GiB/.test(l)),
+      );
     } finally {
       await setSetting('gpu', undefined);
     }
@@ -67,11 +79,15 @@ suite('Commands', () => {
     const { document } = await openFixture('seq1f1b-7b-16k.sh');
     await analysed(api, document);
     await vscode.commands.executeCommand('scheduleInspector.openTimeline', document.uri);
-    await waitFor('a timeline webview tab', () => webviewTabs().find((t) => t.viewType.includes('scheduleInspector.timeline')));
+    await waitFor('a timeline webview tab', () =>
+      webviewTabs().find((t) => t.viewType.includes('scheduleInspector.timeline')),
+    );
     await closeAll();
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('scheduleInspector.compareSchedules', document.uri);
-    await waitFor('a timeline webview tab for the comparison', () => webviewTabs().find((t) => t.viewType.includes('scheduleInspector.timeline')));
+    await waitFor('a timeline webview tab for the comparison', () =>
+      webviewTabs().find((t) => t.viewType.includes('scheduleInspector.timeline')),
+    );
   });
 
   test('Export Perfetto Trace saves the simulated timeline where the save dialog points', async () => {

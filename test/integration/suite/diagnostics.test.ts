@@ -1,7 +1,19 @@
 // What the Problems panel shows for launch scripts with known mistakes, and that other files stay untouched.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activate, analysed, closeAll, codeOf, lineOf, openFixture, ours, setSetting, waitFor, waitForCode, type Api } from './helpers';
+import {
+  activate,
+  analysed,
+  closeAll,
+  codeOf,
+  lineOf,
+  openFixture,
+  ours,
+  setSetting,
+  waitFor,
+  waitForCode,
+  type Api,
+} from './helpers';
 
 suite('Diagnostics', () => {
   let api: Api;
@@ -19,7 +31,10 @@ suite('Diagnostics', () => {
     assert.strictEqual(d.range.start.line, lineOf(document, '--global-batch-size 30'));
     assert.match(d.message, /30/, 'the message names the offending value');
     const target = typeof d.code === 'object' ? d.code.target : undefined;
-    assert.strictEqual(target?.toString(true), 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#global-batch-not-divisible');
+    assert.strictEqual(
+      target?.toString(true),
+      'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#global-batch-not-divisible',
+    );
   });
 
   test('--sequence-parallel with TP=1 is a warning on the flag', async () => {
@@ -32,8 +47,10 @@ suite('Diagnostics', () => {
     assert.strictEqual(document.getText(d.range), '--sequence-parallel');
     // Related information points at where TP comes from, so the user sees both ends of the conflict.
     const tpLine = document.getText().split('\n').indexOf('TP=1');
-    assert.ok((d.relatedInformation ?? []).some((r) => r.location.range.start.line === tpLine),
-      `related: ${JSON.stringify((d.relatedInformation ?? []).map((r) => [r.message, r.location.range.start.line]))}`);
+    assert.ok(
+      (d.relatedInformation ?? []).some((r) => r.location.range.start.line === tpLine),
+      `related: ${JSON.stringify((d.relatedInformation ?? []).map((r) => [r.message, r.location.range.start.line]))}`,
+    );
     assert.ok(
       !ours(document.uri).some((x) => x.severity === vscode.DiagnosticSeverity.Error),
       `no errors expected, got ${ours(document.uri).map(codeOf).join(', ')}`,
@@ -46,9 +63,15 @@ suite('Diagnostics', () => {
     const d = await waitForCode(document.uri, 'unresolved-value');
     const lines = [lineOf(document, 'nvidia-smi'), lineOf(document, 'torchrun')];
     const related = (d.relatedInformation ?? []).map((r) => r.location.range.start.line);
-    assert.ok(lines.includes(d.range.start.line) || related.some((l) => lines.includes(l)),
-      `range ${d.range.start.line} (related ${related}) should point at the nvidia-smi definition or its use`);
-    assert.notStrictEqual(d.severity, vscode.DiagnosticSeverity.Error, 'an unknown value is not a mistake in the script');
+    assert.ok(
+      lines.includes(d.range.start.line) || related.some((l) => lines.includes(l)),
+      `range ${d.range.start.line} (related ${related}) should point at the nvidia-smi definition or its use`,
+    );
+    assert.notStrictEqual(
+      d.severity,
+      vscode.DiagnosticSeverity.Error,
+      'an unknown value is not a mistake in the script',
+    );
   });
 
   test('30B at 64K with plain 1F1B warns about running out of memory', async () => {
@@ -65,7 +88,10 @@ suite('Diagnostics', () => {
     await waitForCode(document.uri, 'bubble');
     try {
       await setSetting('bubbleHintThreshold', 0.99);
-      await waitFor('the bubble hint to go away at threshold 99 %', () => !ours(document.uri).some((d) => codeOf(d) === 'bubble'));
+      await waitFor(
+        'the bubble hint to go away at threshold 99 %',
+        () => !ours(document.uri).some((d) => codeOf(d) === 'bubble'),
+      );
     } finally {
       await setSetting('bubbleHintThreshold', undefined);
     }
@@ -84,7 +110,10 @@ suite('Diagnostics', () => {
       const ok = await editor.edit((b) => b.replace(new vscode.Range(line, col, line, col + 2), text));
       assert.ok(ok);
     }
-    await waitFor('the divisibility error to clear after the edit', () => !ours(uri).some((d) => codeOf(d) === 'global-batch-not-divisible'));
+    await waitFor(
+      'the divisibility error to clear after the edit',
+      () => !ours(uri).some((d) => codeOf(d) === 'global-batch-not-divisible'),
+    );
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
@@ -103,6 +132,9 @@ suite('Diagnostics', () => {
     const { document } = await openFixture('seq1f1b-7b-16k.sh');
     await analysed(api, document);
     const errors = ours(document.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
-    assert.deepStrictEqual(errors.map((d) => `${codeOf(d)}: ${d.message}`), []);
+    assert.deepStrictEqual(
+      errors.map((d) => `${codeOf(d)}: ${d.message}`),
+      [],
+    );
   });
 });

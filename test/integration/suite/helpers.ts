@@ -22,13 +22,20 @@ let coreSilent: string | undefined;
  * Waits until the service analysed the document as a launch. If the core once failed to recognise a fixture, later
  * calls fail at once with the same reason, so a broken core costs one timeout instead of one per test.
  */
-export async function analysed<T extends { isLaunchConfig: boolean }>(api: { service: { get(d: vscode.TextDocument): T | undefined } }, document: vscode.TextDocument): Promise<T> {
+export async function analysed<T extends { isLaunchConfig: boolean }>(
+  api: { service: { get(d: vscode.TextDocument): T | undefined } },
+  document: vscode.TextDocument,
+): Promise<T> {
   if (coreSilent) assert.fail(`skipped wait: ${coreSilent}`);
   try {
-    return await waitFor(`${document.uri.path.split('/').pop()} to be analysed as a launch`, () => {
-      const r = api.service.get(document);
-      return r?.isLaunchConfig ? r : undefined;
-    }, 20_000);
+    return await waitFor(
+      `${document.uri.path.split('/').pop()} to be analysed as a launch`,
+      () => {
+        const r = api.service.get(document);
+        return r?.isLaunchConfig ? r : undefined;
+      },
+      20_000,
+    );
   } catch (err) {
     coreSilent = `the core did not recognise ${document.uri.path.split('/').pop()} as a launch within 20 s`;
     throw err;
@@ -47,7 +54,11 @@ export async function openFixture(name: string): Promise<vscode.TextEditor> {
 }
 
 /** Polls `probe` until it returns a value other than undefined/false; fails with `what` and the last value seen. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -58,7 +69,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    if (Date.now() > deadline)
+      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -73,8 +85,11 @@ export function codeOf(d: vscode.Diagnostic): string {
 
 /** Waits until the analysis published diagnostics that contain `code`. */
 export function waitForCode(uri: vscode.Uri, code: string, timeoutMs?: number): Promise<vscode.Diagnostic> {
-  return waitFor(`diagnostic '${code}' on ${uri.path.split('/').pop()} (have: ${ours(uri).map(codeOf).join(', ') || 'none'})`,
-    () => ours(uri).find((d) => codeOf(d) === code), timeoutMs);
+  return waitFor(
+    `diagnostic '${code}' on ${uri.path.split('/').pop()} (have: ${ours(uri).map(codeOf).join(', ') || 'none'})`,
+    () => ours(uri).find((d) => codeOf(d) === code),
+    timeoutMs,
+  );
 }
 
 /** The 0-based line of the first line containing `needle`. */
@@ -112,7 +127,10 @@ export function labelOf(h: vscode.InlayHint): string {
 
 export async function inlayHints(document: vscode.TextDocument, range?: vscode.Range): Promise<vscode.InlayHint[]> {
   const full = range ?? new vscode.Range(0, 0, document.lineCount, 0);
-  return (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, full)) ?? [];
+  return (
+    (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, full)) ??
+    []
+  );
 }
 
 export async function setSetting(key: string, value: unknown): Promise<void> {

@@ -16,9 +16,15 @@ suite('Hover', () => {
     assert.match(text, /--pipeline-model-parallel-size/);
     assert.match(text, /Value: `4`/);
     const ppLine = lineOf(document, 'PP=4') + 1;
-    assert.ok(text.includes(`\`$PP\` = \`4\` (line ${ppLine})`), 'the variable chain names the definition and its line');
+    assert.ok(
+      text.includes(`\`$PP\` = \`4\` (line ${ppLine})`),
+      'the variable chain names the definition and its line',
+    );
     assert.match(text, /\| p \(PP\) \| schedule \| step time \| bubble \| worst-stage peak \|/);
-    assert.match(text, /\| \*\*4\*\* \(now\) \| seq1f1b k=4 \| [\d.]+ m?s \| [\d.]+ % \| [\d.]+\/80 GiB \(stage \d\) \|/);
+    assert.match(
+      text,
+      /\| \*\*4\*\* \(now\) \| seq1f1b k=4 \| [\d.]+ m?s \| [\d.]+ % \| [\d.]+\/80 GiB \(stage \d\) \|/,
+    );
     // Other p values are real analyses: each row has its own figures or names why it cannot run.
     const rows = text.split('\n').filter((l) => /^\| (1|2|8|16) \|/.test(l));
     assert.ok(rows.length >= 2, `expected rows for other p values, got:\n${text}`);

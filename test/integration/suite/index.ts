@@ -13,7 +13,10 @@ export function run(): Promise<void> {
     timeout: 30_000,
     grep: process.env.INTEGRATION_GREP || undefined,
   });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   // The launcher starts echoing output from this line on; before it is workbench start-up chatter.
   console.log(`integration suite: ${files.length} files, VS Code ${vscode.version}`);

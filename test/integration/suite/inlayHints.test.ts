@@ -1,7 +1,18 @@
 // Inline derived values next to the flags they come from.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activate, analysed, closeAll, inlayHints, labelOf, lineOf, openFixture, setSetting, waitFor, type Api } from './helpers';
+import {
+  activate,
+  analysed,
+  closeAll,
+  inlayHints,
+  labelOf,
+  lineOf,
+  openFixture,
+  setSetting,
+  waitFor,
+  type Api,
+} from './helpers';
 
 suite('Inlay hints', () => {
   let api: Api;
@@ -23,7 +34,11 @@ suite('Inlay hints', () => {
     assert.match(on('--micro-batch-size')[0] ?? '', /^peak \d+\.\d\/80 GiB \(stage [0-3]\)$/);
     const chunks = on('--pipe-sp-splits')[0] ?? '';
     assert.match(chunks, /^chunks \d+·\d+·\d+·\d+$/);
-    const sum = chunks.slice('chunks '.length).split('·').map(Number).reduce((a, b) => a + b, 0);
+    const sum = chunks
+      .slice('chunks '.length)
+      .split('·')
+      .map(Number)
+      .reduce((a, b) => a + b, 0);
     assert.strictEqual(sum, 16384, 'the chunks cover the sequence exactly');
     // Hints sit at the end of the value, after the text the user typed.
     const gbsLine = lineOf(document, '--global-batch-size');

@@ -21,10 +21,49 @@ test('analyze --json on the demo: exit 0, the issue-2 config fields, 0-based dia
   assert.equal(json.format, 'bash');
   assert.equal(json.isLaunchConfig, true);
   const c = json.config;
-  for (const key of ['numLayers', 'hiddenSize', 'ffnHiddenSize', 'numAttentionHeads', 'numQueryGroups', 'kvChannels', 'seqLength', 'maxPositionEmbeddings', 'microBatchSize', 'globalBatchSize', 'tensorParallel', 'pipelineParallel', 'virtualStages', 'contextParallel', 'expertParallel', 'numExperts', 'sequenceParallel', 'worldSize', 'dataParallel', 'numMicrobatches', 'paddedVocabSize', 'pipeSpSplits', 'pipeSpStrategy', 'distributedOptimizer', 'precision', 'swiglu', 'recomputeGranularity']) {
+  for (const key of [
+    'numLayers',
+    'hiddenSize',
+    'ffnHiddenSize',
+    'numAttentionHeads',
+    'numQueryGroups',
+    'kvChannels',
+    'seqLength',
+    'maxPositionEmbeddings',
+    'microBatchSize',
+    'globalBatchSize',
+    'tensorParallel',
+    'pipelineParallel',
+    'virtualStages',
+    'contextParallel',
+    'expertParallel',
+    'numExperts',
+    'sequenceParallel',
+    'worldSize',
+    'dataParallel',
+    'numMicrobatches',
+    'paddedVocabSize',
+    'pipeSpSplits',
+    'pipeSpStrategy',
+    'distributedOptimizer',
+    'precision',
+    'swiglu',
+    'recomputeGranularity',
+  ]) {
     assert.ok(key in c, key);
   }
-  assert.deepEqual([c.worldSize, c.tensorParallel, c.pipelineParallel, c.dataParallel, c.numMicrobatches, c.pipeSpSplits, c.pipeSpStrategy], [64, 8, 8, 1, 16, 4, 'uniform_comp']);
+  assert.deepEqual(
+    [
+      c.worldSize,
+      c.tensorParallel,
+      c.pipelineParallel,
+      c.dataParallel,
+      c.numMicrobatches,
+      c.pipeSpSplits,
+      c.pipeSpStrategy,
+    ],
+    [64, 8, 8, 1, 16, 4, 'uniform_comp'],
+  );
   assert.equal(json.diagnostics.length, 1);
   const d = json.diagnostics[0];
   assert.deepEqual(Object.keys(d).sort(), ['code', 'column', 'endColumn', 'endLine', 'line', 'message', 'severity']);

@@ -7,12 +7,24 @@ function cli(...args: string[]): CliRun {
   return runCliCaptured('simulate', ...args);
 }
 
-interface Op { kind: string; microbatch: number; chunk: number; modelChunk: number; start: number; end: number }
+interface Op {
+  kind: string;
+  microbatch: number;
+  chunk: number;
+  modelChunk: number;
+  start: number;
+  end: number;
+}
 
 test('simulate --json: spec §1.5 op lists and §4 makespan for Seq1F1B p=4 m=3 k=2', () => {
   const r = cli('--schedule', 'seq1f1b', '--pp', '4', '--microbatches', '3', '--splits', '2', '--json');
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { makespan: number; bubbleFraction: number; peakUnitsPerStage: number[]; stages: Op[][] };
+  const out = JSON.parse(r.stdout) as {
+    makespan: number;
+    bubbleFraction: number;
+    peakUnitsPerStage: number[];
+    stages: Op[][];
+  };
   // (m + (p−1)/k)(F+B) = (3 + 1.5)·3
   assert.equal(out.makespan, 13.5);
   assert.deepEqual(out.peakUnitsPerStage, [5, 4, 3, 2]);
@@ -24,7 +36,20 @@ test('simulate --json: spec §1.5 op lists and §4 makespan for Seq1F1B p=4 m=3 
 });
 
 test('simulate --summary leaves the stages out; interleaved golden row of spec §4', () => {
-  const r = cli('--schedule', 'seq1f1b-interleaved', '--pp', '8', '--microbatches', '16', '--splits', '4', '--vpp', '2', '--summary', '--json');
+  const r = cli(
+    '--schedule',
+    'seq1f1b-interleaved',
+    '--pp',
+    '8',
+    '--microbatches',
+    '16',
+    '--splits',
+    '4',
+    '--vpp',
+    '2',
+    '--summary',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.makespan, 50.625);
@@ -33,12 +58,39 @@ test('simulate --summary leaves the stages out; interleaved golden row of spec �
 });
 
 test('simulate zb-h1: --backward alone is split evenly into B and W; ZB-H1 closed form 3m + (p−1) at F=B=W', () => {
-  const r = cli('--schedule', 'zb-h1', '--pp', '4', '--microbatches', '8', '--forward', '1', '--backward', '2', '--json');
+  const r = cli(
+    '--schedule',
+    'zb-h1',
+    '--pp',
+    '4',
+    '--microbatches',
+    '8',
+    '--forward',
+    '1',
+    '--backward',
+    '2',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { makespan: number; stages: Op[][] };
   assert.equal(out.makespan, 3 * 8 + 3);
   assert.ok(out.stages[0].some((o) => o.kind === 'W' && o.end - o.start === 1));
-  const withW = cli('--schedule', 'zb-h1', '--pp', '4', '--microbatches', '8', '--forward', '1', '--backward', '1', '--weight', '0.5', '--summary', '--json');
+  const withW = cli(
+    '--schedule',
+    'zb-h1',
+    '--pp',
+    '4',
+    '--microbatches',
+    '8',
+    '--forward',
+    '1',
+    '--backward',
+    '1',
+    '--weight',
+    '0.5',
+    '--summary',
+    '--json',
+  );
   // F+B+W = 2.5 per microbatch; bubble (p−1)(F+B−W) = 3·1.5.
   assert.equal(JSON.parse(withW.stdout).makespan, 8 * 2.5 + 3 * 1.5);
 });
@@ -55,11 +107,26 @@ test('simulate usage errors exit 2 with a clear message', () => {
     [['--schedule', '1f1b', '--microbatches', '8'], /needs --pp/],
     [['--schedule', '1f1b', '--pp', '4'], /needs --microbatches/],
     [['--schedule', '1f1b', '--pp', '4', '--microbatches', 'x'], /--microbatches must be an integer/],
-    [['--schedule', '1f1b', '--pp', '4', '--microbatches', '8', '--forward', '1'], /--forward and --backward go together/],
-    [['--schedule', '1f1b', '--pp', '4', '--microbatches', '8', '--forward', '1', '--backward', '2', '--weight', '1'], /--weight applies only to the zero-bubble/],
-    [['--schedule', '1f1b-interleaved', '--pp', '4', '--microbatches', '6', '--vpp', '2'], /divisible by p \(m=6, p=4\)/],
-    [['--schedule', 'seq1f1b-interleaved', '--pp', '4', '--microbatches', '8', '--splits', '3', '--vpp', '2'], /k to divide p/],
-    [['--schedule', 'seq1f1b', '--pp', '64', '--microbatches', '4096', '--splits', '16'], /exceed the simulator's budget/],
+    [
+      ['--schedule', '1f1b', '--pp', '4', '--microbatches', '8', '--forward', '1'],
+      /--forward and --backward go together/,
+    ],
+    [
+      ['--schedule', '1f1b', '--pp', '4', '--microbatches', '8', '--forward', '1', '--backward', '2', '--weight', '1'],
+      /--weight applies only to the zero-bubble/,
+    ],
+    [
+      ['--schedule', '1f1b-interleaved', '--pp', '4', '--microbatches', '6', '--vpp', '2'],
+      /divisible by p \(m=6, p=4\)/,
+    ],
+    [
+      ['--schedule', 'seq1f1b-interleaved', '--pp', '4', '--microbatches', '8', '--splits', '3', '--vpp', '2'],
+      /k to divide p/,
+    ],
+    [
+      ['--schedule', 'seq1f1b', '--pp', '64', '--microbatches', '4096', '--splits', '16'],
+      /exceed the simulator's budget/,
+    ],
     [['--schedule', '1f1b', '--pp', '4', '--microbatches', '8', '--bogus'], /unknown option --bogus/],
   ];
   for (const [args, re] of cases) {

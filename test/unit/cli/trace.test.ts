@@ -44,7 +44,10 @@ test('analyze --report writes the standalone page with the data inlined', (t) =>
     assert.equal(r.code, 0);
     assert.match(r.out, new RegExp(`^Report: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
     const html = readFileSync(path, 'utf8');
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src blob: data:; style-src 'nonce-[^']+'; script-src 'nonce-[^']+'">/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src blob: data:; style-src 'nonce-[^']+'; script-src 'nonce-[^']+'">/,
+    );
     assert.match(html, /<script type="application\/json" id="si-report-data">\[\{"type":"analysis"/);
     assert.ok(existsSync(path));
   } finally {

@@ -35,7 +35,10 @@ test('a file over the size limit says why it was not read instead of "no launch 
   const text = 'torchrun pretrain_gpt.py ' + '--num-layers 4 '.repeat(300_000);
   const r = analyze(text, { fileName: 'huge.sh' });
   assert.equal(r.isLaunchConfig, false);
-  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity]), [['file-too-large', 'information']]);
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.code, d.severity]),
+    [['file-too-large', 'information']],
+  );
   assert.match(r.diagnostics[0].message, /4,500,025 characters/);
 });
 
@@ -60,7 +63,10 @@ test('the bubble hint carries a fix when Seq1F1B is one flag away, and the fixed
 });
 
 test('no bubble fix when Seq1F1B would need flash attention the file does not enable', () => {
-  const text = readFileSync(join(root, 'test/integration/fixtures/bubble-few-microbatches.sh'), 'utf8').replace('    --use-flash-attn \\\n', '');
+  const text = readFileSync(join(root, 'test/integration/fixtures/bubble-few-microbatches.sh'), 'utf8').replace(
+    '    --use-flash-attn \\\n',
+    '',
+  );
   const r = analyze(text, { fileName: 'x.sh' });
   assert.equal(r.config.useFlashAttn, false);
   const hint = r.diagnostics.find((d) => d.code === 'bubble');

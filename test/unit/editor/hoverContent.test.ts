@@ -5,7 +5,8 @@ import { mdCode } from '../../../src/editor/markdown';
 import { flag, r, result } from '../../support/editorFixtures';
 
 const lines: Record<number, string> = { 9: 'PP=4', 11: 'PP_SP=4', 14: 'GBS=32' };
-const getText = (range: { line: number; column: number; endColumn: number }) => (lines[range.line] ?? '').slice(range.column, range.endColumn);
+const getText = (range: { line: number; column: number; endColumn: number }) =>
+  (lines[range.line] ?? '').slice(range.column, range.endColumn);
 
 test('value, variable chain with line numbers, derived layout', () => {
   const res = result();
@@ -19,14 +20,32 @@ test('value, variable chain with line numbers, derived layout', () => {
 });
 
 test('unresolved values say why', () => {
-  const res = result({ sources: { worldSize: { status: 'unresolved', reason: '$(nvidia-smi …) is only known at run time' } } });
-  const f = flag({ flag: '--nproc_per_node', keys: ['worldSize'], range: r(3, 0, 16), valueRange: r(3, 17, 31), value: null, origins: [] });
-  assert.match(hoverMarkdown(res, f, getText), /Value: unresolved — \$\\\(nvidia\\-smi …\\\) is only known at run time/);
+  const res = result({
+    sources: { worldSize: { status: 'unresolved', reason: '$(nvidia-smi …) is only known at run time' } },
+  });
+  const f = flag({
+    flag: '--nproc_per_node',
+    keys: ['worldSize'],
+    range: r(3, 0, 16),
+    valueRange: r(3, 17, 31),
+    value: null,
+    origins: [],
+  });
+  assert.match(
+    hoverMarkdown(res, f, getText),
+    /Value: unresolved — \$\\\(nvidia\\-smi …\\\) is only known at run time/,
+  );
 });
 
 test('a later occurrence that overrides this one is pointed out', () => {
   const res = result();
-  const again = flag({ flag: '--micro-batch-size', keys: ['microBatchSize'], range: r(45, 4, 22), valueRange: r(45, 23, 24), value: '2' });
+  const again = flag({
+    flag: '--micro-batch-size',
+    keys: ['microBatchSize'],
+    range: r(45, 4, 22),
+    valueRange: r(45, 23, 24),
+    value: '2',
+  });
   res.flags.push(again);
   assert.match(hoverMarkdown(res, res.flags[2], getText), /Overridden by `--micro-batch-size` on line 46/);
   assert.doesNotMatch(hoverMarkdown(res, again, getText), /Overridden/);

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { diagnosticHelpUrl, flagAt, formatDurationMs, inlayHintSpecs, peakLabel, statusLine, summaryLine, worstStage } from '../../../src/editor/present';
+import {
+  diagnosticHelpUrl,
+  flagAt,
+  formatDurationMs,
+  inlayHintSpecs,
+  peakLabel,
+  statusLine,
+  summaryLine,
+  worstStage,
+} from '../../../src/editor/present';
 import { evaluation, result } from '../../support/editorFixtures';
 
 test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak on micro batch, chunks on k', () => {
@@ -17,21 +26,42 @@ test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak o
 test('inlay hints: nothing for non-launch files or unknown quantities', () => {
   assert.deepEqual(inlayHintSpecs(result({ isLaunchConfig: false })), []);
   const noSim = inlayHintSpecs(result({ selectedSchedule: null, partition: null }));
-  assert.deepEqual(noSim.map((h) => h.label), ['DP=1 · 32 microbatches']);
+  assert.deepEqual(
+    noSim.map((h) => h.label),
+    ['DP=1 · 32 microbatches'],
+  );
 });
 
 test('the worst stage is the one with the highest peak, not stage 0 by habit', () => {
   assert.deepEqual(worstStage(evaluation({ peakMemoryGiBPerStage: [40, 70.25, 50] })), { stage: 1, peakGiB: 70.25 });
   assert.equal(worstStage(evaluation({ peakMemoryGiBPerStage: null })), null);
-  assert.equal(peakLabel(evaluation({ oom: true, peakMemoryGiBPerStage: [90] }), 79.6), 'peak 90.0/80 GiB (stage 0) OOM');
+  assert.equal(
+    peakLabel(evaluation({ oom: true, peakMemoryGiBPerStage: [90] }), 79.6),
+    'peak 90.0/80 GiB (stage 0) OOM',
+  );
 });
 
 test('summary and status lines', () => {
   assert.equal(summaryLine(result()), 'seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 61.2/80 GiB (stage 0)');
   assert.equal(statusLine(result()), 'seq1f1b k=4 · bubble 9.8 % · peak 61.2 GiB');
-  const interleaved = result({ schedules: { '1f1b-interleaved': evaluation({ schedule: '1f1b-interleaved', splits: 1, virtualStages: 2, stepTimeMs: 87.25 }) }, selectedSchedule: '1f1b-interleaved' });
+  const interleaved = result({
+    schedules: {
+      '1f1b-interleaved': evaluation({ schedule: '1f1b-interleaved', splits: 1, virtualStages: 2, stepTimeMs: 87.25 }),
+    },
+    selectedSchedule: '1f1b-interleaved',
+  });
   assert.match(summaryLine(interleaved), /^1f1b-interleaved v=2 · 87\.3 ms\/step/);
-  const failed = result({ selectedSchedule: null, diagnostics: [{ code: 'global-batch-not-divisible', severity: 'error', message: 'bad', range: { line: 0, column: 0, endLine: 0, endColumn: 1 } }] });
+  const failed = result({
+    selectedSchedule: null,
+    diagnostics: [
+      {
+        code: 'global-batch-not-divisible',
+        severity: 'error',
+        message: 'bad',
+        range: { line: 0, column: 0, endLine: 0, endColumn: 1 },
+      },
+    ],
+  });
   assert.equal(summaryLine(failed), 'no schedule could be simulated (global-batch-not-divisible: bad)');
 });
 
@@ -51,6 +81,12 @@ test('flagAt finds the flag under the cursor by name or value', () => {
 });
 
 test('diagnostic codes link to their section in docs/diagnostics.md', () => {
-  assert.equal(diagnosticHelpUrl('oom-risk'), 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#oom-risk');
-  assert.equal(diagnosticHelpUrl('bash-budget'), 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#bash-budget');
+  assert.equal(
+    diagnosticHelpUrl('oom-risk'),
+    'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#oom-risk',
+  );
+  assert.equal(
+    diagnosticHelpUrl('bash-budget'),
+    'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/diagnostics.md#bash-budget',
+  );
 });

@@ -13,13 +13,22 @@ const pp = base.flags[0];
 /** A stand-in for planFlagEdit that records what it was asked and edits line 9 (where the fixture defines PP). */
 function recordingPlanner(): { plan: (v: string | null) => TextEdit[]; asked: (string | null)[] } {
   const asked: (string | null)[] = [];
-  return { asked, plan: (v) => { asked.push(v); return v === null ? [{ range: r(40, 4, 27), newText: '' }] : [{ range: r(9, 3, 4), newText: v }]; } };
+  return {
+    asked,
+    plan: (v) => {
+      asked.push(v);
+      return v === null ? [{ range: r(40, 4, 27), newText: '' }] : [{ range: r(9, 3, 4), newText: v }];
+    },
+  };
 }
 
 test('PP candidates are powers of two around the current value; only the other values are planned', () => {
   const p = recordingPlanner();
   const c = whatIfCandidates(pp, [1, 2, 4, 8], p.plan);
-  assert.deepEqual(c.map((x) => x.label), ['1', '2', '4', '8', '16']);
+  assert.deepEqual(
+    c.map((x) => x.label),
+    ['1', '2', '4', '8', '16'],
+  );
   assert.equal(c.find((x) => x.label === '4')?.edits, null, 'the current value is not re-analysed');
   assert.deepEqual(p.asked, ['1', '2', '8', '16']);
   assert.deepEqual(c.find((x) => x.label === '8')?.edits, [{ range: r(9, 3, 4), newText: '8' }]);
@@ -27,7 +36,10 @@ test('PP candidates are powers of two around the current value; only the other v
 
 test('k candidates follow candidateSplits, always include the current k, and stay bounded', () => {
   const k = base.flags[1];
-  assert.deepEqual(whatIfCandidates(k, [1, 2, 8], recordingPlanner().plan).map((x) => x.label), ['1', '2', '4', '8']);
+  assert.deepEqual(
+    whatIfCandidates(k, [1, 2, 8], recordingPlanner().plan).map((x) => x.label),
+    ['1', '2', '4', '8'],
+  );
   const many = whatIfCandidates(k, [1, 2, 3, 5, 6, 7, 8, 16], recordingPlanner().plan);
   assert.equal(many.length, MAX_WHAT_IF_ROWS);
   assert.ok(many.some((x) => x.label === '4' && x.edits === null));
@@ -38,7 +50,13 @@ test('non-driving flags get no table; switches can only be removed', () => {
   const recompute = flag({ flag: '--recompute-activations', keys: ['recomputeGranularity'], range: r(40, 4, 27) });
   const p = recordingPlanner();
   const c = whatIfCandidates(recompute, [1], p.plan);
-  assert.deepEqual(c.map((x) => [x.label, x.edits?.[0]?.newText ?? null]), [['--recompute-activations', null], ['off', '']]);
+  assert.deepEqual(
+    c.map((x) => [x.label, x.edits?.[0]?.newText ?? null]),
+    [
+      ['--recompute-activations', null],
+      ['off', ''],
+    ],
+  );
   assert.deepEqual(p.asked, [null], 'removal goes through the planner too');
 });
 
@@ -73,18 +91,49 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
   const seen: string[] = [];
   const fake = (text: string): AnalysisResult => {
     seen.push(text.split('\n')[0]);
-    return result({ schedules: { seq1f1b: evaluation({ stepTimeMs: 900, bubbleFraction: 0.05, peakMemoryGiBPerStage: [70] }) } });
+    return result({
+      schedules: { seq1f1b: evaluation({ stepTimeMs: 900, bubbleFraction: 0.05, peakMemoryGiBPerStage: [70] }) },
+    });
   };
   const candidates = whatIfCandidates(pp, [1, 2, 4, 8], recordingPlanner().plan);
   const text = Array.from({ length: 12 }, (_, i) => (i === 9 ? 'PP=4' : `line${i}`)).join('\n');
   let clock = 0;
-  const rows = computeWhatIfRows(text, base, candidates, {}, (t) => { clock += 300; return fake(t.split('\n')[9]); }, () => clock, 400);
+  const rows = computeWhatIfRows(
+    text,
+    base,
+    candidates,
+    {},
+    (t) => {
+      clock += 300;
+      return fake(t.split('\n')[9]);
+    },
+    () => clock,
+    400,
+  );
   // 300 ms per row against 400 ms: a second row would end at 600 ms, so it is not started.
   assert.deepEqual(seen, ['PP=1'], 'analysis stops before the budget would be overrun');
-  assert.deepEqual(rows.map((x) => [x.label, x.current, x.result !== undefined]), [
-    ['1', false, true], ['2', false, false], ['4', true, true], ['8', false, false], ['16', false, false],
-  ]);
-  const cheap = computeWhatIfRows(text, base, candidates, {}, (t) => { clock += 50; return fake(t.split('\n')[9]); }, () => clock, 400);
+  assert.deepEqual(
+    rows.map((x) => [x.label, x.current, x.result !== undefined]),
+    [
+      ['1', false, true],
+      ['2', false, false],
+      ['4', true, true],
+      ['8', false, false],
+      ['16', false, false],
+    ],
+  );
+  const cheap = computeWhatIfRows(
+    text,
+    base,
+    candidates,
+    {},
+    (t) => {
+      clock += 50;
+      return fake(t.split('\n')[9]);
+    },
+    () => clock,
+    400,
+  );
   assert.equal(cheap.filter((x) => x.result).length, 5, 'cheap rows all fit in the budget');
   const table = whatIfTable('p (PP)', rows, 80);
   assert.match(table, /^\| p \(PP\) \| schedule \| step time \| bubble \| worst-stage peak \|$/m);
@@ -94,7 +143,10 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
 });
 
 test('a variant the core rejects shows the error code instead of numbers', () => {
-  const bad = result({ selectedSchedule: null, diagnostics: [{ code: 'layers-not-divisible-by-pp', severity: 'error', message: 'x', range: r(0, 0, 1) }] });
+  const bad = result({
+    selectedSchedule: null,
+    diagnostics: [{ code: 'layers-not-divisible-by-pp', severity: 'error', message: 'x', range: r(0, 0, 1) }],
+  });
   const table = whatIfTable('p', [{ label: '3', current: false, result: bad }], 80);
   assert.match(table, /\| 3 \| `layers-not-divisible-by-pp` \| — \| — \| — \|/);
 });

@@ -8,12 +8,17 @@ test('the host accepts each well-formed webview message', () => {
   for (const m of [
     { type: 'ready', protocolVersion: v },
     { type: 'whatIf', protocolVersion: v, overrides: {} },
-    { type: 'whatIf', protocolVersion: v, overrides: { schedule: 'seq1f1b', splits: 4, strategy: 'uniform_comp', microbatches: 32, gpuId: 'h100-80gb' } },
+    {
+      type: 'whatIf',
+      protocolVersion: v,
+      overrides: { schedule: 'seq1f1b', splits: 4, strategy: 'uniform_comp', microbatches: 32, gpuId: 'h100-80gb' },
+    },
     { type: 'applyToFile', protocolVersion: v, overrides: { splits: 2 } },
     { type: 'requestSweep', protocolVersion: v, requestId: 3, schedule: 'seq1f1b', splits: [1, 2, 4] },
     { type: 'exportTrace', protocolVersion: v, schedule: null },
     { type: 'savePng', protocolVersion: v, pngBase64: 'iVBORw0KGgo=' },
-  ]) assert.ok(isWebviewToHost(m), JSON.stringify(m));
+  ])
+    assert.ok(isWebviewToHost(m), JSON.stringify(m));
 });
 
 test('the host rejects malformed, foreign-version, oversized and smuggling messages', () => {
@@ -35,11 +40,18 @@ test('the host rejects malformed, foreign-version, oversized and smuggling messa
     { type: 'whatIf', protocolVersion: v, overrides: { file: '/etc/passwd' } },
     { type: 'whatIf', protocolVersion: v, overrides: { __proto__: { polluted: true }, splits: 2, constructor: 1 } },
     { type: 'requestSweep', protocolVersion: v, requestId: 1, schedule: 'seq1f1b', splits: [] },
-    { type: 'requestSweep', protocolVersion: v, requestId: 1, schedule: 'seq1f1b', splits: Array.from({ length: LIMITS.maxSweepPoints + 1 }, (_, i) => i + 1) },
+    {
+      type: 'requestSweep',
+      protocolVersion: v,
+      requestId: 1,
+      schedule: 'seq1f1b',
+      splits: Array.from({ length: LIMITS.maxSweepPoints + 1 }, (_, i) => i + 1),
+    },
     { type: 'requestSweep', protocolVersion: v, requestId: -1, schedule: 'seq1f1b', splits: [2] },
     { type: 'exportTrace', protocolVersion: v, schedule: 'x' },
     { type: 'savePng', protocolVersion: v, pngBase64: 'not base64!' },
     { type: 'savePng', protocolVersion: v, pngBase64: '' },
     { type: 'savePng', protocolVersion: v, pngBase64: 'A'.repeat(LIMITS.maxPngBase64Chars + 4) },
-  ]) assert.equal(isWebviewToHost(m), false, JSON.stringify(m));
+  ])
+    assert.equal(isWebviewToHost(m), false, JSON.stringify(m));
 });

@@ -12,11 +12,18 @@ test('a packed timeline unpacks to the same arrays', () => {
   assert.equal(buffer.byteLength, layout.byteLength);
   const t = unpackTimeline(JSON.parse(JSON.stringify(layout)), buffer);
   assert.ok(typeof t !== 'string', String(t));
-  for (const k of ['stageOffsets', 'kind', 'microbatch', 'chunk', 'start', 'end', 'busy', 'peakUnits'] as const) assert.deepEqual(Array.from(t[k]), Array.from(e.sim![k]), k);
+  for (const k of ['stageOffsets', 'kind', 'microbatch', 'chunk', 'start', 'end', 'busy', 'peakUnits'] as const)
+    assert.deepEqual(Array.from(t[k]), Array.from(e.sim![k]), k);
   assert.deepEqual(Array.from(t.p2pStart).map(String), Array.from(e.sim!.p2pStart).map(String));
   for (let r = 0; r < 4; r++) {
-    assert.deepEqual(Array.from(t.memTimeMs.subarray(t.memOffsets[r], t.memOffsets[r + 1])), Array.from(e.memory![r].series.timeMs));
-    assert.deepEqual(Array.from(t.memBytes.subarray(t.memOffsets[r], t.memOffsets[r + 1])), Array.from(e.memory![r].series.bytes));
+    assert.deepEqual(
+      Array.from(t.memTimeMs.subarray(t.memOffsets[r], t.memOffsets[r + 1])),
+      Array.from(e.memory![r].series.timeMs),
+    );
+    assert.deepEqual(
+      Array.from(t.memBytes.subarray(t.memOffsets[r], t.memOffsets[r + 1])),
+      Array.from(e.memory![r].series.bytes),
+    );
   }
   // ~41 bytes per op in one buffer, instead of a JSON object per op.
   assert.ok(buffer.byteLength < e.sim!.opCount * 48 + 4096);
@@ -26,7 +33,11 @@ test('unpack rejects layouts that do not fit the buffer or contradict themselves
   const e = synthEvaluation({ schedule: '1f1b', stages: 2, microbatches: 4, splits: 1 });
   const { layout, buffer } = packTimeline(e.sim!, e.memory);
   // A JSON copy of the layout to corrupt the way a hostile or buggy webview could: a section may become anything.
-  type Corruptible = { opCount: number; stages: number; sections: { start: { offset: number }; end: { offset: number }; kind: unknown } };
+  type Corruptible = {
+    opCount: number;
+    stages: number;
+    sections: { start: { offset: number }; end: { offset: number }; kind: unknown };
+  };
   const bad = (mutate: (l: Corruptible) => void): string => {
     const l = JSON.parse(JSON.stringify(layout)) as Corruptible;
     mutate(l);
@@ -34,11 +45,36 @@ test('unpack rejects layouts that do not fit the buffer or contradict themselves
     assert.equal(typeof r, 'string');
     return r as string;
   };
-  assert.match(bad((l) => { l.sections.end.offset = buffer.byteLength; }), /out of bounds/);
-  assert.match(bad((l) => { l.sections.start.offset = 4; }), /out of bounds/);
-  assert.match(bad((l) => { l.opCount = 3; }), /expected 3/);
-  assert.match(bad((l) => { l.stages = 3; }), /stage count/);
-  assert.match(bad((l) => { l.sections.kind = 'x'; }), /bad section kind/);
+  assert.match(
+    bad((l) => {
+      l.sections.end.offset = buffer.byteLength;
+    }),
+    /out of bounds/,
+  );
+  assert.match(
+    bad((l) => {
+      l.sections.start.offset = 4;
+    }),
+    /out of bounds/,
+  );
+  assert.match(
+    bad((l) => {
+      l.opCount = 3;
+    }),
+    /expected 3/,
+  );
+  assert.match(
+    bad((l) => {
+      l.stages = 3;
+    }),
+    /stage count/,
+  );
+  assert.match(
+    bad((l) => {
+      l.sections.kind = 'x';
+    }),
+    /bad section kind/,
+  );
   assert.equal(unpackTimeline(layout, new Uint8Array(buffer)), 'timeline buffer is not an ArrayBuffer');
   const broken = buffer.slice(0);
   new Uint8Array(broken, layout.sections.kind.offset, 1)[0] = 9;
@@ -49,7 +85,10 @@ test('the analysis message carries one buffer per simulated schedule and survive
   const result = synthAnalysis({ stages: 4, microbatches: 8, splits: 2 });
   const msg = buildAnalysisMessage(result, { fileName: 'x.sh', overrides: {}, canApply: false, canWhatIf: false });
   assert.equal(msg.buffers.length, 3);
-  assert.deepEqual(msg.header.schedules.map((s) => s.schedule), ['gpipe', '1f1b', 'seq1f1b']);
+  assert.deepEqual(
+    msg.header.schedules.map((s) => s.schedule),
+    ['gpipe', '1f1b', 'seq1f1b'],
+  );
   assert.ok(isHostToWebview(msg));
   const encoded = encodeReportMessages([msg]);
   assert.ok(!/[<>&]/.test(encoded), 'report JSON can close its script element');
@@ -63,7 +102,12 @@ test('the analysis message carries one buffer per simulated schedule and survive
 
 test('report encoding escapes markup in workspace text', () => {
   const result = synthAnalysis();
-  const msg = buildAnalysisMessage(result, { fileName: '</script><script>alert(1)</script>', overrides: {}, canApply: false, canWhatIf: false });
+  const msg = buildAnalysisMessage(result, {
+    fileName: '</script><script>alert(1)</script>',
+    overrides: {},
+    canApply: false,
+    canWhatIf: false,
+  });
   const encoded = encodeReportMessages([msg]);
   assert.ok(!encoded.includes('</script'));
   assert.equal((decodeReportMessages(encoded)[0] as typeof msg).header.fileName, '</script><script>alert(1)</script>');

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPageHtml, contentSecurityPolicy, createNonce } from '../../../src/report/page';
 
-const webview = { kind: 'webview' as const, nonce: 'abc123+/=', cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.js', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/webview.css' };
+const webview = {
+  kind: 'webview' as const,
+  nonce: 'abc123+/=',
+  cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+  scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.js',
+  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/webview.css',
+};
 
 test('the panel CSP is exactly the strict policy', () => {
   const html = buildPageHtml(webview);
@@ -26,7 +32,14 @@ test('every script in the panel carries the nonce and the page loads nothing els
 });
 
 test('the standalone report inlines only nonce-d code and escapes its closing tags', () => {
-  const html = buildPageHtml({ kind: 'standalone', nonce: 'n0nce', title: '<b>x</b>', scriptText: 'var s = "</script><img src=x>";', styleText: 'a{}</style>', dataJson: '[]' });
+  const html = buildPageHtml({
+    kind: 'standalone',
+    nonce: 'n0nce',
+    title: '<b>x</b>',
+    scriptText: 'var s = "</script><img src=x>";',
+    styleText: 'a{}</style>',
+    dataJson: '[]',
+  });
   const meta = /content="([^"]*)">/.exec(html)![1];
   assert.equal(meta, "default-src 'none'; img-src blob: data:; style-src 'nonce-n0nce'; script-src 'nonce-n0nce'");
   assert.ok(!html.includes('"</script><img'));

@@ -19,7 +19,10 @@ interface SchemaProperty {
 }
 
 const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, SchemaProperty> }; commands: { command: string; category: string }[] };
+  contributes: {
+    configuration: { properties: Record<string, SchemaProperty> };
+    commands: { command: string; category: string }[];
+  };
   activationEvents: string[];
 };
 const props = pkg.contributes.configuration.properties;
@@ -42,7 +45,12 @@ function prop(key: keyof InspectorSettings): SchemaProperty {
 }
 
 test('every setting package.json declares is one the code reads, and the other way round', () => {
-  assert.deepEqual(Object.keys(props).sort(), Object.values(KEYS).map((k) => `${SECTION}.${k}`).sort());
+  assert.deepEqual(
+    Object.keys(props).sort(),
+    Object.values(KEYS)
+      .map((k) => `${SECTION}.${k}`)
+      .sort(),
+  );
   for (const [key, p] of Object.entries(props)) assert.ok(p.markdownDescription, `${key} has a markdownDescription`);
 });
 
@@ -57,9 +65,18 @@ test('package.json bounds are the ones the code clamps to; the GPU enum is the p
     assert.deepEqual([prop(key).minimum, prop(key).maximum], [SETTING_BOUNDS[key].min, SETTING_BOUNDS[key].max], key);
   }
   const splits = prop('candidateSplits');
-  assert.deepEqual([splits.items?.minimum, splits.items?.maximum, splits.maxItems], [SETTING_BOUNDS.candidateSplits.min, SETTING_BOUNDS.candidateSplits.max, SETTING_BOUNDS.candidateSplits.maxItems]);
-  assert.deepEqual(prop('gpu').enum, GPU_PROFILES.map((g) => g.id));
-  assert.ok(GPU_PROFILES.some((g) => g.id === SETTING_DEFAULTS.gpu), 'the default GPU is a known profile');
+  assert.deepEqual(
+    [splits.items?.minimum, splits.items?.maximum, splits.maxItems],
+    [SETTING_BOUNDS.candidateSplits.min, SETTING_BOUNDS.candidateSplits.max, SETTING_BOUNDS.candidateSplits.maxItems],
+  );
+  assert.deepEqual(
+    prop('gpu').enum,
+    GPU_PROFILES.map((g) => g.id),
+  );
+  assert.ok(
+    GPU_PROFILES.some((g) => g.id === SETTING_DEFAULTS.gpu),
+    'the default GPU is a known profile',
+  );
 });
 
 test('commands and the panel activation are contributed under the extension category', () => {
@@ -67,6 +84,7 @@ test('commands and the panel activation are contributed under the extension cate
     assert.equal(c.category, 'Schedule Inspector');
     return c.command;
   });
-  for (const id of ['analyze', 'openTimeline', 'compareSchedules', 'selectGpu', 'exportTrace', 'openExample']) assert.ok(commands.includes(`${SECTION}.${id}`), id);
+  for (const id of ['analyze', 'openTimeline', 'compareSchedules', 'selectGpu', 'exportTrace', 'openExample'])
+    assert.ok(commands.includes(`${SECTION}.${id}`), id);
   assert.ok(pkg.activationEvents.includes('onWebviewPanel:scheduleInspector.timeline'));
 });

@@ -10,12 +10,23 @@ const defaults: InspectorSettings = { ...SETTING_DEFAULTS };
 test('defaults map onto the core options; null calibration values leave the core its own defaults', () => {
   // The documented defaults (README "Settings"): A100-80GB, warn at 90 %, bubble hint over 15 %, k ∈ {1, 2, 4, 8}.
   assert.deepEqual(settingsToAnalyzeOptions(defaults), {
-    gpuId: 'a100-80gb', memoryWarningFraction: 0.9, bubbleHintFraction: 0.15, candidateSplits: [1, 2, 4, 8],
+    gpuId: 'a100-80gb',
+    memoryWarningFraction: 0.9,
+    bubbleHintFraction: 0.15,
+    candidateSplits: [1, 2, 4, 8],
   });
 });
 
 test('hand-edited out-of-range values are clamped or dropped, never passed through', () => {
-  const o = settingsToAnalyzeOptions({ ...defaults, gpu: 'tpu-v5', memoryWarningThreshold: 3, efficiency: 0, overheadGiB: -1, candidateSplits: [8, 0, 2.5, 2, 2, 500], bubbleHintThreshold: NaN });
+  const o = settingsToAnalyzeOptions({
+    ...defaults,
+    gpu: 'tpu-v5',
+    memoryWarningThreshold: 3,
+    efficiency: 0,
+    overheadGiB: -1,
+    candidateSplits: [8, 0, 2.5, 2, 2, 500],
+    bubbleHintThreshold: NaN,
+  });
   assert.equal(o.gpuId, 'a100-80gb');
   assert.equal(o.memoryWarningFraction, 1);
   assert.equal(o.efficiency, 0.05);
@@ -24,8 +35,14 @@ test('hand-edited out-of-range values are clamped or dropped, never passed throu
   assert.equal(o.bubbleHintFraction, 0.15);
   assert.equal(settingsToAnalyzeOptions({ ...defaults, candidateSplits: [] }).candidateSplits, undefined);
   // More than eight k values: the eight smallest are tried (each is a full what-if simulation).
-  assert.deepEqual(settingsToAnalyzeOptions({ ...defaults, candidateSplits: [64, 1, 2, 3, 4, 5, 6, 7, 8, 9] }).candidateSplits, [1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.equal(settingsToAnalyzeOptions({ ...defaults, overheadGiB: 100, memoryWarningThreshold: 0.1 }).overheadGiB, 64);
+  assert.deepEqual(
+    settingsToAnalyzeOptions({ ...defaults, candidateSplits: [64, 1, 2, 3, 4, 5, 6, 7, 8, 9] }).candidateSplits,
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
+  assert.equal(
+    settingsToAnalyzeOptions({ ...defaults, overheadGiB: 100, memoryWarningThreshold: 0.1 }).overheadGiB,
+    64,
+  );
   assert.equal(settingsToAnalyzeOptions({ ...defaults, memoryWarningThreshold: 0.1 }).memoryWarningFraction, 0.5);
   assert.equal(settingsToAnalyzeOptions({ ...defaults, gpu: 'H100-80GB' }).gpuId, 'h100-80gb');
 });

@@ -24,7 +24,8 @@ const wrap = (x: bigint): bigint => BigInt.asIntN(64, x);
 const PLAIN_INT = /^\s*-?(?:0|[1-9][0-9]{0,17})\s*$/;
 
 export function evalArith(expr: string, env: ArithEnv, depth = 0): ArithResult {
-  if (depth > MAX_ARITH_VAR_DEPTH) return { ok: false, reason: 'arithmetic recursion too deep (a variable refers to itself)' };
+  if (depth > MAX_ARITH_VAR_DEPTH)
+    return { ok: false, reason: 'arithmetic recursion too deep (a variable refers to itself)' };
   const unk = expr.indexOf(UNKNOWN_CHAR);
   if (unk >= 0) return { ok: false, reason: 'an operand is not known statically' };
   // Most operands are plain decimal numbers (a variable's value, `$((8))`): no parser needed.
@@ -45,7 +46,18 @@ export function evalArith(expr: string, env: ArithEnv, depth = 0): ArithResult {
 }
 
 // Binary operators by precedence (low → high), excluding assignment, ?: and comma.
-const BIN_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<=', '>=', '<', '>'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+const BIN_LEVELS: string[][] = [
+  ['||'],
+  ['&&'],
+  ['|'],
+  ['^'],
+  ['&'],
+  ['==', '!='],
+  ['<=', '>=', '<', '>'],
+  ['<<', '>>'],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
 const ASSIGN_OPS = ['<<=', '>>=', '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|=', '='];
 
 class ArithParser {
@@ -81,7 +93,18 @@ class ArithParser {
         const next = this.s[this.i + op.length];
         if ((op === '<' || op === '>') && (next === op || next === '=')) continue;
         if ((op === '&' || op === '|') && (next === op || next === '=')) continue;
-        if ((op === '+' || op === '-' || op === '*' || op === '/' || op === '%' || op === '^' || op === '<<' || op === '>>') && next === '=') continue;
+        if (
+          (op === '+' ||
+            op === '-' ||
+            op === '*' ||
+            op === '/' ||
+            op === '%' ||
+            op === '^' ||
+            op === '<<' ||
+            op === '>>') &&
+          next === '='
+        )
+          continue;
         if ((op === '+' || op === '-') && next === op) continue;
         if (op === '*' && next === '*') continue;
         if (op === '=' && next === '=') continue;
@@ -157,27 +180,42 @@ class ArithParser {
 
   binop(op: string, a: bigint, b: bigint): bigint {
     switch (op) {
-      case '+': return wrap(a + b);
-      case '-': return wrap(a - b);
-      case '*': return wrap(a * b);
+      case '+':
+        return wrap(a + b);
+      case '-':
+        return wrap(a - b);
+      case '*':
+        return wrap(a * b);
       case '/':
         if (b === 0n) return this.fail('division by 0');
         return wrap(a / b); // BigInt division truncates toward zero, as bash does
       case '%':
         if (b === 0n) return this.fail('division by 0');
         return wrap(a % b);
-      case '<<': return wrap(a << (b & 63n));
-      case '>>': return wrap(a >> (b & 63n));
-      case '&': return a & b;
-      case '|': return a | b;
-      case '^': return a ^ b;
-      case '==': return a === b ? 1n : 0n;
-      case '!=': return a !== b ? 1n : 0n;
-      case '<': return a < b ? 1n : 0n;
-      case '<=': return a <= b ? 1n : 0n;
-      case '>': return a > b ? 1n : 0n;
-      case '>=': return a >= b ? 1n : 0n;
-      default: throw new ArithError(`unknown operator ${op}`);
+      case '<<':
+        return wrap(a << (b & 63n));
+      case '>>':
+        return wrap(a >> (b & 63n));
+      case '&':
+        return a & b;
+      case '|':
+        return a | b;
+      case '^':
+        return a ^ b;
+      case '==':
+        return a === b ? 1n : 0n;
+      case '!=':
+        return a !== b ? 1n : 0n;
+      case '<':
+        return a < b ? 1n : 0n;
+      case '<=':
+        return a <= b ? 1n : 0n;
+      case '>':
+        return a > b ? 1n : 0n;
+      case '>=':
+        return a >= b ? 1n : 0n;
+      default:
+        throw new ArithError(`unknown operator ${op}`);
     }
   }
 

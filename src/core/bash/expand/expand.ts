@@ -7,7 +7,20 @@ import { resolveName, runtimeVar, scalarOf, type Environ, type ExpandBudget } fr
 import { FieldBuilder, type Field } from './fields';
 import { expandParam } from './param';
 import type { Src } from '../src';
-import { UNKNOWN_CHAR, ValBuilder, emptyVal, isKnown, joinVals, literalWithOrigins, originsOf, unknownReason, unknownVal, viaVar, type OriginRef, type Val } from '../value';
+import {
+  UNKNOWN_CHAR,
+  ValBuilder,
+  emptyVal,
+  isKnown,
+  joinVals,
+  literalWithOrigins,
+  originsOf,
+  unknownReason,
+  unknownVal,
+  viaVar,
+  type OriginRef,
+  type Val,
+} from '../value';
 
 export interface ArithValue {
   /** null when the expression cannot be evaluated statically. */
@@ -93,7 +106,10 @@ export class Expander {
           const known = this.knownSubstitution(p.body, src);
           if (known) fb.val(known, p.q);
           else {
-            const shown = p.body === null && this.doc.charCodeAt(s0) === 96 ? `\`${p.name}${p.name ? ' …' : ''}\`` : `$(${p.name || '…'}${p.name ? ' …' : ''})`;
+            const shown =
+              p.body === null && this.doc.charCodeAt(s0) === 96
+                ? `\`${p.name}${p.name ? ' …' : ''}\``
+                : `$(${p.name || '…'}${p.name ? ' …' : ''})`;
             fb.val(unknownVal(`${shown} is only known at run time`, s0, s1), p.q);
           }
           break;
@@ -142,7 +158,8 @@ export class Expander {
           seen.add(name);
           if (val && origins.length < MAX_ARITH_ORIGINS) {
             const f = viaVar(name, val, s0, s1);
-            for (const o of originsOf(f, 0, f.text.length)) if (!origins.some((x) => x.name === o.name)) origins.push(o);
+            for (const o of originsOf(f, 0, f.text.length))
+              if (!origins.some((x) => x.name === o.name)) origins.push(o);
           }
         }
         if (!val && !env.get(resolveName(env, name)) && runtimeVar(name)) return UNKNOWN_CHAR;

@@ -54,7 +54,11 @@ export class FieldBuilder {
 
   val(v: Val, q: boolean): void {
     if (v.text.length > 64 && !this.budget.spend(v.text.length)) {
-      this.cur.appendUnknown('the expansion exceeds the 1 MB (per word) / 4 MB (per script) limit', v.segs[0]?.s0 ?? 0, v.segs[0]?.s1 ?? 0);
+      this.cur.appendUnknown(
+        'the expansion exceeds the 1 MB (per word) / 4 MB (per script) limit',
+        v.segs[0]?.s0 ?? 0,
+        v.segs[0]?.s1 ?? 0,
+      );
       if (q) this.quoted = true;
       return;
     }

@@ -8,7 +8,20 @@ import type { FieldBuilder } from './fields';
 import { globMatch } from './pattern';
 import { MAX_PATTERN_VALUE } from '../limits';
 import type { Src } from '../src';
-import { NO_ORIGINS, ValBuilder, emptyVal, isKnown, joinVals, literalVal, literalWithOrigins, originsOf, unknownReason, unknownVal, viaVar, type Val } from '../value';
+import {
+  NO_ORIGINS,
+  ValBuilder,
+  emptyVal,
+  isKnown,
+  joinVals,
+  literalVal,
+  literalWithOrigins,
+  originsOf,
+  unknownReason,
+  unknownVal,
+  viaVar,
+  type Val,
+} from '../value';
 
 /** What a parameter holds. */
 interface Lookup {
@@ -35,13 +48,15 @@ function lookupPositional(ex: Expander, name: string, s0: number, s1: number): L
     return { vals: args.map((a) => viaVar(name === '@' ? '$@' : '$*', a, s0, s1)), multi: true };
   }
   if (name === '#') {
-    if (args === null) return { vals: null, multi: false, unknown: 'the number of script arguments is only known at run time' };
+    if (args === null)
+      return { vals: null, multi: false, unknown: 'the number of script arguments is only known at run time' };
     return { vals: [literalVal(String(args.length), s0, s1, false)], multi: false };
   }
   const c0 = name.charCodeAt(0);
   if (!(c0 >= 48 && c0 <= 57)) return null;
   if (name === '0') return { vals: null, multi: false, unknown: 'the script name is only known at run time' };
-  if (args === null) return { vals: null, multi: false, neverSet: true, unknown: `script argument $${name} has no default here` };
+  if (args === null)
+    return { vals: null, multi: false, neverSet: true, unknown: `script argument $${name} has no default here` };
   const a = args[Number(name) - 1];
   return { vals: a ? [viaVar('$' + name, a, s0, s1)] : null, multi: false };
 }
@@ -51,14 +66,16 @@ function lookup(ex: Expander, p: ParamPart, src: Src, s0: number, s1: number): L
   const name = p.name;
   const positional = lookupPositional(ex, name, s0, s1);
   if (positional) return positional;
-  if (name === '?' || name === '$' || name === '!' || name === '-' || name === '') return { vals: null, multi: false, unknown: `\`$${name}\` is only known at run time` };
+  if (name === '?' || name === '$' || name === '!' || name === '-' || name === '')
+    return { vals: null, multi: false, unknown: `\`$${name}\` is only known at run time` };
   const env = ex.env;
   let target = resolveName(env, name);
   if (p.indirect && !p.all) {
     const v = scalarOf(env, target);
     if (!v) return UNSET;
     if (!isKnown(v)) return { vals: null, multi: false, unknown: unknownReason(v) };
-    if (!NAME_RE.test(v.text)) return { vals: null, multi: false, unknown: `\${!${name}} names \`${v.text.slice(0, 40)}\`, not a variable` };
+    if (!NAME_RE.test(v.text))
+      return { vals: null, multi: false, unknown: `\${!${name}} names \`${v.text.slice(0, 40)}\`, not a variable` };
     target = resolveName(env, v.text);
   }
   const v = env.get(target);
@@ -108,10 +125,15 @@ export function expandParam(ex: Expander, p: ParamPart, src: Src, fb: FieldBuild
   const r = lookup(ex, p, src, s0, s1);
   if (p.length) return expandLength(p, r, s0, s1, fb);
   const op = p.op;
-  if (op === ':-' || op === '-' || op === ':=' || op === '=' || op === ':+' || op === '+' || op === ':?' || op === '?') return expandDefault(ex, p, r, src, s0, s1, fb);
+  if (op === ':-' || op === '-' || op === ':=' || op === '=' || op === ':+' || op === '+' || op === ':?' || op === '?')
+    return expandDefault(ex, p, r, src, s0, s1, fb);
   if (r.unknown) return fb.val(unknownVal(r.unknown, s0, s1), p.q);
   if (r.vals === null) {
-    if (r.neverSet && op === '' && ex.testOperandDepth === 0) return fb.val(unknownVal(`$${p.name} is not set in this script (only the environment at run time can set it)`, s0, s1), p.q);
+    if (r.neverSet && op === '' && ex.testOperandDepth === 0)
+      return fb.val(
+        unknownVal(`$${p.name} is not set in this script (only the environment at run time can set it)`, s0, s1),
+        p.q,
+      );
     fb.markQuoted(p.q);
     return;
   }
@@ -130,7 +152,8 @@ function expandLength(p: ParamPart, r: Lookup, s0: number, s1: number, fb: Field
   let n: number;
   if (p.all || p.name === '@' || p.name === '*') n = vals.length;
   else {
-    if (first && !isKnown(first)) return fb.val(unknownVal(unknownReason(first) ?? 'unknown', s0, s1, originsOf(first, 0, first.text.length)), p.q);
+    if (first && !isKnown(first))
+      return fb.val(unknownVal(unknownReason(first) ?? 'unknown', s0, s1, originsOf(first, 0, first.text.length)), p.q);
     n = first ? [...first.text].length : 0;
   }
   const origins = first ? originsOf(first, 0, first.text.length) : NO_ORIGINS;
@@ -138,19 +161,39 @@ function expandLength(p: ParamPart, r: Lookup, s0: number, s1: number, fb: Field
 }
 
 /** The default-value family: `:-` `-` `:=` `=` `:+` `+` `:?` `?` (with a colon, empty counts as unset). */
-function expandDefault(ex: Expander, p: ParamPart, r: Lookup, src: Src, s0: number, s1: number, fb: FieldBuilder): void {
+function expandDefault(
+  ex: Expander,
+  p: ParamPart,
+  r: Lookup,
+  src: Src,
+  s0: number,
+  s1: number,
+  fb: FieldBuilder,
+): void {
   const colon = p.op.startsWith(':');
   const base = colon ? p.op.slice(1) : p.op;
   // The value is unknown (not unset): the operator's outcome is too.
   if (r.unknown && !r.neverSet) return fb.val(unknownVal(r.unknown, s0, s1), p.q);
   const isUnset = r.vals === null && !r.unknown;
   const firstVal = r.vals && r.vals.length ? r.vals[0] : undefined;
-  const isNull = isUnset || (r.vals !== null && (r.multi ? r.vals.length === 0 || (r.vals.length === 1 && firstVal?.text === '') : firstVal?.text === ''));
+  const isNull =
+    isUnset ||
+    (r.vals !== null &&
+      (r.multi ? r.vals.length === 0 || (r.vals.length === 1 && firstVal?.text === '') : firstVal?.text === ''));
   const neverSetUnknown = r.unknown !== undefined && r.neverSet === true;
   const empty = colon ? isNull || neverSetUnknown : isUnset || neverSetUnknown;
   // A partly unknown value: never empty if it has known text, else undecidable.
-  if (r.vals !== null && r.vals.length === 1 && firstVal && !isKnown(firstVal) && firstVal.text.replace(/\0/g, '').length === 0) {
-    return fb.val(unknownVal(unknownReason(firstVal) ?? 'unknown', s0, s1, originsOf(firstVal, 0, firstVal.text.length)), p.q);
+  if (
+    r.vals !== null &&
+    r.vals.length === 1 &&
+    firstVal &&
+    !isKnown(firstVal) &&
+    firstVal.text.replace(/\0/g, '').length === 0
+  ) {
+    return fb.val(
+      unknownVal(unknownReason(firstVal) ?? 'unknown', s0, s1, originsOf(firstVal, 0, firstVal.text.length)),
+      p.q,
+    );
   }
   if (base === '+') {
     if (!empty && p.arg) ex.expandParts(p.arg.parts, src, fb);
@@ -177,10 +220,19 @@ function expandDefault(ex: Expander, p: ParamPart, r: Lookup, src: Src, s0: numb
 }
 
 /** `${A[@]:off:len}` / `${@:2}` slice the list of elements, not each element. */
-function emitListSlice(ex: Expander, p: ParamPart, vals: Val[], src: Src, s0: number, s1: number, fb: FieldBuilder): void {
+function emitListSlice(
+  ex: Expander,
+  p: ParamPart,
+  vals: Val[],
+  src: Src,
+  s0: number,
+  s1: number,
+  fb: FieldBuilder,
+): void {
   const off = p.arg ? ex.arithWord(p.arg, src) : { value: 0n, reason: '' };
   const len = p.arg2 ? ex.arithWord(p.arg2, src) : null;
-  if (off.value === null || (len && len.value === null)) return fb.val(unknownVal(off.reason || len?.reason || 'unknown', s0, s1), p.q);
+  if (off.value === null || (len && len.value === null))
+    return fb.val(unknownVal(off.reason || len?.reason || 'unknown', s0, s1), p.q);
   const n = vals.length;
   let a = Number(off.value);
   if (p.name === '@' || p.name === '*') a -= 1; // $0 is element 0 of "$@" slicing
@@ -191,7 +243,8 @@ function emitListSlice(ex: Expander, p: ParamPart, vals: Val[], src: Src, s0: nu
 
 function emitVals(vals: Val[], multi: boolean, p: ParamPart, fb: FieldBuilder): void {
   if (!multi) {
-    if (vals.length) fb.val(vals[0]!, p.q); // length checked
+    if (vals.length)
+      fb.val(vals[0]!, p.q); // length checked
     else fb.markQuoted(p.q);
     return;
   }
@@ -223,7 +276,8 @@ function transform(ex: Expander, v: Val, p: ParamPart, src: Src, s0: number, s1:
   if (op === ':') {
     const off = p.arg ? ex.arithWord(p.arg, src) : { value: 0n, reason: '' };
     const len = p.arg2 ? ex.arithWord(p.arg2, src) : null;
-    if (off.value === null || (len && len.value === null)) return unknownVal(off.reason || len?.reason || 'unknown', s0, s1, origins);
+    if (off.value === null || (len && len.value === null))
+      return unknownVal(off.reason || len?.reason || 'unknown', s0, s1, origins);
     let a = Number(off.value);
     if (a < 0) a = Math.max(0, text.length + a);
     a = Math.min(a, text.length);
@@ -236,14 +290,20 @@ function transform(ex: Expander, v: Val, p: ParamPart, src: Src, s0: number, s1:
   }
   if (op === '^^' || op === '^' || op === ',,' || op === ',') {
     const upper = op[0] === '^';
-    const t = op.length === 2 ? (upper ? text.toUpperCase() : text.toLowerCase()) : (upper ? text.slice(0, 1).toUpperCase() : text.slice(0, 1).toLowerCase()) + text.slice(1);
+    const t =
+      op.length === 2
+        ? upper
+          ? text.toUpperCase()
+          : text.toLowerCase()
+        : (upper ? text.slice(0, 1).toUpperCase() : text.slice(0, 1).toLowerCase()) + text.slice(1);
     if (t.length !== text.length) return literalWithOrigins(t, s0, s1, origins);
     return { text: t, segs: v.segs, cond: v.cond };
   }
   if (op === '@') return unknownVal(`\${${p.name}@…} transformations are not evaluated`, s0, s1, origins);
   const pat = p.arg ? ex.expandJoined(p.arg, src) : emptyVal();
   if (!isKnown(pat)) return unknownVal(unknownReason(pat) ?? 'unknown pattern', s0, s1, origins);
-  if (text.length > MAX_PATTERN_VALUE) return unknownVal('value too long to match patterns on statically', s0, s1, origins);
+  if (text.length > MAX_PATTERN_VALUE)
+    return unknownVal('value too long to match patterns on statically', s0, s1, origins);
   const quoted = p.arg ? wordIsQuoted(p.arg) : false;
   if (op === '#' || op === '##' || op === '%' || op === '%%') return removeAffix(v, op, pat.text, quoted);
   // Replacement: ${X/pat/rep}, ${X//pat/rep}, ${X/#pat/rep}, ${X/%pat/rep}

@@ -17,7 +17,8 @@ export function placeholderVal(a: Assign, src: Src): Val {
 export function assign(r: Runner, a: Assign, src: Src, local: boolean): void {
   const name = resolveName(r.vars, a.name);
   if (a.array) return assignArray(r, r.vars.getOrCreate(name, local), a, a.array, src);
-  let val = a.placeholder !== undefined ? placeholderVal(a, src) : a.value ? r.ex.expandJoined(a.value, src) : emptyVal();
+  let val =
+    a.placeholder !== undefined ? placeholderVal(a, src) : a.value ? r.ex.expandJoined(a.value, src) : emptyVal();
   if (a.index) return assignElement(r, r.vars.getOrCreate(name, local), a, a.index, val, src);
   let alreadyMarked = false;
   if (a.append) {

@@ -1,7 +1,15 @@
 // The run's work accounting against the bounds in limits.ts. One Budget per read; each kind of exhaustion is
 // reported once, as a `bash-budget` warning (users filter budget limits apart from parse errors).
 import type { ExpandBudget } from '../expand/environ';
-import { MAX_DERIVED_CHARS, MAX_DERIVED_RUNS, MAX_DERIVED_TOTAL, MAX_FIELDS_TOTAL, MAX_STEPS, MAX_TOTAL_CHARS, MAX_VALUE_CHARS } from '../limits';
+import {
+  MAX_DERIVED_CHARS,
+  MAX_DERIVED_RUNS,
+  MAX_DERIVED_TOTAL,
+  MAX_FIELDS_TOTAL,
+  MAX_STEPS,
+  MAX_TOTAL_CHARS,
+  MAX_VALUE_CHARS,
+} from '../limits';
 import type { RawDiag } from './diag';
 
 /** What ran out: evaluation steps, derived scripts (eval / bash -c / heredocs), call depth, argv fields. */
@@ -25,7 +33,11 @@ export class Budget implements ExpandBudget {
   /** Count a unit of work; false once the budget is spent (the rest of the script is then skipped). */
   step(at: number): boolean {
     if (++this.steps <= MAX_STEPS) return true;
-    this.reportOnce('steps', `evaluation stopped after ${MAX_STEPS} steps (loops or recursion too large to follow statically)`, at);
+    this.reportOnce(
+      'steps',
+      `evaluation stopped after ${MAX_STEPS} steps (loops or recursion too large to follow statically)`,
+      at,
+    );
     this.onExhausted();
     return false;
   }
@@ -63,7 +75,12 @@ export class Budget implements ExpandBudget {
   deriveScript(nChars: number): boolean {
     this.derivedChars += nChars;
     this.steps += 8;
-    return ++this.derivedRuns <= MAX_DERIVED_RUNS && nChars <= MAX_DERIVED_CHARS && this.derivedChars <= MAX_DERIVED_TOTAL && this.spend(nChars);
+    return (
+      ++this.derivedRuns <= MAX_DERIVED_RUNS &&
+      nChars <= MAX_DERIVED_CHARS &&
+      this.derivedChars <= MAX_DERIVED_TOTAL &&
+      this.spend(nChars)
+    );
   }
 
   /** Report `kind` running out, the first time only; false when it was already reported. */

@@ -49,7 +49,26 @@ const BUILTINS = new Map<string, Builtin>([
   ...['read', 'mapfile', 'readarray', 'printf', 'getopts'].map((n): [string, Builtin] => [n, runReaderBuiltin]),
   ['set', runSet],
   // Common commands that change nothing the reader follows.
-  ...['cd', 'echo', 'mkdir', 'rm', 'cp', 'mv', 'touch', 'sleep', 'trap', 'ulimit', 'umask', 'shopt', 'pushd', 'popd', 'wait', 'module', 'conda', 'pip'].map((n): [string, Builtin] => [n, succeed]),
+  ...[
+    'cd',
+    'echo',
+    'mkdir',
+    'rm',
+    'cp',
+    'mv',
+    'touch',
+    'sleep',
+    'trap',
+    'ulimit',
+    'umask',
+    'shopt',
+    'pushd',
+    'popd',
+    'wait',
+    'module',
+    'conda',
+    'pip',
+  ].map((n): [string, Builtin] => [n, succeed]),
 ]);
 
 export function runSimple(r: Runner, c: SimpleCmd, src: Src): Status {
@@ -65,7 +84,8 @@ export function runSimple(r: Runner, c: SimpleCmd, src: Src): Status {
   // Prefix assignments only live in the command's environment.
   const prefixEnv = new Map<string, Field>();
   for (const a of c.assigns) {
-    const v = a.placeholder !== undefined ? placeholderVal(a, src) : a.value ? r.ex.expandJoined(a.value, src) : emptyVal();
+    const v =
+      a.placeholder !== undefined ? placeholderVal(a, src) : a.value ? r.ex.expandJoined(a.value, src) : emptyVal();
     const [s0, s1] = src.span(a.v0, a.v1);
     prefixEnv.set(a.name, asField(viaVar(a.name, v, s0, s1), s0, s1, true));
   }
@@ -97,7 +117,9 @@ function expandCommandWords(r: Runner, c: SimpleCmd, src: Src): { fields: Field[
     if (fields.length > MAX_FIELDS_PER_COMMAND || r.budget.fieldsExceeded) {
       fields.length = Math.min(fields.length, MAX_FIELDS_PER_COMMAND);
       const [s0, s1] = src.span(c.i0, c.i0 + 1);
-      const why = r.budget.fieldsExceeded ? `the script expands to more than ${MAX_FIELDS_TOTAL} words in all` : `the command expands to more than ${MAX_FIELDS_PER_COMMAND} words`;
+      const why = r.budget.fieldsExceeded
+        ? `the script expands to more than ${MAX_FIELDS_TOTAL} words in all`
+        : `the command expands to more than ${MAX_FIELDS_PER_COMMAND} words`;
       r.budget.reportOnce('fields', `${why}; the rest are not read`, s0, s1);
       break;
     }
@@ -147,7 +169,13 @@ function runEval(r: Runner, x: SimpleRun): Status {
 function runSource(r: Runner, x: SimpleRun): Status {
   const target = x.fields[1];
   const what = target ? (isKnown(target) ? target.text : r.doc.slice(target.tok0, target.tok1)) : '';
-  r.diags.push({ code: 'sourced-file-not-read', severity: 'information', message: `\`${what}\` is not read: variables it sets stay unset here`, s0: x.c0, s1: x.c1 });
+  r.diags.push({
+    code: 'sourced-file-not-read',
+    severity: 'information',
+    message: `\`${what}\` is not read: variables it sets stay unset here`,
+    s0: x.c0,
+    s1: x.c1,
+  });
   return Status.True;
 }
 
@@ -192,14 +220,22 @@ function runDecl(r: Runner, x: SimpleRun, name: string): Status {
   const plain: Field[] = [];
   for (const f of x.fields.slice(1)) {
     if (isKnown(f) && f.text.startsWith('-') && f.text.length > 1) opts += f.text.slice(1);
-    else if (isKnown(f) && f.text.startsWith('+')) continue; // `declare +x`: removing attributes changes no value
+    else if (isKnown(f) && f.text.startsWith('+'))
+      continue; // `declare +x`: removing attributes changes no value
     else plain.push(f);
   }
   const vars = r.vars;
-  const local = name === 'local' || ((name === 'declare' || name === 'typeset') && vars.locals.length > 0 && !opts.includes('g'));
+  const local =
+    name === 'local' || ((name === 'declare' || name === 'typeset') && vars.locals.length > 0 && !opts.includes('g'));
   const exported = name === 'export' || opts.includes('x');
   const readonly = name === 'readonly' || opts.includes('r');
-  const kind = opts.includes('A') ? VarKind.Assoc : opts.includes('a') ? VarKind.Indexed : opts.includes('n') ? VarKind.Nameref : null;
+  const kind = opts.includes('A')
+    ? VarKind.Assoc
+    : opts.includes('a')
+      ? VarKind.Indexed
+      : opts.includes('n')
+        ? VarKind.Nameref
+        : null;
   if (opts.includes('f') || opts.includes('F') || opts.includes('p')) return Status.True;
   const touch = (n: string): Var => {
     const v = vars.getOrCreate(n, local);

@@ -15,17 +15,54 @@ import { Flow, Status } from './status';
 const SHELL_NAMES = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh']);
 const HEREDOC_RUNNERS = new Set(['sbatch', 'bash', 'sh', 'zsh', 'dash', 'ksh', 'salloc', 'srun', 'qsub', 'bsub']);
 /** Commands whose success we cannot assume (`grep -q … && …`). */
-const UNSURE_STATUS = new Set(['grep', 'egrep', 'fgrep', 'which', 'type', 'hash', 'pgrep', 'ping', 'nvidia-smi', 'ls', 'diff', 'cmp', 'compgen', 'getopts', 'read', 'wait', 'kill', 'curl', 'wget', 'ssh', 'git', 'python', 'python3', 'findmnt', 'mountpoint', 'id', 'getent']);
+const UNSURE_STATUS = new Set([
+  'grep',
+  'egrep',
+  'fgrep',
+  'which',
+  'type',
+  'hash',
+  'pgrep',
+  'ping',
+  'nvidia-smi',
+  'ls',
+  'diff',
+  'cmp',
+  'compgen',
+  'getopts',
+  'read',
+  'wait',
+  'kill',
+  'curl',
+  'wget',
+  'ssh',
+  'git',
+  'python',
+  'python3',
+  'findmnt',
+  'mountpoint',
+  'id',
+  'getent',
+]);
 
 /** A command that is neither a builtin nor a function: a launch, a shell or scheduler fed a script, or anything else. */
-export function runLaunchCommand(r: Runner, x: SimpleRun, name: string | null, prefixEnv: Map<string, Field>, passthrough: [number, number][]): Status {
+export function runLaunchCommand(
+  r: Runner,
+  x: SimpleRun,
+  name: string | null,
+  prefixEnv: Map<string, Field>,
+  passthrough: [number, number][],
+): Status {
   const { c, src, fields } = x;
   // Heredoc bodies fed to a shell or scheduler are scripts themselves.
   if (name !== null && c.redirs.some((rd) => rd.heredoc)) {
     const b = name.slice(name.lastIndexOf('/') + 1);
     const later = fields.slice(1).some((f) => SHELL_NAMES.has(f.text));
     if (HEREDOC_RUNNERS.has(b) || later) {
-      const hit = detectLaunch(fields.map((f) => (isKnown(f) ? f.text : null)), true);
+      const hit = detectLaunch(
+        fields.map((f) => (isKnown(f) ? f.text : null)),
+        true,
+      );
       runHeredocRedirs(r, c.redirs, src, hit ? rawLaunchers(hit.launchers, fields) : []);
       return Status.True;
     }
@@ -35,14 +72,24 @@ export function runLaunchCommand(r: Runner, x: SimpleRun, name: string | null, p
   if (!hit) return name !== null && UNSURE_STATUS.has(name) ? Status.Unknown : Status.True;
   if (hit.t === 'shell') {
     const script = fields[hit.script];
-    if (script) runInChildShell(r, rawLaunchers(hit.launchers, fields), fields.slice(hit.script + 2), () => runDerived(r, script, true, x.c0));
+    if (script)
+      runInChildShell(r, rawLaunchers(hit.launchers, fields), fields.slice(hit.script + 2), () =>
+        runDerived(r, script, true, x.c0),
+      );
     return Status.True;
   }
-  if (isMegatronEntry(texts[hit.entry] ?? null, hit.module, texts.slice(hit.entry + 1))) recordLaunch(r, x, hit, prefixEnv, passthrough);
+  if (isMegatronEntry(texts[hit.entry] ?? null, hit.module, texts.slice(hit.entry + 1)))
+    recordLaunch(r, x, hit, prefixEnv, passthrough);
   return Status.True;
 }
 
-function recordLaunch(r: Runner, x: SimpleRun, hit: Extract<LaunchHit, { t: 'python' }>, prefixEnv: Map<string, Field>, passthrough: [number, number][]): void {
+function recordLaunch(
+  r: Runner,
+  x: SimpleRun,
+  hit: Extract<LaunchHit, { t: 'python' }>,
+  prefixEnv: Map<string, Field>,
+  passthrough: [number, number][],
+): void {
   const { fields } = x;
   const entry = fields[hit.entry];
   if (!entry) return; // detectLaunch only names words of `fields`
@@ -57,7 +104,15 @@ function recordLaunch(r: Runner, x: SimpleRun, hit: Extract<LaunchHit, { t: 'pyt
     }
   }
   const launchers = [...r.outer, ...rawLaunchers(hit.launchers, fields)];
-  const inv = { launchers, entry, args: fields.slice(hit.entry + 1), s0: x.c0, s1: x.c1, conditional: r.vars.undecided > 0, passthrough };
+  const inv = {
+    launchers,
+    entry,
+    args: fields.slice(hit.entry + 1),
+    s0: x.c0,
+    s1: x.c1,
+    conditional: r.vars.undecided > 0,
+    passthrough,
+  };
   r.rec.record(inv, prefixEnv);
 }
 
@@ -105,7 +160,14 @@ export function runDerived(r: Runner, v: Val, unwrap: boolean, s0: number): Stat
 function unwrapSeg(g: Seg): Seg {
   if (g.origins.length === 0) return g;
   const o = g.origins[0]!; // length checked
-  const out: Seg = { start: g.start, end: g.end, s0: o.s0, s1: o.s1, mapped: o.mapped && o.s1 - o.s0 === g.end - g.start, origins: g.origins.slice(1) };
+  const out: Seg = {
+    start: g.start,
+    end: g.end,
+    s0: o.s0,
+    s1: o.s1,
+    mapped: o.mapped && o.s1 - o.s0 === g.end - g.start,
+    origins: g.origins.slice(1),
+  };
   if (g.unknown !== undefined) out.unknown = g.unknown;
   if (g.cond) out.cond = true;
   return out;

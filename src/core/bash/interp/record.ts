@@ -98,8 +98,16 @@ export function rawLaunchers(hits: LauncherHit[], fields: Field[]): RawLauncher[
     const a = fields[h.first];
     if (!a) continue; // detectLaunch only names words of `fields`
     const z = fields[Math.min(h.last, fields.length - 1)] ?? a;
-    const torchrun = h.kind === 'torchrun' || h.kind === 'torch.distributed.run' || h.kind === 'torch.distributed.launch';
-    out.push({ kind: h.kind, s0: a.tok0, s1: Math.max(a.tok1, z.tok1), gpusPerNode: opt(h.gpusPerNode, false), nodes: opt(h.nodes, torchrun), totalProcesses: opt(h.totalProcesses, false) });
+    const torchrun =
+      h.kind === 'torchrun' || h.kind === 'torch.distributed.run' || h.kind === 'torch.distributed.launch';
+    out.push({
+      kind: h.kind,
+      s0: a.tok0,
+      s1: Math.max(a.tok1, z.tok1),
+      gpusPerNode: opt(h.gpusPerNode, false),
+      nodes: opt(h.nodes, torchrun),
+      totalProcesses: opt(h.totalProcesses, false),
+    });
   }
   return out;
 }
@@ -140,7 +148,13 @@ export class Recorder {
     const key = `${f.tok0}:${f.tok1}`;
     if (this.globSeen.has(key)) return;
     this.globSeen.add(key);
-    this.diags.push({ code: 'unquoted-glob', severity: 'hint', message: `\`${f.text}\` is unquoted, so the shell may expand it as a file pattern; quote it`, s0: f.tok0, s1: f.tok1 });
+    this.diags.push({
+      code: 'unquoted-glob',
+      severity: 'hint',
+      message: `\`${f.text}\` is unquoted, so the shell may expand it as a file pattern; quote it`,
+      s0: f.tok0,
+      s1: f.tok1,
+    });
   }
 
   private reportUnresolved(f: Field): void {
@@ -153,7 +167,13 @@ export class Recorder {
     this.unresolvedSeen.add(key);
     const what = nearest ? `$${nearest.name}` : `\`${this.doc.slice(g.s0, Math.min(g.s1, g.s0 + 60))}\``;
     const via = through.length ? ` (via ${through.map((o) => '$' + o.name).join(', ')})` : '';
-    const d: RawDiag = { code: 'unresolved-value', severity: 'warning', message: `${what}${via} cannot be resolved statically: ${g.unknown}`, s0: g.s0, s1: Math.max(g.s1, g.s0 + 1) };
+    const d: RawDiag = {
+      code: 'unresolved-value',
+      severity: 'warning',
+      message: `${what}${via} cannot be resolved statically: ${g.unknown}`,
+      s0: g.s0,
+      s1: Math.max(g.s1, g.s0 + 1),
+    };
     if (g.origins.length) d.related = g.origins.map((o) => ({ message: `${o.name} is set here`, s0: o.s0, s1: o.s1 }));
     this.diags.push(d);
   }
@@ -165,7 +185,8 @@ export class Recorder {
       const v = scalarOf(this.vars, name);
       if (v) env.set(name, v);
     }
-    for (const [k, v] of this.vars.globals) if (v.val && (k.startsWith('NVTE_') || k.startsWith('NCCL_'))) env.set(k, v.val);
+    for (const [k, v] of this.vars.globals)
+      if (v.val && (k.startsWith('NVTE_') || k.startsWith('NCCL_'))) env.set(k, v.val);
     return env;
   }
 

@@ -73,7 +73,8 @@ export class Runner {
       this.run(cmd, src);
       if (this.flow === Flow.None) continue;
       if (this.budget.exhausted) break; // out of budget: the rest is neither run nor parsed
-      if (this.flow === Flow.Exit || this.flow === Flow.Return) running = false; // parse on for syntax errors
+      if (this.flow === Flow.Exit || this.flow === Flow.Return)
+        running = false; // parse on for syntax errors
       else this.flow = Flow.None; // a stray break/continue outside a loop
     }
     if (this.flow === Flow.Exit && this.callDepth === 0 && !this.budget.exhausted) this.flow = Flow.None;
@@ -252,7 +253,12 @@ export class Runner {
       this.ex.testOperandDepth++;
       const pat = this.ex.expandJoined(p, src);
       this.ex.testOperandDepth--;
-      const r = !isKnown(subject) || !isKnown(pat) ? Status.Unknown : globMatch(pat.text, subject.text, wordIsQuoted(p)) ? Status.True : Status.False;
+      const r =
+        !isKnown(subject) || !isKnown(pat)
+          ? Status.Unknown
+          : globMatch(pat.text, subject.text, wordIsQuoted(p))
+            ? Status.True
+            : Status.False;
       if (r === Status.True) return Status.True;
       if (r === Status.Unknown) m = Status.Unknown;
     }

@@ -22,7 +22,12 @@ export function testTokens(ex: Expander, words: Word[], ops: (string | null)[], 
     }
     if (!w) continue;
     const v = ex.expandJoined(w, src);
-    out.push({ text: isKnown(v) ? v.text : null, op: null, nonEmpty: v.text.replace(/\0/g, '').length > 0, quoted: wordIsQuoted(w) });
+    out.push({
+      text: isKnown(v) ? v.text : null,
+      op: null,
+      nonEmpty: v.text.replace(/\0/g, '').length > 0,
+      quoted: wordIsQuoted(w),
+    });
   }
   ex.testOperandDepth--;
   return out;
@@ -30,7 +35,11 @@ export function testTokens(ex: Expander, words: Word[], ops: (string | null)[], 
 
 /** The operands of `[ … ]` / `test`, already expanded as command words. */
 export function fieldTokens(fields: Field[]): TestTok[] {
-  return fields.map((f) => ({ text: isKnown(f) ? f.text : null, op: null, nonEmpty: f.text.replace(/\0/g, '').length > 0 }));
+  return fields.map((f) => ({
+    text: isKnown(f) ? f.text : null,
+    op: null,
+    nonEmpty: f.text.replace(/\0/g, '').length > 0,
+  }));
 }
 
 /** Evaluate test tokens; `dbl`: `[[ … ]]` rules (patterns, `&&`/`||`, arithmetic operands). */
@@ -47,7 +56,30 @@ export interface TestTok {
   quoted?: boolean;
 }
 
-const FILE_TESTS = new Set(['-a', '-b', '-c', '-d', '-e', '-f', '-g', '-h', '-k', '-p', '-r', '-s', '-t', '-u', '-w', '-x', '-G', '-L', '-N', '-O', '-S', '-o']);
+const FILE_TESTS = new Set([
+  '-a',
+  '-b',
+  '-c',
+  '-d',
+  '-e',
+  '-f',
+  '-g',
+  '-h',
+  '-k',
+  '-p',
+  '-r',
+  '-s',
+  '-t',
+  '-u',
+  '-w',
+  '-x',
+  '-G',
+  '-L',
+  '-N',
+  '-O',
+  '-S',
+  '-o',
+]);
 
 /** Three-valued evaluation of `[ … ]` / `[[ … ]]`. */
 class TestEval {
@@ -70,7 +102,12 @@ class TestEval {
     while (this.is(this.dbl ? '||' : '-o')) {
       this.pos++;
       const b = this.and();
-      r = r === Status.True || b === Status.True ? Status.True : r === Status.Unknown || b === Status.Unknown ? Status.Unknown : Status.False;
+      r =
+        r === Status.True || b === Status.True
+          ? Status.True
+          : r === Status.Unknown || b === Status.Unknown
+            ? Status.Unknown
+            : Status.False;
     }
     this.depth--;
     return r;
@@ -81,7 +118,12 @@ class TestEval {
     while (this.is(this.dbl ? '&&' : '-a') && this.pos + 1 < this.toks.length) {
       this.pos++;
       const b = this.not();
-      r = r === Status.False || b === Status.False ? Status.False : r === Status.Unknown || b === Status.Unknown ? Status.Unknown : Status.True;
+      r =
+        r === Status.False || b === Status.False
+          ? Status.False
+          : r === Status.Unknown || b === Status.Unknown
+            ? Status.Unknown
+            : Status.True;
     }
     return r;
   }
@@ -112,10 +154,30 @@ class TestEval {
       this.pos += 3;
       return this.binary(next.text, t, operand);
     }
-    if (t.op === null && t.text !== null && next && (next.op === null) && (t.text === '-z' || t.text === '-n' || t.text === '-v' || FILE_TESTS.has(t.text))) {
+    if (
+      t.op === null &&
+      t.text !== null &&
+      next &&
+      next.op === null &&
+      (t.text === '-z' || t.text === '-n' || t.text === '-v' || FILE_TESTS.has(t.text))
+    ) {
       this.pos += 2;
-      if (t.text === '-z') return next.text !== null ? (next.text === '' ? Status.True : Status.False) : next.nonEmpty ? Status.False : Status.Unknown;
-      if (t.text === '-n') return next.text !== null ? (next.text !== '' ? Status.True : Status.False) : next.nonEmpty ? Status.True : Status.Unknown;
+      if (t.text === '-z')
+        return next.text !== null
+          ? next.text === ''
+            ? Status.True
+            : Status.False
+          : next.nonEmpty
+            ? Status.False
+            : Status.Unknown;
+      if (t.text === '-n')
+        return next.text !== null
+          ? next.text !== ''
+            ? Status.True
+            : Status.False
+          : next.nonEmpty
+            ? Status.True
+            : Status.Unknown;
       if (t.text === '-v') {
         if (next.text === null) return Status.Unknown;
         const v = this.ex.env.get(resolveName(this.ex.env, next.text));
@@ -146,12 +208,18 @@ class TestEval {
     const y = this.num(b.text);
     if (x === null || y === null) return Status.Unknown;
     switch (op) {
-      case '-eq': return x === y ? Status.True : Status.False;
-      case '-ne': return x !== y ? Status.True : Status.False;
-      case '-lt': return x < y ? Status.True : Status.False;
-      case '-le': return x <= y ? Status.True : Status.False;
-      case '-gt': return x > y ? Status.True : Status.False;
-      case '-ge': return x >= y ? Status.True : Status.False;
+      case '-eq':
+        return x === y ? Status.True : Status.False;
+      case '-ne':
+        return x !== y ? Status.True : Status.False;
+      case '-lt':
+        return x < y ? Status.True : Status.False;
+      case '-le':
+        return x <= y ? Status.True : Status.False;
+      case '-gt':
+        return x > y ? Status.True : Status.False;
+      case '-ge':
+        return x >= y ? Status.True : Status.False;
     }
     return Status.Unknown;
   }
@@ -166,4 +234,20 @@ class TestEval {
   }
 }
 
-const BIN_TEST = new Set(['=', '==', '!=', '<', '>', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '=~', '-nt', '-ot', '-ef']);
+const BIN_TEST = new Set([
+  '=',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '-eq',
+  '-ne',
+  '-lt',
+  '-le',
+  '-gt',
+  '-ge',
+  '=~',
+  '-nt',
+  '-ot',
+  '-ef',
+]);

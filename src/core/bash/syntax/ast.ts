@@ -185,7 +185,8 @@ export interface PipeCmd {
   i1: number;
 }
 
-export type Cmd = SimpleCmd | IfCmd | WhileCmd | ForCmd | CaseCmd | GroupCmd | FuncCmd | ArithCmd | TestCmd | AndOrCmd | PipeCmd;
+export type Cmd =
+  SimpleCmd | IfCmd | WhileCmd | ForCmd | CaseCmd | GroupCmd | FuncCmd | ArithCmd | TestCmd | AndOrCmd | PipeCmd;
 
 /** A diagnostic found while parsing, in parse-text indices. */
 export interface ParseDiag {

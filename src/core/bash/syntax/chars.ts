@@ -51,7 +51,19 @@ export function isBlank(c: number): boolean {
   return c === C_SP || c === C_TAB || c === C_CR;
 }
 export function isMeta(c: number): boolean {
-  return c === C_SP || c === C_TAB || c === C_NL || c === C_CR || c === C_SEMI || c === C_AMP || c === C_PIPE || c === C_LT || c === C_GT || c === C_LP || c === C_RP;
+  return (
+    c === C_SP ||
+    c === C_TAB ||
+    c === C_NL ||
+    c === C_CR ||
+    c === C_SEMI ||
+    c === C_AMP ||
+    c === C_PIPE ||
+    c === C_LT ||
+    c === C_GT ||
+    c === C_LP ||
+    c === C_RP
+  );
 }
 /** `$@ $* $# $? $$ $! $-`: one-character special parameters (besides digits). */
 export function isSpecialParam(c: number): boolean {
@@ -106,7 +118,21 @@ export function firstWord(s: string, a: number, b: number): string {
   return s.slice(i, Math.min(j, i + 40));
 }
 
-const ANSI_C_SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+const ANSI_C_SIMPLE: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
 /**
  * Decode the body of `$'…'` from `i` (just after the opening quote) up to the closing quote or `n`.

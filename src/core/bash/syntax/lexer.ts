@@ -1,11 +1,56 @@
 // Words: quoting, escapes, `$…` forms (`${…}` operators, `$(…)`, `$((…))`, `$[…]`, `$'…'`), backquotes and heredoc
 // bodies, read into word parts. What ends a word depends on where it stands (its WordMode). A `$(…)` body is a
 // command list: the lexer asks the parser for it (parseList), as bash's own reader does.
-import { PK, type ArithPart, type Cmd, type CmdSubPart, type Heredoc, type ParamPart, type Part, type Redir, type Word } from './ast';
 import {
-  C_AT, C_BANG, C_BS, C_BT, C_COLON, C_DOLLAR, C_DQ, C_HASH, C_LB, C_LC, C_LP, C_NL, C_CR, C_QM, C_RB, C_RC, C_RP,
-  C_SLASH, C_SQ, C_STAR, C_TAB, C_AMP, C_PIPE, C_SEMI, C_SP, EOF, PLAIN_DQ, PLAIN_NORMAL, decodeAnsiC, decodeEscapes,
-  firstWord, isDigit, isMeta, isNameChar, isNameStart, isSpecialParam, scanEscapes, scanPlain,
+  PK,
+  type ArithPart,
+  type Cmd,
+  type CmdSubPart,
+  type Heredoc,
+  type ParamPart,
+  type Part,
+  type Redir,
+  type Word,
+} from './ast';
+import {
+  C_AT,
+  C_BANG,
+  C_BS,
+  C_BT,
+  C_COLON,
+  C_DOLLAR,
+  C_DQ,
+  C_HASH,
+  C_LB,
+  C_LC,
+  C_LP,
+  C_NL,
+  C_CR,
+  C_QM,
+  C_RB,
+  C_RC,
+  C_RP,
+  C_SLASH,
+  C_SQ,
+  C_STAR,
+  C_TAB,
+  C_AMP,
+  C_PIPE,
+  C_SEMI,
+  C_SP,
+  EOF,
+  PLAIN_DQ,
+  PLAIN_NORMAL,
+  decodeAnsiC,
+  decodeEscapes,
+  firstWord,
+  isDigit,
+  isMeta,
+  isNameChar,
+  isNameStart,
+  isSpecialParam,
+  scanEscapes,
+  scanPlain,
 } from './chars';
 import { WordMode } from './wordMode';
 import { readParamOperator } from './paramOps';
@@ -62,7 +107,11 @@ export abstract class Lexer extends Scanner {
       let body: Word;
       if (h.quoted) {
         const text = this.s.slice(bodyStart, bodyEnd);
-        body = { parts: text ? [{ k: PK.Lit, text, raw: true, glob: false, q: true, i0: bodyStart, i1: bodyEnd }] : [], i0: bodyStart, i1: bodyEnd };
+        body = {
+          parts: text ? [{ k: PK.Lit, text, raw: true, glob: false, q: true, i0: bodyStart, i1: bodyEnd }] : [],
+          i0: bodyStart,
+          i1: bodyEnd,
+        };
       } else {
         const saveN = this.n;
         this.i = bodyStart;
@@ -108,7 +157,17 @@ export abstract class Lexer extends Scanner {
       case WordMode.Normal:
         return isMeta(c);
       case WordMode.Test:
-        return c === C_SP || c === C_TAB || c === C_NL || c === C_CR || c === C_SEMI || c === C_AMP || c === C_PIPE || c === C_LP || c === C_RP;
+        return (
+          c === C_SP ||
+          c === C_TAB ||
+          c === C_NL ||
+          c === C_CR ||
+          c === C_SEMI ||
+          c === C_AMP ||
+          c === C_PIPE ||
+          c === C_LP ||
+          c === C_RP
+        );
       case WordMode.DoubleQuoted:
         return c === C_DQ;
       case WordMode.Heredoc:
@@ -141,13 +200,22 @@ export abstract class Lexer extends Scanner {
     const quotedCtx = q || inDQ;
     const flush = (end: number): void => {
       if (runStart >= 0 && end > runStart) {
-        parts.push({ k: PK.Lit, text: s.slice(runStart, end), raw: true, glob: runGlob, q: quotedCtx, i0: runStart, i1: end });
+        parts.push({
+          k: PK.Lit,
+          text: s.slice(runStart, end),
+          raw: true,
+          glob: runGlob,
+          q: quotedCtx,
+          i0: runStart,
+          i1: end,
+        });
       }
       runStart = -1;
       runGlob = false;
     };
     const plain = mode === WordMode.Normal ? PLAIN_NORMAL : mode === WordMode.DoubleQuoted ? PLAIN_DQ : null;
-    const globs = !quotedCtx && mode !== WordMode.Subscript && mode !== WordMode.Arith && mode !== WordMode.ArithBracket;
+    const globs =
+      !quotedCtx && mode !== WordMode.Subscript && mode !== WordMode.Arith && mode !== WordMode.ArithBracket;
     while (this.i < this.n) {
       if (plain) {
         // Skip characters with no meaning in this mode in a tight loop (a 1 MB word stays cheap).
@@ -175,7 +243,11 @@ export abstract class Lexer extends Scanner {
         }
         continue;
       }
-      if (c === C_SQ && !inDQ && !(q && (mode === WordMode.ParamArg || mode === WordMode.ParamPattern || mode === WordMode.ParamOffset))) {
+      if (
+        c === C_SQ &&
+        !inDQ &&
+        !(q && (mode === WordMode.ParamArg || mode === WordMode.ParamPattern || mode === WordMode.ParamOffset))
+      ) {
         flush(this.i);
         if (!this.readSingleQuoted(parts)) return parts;
         continue;
@@ -239,7 +311,15 @@ export abstract class Lexer extends Scanner {
       this.recover(open, 'single quote');
       return false;
     }
-    parts.push({ k: PK.Lit, text: close > open + 1 ? this.s.slice(open + 1, close) : '', raw: true, glob: false, q: true, i0: open + 1, i1: close });
+    parts.push({
+      k: PK.Lit,
+      text: close > open + 1 ? this.s.slice(open + 1, close) : '',
+      raw: true,
+      glob: false,
+      q: true,
+      i0: open + 1,
+      i1: close,
+    });
     this.i = close + 1;
     return true;
   }
@@ -263,7 +343,8 @@ export abstract class Lexer extends Scanner {
     if (inner.length === 0) {
       // An empty quote only marks the word as quoted; one mark is enough (a run of them stays one part).
       const last = parts[parts.length - 1];
-      if (!(last && last.k === PK.Lit && last.q && last.text === '')) parts.push({ k: PK.Lit, text: '', raw: true, glob: false, q: true, i0: open + 1, i1: open + 1 });
+      if (!(last && last.k === PK.Lit && last.q && last.text === ''))
+        parts.push({ k: PK.Lit, text: '', raw: true, glob: false, q: true, i0: open + 1, i1: open + 1 });
     } else for (const p of inner) parts.push(p);
     return true;
   }
@@ -415,7 +496,20 @@ export abstract class Lexer extends Scanner {
       name = String.fromCharCode(d);
       this.i++;
     }
-    return { k: PK.Param, name, sub: null, all: '', length: false, indirect: false, op: '', arg: null, arg2: null, q, i0, i1: this.i };
+    return {
+      k: PK.Param,
+      name,
+      sub: null,
+      all: '',
+      length: false,
+      indirect: false,
+      op: '',
+      arg: null,
+      arg2: null,
+      q,
+      i0,
+      i1: this.i,
+    };
   }
 
   private readCommandSubstitution(q: boolean): CmdSubPart {
@@ -540,5 +634,18 @@ export abstract class Lexer extends Scanner {
 
 /** A parameter part with nothing read yet. */
 function emptyParam(q: boolean, i0: number): ParamPart {
-  return { k: PK.Param, name: '', sub: null, all: '', length: false, indirect: false, op: '', arg: null, arg2: null, q, i0, i1: i0 };
+  return {
+    k: PK.Param,
+    name: '',
+    sub: null,
+    all: '',
+    length: false,
+    indirect: false,
+    op: '',
+    arg: null,
+    arg2: null,
+    q,
+    i0,
+    i1: i0,
+  };
 }

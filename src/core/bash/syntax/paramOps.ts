@@ -1,12 +1,37 @@
 // The operator part of `${NAME op arg}`: which operator, and the operand words with the right word mode for each
 // (`${X:off:len}`, `${X/pat/rep}`, `${X:-default}` …).
 import type { ParamPart, Word } from './ast';
-import { C_COLON, C_COMMA, C_CARET, C_AT, C_EQ, C_HASH, C_MINUS, C_PERCENT, C_PLUS, C_QM, C_RC, C_SLASH } from './chars';
+import {
+  C_COLON,
+  C_COMMA,
+  C_CARET,
+  C_AT,
+  C_EQ,
+  C_HASH,
+  C_MINUS,
+  C_PERCENT,
+  C_PLUS,
+  C_QM,
+  C_RC,
+  C_SLASH,
+} from './chars';
 import type { Lexer } from './lexer';
 import { WordMode } from './wordMode';
 
 const TWO_CHAR_OPS = new Set([':-', ':=', ':+', ':?', '##', '%%', '//', '/#', '/%', '^^', ',,']);
-const ONE_CHAR_OPS = new Set([C_MINUS, C_EQ, C_PLUS, C_QM, C_HASH, C_PERCENT, C_SLASH, C_CARET, C_COMMA, C_COLON, C_AT]);
+const ONE_CHAR_OPS = new Set([
+  C_MINUS,
+  C_EQ,
+  C_PLUS,
+  C_QM,
+  C_HASH,
+  C_PERCENT,
+  C_SLASH,
+  C_CARET,
+  C_COMMA,
+  C_COLON,
+  C_AT,
+]);
 
 /** Cursor at the operator of `${NAME…` (the name read into `p`): read operator and operands up to the `}`. */
 export function readParamOperator(lx: Lexer, p: ParamPart, q: boolean): ParamPart {

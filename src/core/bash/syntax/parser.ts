@@ -3,7 +3,23 @@
 // yields a `bash-syntax` diagnostic and the parser resumes at the next line. Nesting deeper than MAX_PARSE_DEPTH is
 // skipped iteratively, and an unterminated construct re-scans at most MAX_RECOVERIES times (limits.ts).
 import { PK, type Cmd, type LitPart, type Word } from './ast';
-import { C_AMP, C_LP, C_LT, C_GT, C_HASH, C_MINUS, C_LOWER_P, C_NL, C_PIPE, C_RB, C_RP, C_SEMI, EOF, isMeta, isNameChar } from './chars';
+import {
+  C_AMP,
+  C_LP,
+  C_LT,
+  C_GT,
+  C_HASH,
+  C_MINUS,
+  C_LOWER_P,
+  C_NL,
+  C_PIPE,
+  C_RB,
+  C_RP,
+  C_SEMI,
+  EOF,
+  isMeta,
+  isNameChar,
+} from './chars';
 import { STOP_AT_CASE_END, STOP_AT_PAREN } from './lexer';
 import { SimpleCommandParser } from './simple';
 import { WordMode } from './wordMode';
@@ -66,7 +82,18 @@ export class Parser extends SimpleCommandParser {
     }
     const r = this.peekReserved();
     if (r && stopWords && stopWords.has(r)) return STOP;
-    if (r === 'then' || r === 'elif' || r === 'else' || r === 'fi' || r === 'do' || r === 'done' || r === 'esac' || r === '}' || r === 'in' || r === ']]') {
+    if (
+      r === 'then' ||
+      r === 'elif' ||
+      r === 'else' ||
+      r === 'fi' ||
+      r === 'do' ||
+      r === 'done' ||
+      r === 'esac' ||
+      r === '}' ||
+      r === 'in' ||
+      r === ']]'
+    ) {
       this.diag(`unexpected \`${r}\``, this.i, this.i + r.length);
       this.i += r.length;
       return null;
@@ -495,5 +522,13 @@ function splitArithSemis(w: Word): [Word, Word, Word] {
 }
 
 function litSlice(p: LitPart, a: number, b: number): LitPart {
-  return { k: PK.Lit, text: p.text.slice(a, b), raw: p.raw, glob: p.glob, q: p.q, i0: p.raw ? p.i0 + a : p.i0, i1: p.raw ? p.i0 + b : p.i1 };
+  return {
+    k: PK.Lit,
+    text: p.text.slice(a, b),
+    raw: p.raw,
+    glob: p.glob,
+    q: p.q,
+    i0: p.raw ? p.i0 + a : p.i0,
+    i1: p.raw ? p.i0 + b : p.i1,
+  };
 }

@@ -1,10 +1,49 @@
 // The cursor under the lexer and the parser: position, diagnostics with error recovery, blanks, comments,
 // `#SBATCH` directives and reserved words. Nothing here builds words or commands.
 import type { ParseDiag, SbatchLine } from './ast';
-import { C_BANG, C_BS, C_CR, C_DQ, C_LB, C_LC, C_LP, C_NL, C_RB, C_RC, C_RP, C_SQ, EOF, SKIM_STOP, isBlank, isMeta } from './chars';
+import {
+  C_BANG,
+  C_BS,
+  C_CR,
+  C_DQ,
+  C_LB,
+  C_LC,
+  C_LP,
+  C_NL,
+  C_RB,
+  C_RC,
+  C_RP,
+  C_SQ,
+  EOF,
+  SKIM_STOP,
+  isBlank,
+  isMeta,
+} from './chars';
 import { MAX_PARSE_DIAGS, MAX_RECOVERIES } from '../limits';
 
-const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'function', 'in', '{', '}', '!', '[[', ']]', 'time']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'elif',
+  'else',
+  'fi',
+  'case',
+  'esac',
+  'for',
+  'select',
+  'while',
+  'until',
+  'do',
+  'done',
+  'function',
+  'in',
+  '{',
+  '}',
+  '!',
+  '[[',
+  ']]',
+  'time',
+]);
 
 export class Scanner {
   /** The text being parsed (the document, or a derived text such as an `eval` string). */
@@ -46,7 +85,8 @@ export class Scanner {
     this.recoveries++;
     // Resume at the end of the opener's line (possibly behind the cursor: that text is read again as commands).
     this.i = this.recoveries > MAX_RECOVERIES ? this.n : this.eol(open);
-    if (this.recoveries === MAX_RECOVERIES + 1) this.diag('too many syntax errors; the rest of the file is not read', open, open + 1);
+    if (this.recoveries === MAX_RECOVERIES + 1)
+      this.diag('too many syntax errors; the rest of the file is not read', open, open + 1);
   }
 
   /** Skip a too-deeply nested region: the rest of the line, iteratively. */
@@ -74,7 +114,8 @@ export class Scanner {
       // Only a directive when it starts its line (after optional blanks).
       let k = start - 1;
       while (k >= 0 && isBlank(this.s.charCodeAt(k))) k--;
-      if (k < 0 || this.s.charCodeAt(k) === C_NL) this.sbatch.push({ text: this.s.slice(start + 7, end), i0: start + 7 });
+      if (k < 0 || this.s.charCodeAt(k) === C_NL)
+        this.sbatch.push({ text: this.s.slice(start + 7, end), i0: start + 7 });
     }
     this.i = end;
   }
@@ -135,7 +176,8 @@ export class Scanner {
       } else if ((c === C_RP || c === C_RC) && depth > 0) {
         depth--;
         i++;
-      } else if (depth === 0 && c !== C_RC) break; // newline ; & | )
+      } else if (depth === 0 && c !== C_RC)
+        break; // newline ; & | )
       else i++;
     }
     this.i = Math.min(i, n);

@@ -1,7 +1,30 @@
 // Simple commands: prefix assignments (scalars, `A[k]=`, array literals, `<placeholder>` values), argv words and
 // redirections (registering heredocs, whose bodies the lexer reads after the line ends).
 import { PK, type ArrayElem, type Assign, type Cmd, type Redir, type SimpleCmd, type Word } from './ast';
-import { C_AMP, C_EQ, C_GT, C_HASH, C_LB, C_LP, C_LT, C_MINUS, C_NL, C_PIPE, C_PLUS, C_RB, C_RP, C_SEMI, C_SP, C_TAB, EOF, isBlank, isDigit, isMeta, isNameChar, isNameStart } from './chars';
+import {
+  C_AMP,
+  C_EQ,
+  C_GT,
+  C_HASH,
+  C_LB,
+  C_LP,
+  C_LT,
+  C_MINUS,
+  C_NL,
+  C_PIPE,
+  C_PLUS,
+  C_RB,
+  C_RP,
+  C_SEMI,
+  C_SP,
+  C_TAB,
+  EOF,
+  isBlank,
+  isDigit,
+  isMeta,
+  isNameChar,
+  isNameStart,
+} from './chars';
 import { Lexer } from './lexer';
 import { WordMode } from './wordMode';
 import { MAX_WORDS_PER_COMMAND } from '../limits';
@@ -112,7 +135,13 @@ export abstract class SimpleCommandParser extends Lexer {
       const array = this.parseArrayLiteral();
       return { name, index, append, value: null, array, i0, i1: this.i, v0, v1: this.i };
     }
-    if (this.peek() === C_LT && this.peek(1) !== C_LT && this.peek(1) !== C_LP && this.peek(1) !== EOF && !isBlank(this.peek(1))) {
+    if (
+      this.peek() === C_LT &&
+      this.peek(1) !== C_LT &&
+      this.peek(1) !== C_LP &&
+      this.peek(1) !== EOF &&
+      !isBlank(this.peek(1))
+    ) {
       let gt = -1;
       const end = Math.min(this.n, this.i + 200);
       for (let k = this.i + 1; k < end; k++) {
@@ -191,7 +220,8 @@ export abstract class SimpleCommandParser extends Lexer {
         continue;
       }
       if (c === C_LP) {
-        const w = cmd.words.length === 1 && cmd.assigns.length === 0 && this.peek(1) !== C_LP ? cmd.words[0] : undefined;
+        const w =
+          cmd.words.length === 1 && cmd.assigns.length === 0 && this.peek(1) !== C_LP ? cmd.words[0] : undefined;
         if (w) {
           // name() { … }
           const save = this.i;
@@ -209,7 +239,12 @@ export abstract class SimpleCommandParser extends Lexer {
         break;
       }
       if (cmd.words.length >= MAX_WORDS_PER_COMMAND) {
-        this.diag(`more than ${MAX_WORDS_PER_COMMAND} words in one command; the rest are not read`, this.i, this.i + 1, 'warning');
+        this.diag(
+          `more than ${MAX_WORDS_PER_COMMAND} words in one command; the rest are not read`,
+          this.i,
+          this.i + 1,
+          'warning',
+        );
         this.skipRestOfCommand();
         break;
       }

@@ -16,7 +16,9 @@ interface DeprecationInfo {
 }
 
 /** RunConfig fields whose value type is exactly `T | null`: the fields a flag of that type can set as it is. */
-type KeysOfType<T> = { [K in ConfigKey]-?: [RunConfig[K]] extends [T | null] ? ([T | null] extends [RunConfig[K]] ? K : never) : never }[ConfigKey];
+type KeysOfType<T> = {
+  [K in ConfigKey]-?: [RunConfig[K]] extends [T | null] ? ([T | null] extends [RunConfig[K]] ? K : never) : never;
+}[ConfigKey];
 export type NumberKey = KeysOfType<number>;
 export type BoolKey = KeysOfType<boolean>;
 export type TextKey = KeysOfType<string>;
@@ -68,45 +70,102 @@ export type FlagSpec = NumberSpec | SwitchSpec | TextSpec | ListSpec;
 
 type Extra<S> = Omit<S, 'name' | 'type' | 'doc'>;
 const specs: FlagSpec[] = [];
-const int = (name: string, doc: string, extra: Extra<NumberSpec> = {}): void => void specs.push({ name, type: 'int', doc, ...extra });
-const flt = (name: string, doc: string, extra: Extra<NumberSpec> = {}): void => void specs.push({ name, type: 'float', doc, ...extra });
-const str = (name: string, doc: string, extra: Extra<TextSpec> = {}): void => void specs.push({ name, type: 'str', doc, ...extra });
-const on = (name: string, doc: string, extra: Extra<SwitchSpec> = {}): void => void specs.push({ name, type: 'store_true', doc, ...extra });
-const off = (name: string, doc: string, extra: Extra<SwitchSpec> = {}): void => void specs.push({ name, type: 'store_false', doc, ...extra });
+const int = (name: string, doc: string, extra: Extra<NumberSpec> = {}): void =>
+  void specs.push({ name, type: 'int', doc, ...extra });
+const flt = (name: string, doc: string, extra: Extra<NumberSpec> = {}): void =>
+  void specs.push({ name, type: 'float', doc, ...extra });
+const str = (name: string, doc: string, extra: Extra<TextSpec> = {}): void =>
+  void specs.push({ name, type: 'str', doc, ...extra });
+const on = (name: string, doc: string, extra: Extra<SwitchSpec> = {}): void =>
+  void specs.push({ name, type: 'store_true', doc, ...extra });
+const off = (name: string, doc: string, extra: Extra<SwitchSpec> = {}): void =>
+  void specs.push({ name, type: 'store_false', doc, ...extra });
 const choice = (name: string, choices: string[], doc: string, extra: Extra<TextSpec> = {}): void =>
   void specs.push({ name, type: 'choice', doc, choices, ...extra });
 const list = (name: string, minValues: number, doc: string, extra: Extra<ListSpec> = {}): void =>
   void specs.push({ name, type: 'nargs', doc, minValues, ...extra });
 
 // ── Model shape ──
-int('--num-layers', 'Number of transformer layers L (required).', { keys: ['numLayers'], key: 'numLayers', default: null, fallbacks: ['--decoder-num-layers', '--encoder-num-layers'], requiredReason: '--num-layers is not given (Megatron requires it)' });
+int('--num-layers', 'Number of transformer layers L (required).', {
+  keys: ['numLayers'],
+  key: 'numLayers',
+  default: null,
+  fallbacks: ['--decoder-num-layers', '--encoder-num-layers'],
+  requiredReason: '--num-layers is not given (Megatron requires it)',
+});
 int('--encoder-num-layers', 'Encoder layers; with a decoder-only model this is L.', { keys: ['numLayers'] });
 int('--decoder-num-layers', 'Decoder layers.', { keys: ['numLayers'] });
-int('--hidden-size', 'Hidden size h (required).', { keys: ['hiddenSize', 'kvChannels', 'ffnHiddenSize'], key: 'hiddenSize', default: null, requiredReason: '--hidden-size is not given (Megatron requires it)' });
-int('--ffn-hidden-size', 'MLP hidden size F; default 4h, or floor(8h/3/64)·64 with --swiglu.', { keys: ['ffnHiddenSize'], default: null });
-int('--num-attention-heads', 'Attention heads a (required); a % TP must be 0.', { keys: ['numAttentionHeads', 'kvChannels'], key: 'numAttentionHeads', default: null, requiredReason: '--num-attention-heads is not given (Megatron requires it)' });
+int('--hidden-size', 'Hidden size h (required).', {
+  keys: ['hiddenSize', 'kvChannels', 'ffnHiddenSize'],
+  key: 'hiddenSize',
+  default: null,
+  requiredReason: '--hidden-size is not given (Megatron requires it)',
+});
+int('--ffn-hidden-size', 'MLP hidden size F; default 4h, or floor(8h/3/64)·64 with --swiglu.', {
+  keys: ['ffnHiddenSize'],
+  default: null,
+});
+int('--num-attention-heads', 'Attention heads a (required); a % TP must be 0.', {
+  keys: ['numAttentionHeads', 'kvChannels'],
+  key: 'numAttentionHeads',
+  default: null,
+  requiredReason: '--num-attention-heads is not given (Megatron requires it)',
+});
 int('--kv-channels', 'Head dimension d; default h/a.', { keys: ['kvChannels'], default: null });
-on('--group-query-attention', 'Turns grouped-query attention on; without it --num-query-groups is ignored.', { keys: ['groupQueryAttention', 'numQueryGroups'], default: false });
-int('--num-query-groups', 'Query groups g (KV heads) with --group-query-attention; default 1.', { keys: ['numQueryGroups'], default: 1 });
-int('--seq-length', 'Sequence length s.', { keys: ['seqLength'], key: 'seqLength', default: null, fallbacks: ['--encoder-seq-length'], requiredReason: '--seq-length is not given' });
+on('--group-query-attention', 'Turns grouped-query attention on; without it --num-query-groups is ignored.', {
+  keys: ['groupQueryAttention', 'numQueryGroups'],
+  default: false,
+});
+int('--num-query-groups', 'Query groups g (KV heads) with --group-query-attention; default 1.', {
+  keys: ['numQueryGroups'],
+  default: 1,
+});
+int('--seq-length', 'Sequence length s.', {
+  keys: ['seqLength'],
+  key: 'seqLength',
+  default: null,
+  fallbacks: ['--encoder-seq-length'],
+  requiredReason: '--seq-length is not given',
+});
 int('--encoder-seq-length', 'Sequence length s (encoder spelling).', { keys: ['seqLength'] });
 int('--decoder-seq-length', 'Decoder sequence length (encoder-decoder models).');
-int('--max-position-embeddings', 'Size of the position table; must be ≥ seq length.', { keys: ['maxPositionEmbeddings'], key: 'maxPositionEmbeddings', default: null, requiredReason: '--max-position-embeddings is not given' });
-int('--vocab-size', 'Vocabulary size before padding (NullTokenizer, TikTokenizer).', { keys: ['vocabSize', 'paddedVocabSize'] });
+int('--max-position-embeddings', 'Size of the position table; must be ≥ seq length.', {
+  keys: ['maxPositionEmbeddings'],
+  key: 'maxPositionEmbeddings',
+  default: null,
+  requiredReason: '--max-position-embeddings is not given',
+});
+int('--vocab-size', 'Vocabulary size before padding (NullTokenizer, TikTokenizer).', {
+  keys: ['vocabSize', 'paddedVocabSize'],
+});
 int('--padded-vocab-size', 'Padded vocabulary size, used as is.', { keys: ['paddedVocabSize'] });
 on('--no-pad-vocab-size', 'Do not pad the vocabulary.', { keys: ['paddedVocabSize'] });
-int('--make-vocab-size-divisible-by', 'Padding unit: padded V = ceil(V / (unit·TP))·unit·TP.', { keys: ['makeVocabSizeDivisibleBy', 'paddedVocabSize'], default: 128, key: 'makeVocabSizeDivisibleBy' });
-str('--tokenizer-type', 'Tokenizer class; decides the vocabulary size.', { keys: ['tokenizerType', 'vocabSize', 'paddedVocabSize'] });
+int('--make-vocab-size-divisible-by', 'Padding unit: padded V = ceil(V / (unit·TP))·unit·TP.', {
+  keys: ['makeVocabSizeDivisibleBy', 'paddedVocabSize'],
+  default: 128,
+  key: 'makeVocabSizeDivisibleBy',
+});
+str('--tokenizer-type', 'Tokenizer class; decides the vocabulary size.', {
+  keys: ['tokenizerType', 'vocabSize', 'paddedVocabSize'],
+});
 str('--tokenizer-model', 'Tokenizer model path or Hugging Face name.', { keys: ['vocabSize'] });
 str('--patch-tokenizer-type', 'Pai-Megatron tokenizer class.', { dialect: 'pai', keys: ['tokenizerType'] });
 str('--vocab-file', 'Vocabulary file (GPT-2 BPE vocab.json).');
 str('--merge-file', 'BPE merges file.');
 int('--vocab-extra-ids', 'Extra sentinel tokens added to the vocabulary.');
-choice('--normalization', ['LayerNorm', 'RMSNorm'], 'Norm type (case-sensitive).', { keys: ['normalization'], default: 'LayerNorm' });
+choice('--normalization', ['LayerNorm', 'RMSNorm'], 'Norm type (case-sensitive).', {
+  keys: ['normalization'],
+  default: 'LayerNorm',
+});
 flt('--norm-epsilon', 'Norm epsilon.');
 flt('--layernorm-epsilon', 'Norm epsilon (older spelling).');
 on('--apply-layernorm-1p', 'Zero-centred LayerNorm gamma.');
-choice('--position-embedding-type', ['learned_absolute', 'rope', 'yarn', 'mrope', 'relative', 'none'], 'Position embedding.', { keys: ['positionEmbeddingType'], default: 'learned_absolute' });
+choice(
+  '--position-embedding-type',
+  ['learned_absolute', 'rope', 'yarn', 'mrope', 'relative', 'none'],
+  'Position embedding.',
+  { keys: ['positionEmbeddingType'], default: 'learned_absolute' },
+);
 on('--use-rotary-position-embeddings', 'Same as --position-embedding-type rope.', { keys: ['positionEmbeddingType'] });
 on('--no-position-embedding', 'No position embedding (needs rope).', { keys: ['positionEmbeddingType'] });
 flt('--rotary-base', 'RoPE base.');
@@ -114,23 +173,48 @@ flt('--rotary-percent', 'Fraction of the head dimension rotated.');
 flt('--rotary-seq-len-interpolation-factor', 'RoPE sequence interpolation factor.');
 on('--use-rope-scaling', 'Llama-3.1 RoPE scaling.');
 flt('--rope-scaling-factor', 'RoPE scaling factor.');
-on('--swiglu', 'Gated SiLU MLP (fc1 is 2F wide).', { keys: ['swiglu', 'ffnHiddenSize'], key: 'swiglu', default: false });
+on('--swiglu', 'Gated SiLU MLP (fc1 is 2F wide).', {
+  keys: ['swiglu', 'ffnHiddenSize'],
+  key: 'swiglu',
+  default: false,
+});
 on('--squared-relu', 'Squared-ReLU MLP.');
 on('--quick-geglu', 'Quick-GeGLU MLP.');
 on('--openai-gelu', 'OpenAI GeLU approximation.');
-on('--untie-embeddings-and-output-weights', 'Separate output layer instead of reusing the embedding.', { keys: ['untieEmbeddingsAndOutputWeights'], key: 'untieEmbeddingsAndOutputWeights', default: false });
+on('--untie-embeddings-and-output-weights', 'Separate output layer instead of reusing the embedding.', {
+  keys: ['untieEmbeddingsAndOutputWeights'],
+  key: 'untieEmbeddingsAndOutputWeights',
+  default: false,
+});
 on('--disable-bias-linear', 'No biases in linear layers.', { keys: ['addBiasLinear'] });
 on('--add-bias-linear', 'Biases in linear layers (older forks).', { keys: ['addBiasLinear'] });
 on('--add-qkv-bias', 'Bias on the QKV projection only.');
 on('--qk-layernorm', 'Norm on queries and keys.');
 flt('--hidden-dropout', 'Hidden dropout rate.', { keys: ['hiddenDropout'], default: 0.1, key: 'hiddenDropout' });
-flt('--attention-dropout', 'Attention dropout rate.', { keys: ['attentionDropout'], default: 0.1, key: 'attentionDropout' });
+flt('--attention-dropout', 'Attention dropout rate.', {
+  keys: ['attentionDropout'],
+  default: 0.1,
+  key: 'attentionDropout',
+});
 flt('--init-method-std', 'Weight init standard deviation.');
 on('--init-method-xavier-uniform', 'Xavier-uniform init.');
-on('--use-flash-attn', 'Flash attention (local impl.); required by Seq1F1B with k > 1.', { keys: ['useFlashAttn'], default: false });
+on('--use-flash-attn', 'Flash attention (local impl.); required by Seq1F1B with k > 1.', {
+  keys: ['useFlashAttn'],
+  default: false,
+});
 on('--use-flash-attn-v2', 'Flash attention 2 (Megatron-DeepSpeed).', { dialect: 'deepspeed', keys: ['useFlashAttn'] });
-choice('--attention-backend', ['auto', 'flash', 'fused', 'unfused', 'local'], 'Transformer Engine attention backend; only unfused/local store s² scores.', { keys: ['attentionBackend'], default: 'auto', key: 'attentionBackend' });
-choice('--transformer-impl', ['transformer_engine', 'local', 'inference_optimized'], 'Transformer layer implementation.', { keys: ['transformerImpl'], default: 'transformer_engine' });
+choice(
+  '--attention-backend',
+  ['auto', 'flash', 'fused', 'unfused', 'local'],
+  'Transformer Engine attention backend; only unfused/local store s² scores.',
+  { keys: ['attentionBackend'], default: 'auto', key: 'attentionBackend' },
+);
+choice(
+  '--transformer-impl',
+  ['transformer_engine', 'local', 'inference_optimized'],
+  'Transformer layer implementation.',
+  { keys: ['transformerImpl'], default: 'transformer_engine' },
+);
 on('--attention-softmax-in-fp32', 'Softmax in fp32.');
 on('--apply-query-key-layer-scaling', 'Scale Q·K by layer number.');
 on('--multi-latent-attention', 'DeepSeek multi-latent attention.');
@@ -143,36 +227,97 @@ int('--mtp-num-layers', 'Multi-token-prediction layers.');
 str('--hybrid-layer-pattern', 'Hybrid (Mamba) layer pattern; overrides --num-layers.');
 str('--spec', 'Layer spec module.');
 on('--use-mcore-models', 'Megatron-Core models (default in newer releases).');
-on('--use-legacy-models', 'Legacy models.', { deprecated: { severity: 'hint', message: 'removed from Megatron-LM on 2026-05-06; older releases accept it' } });
+on('--use-legacy-models', 'Legacy models.', {
+  deprecated: { severity: 'hint', message: 'removed from Megatron-LM on 2026-05-06; older releases accept it' },
+});
 
 // ── Parallelism ──
-int('--tensor-model-parallel-size', 'Tensor parallel size t.', { keys: ['tensorParallel'], default: 1, key: 'tensorParallel' });
-int('--model-parallel-size', 'Removed.', { deprecated: { severity: 'error', message: 'removed; use --tensor-model-parallel-size', renameTo: '--tensor-model-parallel-size' } });
-int('--pipeline-model-parallel-size', 'Pipeline parallel size p.', { keys: ['pipelineParallel'], default: 1, key: 'pipelineParallel' });
-int('--num-layers-per-virtual-pipeline-stage', 'Layers per model chunk n; v = (L/p)/n.', { keys: ['virtualStages', 'numLayersPerVirtualStage'] });
+int('--tensor-model-parallel-size', 'Tensor parallel size t.', {
+  keys: ['tensorParallel'],
+  default: 1,
+  key: 'tensorParallel',
+});
+int('--model-parallel-size', 'Removed.', {
+  deprecated: {
+    severity: 'error',
+    message: 'removed; use --tensor-model-parallel-size',
+    renameTo: '--tensor-model-parallel-size',
+  },
+});
+int('--pipeline-model-parallel-size', 'Pipeline parallel size p.', {
+  keys: ['pipelineParallel'],
+  default: 1,
+  key: 'pipelineParallel',
+});
+int('--num-layers-per-virtual-pipeline-stage', 'Layers per model chunk n; v = (L/p)/n.', {
+  keys: ['virtualStages', 'numLayersPerVirtualStage'],
+});
 int('--num-virtual-stages-per-pipeline-rank', 'Virtual pipeline stages v per rank.', { keys: ['virtualStages'] });
 str('--pipeline-model-parallel-layout', 'Explicit stage layout, e.g. "E|(t|)*3,m|m||L".', { keys: ['virtualStages'] });
-int('--decoder-first-pipeline-num-layers', 'Layers on the first pipeline stage (uneven PP).', { keys: ['decoderFirstPipelineNumLayers'], key: 'decoderFirstPipelineNumLayers', default: null });
-int('--decoder-last-pipeline-num-layers', 'Layers on the last pipeline stage (uneven PP).', { keys: ['decoderLastPipelineNumLayers'], key: 'decoderLastPipelineNumLayers', default: null });
-on('--account-for-embedding-in-pipeline-split', 'Count the embedding as one layer when splitting.', { keys: ['accountForEmbeddingInPipelineSplit'], key: 'accountForEmbeddingInPipelineSplit', default: false });
-on('--account-for-loss-in-pipeline-split', 'Count the loss as one layer when splitting.', { keys: ['accountForLossInPipelineSplit'], key: 'accountForLossInPipelineSplit', default: false });
-on('--standalone-embedding-stage', 'Embedding on its own stage.', { deprecated: { severity: 'warning', message: 'removed in 2025; use --account-for-embedding-in-pipeline-split' , renameTo: '--account-for-embedding-in-pipeline-split' } });
-int('--context-parallel-size', 'Context parallel size c; s % 2c must be 0.', { keys: ['contextParallel'], default: 1, key: 'contextParallel' });
+int('--decoder-first-pipeline-num-layers', 'Layers on the first pipeline stage (uneven PP).', {
+  keys: ['decoderFirstPipelineNumLayers'],
+  key: 'decoderFirstPipelineNumLayers',
+  default: null,
+});
+int('--decoder-last-pipeline-num-layers', 'Layers on the last pipeline stage (uneven PP).', {
+  keys: ['decoderLastPipelineNumLayers'],
+  key: 'decoderLastPipelineNumLayers',
+  default: null,
+});
+on('--account-for-embedding-in-pipeline-split', 'Count the embedding as one layer when splitting.', {
+  keys: ['accountForEmbeddingInPipelineSplit'],
+  key: 'accountForEmbeddingInPipelineSplit',
+  default: false,
+});
+on('--account-for-loss-in-pipeline-split', 'Count the loss as one layer when splitting.', {
+  keys: ['accountForLossInPipelineSplit'],
+  key: 'accountForLossInPipelineSplit',
+  default: false,
+});
+on('--standalone-embedding-stage', 'Embedding on its own stage.', {
+  deprecated: {
+    severity: 'warning',
+    message: 'removed in 2025; use --account-for-embedding-in-pipeline-split',
+    renameTo: '--account-for-embedding-in-pipeline-split',
+  },
+});
+int('--context-parallel-size', 'Context parallel size c; s % 2c must be 0.', {
+  keys: ['contextParallel'],
+  default: 1,
+  key: 'contextParallel',
+});
 list('--hierarchical-context-parallel-sizes', 1, 'Hierarchical CP group sizes; must multiply to c.');
 list('--cp-comm-type', 1, 'CP communication: p2p, a2a, allgather, a2a+p2p.');
 on('--sequence-parallel', 'Sequence parallelism (ignored when t = 1).', { keys: ['sequenceParallel'], default: false });
-int('--expert-model-parallel-size', 'Expert parallel size e; E % e must be 0.', { keys: ['expertParallel'], default: 1, key: 'expertParallel' });
-int('--expert-tensor-parallel-size', 'Expert tensor parallel size; default t.', { keys: ['expertTensorParallel'], default: null });
+int('--expert-model-parallel-size', 'Expert parallel size e; E % e must be 0.', {
+  keys: ['expertParallel'],
+  default: 1,
+  key: 'expertParallel',
+});
+int('--expert-tensor-parallel-size', 'Expert tensor parallel size; default t.', {
+  keys: ['expertTensorParallel'],
+  default: null,
+});
 int('--microbatch-group-size-per-virtual-pipeline-stage', 'Interleaved schedule group size; default p.');
 off('--no-overlap-p2p-communication', 'Disable overlapping pipeline p2p communication.');
 on('--overlap-p2p-communication', 'Overlap pipeline p2p (opt-in before 2023-10; default since).');
 on('--tp-comm-overlap', 'Overlap TP communication with GEMMs (needs SP).');
 choice('--distributed-backend', ['nccl', 'gloo'], 'torch.distributed backend.');
 int('--distributed-timeout-minutes', 'Collective timeout.');
-on('--use-distributed-optimizer', 'Shard optimizer state over the data-parallel group (ZeRO-1-like).', { keys: ['distributedOptimizer'], default: false });
-int('--num-distributed-optimizer-instances', 'Partial distributed optimizer replicas.', { keys: ['numDistributedOptimizerInstances'], default: 1, key: 'numDistributedOptimizerInstances' });
+on('--use-distributed-optimizer', 'Shard optimizer state over the data-parallel group (ZeRO-1-like).', {
+  keys: ['distributedOptimizer'],
+  default: false,
+});
+int('--num-distributed-optimizer-instances', 'Partial distributed optimizer replicas.', {
+  keys: ['numDistributedOptimizerInstances'],
+  default: 1,
+  key: 'numDistributedOptimizerInstances',
+});
 on('--overlap-grad-reduce', 'Overlap the data-parallel gradient reduce.');
-on('--overlap-param-gather', 'Overlap the parameter all-gather (needs the distributed optimizer and --overlap-grad-reduce).');
+on(
+  '--overlap-param-gather',
+  'Overlap the parameter all-gather (needs the distributed optimizer and --overlap-grad-reduce).',
+);
 on('--overlap-param-gather-with-optimizer-step', 'Overlap param gather with the optimizer step.');
 on('--defer-embedding-wgrad-compute', 'Defer the embedding weight-gradient GEMM.');
 on('--use-torch-fsdp2', 'Torch FSDP2 instead of DDP.');
@@ -190,8 +335,15 @@ on('--fake-process-group', 'Profile a large world on one GPU.');
 int('--num-experts', 'Routed experts E (MoE).', { keys: ['numExperts'], key: 'numExperts', default: null });
 int('--moe-router-topk', 'Experts per token k.', { keys: ['moeRouterTopk'], default: 2 });
 int('--moe-ffn-hidden-size', 'Per-expert FFN size; default F.', { keys: ['moeFfnHiddenSize'] });
-int('--moe-shared-expert-intermediate-size', 'Total shared-expert FFN size.', { keys: ['moeSharedExpertIntermediateSize'], key: 'moeSharedExpertIntermediateSize', default: null });
-str('--moe-layer-freq', 'MoE layer frequency: N (every N-th layer) or a list expression like "[0]*3+[1]*58".', { keys: ['moeLayerPattern'], default: '1' });
+int('--moe-shared-expert-intermediate-size', 'Total shared-expert FFN size.', {
+  keys: ['moeSharedExpertIntermediateSize'],
+  key: 'moeSharedExpertIntermediateSize',
+  default: null,
+});
+str('--moe-layer-freq', 'MoE layer frequency: N (every N-th layer) or a list expression like "[0]*3+[1]*58".', {
+  keys: ['moeLayerPattern'],
+  default: '1',
+});
 on('--moe-grouped-gemm', 'Grouped GEMM for experts.');
 str('--moe-router-load-balancing-type', 'Load balancing loss type.');
 flt('--moe-aux-loss-coeff', 'Aux loss coefficient.');
@@ -212,19 +364,45 @@ flt('--moe-router-topk-scaling-factor', 'Top-k scaling factor.');
 on('--moe-permute-fusion', 'Fused token permutation.');
 on('--moe-shared-expert-overlap', 'Overlap the shared expert.');
 int('--moe-latent-size', 'MoE latent projection size.');
-on('--moe-layer-recompute', 'Recompute MoE layers.', { deprecated: { severity: 'warning', message: 'deprecated; use --recompute-modules moe' } });
+on('--moe-layer-recompute', 'Recompute MoE layers.', {
+  deprecated: { severity: 'warning', message: 'deprecated; use --recompute-modules moe' },
+});
 
 // ── Recompute ──
-choice('--recompute-granularity', ['full', 'selective'], 'Activation recompute mode.', { keys: ['recomputeGranularity'], default: null });
-choice('--recompute-method', ['uniform', 'block'], 'Full recompute: uniform chunks or the first N layers per stage.', { keys: ['recomputeMethod'], default: null });
-int('--recompute-num-layers', 'Layers per recompute chunk (uniform) or recomputed layers per stage (block).', { keys: ['recomputeNumLayers'], default: null });
+choice('--recompute-granularity', ['full', 'selective'], 'Activation recompute mode.', {
+  keys: ['recomputeGranularity'],
+  default: null,
+});
+choice('--recompute-method', ['uniform', 'block'], 'Full recompute: uniform chunks or the first N layers per stage.', {
+  keys: ['recomputeMethod'],
+  default: null,
+});
+int('--recompute-num-layers', 'Layers per recompute chunk (uniform) or recomputed layers per stage (block).', {
+  keys: ['recomputeNumLayers'],
+  default: null,
+});
 on('--recompute-activations', 'Same as --recompute-granularity selective.', { keys: ['recomputeGranularity'] });
-list('--recompute-modules', 0, 'What selective recompute covers (core_attn, mlp, moe, moe_act, layernorm, …).', { keys: ['recomputeModules'], default: ['core_attn'] });
-on('--distribute-saved-activations', 'Split checkpointed inputs across TP.', { keys: ['distributeSavedActivations'], key: 'distributeSavedActivations', default: false });
-choice('--activations-checkpoint-method', ['uniform', 'block'], 'Old name of --recompute-method.', { keys: ['recomputeMethod'], deprecated: { severity: 'warning', message: 'renamed to --recompute-method in 2022', renameTo: '--recompute-method' } });
+list('--recompute-modules', 0, 'What selective recompute covers (core_attn, mlp, moe, moe_act, layernorm, …).', {
+  keys: ['recomputeModules'],
+  default: ['core_attn'],
+});
+on('--distribute-saved-activations', 'Split checkpointed inputs across TP.', {
+  keys: ['distributeSavedActivations'],
+  key: 'distributeSavedActivations',
+  default: false,
+});
+choice('--activations-checkpoint-method', ['uniform', 'block'], 'Old name of --recompute-method.', {
+  keys: ['recomputeMethod'],
+  deprecated: { severity: 'warning', message: 'renamed to --recompute-method in 2022', renameTo: '--recompute-method' },
+});
 // Megatron-LM exits on this flag; Megatron-DeepSpeed uses it for full recompute. The resolver picks by dialect.
-on('--checkpoint-activations', 'Full activation checkpointing (Megatron-DeepSpeed); Megatron-LM exits on it.', { keys: ['recomputeGranularity'] });
-int('--checkpoint-num-layers', 'Layers per checkpoint chunk (Megatron-DeepSpeed).', { keys: ['recomputeNumLayers'], default: 1 });
+on('--checkpoint-activations', 'Full activation checkpointing (Megatron-DeepSpeed); Megatron-LM exits on it.', {
+  keys: ['recomputeGranularity'],
+});
+int('--checkpoint-num-layers', 'Layers per checkpoint chunk (Megatron-DeepSpeed).', {
+  keys: ['recomputeNumLayers'],
+  default: 1,
+});
 
 // ── Precision ──
 on('--bf16', 'bfloat16 parameters (fp32 grad accumulation unless --grad-reduce-in-bf16).', { keys: ['precision'] });
@@ -236,10 +414,23 @@ int('--fp8-amax-history-len', 'FP8 amax history length.');
 str('--fp8-amax-compute-algo', 'FP8 amax algorithm.');
 int('--fp8-margin', 'FP8 margin.');
 int('--fp8-interval', 'FP8 scaling update interval.');
-on('--fp8-e4m3', 'Old spelling of --fp8-format e4m3.', { keys: ['fp8Format'], deprecated: { severity: 'hint', message: 'replaced by --fp8-format e4m3 in 2023-08 (Pai-Megatron still accepts it)' } });
-on('--fp8-hybrid', 'Old spelling of --fp8-format hybrid.', { keys: ['fp8Format'], deprecated: { severity: 'hint', message: 'replaced by --fp8-format hybrid in 2023-08 (Pai-Megatron still accepts it)' } });
+on('--fp8-e4m3', 'Old spelling of --fp8-format e4m3.', {
+  keys: ['fp8Format'],
+  deprecated: { severity: 'hint', message: 'replaced by --fp8-format e4m3 in 2023-08 (Pai-Megatron still accepts it)' },
+});
+on('--fp8-hybrid', 'Old spelling of --fp8-format hybrid.', {
+  keys: ['fp8Format'],
+  deprecated: {
+    severity: 'hint',
+    message: 'replaced by --fp8-format hybrid in 2023-08 (Pai-Megatron still accepts it)',
+  },
+});
 str('--fp4-format', 'FP4 format.');
-on('--grad-reduce-in-bf16', 'Reduce gradients in bf16 (2-byte grads).', { keys: ['gradReduceInBf16'], key: 'gradReduceInBf16', default: false });
+on('--grad-reduce-in-bf16', 'Reduce gradients in bf16 (2-byte grads).', {
+  keys: ['gradReduceInBf16'],
+  key: 'gradReduceInBf16',
+  default: false,
+});
 on('--fp16-lm-cross-entropy', 'Cross entropy in fp16.');
 on('--fp32-residual-connection', 'fp32 residual stream.');
 on('--accumulate-allreduce-grads-in-fp32', 'fp32 gradient accumulation.');
@@ -255,9 +446,22 @@ str('--exp-avg-dtype', 'Adam first-moment dtype.');
 str('--exp-avg-sq-dtype', 'Adam second-moment dtype.');
 
 // ── Batch and training length ──
-int('--micro-batch-size', 'Micro-batch size b (required).', { keys: ['microBatchSize'], key: 'microBatchSize', default: null, requiredReason: '--micro-batch-size is not given (Megatron requires it)' });
-int('--global-batch-size', 'Global batch size; default b·dp. Must be divisible by b·dp.', { keys: ['globalBatchSize', 'numMicrobatches'] });
-int('--batch-size', 'Removed.', { deprecated: { severity: 'error', message: 'removed; use --micro-batch-size (and --global-batch-size)', renameTo: '--micro-batch-size' } });
+int('--micro-batch-size', 'Micro-batch size b (required).', {
+  keys: ['microBatchSize'],
+  key: 'microBatchSize',
+  default: null,
+  requiredReason: '--micro-batch-size is not given (Megatron requires it)',
+});
+int('--global-batch-size', 'Global batch size; default b·dp. Must be divisible by b·dp.', {
+  keys: ['globalBatchSize', 'numMicrobatches'],
+});
+int('--batch-size', 'Removed.', {
+  deprecated: {
+    severity: 'error',
+    message: 'removed; use --micro-batch-size (and --global-batch-size)',
+    renameTo: '--micro-batch-size',
+  },
+});
 list('--rampup-batch-size', 3, 'Batch ramp-up: start increment samples.', { exactValues: 3 });
 str('--step-batch-size-schedule', 'Step batch-size schedule "THR:BS …" (HEAD); conflicts with --global-batch-size.');
 on('--decrease-batch-size-if-needed', 'Round the global batch down to a multiple of b·dp.');
@@ -279,7 +483,9 @@ int('--lr-warmup-iters', 'LR warmup iterations.');
 int('--lr-warmup-samples', 'LR warmup samples.');
 flt('--lr-warmup-fraction', 'LR warmup fraction.');
 flt('--lr-warmup-init', 'Initial warmup LR.');
-flt('--warmup', 'Removed.', { deprecated: { severity: 'error', message: 'removed; use --lr-warmup-fraction', renameTo: '--lr-warmup-fraction' } });
+flt('--warmup', 'Removed.', {
+  deprecated: { severity: 'error', message: 'removed; use --lr-warmup-fraction', renameTo: '--lr-warmup-fraction' },
+});
 flt('--weight-decay', 'Weight decay.');
 flt('--start-weight-decay', 'Initial weight decay.');
 flt('--end-weight-decay', 'Final weight decay.');
@@ -351,7 +557,9 @@ on('--log-batch-size-to-tensorboard', 'Batch size to TensorBoard.');
 on('--log-world-size-to-tensorboard', 'World size to TensorBoard.');
 on('--log-loss-scale-to-tensorboard', 'Loss scale to TensorBoard.');
 on('--log-device-memory-used', 'Log device memory.');
-on('--log-optimizer-states-to-tensorboard', 'Optimizer states to TensorBoard (Megatron-DeepSpeed).', { dialect: 'deepspeed' });
+on('--log-optimizer-states-to-tensorboard', 'Optimizer states to TensorBoard (Megatron-DeepSpeed).', {
+  dialect: 'deepspeed',
+});
 int('--timing-log-level', 'Timer detail level.');
 str('--timing-log-option', 'Timer aggregation.');
 str('--wandb-project', 'Weights & Biases project.');
@@ -374,15 +582,37 @@ on('--no-bias-dropout-fusion', 'Disable bias-dropout fusion.');
 on('--no-rope-fusion', 'Disable RoPE fusion.');
 on('--no-persist-layer-norm', 'Disable persistent LayerNorm.');
 on('--no-gradient-accumulation-fusion', 'Disable gradient accumulation fusion.');
-on('--no-async-tensor-model-parallel-allreduce', 'Disable async TP all-reduce.', { deprecated: { severity: 'hint', message: 'removed from Megatron-LM on 2026-01-29; older releases and forks (Seq1F1B) accept it' } });
+on('--no-async-tensor-model-parallel-allreduce', 'Disable async TP all-reduce.', {
+  deprecated: {
+    severity: 'hint',
+    message: 'removed from Megatron-LM on 2026-01-29; older releases and forks (Seq1F1B) accept it',
+  },
+});
 
 // ── Seq1F1B (thunlp/Seq1F1B) ──
-int('--pipe-sp-splits', 'Seq1F1B: sequence chunks per microbatch k (1 = plain 1F1B).', { keys: ['pipeSpSplits'], dialect: 'seq1f1b', default: 1 });
-choice('--pipe-sp-strategy', ['average', 'uniform_comp'], 'Seq1F1B: how to cut the sequence (uniform_comp balances FLOPs).', { keys: ['pipeSpStrategy'], dialect: 'seq1f1b', default: 'average' });
+int('--pipe-sp-splits', 'Seq1F1B: sequence chunks per microbatch k (1 = plain 1F1B).', {
+  keys: ['pipeSpSplits'],
+  dialect: 'seq1f1b',
+  default: 1,
+});
+choice(
+  '--pipe-sp-strategy',
+  ['average', 'uniform_comp'],
+  'Seq1F1B: how to cut the sequence (uniform_comp balances FLOPs).',
+  { keys: ['pipeSpStrategy'], dialect: 'seq1f1b', default: 'average' },
+);
 // ── MindSpeed's Seq1F1B reimplementation ──
 on('--enable-seq1f1b', 'MindSpeed: turn Seq1F1B on.', { keys: ['pipeSpSplits'], dialect: 'mindspeed' });
-int('--seq1f1b-splits', 'MindSpeed: sequence chunks per microbatch k (default 4).', { keys: ['pipeSpSplits'], dialect: 'mindspeed', default: 4 });
-choice('--seq1f1b-balance-method', ['average', 'uniform_comp'], 'MindSpeed: how to cut the sequence.', { keys: ['pipeSpStrategy'], dialect: 'mindspeed', default: 'average' });
+int('--seq1f1b-splits', 'MindSpeed: sequence chunks per microbatch k (default 4).', {
+  keys: ['pipeSpSplits'],
+  dialect: 'mindspeed',
+  default: 4,
+});
+choice('--seq1f1b-balance-method', ['average', 'uniform_comp'], 'MindSpeed: how to cut the sequence.', {
+  keys: ['pipeSpStrategy'],
+  dialect: 'mindspeed',
+  default: 'average',
+});
 // ── Zero bubble (sail-sg/zero-bubble-pipeline-parallelism) ──
 on('--enable-zero-bubble', 'Zero-bubble pipeline schedule (ZB-H1/ZB-2P fork).', { dialect: 'zero-bubble' });
 on('--zero-bubble-v-schedule', 'Zero-bubble V schedule.', { dialect: 'zero-bubble' });
@@ -392,8 +622,15 @@ on('--allow-padding-num-layers', 'Zero-bubble: allow padded layer counts.', { di
 // ── Megatron-DeepSpeed ──
 on('--deepspeed', 'Run under DeepSpeed.', { dialect: 'deepspeed' });
 str('--deepspeed_config', 'DeepSpeed JSON config.', { dialect: 'deepspeed', aliases: ['--deepspeed-config'] });
-int('--zero-stage', 'DeepSpeed ZeRO stage (≥ 1 shards optimizer state).', { dialect: 'deepspeed', keys: ['distributedOptimizer'], aliases: ['--zero_stage'] });
-int('--num-key-value-heads', 'Megatron-DeepSpeed spelling of the KV head count (GQA when < heads).', { dialect: 'deepspeed', keys: ['numQueryGroups', 'groupQueryAttention'] });
+int('--zero-stage', 'DeepSpeed ZeRO stage (≥ 1 shards optimizer state).', {
+  dialect: 'deepspeed',
+  keys: ['distributedOptimizer'],
+  aliases: ['--zero_stage'],
+});
+int('--num-key-value-heads', 'Megatron-DeepSpeed spelling of the KV head count (GQA when < heads).', {
+  dialect: 'deepspeed',
+  keys: ['numQueryGroups', 'groupQueryAttention'],
+});
 on('--deepspeed-activation-checkpointing', 'DeepSpeed activation checkpointing.', { dialect: 'deepspeed' });
 on('--partition-activations', 'Partition checkpointed activations (DeepSpeed).', { dialect: 'deepspeed' });
 on('--no-pipeline-parallel', 'Disable DeepSpeed pipeline engine.', { dialect: 'deepspeed' });

@@ -1,7 +1,17 @@
 // What every resolution step shares: the flag settings, the RunConfig being filled with a source for each field,
 // and the helpers that read one flag with its table default. The steps (plain.ts, derived/*) only add values.
 import type { CoreDiagnostic, ConfigKey, ConfigSources, RunConfig, ValueSource } from '../../types';
-import type { Dialect, NumberKey, BoolKey, TextKey, FlagSpec, ListSpec, NumberSpec, SwitchSpec, TextSpec } from '../flags/table';
+import type {
+  Dialect,
+  NumberKey,
+  BoolKey,
+  TextKey,
+  FlagSpec,
+  ListSpec,
+  NumberSpec,
+  SwitchSpec,
+  TextSpec,
+} from '../flags/table';
 import { flagSpec } from '../flags/lookup';
 import { unresolvedAlreadyReported, type FlagSetting } from '../interpret';
 import type { WorldInfo } from '../world';
@@ -26,19 +36,66 @@ export interface ResolveResult {
 
 export function emptyConfig(): RunConfig {
   return {
-    numLayers: null, hiddenSize: null, ffnHiddenSize: null, numAttentionHeads: null, numQueryGroups: null, kvChannels: null,
-    seqLength: null, maxPositionEmbeddings: null, microBatchSize: null, globalBatchSize: null, tensorParallel: null,
-    pipelineParallel: null, virtualStages: null, contextParallel: null, expertParallel: null, numExperts: null,
-    sequenceParallel: null, worldSize: null, dataParallel: null, numMicrobatches: null, paddedVocabSize: null,
-    pipeSpSplits: null, pipeSpStrategy: null, distributedOptimizer: null, precision: null, swiglu: null,
-    recomputeGranularity: null, gpusPerNode: null, numNodes: null, vocabSize: null, tokenizerType: null,
-    makeVocabSizeDivisibleBy: null, untieEmbeddingsAndOutputWeights: null, normalization: null, positionEmbeddingType: null,
-    groupQueryAttention: null, useFlashAttn: null, attentionBackend: null, transformerImpl: null, hiddenDropout: null,
-    attentionDropout: null, addBiasLinear: null, recomputeMethod: null, recomputeNumLayers: null, recomputeModules: null,
-    distributeSavedActivations: null, expertTensorParallel: null, moeRouterTopk: null, moeFfnHiddenSize: null,
-    moeSharedExpertIntermediateSize: null, moeLayerPattern: null, gradReduceInBf16: null, numDistributedOptimizerInstances: null,
-    numLayersPerVirtualStage: null, decoderFirstPipelineNumLayers: null, decoderLastPipelineNumLayers: null,
-    accountForEmbeddingInPipelineSplit: null, accountForLossInPipelineSplit: null, fp8Format: null, trainIters: null,
+    numLayers: null,
+    hiddenSize: null,
+    ffnHiddenSize: null,
+    numAttentionHeads: null,
+    numQueryGroups: null,
+    kvChannels: null,
+    seqLength: null,
+    maxPositionEmbeddings: null,
+    microBatchSize: null,
+    globalBatchSize: null,
+    tensorParallel: null,
+    pipelineParallel: null,
+    virtualStages: null,
+    contextParallel: null,
+    expertParallel: null,
+    numExperts: null,
+    sequenceParallel: null,
+    worldSize: null,
+    dataParallel: null,
+    numMicrobatches: null,
+    paddedVocabSize: null,
+    pipeSpSplits: null,
+    pipeSpStrategy: null,
+    distributedOptimizer: null,
+    precision: null,
+    swiglu: null,
+    recomputeGranularity: null,
+    gpusPerNode: null,
+    numNodes: null,
+    vocabSize: null,
+    tokenizerType: null,
+    makeVocabSizeDivisibleBy: null,
+    untieEmbeddingsAndOutputWeights: null,
+    normalization: null,
+    positionEmbeddingType: null,
+    groupQueryAttention: null,
+    useFlashAttn: null,
+    attentionBackend: null,
+    transformerImpl: null,
+    hiddenDropout: null,
+    attentionDropout: null,
+    addBiasLinear: null,
+    recomputeMethod: null,
+    recomputeNumLayers: null,
+    recomputeModules: null,
+    distributeSavedActivations: null,
+    expertTensorParallel: null,
+    moeRouterTopk: null,
+    moeFfnHiddenSize: null,
+    moeSharedExpertIntermediateSize: null,
+    moeLayerPattern: null,
+    gradReduceInBf16: null,
+    numDistributedOptimizerInstances: null,
+    numLayersPerVirtualStage: null,
+    decoderFirstPipelineNumLayers: null,
+    decoderLastPipelineNumLayers: null,
+    accountForEmbeddingInPipelineSplit: null,
+    accountForLossInPipelineSplit: null,
+    fp8Format: null,
+    trainIters: null,
   };
 }
 
@@ -98,7 +155,7 @@ export class ResolveContext {
       ...(s.valueRange && { valueRange: s.valueRange }),
       origins: s.origins,
       flag: s.spelling,
-      reason: s.invalid ? `${s.spelling} has an invalid value` : s.reason ?? 'unknown value',
+      reason: s.invalid ? `${s.spelling} has an invalid value` : (s.reason ?? 'unknown value'),
     };
   }
 
@@ -122,7 +179,14 @@ export class ResolveContext {
     }
     const dflt = spec.default ?? null;
     if (dflt !== null) this.set(key, dflt, { status: 'default', note: `Megatron default for ${spec.name}` });
-    else this.set(key, null, spec.requiredReason ? { status: 'unresolved', reason: spec.requiredReason } : { status: 'default', note: `${spec.name} not given` });
+    else
+      this.set(
+        key,
+        null,
+        spec.requiredReason
+          ? { status: 'unresolved', reason: spec.requiredReason }
+          : { status: 'default', note: `${spec.name} not given` },
+      );
     return dflt;
   }
 
@@ -156,7 +220,13 @@ export class ResolveContext {
       return { value, source: value !== null ? explicitSource(s) : this.unresolved(s, key) };
     }
     const dflt = spec.default ?? null;
-    return { value: dflt, source: { status: 'default', note: dflt === null ? `${spec.name} not given` : `Megatron default for ${spec.name}` } };
+    return {
+      value: dflt,
+      source: {
+        status: 'default',
+        note: dflt === null ? `${spec.name} not given` : `Megatron default for ${spec.name}`,
+      },
+    };
   }
 }
 

@@ -4,7 +4,10 @@
  * Parses the list expressions Megatron accepts for `--moe-layer-freq` (`[1]*4`, `[0]*3+[1]*58`, `[1,0,1]*2`,
  * `2*[0,1]`) with a grammar of our own: the user's text is never evaluated. `maxLength` bounds the work.
  */
-export function parseLayerFreqList(text: string, maxLength: number): { ok: true; value: number[] } | { ok: false; error: string } {
+export function parseLayerFreqList(
+  text: string,
+  maxLength: number,
+): { ok: true; value: number[] } | { ok: false; error: string } {
   let pos = 0;
   const src = text.trim();
   const ws = (): void => {

@@ -21,7 +21,13 @@ export const batchRule: Rule = {
     const iters = ctx.settings.get('--train-iters');
     const samples = ctx.settings.get('--train-samples');
     if (iters && samples) {
-      ctx.push({ code: 'train-length-conflict', severity: 'error', message: 'give either --train-iters or --train-samples, not both', range: samples.range, related: [{ message: '--train-iters', range: iters.range }] });
+      ctx.push({
+        code: 'train-length-conflict',
+        severity: 'error',
+        message: 'give either --train-iters or --train-samples, not both',
+        range: samples.range,
+        related: [{ message: '--train-iters', range: iters.range }],
+      });
     }
   },
 };
@@ -29,12 +35,26 @@ export const batchRule: Rule = {
 function checkGlobalBatch(ctx: RuleContext): void {
   const { globalBatchSize: gbs, microBatchSize: b, dataParallel: dp } = ctx.cfg;
   const decrease = ctx.settings.get('--decrease-batch-size-if-needed')?.bool;
-  if (!(positive(gbs) && positive(b) && positive(dp)) || gbs % (b * dp) === 0 || decrease || !ctx.explicit('globalBatchSize')) return;
+  if (
+    !(positive(gbs) && positive(b) && positive(dp)) ||
+    gbs % (b * dp) === 0 ||
+    decrease ||
+    !ctx.explicit('globalBatchSize')
+  )
+    return;
   const unit = b * dp;
   const { down, up } = nearestMultiples(gbs, unit);
   // The nearer multiple is the preferred fix; below wins a tie.
-  const downFix = down !== null ? ctx.fix(`Set global batch size to ${down}`, '--global-batch-size', String(down), gbs - down <= up - gbs) : null;
-  const upFix = ctx.fix(`Set global batch size to ${up}`, '--global-batch-size', String(up), down === null || up - gbs < gbs - down);
+  const downFix =
+    down !== null
+      ? ctx.fix(`Set global batch size to ${down}`, '--global-batch-size', String(down), gbs - down <= up - gbs)
+      : null;
+  const upFix = ctx.fix(
+    `Set global batch size to ${up}`,
+    '--global-batch-size',
+    String(up),
+    down === null || up - gbs < gbs - down,
+  );
   ctx.push({
     code: 'global-batch-not-divisible',
     severity: 'error',
@@ -49,7 +69,7 @@ function checkInterleavedMicrobatches(ctx: RuleContext): void {
   const { numMicrobatches: M, pipelineParallel: p, microBatchSize: b, dataParallel: dp, virtualStages: v } = ctx.cfg;
   if (!ctx.vppOn || !(positive(M) && positive(p) && positive(b) && positive(dp))) return;
   const groupText = ctx.settings.get('--microbatch-group-size-per-virtual-pipeline-stage')?.values?.[0];
-  const group = groupText === undefined ? p : parsePyInt(groupText) ?? p;
+  const group = groupText === undefined ? p : (parsePyInt(groupText) ?? p);
   if (!(M < group || (M % group !== 0 && M % group < p))) return;
   const { down, up } = nearestMultiples(M * b * dp, b * dp * p);
   const canFix = ctx.settings.has('--global-batch-size') && ctx.explicit('globalBatchSize');
@@ -58,8 +78,17 @@ function checkInterleavedMicrobatches(ctx: RuleContext): void {
     severity: 'error',
     message: `with the interleaved schedule (${v ? `${v} virtual stages` : 'virtual pipeline'}) the ${M} microbatches per step must be a multiple of PP ${p}${group !== p ? ` (group size ${group})` : ''} and at least ${group}; use global batch ${down !== null ? `${down} or ${up}` : up} (${down !== null ? `${down / (b * dp)} or ` : ''}${up / (b * dp)} microbatches)`,
     range: canFix ? ctx.at('globalBatchSize') : ctx.at('microBatchSize'),
-    related: ctx.rel(['pipelineParallel', 'PP'], ['microBatchSize', 'micro-batch size'], ['dataParallel', 'data-parallel size']),
-    fixes: canFix ? ctx.fixes(down !== null ? ctx.fix(`Set global batch size to ${down}`, '--global-batch-size', String(down), true) : null, ctx.fix(`Set global batch size to ${up}`, '--global-batch-size', String(up), down === null)) : undefined,
+    related: ctx.rel(
+      ['pipelineParallel', 'PP'],
+      ['microBatchSize', 'micro-batch size'],
+      ['dataParallel', 'data-parallel size'],
+    ),
+    fixes: canFix
+      ? ctx.fixes(
+          down !== null ? ctx.fix(`Set global batch size to ${down}`, '--global-batch-size', String(down), true) : null,
+          ctx.fix(`Set global batch size to ${up}`, '--global-batch-size', String(up), down === null),
+        )
+      : undefined,
   });
 }
 
@@ -68,10 +97,22 @@ function checkSchedules(ctx: RuleContext): void {
   const gbsSetting = ctx.settings.get('--global-batch-size');
   const decrease = ctx.settings.get('--decrease-batch-size-if-needed');
   if (step && gbsSetting) {
-    ctx.push({ code: 'batch-schedule-conflict', severity: 'error', message: 'current Megatron rejects --step-batch-size-schedule together with --global-batch-size ("Cannot specify both"); keep one', range: step.range, related: [{ message: '--global-batch-size', range: gbsSetting.range }] });
+    ctx.push({
+      code: 'batch-schedule-conflict',
+      severity: 'error',
+      message:
+        'current Megatron rejects --step-batch-size-schedule together with --global-batch-size ("Cannot specify both"); keep one',
+      range: step.range,
+      related: [{ message: '--global-batch-size', range: gbsSetting.range }],
+    });
   }
   if (step && decrease?.bool) {
-    ctx.push({ code: 'batch-schedule-conflict', severity: 'error', message: '--decrease-batch-size-if-needed cannot be combined with --step-batch-size-schedule', range: decrease.range });
+    ctx.push({
+      code: 'batch-schedule-conflict',
+      severity: 'error',
+      message: '--decrease-batch-size-if-needed cannot be combined with --step-batch-size-schedule',
+      range: decrease.range,
+    });
   }
 }
 
@@ -83,17 +124,40 @@ function checkRampup(ctx: RuleContext): void {
   const range = ramp.valueRange ?? ramp.range;
   const iters = ctx.settings.get('--train-iters');
   if (iters) {
-    ctx.push({ code: 'batch-schedule-conflict', severity: 'error', message: 'batch-size ramp-up needs sample-based training (--train-samples); with --train-iters Megatron stops with "expected no batch-size rampup for iteration-based training"', range, related: [{ message: '--train-iters', range: iters.range }] });
+    ctx.push({
+      code: 'batch-schedule-conflict',
+      severity: 'error',
+      message:
+        'batch-size ramp-up needs sample-based training (--train-samples); with --train-iters Megatron stops with "expected no batch-size rampup for iteration-based training"',
+      range,
+      related: [{ message: '--train-iters', range: iters.range }],
+    });
   }
   if (start == null || incr == null || samples == null || start <= 0 || incr <= 0 || samples < 0) {
-    ctx.push({ code: 'invalid-flag-value', severity: 'error', message: `--rampup-batch-size takes start > 0, increment > 0 and samples ≥ 0, got ${ramp.values.join(' ')}`, range });
+    ctx.push({
+      code: 'invalid-flag-value',
+      severity: 'error',
+      message: `--rampup-batch-size takes start > 0, increment > 0 and samples ≥ 0, got ${ramp.values.join(' ')}`,
+      range,
+    });
   } else if (positive(gbs)) {
     if (gbs < start || (gbs - start) % incr !== 0) {
-      ctx.push({ code: 'rampup-batch-not-divisible', severity: 'error', message: `ramp-up from ${start} in steps of ${incr} never reaches global batch ${gbs}: (${gbs} − ${start}) must be a multiple of ${incr}`, range });
+      ctx.push({
+        code: 'rampup-batch-not-divisible',
+        severity: 'error',
+        message: `ramp-up from ${start} in steps of ${incr} never reaches global batch ${gbs}: (${gbs} − ${start}) must be a multiple of ${incr}`,
+        range,
+      });
     } else if (positive(b) && positive(dp)) {
       const bad: number[] = [];
       for (let size = start; size <= gbs && bad.length < 4; size += incr) if (size % (b * dp) !== 0) bad.push(size);
-      if (bad.length) ctx.push({ code: 'rampup-batch-not-divisible', severity: 'error', message: `ramp-up batch sizes ${bad.join(', ')} are not divisible by micro-batch ${b} × data-parallel ${dp} = ${b * dp}`, range });
+      if (bad.length)
+        ctx.push({
+          code: 'rampup-batch-not-divisible',
+          severity: 'error',
+          message: `ramp-up batch sizes ${bad.join(', ')} are not divisible by micro-batch ${b} × data-parallel ${dp} = ${b * dp}`,
+          range,
+        });
     }
   }
 }

@@ -10,10 +10,20 @@ export const cudaConnectionsRule: Rule = {
     if (!((positive(t) && t > 1) || (positive(c) && c > 1))) return;
     const cmc = ctx.input.cudaMaxConnections;
     if (cmc && cmc.value !== null && cmc.value !== '1') {
-      ctx.push({ code: 'cuda-device-max-connections', severity: 'warning', message: `CUDA_DEVICE_MAX_CONNECTIONS is ${cmc.value}; with TP ${t} / CP ${c} Megatron requires 1 on GPUs before Blackwell (so communication kernels are scheduled before compute)`, range: cmc.range });
+      ctx.push({
+        code: 'cuda-device-max-connections',
+        severity: 'warning',
+        message: `CUDA_DEVICE_MAX_CONNECTIONS is ${cmc.value}; with TP ${t} / CP ${c} Megatron requires 1 on GPUs before Blackwell (so communication kernels are scheduled before compute)`,
+        range: cmc.range,
+      });
     } else if (!cmc && !ctx.input.yamlPath) {
       // Only a hint-level note: the cluster environment often sets it outside the script.
-      ctx.push({ code: 'cuda-device-max-connections', severity: 'information', message: `TP ${t} / CP ${c}: Megatron requires CUDA_DEVICE_MAX_CONNECTIONS=1 on GPUs before Blackwell, and this script does not set it (export CUDA_DEVICE_MAX_CONNECTIONS=1 unless your environment does)`, range: ctx.at(positive(t) && t > 1 ? 'tensorParallel' : 'contextParallel') });
+      ctx.push({
+        code: 'cuda-device-max-connections',
+        severity: 'information',
+        message: `TP ${t} / CP ${c}: Megatron requires CUDA_DEVICE_MAX_CONNECTIONS=1 on GPUs before Blackwell, and this script does not set it (export CUDA_DEVICE_MAX_CONNECTIONS=1 unless your environment does)`,
+        range: ctx.at(positive(t) && t > 1 ? 'tensorParallel' : 'contextParallel'),
+      });
     }
   },
 };

@@ -3,12 +3,28 @@ import { code, divisors, positive, type Rule } from './rule';
 
 export const expertsRule: Rule = {
   family: 'experts',
-  codes: [code('experts-not-divisible-by-ep', 'error'), code('expert-grid-not-divisible', 'error'), code('distributed-optimizer-instances-not-divisible', 'error')],
+  codes: [
+    code('experts-not-divisible-by-ep', 'error'),
+    code('expert-grid-not-divisible', 'error'),
+    code('distributed-optimizer-instances-not-divisible', 'error'),
+  ],
   check(ctx) {
-    const { expertParallel: e, numExperts: E, worldSize: W, pipelineParallel: p, dataParallel: dp, contextParallel: c } = ctx.cfg;
+    const {
+      expertParallel: e,
+      numExperts: E,
+      worldSize: W,
+      pipelineParallel: p,
+      dataParallel: dp,
+      contextParallel: c,
+    } = ctx.cfg;
     if (positive(e) && e > 1) {
       if (E === null && ctx.src.numExperts?.status !== 'unresolved') {
-        ctx.push({ code: 'experts-not-divisible-by-ep', severity: 'error', message: `expert-parallel size ${e} needs --num-experts (a multiple of ${e})`, range: ctx.at('expertParallel') });
+        ctx.push({
+          code: 'experts-not-divisible-by-ep',
+          severity: 'error',
+          message: `expert-parallel size ${e} needs --num-experts (a multiple of ${e})`,
+          range: ctx.at('expertParallel'),
+        });
       } else if (positive(E) && E % e !== 0) {
         ctx.push({
           code: 'experts-not-divisible-by-ep',
@@ -26,7 +42,12 @@ export const expertsRule: Rule = {
         severity: 'error',
         message: `world size ${W} is not divisible by expert-TP·EP·PP = ${etp}·${e}·${p} = ${etp * e * p}; use a multiple of ${etp * e * p} GPUs or smaller expert sizes`,
         range: ctx.explicit('expertParallel') ? ctx.at('expertParallel') : ctx.at('pipelineParallel'),
-        related: ctx.rel(['expertTensorParallel', 'expert TP'], ['pipelineParallel', 'PP'], ['gpusPerNode', 'GPUs per node'], ['numNodes', 'nodes']),
+        related: ctx.rel(
+          ['expertTensorParallel', 'expert TP'],
+          ['pipelineParallel', 'PP'],
+          ['gpusPerNode', 'GPUs per node'],
+          ['numNodes', 'nodes'],
+        ),
       });
     }
     const inst = ctx.cfg.numDistributedOptimizerInstances;

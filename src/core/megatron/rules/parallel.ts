@@ -2,7 +2,10 @@
 // then fails deep inside initialisation).
 import { code, type Rule } from './rule';
 
-const SIZES: ['tensorParallel' | 'pipelineParallel' | 'contextParallel' | 'expertParallel' | 'microBatchSize', string][] = [
+const SIZES: [
+  'tensorParallel' | 'pipelineParallel' | 'contextParallel' | 'expertParallel' | 'microBatchSize',
+  string,
+][] = [
   ['tensorParallel', '--tensor-model-parallel-size'],
   ['pipelineParallel', '--pipeline-model-parallel-size'],
   ['contextParallel', '--context-parallel-size'],
@@ -16,7 +19,13 @@ export const parallelRule: Rule = {
   check(ctx) {
     for (const [key, flag] of SIZES) {
       const v = ctx.cfg[key];
-      if (v !== null && v <= 0) ctx.push({ code: 'invalid-flag-value', severity: 'error', message: `${flag} must be at least 1, got ${v}`, range: ctx.at(key) });
+      if (v !== null && v <= 0)
+        ctx.push({
+          code: 'invalid-flag-value',
+          severity: 'error',
+          message: `${flag} must be at least 1, got ${v}`,
+          range: ctx.at(key),
+        });
     }
   },
 };

@@ -12,40 +12,88 @@ export const recomputeRule: Rule = {
     const dsa = ctx.settings.get('--distribute-saved-activations');
     if (dsa?.bool) {
       const spFlag = ctx.settings.get('--sequence-parallel');
-      if (ctx.cfg.sequenceParallel) ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: '--distribute-saved-activations cannot be combined with sequence parallelism', range: dsa.range, related: spFlag ? [{ message: '--sequence-parallel', range: spFlag.range }] : undefined });
-      else if (t === 1 || gran !== 'full') ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `--distribute-saved-activations needs TP > 1 and full recompute (TP is ${t ?? '?'}, recompute ${gran ?? 'off'})`, range: dsa.range });
+      if (ctx.cfg.sequenceParallel)
+        ctx.push({
+          code: 'recompute-config-invalid',
+          severity: 'error',
+          message: '--distribute-saved-activations cannot be combined with sequence parallelism',
+          range: dsa.range,
+          related: spFlag ? [{ message: '--sequence-parallel', range: spFlag.range }] : undefined,
+        });
+      else if (t === 1 || gran !== 'full')
+        ctx.push({
+          code: 'recompute-config-invalid',
+          severity: 'error',
+          message: `--distribute-saved-activations needs TP > 1 and full recompute (TP is ${t ?? '?'}, recompute ${gran ?? 'off'})`,
+          range: dsa.range,
+        });
     }
     const ckpt = ctx.settings.get('--checkpoint-activations');
     if (ckpt?.bool && !ctx.input.dialects.has('deepspeed')) {
       ctx.push({
         code: 'deprecated-flag',
         severity: 'error',
-        message: 'Megatron-LM prints a message and exits on --checkpoint-activations: use --recompute-activations (selective) or --recompute-granularity full --recompute-method uniform (Megatron-DeepSpeed still accepts it as full recompute)',
+        message:
+          'Megatron-LM prints a message and exits on --checkpoint-activations: use --recompute-activations (selective) or --recompute-granularity full --recompute-method uniform (Megatron-DeepSpeed still accepts it as full recompute)',
         range: ckpt.nameRange,
-        fixes: [{ title: 'Rename to --recompute-activations', edits: [{ range: ckpt.nameRange, newText: '--recompute-activations' }] }],
+        fixes: [
+          {
+            title: 'Rename to --recompute-activations',
+            edits: [{ range: ckpt.nameRange, newText: '--recompute-activations' }],
+          },
+        ],
       });
     }
   },
 };
 
 function checkGranularity(ctx: RuleContext): void {
-  const { recomputeGranularity: gran, recomputeMethod, recomputeNumLayers: rnl, numLayers: L, pipelineParallel: p } = ctx.cfg;
-  const granRange = ctx.flagRange('--recompute-granularity') ?? ctx.flagRange('--recompute-activations') ?? ctx.input.anchor;
+  const {
+    recomputeGranularity: gran,
+    recomputeMethod,
+    recomputeNumLayers: rnl,
+    numLayers: L,
+    pipelineParallel: p,
+  } = ctx.cfg;
+  const granRange =
+    ctx.flagRange('--recompute-granularity') ?? ctx.flagRange('--recompute-activations') ?? ctx.input.anchor;
   if (gran === 'full' && !ctx.input.dialects.has('deepspeed')) {
     if (recomputeMethod === null && ctx.src.recomputeMethod?.status !== 'unresolved') {
-      ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: "full recompute needs --recompute-method uniform or block (TransformerConfig: \"recompute_method must be 'block' or 'uniform'\")", range: granRange });
+      ctx.push({
+        code: 'recompute-config-invalid',
+        severity: 'error',
+        message:
+          "full recompute needs --recompute-method uniform or block (TransformerConfig: \"recompute_method must be 'block' or 'uniform'\")",
+        range: granRange,
+      });
     } else if (rnl === null && ctx.src.recomputeNumLayers?.status !== 'unresolved') {
-      ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `full recompute with method ${recomputeMethod} needs --recompute-num-layers`, range: ctx.flagRange('--recompute-method') ?? granRange });
+      ctx.push({
+        code: 'recompute-config-invalid',
+        severity: 'error',
+        message: `full recompute with method ${recomputeMethod} needs --recompute-num-layers`,
+        range: ctx.flagRange('--recompute-method') ?? granRange,
+      });
     }
   }
   const offending = ctx.settings.get('--recompute-method') ?? ctx.settings.get('--recompute-num-layers');
   if (gran === 'selective' && offending) {
-    ctx.push({ code: 'recompute-config-invalid', severity: 'error', message: `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`, range: offending.range, fixes: ctx.fixes(ctx.fix(`Remove ${offending.spec.name}`, offending.spec.name, null, true)) });
+    ctx.push({
+      code: 'recompute-config-invalid',
+      severity: 'error',
+      message: `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`,
+      range: offending.range,
+      fixes: ctx.fixes(ctx.fix(`Remove ${offending.spec.name}`, offending.spec.name, null, true)),
+    });
   }
   // Megatron-DeepSpeed's --checkpoint-num-layers feeds the same field (it used to land on a missing range here).
   const rnlSetting = ctx.settings.get('--recompute-num-layers') ?? ctx.settings.get('--checkpoint-num-layers');
   if (gran === 'full' && positive(rnl) && positive(L) && positive(p) && L % p === 0 && rnl > L / p && rnlSetting) {
     const flag = rnlSetting.spec.name;
-    ctx.push({ code: 'recompute-config-invalid', severity: 'warning', message: `${flag} ${rnl} is more than the ${L / p} layers per pipeline stage (L ${L} / PP ${p})`, range: rnlSetting.valueRange ?? rnlSetting.range });
+    ctx.push({
+      code: 'recompute-config-invalid',
+      severity: 'warning',
+      message: `${flag} ${rnl} is more than the ${L / p} layers per pipeline stage (L ${L} / PP ${p})`,
+      range: rnlSetting.valueRange ?? rnlSetting.range,
+    });
   }
 }

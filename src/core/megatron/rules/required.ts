@@ -10,17 +10,34 @@ export const requiredRule: Rule = {
     const { settings } = ctx;
     if (!ctx.input.yamlPath) {
       const missing: string[] = [];
-      if (!settings.has('--num-layers') && !settings.has('--decoder-num-layers') && !settings.has('--encoder-num-layers') && !settings.has('--hybrid-layer-pattern')) missing.push('--num-layers');
+      if (
+        !settings.has('--num-layers') &&
+        !settings.has('--decoder-num-layers') &&
+        !settings.has('--encoder-num-layers') &&
+        !settings.has('--hybrid-layer-pattern')
+      )
+        missing.push('--num-layers');
       for (const f of REQUIRED) if (!settings.has(f)) missing.push(f);
       if (!settings.has('--seq-length') && !settings.has('--encoder-seq-length')) missing.push('--seq-length');
       const fromCheckpoint = settings.get('--use-checkpoint-args')?.bool;
       if (missing.length && !settings.has('--yaml-cfg') && !fromCheckpoint) {
-        ctx.push({ code: 'missing-required-arg', severity: 'error', message: `Megatron requires ${missing.join(', ')}; ${missing.length > 1 ? 'they are' : 'it is'} not set in this command (unless added at run time, e.g. through "$@")`, range: ctx.input.anchor });
+        ctx.push({
+          code: 'missing-required-arg',
+          severity: 'error',
+          message: `Megatron requires ${missing.join(', ')}; ${missing.length > 1 ? 'they are' : 'it is'} not set in this command (unless added at run time, e.g. through "$@")`,
+          range: ctx.input.anchor,
+        });
       }
     }
     const yamlCfg = settings.get('--yaml-cfg');
     if (yamlCfg && !ctx.input.yamlPath) {
-      ctx.push({ code: 'yaml-cfg-ignores-args', severity: 'warning', message: 'with --yaml-cfg Megatron ignores every other command-line argument; the values shown here come from the command line and may not be what runs', range: yamlCfg.range });
+      ctx.push({
+        code: 'yaml-cfg-ignores-args',
+        severity: 'warning',
+        message:
+          'with --yaml-cfg Megatron ignores every other command-line argument; the values shown here come from the command line and may not be what runs',
+        range: yamlCfg.range,
+      });
     }
   },
 };

@@ -2,7 +2,18 @@
 // (eslint's lib/rules and rust-analyzer's ide-diagnostics handlers keep one check per file the same way); the
 // registry in index.ts lists the families and records, for each code, its default severity, its docs anchor and
 // the Megatron code bases it is right for.
-import type { CoreDiagnostic, CoreFix, ConfigKey, ConfigSources, LaunchConfigRead, RunConfig, Severity, SourceRange, TextEdit, ValueSource } from '../../types';
+import type {
+  CoreDiagnostic,
+  CoreFix,
+  ConfigKey,
+  ConfigSources,
+  LaunchConfigRead,
+  RunConfig,
+  Severity,
+  SourceRange,
+  TextEdit,
+  ValueSource,
+} from '../../types';
 import type { Dialect } from '../flags/table';
 import type { FlagSetting } from '../interpret';
 
@@ -65,7 +76,10 @@ export function divisors(n: number, limit = 12): number[] {
 /** Nearest multiples of `unit` below (≥ unit) and above `value`. */
 export function nearestMultiples(value: number, unit: number): { down: number | null; up: number } {
   const down = Math.floor(value / unit) * unit;
-  return { down: down >= unit ? down : null, up: Math.ceil(value / unit) * unit === value ? value + unit : Math.ceil(value / unit) * unit };
+  return {
+    down: down >= unit ? down : null,
+    up: Math.ceil(value / unit) * unit === value ? value + unit : Math.ceil(value / unit) * unit,
+  };
 }
 
 type Related = { message: string; range: SourceRange }[];
@@ -97,7 +111,7 @@ export class RuleContext {
 
   flagRange(flag: string): SourceRange | null {
     const s = this.settings.get(flag);
-    return s ? s.valueRange ?? s.range : null;
+    return s ? (s.valueRange ?? s.range) : null;
   }
 
   /** Related locations for the other inputs of a check, and the variables they came through. */
@@ -124,7 +138,9 @@ export class RuleContext {
   }
 
   /** Adds a diagnostic; empty `related` / `fixes` are left out. */
-  push(d: Omit<CoreDiagnostic, 'related' | 'fixes'> & { related?: Related | undefined; fixes?: CoreFix[] | undefined }): void {
+  push(
+    d: Omit<CoreDiagnostic, 'related' | 'fixes'> & { related?: Related | undefined; fixes?: CoreFix[] | undefined },
+  ): void {
     const { related, fixes, ...rest } = d;
     const out: CoreDiagnostic = rest;
     if (related?.length) out.related = related;
@@ -143,7 +159,11 @@ export class RuleContext {
   }
   /** The virtual-pipeline flags the file gives (more than one is a conflict). */
   get vppFlags(): string[] {
-    return ['--num-layers-per-virtual-pipeline-stage', '--num-virtual-stages-per-pipeline-rank', '--pipeline-model-parallel-layout'].filter((f) => this.settings.has(f));
+    return [
+      '--num-layers-per-virtual-pipeline-stage',
+      '--num-virtual-stages-per-pipeline-rank',
+      '--pipeline-model-parallel-layout',
+    ].filter((f) => this.settings.has(f));
   }
   /** The interleaved schedule is on (or may be: v unknown). */
   get vppOn(): boolean {

@@ -43,9 +43,16 @@ function checkHeads(ctx: RuleContext): void {
     ctx.push({
       code: 'query-groups-ignored',
       severity: 'warning',
-      message: `--num-query-groups ${qg.values?.[0] ?? ''} has no effect without --group-query-attention: Megatron silently uses ${a ?? 'a'} K/V heads (one per attention head)`.replace('  ', ' '),
+      message:
+        `--num-query-groups ${qg.values?.[0] ?? ''} has no effect without --group-query-attention: Megatron silently uses ${a ?? 'a'} K/V heads (one per attention head)`.replace(
+          '  ',
+          ' ',
+        ),
       range: qg.range,
-      fixes: ctx.fixes(ctx.fix('Add --group-query-attention', '--group-query-attention', 'true', true), ctx.fix('Remove --num-query-groups', '--num-query-groups', null)),
+      fixes: ctx.fixes(
+        ctx.fix('Add --group-query-attention', '--group-query-attention', 'true', true),
+        ctx.fix('Remove --num-query-groups', '--num-query-groups', null),
+      ),
     });
   }
   if (positive(h) && positive(a) && !ctx.settings.has('--kv-channels') && h % a !== 0) {

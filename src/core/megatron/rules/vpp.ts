@@ -5,16 +5,28 @@ import { code, divisors, positive, type Rule, type RuleContext } from './rule';
 
 export const vppRule: Rule = {
   family: 'vpp',
-  codes: [code('vpp-flags-conflict', 'error'), code('layers-not-divisible-by-virtual-stage', 'error'), code('vpp-needs-more-stages', 'error')],
+  codes: [
+    code('vpp-flags-conflict', 'error'),
+    code('layers-not-divisible-by-virtual-stage', 'error'),
+    code('vpp-needs-more-stages', 'error'),
+  ],
   check(ctx) {
     const [firstFlag, secondFlag] = ctx.vppFlags;
     const second = secondFlag === undefined ? undefined : ctx.settings.get(secondFlag);
-    if (second) ctx.push({ code: 'vpp-flags-conflict', severity: 'error', message: `only one of ${ctx.vppFlags.join(', ')} may be given`, range: second.range });
+    if (second)
+      ctx.push({
+        code: 'vpp-flags-conflict',
+        severity: 'error',
+        message: `only one of ${ctx.vppFlags.join(', ')} may be given`,
+        range: second.range,
+      });
     checkChunks(ctx);
     const p = ctx.cfg.pipelineParallel;
     const vppSetting = firstFlag === undefined ? undefined : ctx.settings.get(firstFlag);
     if (!ctx.vppOn || !positive(p) || !vppSetting) return;
-    const noOverlap = ctx.settings.get('--no-overlap-p2p-communication')?.bool === false || ctx.settings.has('--no-overlap-p2p-communication');
+    const noOverlap =
+      ctx.settings.get('--no-overlap-p2p-communication')?.bool === false ||
+      ctx.settings.has('--no-overlap-p2p-communication');
     // The Megatron that Seq1F1B forked always needs PP > 2 for the interleaved schedule.
     const old = ctx.input.dialects.has('seq1f1b');
     if (p <= 1 || ((noOverlap || old) && p <= 2)) {
@@ -48,7 +60,15 @@ function checkChunks(ctx: RuleContext): void {
   const rankText = perRank?.values?.[0];
   const vRank = rankText === undefined ? null : parsePyInt(rankText);
   const acc = ctx.accountedLayers;
-  if (perRank && positive(vRank) && positive(L) && positive(p) && !ctx.unevenPipeline && (L + acc) % p === 0 && ((L + acc) / p) % vRank !== 0) {
+  if (
+    perRank &&
+    positive(vRank) &&
+    positive(L) &&
+    positive(p) &&
+    !ctx.unevenPipeline &&
+    (L + acc) % p === 0 &&
+    ((L + acc) / p) % vRank !== 0
+  ) {
     ctx.push({
       code: 'layers-not-divisible-by-virtual-stage',
       severity: 'error',

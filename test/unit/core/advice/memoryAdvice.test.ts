@@ -6,19 +6,56 @@ import { getGpuProfile } from '../../../../src/core/hardware/gpus';
 import type { FlagOccurrence, GpuProfile, LaunchConfigRead, RunConfig, SourceRange } from '../../../../src/core/types';
 import { blankConfig } from '../../../support/memoryFixtures';
 
-const range = (line: number, column: number, length: number): SourceRange => ({ line, column, endLine: line, endColumn: column + length });
+const range = (line: number, column: number, length: number): SourceRange => ({
+  line,
+  column,
+  endLine: line,
+  endColumn: column + length,
+});
 
 function readOf(fields: Partial<RunConfig>, extra: Partial<LaunchConfigRead> = {}): LaunchConfigRead {
-  return { format: 'bash', isLaunchConfig: true, commandRange: range(0, 0, 8), config: blankConfig(fields), sources: {}, flags: [], diagnostics: [], ...extra };
+  return {
+    format: 'bash',
+    isLaunchConfig: true,
+    commandRange: range(0, 0, 8),
+    config: blankConfig(fields),
+    sources: {},
+    flags: [],
+    diagnostics: [],
+    ...extra,
+  };
 }
 
 // The Seq1F1B repo's 30B / 64K run (exp.sh): TP 8, PP 8, 16 microbatches, no recompute.
 const seq30b: Partial<RunConfig> = {
-  numLayers: 64, hiddenSize: 6144, numAttentionHeads: 64, seqLength: 65536, maxPositionEmbeddings: 65536, microBatchSize: 1, globalBatchSize: 16,
-  tensorParallel: 8, pipelineParallel: 8, contextParallel: 1, dataParallel: 1, worldSize: 64, numMicrobatches: 16, paddedVocabSize: 51200,
-  pipeSpSplits: 4, pipeSpStrategy: 'uniform_comp', sequenceParallel: true, distributedOptimizer: true, precision: 'bf16', swiglu: false,
-  untieEmbeddingsAndOutputWeights: true, positionEmbeddingType: 'rope', useFlashAttn: true, hiddenDropout: 0, attentionDropout: 0,
-  normalization: 'LayerNorm', virtualStages: 1, expertParallel: 1,
+  numLayers: 64,
+  hiddenSize: 6144,
+  numAttentionHeads: 64,
+  seqLength: 65536,
+  maxPositionEmbeddings: 65536,
+  microBatchSize: 1,
+  globalBatchSize: 16,
+  tensorParallel: 8,
+  pipelineParallel: 8,
+  contextParallel: 1,
+  dataParallel: 1,
+  worldSize: 64,
+  numMicrobatches: 16,
+  paddedVocabSize: 51200,
+  pipeSpSplits: 4,
+  pipeSpStrategy: 'uniform_comp',
+  sequenceParallel: true,
+  distributedOptimizer: true,
+  precision: 'bf16',
+  swiglu: false,
+  untieEmbeddingsAndOutputWeights: true,
+  positionEmbeddingType: 'rope',
+  useFlashAttn: true,
+  hiddenDropout: 0,
+  attentionDropout: 0,
+  normalization: 'LayerNorm',
+  virtualStages: 1,
+  expertParallel: 1,
 };
 const a100 = getGpuProfile('a100-80gb');
 
@@ -39,7 +76,8 @@ test('every simulated schedule gets per-stage peaks, a breakdown, an OOM verdict
     assert.equal(e.peakReservedGiBPerStage!.length, 8);
     assert.equal(typeof e.oom, 'boolean');
     assert.ok(e.memoryBreakdownGiB!.weights > 0 && e.memoryBreakdownGiB!.activations > 0);
-    for (const stage of e.memory!) assert.ok(stage.series.timeMs.length > 2 && stage.series.timeMs.length === stage.series.bytes.length);
+    for (const stage of e.memory!)
+      assert.ok(stage.series.timeMs.length > 2 && stage.series.timeMs.length === stage.series.bytes.length);
     assert.equal(e.oom, Math.max(...e.peakReservedGiBPerStage!) > a100.memoryGiB);
   }
   assert.ok(filled >= 4);
@@ -51,9 +89,15 @@ test('every simulated schedule gets per-stage peaks, a breakdown, an OOM verdict
 test('oom-risk on the selected 1F1B: error on --pipe-sp-splits, numbers of stage 0, and the Seq1F1B that fits', () => {
   const splitsRange = range(3, 18, 1);
   const seqRange = range(2, 15, 5);
-  const read = readOf({ ...seq30b, pipeSpSplits: 1 }, {
-    sources: { pipeSpSplits: { status: 'explicit', valueRange: splitsRange }, seqLength: { status: 'explicit', valueRange: seqRange } },
-  });
+  const read = readOf(
+    { ...seq30b, pipeSpSplits: 1 },
+    {
+      sources: {
+        pipeSpSplits: { status: 'explicit', valueRange: splitsRange },
+        seqLength: { status: 'explicit', valueRange: seqRange },
+      },
+    },
+  );
   const { engine, memory } = run(read);
   assert.equal(engine.selected, '1f1b');
   const diag = memory.diagnostics.find((d) => d.code === 'oom-risk');
@@ -62,7 +106,12 @@ test('oom-risk on the selected 1F1B: error on --pipe-sp-splits, numbers of stage
   assert.deepEqual(diag.range, splitsRange);
   const selected = engine.evaluations['1f1b']!;
   const worst = selected.peakReservedGiBPerStage!.indexOf(Math.max(...selected.peakReservedGiBPerStage!));
-  assert.match(diag.message, new RegExp(`^Stage ${worst} needs ${selected.peakReservedGiBPerStage![worst].toFixed(1)} GiB of 80\\.0 GiB \\(activations [0-9.]+ GiB for 8 microbatches in flight`));
+  assert.match(
+    diag.message,
+    new RegExp(
+      `^Stage ${worst} needs ${selected.peakReservedGiBPerStage![worst].toFixed(1)} GiB of 80\\.0 GiB \\(activations [0-9.]+ GiB for 8 microbatches in flight`,
+    ),
+  );
   assert.match(diag.message, /Seq1F1B \(k = \d+, (average|uniform_comp)(, v = 2)?\) fits with [0-9.]+ GiB to spare/);
   assert.equal(diag.fixes, undefined, 'no fix without the document text');
 });
@@ -86,14 +135,31 @@ test('the recommendation fits and no simulated schedule that fits is faster', ()
   assert.ok(rec.peakMemoryGiB <= 0.9 * a100.memoryGiB);
   for (const e of Object.values(engine.evaluations)) {
     if (!e?.applicable || e.stepTimeMs == null) continue;
-    if (Math.max(...e.peakReservedGiBPerStage!) <= 0.9 * a100.memoryGiB) assert.ok(rec.stepTimeMs <= e.stepTimeMs + 1e-6, `${e.schedule} ${e.stepTimeMs} < ${rec.stepTimeMs}`);
+    if (Math.max(...e.peakReservedGiBPerStage!) <= 0.9 * a100.memoryGiB)
+      assert.ok(rec.stepTimeMs <= e.stepTimeMs + 1e-6, `${e.schedule} ${e.stepTimeMs} < ${rec.stepTimeMs}`);
   }
 });
 
 test('weights alone too large: the message says so and points at the parallelism', () => {
   const ppRange = range(1, 40, 1);
   const read = readOf(
-    { ...seq30b, numLayers: 80, hiddenSize: 8192, numAttentionHeads: 64, ffnHiddenSize: 28672, swiglu: true, seqLength: 4096, maxPositionEmbeddings: 4096, tensorParallel: 1, pipelineParallel: 2, worldSize: 2, numMicrobatches: 4, globalBatchSize: 4, pipeSpSplits: 1, distributedOptimizer: false },
+    {
+      ...seq30b,
+      numLayers: 80,
+      hiddenSize: 8192,
+      numAttentionHeads: 64,
+      ffnHiddenSize: 28672,
+      swiglu: true,
+      seqLength: 4096,
+      maxPositionEmbeddings: 4096,
+      tensorParallel: 1,
+      pipelineParallel: 2,
+      worldSize: 2,
+      numMicrobatches: 4,
+      globalBatchSize: 4,
+      pipeSpSplits: 1,
+      distributedOptimizer: false,
+    },
     { sources: { pipelineParallel: { status: 'explicit', valueRange: ppRange } } },
   );
   const { memory } = run(read);
@@ -106,13 +172,33 @@ test('weights alone too large: the message says so and points at the parallelism
 test('with the document text, the oom-risk fix rewrites --pipe-sp-splits in place', () => {
   const text = 'torchrun pretrain_gpt.py \\\n  --pipe-sp-splits 1 \\\n  --seq-length 65536\n';
   const flagOcc = (flag: string, line: number, value: string, keys: (keyof RunConfig)[]): FlagOccurrence => ({
-    flag, spelling: flag, range: range(line, 2, flag.length), valueRange: range(line, 3 + flag.length, value.length), value, origins: [], keys, doc: '',
+    flag,
+    spelling: flag,
+    range: range(line, 2, flag.length),
+    valueRange: range(line, 3 + flag.length, value.length),
+    value,
+    origins: [],
+    keys,
+    doc: '',
   });
-  const flags = [flagOcc('--pipe-sp-splits', 1, '1', ['pipeSpSplits']), flagOcc('--seq-length', 2, '65536', ['seqLength'])];
-  const read = readOf({ ...seq30b, pipeSpSplits: 1 }, {
-    flags,
-    sources: { pipeSpSplits: { status: 'explicit', range: flags[0].range, valueRange: flags[0].valueRange!, flag: '--pipe-sp-splits' } },
-  });
+  const flags = [
+    flagOcc('--pipe-sp-splits', 1, '1', ['pipeSpSplits']),
+    flagOcc('--seq-length', 2, '65536', ['seqLength']),
+  ];
+  const read = readOf(
+    { ...seq30b, pipeSpSplits: 1 },
+    {
+      flags,
+      sources: {
+        pipeSpSplits: {
+          status: 'explicit',
+          range: flags[0].range,
+          valueRange: flags[0].valueRange!,
+          flag: '--pipe-sp-splits',
+        },
+      },
+    },
+  );
   const diag = run(read, a100, text).memory.diagnostics.find((d) => d.code === 'oom-risk')!;
   const k = /k = (\d+)/.exec(diag.message)![1];
   assert.ok(diag.fixes && diag.fixes.length === 1, 'a fix');

@@ -47,7 +47,10 @@ test('long-launch.sh: the eval-built torchrun launch with values traced to their
   assert.equal(arg('--tensor-model-parallel-size').text, '4');
   assert.equal(arg('--pipe-sp-splits').text, '4');
   assert.equal(arg('--recompute-granularity').text, 'selective');
-  assert.equal(train.args.some((w) => w.text === '--fp8-format'), false);
+  assert.equal(
+    train.args.some((w) => w.text === '--fp8-format'),
+    false,
+  );
   const dataStart = train.args.findIndex((w) => w.text === '--data-path');
   assert.deepEqual(
     train.args.slice(dataStart + 1, dataStart + 5).map((w) => w.text),
@@ -69,7 +72,10 @@ test('5,000-deep ${…}: a bash-syntax diagnostic on that line, the following li
   assert.ok(syn.length >= 1);
   assert.equal(syn[0].range.line, 0);
   assert.match(syn[0].message, /nested too deeply/);
-  assert.deepEqual(r.invocations[0].args.map((w) => w.text), ['--tp', '2']);
+  assert.deepEqual(
+    r.invocations[0].args.map((w) => w.text),
+    ['--tp', '2'],
+  );
 });
 
 test('a recursion bomb stops at the step budget with a bash-budget warning instead of running away', () => {
@@ -86,13 +92,26 @@ test('each exhausted budget is reported once, as bash-budget: call depth, comman
   // 17 nested calls pass MAX_CALL_DEPTH (16); every deeper call is cut, but only the first is reported.
   const calls = Array.from({ length: 20 }, (_, k) => `f${k}() { f${k + 1}; f${k + 1}; }`).join('\n');
   const deep = readBash(`${calls}\nf0\n`).diagnostics.filter((d) => /nested deeper than 16/.test(d.message));
-  assert.deepEqual(deep.map((d) => [d.code, d.severity]), [['bash-budget', 'warning']]);
+  assert.deepEqual(
+    deep.map((d) => [d.code, d.severity]),
+    [['bash-budget', 'warning']],
+  );
   // One eval string of 300 KB passes the 256 KB limit for a single command string.
-  const big = readBash(`S="${'x '.repeat(150_000)}"\neval "$S"\neval "$S"\n`).diagnostics.filter((d) => /too large to read/.test(d.message));
-  assert.deepEqual(big.map((d) => d.code), ['bash-budget']);
+  const big = readBash(`S="${'x '.repeat(150_000)}"\neval "$S"\neval "$S"\n`).diagnostics.filter((d) =>
+    /too large to read/.test(d.message),
+  );
+  assert.deepEqual(
+    big.map((d) => d.code),
+    ['bash-budget'],
+  );
   // 9,000 words in one command pass the 8,192 fields one command may expand to.
-  const words = readBash(`A="${'w '.repeat(9000)}"\necho $A\necho $A\n`).diagnostics.filter((d) => /expands to more than/.test(d.message));
-  assert.deepEqual(words.map((d) => d.code), ['bash-budget']);
+  const words = readBash(`A="${'w '.repeat(9000)}"\necho $A\necho $A\n`).diagnostics.filter((d) =>
+    /expands to more than/.test(d.message),
+  );
+  assert.deepEqual(
+    words.map((d) => d.code),
+    ['bash-budget'],
+  );
 });
 
 test('a command of more than 2048 words is cut with a warning; the words before the cut are kept', () => {

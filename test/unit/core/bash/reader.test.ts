@@ -18,7 +18,11 @@ function at(doc: string, r: SourceRange): string {
 
 function only(doc: string): LaunchInvocation {
   const r = readBash(doc);
-  assert.equal(r.invocations.length, 1, `expected one launch, got ${r.invocations.length}: ${JSON.stringify(r.diagnostics)}`);
+  assert.equal(
+    r.invocations.length,
+    1,
+    `expected one launch, got ${r.invocations.length}: ${JSON.stringify(r.diagnostics)}`,
+  );
   return r.invocations[0];
 }
 
@@ -39,7 +43,9 @@ function origins(doc: string, w: ShellWord): string[] {
 // ── Item 1: continuations and comments ───────────────────────────────────────────────────────────
 
 test('continuations join lines; a `#` line inside a continued command ends it', () => {
-  const doc = ['torchrun pretrain_gpt.py \\', '  --num-layers 32 \\', '#  --hidden-size 4096 \\', '  --bf16'].join('\n');
+  const doc = ['torchrun pretrain_gpt.py \\', '  --num-layers 32 \\', '#  --hidden-size 4096 \\', '  --bf16'].join(
+    '\n',
+  );
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--num-layers', '32']);
   assert.equal(at(doc, inv.args[1].range), '32');
@@ -55,14 +61,19 @@ test('a backslash followed by trailing spaces does not continue the line', () =>
 });
 
 test('backslash-newline inside double quotes is removed; `#` inside a quoted option string is an argument', () => {
-  const doc = ['OPTS="--num-layers 32 \\', '  # --bf16 \\', '  --hidden-size 4096"', 'torchrun pretrain_gpt.py $OPTS'].join('\n');
+  const doc = [
+    'OPTS="--num-layers 32 \\',
+    '  # --bf16 \\',
+    '  --hidden-size 4096"',
+    'torchrun pretrain_gpt.py $OPTS',
+  ].join('\n');
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--num-layers', '32', '#', '--bf16', '--hidden-size', '4096']);
   const hidden = valueOf(inv, '--hidden-size');
   assert.deepEqual(origins(doc, hidden), ['OPTS=4096@2']);
 });
 
-test('single quotes, double quotes and $\'…\' escapes', () => {
+test("single quotes, double quotes and $'…' escapes", () => {
   const doc = `python pretrain_gpt.py --a 'x $Y "z"' --b "p \\"q\\" \\$r" --c $'t\\tn\\x41\\'' --d ab"c d"'e'`;
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--a', 'x $Y "z"', '--b', 'p "q" $r', '--c', "t\tnA'", '--d', 'abc de']);
@@ -92,14 +103,34 @@ test('defaults: ${V:-d}, ${V-d}, ${V:=d}, : "${GBS:=512}", quoted defaults, nest
     'python pretrain_gpt.py --gbs $GBS --nodes $NNODES --a $A --b "$B" --c $C --c2 $UNSET_C --d $D --ten ${10:-t} --plus ${GBS:+set}',
   ].join('\n');
   const inv = only(doc);
-  assert.deepEqual(texts(inv.args), ['--gbs', '512', '--nodes', '1', '--a', 'colon', '--b', '', '--c', 'assigned', '--c2', 'assigned', '--d', '4', '--ten', 't', '--plus', 'set']);
+  assert.deepEqual(texts(inv.args), [
+    '--gbs',
+    '512',
+    '--nodes',
+    '1',
+    '--a',
+    'colon',
+    '--b',
+    '',
+    '--c',
+    'assigned',
+    '--c2',
+    'assigned',
+    '--d',
+    '4',
+    '--ten',
+    't',
+    '--plus',
+    'set',
+  ]);
   assert.deepEqual(origins(doc, valueOf(inv, '--gbs')), ['GBS=512@1']);
   assert.deepEqual(origins(doc, valueOf(inv, '--nodes')), ['NNODES=1@2']);
   assert.deepEqual(origins(doc, valueOf(inv, '--d')), ['D=4@6']);
 });
 
 test('positional arguments: $1 without a default is unresolved with a reason; ${1:?msg} carries the message', () => {
-  const doc = 'DATA=$1\nCKPT=${2:?need a checkpoint path}\nL=${3:-24}\npython pretrain_gpt.py --data-path $DATA --load $CKPT --num-layers $L\n';
+  const doc =
+    'DATA=$1\nCKPT=${2:?need a checkpoint path}\nL=${3:-24}\npython pretrain_gpt.py --data-path $DATA --load $CKPT --num-layers $L\n';
   const r = readBash(doc);
   const inv = r.invocations[0];
   const data = valueOf(inv, '--data-path');
@@ -118,7 +149,8 @@ test('positional arguments: $1 without a default is unresolved with a reason; ${
 });
 
 test('environment variables the script never sets are unset for defaults and tests, unresolved when used bare', () => {
-  const doc = '[ "$FP8" = 1 ] && OPTS+=" --fp8-format hybrid"\nGPUS=${GPUS_PER_NODE:-8}\npython pretrain_gpt.py --gpus $GPUS $OPTS --data $DATA_ROOT/x\n';
+  const doc =
+    '[ "$FP8" = 1 ] && OPTS+=" --fp8-format hybrid"\nGPUS=${GPUS_PER_NODE:-8}\npython pretrain_gpt.py --gpus $GPUS $OPTS --data $DATA_ROOT/x\n';
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--gpus', '8', '--data', null]);
   const data = inv.args[3];
@@ -128,9 +160,25 @@ test('environment variables the script never sets are unset for defaults and tes
 });
 
 test('length, substring, pattern removal, replacement and case operators', () => {
-  const doc = 'P=/data/pile/pile_00_text_document.bin\nS=abcdef\npython pretrain_gpt.py --a ${#S} --b ${S:1:3} --c ${P%.bin} --d ${P##*/} --e ${S/cd/XY} --f ${S^^} --g ${S: -2}\n';
+  const doc =
+    'P=/data/pile/pile_00_text_document.bin\nS=abcdef\npython pretrain_gpt.py --a ${#S} --b ${S:1:3} --c ${P%.bin} --d ${P##*/} --e ${S/cd/XY} --f ${S^^} --g ${S: -2}\n';
   const inv = only(doc);
-  assert.deepEqual(texts(inv.args), ['--a', '6', '--b', 'bcd', '--c', '/data/pile/pile_00_text_document', '--d', 'pile_00_text_document.bin', '--e', 'abXYef', '--f', 'ABCDEF', '--g', 'ef']);
+  assert.deepEqual(texts(inv.args), [
+    '--a',
+    '6',
+    '--b',
+    'bcd',
+    '--c',
+    '/data/pile/pile_00_text_document',
+    '--d',
+    'pile_00_text_document.bin',
+    '--e',
+    'abXYef',
+    '--f',
+    'ABCDEF',
+    '--g',
+    'ef',
+  ]);
   // A removal keeps character provenance: the word points at its exact stretch of the definition.
   assert.deepEqual(origins(doc, valueOf(inv, '--d')), ['P=pile_00_text_document.bin@0']);
 });
@@ -150,7 +198,22 @@ test('arithmetic: $((…)), ${A} / ${B} truncation toward zero, $[…], let, ((�
     'python pretrain_gpt.py --world $WORLD --neg $NEG --mod $MOD --n $N --m $M --cmp $CMP --inline $(( $GPUS_PER_NODE - 1 ))',
   ].join('\n');
   const inv = only(doc);
-  assert.deepEqual(texts(inv.args), ['--world', '16', '--neg', '-3', '--mod', '2', '--n', '32', '--m', '5', '--cmp', '1', '--inline', '7']);
+  assert.deepEqual(texts(inv.args), [
+    '--world',
+    '16',
+    '--neg',
+    '-3',
+    '--mod',
+    '2',
+    '--n',
+    '32',
+    '--m',
+    '5',
+    '--cmp',
+    '1',
+    '--inline',
+    '7',
+  ]);
   const world = valueOf(inv, '--world');
   assert.equal(at(doc, world.range), '$WORLD');
   assert.deepEqual(origins(doc, world), ['WORLD=$((GPUS_PER_NODE*NNODES))@2', 'GPUS_PER_NODE=8@0', 'NNODES=2@1']);
@@ -165,7 +228,8 @@ test('division by zero and unknown operands make arithmetic unresolved', () => {
 });
 
 test('command substitution is unresolved and names the command; backticks too; $(echo …) is evaluated', () => {
-  const doc = 'GPUS=$(nvidia-smi --list-gpus | wc -l)\nH=`hostname`\nE=$(echo 12)\ntorchrun --nproc_per_node $GPUS pretrain_gpt.py --addr $H --e $E\n';
+  const doc =
+    'GPUS=$(nvidia-smi --list-gpus | wc -l)\nH=`hostname`\nE=$(echo 12)\ntorchrun --nproc_per_node $GPUS pretrain_gpt.py --addr $H --e $E\n';
   const r = readBash(doc);
   const inv = r.invocations[0];
   const gpus = inv.launchers[0].gpusPerNode!;
@@ -190,16 +254,37 @@ test('arrays: comments inside ( … ), +=, re-assignment from itself, "${A[@]}" 
     'python pretrain_gpt.py "${ARGS[@]}" --n ${#ARGS[@]} --split ${ARGS[6]}',
   ].join('\n');
   const inv = only(doc);
-  assert.deepEqual(texts(inv.args), ['--tensor-model-parallel-size', '2', '--pipeline-model-parallel-size', '4', '--bf16', '--x', '--seq-length 4096', '--n', '7', '--split', '--seq-length', '4096']);
+  assert.deepEqual(texts(inv.args), [
+    '--tensor-model-parallel-size',
+    '2',
+    '--pipeline-model-parallel-size',
+    '4',
+    '--bf16',
+    '--x',
+    '--seq-length 4096',
+    '--n',
+    '7',
+    '--split',
+    '--seq-length',
+    '4096',
+  ]);
   const tp = inv.args[1];
   assert.equal(at(doc, tp.range), '${ARGS[@]}');
   assert.deepEqual(origins(doc, tp), ['ARGS=$TP@1', 'TP=2@0']);
-  const star = readBash('A=(a "b c" d)\npython pretrain_gpt.py --s "${A[*]}" --u ${A[*]} --slice "${A[@]:1:1}"\n').invocations[0];
+  const star = readBash('A=(a "b c" d)\npython pretrain_gpt.py --s "${A[*]}" --u ${A[*]} --slice "${A[@]:1:1}"\n')
+    .invocations[0];
   assert.deepEqual(texts(star.args), ['--s', 'a b c d', '--u', 'a', 'b', 'c', 'd', '--slice', 'b c']);
 });
 
 test('associative arrays and a nameref (Seq1F1B style)', () => {
-  const doc = ['declare -A cfg_7b=([layers]=32 [hidden]=4096)', 'declare -A cfg_13b=([layers]=40)', 'name=cfg_7b', 'declare -n c=$name', 'L=${c[layers]}', 'python pretrain_gpt.py --num-layers $L --hidden-size ${c[hidden]}'].join('\n');
+  const doc = [
+    'declare -A cfg_7b=([layers]=32 [hidden]=4096)',
+    'declare -A cfg_13b=([layers]=40)',
+    'name=cfg_7b',
+    'declare -n c=$name',
+    'L=${c[layers]}',
+    'python pretrain_gpt.py --num-layers $L --hidden-size ${c[hidden]}',
+  ].join('\n');
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--num-layers', '32', '--hidden-size', '4096']);
   assert.deepEqual(origins(doc, inv.args[1]), ['L=${c[layers]}@4', 'cfg_7b[layers]=32@0']);
@@ -208,7 +293,12 @@ test('associative arrays and a nameref (Seq1F1B style)', () => {
 // ── Item 5: string accumulation and conditionals ─────────────────────────────────────────────────
 
 test('string accumulation: split words map into the definition text, the word range is the expansion', () => {
-  const doc = ['OPTS="--num-layers 32 --hidden-size 4096"', 'OPTS="$OPTS --bf16"', 'OPTS+=" --seq-length 8192"', 'torchrun pretrain_gpt.py $OPTS'].join('\n');
+  const doc = [
+    'OPTS="--num-layers 32 --hidden-size 4096"',
+    'OPTS="$OPTS --bf16"',
+    'OPTS+=" --seq-length 8192"',
+    'torchrun pretrain_gpt.py $OPTS',
+  ].join('\n');
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--num-layers', '32', '--hidden-size', '4096', '--bf16', '--seq-length', '8192']);
   for (const w of inv.args) assert.equal(at(doc, w.range), '$OPTS');
@@ -219,7 +309,14 @@ test('string accumulation: split words map into the definition text, the word ra
 });
 
 test('[ … ] && and [[ … ]] || on known values', () => {
-  const doc = ['FP8=1', 'MODE=gpt', '[ "$FP8" = 1 ] && OPTS+=" --fp8-format hybrid"', '[[ $MODE == g* ]] || OPTS+=" --never"', '[ "$FP8" -eq 0 ] && OPTS+=" --never2"', 'python pretrain_gpt.py $OPTS'].join('\n');
+  const doc = [
+    'FP8=1',
+    'MODE=gpt',
+    '[ "$FP8" = 1 ] && OPTS+=" --fp8-format hybrid"',
+    '[[ $MODE == g* ]] || OPTS+=" --never"',
+    '[ "$FP8" -eq 0 ] && OPTS+=" --never2"',
+    'python pretrain_gpt.py $OPTS',
+  ].join('\n');
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--fp8-format', 'hybrid']);
   assert.ok(inv.args.every((w) => !w.conditional));
@@ -244,7 +341,16 @@ test('if/elif/else and case on known values', () => {
 });
 
 test('an undecidable condition takes the first branch and marks its values and launches conditional', () => {
-  const doc = ['TP=1', 'if [ -f /etc/cluster ]; then TP=8; else TP=4; fi', 'OPTS="--bf16"', '[ -n "$(hostname)" ] && OPTS+=" --fp16"', 'if [ -d /ckpt ]; then', '  python pretrain_gpt.py --tp $TP $OPTS', 'fi', 'python pretrain_gpt.py --tp $TP'].join('\n');
+  const doc = [
+    'TP=1',
+    'if [ -f /etc/cluster ]; then TP=8; else TP=4; fi',
+    'OPTS="--bf16"',
+    '[ -n "$(hostname)" ] && OPTS+=" --fp16"',
+    'if [ -d /ckpt ]; then',
+    '  python pretrain_gpt.py --tp $TP $OPTS',
+    'fi',
+    'python pretrain_gpt.py --tp $TP',
+  ].join('\n');
   const r = readBash(doc);
   assert.equal(r.invocations.length, 2);
   const [first, second] = r.invocations;
@@ -259,25 +365,63 @@ test('an undecidable condition takes the first branch and marks its values and l
 });
 
 test('a CLI-parsing while loop terminates without running its body (no script arguments)', () => {
-  const doc = ['TP=2', 'while [[ $# -gt 0 ]]; do', '  case $1 in', '    --tp) TP=$2; shift 2;;', '    *) shift;;', '  esac', 'done', 'python pretrain_gpt.py --tp $TP'].join('\n');
+  const doc = [
+    'TP=2',
+    'while [[ $# -gt 0 ]]; do',
+    '  case $1 in',
+    '    --tp) TP=$2; shift 2;;',
+    '    *) shift;;',
+    '  esac',
+    'done',
+    'python pretrain_gpt.py --tp $TP',
+  ].join('\n');
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--tp', '2']);
   assert.equal(inv.args[1].conditional, undefined);
 });
 
 test('for loops over literal lists run (bounded); loops over unknown lists run once, conditionally', () => {
-  const doc = ['D=""', 'for s in 00 01 02; do D="$D 0.33 /data/s_$s"; done', 'for f in $(ls /data); do LAST=$f; done', 'N=0', 'for ((i = 0; i < 5; i++)); do N=$((N + i)); done', 'python pretrain_gpt.py --data-path $D --n $N --last $LAST'].join('\n');
+  const doc = [
+    'D=""',
+    'for s in 00 01 02; do D="$D 0.33 /data/s_$s"; done',
+    'for f in $(ls /data); do LAST=$f; done',
+    'N=0',
+    'for ((i = 0; i < 5; i++)); do N=$((N + i)); done',
+    'python pretrain_gpt.py --data-path $D --n $N --last $LAST',
+  ].join('\n');
   const inv = only(doc);
-  assert.deepEqual(texts(inv.args), ['--data-path', '0.33', '/data/s_00', '0.33', '/data/s_01', '0.33', '/data/s_02', '--n', '10', '--last', null]);
+  assert.deepEqual(texts(inv.args), [
+    '--data-path',
+    '0.33',
+    '/data/s_00',
+    '0.33',
+    '/data/s_01',
+    '0.33',
+    '/data/s_02',
+    '--n',
+    '10',
+    '--last',
+    null,
+  ]);
   assert.equal(inv.args[10].conditional, true);
   const sweep = readBash('for TP in 1 2 4; do torchrun pretrain_gpt.py --tp $TP; done\n');
-  assert.deepEqual(sweep.invocations.map((i) => i.args[1].text), ['1', '2', '4']);
+  assert.deepEqual(
+    sweep.invocations.map((i) => i.args[1].text),
+    ['1', '2', '4'],
+  );
   const endless = readBash('while true; do X=1; done\npython pretrain_gpt.py --x $X\n');
   assert.equal(endless.invocations[0].args[1].text, '1');
 });
 
 test('functions are inlined with their arguments and locals; recursion is bounded', () => {
-  const doc = ['launch() {', '  local tp=$1', '  shift', '  torchrun pretrain_gpt.py --tp $tp "$@"', '}', 'launch 4 --bf16 --seq-length 2048'].join('\n');
+  const doc = [
+    'launch() {',
+    '  local tp=$1',
+    '  shift',
+    '  torchrun pretrain_gpt.py --tp $tp "$@"',
+    '}',
+    'launch 4 --bf16 --seq-length 2048',
+  ].join('\n');
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--tp', '4', '--bf16', '--seq-length', '2048']);
   assert.deepEqual(origins(doc, inv.args[1]), ['tp=$1@1', '$1=4@5']);
@@ -299,7 +443,13 @@ test('quotes inside a variable stay literal after expansion; unquoted globs are 
 });
 
 test('eval $cmd and eval "$cmd": words point into the command string', () => {
-  const doc = ['D="--nproc_per_node 8"', 'OPTS="--num-layers 32"', 'cmd="torchrun $D pretrain_gpt.py $OPTS"', 'eval $cmd', 'eval "$cmd --bf16"'].join('\n');
+  const doc = [
+    'D="--nproc_per_node 8"',
+    'OPTS="--num-layers 32"',
+    'cmd="torchrun $D pretrain_gpt.py $OPTS"',
+    'eval $cmd',
+    'eval "$cmd --bf16"',
+  ].join('\n');
   const r = readBash(doc);
   assert.equal(r.invocations.length, 2);
   const [a, b] = r.invocations;
@@ -316,7 +466,12 @@ test('eval $cmd and eval "$cmd": words point into the command string', () => {
 });
 
 test('a bare $CMD as command word, sh -c and bash -c strings', () => {
-  const doc = ['CMD="python pretrain_gpt.py --num-layers 12"', '$CMD --hidden-size 768', 'sh -c "$CMD --x 1"', "bash -c 'torchrun --nproc-per-node 2 pretrain_bert.py --seq-length 512'"].join('\n');
+  const doc = [
+    'CMD="python pretrain_gpt.py --num-layers 12"',
+    '$CMD --hidden-size 768',
+    'sh -c "$CMD --x 1"',
+    "bash -c 'torchrun --nproc-per-node 2 pretrain_bert.py --seq-length 512'",
+  ].join('\n');
   const r = readBash(doc);
   assert.equal(r.invocations.length, 3);
   assert.deepEqual(texts(r.invocations[0].args), ['--num-layers', '12', '--hidden-size', '768']);
@@ -328,7 +483,7 @@ test('a bare $CMD as command word, sh -c and bash -c strings', () => {
   assert.equal(c.launchers[0].gpusPerNode!.text, '2');
 });
 
-test('heredocs: sbatch <<EOF holds the launch, cat <<EOT > file does not, <<- strips tabs, <<\'EOF\' does not expand', () => {
+test("heredocs: sbatch <<EOF holds the launch, cat <<EOT > file does not, <<- strips tabs, <<'EOF' does not expand", () => {
   const doc = [
     'TP=4',
     'cat <<EOT > ds.json',
@@ -349,7 +504,14 @@ test('heredocs: sbatch <<EOF holds the launch, cat <<EOT > file does not, <<- st
   ].join('\n');
   // The quoted body is expanded by the child shell, which sees exported variables only.
   const r = readBash('export EXP=7\n' + doc);
-  assert.deepEqual(r.invocations.map((i) => texts(i.args)), [['--tp', '4'], ['--tabbed', '4'], ['--literal', '--exported', '7']]);
+  assert.deepEqual(
+    r.invocations.map((i) => texts(i.args)),
+    [
+      ['--tp', '4'],
+      ['--tabbed', '4'],
+      ['--literal', '--exported', '7'],
+    ],
+  );
   const full = 'export EXP=7\n' + doc;
   const tp = r.invocations[0].args[1];
   assert.equal(at(full, tp.range), '$TP');
@@ -377,7 +539,16 @@ test('source and . are not read: an information diagnostic on that line, variabl
 });
 
 test('export A B, local, readonly and prefix assignments', () => {
-  const doc = ['A=1', 'B=2', 'export A B', 'readonly R=5', 'R=6', 'f() { local A=9; X=$A; }', 'f', 'CUDA_DEVICE_MAX_CONNECTIONS=1 torchrun pretrain_gpt.py --a $A --x $X --r $R'].join('\n');
+  const doc = [
+    'A=1',
+    'B=2',
+    'export A B',
+    'readonly R=5',
+    'R=6',
+    'f() { local A=9; X=$A; }',
+    'f',
+    'CUDA_DEVICE_MAX_CONNECTIONS=1 torchrun pretrain_gpt.py --a $A --x $X --r $R',
+  ].join('\n');
   const r = readBash(doc);
   const inv = r.invocations[0];
   assert.deepEqual(texts(inv.args), ['--a', '1', '--x', '9', '--r', '5']);
@@ -386,7 +557,8 @@ test('export A B, local, readonly and prefix assignments', () => {
 });
 
 test('torchrun options are launcher options, not Megatron arguments (both spellings, MIN:MAX, auto)', () => {
-  const doc = 'torchrun --nproc_per_node=auto --nnodes 1:4 --node_rank 0 --master_addr localhost --master_port 6000 --standalone pretrain_gpt.py --tp 1\n';
+  const doc =
+    'torchrun --nproc_per_node=auto --nnodes 1:4 --node_rank 0 --master_addr localhost --master_port 6000 --standalone pretrain_gpt.py --tp 1\n';
   const inv = only(doc);
   assert.deepEqual(texts(inv.args), ['--tp', '1']);
   const l = inv.launchers[0];
@@ -420,8 +592,14 @@ test('python -m torch.distributed.run / launch --use_env, deepspeed, -m megatron
       ['', 'tools/preprocess_data.py', '--input x.json'],
     ],
   );
-  assert.deepEqual([r.invocations[0].launchers[0].gpusPerNode!.text, r.invocations[0].launchers[0].nodes!.text], ['4', '2']);
-  assert.deepEqual([r.invocations[2].launchers[0].gpusPerNode!.text, r.invocations[2].launchers[0].nodes!.text], ['8', '2']);
+  assert.deepEqual(
+    [r.invocations[0].launchers[0].gpusPerNode!.text, r.invocations[0].launchers[0].nodes!.text],
+    ['4', '2'],
+  );
+  assert.deepEqual(
+    [r.invocations[2].launchers[0].gpusPerNode!.text, r.invocations[2].launchers[0].nodes!.text],
+    ['8', '2'],
+  );
 });
 
 test('srun, mpirun, nsys, numactl and env prefixes form the launcher chain, outermost first', () => {
@@ -434,12 +612,18 @@ test('srun, mpirun, nsys, numactl and env prefixes form the launcher chain, oute
     ].join('\n'),
   );
   const [s, m, n, e] = r.invocations;
-  assert.deepEqual(s.launchers.map((l) => l.kind), ['srun']);
+  assert.deepEqual(
+    s.launchers.map((l) => l.kind),
+    ['srun'],
+  );
   assert.deepEqual([s.launchers[0].nodes!.text, s.launchers[0].gpusPerNode!.text], ['4', '8']);
   assert.deepEqual(texts(s.args), ['--a', '1']);
   assert.equal(m.launchers[0].totalProcesses!.text, '16');
   assert.deepEqual(texts(m.args), ['--b', '2']);
-  assert.deepEqual(n.launchers.map((l) => l.kind), ['other', 'torchrun']);
+  assert.deepEqual(
+    n.launchers.map((l) => l.kind),
+    ['other', 'torchrun'],
+  );
   assert.deepEqual(texts(n.args), ['--c', '3']);
   assert.deepEqual(texts(e.args), ['--d', '4']);
   assert.equal(e.env!.get('NVTE_FLASH_ATTN')!.text, '1');
@@ -454,7 +638,14 @@ test('#SBATCH directives: --nodes=, -N, --ntasks-per-node, --gpus-per-node, --gr
 });
 
 test('environment conventions are captured with their final values at the launch', () => {
-  const doc = ['GPUS_PER_NODE=8', 'NNODES=${SLURM_NNODES:-2}', 'WORLD_SIZE=$((GPUS_PER_NODE * NNODES))', 'export CUDA_DEVICE_MAX_CONNECTIONS=1', 'torchrun --nproc_per_node $GPUS_PER_NODE pretrain_gpt.py --x 1', 'GPUS_PER_NODE=4'].join('\n');
+  const doc = [
+    'GPUS_PER_NODE=8',
+    'NNODES=${SLURM_NNODES:-2}',
+    'WORLD_SIZE=$((GPUS_PER_NODE * NNODES))',
+    'export CUDA_DEVICE_MAX_CONNECTIONS=1',
+    'torchrun --nproc_per_node $GPUS_PER_NODE pretrain_gpt.py --x 1',
+    'GPUS_PER_NODE=4',
+  ].join('\n');
   const r = readBash(doc);
   assert.equal(r.env.get('GPUS_PER_NODE')!.text, '8');
   assert.equal(at(doc, r.env.get('GPUS_PER_NODE')!.range), '8');
@@ -467,7 +658,8 @@ test('environment conventions are captured with their final values at the launch
 // ── Items 11–12: placeholders, diagnostics, robustness ───────────────────────────────────────────
 
 test('placeholders like <Specify path> are unresolved values and do not break the rest', () => {
-  const doc = 'CHECKPOINT_PATH=<Specify path>\nVOCAB=<Specify path to file>/gpt2-vocab.json\npython pretrain_gpt.py --load $CHECKPOINT_PATH --vocab-file $VOCAB --num-layers 2\n';
+  const doc =
+    'CHECKPOINT_PATH=<Specify path>\nVOCAB=<Specify path to file>/gpt2-vocab.json\npython pretrain_gpt.py --load $CHECKPOINT_PATH --vocab-file $VOCAB --num-layers 2\n';
   const r = readBash(doc);
   const inv = r.invocations[0];
   assert.equal(valueOf(inv, '--load').text, null);
@@ -478,7 +670,12 @@ test('placeholders like <Specify path> are unresolved values and do not break th
 });
 
 test('one unresolved-value diagnostic per root cause, on the expansion in the command', () => {
-  const doc = ['G=$(nvidia-smi -L | wc -l)', 'A=$G', 'torchrun --nproc_per_node $G pretrain_gpt.py --a $A --b $G', 'torchrun --nproc_per_node $G pretrain_gpt.py --c $G'].join('\n');
+  const doc = [
+    'G=$(nvidia-smi -L | wc -l)',
+    'A=$G',
+    'torchrun --nproc_per_node $G pretrain_gpt.py --a $A --b $G',
+    'torchrun --nproc_per_node $G pretrain_gpt.py --c $G',
+  ].join('\n');
   const r = readBash(doc);
   const d = r.diagnostics.filter((x) => x.code === 'unresolved-value');
   assert.equal(d.length, 1);
@@ -491,7 +688,7 @@ test('one unresolved-value diagnostic per root cause, on the expansion in the co
 test('unbalanced quotes, braces and parens: bash-syntax on the right line, the rest is still read', () => {
   const cases: [string, number][] = [
     ['echo "unterminated\nTP=2\npython pretrain_gpt.py --tp $TP\n', 0],
-    ["X=${Y:-4\nTP=2\npython pretrain_gpt.py --tp $TP\n", 0],
+    ['X=${Y:-4\nTP=2\npython pretrain_gpt.py --tp $TP\n', 0],
     ['A=1\nB=$(echo hi\nTP=2\npython pretrain_gpt.py --tp $TP\n', 1],
     ['if [ 1 = 1 ]; then\nTP=2\npython pretrain_gpt.py --tp $TP\n', 0],
     ['A=1\nfi\nTP=2\npython pretrain_gpt.py --tp $TP\n', 1],

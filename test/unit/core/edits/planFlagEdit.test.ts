@@ -11,7 +11,12 @@ import { REPO_ROOT } from '../../../support/paths';
 // Run from TypeScript (test/unit) or compiled (out/test/unit): the repository root is where package.json is.
 const root = REPO_ROOT;
 const file = (rel: string): string => readFileSync(path.join(root, rel), 'utf8');
-function edit(text: string, name: string, flag: string, value: string | null): { out: string; edits: ReturnType<typeof planFlagEdit> } {
+function edit(
+  text: string,
+  name: string,
+  flag: string,
+  value: string | null,
+): { out: string; edits: ReturnType<typeof planFlagEdit> } {
   const read = readLaunchConfig(text, name);
   const edits = planFlagEdit(text, read, flag, value);
   return { out: applyEdits(text, edits), edits };
@@ -70,7 +75,10 @@ test('removing the last flag of a command drops the dangling continuation of the
   assert.ok(!out.includes('--save $CHECKPOINT_PATH'));
   assert.ok(out.includes('    --save-interval 10000\n'));
   const read = reread(out, 'demo.sh');
-  assert.equal(read.flags.some((f) => f.flag === '--save'), false);
+  assert.equal(
+    read.flags.some((f) => f.flag === '--save'),
+    false,
+  );
   assert.equal(read.config.trainIters, 10);
 });
 
@@ -86,7 +94,10 @@ test('a new flag is appended as a continuation line in the command’s indentati
 test('a one-line command gets " --flag value" appended', () => {
   const text = 'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 4 --hidden-size 64\n';
   const { out } = edit(text, 'x.sh', '--tensor-model-parallel-size', '2');
-  assert.equal(out, 'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 4 --hidden-size 64 --tensor-model-parallel-size 2\n');
+  assert.equal(
+    out,
+    'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 4 --hidden-size 64 --tensor-model-parallel-size 2\n',
+  );
 });
 
 test('values inside bash arrays are edited in the array; array flags are removed with their line', () => {
@@ -128,7 +139,10 @@ test('NeMo YAML: a key is set in place, an interpolated one at the key, a missin
   assert.equal(reread(tp, 'n.yaml').config.dataParallel, 4);
   const mp = edit(text, 'n.yaml', '--max-position-embeddings', '8192').out;
   assert.deepEqual(changedLines(text, mp), ['  max_position_embeddings: 8192']);
-  assert.deepEqual([reread(mp, 'n.yaml').config.maxPositionEmbeddings, reread(mp, 'n.yaml').config.seqLength], [8192, 4096]);
+  assert.deepEqual(
+    [reread(mp, 'n.yaml').config.maxPositionEmbeddings, reread(mp, 'n.yaml').config.seqLength],
+    [8192, 4096],
+  );
   const cp = edit(text, 'n.yaml', '--context-parallel-size', '2').out;
   assert.ok(cp.includes('model:\n  context_parallel_size: 2\n  micro_batch_size: 1'));
   assert.equal(reread(cp, 'n.yaml').config.contextParallel, 2);

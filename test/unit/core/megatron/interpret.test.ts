@@ -10,7 +10,8 @@ import { FLAG_SPECS } from '../../../../src/core/megatron/flags/table';
 import { parsePyFloat, parsePyInt } from '../../../../src/core/megatron/pyNumbers';
 import { literalBash, literalWords, r, word } from '../../../support/configTestUtil';
 
-const BASE = '--num-layers 4 --hidden-size 64 --num-attention-heads 4 --seq-length 128 --max-position-embeddings 128 --micro-batch-size 1';
+const BASE =
+  '--num-layers 4 --hidden-size 64 --num-attention-heads 4 --seq-length 128 --max-position-embeddings 128 --micro-batch-size 1';
 
 test('--flag value and --flag=value set the same value; the value range of = form starts after "="', () => {
   const words = literalWords('--pipeline-model-parallel-size 4 --tensor-model-parallel-size=2');
@@ -60,11 +61,16 @@ test('numbers the way Python reads them: 1e-4, .01, 6.0e-5, 9_765_625; ints reje
   const text = `torchrun --nproc_per_node 1 pretrain_gpt.py ${BASE} --lr 1e-4 --lr-warmup-fraction .01 --train-iters 9_765_625`;
   const read = readBashLaunch(text, literalBash(text));
   assert.equal(read.config.trainIters, 9765625);
-  assert.deepEqual(read.diagnostics.filter((d) => d.code === 'invalid-flag-value'), []);
+  assert.deepEqual(
+    read.diagnostics.filter((d) => d.code === 'invalid-flag-value'),
+    [],
+  );
 });
 
 test('invalid-flag-value: a non-integer, a value-less flag at the end, a flag where a value belongs, a bad choice', () => {
-  const res = interpretArgs(literalWords('--num-layers abc --hidden-size --bf16 --normalization rmsnorm --micro-batch-size'));
+  const res = interpretArgs(
+    literalWords('--num-layers abc --hidden-size --bf16 --normalization rmsnorm --micro-batch-size'),
+  );
   const ds = res.diagnostics.filter((d) => d.code === 'invalid-flag-value');
   assert.equal(ds.length, 4);
   assert.ok(ds.every((d) => d.severity === 'error'));
@@ -83,11 +89,16 @@ test('invalid-flag-value: a non-integer, a value-less flag at the end, a flag wh
 
 test('a store_true flag given =value is an error on the value', () => {
   const res = interpretArgs(literalWords('--bf16=true'));
-  assert.deepEqual(res.diagnostics.map((d) => [d.code, d.range]), [['invalid-flag-value', r(0, 7, 11)]]);
+  assert.deepEqual(
+    res.diagnostics.map((d) => [d.code, d.range]),
+    [['invalid-flag-value', r(0, 7, 11)]],
+  );
 });
 
 test('nargs flags take values up to the next option; --rampup-batch-size takes exactly 3', () => {
-  const res = interpretArgs(literalWords('--recompute-modules mlp moe --rampup-batch-size 16 16 5859375 --bf16 --data-path 0.5 a 0.5 b'));
+  const res = interpretArgs(
+    literalWords('--recompute-modules mlp moe --rampup-batch-size 16 16 5859375 --bf16 --data-path 0.5 a 0.5 b'),
+  );
   assert.deepEqual(res.settings.get('--recompute-modules')!.values, ['mlp', 'moe']);
   assert.deepEqual(res.settings.get('--rampup-batch-size')!.values, ['16', '16', '5859375']);
   assert.deepEqual(res.settings.get('--data-path')!.values, ['0.5', 'a', '0.5', 'b']);
@@ -106,7 +117,10 @@ test('unresolved words: the key is null with the reason, one unresolved-value pe
   ];
   const text = 'torchrun pretrain_gpt.py';
   const bash = literalBash(text);
-  bash.invocations[0].args = [...literalWords('--num-layers 4 --hidden-size 64 --num-attention-heads 4 --micro-batch-size 1'), ...words];
+  bash.invocations[0].args = [
+    ...literalWords('--num-layers 4 --hidden-size 64 --num-attention-heads 4 --micro-batch-size 1'),
+    ...words,
+  ];
   const read = readBashLaunch(text, bash);
   assert.equal(read.config.seqLength, null);
   assert.equal(read.config.maxPositionEmbeddings, null);
@@ -123,7 +137,13 @@ test('unresolved words: the key is null with the reason, one unresolved-value pe
 });
 
 test('a --flag=$UNKNOWN word keeps the flag and leaves only its value unresolved', () => {
-  const w = { text: null, range: r(0, 0, 25), origins: [], reason: '$TP is not set', knownPrefix: '--tensor-model-parallel-size=' };
+  const w = {
+    text: null,
+    range: r(0, 0, 25),
+    origins: [],
+    reason: '$TP is not set',
+    knownPrefix: '--tensor-model-parallel-size=',
+  };
   const res = interpretArgs([w]);
   const s = res.settings.get('--tensor-model-parallel-size')!;
   assert.equal(s.values, null);
@@ -144,7 +164,9 @@ test('underscore spellings are recognised with a hint and a rename fix; unknown 
 });
 
 test('deprecated and removed flags name their replacement', () => {
-  const res = interpretArgs(literalWords('--batch-size 8 --model-parallel-size 2 --activations-checkpoint-method uniform'));
+  const res = interpretArgs(
+    literalWords('--batch-size 8 --model-parallel-size 2 --activations-checkpoint-method uniform'),
+  );
   const ds = res.diagnostics.filter((d) => d.code === 'deprecated-flag');
   assert.equal(ds.length, 3);
   assert.deepEqual([ds[0].severity, ds[0].range], ['error', r(0, 0, 12)]);
@@ -197,7 +219,10 @@ test('pipeline layouts expand (..)*n and give v = stages / p', () => {
   const text = `torchrun --nproc_per_node 2 pretrain_gpt.py ${BASE} --pipeline-model-parallel-size 2 --pipeline-model-parallel-layout Et|t|t|tL`;
   const read = readBashLaunch(text, literalBash(text));
   assert.equal(read.config.virtualStages, 2);
-  assert.deepEqual(read.diagnostics.filter((d) => d.code === 'invalid-pipeline-layout'), []);
+  assert.deepEqual(
+    read.diagnostics.filter((d) => d.code === 'invalid-pipeline-layout'),
+    [],
+  );
 });
 
 test('suggestFlag only suggests when the nearest flag is clear; the table has no duplicate names', () => {

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUnitTables, checkpointedLayerBytes, layerActivationBytes, walkLiveness } from '../../../../src/core/memory/activations';
+import {
+  buildUnitTables,
+  checkpointedLayerBytes,
+  layerActivationBytes,
+  walkLiveness,
+} from '../../../../src/core/memory/activations';
 import { layerLayout } from '../../../../src/core/model/layout';
 import type { ModelShape } from '../../../../src/core/model/shape';
 import { computeStageMemory } from '../../../../src/core/memory/stageMemory';
@@ -16,43 +21,105 @@ const close = (actual: number, expected: number, what: string): void => {
 };
 
 // Korthikanti et al. 2022, Table 2 setting: MHA, F = 4h, GeLU, dropout on, materialised scores.
-const s = 2048, b = 2, h = 2048, a = 16;
+const s = 2048,
+  b = 2,
+  h = 2048,
+  a = 16;
 const korthikanti: Partial<RunConfig> = {
-  numLayers: 8, hiddenSize: h, numAttentionHeads: a, seqLength: s, microBatchSize: b, paddedVocabSize: 51200,
-  attentionBackend: 'unfused', hiddenDropout: 0.1, attentionDropout: 0.1,
+  numLayers: 8,
+  hiddenSize: h,
+  numAttentionHeads: a,
+  seqLength: s,
+  microBatchSize: b,
+  paddedVocabSize: 51200,
+  attentionBackend: 'unfused',
+  hiddenDropout: 0.1,
+  attentionDropout: 0.1,
 };
 
 test('per-layer bytes reproduce Korthikanti Table 2 (no parallelism, TP, TP+SP, selective)', () => {
   const sbh = s * b * h;
-  const layer = (fields: Partial<RunConfig>, selective = false): number => layerActivationBytes(shapeOf({ ...korthikanti, ...fields }), false, s * b, s, { selective });
+  const layer = (fields: Partial<RunConfig>, selective = false): number =>
+    layerActivationBytes(shapeOf({ ...korthikanti, ...fields }), false, s * b, s, { selective });
   close(layer({}), sbh * (34 + (5 * a * s) / h), 'no parallelism');
   for (const t of [2, 4, 8]) {
     close(layer({ tensorParallel: t }), sbh * (10 + 24 / t + (5 * a * s) / (h * t)), `TP ${t}`);
     close(layer({ tensorParallel: t, sequenceParallel: true }), sbh * (34 / t + (5 * a * s) / (h * t)), `TP+SP ${t}`);
-    close(layer({ tensorParallel: t, recomputeGranularity: 'selective' }, true), sbh * (10 + 24 / t), `TP+selective ${t}`);
-    close(layer({ tensorParallel: t, sequenceParallel: true, recomputeGranularity: 'selective' }, true), (sbh * 34) / t, `TP+SP+selective ${t}`);
+    close(
+      layer({ tensorParallel: t, recomputeGranularity: 'selective' }, true),
+      sbh * (10 + 24 / t),
+      `TP+selective ${t}`,
+    );
+    close(
+      layer({ tensorParallel: t, sequenceParallel: true, recomputeGranularity: 'selective' }, true),
+      (sbh * 34) / t,
+      `TP+SP+selective ${t}`,
+    );
   }
   // Full recompute keeps the layer input: 2sbh, /t with SP.
-  close(checkpointedLayerBytes(shapeOf({ ...korthikanti, tensorParallel: 4, sequenceParallel: true }), s * b), (2 * sbh) / 4, 'full recompute');
-  close(checkpointedLayerBytes(shapeOf({ ...korthikanti, tensorParallel: 4 }), s * b), 2 * sbh, 'full recompute without SP');
+  close(
+    checkpointedLayerBytes(shapeOf({ ...korthikanti, tensorParallel: 4, sequenceParallel: true }), s * b),
+    (2 * sbh) / 4,
+    'full recompute',
+  );
+  close(
+    checkpointedLayerBytes(shapeOf({ ...korthikanti, tensorParallel: 4 }), s * b),
+    2 * sbh,
+    'full recompute without SP',
+  );
 });
 
 test('per-layer bytes: dropout 0 drops the masks, flash drops s² but keeps the fp32 lse, GQA shrinks K/V, SwiGLU widens fc1', () => {
   const sb = s * b;
-  const base = shapeOf({ ...korthikanti, tensorParallel: 2, sequenceParallel: true, hiddenDropout: 0, attentionDropout: 0, attentionBackend: 'flash' });
+  const base = shapeOf({
+    ...korthikanti,
+    tensorParallel: 2,
+    sequenceParallel: true,
+    hiddenDropout: 0,
+    attentionDropout: 0,
+    attentionBackend: 'flash',
+  });
   // norms 4h + QKV in 2h + Q 2h + K,V 4h + proj in 2h + MLP in 2h + fc1 out 8h + fc2 in 8h = 32h, all /t; lse 4a/t.
-  close(layerActivationBytes(base, false, sb, s, { selective: false }), sb * ((32 * h) / 2 + (4 * a) / 2), 'flash, no dropout');
+  close(
+    layerActivationBytes(base, false, sb, s, { selective: false }),
+    sb * ((32 * h) / 2 + (4 * a) / 2),
+    'flash, no dropout',
+  );
   const gqa = { ...base, kvHeads: 4 };
-  close(layerActivationBytes(gqa, false, sb, s, { selective: false }), sb * ((28 * h + 4 * 4 * 128) / 2 + (4 * a) / 2), 'GQA g=4, d=128');
+  close(
+    layerActivationBytes(gqa, false, sb, s, { selective: false }),
+    sb * ((28 * h + 4 * 4 * 128) / 2 + (4 * a) / 2),
+    'GQA g=4, d=128',
+  );
   const glu = { ...base, glu: true, ffn: 5504 };
-  close(layerActivationBytes(glu, false, sb, s, { selective: false }), sb * ((16 * h + 2 * 2 * 5504 + 2 * 5504) / 2 + (4 * a) / 2), 'SwiGLU');
+  close(
+    layerActivationBytes(glu, false, sb, s, { selective: false }),
+    sb * ((16 * h + 2 * 2 * 5504 + 2 * 5504) / 2 + (4 * a) / 2),
+    'SwiGLU',
+  );
   // Seq1F1B chunk with materialised scores: the chunk's queries against its whole prefix.
   const unfused = { ...base, flashAttention: false };
-  close(layerActivationBytes(unfused, false, 512 * b, 1536, { selective: false }) - 512 * b * ((32 * h) / 2), (a / 2) * 512 * b * 1536 * 2, 'chunk scores x·P');
+  close(
+    layerActivationBytes(unfused, false, 512 * b, 1536, { selective: false }) - 512 * b * ((32 * h) / 2),
+    (a / 2) * 512 * b * 1536 * 2,
+    'chunk scores x·P',
+  );
 });
 
 test('MoE layer: k routed copies of the expert MLP per token, router logits, shared expert', () => {
-  const shape = shapeOf({ ...korthikanti, hiddenDropout: 0, attentionDropout: 0, attentionBackend: 'flash', numExperts: 8, moeRouterTopk: 2, moeFfnHiddenSize: 1024, expertParallel: 4, moeSharedExpertIntermediateSize: 2048, swiglu: true, ffnHiddenSize: 4096 });
+  const shape = shapeOf({
+    ...korthikanti,
+    hiddenDropout: 0,
+    attentionDropout: 0,
+    attentionBackend: 'flash',
+    numExperts: 8,
+    moeRouterTopk: 2,
+    moeFfnHiddenSize: 1024,
+    expertParallel: 4,
+    moeSharedExpertIntermediateSize: 2048,
+    swiglu: true,
+    ffnHiddenSize: 4096,
+  });
   const dense = layerActivationBytes(shape, false, 100, s, { selective: false });
   const moe = layerActivationBytes(shape, true, 100, s, { selective: false });
   const denseMlp = 100 * (2 * 2 * 4096 + 2 * 4096);
@@ -61,7 +128,20 @@ test('MoE layer: k routed copies of the expert MLP per token, router logits, sha
 });
 
 /** Megatron's compute_activation_memory (SP + selective path) and weight/optimizer estimate, written from megatron.md §3.1–3.3. */
-function megatronFirstStage(c: { L: number; h: number; a: number; F: number; V: number; s: number; b: number; t: number; p: number; M: number; dp: number; distOpt: boolean }): { static: number; activations: number } {
+function megatronFirstStage(c: {
+  L: number;
+  h: number;
+  a: number;
+  F: number;
+  V: number;
+  s: number;
+  b: number;
+  t: number;
+  p: number;
+  M: number;
+  dp: number;
+  distOpt: boolean;
+}): { static: number; activations: number } {
   const attn = 2 * c.h * c.h * 2; // 2·h·(a·d)·(1 + g/a) with g = a, a·d = h
   const mlp = 2 * c.h * c.F;
   const norms = 2 * c.h * 2; // LayerNorm
@@ -84,10 +164,27 @@ test("Megatron's theoretical memory is reproduced on stage 0 (SP + selective rec
     { L: 12, h: 1024, a: 8, F: 4096, V: 32768, s: 2048, b: 1, t: 2, p: 1, M: 4, dp: 4, distOpt: true },
   ]) {
     const shape = shapeOf({
-      numLayers: cfg.L, hiddenSize: cfg.h, numAttentionHeads: cfg.a, ffnHiddenSize: cfg.F, paddedVocabSize: cfg.V, seqLength: cfg.s,
-      microBatchSize: cfg.b, tensorParallel: cfg.t, pipelineParallel: cfg.p, dataParallel: cfg.dp, contextParallel: 1, sequenceParallel: true,
-      recomputeGranularity: 'selective', distributedOptimizer: cfg.distOpt, precision: 'bf16', untieEmbeddingsAndOutputWeights: true,
-      positionEmbeddingType: 'rope', addBiasLinear: false, normalization: 'LayerNorm', hiddenDropout: 0.1, attentionDropout: 0.1,
+      numLayers: cfg.L,
+      hiddenSize: cfg.h,
+      numAttentionHeads: cfg.a,
+      ffnHiddenSize: cfg.F,
+      paddedVocabSize: cfg.V,
+      seqLength: cfg.s,
+      microBatchSize: cfg.b,
+      tensorParallel: cfg.t,
+      pipelineParallel: cfg.p,
+      dataParallel: cfg.dp,
+      contextParallel: 1,
+      sequenceParallel: true,
+      recomputeGranularity: 'selective',
+      distributedOptimizer: cfg.distOpt,
+      precision: 'bf16',
+      untieEmbeddingsAndOutputWeights: true,
+      positionEmbeddingType: 'rope',
+      addBiasLinear: false,
+      normalization: 'LayerNorm',
+      hiddenDropout: 0.1,
+      attentionDropout: 0.1,
     });
     const mem = computeStageMemory(shape, buildSim(cfg.p, cfg.M, 1), [cfg.s])[0];
     const megatron = megatronFirstStage(cfg);
@@ -100,8 +197,16 @@ test("Megatron's theoretical memory is reproduced on stage 0 (SP + selective rec
     const tokenIdsAllRanks = 8 * cfg.s * cfg.b * inFlight * (1 - 1 / cfg.t);
     // With p == 1 Megatron adds the output-layer terms into the activations; we keep them apart as logits.
     const outputTerms = cfg.p === 1 ? (4 * cfg.s * cfg.b * cfg.h * (1 + cfg.V / cfg.h)) / cfg.t : 0;
-    close(mem.breakdownBytes.activations, megatron.activations + tokenIdsAllRanks, `activations ${JSON.stringify(cfg)}`);
-    if (cfg.p === 1) assert.ok(mem.breakdownBytes.logits >= outputTerms, `p = 1 logits ${mem.breakdownBytes.logits} ≥ Megatron's ${outputTerms}`);
+    close(
+      mem.breakdownBytes.activations,
+      megatron.activations + tokenIdsAllRanks,
+      `activations ${JSON.stringify(cfg)}`,
+    );
+    if (cfg.p === 1)
+      assert.ok(
+        mem.breakdownBytes.logits >= outputTerms,
+        `p = 1 logits ${mem.breakdownBytes.logits} ≥ Megatron's ${outputTerms}`,
+      );
     else assert.equal(mem.breakdownBytes.logits, 0);
     assert.equal(mem.breakdownBytes.kvCache, 0);
   }
@@ -109,26 +214,53 @@ test("Megatron's theoretical memory is reproduced on stage 0 (SP + selective rec
 
 // Seq1F1B liveness: a config where every byte is proportional to tokens (flash, no dropout, no logits on rank 0).
 const linear: Partial<RunConfig> = {
-  numLayers: 8, hiddenSize: 1024, numAttentionHeads: 8, seqLength: 8192, microBatchSize: 1, paddedVocabSize: 32768, tensorParallel: 1,
-  pipelineParallel: 4, attentionBackend: 'flash', hiddenDropout: 0, attentionDropout: 0, precision: 'bf16', positionEmbeddingType: 'rope',
+  numLayers: 8,
+  hiddenSize: 1024,
+  numAttentionHeads: 8,
+  seqLength: 8192,
+  microBatchSize: 1,
+  paddedVocabSize: 32768,
+  tensorParallel: 1,
+  pipelineParallel: 4,
+  attentionBackend: 'flash',
+  hiddenDropout: 0,
+  attentionDropout: 0,
+  precision: 'bf16',
+  positionEmbeddingType: 'rope',
 };
 
 test('Seq1F1B rank 0 holds (p+k−1)/k microbatches of activations, 1F1B holds p; plus the K/V prefix cache', () => {
-  const p = 4, m = 8, S = 8192;
+  const p = 4,
+    m = 8,
+    S = 8192;
   const shape = shapeOf(linear);
   const oneF1B = computeStageMemory(shape, buildSim(p, m, 1), [S]);
   const perMicrobatch = oneF1B[0].breakdownBytes.activations / p;
   // One microbatch on rank 0: 2 layers × (32h + 4a) bytes per token + 8-byte token ids.
   close(perMicrobatch, S * (2 * (32 * 1024 + 4 * 8) + 8), 'M');
   for (const k of [2, 4]) {
-    const seq = computeStageMemory(shape, buildSim(p, m, k), Array.from({ length: k }, () => S / k));
+    const seq = computeStageMemory(
+      shape,
+      buildSim(p, m, k),
+      Array.from({ length: k }, () => S / k),
+    );
     const kvPerToken = 2 * 4 * 1024; // 2 layers × (K + V) × 2 bytes × h
     if (k === 2) {
       // Peak at F(2,1): units (0,0),(1,0),(1,1),(2,0),(2,1); caches mb0 S (+ dK/dV S, its B began), mb1 S, mb2 S.
       close(seq[0].breakdownBytes.activations, ((p + k - 1) / k) * perMicrobatch, 'k=2 activations');
       close(seq[0].breakdownBytes.kvCache, 4 * S * kvPerToken, 'k=2 kv');
     }
-    const trace = walkLiveness(buildSim(p, m, k), zeroKv(buildUnitTables(shape, layerLayout(shape, 1), Array.from({ length: k }, () => S / k))), [0, 0, 0, 0]);
+    const trace = walkLiveness(
+      buildSim(p, m, k),
+      zeroKv(
+        buildUnitTables(
+          shape,
+          layerLayout(shape, 1),
+          Array.from({ length: k }, () => S / k),
+        ),
+      ),
+      [0, 0, 0, 0],
+    );
     close(trace[0].peakBytes, ((p + k - 1) / k) * perMicrobatch, `k=${k} activation-only peak`);
     assert.equal(trace[0].peakLiveUnits, p + k - 1);
     assert.ok(seq[0].breakdownBytes.activations < oneF1B[0].breakdownBytes.activations);
@@ -136,7 +268,9 @@ test('Seq1F1B rank 0 holds (p+k−1)/k microbatches of activations, 1F1B holds p
 });
 
 test('uniform_comp chunks: rank 0 peaks with microbatches 0–1 partly freed and 2–3 growing (hand-counted tokens)', () => {
-  const p = 8, m = 16, S = 16384;
+  const p = 8,
+    m = 16,
+    S = 16384;
   const lengths = [4930, 4238, 3776, 3440];
   const shape = shapeOf({ ...linear, pipelineParallel: 8, numLayers: 8, seqLength: S });
   const tables = zeroKv(buildUnitTables(shape, layerLayout(shape, 1), lengths));
@@ -171,8 +305,17 @@ test('full recompute: checkpoints per layer group plus one recomputed group duri
 });
 
 test('last stage: fp32 softmax kept per unit, bf16 logits during the forward, output inputs, labels', () => {
-  const S = 4096, V = 32768, t = 2;
-  const shape = shapeOf({ ...linear, seqLength: S, paddedVocabSize: V, tensorParallel: t, sequenceParallel: true, pipelineParallel: 2 });
+  const S = 4096,
+    V = 32768,
+    t = 2;
+  const shape = shapeOf({
+    ...linear,
+    seqLength: S,
+    paddedVocabSize: V,
+    tensorParallel: t,
+    sequenceParallel: true,
+    pipelineParallel: 2,
+  });
   const mem = computeStageMemory(shape, buildSim(2, 4, 1), [S]);
   close(mem[1].breakdownBytes.logits, (4 * S * V) / t + (2 * S * V) / t + (4 * S * 1024) / t + 12 * S, 'logits');
   assert.equal(mem[0].breakdownBytes.logits, 0);
@@ -206,11 +349,25 @@ function zeroKv<T extends { kvAppend: Float64Array[]; dkdvBytes: Float64Array }>
 }
 
 test('MoE under TP: expert-TP = t sees every token at F_e/t, expert-TP = 1 sees 1/t of them at full F_e', () => {
-  const moeFields = { ...korthikanti, hiddenDropout: 0, attentionDropout: 0, attentionBackend: 'flash', numExperts: 8, moeRouterTopk: 2, moeFfnHiddenSize: 1024, tensorParallel: 4, sequenceParallel: true };
+  const moeFields = {
+    ...korthikanti,
+    hiddenDropout: 0,
+    attentionDropout: 0,
+    attentionBackend: 'flash',
+    numExperts: 8,
+    moeRouterTopk: 2,
+    moeFfnHiddenSize: 1024,
+    tensorParallel: 4,
+    sequenceParallel: true,
+  };
   const n = 1000;
   const routed = (etp: number): number => {
     const shape = shapeOf({ ...moeFields, expertTensorParallel: etp });
-    return layerActivationBytes(shape, true, n, s, { selective: false }) - layerActivationBytes(shape, false, n, s, { selective: false }) + n * ((2 * 4 * h) / 4 + (2 * 4 * h) / 4);
+    return (
+      layerActivationBytes(shape, true, n, s, { selective: false }) -
+      layerActivationBytes(shape, false, n, s, { selective: false }) +
+      n * ((2 * 4 * h) / 4 + (2 * 4 * h) / 4)
+    );
   };
   // Dense MLP part removed above (fc1 out 2·4h/t + fc2 in 2·4h/t); what is left: routed copies + router logits 4E/t.
   close(routed(4), n * 2 * (2 * h + (2 * 1024) / 4 + (2 * 1024) / 4) + (n * 4 * 8) / 4, 'etp = t');
@@ -228,21 +385,38 @@ test('odd inputs do not break the walk: fewer layers than stages, a timeline wit
   const other = computeStageMemory(shapeOf(linear), buildSim(2, 4, 1), [8192]);
   assert.equal(other.length, 2);
   // Two ranks instead of four: each holds half of the 8 layers.
-  assert.ok(other[0].breakdownBytes.weights > computeStageMemory(shapeOf(linear), buildSim(4, 4, 1), [8192])[0].breakdownBytes.weights);
+  assert.ok(
+    other[0].breakdownBytes.weights >
+      computeStageMemory(shapeOf(linear), buildSim(4, 4, 1), [8192])[0].breakdownBytes.weights,
+  );
 });
 
 test('legacy local layer with --use-flash-attn (Seq1F1B repo): K/V expanded to all heads, flash output kept besides its copy', () => {
-  const fields = { ...linear, tensorParallel: 2, sequenceParallel: true, groupQueryAttention: true, numQueryGroups: 2, useFlashAttn: true };
+  const fields = {
+    ...linear,
+    tensorParallel: 2,
+    sequenceParallel: true,
+    groupQueryAttention: true,
+    numQueryGroups: 2,
+    useFlashAttn: true,
+  };
   const te = shapeOf({ ...fields, transformerImpl: 'transformer_engine' });
   const legacy = shapeOf({ ...fields, transformerImpl: 'local' });
   assert.equal(legacy.legacyFlashPath, true);
   assert.equal(te.legacyFlashPath, false);
-  const n = 1000, d = 128;
+  const n = 1000,
+    d = 128;
   // K,V: a·d instead of g·d wide (4 bytes per element pair), plus one more 2·a·d copy of the attention output; all /t.
   const extra = n * ((4 * (8 - 2) * d) / 2 + (2 * 8 * d) / 2);
-  close(layerActivationBytes(legacy, false, n, 8192, { selective: false }) - layerActivationBytes(te, false, n, 8192, { selective: false }), extra, 'legacy extra');
+  close(
+    layerActivationBytes(legacy, false, n, 8192, { selective: false }) -
+      layerActivationBytes(te, false, n, 8192, { selective: false }),
+    extra,
+    'legacy extra',
+  );
   // The K/V prefix cache holds the expanded K/V as well.
-  const tables = (shape: ModelShape): number => buildUnitTables(shape, layerLayout(shape, 1), [4096, 4096]).kvAppend[0][0];
+  const tables = (shape: ModelShape): number =>
+    buildUnitTables(shape, layerLayout(shape, 1), [4096, 4096]).kvAppend[0][0];
   close(tables(legacy) / tables(te), 8 / 2, 'cache width a/g');
 });
 

@@ -11,8 +11,16 @@ import type { GpuProfile, RunConfig } from '../../../../src/core/types';
 import { blankConfig, resolvedShape } from '../../../support/memoryFixtures';
 
 const GPU: GpuProfile = {
-  id: 'test', name: 'Test GPU', memoryGiB: 80, peakTflops16: 100, peakTflops32: 10,
-  intraNodeGBps: 100, interNodeGBps: 10, intraNodeLatencyUs: 5, interNodeLatencyUs: 20, source: 'test',
+  id: 'test',
+  name: 'Test GPU',
+  memoryGiB: 80,
+  peakTflops16: 100,
+  peakTflops32: 10,
+  intraNodeGBps: 100,
+  interNodeGBps: 10,
+  intraNodeLatencyUs: 5,
+  interNodeLatencyUs: 20,
+  source: 'test',
 };
 
 // A small GPT: h = 64, a = 4 (d = 16), f = 4h = 256, V = 1024, S = 128, LayerNorm, biases, learned positions, TP = 1.
@@ -20,8 +28,16 @@ const h = 64;
 const V = 1024;
 const S = 128;
 const SMALL: Partial<RunConfig> = {
-  hiddenSize: h, numAttentionHeads: 4, ffnHiddenSize: 256, paddedVocabSize: V, seqLength: S, microBatchSize: 1,
-  tensorParallel: 1, dataParallel: 2, precision: 'bf16', gpusPerNode: 8,
+  hiddenSize: h,
+  numAttentionHeads: 4,
+  ffnHiddenSize: 256,
+  paddedVocabSize: V,
+  seqLength: S,
+  microBatchSize: 1,
+  tensorParallel: 1,
+  dataParallel: 2,
+  precision: 'bf16',
+  gpusPerNode: 8,
 };
 // One decoder layer: QKV + O weights 4h² and biases 3h + h, MLP 8h² and biases 4h + h, two LayerNorms 2·2h.
 const LAYER = 12 * h * h + 13 * h; // 49,984
@@ -40,7 +56,9 @@ function costedLayers(shape: ModelShape, v: number): number[] {
   const layer = layerForwardFlops(shape, S, S);
   const layerMs = (layer.gemm + layer.attention) / flopsPerMs;
   const logitsMs = (2 * S * h * V) / flopsPerMs;
-  return [...costs.forward].map((ms, s) => Math.round(((s === costs.forward.length - 1 ? ms - logitsMs : ms) / layerMs) * 1e6) / 1e6);
+  return [...costs.forward].map(
+    (ms, s) => Math.round(((s === costs.forward.length - 1 ? ms - logitsMs : ms) / layerMs) * 1e6) / 1e6,
+  );
 }
 
 /** Both models' per-GPU parameters of each rank: the cost model's DP gradient bytes and the memory model's weights. */
@@ -55,7 +73,12 @@ function paramsSeenByBoth(shape: ModelShape, v: number): { cost: number[]; memor
 }
 
 test('uneven first/last stages: both models put 1/3/3/3 layers on the four stages and count the same parameters', () => {
-  const shape = shapeOf({ numLayers: 10, pipelineParallel: 4, decoderFirstPipelineNumLayers: 1, decoderLastPipelineNumLayers: 3 });
+  const shape = shapeOf({
+    numLayers: 10,
+    pipelineParallel: 4,
+    decoderFirstPipelineNumLayers: 1,
+    decoderLastPipelineNumLayers: 3,
+  });
   assert.deepEqual(costedLayers(shape, 1), [1, 3, 3, 3]);
   // Rank 0: one layer + word and position embeddings; the last rank: three layers, final norm, and its own copy of
   // the tied embedding (p > 1).
@@ -95,8 +118,15 @@ test('tied embeddings with one stage hold one V×h matrix; untied hold two', () 
 test('MoE with expert parallelism: each GPU reduces its dense share plus half the experts, in both models', () => {
   // 4 experts of width 128, top-2, EP = 2 (ETP = TP = 1); RMSNorm, no biases, RoPE: no position embeddings.
   const shape = shapeOf({
-    numLayers: 4, pipelineParallel: 2, numExperts: 4, moeRouterTopk: 2, moeFfnHiddenSize: 128, expertParallel: 2,
-    normalization: 'RMSNorm', addBiasLinear: false, positionEmbeddingType: 'rope',
+    numLayers: 4,
+    pipelineParallel: 2,
+    numExperts: 4,
+    moeRouterTopk: 2,
+    moeFfnHiddenSize: 128,
+    expertParallel: 2,
+    normalization: 'RMSNorm',
+    addBiasLinear: false,
+    positionEmbeddingType: 'rope',
   });
   const attention = 4 * h * h; // Q, K, V, O without biases
   const norms = 2 * h; // two RMSNorms of h each

@@ -8,7 +8,15 @@ test('GPU profiles: complete, positive, sourced, and NVLink faster than the netw
   for (const g of GPU_PROFILES) {
     assert.ok(!ids.has(g.id), `duplicate ${g.id}`);
     ids.add(g.id);
-    for (const key of ['memoryGiB', 'peakTflops16', 'peakTflops32', 'intraNodeGBps', 'interNodeGBps', 'intraNodeLatencyUs', 'interNodeLatencyUs'] as const) {
+    for (const key of [
+      'memoryGiB',
+      'peakTflops16',
+      'peakTflops32',
+      'intraNodeGBps',
+      'interNodeGBps',
+      'intraNodeLatencyUs',
+      'interNodeLatencyUs',
+    ] as const) {
       assert.ok(Number.isFinite(g[key]) && g[key] > 0, `${g.id}.${key}`);
     }
     assert.ok(g.source.length > 20, `${g.id} needs a source`);

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GpuProfile, LaunchConfigRead, RunConfig, SourceRange } from '../../../../src/core/types';
 import { SCHEDULE_NAMES } from '../../../../src/core/types';
-import { configuredSchedule, evaluateAllSchedules, evaluateSchedule, type EngineOptions } from '../../../../src/core/schedule/engine';
+import {
+  configuredSchedule,
+  evaluateAllSchedules,
+  evaluateSchedule,
+  type EngineOptions,
+} from '../../../../src/core/schedule/engine';
 import { sequenceFlops } from '../../../../src/core/schedule/partition';
 import { getGpuProfile } from '../../../../src/core/hardware/gpus';
 import { checkTimeline } from '../../../support/scheduleCheck';
@@ -19,20 +24,41 @@ const COMMAND: SourceRange = { line: 1, column: 0, endLine: 9, endColumn: 10 };
 
 // The exp2.sh setup (spec §6): 7B, 16K, TP2 PP4, one node of 8 GPUs → DP1, 32 microbatches.
 const EXP2: Partial<RunConfig> = {
-  numLayers: 32, hiddenSize: 4096, numAttentionHeads: 32, seqLength: 16384, microBatchSize: 1, globalBatchSize: 32,
-  tensorParallel: 2, pipelineParallel: 4, contextParallel: 1, dataParallel: 1, worldSize: 8, numMicrobatches: 32,
-  paddedVocabSize: 50432, sequenceParallel: true, distributedOptimizer: true, gpusPerNode: 8,
+  numLayers: 32,
+  hiddenSize: 4096,
+  numAttentionHeads: 32,
+  seqLength: 16384,
+  microBatchSize: 1,
+  globalBatchSize: 32,
+  tensorParallel: 2,
+  pipelineParallel: 4,
+  contextParallel: 1,
+  dataParallel: 1,
+  worldSize: 8,
+  numMicrobatches: 32,
+  paddedVocabSize: 50432,
+  sequenceParallel: true,
+  distributedOptimizer: true,
+  gpusPerNode: 8,
 };
 
 function read(config: Partial<RunConfig>, withPpSource = true): LaunchConfigRead {
   return {
-    format: 'bash', isLaunchConfig: true, commandRange: COMMAND, config: cfg(config),
-    sources: withPpSource ? { pipelineParallel: { status: 'explicit', range: PP_RANGE } } : {}, flags: [], diagnostics: [],
+    format: 'bash',
+    isLaunchConfig: true,
+    commandRange: COMMAND,
+    config: cfg(config),
+    sources: withPpSource ? { pipelineParallel: { status: 'explicit', range: PP_RANGE } } : {},
+    flags: [],
+    diagnostics: [],
   };
 }
 
 /** The engine's evaluations plus the bubble hint advice/ derives from them, as analyze() runs them. */
-function evaluateWithHint(file: LaunchConfigRead, options: EngineOptions): ReturnType<typeof evaluateAllSchedules> & { diagnostics: CoreDiagnostic[] } {
+function evaluateWithHint(
+  file: LaunchConfigRead,
+  options: EngineOptions,
+): ReturnType<typeof evaluateAllSchedules> & { diagnostics: CoreDiagnostic[] } {
   const r = evaluateAllSchedules(file, options);
   const hint = bubbleHint(file, r, options);
   return { ...r, diagnostics: hint ? [hint] : [] };
@@ -53,7 +79,10 @@ test('selected schedule follows the file: k>1 & v>1 → Seq1F1B-I, k>1 → Seq1F
   assert.equal(r.selected, 'seq1f1b');
   assert.deepEqual(Object.keys(r.evaluations).sort(), [...SCHEDULE_NAMES].sort());
   assert.equal(r.partition?.strategy, 'uniform_comp');
-  assert.equal(r.partition?.lengths.reduce((a, b) => a + b, 0), 16384);
+  assert.equal(
+    r.partition?.lengths.reduce((a, b) => a + b, 0),
+    16384,
+  );
   assert.equal(r.evaluations.seq1f1b?.whatIf, false);
   assert.equal(r.evaluations['1f1b']?.whatIf, true);
   assert.equal(r.evaluations.seq1f1b?.splitsSource, 'file');
@@ -70,12 +99,22 @@ test('every applicable evaluation carries a valid timeline and the repo metrics 
     // The timeline honours the dependencies with the real cost table.
     const mdl = shapeOf(config);
     const lengths = e.splits === 1 ? [16384] : r.partition!.lengths;
-    const costs = buildStageCosts(mdl, e.virtualStages, lengths, name.includes('zb'), GPU, DEFAULT_COST_CONSTANTS).costs;
+    const costs = buildStageCosts(
+      mdl,
+      e.virtualStages,
+      lengths,
+      name.includes('zb'),
+      GPU,
+      DEFAULT_COST_CONSTANTS,
+    ).costs;
     assert.equal(checkTimeline(e.sim!, costs, name.includes('zb')), null, name);
     // tokens/s = GBS·S / t_iter; TFLOP/s per GPU = 3·GBS·T(S) / t_iter / world.
     const seconds = e.stepTimeMs! / 1e3;
     assert.ok(Math.abs(e.tokensPerSecond! - (32 * 16384) / seconds) < 1e-6);
-    const T = sequenceFlops({ numLayers: 32, hiddenSize: 4096, ffnHiddenSize: 16384, numAttentionHeads: 32, paddedVocabSize: 50432 }, 16384);
+    const T = sequenceFlops(
+      { numLayers: 32, hiddenSize: 4096, ffnHiddenSize: 16384, numAttentionHeads: 32, paddedVocabSize: 50432 },
+      16384,
+    );
     assert.ok(Math.abs(e.tflopsPerGpu! - (3 * 32 * T) / seconds / 8 / 1e12) < 1e-9);
     assert.ok(e.stepTimeMs! >= e.sim!.makespan);
     assert.equal(e.bubbleFraction, e.sim!.bubbleFraction);
@@ -94,7 +133,11 @@ test('without --pipe-sp-splits the Seq1F1B variants use the fastest candidate k 
   assert.equal(e.splitsSource, 'recommended');
   assert.ok([2, 4].includes(e.splits));
   assert.match(e.reason ?? '', /recommended/);
-  const other = evaluateSchedule(cfg(EXP2), { schedule: 'seq1f1b', splits: e.splits === 2 ? 4 : 2, strategy: 'average', virtualStages: 1 }, OPTIONS);
+  const other = evaluateSchedule(
+    cfg(EXP2),
+    { schedule: 'seq1f1b', splits: e.splits === 2 ? 4 : 2, strategy: 'average', virtualStages: 1 },
+    OPTIONS,
+  );
   assert.ok(e.stepTimeMs! <= other.stepTimeMs!);
   // The file's schedule is not a what-if; a recommended k is.
   assert.equal(r.evaluations['1f1b']!.whatIf, false);
@@ -105,14 +148,26 @@ test('without --pipe-sp-splits the Seq1F1B variants use the fastest candidate k 
 
 test('bubble hint on the PP flag when the configured schedule idles > 15 % and another is ≥ 5 % faster', () => {
   // p=8, m=8: 1F1B idles (p−1)/(m+p−1) ≈ 47 %.
-  const config = { ...EXP2, pipelineParallel: 8, tensorParallel: 1, numMicrobatches: 8, globalBatchSize: 8, paddedVocabSize: 50304 };
+  const config = {
+    ...EXP2,
+    pipelineParallel: 8,
+    tensorParallel: 1,
+    numMicrobatches: 8,
+    globalBatchSize: 8,
+    paddedVocabSize: 50304,
+  };
   const r = evaluateWithHint(read(config), OPTIONS);
   const hint = r.diagnostics.find((d) => d.code === 'bubble');
   assert.ok(hint, 'expected a bubble hint');
   assert.deepEqual(hint.range, PP_RANGE);
   assert.ok(hint.severity === 'information' || hint.severity === 'hint');
   const sel = r.evaluations['1f1b']!;
-  assert.match(hint.message, new RegExp(`^1F1B idles ${(100 * sel.bubbleFraction!).toFixed(1)} % of the step; .+ would cut the step from ${sel.stepTimeMs!.toFixed(0)} ms to \\d+ ms`));
+  assert.match(
+    hint.message,
+    new RegExp(
+      `^1F1B idles ${(100 * sel.bubbleFraction!).toFixed(1)} % of the step; .+ would cut the step from ${sel.stepTimeMs!.toFixed(0)} ms to \\d+ ms`,
+    ),
+  );
   // Falls back to the command range without a PP source.
   assert.deepEqual(evaluateWithHint(read(config, false), OPTIONS).diagnostics[0]?.range, COMMAND);
   // A high threshold silences it; so do what-if overrides (they are not the file).
@@ -122,7 +177,10 @@ test('bubble hint on the PP flag when the configured schedule idles > 15 % and a
 
 test('no bubble hint when the bubble is small', () => {
   // 1F1B with p=2, m=64: (p−1)/(m+p−1) ≈ 1.5 % plus the last stage's output layer.
-  const r = evaluateWithHint(read({ ...EXP2, pipelineParallel: 2, worldSize: 4, numMicrobatches: 64, globalBatchSize: 64 }), OPTIONS);
+  const r = evaluateWithHint(
+    read({ ...EXP2, pipelineParallel: 2, worldSize: 4, numMicrobatches: 64, globalBatchSize: 64 }),
+    OPTIONS,
+  );
   assert.ok(r.evaluations['1f1b']!.bubbleFraction! < 0.15);
   assert.equal(r.diagnostics.length, 0);
 });
@@ -137,7 +195,10 @@ test('§2.5 on a real config: the average split at m=32 makes Seq1F1B slower tha
 });
 
 test('overrides: schedule, k, strategy and microbatches are what-ifs', () => {
-  const r = evaluateAllSchedules(read(EXP2), { gpu: GPU, overrides: { schedule: 'seq1f1b', splits: 8, strategy: 'uniform_comp', microbatches: 64 } });
+  const r = evaluateAllSchedules(read(EXP2), {
+    gpu: GPU,
+    overrides: { schedule: 'seq1f1b', splits: 8, strategy: 'uniform_comp', microbatches: 64 },
+  });
   assert.equal(r.selected, 'seq1f1b');
   const e = r.evaluations.seq1f1b!;
   assert.equal(e.splits, 8);
@@ -157,9 +218,17 @@ test('not applicable with reasons: incomplete model, Megatron constraints, layou
     assert.equal(e.sim, undefined);
   }
   assert.equal(incomplete.partition, null);
-  const noPp = evaluateSchedule(cfg({ ...EXP2, pipelineParallel: null }), { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 }, OPTIONS);
+  const noPp = evaluateSchedule(
+    cfg({ ...EXP2, pipelineParallel: null }),
+    { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 },
+    OPTIONS,
+  );
   assert.match(noPp.reason ?? '', /pipeline-model-parallel-size/);
-  const noM = evaluateSchedule(cfg({ ...EXP2, numMicrobatches: null, globalBatchSize: null }), { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 }, OPTIONS);
+  const noM = evaluateSchedule(
+    cfg({ ...EXP2, numMicrobatches: null, globalBatchSize: null }),
+    { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 },
+    OPTIONS,
+  );
   assert.match(noM.reason ?? '', /number of microbatches/);
   // m=6 with p=4: Megatron's interleaved schedule refuses.
   const odd = evaluateAllSchedules(read({ ...EXP2, numMicrobatches: 6, globalBatchSize: 6 }), OPTIONS);
@@ -169,17 +238,28 @@ test('not applicable with reasons: incomplete model, Megatron constraints, layou
   assert.match(k3.evaluations['seq1f1b-interleaved']!.reason ?? '', /k to divide p/);
   assert.match(k3.evaluations.seq1f1b!.reason ?? '', /average split needs k to divide the sequence length/);
   // v=3 does not divide 8 layers per stage.
-  const v3 = evaluateSchedule(cfg(EXP2), { schedule: '1f1b-interleaved', splits: 1, strategy: 'average', virtualStages: 3 }, OPTIONS);
+  const v3 = evaluateSchedule(
+    cfg(EXP2),
+    { schedule: '1f1b-interleaved', splits: 1, strategy: 'average', virtualStages: 3 },
+    OPTIONS,
+  );
   assert.match(v3.reason ?? '', /not divisible by v=3/);
   // The op budget is an explicit, readable refusal.
-  const big = evaluateSchedule(cfg(EXP2), { schedule: 'seq1f1b', splits: 8, strategy: 'average', virtualStages: 1, microbatches: 1 << 20 }, OPTIONS);
+  const big = evaluateSchedule(
+    cfg(EXP2),
+    { schedule: 'seq1f1b', splits: 8, strategy: 'average', virtualStages: 1, microbatches: 1 << 20 },
+    OPTIONS,
+  );
   assert.match(big.reason ?? '', /exceed the simulator's budget/);
 });
 
 test('efficiency scales compute time: at efficiency 1 the pipeline part of the step halves', () => {
   const choice = { schedule: '1f1b' as const, splits: 1, strategy: 'average' as const, virtualStages: 1 };
   const base = evaluateSchedule(cfg({ ...EXP2, tensorParallel: 1, sequenceParallel: false }), choice, OPTIONS);
-  const fast = evaluateSchedule(cfg({ ...EXP2, tensorParallel: 1, sequenceParallel: false }), choice, { gpu: GPU, efficiency: 1 });
+  const fast = evaluateSchedule(cfg({ ...EXP2, tensorParallel: 1, sequenceParallel: false }), choice, {
+    gpu: GPU,
+    efficiency: 1,
+  });
   // Compute dominates; p2p and the (absent, DP=1) gradient reduction do not scale.
   const ratio = base.sim!.makespan / fast.sim!.makespan;
   assert.ok(ratio > 1.95 && ratio <= 2 + 1e-9, `ratio ${ratio}`);
@@ -187,14 +267,21 @@ test('efficiency scales compute time: at efficiency 1 the pipeline part of the s
 
 test('a refusal that does not depend on k is stated once, not per candidate', () => {
   const r = evaluateAllSchedules(read({ ...EXP2, pipelineParallel: 2, worldSize: 4 }), OPTIONS);
-  assert.equal(r.evaluations['seq1f1b-interleaved']!.reason, "Megatron's interleaved schedule needs more than 2 pipeline stages (p=2)");
+  assert.equal(
+    r.evaluations['seq1f1b-interleaved']!.reason,
+    "Megatron's interleaved schedule needs more than 2 pipeline stages (p=2)",
+  );
   // k=8 with S=16383 under average: each candidate fails for its own reason, so all are listed.
   const odd = evaluateAllSchedules(read({ ...EXP2, seqLength: 16383, sequenceParallel: false }), OPTIONS);
   assert.match(odd.evaluations.seq1f1b!.reason ?? '', /^no candidate k applies \(k=2: .+; k=4: .+; k=8: .+\)$/);
 });
 
 test('microbatches derive from global batch / (micro batch · DP), DP from world / (TP·PP·CP) when unset', () => {
-  const e = evaluateSchedule(cfg({ ...EXP2, numMicrobatches: null, dataParallel: null, worldSize: 16, globalBatchSize: 64 }), { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 }, OPTIONS);
+  const e = evaluateSchedule(
+    cfg({ ...EXP2, numMicrobatches: null, dataParallel: null, worldSize: 16, globalBatchSize: 64 }),
+    { schedule: '1f1b', splits: 1, strategy: 'average', virtualStages: 1 },
+    OPTIONS,
+  );
   // world 16 = TP2 × PP4 × DP2 → m = 64 / (1·2) = 32.
   assert.equal(e.sim?.spec.microbatches, 32);
 });

@@ -2,12 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunConfig } from '../../../../src/core/types';
 import { paddedVocab } from '../../../../src/core/model/shape';
-import { averageSplit, partitionSequence, sequenceFlops, solverChunkFlops, uniformCompSplit, type SolverModel } from '../../../../src/core/schedule/partition';
+import {
+  averageSplit,
+  partitionSequence,
+  sequenceFlops,
+  solverChunkFlops,
+  uniformCompSplit,
+  type SolverModel,
+} from '../../../../src/core/schedule/partition';
 
 // Unset RunConfig fields behave as unknown (null) in the engine.
 const cfg = (c: Partial<RunConfig>): RunConfig => c as RunConfig;
 
-const WORKED: SolverModel = { numLayers: 24, hiddenSize: 4096, ffnHiddenSize: 16384, numAttentionHeads: 32, paddedVocabSize: 32000 };
+const WORKED: SolverModel = {
+  numLayers: 24,
+  hiddenSize: 4096,
+  ffnHiddenSize: 16384,
+  numAttentionHeads: 32,
+  paddedVocabSize: 32000,
+};
 
 test('§2.4 worked example: T(S) = 220.005 TFLOP and splits [4930, 4238, 3776, 3440] (mult 2), [4929, 4238, 3777, 3440] (mult 1)', () => {
   assert.equal(Math.round(sequenceFlops(WORKED, 16384) / 1e9) / 1e3, 220.005);
@@ -32,7 +45,11 @@ test('§2.4: chunk costs of the balanced split are [55.03, 54.99, 54.98, 55.00] 
 
 test('chunk FLOPs add up to T(S) for any contiguous partition (spec §2.2)', () => {
   const S = 32768;
-  for (const lengths of [[8192, 8192, 8192, 8192], [11080, 8408, 7064, 6216], [1, 2, 32765]]) {
+  for (const lengths of [
+    [8192, 8192, 8192, 8192],
+    [11080, 8408, 7064, 6216],
+    [1, 2, 32765],
+  ]) {
     let prefix = 0;
     const sum = lengths.reduce((acc, x) => acc + solverChunkFlops(WORKED, x, (prefix += x)), 0);
     assert.ok(Math.abs(sum / sequenceFlops(WORKED, S) - 1) < 1e-12);
@@ -52,13 +69,29 @@ const TABLE: [number, number, number, number, number, number, number[], number, 
 
 for (const [L, h, n, S, t, V, splits, tflop, relAverage] of TABLE) {
   test(`§2.4 table: L=${L} h=${h} S=${S} t=${t} → [${splits}], T(S) ${tflop} TFLOP`, () => {
-    const config = cfg({ numLayers: L, hiddenSize: h, numAttentionHeads: n, seqLength: S, tensorParallel: t, sequenceParallel: true, paddedVocabSize: V });
+    const config = cfg({
+      numLayers: L,
+      hiddenSize: h,
+      numAttentionHeads: n,
+      seqLength: S,
+      tensorParallel: t,
+      sequenceParallel: true,
+      paddedVocabSize: V,
+    });
     assert.deepEqual(partitionSequence(config, 4, 'uniform_comp'), splits);
-    const model: SolverModel = { numLayers: L, hiddenSize: h, ffnHiddenSize: 4 * h, numAttentionHeads: n, paddedVocabSize: V };
+    const model: SolverModel = {
+      numLayers: L,
+      hiddenSize: h,
+      ffnHiddenSize: 4 * h,
+      numAttentionHeads: n,
+      paddedVocabSize: V,
+    };
     const T = sequenceFlops(model, S);
     assert.equal(Math.round(T / 1e11) / 10, tflop);
     let prefix = 0;
-    const rel = averageSplit(S, 4).map((x) => Math.round((solverChunkFlops(model, x, (prefix += x)) / (T / 4)) * 1000) / 1000);
+    const rel = averageSplit(S, 4).map(
+      (x) => Math.round((solverChunkFlops(model, x, (prefix += x)) / (T / 4)) * 1000) / 1000,
+    );
     assert.deepEqual(rel, relAverage);
   });
 }
@@ -69,12 +102,26 @@ test('partitionSequence: average, k = 1, sums to S, and uniform_comp without the
   assert.deepEqual(partitionSequence(cfg({ seqLength: 8192 }), 1, 'uniform_comp'), [8192]);
   assert.deepEqual(partitionSequence(cfg({ seqLength: 8192, numLayers: 24 }), 2, 'uniform_comp'), [4096, 4096]);
   // Without sequence parallelism the solver rounds to 1 token.
-  const noSp = cfg({ numLayers: 24, hiddenSize: 4096, ffnHiddenSize: 16384, numAttentionHeads: 32, seqLength: 16384, paddedVocabSize: 32000, tensorParallel: 2, sequenceParallel: false });
+  const noSp = cfg({
+    numLayers: 24,
+    hiddenSize: 4096,
+    ffnHiddenSize: 16384,
+    numAttentionHeads: 32,
+    seqLength: 16384,
+    paddedVocabSize: 32000,
+    tensorParallel: 2,
+    sequenceParallel: false,
+  });
   assert.deepEqual(partitionSequence(noSp, 4, 'uniform_comp'), [4929, 4238, 3777, 3440]);
 });
 
 test('padded vocabulary: GPT-2 BPE 50257 → 50304 / 50432 / 50688 / 51200 for t = 1/2/4/8 (spec §2.3)', () => {
-  for (const [t, V] of [[1, 50304], [2, 50432], [4, 50688], [8, 51200]]) {
+  for (const [t, V] of [
+    [1, 50304],
+    [2, 50432],
+    [4, 50688],
+    [8, 51200],
+  ]) {
     assert.equal(paddedVocab(cfg({ vocabSize: 50257, tensorParallel: t })), V);
   }
   assert.equal(paddedVocab(cfg({ paddedVocabSize: 32000, vocabSize: 50257 })), 32000);

@@ -1,8 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OP_B, OP_F, OP_W, type ScheduleName, type ScheduleSpec, type SimResult } from '../../../../src/core/types';
-import { buildPrograms, buildProgramsUnchecked, scheduleNotApplicable, isZeroBubble } from '../../../../src/core/schedule/programs';
-import { isSimResult, simulatePrograms, simulateSchedule, uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
+import {
+  buildPrograms,
+  buildProgramsUnchecked,
+  scheduleNotApplicable,
+  isZeroBubble,
+} from '../../../../src/core/schedule/programs';
+import {
+  isSimResult,
+  simulatePrograms,
+  simulateSchedule,
+  uniformCosts,
+  type SimCosts,
+} from '../../../../src/core/schedule/simulator';
 import { checkTimeline, prng, randInt } from '../../../support/scheduleCheck';
 
 function spec(schedule: ScheduleName, p: number, m: number, k = 1, v = 1): ScheduleSpec {
@@ -11,14 +22,18 @@ function spec(schedule: ScheduleName, p: number, m: number, k = 1, v = 1): Sched
 
 function run(s: ScheduleSpec, costs: SimCosts = uniformCosts(s, 1, 2)): SimResult {
   const r = simulateSchedule(s, costs);
-  if (!isSimResult(r)) assert.fail(`${s.schedule} p=${s.stages} m=${s.microbatches} k=${s.splits} v=${s.virtualStages}: ${r.reason}`);
+  if (!isSimResult(r))
+    assert.fail(`${s.schedule} p=${s.stages} m=${s.microbatches} k=${s.splits} v=${s.virtualStages}: ${r.reason}`);
   const problem = checkTimeline(r, costs, isZeroBubble(s.schedule));
   assert.equal(problem, null, `${s.schedule} p=${s.stages} m=${s.microbatches} k=${s.splits} v=${s.virtualStages}`);
   return r;
 }
 
 function close(actual: number, expected: number, what: string, eps = 1e-9): void {
-  assert.ok(Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)), `${what}: got ${actual}, expected ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)),
+    `${what}: got ${actual}, expected ${expected}`,
+  );
 }
 
 function opList(r: SimResult, stage: number): string {
@@ -67,21 +82,31 @@ test('§1.6: Seq1F1B-I warm-up is Eq. 6 — the last rank of p=4, v=2, k=2 gets 
   const r = run(spec('seq1f1b-interleaved', 4, 8, 2, 2));
   let q = r.stageOffsets[3];
   let forwards = 0;
-  while (r.kind[q] === OP_F) { forwards++; q++; }
+  while (r.kind[q] === OP_F) {
+    forwards++;
+    q++;
+  }
   // 5 warm-up forwards, then the steady phase opens with one more F before its first B.
   assert.equal(forwards, 5 + 1);
 });
 
 test('§1.5 figure: Seq1F1B p=4 k=2 m=8 — device 1 runs 5 forwards before its first B, device 4 runs 2', () => {
   const r = run(spec('seq1f1b', 4, 8, 2));
-  const lead = (stage: number): number => { let n = 0; for (let q = r.stageOffsets[stage]; r.kind[q] === OP_F; q++) n++; return n; };
+  const lead = (stage: number): number => {
+    let n = 0;
+    for (let q = r.stageOffsets[stage]; r.kind[q] === OP_F; q++) n++;
+    return n;
+  };
   assert.equal(lead(0), 5);
   assert.equal(lead(3), 2);
 });
 
 test('§1.7: ZB-H1 rank 0 runs W right after each B; the last rank lags p−1 and ends with its leftover W', () => {
   const r = run(spec('zb-h1', 4, 6), uniformCosts(spec('zb-h1', 4, 6), 1, 1, 1));
-  assert.equal(opList(r, 0), 'F00 F00 F00'.replace(/ F00 F00/, ' F10 F20') + ' F30 B00 W00 F40 B10 W10 F50 B20 W20 B30 W30 B40 W40 B50 W50');
+  assert.equal(
+    opList(r, 0),
+    'F00 F00 F00'.replace(/ F00 F00/, ' F10 F20') + ' F30 B00 W00 F40 B10 W10 F50 B20 W20 B30 W30 B40 W40 B50 W50',
+  );
   assert.equal(opList(r, 3), 'F00 B00 F10 B10 F20 B20 F30 B30 W00 F40 B40 W10 F50 B50 W20 W30 W40 W50');
 });
 
@@ -107,19 +132,25 @@ test('property: closed forms of spec §4 over hundreds of random (p, m, k, v)', 
     let s: ScheduleSpec;
     let expectedPeak: (r: number) => number;
     if (pick === 0) {
-      const p = randInt(rand, 1, 12), m = randInt(rand, 1, 40);
+      const p = randInt(rand, 1, 12),
+        m = randInt(rand, 1, 40);
       s = spec('1f1b', p, m);
       expectedPeak = (r) => Math.min(p - r, m);
     } else if (pick === 1) {
-      const p = randInt(rand, 1, 12), m = randInt(rand, 1, 30);
+      const p = randInt(rand, 1, 12),
+        m = randInt(rand, 1, 30);
       s = spec('gpipe', p, m);
       expectedPeak = () => m;
     } else if (pick === 2) {
-      const p = randInt(rand, 2, 12), m = randInt(rand, 1, 24), k = randInt(rand, 2, 8);
+      const p = randInt(rand, 2, 12),
+        m = randInt(rand, 1, 24),
+        k = randInt(rand, 2, 8);
       s = spec('seq1f1b', p, m, k);
       expectedPeak = (r) => Math.min(p - r + k - 1, m * k);
     } else if (pick === 3) {
-      const p = randInt(rand, 3, 10), m = p * randInt(rand, 1, 4), v = randInt(rand, 2, 4);
+      const p = randInt(rand, 3, 10),
+        m = p * randInt(rand, 1, 4),
+        v = randInt(rand, 2, 4);
       s = spec('1f1b-interleaved', p, m, 1, v);
       expectedPeak = (r) => (m === p ? m * v : Math.min((v - 1) * p + 2 * (p - r - 1) + 1, m * v));
     } else {
@@ -127,7 +158,8 @@ test('property: closed forms of spec §4 over hundreds of random (p, m, k, v)', 
       const divisors = [2, 3, 4, 6].filter((k) => p % k === 0);
       if (divisors.length === 0) continue;
       const k = divisors[randInt(rand, 0, divisors.length - 1)];
-      const m = p * randInt(rand, 1, 3), v = randInt(rand, 2, 3);
+      const m = p * randInt(rand, 1, 3),
+        v = randInt(rand, 2, 3);
       s = spec('seq1f1b-interleaved', p, m, k, v);
       expectedPeak = (r) => (m === p ? m * v * k : Math.min((v - 1) * p + 2 * (p - r - 1) + k, m * v * k));
     }
@@ -135,9 +167,17 @@ test('property: closed forms of spec §4 over hundreds of random (p, m, k, v)', 
     const r = run(s);
     const x = k * v;
     const label = `${s.schedule} p=${p} m=${m} k=${k} v=${v}`;
-    close(r.makespan, s.schedule === 'gpipe' || s.schedule === '1f1b' ? 3 * (m + p - 1) : 3 * (m + (p - 1) / x), `${label} makespan`);
+    close(
+      r.makespan,
+      s.schedule === 'gpipe' || s.schedule === '1f1b' ? 3 * (m + p - 1) : 3 * (m + (p - 1) / x),
+      `${label} makespan`,
+    );
     close(r.bubbleFraction, (p - 1) / (x * m + p - 1), `${label} bubble`);
-    assert.deepEqual(Array.from(r.peakUnits), Array.from({ length: p }, (_, i) => expectedPeak(i)), `${label} peak`);
+    assert.deepEqual(
+      Array.from(r.peakUnits),
+      Array.from({ length: p }, (_, i) => expectedPeak(i)),
+      `${label} peak`,
+    );
     cases++;
   }
   assert.ok(cases > 400, `only ${cases} cases ran`);
@@ -145,24 +185,44 @@ test('property: closed forms of spec §4 over hundreds of random (p, m, k, v)', 
 
 test('property: random per-stage, per-chunk costs and p2p delays — every timeline honours every dependency', () => {
   const rand = prng(99);
-  const names: ScheduleName[] = ['gpipe', '1f1b', '1f1b-interleaved', 'seq1f1b', 'seq1f1b-interleaved', 'zb-h1', 'seq1f1b-zb'];
+  const names: ScheduleName[] = [
+    'gpipe',
+    '1f1b',
+    '1f1b-interleaved',
+    'seq1f1b',
+    'seq1f1b-interleaved',
+    'zb-h1',
+    'seq1f1b-zb',
+  ];
   let checked = 0;
   for (let n = 0; n < 350; n++) {
     const name = names[n % names.length];
     const p = randInt(rand, name.includes('interleaved') ? 3 : name.startsWith('seq') ? 2 : 1, 9);
     const v = name.includes('interleaved') ? randInt(rand, 2, 3) : 1;
-    const kOptions = name === 'seq1f1b-interleaved' ? [2, 3, 4].filter((k) => p % k === 0) : name.startsWith('seq') ? [2, 3, 4, 5] : [1];
+    const kOptions =
+      name === 'seq1f1b-interleaved'
+        ? [2, 3, 4].filter((k) => p % k === 0)
+        : name.startsWith('seq')
+          ? [2, 3, 4, 5]
+          : [1];
     if (kOptions.length === 0) continue;
     const k = kOptions[randInt(rand, 0, kOptions.length - 1)];
     const m = name.includes('interleaved') ? p * randInt(rand, 1, 3) : randInt(rand, 1, 20);
     const s = spec(name, p, m, k, v);
     const units = p * v * k;
-    const rnd = (len: number, lo: number, hi: number): Float64Array => Float64Array.from({ length: len }, () => lo + rand() * (hi - lo));
+    const rnd = (len: number, lo: number, hi: number): Float64Array =>
+      Float64Array.from({ length: len }, () => lo + rand() * (hi - lo));
     const costs: SimCosts = {
-      forward: rnd(units, 0.2, 2), backward: rnd(units, 0.3, 4), weight: isZeroBubble(name) ? rnd(units, 0.1, 2) : new Float64Array(units),
-      p2pForward: rnd(k, 0, 0.5), p2pBackward: rnd(k, 0, 0.5),
+      forward: rnd(units, 0.2, 2),
+      backward: rnd(units, 0.3, 4),
+      weight: isZeroBubble(name) ? rnd(units, 0.1, 2) : new Float64Array(units),
+      p2pForward: rnd(k, 0, 0.5),
+      p2pBackward: rnd(k, 0, 0.5),
     };
-    if (n % 3 === 0) { costs.p2pForwardByRank = rnd(p * k, 0, 1); costs.p2pBackwardByRank = rnd(p * k, 0, 1); }
+    if (n % 3 === 0) {
+      costs.p2pForwardByRank = rnd(p * k, 0, 1);
+      costs.p2pBackwardByRank = rnd(p * k, 0, 1);
+    }
     const r = run(s, costs);
     // A lower bound no schedule can beat: the busiest stage's work.
     assert.ok(r.makespan >= Math.max(...r.busy) - 1e-9);
@@ -191,11 +251,18 @@ test('p2p delay adds to the critical path: GPipe with a hop of d takes (m+p−1)
 });
 
 test('§2.5: uneven chunks p=2, m=1, k=2 with forward costs a < b (B = 2F) take 3a + 6b', () => {
-  for (const [a, b] of [[0.3, 0.7], [0.1, 0.9], [0.45, 0.55]]) {
+  for (const [a, b] of [
+    [0.3, 0.7],
+    [0.1, 0.9],
+    [0.45, 0.55],
+  ]) {
     const s = spec('seq1f1b', 2, 1, 2);
     const costs: SimCosts = {
-      forward: Float64Array.from([a, b, a, b]), backward: Float64Array.from([2 * a, 2 * b, 2 * a, 2 * b]),
-      weight: new Float64Array(4), p2pForward: new Float64Array(2), p2pBackward: new Float64Array(2),
+      forward: Float64Array.from([a, b, a, b]),
+      backward: Float64Array.from([2 * a, 2 * b, 2 * a, 2 * b]),
+      weight: new Float64Array(4),
+      p2pForward: new Float64Array(2),
+      p2pBackward: new Float64Array(2),
     };
     close(run(s, costs).makespan, 3 * a + 6 * b, `a=${a}`);
   }
@@ -220,7 +287,10 @@ test('not applicable, with a reason: interleaved m % p ≠ 0, p ≤ 2, v = 1; Se
 });
 
 test('[SIM] §1.6: the raw Seq1F1B-I op order with k ∤ p deadlocks, and the simulator says so instead of looping', () => {
-  for (const [p, k] of [[4, 3], [8, 3]]) {
+  for (const [p, k] of [
+    [4, 3],
+    [8, 3],
+  ]) {
     const s = spec('seq1f1b-interleaved', p, 2 * p, k, 2);
     const r = simulatePrograms(buildProgramsUnchecked(s), uniformCosts(s, 1, 2));
     assert.ok(!isSimResult(r));

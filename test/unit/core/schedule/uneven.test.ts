@@ -2,12 +2,26 @@
 // one microbatch's F on one stage = 1), p = 8, m = 16, k = 4, 7B (L=32, h=4096, n=32, V=32768).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { averageSplit, sequenceFlops, solverChunkFlops, uniformCompSplit, type SolverModel } from '../../../../src/core/schedule/partition';
+import {
+  averageSplit,
+  sequenceFlops,
+  solverChunkFlops,
+  uniformCompSplit,
+  type SolverModel,
+} from '../../../../src/core/schedule/partition';
 import { isSimResult, simulateSchedule, type SimCosts } from '../../../../src/core/schedule/simulator';
 import { checkTimeline } from '../../../support/scheduleCheck';
 
-const MODEL_7B: SolverModel = { numLayers: 32, hiddenSize: 4096, ffnHiddenSize: 4 * 4096, numAttentionHeads: 32, paddedVocabSize: 32768 };
-const p = 8, m = 16, k = 4;
+const MODEL_7B: SolverModel = {
+  numLayers: 32,
+  hiddenSize: 4096,
+  ffnHiddenSize: 4 * 4096,
+  numAttentionHeads: 32,
+  paddedVocabSize: 32768,
+};
+const p = 8,
+  m = 16,
+  k = 4;
 
 function makespanFor(lengths: number[], S: number): number {
   const T = sequenceFlops(MODEL_7B, S);
@@ -15,8 +29,18 @@ function makespanFor(lengths: number[], S: number): number {
   const share = lengths.map((x) => solverChunkFlops(MODEL_7B, x, (prefix += x)) / T);
   const forward = new Float64Array(p * k);
   const backward = new Float64Array(p * k);
-  for (let s = 0; s < p; s++) for (let j = 0; j < k; j++) { forward[s * k + j] = share[j]; backward[s * k + j] = 2 * share[j]; }
-  const costs: SimCosts = { forward, backward, weight: new Float64Array(p * k), p2pForward: new Float64Array(k), p2pBackward: new Float64Array(k) };
+  for (let s = 0; s < p; s++)
+    for (let j = 0; j < k; j++) {
+      forward[s * k + j] = share[j];
+      backward[s * k + j] = 2 * share[j];
+    }
+  const costs: SimCosts = {
+    forward,
+    backward,
+    weight: new Float64Array(p * k),
+    p2pForward: new Float64Array(k),
+    p2pBackward: new Float64Array(k),
+  };
   const spec = { schedule: 'seq1f1b' as const, stages: p, microbatches: m, splits: k, virtualStages: 1 };
   const r = simulateSchedule(spec, costs);
   assert.ok(isSimResult(r));
@@ -25,7 +49,11 @@ function makespanFor(lengths: number[], S: number): number {
 }
 
 // [S, spec's Seq1F1B average, spec's uniform_comp]
-const ROWS: [number, number, number][] = [[32768, 67.82, 53.26], [65536, 74.27, 53.26], [131072, 80.23, 53.25]];
+const ROWS: [number, number, number][] = [
+  [32768, 67.82, 53.26],
+  [65536, 74.27, 53.26],
+  [131072, 80.23, 53.25],
+];
 const ONE_F1B = 3 * (m + p - 1); // 69.00
 const IDEAL = 3 * (m + (p - 1) / k); // 53.25
 

@@ -14,7 +14,10 @@ test('one process per stage, the step slice encloses every op slice of its stage
   assert.equal(ops.length, sim.opCount);
   for (const step of trace.traceEvents.filter((e) => e.cat === 'step')) {
     for (const op of ops.filter((o) => o.pid === step.pid)) {
-      assert.ok(op.ts! >= step.ts! && op.ts! + op.dur! <= step.ts! + step.dur! + 1e-6, `${op.name} escapes the step slice`);
+      assert.ok(
+        op.ts! >= step.ts! && op.ts! + op.dur! <= step.ts! + step.dur! + 1e-6,
+        `${op.name} escapes the step slice`,
+      );
     }
   }
   // Timestamps are µs of simulated ms.
@@ -61,7 +64,10 @@ test('memory becomes a counter track per stage', () => {
   const counters = trace.traceEvents.filter((e) => e.ph === 'C');
   assert.equal(counters.length, mem[0].series.timeMs.length + mem[1].series.timeMs.length);
   const stage1 = counters.filter((c) => c.pid === 2);
-  assert.equal(stage1[stage1.length - 1].args!.allocatedGiB, mem[1].series.bytes[mem[1].series.bytes.length - 1] / 2 ** 30);
+  assert.equal(
+    stage1[stage1.length - 1].args!.allocatedGiB,
+    mem[1].series.bytes[mem[1].series.bytes.length - 1] / 2 ** 30,
+  );
 });
 
 test('no simulated schedule gives an empty trace that says why', () => {

@@ -35,7 +35,10 @@ test('NeMo GPT-8B example: every number from trainer × model', () => {
     [8, 2, 16, 4, 2, 2, 1],
   );
   assert.deepEqual([c.microBatchSize, c.globalBatchSize, c.numMicrobatches], [1, 128, 64]);
-  assert.deepEqual([c.numLayers, c.hiddenSize, c.ffnHiddenSize, c.numAttentionHeads, c.numQueryGroups, c.kvChannels], [32, 4096, 16384, 32, 32, 128]);
+  assert.deepEqual(
+    [c.numLayers, c.hiddenSize, c.ffnHiddenSize, c.numAttentionHeads, c.numQueryGroups, c.kvChannels],
+    [32, 4096, 16384, 32, 32, 128],
+  );
   assert.deepEqual([c.seqLength, c.maxPositionEmbeddings], [4096, 4096]);
   assert.equal(c.precision, 'bf16');
   assert.equal(c.sequenceParallel, true);
@@ -54,24 +57,38 @@ test('NeMo GPT-8B example: every number from trainer × model', () => {
   const mp = read.sources.maxPositionEmbeddings!;
   assert.equal(mp.status, 'explicit');
   const enc = at(text, 'encoder_seq_length: 4096', '4096');
-  assert.deepEqual(mp.origins?.[0], { name: 'model.encoder_seq_length', range: { line: enc.line, column: enc.column, endLine: enc.line, endColumn: enc.endColumn } });
+  assert.deepEqual(mp.origins?.[0], {
+    name: 'model.encoder_seq_length',
+    range: { line: enc.line, column: enc.column, endLine: enc.line, endColumn: enc.endColumn },
+  });
   assert.equal(read.sources.dataParallel?.status, 'derived');
   assert.match(read.sources.dataParallel!.note!, /16 \/ \(4·2·1\) = 2/);
   const tp = read.flags.find((f) => f.flag === '--tensor-model-parallel-size')!;
   assert.equal(tp.spelling, 'model.tensor_model_parallel_size');
   assert.equal(tp.value, '4');
   const tpPos = at(text, 'tensor_model_parallel_size: 4', 'tensor_model_parallel_size');
-  assert.deepEqual(tp.range, { line: tpPos.line, column: tpPos.column, endLine: tpPos.line, endColumn: tpPos.endColumn });
+  assert.deepEqual(tp.range, {
+    line: tpPos.line,
+    column: tpPos.column,
+    endLine: tpPos.line,
+    endColumn: tpPos.endColumn,
+  });
 });
 
 test('NeMo Llama-3 70B: ${multiply:…}, VPP, CP, GQA and the HF Llama-3 vocabulary', () => {
   const { text, read } = load('test/fixtures/launch/nemo-llama3-70b.yaml');
   const c = read.config;
-  assert.deepEqual([c.worldSize, c.tensorParallel, c.pipelineParallel, c.contextParallel, c.dataParallel], [64, 8, 4, 2, 1]);
+  assert.deepEqual(
+    [c.worldSize, c.tensorParallel, c.pipelineParallel, c.contextParallel, c.dataParallel],
+    [64, 8, 4, 2, 1],
+  );
   // global_batch_size: ${multiply:${.micro_batch_size},64} = 1·64
   assert.equal(c.globalBatchSize, 64);
   const mbs = at(text, 'micro_batch_size: 1', '1');
-  assert.deepEqual(read.sources.globalBatchSize!.origins!.map((o) => [o.name, o.range.line, o.range.column]), [['model.micro_batch_size', mbs.line, mbs.column]]);
+  assert.deepEqual(
+    read.sources.globalBatchSize!.origins!.map((o) => [o.name, o.range.line, o.range.column]),
+    [['model.micro_batch_size', mbs.line, mbs.column]],
+  );
   assert.equal(c.numMicrobatches, 64);
   assert.equal(c.virtualStages, 5);
   assert.equal(c.numLayersPerVirtualStage, 4); // 80 / (4·5)
@@ -127,7 +144,10 @@ test('Megatron --yaml-cfg: sections, SwiGLU default FFN, ${ENV} left unresolved,
 test('functional-test YAML: MODEL_ARGS as flags, true = present, VPP from layers per stage', () => {
   const { text, read } = load('test/fixtures/launch/functional-test-gpt.yaml');
   const c = read.config;
-  assert.deepEqual([c.numLayers, c.hiddenSize, c.numAttentionHeads, c.microBatchSize, c.globalBatchSize], [12, 512, 8, 4, 30]);
+  assert.deepEqual(
+    [c.numLayers, c.hiddenSize, c.numAttentionHeads, c.microBatchSize, c.globalBatchSize],
+    [12, 512, 8, 4, 30],
+  );
   assert.deepEqual([c.tensorParallel, c.pipelineParallel, c.virtualStages, c.numLayersPerVirtualStage], [2, 2, 2, 3]);
   assert.equal(c.sequenceParallel, true);
   assert.equal(c.attentionBackend, 'unfused');
@@ -154,7 +174,10 @@ test('yaml-syntax: an unclosed flow list is reported on the line that opens it; 
   assert.equal(syntax[0].range.line, pos.line);
   assert.equal(syntax[0].range.column, pos.column);
   const c = read.config;
-  assert.deepEqual([c.tensorParallel, c.worldSize, c.dataParallel, c.numMicrobatches, c.precision], [2, 8, 4, 2, 'fp16']);
+  assert.deepEqual(
+    [c.tensorParallel, c.worldSize, c.dataParallel, c.numMicrobatches, c.precision],
+    [2, 8, 4, 2, 'fp16'],
+  );
 });
 
 test('invalid YAML that is not a launch config stays silent; garbage never throws', () => {
@@ -183,7 +206,10 @@ test('NeMo interpolation cycles and unknown keys are unresolved with a reason, n
   const unresolved = read.diagnostics.filter((d) => d.code === 'unresolved-value');
   // The two keys of the cycle share one root cause: one report for them, one for the dangling reference.
   assert.equal(unresolved.length, 2);
-  assert.deepEqual(unresolved.map((d) => d.range.line), [4, 6]);
+  assert.deepEqual(
+    unresolved.map((d) => d.range.line),
+    [4, 6],
+  );
 });
 
 test('NeMo trainer.devices: -1 assumes 8 GPUs per node and says so', () => {

@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMPTY, LABEL_MIN_PX, SHADES, STYLE_HIGHLIGHT, STYLE_P2P, TimelineRaster, layoutTimeline, styleOf, type Geometry, type TimelineOps } from '../../../../webview/timeline/layout';
+import {
+  EMPTY,
+  LABEL_MIN_PX,
+  SHADES,
+  STYLE_HIGHLIGHT,
+  STYLE_P2P,
+  TimelineRaster,
+  layoutTimeline,
+  styleOf,
+  type Geometry,
+  type TimelineOps,
+} from '../../../../webview/timeline/layout';
 import { decimateSteps } from '../../../../webview/memoryView/decimate';
 import { opAt, laneAt } from '../../../../webview/timeline/pick';
 import { clampViewport, fullViewport, panViewport, zoomViewport } from '../../../../webview/timeline/viewport';
@@ -37,7 +48,7 @@ function tiny(): TimelineOps {
 const runs = (ras: TimelineRaster, r: number, which: 'bars' | 'p2p' = 'bars'): number[][] => {
   const out: number[][] = [];
   const row = ras[which].subarray(r * ras.widthPx, (r + 1) * ras.widthPx);
-  for (let x = 0; x < row.length; ) {
+  for (let x = 0; x < row.length;) {
     let y = x;
     while (y < row.length && row[y] === row[x]) y++;
     if (row[x] !== EMPTY) out.push([x, y, row[x]]);
@@ -58,7 +69,10 @@ test('ops map to pixels at their simulated times, one lane per stage, shaded by 
   layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, 1, ras);
   // 1000 px for 100 ms: 10 px per ms.
   assert.equal(ras.widthPx, 1000);
-  assert.deepEqual(runs(ras, 0), [[0, 100, styleOf(OP_F, 0, false)], [100, 200, styleOf(OP_F, 1, false)]]);
+  assert.deepEqual(runs(ras, 0), [
+    [0, 100, styleOf(OP_F, 0, false)],
+    [100, 200, styleOf(OP_F, 1, false)],
+  ]);
   assert.deepEqual(runs(ras, 1), [[120, 220, styleOf(OP_F, 0, false)]]);
   assert.deepEqual(runs(ras, 1, 'p2p'), [[100, 120, STYLE_P2P]]);
   assert.deepEqual(runs(ras, 0, 'p2p'), []);
@@ -71,13 +85,23 @@ test('the raster is in device pixels: twice as many columns at devicePixelRatio 
   assert.equal(ras.widthPx, 2000);
   assert.deepEqual(runs(ras, 1), [[240, 440, styleOf(OP_F, 0, false)]]);
   // Labels stay in CSS pixels, centred on the bar.
-  assert.deepEqual(ras.labels.map((l) => [l.xPx, l.text]), [[50 + 50, '0.0'], [50 + 150, '1.1'], [50 + 170, '0.0']]);
+  assert.deepEqual(
+    ras.labels.map((l) => [l.xPx, l.text]),
+    [
+      [50 + 50, '0.0'],
+      [50 + 150, '1.1'],
+      [50 + 170, '0.0'],
+    ],
+  );
 });
 
 test('labels show microbatch.chunk on bars wide enough, none on narrow ones', () => {
   const ras = new TimelineRaster();
   layoutTimeline(tiny(), { t0Ms: 0, t1Ms: 100 }, g, opts, 1, ras);
-  assert.deepEqual(ras.labels.map((l) => l.text), ['0.0', '1.1', '0.0']);
+  assert.deepEqual(
+    ras.labels.map((l) => l.text),
+    ['0.0', '1.1', '0.0'],
+  );
   layoutTimeline(tiny(), { t0Ms: 0, t1Ms: (10 * g.plotWidthPx) / (LABEL_MIN_PX - 1) }, g, opts, 1, ras);
   assert.equal(ras.labels.length, 0);
 });
@@ -103,7 +127,8 @@ test('sub-pixel ops merge per pixel column by dominant kind, leaving no false id
       const c0 = (x / 200) * sim.makespan;
       const c1 = ((x + 1) / 200) * sim.makespan;
       let busy = 0;
-      for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++) busy += Math.max(0, Math.min(c1, sim.end[i]) - Math.max(c0, sim.start[i]));
+      for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++)
+        busy += Math.max(0, Math.min(c1, sim.end[i]) - Math.max(c0, sim.start[i]));
       const painted = ras.barAt(r, x) !== EMPTY;
       // Rounding can move an edge by one column; require agreement where a column is clearly busy or idle.
       if (busy > 0.9 * (c1 - c0)) assert.ok(painted, `stage ${r} column ${x} is busy but painted idle`);
@@ -115,7 +140,10 @@ test('sub-pixel ops merge per pixel column by dominant kind, leaving no false id
   }
   // In the steady state B (twice F's cost) dominates a column.
   const mid = runs(ras, 4).filter((run) => run[1] > 80 && run[0] < 120);
-  assert.ok(mid.some((run) => run[2] === OP_B * SHADES), 'no B-dominated columns in the steady state');
+  assert.ok(
+    mid.some((run) => run[2] === OP_B * SHADES),
+    'no B-dominated columns in the steady state',
+  );
 });
 
 test('the highlighted microbatch gets the highlight style on every stage', () => {
@@ -124,7 +152,10 @@ test('the highlighted microbatch gets the highlight style on every stage', () =>
   layoutTimeline(sim, fullViewport(sim.makespan), g, { ...opts, splits: 1, highlightMicrobatch: 3 }, 1, ras);
   for (let r = 0; r < 4; r++) {
     const styles = new Set(runs(ras, r).map((run) => run[2]));
-    assert.ok(styles.has(STYLE_HIGHLIGHT + OP_F) && styles.has(STYLE_HIGHLIGHT + OP_B), `stage ${r} lacks the highlighted F and B`);
+    assert.ok(
+      styles.has(STYLE_HIGHLIGHT + OP_F) && styles.has(STYLE_HIGHLIGHT + OP_B),
+      `stage ${r} lacks the highlighted F and B`,
+    );
   }
   // Exactly one highlighted F bar per stage: microbatch 3 only.
   assert.equal(runs(ras, 2).filter((run) => run[2] === STYLE_HIGHLIGHT + OP_F).length, 1);
@@ -167,9 +198,14 @@ test('hit testing agrees with a linear scan on a dense schedule', () => {
     const tMs = vp.t0Ms + ((x - g.plotX0Px) / g.plotWidthPx) * (vp.t1Ms - vp.t0Ms);
     for (let r = 0; r < 4; r++) {
       let expected = -1;
-      for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++) if (sim.start[i] <= tMs && tMs <= sim.end[i]) expected = i;
+      for (let i = sim.stageOffsets[r]; i < sim.stageOffsets[r + 1]; i++)
+        if (sim.start[i] <= tMs && tMs <= sim.end[i]) expected = i;
       const got = opAt(sim, vp, g, x, g.topPx + r * g.laneHeightPx + 5, 0);
-      if (expected >= 0) assert.ok(got === expected || (sim.end[got] === sim.start[expected] || sim.start[got] === sim.end[expected]), `x=${x} r=${r}: ${got} vs ${expected}`);
+      if (expected >= 0)
+        assert.ok(
+          got === expected || sim.end[got] === sim.start[expected] || sim.start[got] === sim.end[expected],
+          `x=${x} r=${r}: ${got} vs ${expected}`,
+        );
       else assert.equal(got, -1, `x=${x} r=${r}`);
     }
   }

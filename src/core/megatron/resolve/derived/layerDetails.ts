@@ -8,20 +8,36 @@ export function resolveModelDetails(ctx: ResolveContext): void {
   const rotary = settings.get('--use-rotary-position-embeddings');
   if (settings.has(position.name)) ctx.text('positionEmbeddingType', position);
   else if (rotary?.bool) ctx.set('positionEmbeddingType', 'rope', explicitSource(rotary));
-  else ctx.set('positionEmbeddingType', position.default ?? null, { status: 'default', note: `Megatron default ${position.default ?? null}` });
+  else
+    ctx.set('positionEmbeddingType', position.default ?? null, {
+      status: 'default',
+      note: `Megatron default ${position.default ?? null}`,
+    });
 
   const flash = settings.get('--use-flash-attn') ?? settings.get('--use-flash-attn-v2');
   if (flash?.bool !== undefined) ctx.set('useFlashAttn', flash.bool, explicitSource(flash));
-  else ctx.set('useFlashAttn', switchSpec('--use-flash-attn').default ?? false, { status: 'default', note: '--use-flash-attn not given' });
+  else
+    ctx.set('useFlashAttn', switchSpec('--use-flash-attn').default ?? false, {
+      status: 'default',
+      note: '--use-flash-attn not given',
+    });
 
   const impl = textSpec('--transformer-impl');
   if (settings.has(impl.name)) ctx.text('transformerImpl', impl);
-  else if (ctx.input.dialects.has('seq1f1b') || ctx.input.dialects.has('deepspeed')) ctx.set('transformerImpl', 'local', { status: 'default', note: 'pre-2024 Megatron forks (Seq1F1B, Megatron-DeepSpeed) build local layers' });
+  else if (ctx.input.dialects.has('seq1f1b') || ctx.input.dialects.has('deepspeed'))
+    ctx.set('transformerImpl', 'local', {
+      status: 'default',
+      note: 'pre-2024 Megatron forks (Seq1F1B, Megatron-DeepSpeed) build local layers',
+    });
   else ctx.set('transformerImpl', impl.default ?? null, { status: 'default', note: 'Megatron default since 2024-04' });
 
   const noBias = settings.get('--disable-bias-linear');
   const addBias = settings.get('--add-bias-linear');
   if (noBias?.bool !== undefined) ctx.set('addBiasLinear', !noBias.bool, explicitSource(noBias));
   else if (addBias?.bool !== undefined) ctx.set('addBiasLinear', addBias.bool, explicitSource(addBias));
-  else ctx.set('addBiasLinear', true, { status: 'default', note: 'linear layers have biases unless --disable-bias-linear' });
+  else
+    ctx.set('addBiasLinear', true, {
+      status: 'default',
+      note: 'linear layers have biases unless --disable-bias-linear',
+    });
 }

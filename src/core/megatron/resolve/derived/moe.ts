@@ -8,7 +8,11 @@ export function resolveMoe(ctx: ResolveContext): void {
   let E = ctx.config.numExperts;
   if (E === 0) {
     E = null;
-    ctx.set('numExperts', null, { status: 'explicit', ...ctx.sources.numExperts, note: '--num-experts 0 means no experts' });
+    ctx.set('numExperts', null, {
+      status: 'explicit',
+      ...ctx.sources.numExperts,
+      note: '--num-experts 0 means no experts',
+    });
   }
   if (E !== null || ctx.settings.has('--moe-router-topk')) ctx.number('moeRouterTopk', numberSpec('--moe-router-topk'));
   else ctx.set('moeRouterTopk', null, { status: 'default', note: 'dense model' });
@@ -30,7 +34,11 @@ function resolveMoePattern(ctx: ResolveContext, experts: number | null, layers: 
     return;
   }
   if (!freq) {
-    ctx.derived('moeLayerPattern', new Array<number>(layers).fill(1), '--moe-layer-freq defaults to 1: every layer is MoE');
+    ctx.derived(
+      'moeLayerPattern',
+      new Array<number>(layers).fill(1),
+      '--moe-layer-freq defaults to 1: every layer is MoE',
+    );
     return;
   }
   const text = freq.values?.[0];
@@ -41,13 +49,22 @@ function resolveMoePattern(ctx: ResolveContext, experts: number | null, layers: 
   const n = parsePyInt(text);
   if (n !== null && n > 0) {
     const pattern = Array.from({ length: layers }, (_, i) => (i % n === 0 ? 1 : 0));
-    ctx.set('moeLayerPattern', pattern, { ...explicitSource(freq), status: 'derived', note: `layer i is MoE when i % ${n} == 0` });
+    ctx.set('moeLayerPattern', pattern, {
+      ...explicitSource(freq),
+      status: 'derived',
+      note: `layer i is MoE when i % ${n} == 0`,
+    });
     return;
   }
   const list = parseLayerFreqList(text, 100_000);
   const range = freq.valueRange ?? freq.range;
   if (!list.ok) {
-    ctx.diagnostics.push({ code: 'invalid-moe-layer-freq', severity: 'error', message: `--moe-layer-freq '${text}' is neither an integer nor a list expression like [0]*3+[1]*58: ${list.error}`, range });
+    ctx.diagnostics.push({
+      code: 'invalid-moe-layer-freq',
+      severity: 'error',
+      message: `--moe-layer-freq '${text}' is neither an integer nor a list expression like [0]*3+[1]*58: ${list.error}`,
+      range,
+    });
     ctx.blocked('moeLayerPattern', list.error);
   } else if (list.value.length !== layers) {
     const numLayersRange = ctx.sources.numLayers?.range;
@@ -60,6 +77,10 @@ function resolveMoePattern(ctx: ResolveContext, experts: number | null, layers: 
     });
     ctx.blocked('moeLayerPattern', `${list.value.length} entries for ${layers} layers`);
   } else {
-    ctx.set('moeLayerPattern', list.value, { ...explicitSource(freq), status: 'derived', note: `${list.value.filter((x) => x).length} of ${layers} layers are MoE` });
+    ctx.set('moeLayerPattern', list.value, {
+      ...explicitSource(freq),
+      status: 'derived',
+      note: `${list.value.filter((x) => x).length} of ${layers} layers are MoE`,
+    });
   }
 }

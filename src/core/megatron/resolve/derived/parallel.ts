@@ -3,7 +3,8 @@ import { explicitSource, numberSpec, switchSpec, type ResolveContext } from '../
 
 export function resolveExpertTensorParallel(ctx: ResolveContext): void {
   const t = ctx.config.tensorParallel;
-  if (ctx.settings.has('--expert-tensor-parallel-size')) ctx.number('expertTensorParallel', numberSpec('--expert-tensor-parallel-size'));
+  if (ctx.settings.has('--expert-tensor-parallel-size'))
+    ctx.number('expertTensorParallel', numberSpec('--expert-tensor-parallel-size'));
   else if (t !== null) ctx.derived('expertTensorParallel', t, `defaults to TP = ${t}`);
   else ctx.blocked('expertTensorParallel', 'defaults to TP, which is unresolved');
 }
@@ -13,7 +14,17 @@ export function resolveSequenceParallel(ctx: ResolveContext): void {
   const t = ctx.config.tensorParallel;
   const sp = ctx.settings.get('--sequence-parallel');
   if (!sp || !sp.bool) ctx.switch('sequenceParallel', switchSpec('--sequence-parallel'));
-  else if (t === null) ctx.set('sequenceParallel', null, { ...explicitSource(sp), status: 'unresolved', reason: 'Megatron turns it off when TP = 1, and TP is unknown' });
-  else if (t === 1) ctx.set('sequenceParallel', false, { ...explicitSource(sp), status: 'derived', note: 'requested, but Megatron turns sequence parallelism off when TP = 1' });
+  else if (t === null)
+    ctx.set('sequenceParallel', null, {
+      ...explicitSource(sp),
+      status: 'unresolved',
+      reason: 'Megatron turns it off when TP = 1, and TP is unknown',
+    });
+  else if (t === 1)
+    ctx.set('sequenceParallel', false, {
+      ...explicitSource(sp),
+      status: 'derived',
+      note: 'requested, but Megatron turns sequence parallelism off when TP = 1',
+    });
   else ctx.set('sequenceParallel', true, explicitSource(sp));
 }

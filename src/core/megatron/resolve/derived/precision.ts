@@ -10,7 +10,11 @@ export function resolvePrecision(ctx: ResolveContext): void {
   if (!settings.has('--use-distributed-optimizer') && zero && zeroText !== undefined) {
     const stage = parsePyInt(zeroText);
     const shards = stage !== null && stage >= 1;
-    ctx.set('distributedOptimizer', stage === null ? null : shards, { ...explicitSource(zero), status: 'derived', note: `DeepSpeed ZeRO stage ${zeroText} ${shards ? 'shards' : 'does not shard'} optimizer state` });
+    ctx.set('distributedOptimizer', stage === null ? null : shards, {
+      ...explicitSource(zero),
+      status: 'derived',
+      note: `DeepSpeed ZeRO stage ${zeroText} ${shards ? 'shards' : 'does not shard'} optimizer state`,
+    });
   } else ctx.switch('distributedOptimizer', switchSpec('--use-distributed-optimizer'));
 
   const bf16 = settings.get('--bf16');
@@ -27,6 +31,7 @@ export function resolvePrecision(ctx: ResolveContext): void {
   ctx.set('precision', precision, precisionSource);
 
   const fp8Old = settings.get('--fp8-hybrid') ?? settings.get('--fp8-e4m3');
-  if (!settings.has('--fp8-format') && fp8Old?.bool) ctx.set('fp8Format', fp8Old.spec.name === '--fp8-hybrid' ? 'hybrid' : 'e4m3', explicitSource(fp8Old));
+  if (!settings.has('--fp8-format') && fp8Old?.bool)
+    ctx.set('fp8Format', fp8Old.spec.name === '--fp8-hybrid' ? 'hybrid' : 'e4m3', explicitSource(fp8Old));
   else ctx.text('fp8Format', textSpec('--fp8-format'));
 }

@@ -15,7 +15,8 @@ export function resolveRecompute(ctx: ResolveContext): void {
   const deepspeedFull = ckptAct?.bool === true && ctx.input.dialects.has('deepspeed') ? ckptAct : undefined;
   resolveGranularity(ctx, deepspeedFull);
   resolveMethod(ctx, deepspeedFull !== undefined);
-  if (ctx.settings.has('--recompute-num-layers')) ctx.number('recomputeNumLayers', numberSpec('--recompute-num-layers'));
+  if (ctx.settings.has('--recompute-num-layers'))
+    ctx.number('recomputeNumLayers', numberSpec('--recompute-num-layers'));
   else if (deepspeedFull) ctx.number('recomputeNumLayers', numberSpec('--checkpoint-num-layers'));
   else ctx.set('recomputeNumLayers', null, { status: 'default', note: '--recompute-num-layers not given' });
   resolveModules(ctx);
@@ -26,8 +27,16 @@ function resolveGranularity(ctx: ResolveContext, deepspeedFull: FlagSetting | un
   if (ctx.settings.has('--recompute-granularity')) {
     const { value, source } = ctx.textOf('recomputeGranularity', textSpec('--recompute-granularity'));
     ctx.set('recomputeGranularity', isGranularity(value) ? value : null, source);
-  } else if (recAct?.bool) ctx.set('recomputeGranularity', 'selective', { ...explicitSource(recAct), note: '--recompute-activations means selective recompute' });
-  else if (deepspeedFull) ctx.set('recomputeGranularity', 'full', { ...explicitSource(deepspeedFull), note: 'Megatron-DeepSpeed: --checkpoint-activations is full recompute' });
+  } else if (recAct?.bool)
+    ctx.set('recomputeGranularity', 'selective', {
+      ...explicitSource(recAct),
+      note: '--recompute-activations means selective recompute',
+    });
+  else if (deepspeedFull)
+    ctx.set('recomputeGranularity', 'full', {
+      ...explicitSource(deepspeedFull),
+      note: 'Megatron-DeepSpeed: --checkpoint-activations is full recompute',
+    });
   else ctx.set('recomputeGranularity', null, { status: 'default', note: 'no activation recompute' });
 }
 
@@ -44,9 +53,16 @@ function resolveMethod(ctx: ResolveContext, deepspeedFull: boolean): void {
 function resolveModules(ctx: ResolveContext): void {
   const mods = ctx.settings.get('--recompute-modules');
   if (mods) {
-    ctx.set('recomputeModules', mods.values, mods.values ? explicitSource(mods) : ctx.unresolved(mods, 'recomputeModules'));
+    ctx.set(
+      'recomputeModules',
+      mods.values,
+      mods.values ? explicitSource(mods) : ctx.unresolved(mods, 'recomputeModules'),
+    );
     return;
   }
   const dflt = listSpec('--recompute-modules').default;
-  ctx.set('recomputeModules', dflt ? [...dflt] : null, { status: 'default', note: `Megatron default [${(dflt ?? []).join(', ')}]` });
+  ctx.set('recomputeModules', dflt ? [...dflt] : null, {
+    status: 'default',
+    note: `Megatron default [${(dflt ?? []).join(', ')}]`,
+  });
 }

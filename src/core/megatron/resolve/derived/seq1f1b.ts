@@ -9,7 +9,12 @@ export function resolveSeq1f1b(ctx: ResolveContext): void {
   if (mindSpeed?.bool) {
     const splits = numberSpec('--seq1f1b-splits');
     if (ctx.settings.has(splits.name)) ctx.number('pipeSpSplits', splits);
-    else ctx.set('pipeSpSplits', splits.default ?? null, { ...explicitSource(mindSpeed), status: 'default', note: `MindSpeed --seq1f1b-splits defaults to ${splits.default ?? null}` });
+    else
+      ctx.set('pipeSpSplits', splits.default ?? null, {
+        ...explicitSource(mindSpeed),
+        status: 'default',
+        note: `MindSpeed --seq1f1b-splits defaults to ${splits.default ?? null}`,
+      });
     resolveStrategy(ctx, '--seq1f1b-balance-method');
   } else {
     ctx.number('pipeSpSplits', numberSpec('--pipe-sp-splits'));
@@ -21,7 +26,10 @@ function resolveStrategy(ctx: ResolveContext, flag: string): void {
   const st = ctx.settings.get(flag);
   if (!st) {
     const dflt = textSpec(flag).default ?? null;
-    ctx.set('pipeSpStrategy', isStrategy(dflt) ? dflt : null, { status: 'default', note: `${flag} defaults to ${dflt}` });
+    ctx.set('pipeSpStrategy', isStrategy(dflt) ? dflt : null, {
+      status: 'default',
+      note: `${flag} defaults to ${dflt}`,
+    });
     return;
   }
   const v = st.values?.[0] ?? null;

@@ -27,19 +27,30 @@ function resolveQueryGroups(ctx: ResolveContext): void {
     const text = dsKv.values?.[0];
     const g = text === undefined ? null : parsePyInt(text);
     const gqa = g !== null && a !== null ? g !== a : true;
-    ctx.set('groupQueryAttention', gqa, { ...explicitSource(dsKv), note: 'Megatron-DeepSpeed turns GQA on when --num-key-value-heads differs from the head count' });
+    ctx.set('groupQueryAttention', gqa, {
+      ...explicitSource(dsKv),
+      note: 'Megatron-DeepSpeed turns GQA on when --num-key-value-heads differs from the head count',
+    });
     ctx.set('numQueryGroups', g, g !== null ? explicitSource(dsKv) : ctx.unresolved(dsKv, 'numQueryGroups'));
     return;
   }
   const gqa = ctx.switch('groupQueryAttention', switchSpec('--group-query-attention'));
   if (gqa) ctx.number('numQueryGroups', numberSpec('--num-query-groups'));
-  else if (a !== null) ctx.derived('numQueryGroups', a, `g = a = ${a}: without --group-query-attention every head has its own K/V`);
+  else if (a !== null)
+    ctx.derived('numQueryGroups', a, `g = a = ${a}: without --group-query-attention every head has its own K/V`);
   else ctx.blocked('numQueryGroups', 'equals the head count, which is unknown');
 }
 
 function resolveKvChannels(ctx: ResolveContext): void {
   const { hiddenSize: h, numAttentionHeads: a } = ctx.config;
   if (ctx.settings.has('--kv-channels')) ctx.number('kvChannels', numberSpec('--kv-channels'));
-  else if (h !== null && a !== null && a > 0 && h % a === 0) ctx.derived('kvChannels', h / a, `h / a = ${h} / ${a} = ${h / a}`);
-  else ctx.blocked('kvChannels', h === null || a === null ? 'h / a with an unknown hidden size or head count' : `h / a = ${h} / ${a} is not an integer`);
+  else if (h !== null && a !== null && a > 0 && h % a === 0)
+    ctx.derived('kvChannels', h / a, `h / a = ${h} / ${a} = ${h / a}`);
+  else
+    ctx.blocked(
+      'kvChannels',
+      h === null || a === null
+        ? 'h / a with an unknown hidden size or head count'
+        : `h / a = ${h} / ${a} is not an integer`,
+    );
 }

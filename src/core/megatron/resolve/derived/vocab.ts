@@ -17,7 +17,10 @@ const KNOWN_HF_VOCABS: [RegExp, number, string][] = [
 
 export function resolveVocab(ctx: ResolveContext): void {
   const { settings } = ctx;
-  const tokenizer = ctx.text('tokenizerType', textSpec(settings.has('--tokenizer-type') ? '--tokenizer-type' : '--patch-tokenizer-type'));
+  const tokenizer = ctx.text(
+    'tokenizerType',
+    textSpec(settings.has('--tokenizer-type') ? '--tokenizer-type' : '--patch-tokenizer-type'),
+  );
   const model = settings.get('--tokenizer-model')?.values?.[0] ?? null;
   const known = tokenizer === null ? undefined : TOKENIZER_VOCAB[tokenizer];
   const hf = tokenizer !== null && model !== null ? KNOWN_HF_VOCABS.find(([re]) => re.test(model)) : undefined;

@@ -29,11 +29,23 @@ function fromLayersPerStage(ctx: ResolveContext, perStage: FlagSetting): void {
   }
   ctx.set('numLayersPerVirtualStage', n, explicitSource(perStage));
   const { numLayers: L, pipelineParallel: p } = ctx.config;
-  if (L === null || p === null) ctx.blocked('virtualStages', `(L/p)/n needs the ${firstUnknown([['layer count', L], ['PP size', p]])}`);
-  else if (n <= 0 || p <= 0 || L % p !== 0 || (L / p) % n !== 0) ctx.blocked('virtualStages', `(L/p)/n = (${L}/${p})/${n} is not an integer`);
+  if (L === null || p === null)
+    ctx.blocked(
+      'virtualStages',
+      `(L/p)/n needs the ${firstUnknown([
+        ['layer count', L],
+        ['PP size', p],
+      ])}`,
+    );
+  else if (n <= 0 || p <= 0 || L % p !== 0 || (L / p) % n !== 0)
+    ctx.blocked('virtualStages', `(L/p)/n = (${L}/${p})/${n} is not an integer`);
   else {
     const v = L / p / n;
-    ctx.set('virtualStages', v, { ...explicitSource(perStage), status: 'derived', note: `(L/p)/n = (${L}/${p})/${n} = ${v}` });
+    ctx.set('virtualStages', v, {
+      ...explicitSource(perStage),
+      status: 'derived',
+      note: `(L/p)/n = (${L}/${p})/${n} = ${v}`,
+    });
   }
 }
 
@@ -41,7 +53,8 @@ function fromLayersPerStage(ctx: ResolveContext, perStage: FlagSetting): void {
 function fromStagesPerRank(ctx: ResolveContext): void {
   const v = ctx.number('virtualStages', numberSpec('--num-virtual-stages-per-pipeline-rank'));
   const { numLayers: L, pipelineParallel: p } = ctx.config;
-  if (v !== null && L !== null && p !== null && v > 0 && p > 0 && L % (p * v) === 0) ctx.derived('numLayersPerVirtualStage', L / (p * v), `L/(p·v) = ${L}/(${p}·${v}) = ${L / (p * v)}`);
+  if (v !== null && L !== null && p !== null && v > 0 && p > 0 && L % (p * v) === 0)
+    ctx.derived('numLayersPerVirtualStage', L / (p * v), `L/(p·v) = ${L}/(${p}·${v}) = ${L / (p * v)}`);
   else ctx.blocked('numLayersPerVirtualStage', 'L/(p·v) is unknown or not an integer');
 }
 
@@ -53,10 +66,18 @@ function fromLayout(ctx: ResolveContext, layout: FlagSetting): void {
   ctx.layoutStages = stages;
   if (text === undefined) ctx.set('virtualStages', null, ctx.unresolved(layout, 'virtualStages'));
   else if (!stages) ctx.blocked('virtualStages', `the layout '${text}' cannot be parsed`);
-  else if (p === null || p <= 0 || stages.length % p !== 0) ctx.blocked('virtualStages', `${stages.length} layout stages are not a multiple of PP = ${p ?? '?'}`);
+  else if (p === null || p <= 0 || stages.length % p !== 0)
+    ctx.blocked('virtualStages', `${stages.length} layout stages are not a multiple of PP = ${p ?? '?'}`);
   else {
     const v = stages.length / p;
-    ctx.set('virtualStages', v, { ...explicitSource(layout), status: 'derived', note: `${stages.length} layout stages / PP ${p} = ${v}` });
+    ctx.set('virtualStages', v, {
+      ...explicitSource(layout),
+      status: 'derived',
+      note: `${stages.length} layout stages / PP ${p} = ${v}`,
+    });
   }
-  ctx.set('numLayersPerVirtualStage', null, { status: 'default', note: 'an explicit layout sets the layers per stage' });
+  ctx.set('numLayersPerVirtualStage', null, {
+    status: 'default',
+    note: 'an explicit layout sets the layers per stage',
+  });
 }

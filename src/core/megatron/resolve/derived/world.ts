@@ -9,7 +9,15 @@ export function resolveWorldAndDataParallel(ctx: ResolveContext): void {
   const W = world.worldSize.value;
   const { tensorParallel: t, pipelineParallel: p, contextParallel: c } = ctx.config;
   if (W === null || t === null || p === null || c === null) {
-    ctx.blocked('dataParallel', `depends on the ${firstUnknown([['world size', W], ['TP', t], ['PP', p], ['CP', c]])}, which is unknown`);
+    ctx.blocked(
+      'dataParallel',
+      `depends on the ${firstUnknown([
+        ['world size', W],
+        ['TP', t],
+        ['PP', p],
+        ['CP', c],
+      ])}, which is unknown`,
+    );
     return;
   }
   const model = t * p * c;

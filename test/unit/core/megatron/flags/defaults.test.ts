@@ -49,18 +49,32 @@ test('every flag that feeds a RunConfig field by itself says what it defaults to
     if (spec.type === 'nargs' || !spec.key) continue;
     assert.notEqual(spec.default, undefined, `${spec.name} sets ${spec.key} but has no default`);
     const d = spec.default;
-    const want = spec.type === 'int' || spec.type === 'float' ? 'number' : spec.type === 'store_true' || spec.type === 'store_false' ? 'boolean' : 'string';
+    const want =
+      spec.type === 'int' || spec.type === 'float'
+        ? 'number'
+        : spec.type === 'store_true' || spec.type === 'store_false'
+          ? 'boolean'
+          : 'string';
     assert.ok(d === null || typeof d === want, `${spec.name}: default ${String(d)} is not a ${want}`);
   }
 });
 
 test('an absent flag takes the table default and says so; a required one stays unknown with the reason', () => {
-  const read = readLaunchConfig('torchrun --nproc_per_node 8 pretrain_gpt.py --hidden-size 1024 --num-attention-heads 16 --micro-batch-size 1\n', 'run.sh');
+  const read = readLaunchConfig(
+    'torchrun --nproc_per_node 8 pretrain_gpt.py --hidden-size 1024 --num-attention-heads 16 --micro-batch-size 1\n',
+    'run.sh',
+  );
   // Megatron-LM: --make-vocab-size-divisible-by 128, --hidden-dropout 0.1, --tensor-model-parallel-size 1.
   assert.equal(read.config.makeVocabSizeDivisibleBy, 128);
   assert.equal(read.config.hiddenDropout, 0.1);
   assert.equal(read.config.tensorParallel, 1);
-  assert.deepEqual(read.sources.tensorParallel, { status: 'default', note: 'Megatron default for --tensor-model-parallel-size' });
+  assert.deepEqual(read.sources.tensorParallel, {
+    status: 'default',
+    note: 'Megatron default for --tensor-model-parallel-size',
+  });
   assert.equal(read.config.numLayers, null);
-  assert.deepEqual(read.sources.numLayers, { status: 'unresolved', reason: '--num-layers is not given (Megatron requires it)' });
+  assert.deepEqual(read.sources.numLayers, {
+    status: 'unresolved',
+    reason: '--num-layers is not given (Megatron requires it)',
+  });
 });

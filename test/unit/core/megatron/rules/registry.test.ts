@@ -28,7 +28,14 @@ function documentedCodes(markdown: string): string[] {
 
 test('the registry lists exactly the diagnostic codes the user docs document', () => {
   const docsDir = path.join(root, 'docs');
-  const files = [path.join(root, 'README.md'), ...(existsSync(docsDir) ? readdirSync(docsDir).filter((f) => f.endsWith('.md')).map((f) => path.join(docsDir, f)) : [])];
+  const files = [
+    path.join(root, 'README.md'),
+    ...(existsSync(docsDir)
+      ? readdirSync(docsDir)
+          .filter((f) => f.endsWith('.md'))
+          .map((f) => path.join(docsDir, f))
+      : []),
+  ];
   const documented = files.flatMap((f) => documentedCodes(readFileSync(f, 'utf8')));
   assert.ok(documented.length > 40, `found only ${documented.length} documented codes`);
   assert.deepEqual([...new Set(documented)].sort(), [...DIAGNOSTIC_CODES.keys()].sort());
@@ -53,7 +60,8 @@ test('every code the reader emits for a broken script is in the registry', () =>
     '  --micro-batch-size 1 --global-batch-size 7 --bf16 --fp16',
   ].join('\n');
   const codes = new Set(readLaunchConfig(text, 'run.sh').diagnostics.map((d) => d.code));
-  for (const c of ['world-size-not-divisible', 'layers-not-divisible-by-pp', 'precision-conflict']) assert.ok(codes.has(c), `${c} in ${[...codes].join(', ')}`);
+  for (const c of ['world-size-not-divisible', 'layers-not-divisible-by-pp', 'precision-conflict'])
+    assert.ok(codes.has(c), `${c} in ${[...codes].join(', ')}`);
   for (const c of codes) assert.ok(DIAGNOSTIC_CODES.has(c), `${c} is emitted but not in the registry`);
 });
 
