@@ -38,6 +38,19 @@ import {
 const WHAT_IF_DEBOUNCE_MS = 120;
 const LANE_HEIGHT_PX = 24;
 
+/** The toolbar: schedule choice, the what-if fields, and the actions. */
+interface Controls {
+  schedule: Dropdown;
+  splits: Control<number>;
+  strategy: Dropdown;
+  gpu: Dropdown;
+  microbatches: Control<number>;
+  apply: Control<void>;
+  reset: Control<void>;
+  trace: Control<void>;
+  png: Control<void>;
+}
+
 export class App {
   private ui: UiState;
   private header: AnalysisHeader | null = null;
@@ -65,17 +78,7 @@ export class App {
   private readonly summary = div('si-summary');
   private readonly emptyNote = div('si-empty');
   private readonly memoryNote = div('si-note');
-  private readonly ctl: {
-    schedule: Dropdown;
-    splits: Control<number>;
-    strategy: Dropdown;
-    gpu: Dropdown;
-    microbatches: Control<number>;
-    apply: Control<void>;
-    reset: Control<void>;
-    trace: Control<void>;
-    png: Control<void>;
-  };
+  private readonly ctl: Controls;
 
   constructor(
     private readonly root: HTMLElement,
@@ -94,54 +97,7 @@ export class App {
     const header = div('si-header');
     header.append(this.title, this.status);
     const controls = div('si-controls');
-    this.ctl = {
-      schedule: dropdown(
-        'si-schedule',
-        'Schedule',
-        SCHEDULE_NAMES.map((s) => ({ value: s, label: s })),
-        this.ui.schedule ?? 'seq1f1b',
-        (v) => this.onScheduleChosen(v as ScheduleName),
-      ),
-      splits: integerField('si-splits', 'k', this.ui.overrides.splits ?? 1, 1, LIMITS.maxSplits, (k) =>
-        this.setOverride({ splits: k }),
-      ),
-      strategy: dropdown(
-        'si-strategy',
-        'Strategy',
-        STRATEGIES.map((s) => ({ value: s, label: s })),
-        this.ui.overrides.strategy ?? 'average',
-        (v) => this.setOverride({ strategy: v as SplitStrategy }),
-      ),
-      gpu: dropdown('si-gpu', 'GPU', [], '', (v) => this.setOverride({ gpuId: v })),
-      microbatches: integerField(
-        'si-microbatches',
-        'Microbatches',
-        this.ui.overrides.microbatches ?? 1,
-        1,
-        LIMITS.maxMicrobatches,
-        (m) => this.setOverride({ microbatches: m }),
-      ),
-      apply: button('si-apply', 'Apply to file', () =>
-        this.post({ type: 'applyToFile', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides }),
-      ),
-      reset: button(
-        'si-reset',
-        'Reset what-if',
-        () => {
-          this.ui.overrides = {};
-          this.saveState();
-          this.requestWhatIf();
-        },
-        true,
-      ),
-      trace: button(
-        'si-trace',
-        'Export trace',
-        () => this.post({ type: 'exportTrace', protocolVersion: PROTOCOL_VERSION, schedule: this.currentSchedule() }),
-        true,
-      ),
-      png: button('si-png', 'Save PNG', () => this.savePng(), true),
-    };
+    this.ctl = this.createControls();
     controls.append(
       ...[this.ctl.schedule, this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches].map(
         (c) => c.element,
@@ -202,6 +158,58 @@ export class App {
 
     host.onMessage((data) => this.receive(data));
     this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  }
+
+  /** The toolbar's controls, wired to their handlers; syncControls fills in the GPU list and the analysed values. */
+  private createControls(): Controls {
+    return {
+      schedule: dropdown(
+        'si-schedule',
+        'Schedule',
+        SCHEDULE_NAMES.map((s) => ({ value: s, label: s })),
+        this.ui.schedule ?? 'seq1f1b',
+        (v) => this.onScheduleChosen(v as ScheduleName),
+      ),
+      splits: integerField('si-splits', 'k', this.ui.overrides.splits ?? 1, 1, LIMITS.maxSplits, (k) =>
+        this.setOverride({ splits: k }),
+      ),
+      strategy: dropdown(
+        'si-strategy',
+        'Strategy',
+        STRATEGIES.map((s) => ({ value: s, label: s })),
+        this.ui.overrides.strategy ?? 'average',
+        (v) => this.setOverride({ strategy: v as SplitStrategy }),
+      ),
+      gpu: dropdown('si-gpu', 'GPU', [], '', (v) => this.setOverride({ gpuId: v })),
+      microbatches: integerField(
+        'si-microbatches',
+        'Microbatches',
+        this.ui.overrides.microbatches ?? 1,
+        1,
+        LIMITS.maxMicrobatches,
+        (m) => this.setOverride({ microbatches: m }),
+      ),
+      apply: button('si-apply', 'Apply to file', () =>
+        this.post({ type: 'applyToFile', protocolVersion: PROTOCOL_VERSION, overrides: this.ui.overrides }),
+      ),
+      reset: button(
+        'si-reset',
+        'Reset what-if',
+        () => {
+          this.ui.overrides = {};
+          this.saveState();
+          this.requestWhatIf();
+        },
+        true,
+      ),
+      trace: button(
+        'si-trace',
+        'Export trace',
+        () => this.post({ type: 'exportTrace', protocolVersion: PROTOCOL_VERSION, schedule: this.currentSchedule() }),
+        true,
+      ),
+      png: button('si-png', 'Save PNG', () => this.savePng(), true),
+    };
   }
 
   receive(data: unknown): void {

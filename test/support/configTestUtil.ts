@@ -110,15 +110,6 @@ export function literalBash(text: string, opts: CommandOptions = {}): BashReadRe
   };
 }
 
-/** The literal word whose text is `text` (first match), for building launcher info. */
-export function wordOf(bash: BashReadResult, text: string): ShellWord {
-  const inv = bash.invocations[0];
-  const all = [inv.entry, ...inv.args];
-  const w = all.find((x) => x.text === text);
-  if (!w) throw new Error(`no word ${text}`);
-  return w;
-}
-
 export function word(text: string | null, range: SourceRange, origins: Origin[] = [], reason?: string): ShellWord {
   return reason === undefined ? { text, range, origins } : { text, range, origins, reason };
 }

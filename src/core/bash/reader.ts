@@ -10,7 +10,6 @@ import { Src } from './src';
 import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from './types';
 import { UNKNOWN_CHAR, originsOf, resetSegBudget } from './value';
 
-export { ENV_CONVENTIONS } from './interp/record';
 
 /** Converts document offsets to 0-based line/column. */
 class Lines {

@@ -2,7 +2,7 @@
 // conventions (megatron.md §6 items 9–10). A count only known on the node (`$(nvidia-smi --list-gpus | wc -l)`,
 // torchrun `--nproc_per_node gpu`) is assumed to be 8 and that assumption is reported; anything else unknown
 // stays null with a reason.
-import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord } from '../bash/types';
+import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from '../bash/types';
 import type { CoreDiagnostic, SourceRange, ValueSource } from '../types';
 import { parsePyInt } from './pyNumbers';
 
@@ -41,15 +41,14 @@ interface Reading {
   assumed?: boolean;
 }
 
+/** Where the count readers report: diagnostics, and the ranges whose bash-reader reports those supersede. */
+interface Reports {
+  diagnostics: CoreDiagnostic[];
+  superseded: SourceRange[];
+}
+
 /** Reads a count word: `8`, `1:4` (MIN:MAX → MAX), or an unknown word. */
-function readCount(
-  word: ShellWord,
-  what: string,
-  flag: string,
-  diagnostics: CoreDiagnostic[],
-  superseded: SourceRange[],
-  allowAssume: boolean,
-): Reading {
+function readCount(word: ShellWord, what: string, flag: string, reports: Reports, allowAssume: boolean): Reading {
   const base = { range: word.range, valueRange: word.range, origins: word.origins, flag };
   let text = word.text;
   if (text !== null && /^\d+:\d+$/.test(text)) text = text.slice(text.indexOf(':') + 1);
@@ -63,8 +62,8 @@ function readCount(
         ? (word.reason ?? 'it is counted on the node at run time')
         : `'${text}' means "all GPUs of the node"`;
     const range = rootRange(word);
-    superseded.push(range, word.range);
-    diagnostics.push({
+    reports.superseded.push(range, word.range);
+    reports.diagnostics.push({
       code: 'unresolved-value',
       severity: 'warning',
       message: `${what} cannot be known before the job runs (${cause}); assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Write the number to make the analysis exact`,
@@ -91,142 +90,149 @@ const absent = (value: number | null, note: string): Reading => ({
   source: value === null ? { status: 'unresolved', reason: note } : { status: 'default', note },
 });
 
-export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult | null): WorldInfo {
-  const diagnostics: CoreDiagnostic[] = [];
-  const superseded: SourceRange[] = [];
-  const finish = (gpn: Reading, nodes: Reading, world: Reading): WorldInfo => ({
-    gpusPerNode: gpn,
-    numNodes: nodes,
-    worldSize: world,
-    diagnostics,
-    supersededRanges: superseded,
-  });
-  const product = (gpn: Reading, nodes: Reading, label: string): Reading => {
-    if (gpn.value === null || nodes.value === null) {
-      const missing = gpn.value === null ? gpn : nodes;
-      return {
-        value: null,
-        source: { status: 'unresolved', reason: `${label}: ${missing.source.reason ?? 'unknown'}` },
-      };
-    }
+/** The three counts of a world, before the reports are attached. */
+interface WorldCounts {
+  gpn: Reading;
+  nodes: Reading;
+  world: Reading;
+}
+
+/** world = GPUs per node × nodes, or unresolved naming the missing factor. */
+function product(gpn: Reading, nodes: Reading, label: string): Reading {
+  if (gpn.value === null || nodes.value === null) {
+    const missing = gpn.value === null ? gpn : nodes;
     return {
-      value: gpn.value * nodes.value,
-      source: {
-        status: 'derived',
-        note: `${label} = ${gpn.value} × ${nodes.value}${gpn.assumed ? ' (GPUs per node assumed)' : ''}`,
-        origins: [...(gpn.source.origins ?? []), ...(nodes.source.origins ?? [])],
-      },
+      value: null,
+      source: { status: 'unresolved', reason: `${label}: ${missing.source.reason ?? 'unknown'}` },
     };
+  }
+  return {
+    value: gpn.value * nodes.value,
+    source: {
+      status: 'derived',
+      note: `${label} = ${gpn.value} × ${nodes.value}${gpn.assumed ? ' (GPUs per node assumed)' : ''}`,
+      origins: [...(gpn.source.origins ?? []), ...(nodes.source.origins ?? [])],
+    },
   };
+}
 
-  const launchers = inv?.launchers ?? [];
-  // The innermost spawning launcher decides how many Python processes there are.
-  let launcher: LauncherInfo | null = null;
-  for (const l of launchers) if (SPAWNING.includes(l.kind)) launcher = l;
+/** torchrun / torch.distributed.{run,launch}: --nproc_per_node × --nnodes, each 1 when absent. */
+function torchrunCounts(launcher: LauncherInfo, reports: Reports): WorldCounts {
+  const gpn = launcher.gpusPerNode
+    ? readCount(
+        launcher.gpusPerNode,
+        'GPUs per node (--nproc_per_node)',
+        `${launcher.kind} --nproc_per_node`,
+        reports,
+        true,
+      )
+    : absent(1, 'torchrun starts 1 process per node without --nproc_per_node');
+  const nodes = launcher.nodes
+    ? readCount(launcher.nodes, 'Node count (--nnodes)', `${launcher.kind} --nnodes`, reports, false)
+    : absent(1, 'torchrun defaults to 1 node without --nnodes');
+  return { gpn, nodes, world: product(gpn, nodes, 'nproc_per_node × nnodes') };
+}
 
+/** deepspeed: --num_gpus (every visible GPU when absent, so assumed) × --num_nodes. */
+function deepspeedCounts(launcher: LauncherInfo, reports: Reports): WorldCounts {
+  const gpn = launcher.gpusPerNode
+    ? readCount(launcher.gpusPerNode, 'GPUs per node (--num_gpus)', 'deepspeed --num_gpus', reports, true)
+    : assumeAllVisibleGpus(launcher.range, reports);
+  const nodes = launcher.nodes
+    ? readCount(launcher.nodes, 'Node count (--num_nodes)', 'deepspeed --num_nodes', reports, false)
+    : absent(1, 'deepspeed runs on 1 node without --num_nodes or a hostfile');
+  return { gpn, nodes, world: product(gpn, nodes, 'num_gpus × num_nodes') };
+}
+
+function assumeAllVisibleGpus(range: SourceRange, reports: Reports): Reading {
+  reports.superseded.push(range);
+  reports.diagnostics.push({
+    code: 'unresolved-value',
+    severity: 'warning',
+    message: `deepspeed without --num_gpus uses every GPU it sees, which is only known on the node; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Pass --num_gpus to make the analysis exact`,
+    range,
+  });
+  return {
+    value: ASSUMED_GPUS_PER_NODE,
+    assumed: true,
+    source: {
+      status: 'derived',
+      range,
+      note: `assumed ${ASSUMED_GPUS_PER_NODE} (deepspeed uses all visible GPUs)`,
+    },
+  };
+}
+
+/** mpirun / srun with -np / -n: the total is the world; per node follows when it divides evenly. */
+function totalProcessCounts(
+  launcher: LauncherInfo,
+  totalWord: ShellWord,
+  slurm: SlurmInfo | undefined,
+  reports: Reports,
+): WorldCounts {
+  const total = readCount(totalWord, 'Process count (-np / -n)', `${launcher.kind} -np`, reports, false);
+  const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
+  const nodes = nodesWord
+    ? readCount(nodesWord, 'Node count', `${launcher.kind} nodes`, reports, false)
+    : absent(null, 'the node count is not given');
+  const gpn: Reading =
+    total.value !== null && nodes.value !== null && total.value % nodes.value === 0
+      ? {
+          value: total.value / nodes.value,
+          source: { status: 'derived', note: `${total.value} processes / ${nodes.value} nodes` },
+        }
+      : absent(null, 'processes per node are not given');
+  return { gpn, nodes, world: total };
+}
+
+/** mpirun / srun without a total: tasks per node × nodes, from the launcher or else the #SBATCH directives. */
+function perNodeCounts(launcher: LauncherInfo, slurm: SlurmInfo | undefined, reports: Reports): WorldCounts {
+  const tasksWord = launcher.gpusPerNode ?? slurm?.ntasksPerNode ?? slurm?.gpusPerNode ?? null;
+  const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
+  const gpn = tasksWord
+    ? readCount(tasksWord, 'Tasks per node (--ntasks-per-node)', `${launcher.kind} --ntasks-per-node`, reports, true)
+    : absent(
+        null,
+        `${launcher.kind} without --ntasks-per-node or #SBATCH --ntasks-per-node: processes per node unknown`,
+      );
+  const nodes = nodesWord
+    ? readCount(nodesWord, 'Node count (--nodes)', `${launcher.kind} --nodes`, reports, false)
+    : absent(1, `${launcher.kind} without --nodes runs on 1 node`);
+  return { gpn, nodes, world: product(gpn, nodes, 'nodes × tasks per node') };
+}
+
+/** The counts as the spawning launcher states them; without one, all three are unresolved. */
+function launcherCounts(launcher: LauncherInfo | null, bash: BashReadResult | null, reports: Reports): WorldCounts {
   if (
     launcher &&
     (launcher.kind === 'torchrun' ||
       launcher.kind === 'torch.distributed.run' ||
       launcher.kind === 'torch.distributed.launch')
-  ) {
-    const gpn = launcher.gpusPerNode
-      ? readCount(
-          launcher.gpusPerNode,
-          'GPUs per node (--nproc_per_node)',
-          `${launcher.kind} --nproc_per_node`,
-          diagnostics,
-          superseded,
-          true,
-        )
-      : absent(1, 'torchrun starts 1 process per node without --nproc_per_node');
-    const nodes = launcher.nodes
-      ? readCount(launcher.nodes, 'Node count (--nnodes)', `${launcher.kind} --nnodes`, diagnostics, superseded, false)
-      : absent(1, 'torchrun defaults to 1 node without --nnodes');
-    return finish(gpn, nodes, product(gpn, nodes, 'nproc_per_node × nnodes'));
-  }
-  if (launcher && launcher.kind === 'deepspeed') {
-    let gpn: Reading;
-    if (launcher.gpusPerNode)
-      gpn = readCount(
-        launcher.gpusPerNode,
-        'GPUs per node (--num_gpus)',
-        'deepspeed --num_gpus',
-        diagnostics,
-        superseded,
-        true,
-      );
-    else {
-      const range = launcher.range;
-      superseded.push(range);
-      diagnostics.push({
-        code: 'unresolved-value',
-        severity: 'warning',
-        message: `deepspeed without --num_gpus uses every GPU it sees, which is only known on the node; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Pass --num_gpus to make the analysis exact`,
-        range,
-      });
-      gpn = {
-        value: ASSUMED_GPUS_PER_NODE,
-        assumed: true,
-        source: {
-          status: 'derived',
-          range,
-          note: `assumed ${ASSUMED_GPUS_PER_NODE} (deepspeed uses all visible GPUs)`,
-        },
-      };
-    }
-    const nodes = launcher.nodes
-      ? readCount(launcher.nodes, 'Node count (--num_nodes)', 'deepspeed --num_nodes', diagnostics, superseded, false)
-      : absent(1, 'deepspeed runs on 1 node without --num_nodes or a hostfile');
-    return finish(gpn, nodes, product(gpn, nodes, 'num_gpus × num_nodes'));
-  }
-  if (launcher && (launcher.kind === 'mpirun' || launcher.kind === 'srun')) {
-    const slurm = bash?.slurm;
-    if (launcher.totalProcesses) {
-      const total = readCount(
-        launcher.totalProcesses,
-        'Process count (-np / -n)',
-        `${launcher.kind} -np`,
-        diagnostics,
-        superseded,
-        false,
-      );
-      const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
-      const nodes = nodesWord
-        ? readCount(nodesWord, 'Node count', `${launcher.kind} nodes`, diagnostics, superseded, false)
-        : absent(null, 'the node count is not given');
-      const gpn: Reading =
-        total.value !== null && nodes.value !== null && total.value % nodes.value === 0
-          ? {
-              value: total.value / nodes.value,
-              source: { status: 'derived', note: `${total.value} processes / ${nodes.value} nodes` },
-            }
-          : absent(null, 'processes per node are not given');
-      return finish(gpn, nodes, total);
-    }
-    const tasksWord = launcher.gpusPerNode ?? slurm?.ntasksPerNode ?? slurm?.gpusPerNode ?? null;
-    const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
-    const gpn = tasksWord
-      ? readCount(
-          tasksWord,
-          'Tasks per node (--ntasks-per-node)',
-          `${launcher.kind} --ntasks-per-node`,
-          diagnostics,
-          superseded,
-          true,
-        )
-      : absent(
-          null,
-          `${launcher.kind} without --ntasks-per-node or #SBATCH --ntasks-per-node: processes per node unknown`,
-        );
-    const nodes = nodesWord
-      ? readCount(nodesWord, 'Node count (--nodes)', `${launcher.kind} --nodes`, diagnostics, superseded, false)
-      : absent(1, `${launcher.kind} without --nodes runs on 1 node`);
-    return finish(gpn, nodes, product(gpn, nodes, 'nodes × tasks per node'));
-  }
+  )
+    return torchrunCounts(launcher, reports);
+  if (launcher && launcher.kind === 'deepspeed') return deepspeedCounts(launcher, reports);
+  if (launcher && (launcher.kind === 'mpirun' || launcher.kind === 'srun'))
+    return launcher.totalProcesses
+      ? totalProcessCounts(launcher, launcher.totalProcesses, bash?.slurm, reports)
+      : perNodeCounts(launcher, bash?.slurm, reports);
   const reason =
     'no launcher (torchrun, deepspeed, srun, mpirun) starts the script, so the process count comes from the environment at run time';
-  return finish(absent(null, reason), absent(null, reason), absent(null, reason));
+  return { gpn: absent(null, reason), nodes: absent(null, reason), world: absent(null, reason) };
+}
+
+export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult | null): WorldInfo {
+  const reports: Reports = { diagnostics: [], superseded: [] };
+  // The innermost spawning launcher decides how many Python processes there are.
+  let launcher: LauncherInfo | null = null;
+  for (const l of inv?.launchers ?? []) if (SPAWNING.includes(l.kind)) launcher = l;
+  const { gpn, nodes, world } = launcherCounts(launcher, bash, reports);
+  return {
+    gpusPerNode: gpn,
+    numNodes: nodes,
+    worldSize: world,
+    diagnostics: reports.diagnostics,
+    supersededRanges: reports.superseded,
+  };
 }
 
 /** NeMo: world = trainer.devices × trainer.num_nodes. */

@@ -214,9 +214,6 @@ export function walkLiveness(
   staticBytes: number[],
   maxSeriesPoints = MAX_SERIES_POINTS,
 ): StageTrace[] {
-  const p = sim.spec.stages;
-  const k = tables.k;
-  const v = tables.v;
   let hasW = false;
   for (let i = 0; i < sim.opCount; i++)
     if (sim.kind[i] === OP_W) {
@@ -224,106 +221,115 @@ export function walkLiveness(
       break;
     }
   const traces: StageTrace[] = [];
+  for (let r = 0; r < sim.spec.stages; r++)
+    traces.push(walkStage(sim, tables, r, staticBytes[r] ?? 0, hasW, maxSeriesPoints));
+  return traces;
+}
+
+/**
+ * The walk of one stage's ops (the hot loop of the memory model): stages share no live units, so each is walked on
+ * its own. `hasW`: units are freed when their W ends instead of their B.
+ */
+function walkStage(
+  sim: SimResult,
+  tables: UnitTables,
+  r: number,
+  base: number,
+  hasW: boolean,
+  maxSeriesPoints: number,
+): StageTrace {
+  const p = sim.spec.stages;
+  const { k, v } = tables;
   // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
   // tables built for this timeline's k and v (buildUnitTables).
-  for (let r = 0; r < p; r++) {
-    const from = sim.stageOffsets[r]!;
-    const to = sim.stageOffsets[r + 1]!;
-    const base = staticBytes[r] ?? 0;
-    const times: number[] = [0];
-    const values: number[] = [base];
-    let act = 0;
-    let kv = 0;
-    let logits = 0;
-    let live = 0;
-    let peakLive = 0;
-    let peakBytes = base;
-    let peakTime = 0;
-    let peak: DynamicBreakdown = { activations: 0, kvCache: 0, logits: 0 };
-    const liveUnits = new Map<number, { act: number; logits: number }>();
-    const cache = new Map<number, number>(); // key microbatch·v + modelChunk → K/V + dK/dV bytes held
-    const record = (time: number): void => {
-      const total = base + act + kv + logits;
-      if (total > peakBytes) {
-        peakBytes = total;
-        peakTime = time;
-        peak = { activations: act, kvCache: kv, logits };
-      }
-      if (time === times[times.length - 1]) values[values.length - 1] = total;
-      else {
-        times.push(time);
-        values.push(total);
-      }
-    };
-    for (let i = from; i < to; i++) {
-      const kind = sim.kind[i]!;
-      const mb = sim.microbatch[i]!;
-      const j = Math.min(sim.chunk[i]!, k - 1);
-      const mc = Math.min(sim.modelChunk[i]!, v - 1);
-      const vs = mc * p + r;
-      const unitKey = (mb * k + j) * v + mc;
-      const cacheKey = mb * v + mc;
-      if (kind === OP_F) {
-        const unit = { act: tables.activations[vs]![j]!, logits: tables.logits[vs]![j]! };
-        if (!liveUnits.has(unitKey)) {
-          liveUnits.set(unitKey, unit);
-          act += unit.act;
-          logits += unit.logits;
-          live++;
-          peakLive = Math.max(peakLive, live);
-        }
-        const append = tables.kvAppend[vs]![j]!;
-        if (append > 0) {
-          cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + append);
-          kv += append;
-        }
-        const transient = tables.forwardTransient[vs]![j]!;
-        logits += transient;
-        record(sim.start[i]!);
-        logits -= transient;
-        record(sim.end[i]!);
-      } else if (kind === OP_B) {
-        if (k > 1 && j === k - 1 && cache.has(cacheKey)) {
-          const dkdv = tables.dkdvBytes[vs]!;
-          cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + dkdv);
-          kv += dkdv;
-        }
-        const transient = tables.backwardTransient[vs]![j]!;
-        act += transient;
-        record(sim.start[i]!);
-        act -= transient;
-        const held = j === 0 ? cache.get(cacheKey) : undefined;
-        if (held !== undefined) {
-          kv -= held;
-          cache.delete(cacheKey);
-        }
-        if (!hasW) free(unitKey);
-        record(sim.end[i]!);
-      } else if (kind === OP_W) {
-        record(sim.start[i]!);
-        free(unitKey);
-        record(sim.end[i]!);
-      }
+  const from = sim.stageOffsets[r]!;
+  const to = sim.stageOffsets[r + 1]!;
+  const times: number[] = [0];
+  const values: number[] = [base];
+  let act = 0;
+  let kv = 0;
+  let logits = 0;
+  let live = 0;
+  let peakLive = 0;
+  let peakBytes = base;
+  let peakTime = 0;
+  let peak: DynamicBreakdown = { activations: 0, kvCache: 0, logits: 0 };
+  const liveUnits = new Map<number, { act: number; logits: number }>();
+  const cache = new Map<number, number>(); // key microbatch·v + modelChunk → K/V + dK/dV bytes held
+  const record = (time: number): void => {
+    const total = base + act + kv + logits;
+    if (total > peakBytes) {
+      peakBytes = total;
+      peakTime = time;
+      peak = { activations: act, kvCache: kv, logits };
     }
-    traces.push({
-      stage: r,
-      peakBytes,
-      peakTime,
-      peak,
-      peakLiveUnits: peakLive,
-      series: envelope(times, values, maxSeriesPoints),
-    });
-
-    function free(key: number): void {
-      const unit = liveUnits.get(key);
-      if (!unit) return;
-      liveUnits.delete(key);
-      act -= unit.act;
-      logits -= unit.logits;
-      live--;
+    if (time === times[times.length - 1]) values[values.length - 1] = total;
+    else {
+      times.push(time);
+      values.push(total);
+    }
+  };
+  for (let i = from; i < to; i++) {
+    const kind = sim.kind[i]!;
+    const mb = sim.microbatch[i]!;
+    const j = Math.min(sim.chunk[i]!, k - 1);
+    const mc = Math.min(sim.modelChunk[i]!, v - 1);
+    const vs = mc * p + r;
+    const unitKey = (mb * k + j) * v + mc;
+    const cacheKey = mb * v + mc;
+    if (kind === OP_F) {
+      const unit = { act: tables.activations[vs]![j]!, logits: tables.logits[vs]![j]! };
+      if (!liveUnits.has(unitKey)) {
+        liveUnits.set(unitKey, unit);
+        act += unit.act;
+        logits += unit.logits;
+        live++;
+        peakLive = Math.max(peakLive, live);
+      }
+      const append = tables.kvAppend[vs]![j]!;
+      if (append > 0) {
+        cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + append);
+        kv += append;
+      }
+      const transient = tables.forwardTransient[vs]![j]!;
+      logits += transient;
+      record(sim.start[i]!);
+      logits -= transient;
+      record(sim.end[i]!);
+    } else if (kind === OP_B) {
+      if (k > 1 && j === k - 1 && cache.has(cacheKey)) {
+        const dkdv = tables.dkdvBytes[vs]!;
+        cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + dkdv);
+        kv += dkdv;
+      }
+      const transient = tables.backwardTransient[vs]![j]!;
+      act += transient;
+      record(sim.start[i]!);
+      act -= transient;
+      const held = j === 0 ? cache.get(cacheKey) : undefined;
+      if (held !== undefined) {
+        kv -= held;
+        cache.delete(cacheKey);
+      }
+      if (!hasW) free(unitKey);
+      record(sim.end[i]!);
+    } else if (kind === OP_W) {
+      record(sim.start[i]!);
+      free(unitKey);
+      record(sim.end[i]!);
     }
   }
-  return traces;
+  const series = envelope(times, values, maxSeriesPoints);
+  return { stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series };
+
+  function free(key: number): void {
+    const unit = liveUnits.get(key);
+    if (!unit) return;
+    liveUnits.delete(key);
+    act -= unit.act;
+    logits -= unit.logits;
+    live--;
+  }
 }
 
 /** More points than a chart of a few thousand pixels can show; longer series are reduced to their upper envelope. */

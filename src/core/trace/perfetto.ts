@@ -3,7 +3,15 @@
 // on their own thread with flow arrows from the sending op to the receiving op, and memory as a counter track.
 // Pure: returns a plain object; the CLI and the panel write it out.
 import type { AnalysisResult } from '../analyze';
-import { OP_B, OP_F, type ScheduleEvaluation, type ScheduleName, SCHEDULE_NAMES } from '../types';
+import {
+  OP_B,
+  OP_F,
+  type ScheduleEvaluation,
+  type ScheduleName,
+  SCHEDULE_NAMES,
+  type SimResult,
+  type StageMemory,
+} from '../types';
 
 /** Trace Event Format timestamps are microseconds; the simulator's unit is milliseconds. */
 const US_PER_MS = 1000;
@@ -11,6 +19,8 @@ const BYTES_PER_GiB = 2 ** 30;
 const TID_COMPUTE = 1;
 const TID_P2P = 2;
 const KIND_NAMES = ['F', 'B', 'W'];
+/** Trace process id of pipeline stage r. */
+const pid = (r: number): number => r + 1;
 
 export interface TraceEvent {
   name: string;
@@ -64,23 +74,7 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
     bubbleFraction: e.bubbleFraction ?? sim.bubbleFraction,
   });
   const events: TraceEvent[] = [];
-  const pid = (r: number): number => r + 1;
-  for (let r = 0; r < p; r++) {
-    events.push({ name: 'process_name', ph: 'M', pid: pid(r), args: { name: `stage ${r}` } });
-    events.push({ name: 'process_sort_index', ph: 'M', pid: pid(r), args: { sort_index: r } });
-    events.push({ name: 'thread_name', ph: 'M', pid: pid(r), tid: TID_COMPUTE, args: { name: 'compute' } });
-    events.push({ name: 'thread_name', ph: 'M', pid: pid(r), tid: TID_P2P, args: { name: 'p2p recv' } });
-    events.push({
-      name: `${e.schedule} step`,
-      ph: 'X',
-      pid: pid(r),
-      tid: TID_COMPUTE,
-      ts: 0,
-      dur: sim.makespan * US_PER_MS,
-      cat: 'step',
-      args: { busyMs: sim.busy[r], peakUnits: sim.peakUnits[r] },
-    });
-  }
+  pushStageTracks(events, e.schedule, sim);
 
   // Locate each op's sender: F on virtual stage s receives from F on s−1, B from B on s+1 (same unit).
   const vstages = p * Math.max(1, sim.spec.virtualStages);
@@ -139,7 +133,33 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
     events.push({ name: 'p2p', ph: 'f', bp: 'e', cat: 'p2p', id, pid: pid(r), tid: TID_COMPUTE, ts: t0 * US_PER_MS });
   }
 
-  for (const m of e.memory ?? []) {
+  pushMemoryCounters(events, e.memory ?? []);
+  return { traceEvents: events, displayTimeUnit: 'ms', metadata };
+}
+
+/** One process per stage (stage r is pid r + 1), its compute and p2p threads, and the step as the outer slice. */
+function pushStageTracks(events: TraceEvent[], schedule: ScheduleName, sim: SimResult): void {
+  for (let r = 0; r < sim.spec.stages; r++) {
+    events.push({ name: 'process_name', ph: 'M', pid: pid(r), args: { name: `stage ${r}` } });
+    events.push({ name: 'process_sort_index', ph: 'M', pid: pid(r), args: { sort_index: r } });
+    events.push({ name: 'thread_name', ph: 'M', pid: pid(r), tid: TID_COMPUTE, args: { name: 'compute' } });
+    events.push({ name: 'thread_name', ph: 'M', pid: pid(r), tid: TID_P2P, args: { name: 'p2p recv' } });
+    events.push({
+      name: `${schedule} step`,
+      ph: 'X',
+      pid: pid(r),
+      tid: TID_COMPUTE,
+      ts: 0,
+      dur: sim.makespan * US_PER_MS,
+      cat: 'step',
+      args: { busyMs: sim.busy[r], peakUnits: sim.peakUnits[r] },
+    });
+  }
+}
+
+/** Each stage's allocated-memory series as a counter track of its process. */
+function pushMemoryCounters(events: TraceEvent[], memory: StageMemory[]): void {
+  for (const m of memory) {
     const { timeMs, bytes } = m.series;
     timeMs.forEach((t, j) => {
       const b = bytes[j];
@@ -153,5 +173,4 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
         });
     });
   }
-  return { traceEvents: events, displayTimeUnit: 'ms', metadata };
 }

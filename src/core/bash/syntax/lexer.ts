@@ -1,6 +1,6 @@
-// Words: quoting, escapes, `$…` forms (`${…}` operators, `$(…)`, `$((…))`, `$[…]`, `$'…'`), backquotes and heredoc
-// bodies, read into word parts. What ends a word depends on where it stands (its WordMode). A `$(…)` body is a
-// command list: the lexer asks the parser for it (parseList), as bash's own reader does.
+// Words: quoting, escapes, `$…` forms (`$(…)`, `$((…))`, `$[…]`, `$'…'`; `${…}` in braceParam.ts and paramOps.ts),
+// backquotes and heredoc bodies, read into word parts. What ends a word depends on where it stands (its WordMode).
+// A `$(…)` body is a command list: the lexer asks the parser for it (parseList), as bash's own reader does.
 import {
   PK,
   type ArithPart,
@@ -13,8 +13,6 @@ import {
   type Word,
 } from './ast';
 import {
-  C_AT,
-  C_BANG,
   C_BS,
   C_BT,
   C_COLON,
@@ -53,7 +51,7 @@ import {
   scanPlain,
 } from './chars';
 import { WordMode } from './wordMode';
-import { readParamOperator } from './paramOps';
+import { emptyParam, readBraceParam } from './braceParam';
 import { Scanner } from './scanner';
 import { MAX_PARSE_DEPTH } from '../limits';
 
@@ -484,7 +482,7 @@ export abstract class Lexer extends Scanner {
       this.i++;
       return { k: PK.Arith, expr, q, i0, i1: this.i };
     }
-    if (d === C_LC) return this.readBraceParam(q);
+    if (d === C_LC) return readBraceParam(this, q);
     // $NAME, $1, $@ …
     this.i++;
     let name: string;
@@ -531,80 +529,7 @@ export abstract class Lexer extends Scanner {
     return { parts, i0, i1: this.i };
   }
 
-  /** At `${`. */
-  readBraceParam(q: boolean): Part {
-    const i0 = this.i;
-    this.i += 2;
-    const p = emptyParam(q, i0);
-    if (!this.readParamName(p)) return this.badParam(p, 'bad substitution');
-    if (this.peek() === C_LB) {
-      const bad = this.readParamSubscript(p, i0);
-      if (bad) return bad;
-    }
-    if (p.indirect && (this.peek() === C_STAR || this.peek() === C_AT) && this.peek(1) === C_RC) {
-      this.i += 2;
-      p.bad = '${!prefix*} lists variable names at run time';
-      p.i1 = this.i;
-      return p;
-    }
-    const c = this.peek();
-    if (c === C_RC) {
-      this.i++;
-      p.i1 = this.i;
-      return p;
-    }
-    if (c === EOF) return this.unterminatedParam(p);
-    return readParamOperator(this, p, q);
-  }
-
-  /** `${#X`, `${!X`, then the name, digits or special parameter; false when there is none. */
-  private readParamName(p: ParamPart): boolean {
-    let c = this.peek();
-    if (c === C_HASH && this.peek(1) !== C_RC && this.peek(1) !== EOF) {
-      const e = this.peek(1);
-      if (isNameStart(e) || isDigit(e) || isSpecialParam(e)) {
-        p.length = true;
-        this.i++;
-        c = this.peek();
-      }
-    } else if (c === C_BANG && this.peek(1) !== C_RC) {
-      p.indirect = true;
-      this.i++;
-      c = this.peek();
-    }
-    const st = this.i;
-    if (isNameStart(c)) while (isNameChar(this.peek())) this.i++;
-    else if (isDigit(c)) while (isDigit(this.peek())) this.i++;
-    else if (isSpecialParam(c)) this.i++;
-    else return false;
-    p.name = this.s.slice(st, this.i);
-    return true;
-  }
-
-  /** At `[` after a parameter name: `[@]`, `[*]` or a subscript word. Returns the part when it is malformed. */
-  private readParamSubscript(p: ParamPart, i0: number): ParamPart | null {
-    this.i++;
-    const e = this.peek();
-    if ((e === C_AT || e === C_STAR) && this.peek(1) === C_RB) {
-      p.all = e === C_AT ? '@' : '*';
-      this.i += 2;
-      return null;
-    }
-    const subStart = this.i;
-    const parts = this.readParts(WordMode.Subscript, true);
-    if (this.peek() !== C_RB) {
-      if (this.i >= this.n) {
-        this.recover(i0, '`${`');
-        p.i1 = this.i;
-        p.bad = 'unterminated ${';
-        return p;
-      }
-      return this.badParam(p, 'bad subscript');
-    }
-    p.sub = { parts, i0: subStart, i1: this.i };
-    this.i++;
-    return null;
-  }
+  // ── How a `${…}` ends badly (shared by braceParam.ts and paramOps.ts) ─────────────────────────
 
   /** A `${` that runs to the end of the text. */
   unterminatedParam(p: ParamPart): ParamPart {
@@ -630,22 +555,4 @@ export abstract class Lexer extends Scanner {
     this.diag(`${why}: \`${this.s.slice(p.i0, Math.min(p.i1, p.i0 + 40))}\``, p.i0, p.i1);
     return p;
   }
-}
-
-/** A parameter part with nothing read yet. */
-function emptyParam(q: boolean, i0: number): ParamPart {
-  return {
-    k: PK.Param,
-    name: '',
-    sub: null,
-    all: '',
-    length: false,
-    indirect: false,
-    op: '',
-    arg: null,
-    arg2: null,
-    q,
-    i0,
-    i1: i0,
-  };
 }

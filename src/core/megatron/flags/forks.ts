@@ -1,0 +1,55 @@
+// Flags only forks of Megatron-LM define: Seq1F1B, MindSpeed's Seq1F1B, zero-bubble and Megatron-DeepSpeed. Each
+// row names its `dialect`. Rows of FLAG_SPECS (table.ts).
+import { rowBuilders, type FlagSpec } from './spec';
+
+const rows: FlagSpec[] = [];
+const { int, str, on, choice } = rowBuilders(rows);
+
+// ── Seq1F1B (thunlp/Seq1F1B) ──
+int('--pipe-sp-splits', 'Seq1F1B: sequence chunks per microbatch k (1 = plain 1F1B).', {
+  keys: ['pipeSpSplits'],
+  dialect: 'seq1f1b',
+  default: 1,
+});
+choice(
+  '--pipe-sp-strategy',
+  ['average', 'uniform_comp'],
+  'Seq1F1B: how to cut the sequence (uniform_comp balances FLOPs).',
+  { keys: ['pipeSpStrategy'], dialect: 'seq1f1b', default: 'average' },
+);
+// ── MindSpeed's Seq1F1B reimplementation ──
+on('--enable-seq1f1b', 'MindSpeed: turn Seq1F1B on.', { keys: ['pipeSpSplits'], dialect: 'mindspeed' });
+int('--seq1f1b-splits', 'MindSpeed: sequence chunks per microbatch k (default 4).', {
+  keys: ['pipeSpSplits'],
+  dialect: 'mindspeed',
+  default: 4,
+});
+choice('--seq1f1b-balance-method', ['average', 'uniform_comp'], 'MindSpeed: how to cut the sequence.', {
+  keys: ['pipeSpStrategy'],
+  dialect: 'mindspeed',
+  default: 'average',
+});
+// ── Zero bubble (sail-sg/zero-bubble-pipeline-parallelism) ──
+on('--enable-zero-bubble', 'Zero-bubble pipeline schedule (ZB-H1/ZB-2P fork).', { dialect: 'zero-bubble' });
+on('--zero-bubble-v-schedule', 'Zero-bubble V schedule.', { dialect: 'zero-bubble' });
+int('--zero-bubble-max-pending-backward', 'Zero-bubble pending backward limit.', { dialect: 'zero-bubble' });
+on('--enable-optimizer-post-validation', 'Zero-bubble optimizer post-validation.', { dialect: 'zero-bubble' });
+on('--allow-padding-num-layers', 'Zero-bubble: allow padded layer counts.', { dialect: 'zero-bubble' });
+// ── Megatron-DeepSpeed ──
+on('--deepspeed', 'Run under DeepSpeed.', { dialect: 'deepspeed' });
+str('--deepspeed_config', 'DeepSpeed JSON config.', { dialect: 'deepspeed', aliases: ['--deepspeed-config'] });
+int('--zero-stage', 'DeepSpeed ZeRO stage (≥ 1 shards optimizer state).', {
+  dialect: 'deepspeed',
+  keys: ['distributedOptimizer'],
+  aliases: ['--zero_stage'],
+});
+int('--num-key-value-heads', 'Megatron-DeepSpeed spelling of the KV head count (GQA when < heads).', {
+  dialect: 'deepspeed',
+  keys: ['numQueryGroups', 'groupQueryAttention'],
+});
+on('--deepspeed-activation-checkpointing', 'DeepSpeed activation checkpointing.', { dialect: 'deepspeed' });
+on('--partition-activations', 'Partition checkpointed activations (DeepSpeed).', { dialect: 'deepspeed' });
+on('--no-pipeline-parallel', 'Disable DeepSpeed pipeline engine.', { dialect: 'deepspeed' });
+int('--ds-sequence-parallel-size', 'DeepSpeed-Ulysses sequence parallel size.', { dialect: 'deepspeed' });
+
+export const FORK_FLAGS: readonly FlagSpec[] = rows;

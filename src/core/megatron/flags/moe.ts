@@ -1,0 +1,45 @@
+// Mixture-of-experts flags: expert count and sizes, the router and the token dispatcher. Expert parallelism itself is
+// in parallelism.ts. Rows of FLAG_SPECS (table.ts).
+import { rowBuilders, type FlagSpec } from './spec';
+
+const rows: FlagSpec[] = [];
+const { int, flt, str, on } = rowBuilders(rows);
+
+// ── MoE ──
+int('--num-experts', 'Routed experts E (MoE).', { keys: ['numExperts'], key: 'numExperts', default: null });
+int('--moe-router-topk', 'Experts per token k.', { keys: ['moeRouterTopk'], default: 2 });
+int('--moe-ffn-hidden-size', 'Per-expert FFN size; default F.', { keys: ['moeFfnHiddenSize'] });
+int('--moe-shared-expert-intermediate-size', 'Total shared-expert FFN size.', {
+  keys: ['moeSharedExpertIntermediateSize'],
+  key: 'moeSharedExpertIntermediateSize',
+  default: null,
+});
+str('--moe-layer-freq', 'MoE layer frequency: N (every N-th layer) or a list expression like "[0]*3+[1]*58".', {
+  keys: ['moeLayerPattern'],
+  default: '1',
+});
+on('--moe-grouped-gemm', 'Grouped GEMM for experts.');
+str('--moe-router-load-balancing-type', 'Load balancing loss type.');
+flt('--moe-aux-loss-coeff', 'Aux loss coefficient.');
+flt('--moe-z-loss-coeff', 'Z-loss coefficient.');
+flt('--moe-input-jitter-eps', 'Router input jitter.');
+str('--moe-token-dispatcher-type', 'Token dispatcher (allgather, alltoall, flex).');
+flt('--moe-expert-capacity-factor', 'Expert capacity factor (token dropping).');
+on('--moe-pad-expert-input-to-capacity', 'Pad expert inputs to capacity.');
+str('--moe-token-drop-policy', 'Token drop policy.');
+on('--moe-router-pre-softmax', 'Softmax before top-k.');
+str('--moe-router-score-function', 'Router score function.');
+on('--moe-router-enable-expert-bias', 'Aux-loss-free expert bias.');
+flt('--moe-router-bias-update-rate', 'Expert bias update rate.');
+str('--moe-router-dtype', 'Router dtype.');
+int('--moe-router-num-groups', 'Router groups.');
+int('--moe-router-group-topk', 'Router groups picked.');
+flt('--moe-router-topk-scaling-factor', 'Top-k scaling factor.');
+on('--moe-permute-fusion', 'Fused token permutation.');
+on('--moe-shared-expert-overlap', 'Overlap the shared expert.');
+int('--moe-latent-size', 'MoE latent projection size.');
+on('--moe-layer-recompute', 'Recompute MoE layers.', {
+  deprecated: { severity: 'warning', message: 'deprecated; use --recompute-modules moe' },
+});
+
+export const MOE_FLAGS: readonly FlagSpec[] = rows;
