@@ -10,7 +10,6 @@ import { Src } from './src';
 import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from './types';
 import { UNKNOWN_CHAR, originsOf, resetSegBudget } from './value';
 
-
 /** Converts document offsets to 0-based line/column. */
 class Lines {
   private starts: number[] = [0];
