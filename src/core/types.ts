@@ -291,7 +291,8 @@ export interface GpuProfile {
 
 // ─── Analysis (what the CLI prints and the editor reads) ─────────────────────────────────────────
 
-export interface MemoryBreakdownGiB {
+/** Memory per category; the unit is in the name of the field that holds it (`breakdownBytes`, `breakdownGiB`). */
+export interface MemoryBreakdown {
   weights: number;
   grads: number;
   optimizer: number;
@@ -309,15 +310,7 @@ export interface StageMemory {
   peakReservedBytes: number;
   /** Simulated time of the peak (ms). */
   peakTimeMs: number;
-  breakdownBytes: {
-    weights: number;
-    grads: number;
-    optimizer: number;
-    activations: number;
-    kvCache: number;
-    logits: number;
-    overhead: number;
-  };
+  breakdownBytes: MemoryBreakdown;
   /** Memory over time: step series (timeMs[i], bytes[i]) holds until timeMs[i+1]. */
   series: { timeMs: Float64Array; bytes: Float64Array };
 }
@@ -339,7 +332,7 @@ export interface ScheduleEvaluation {
   peakMemoryGiBPerStage: number[] | null;
   peakReservedGiBPerStage: number[] | null;
   oom: boolean | null;
-  memoryBreakdownGiB: MemoryBreakdownGiB | null;
+  memoryBreakdownGiB: MemoryBreakdown | null;
   /** Not serialised to JSON: the timeline and memory series, for the webview. */
   sim?: SimResult;
   memory?: StageMemory[];

@@ -2,6 +2,7 @@
 // memory model can be tested without the schedule engine. Each stage runs its ops back to back (F = 1, B = 2, W = 1);
 // cross-stage waits do not matter to liveness, which depends only on each stage's own op order.
 import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
+import { allocOpArrays } from '../../src/core/schedule/programs';
 import { OP_B, OP_F, OP_W, type RunConfig, type ScheduleName, type SimResult } from '../../src/core/types';
 
 interface Op {
@@ -51,12 +52,7 @@ function pack(programs: Op[][], p: number, m: number, k: number, schedule: Sched
   const opCount = programs.reduce((a, x) => a + x.length, 0);
   const sim: SimResult = {
     spec: { schedule, stages: p, microbatches: m, splits: k, virtualStages: 1 },
-    opCount,
-    stageOffsets: new Int32Array(p + 1),
-    kind: new Uint8Array(opCount),
-    microbatch: new Int32Array(opCount),
-    chunk: new Uint16Array(opCount),
-    modelChunk: new Uint16Array(opCount),
+    ...allocOpArrays(opCount, p),
     start: new Float64Array(opCount),
     end: new Float64Array(opCount),
     p2pStart: new Float64Array(opCount).fill(NaN),

@@ -1,7 +1,7 @@
 // Puts static memory, the activation walk and the overheads together into StageMemory per pipeline rank, and writes
 // the verdict fields of a ScheduleEvaluation.
 import type {
-  MemoryBreakdownGiB,
+  MemoryBreakdown,
   RunConfig,
   ScheduleEvaluation,
   ScheduleName,
@@ -68,7 +68,7 @@ export function worstStage(memory: StageMemory[]): StageMemory {
   return memory.reduce((a, b) => (b.peakReservedBytes > a.peakReservedBytes ? b : a));
 }
 
-export function breakdownGiB(stage: StageMemory): MemoryBreakdownGiB {
+export function breakdownGiB(stage: StageMemory): MemoryBreakdown {
   const b = stage.breakdownBytes;
   return {
     weights: b.weights / GiB,

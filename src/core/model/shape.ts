@@ -132,15 +132,7 @@ function attentionKind(config: RunConfig): { flashAttention: boolean; legacyFlas
   return { flashAttention, legacyFlashPath: localImpl && flashAttention };
 }
 
-interface Parallel {
-  tp: number;
-  pp: number;
-  cp: number;
-  ep: number;
-  etp: number;
-  dp: number;
-  expertDp: number;
-}
+type Parallel = Pick<ModelShape, 'tp' | 'pp' | 'cp' | 'ep' | 'etp' | 'dp' | 'expertDp'>;
 
 function parallelOf(config: RunConfig, assumptions: string[]): Parallel {
   const tp = pos(config.tensorParallel) ? config.tensorParallel : 1;

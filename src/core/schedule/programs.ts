@@ -93,20 +93,29 @@ export function buildPrograms(spec: ScheduleSpec, maxOps = DEFAULT_MAX_OPS): Pro
  * The op lists without the applicability rules (sizes must still be positive integers). For tests that show
  * why a rule exists, e.g. that Seq1F1B-I with k ∤ p deadlocks in the simulator.
  */
-export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
-  const p = spec.stages;
-  const perStage = opsPerStage(spec);
-  const opCount = p * perStage;
-  const prog: Programs = {
-    spec: { ...spec },
-    zeroBubble: isZeroBubble(spec.schedule),
+/**
+ * The op arrays of a program, sized for `opCount` ops on `stages` stages (stage offsets zeroed): the one layout the
+ * simulator, the wire format and the test fixtures that build timelines by hand all share.
+ */
+export function allocOpArrays(
+  opCount: number,
+  stages: number,
+): Pick<PackedOps, 'opCount' | 'stageOffsets' | 'kind' | 'microbatch' | 'chunk' | 'modelChunk'> {
+  return {
     opCount,
-    stageOffsets: new Int32Array(p + 1),
+    stageOffsets: new Int32Array(stages + 1),
     kind: new Uint8Array(opCount),
     microbatch: new Int32Array(opCount),
     chunk: new Uint16Array(opCount),
     modelChunk: new Uint16Array(opCount),
   };
+}
+
+export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
+  const p = spec.stages;
+  const perStage = opsPerStage(spec);
+  const opCount = p * perStage;
+  const prog: Programs = { spec: { ...spec }, zeroBubble: isZeroBubble(spec.schedule), ...allocOpArrays(opCount, p) };
   for (let r = 0; r <= p; r++) prog.stageOffsets[r] = r * perStage;
   for (let r = 0; r < p; r++) {
     const w = new Writer(prog, r * perStage);

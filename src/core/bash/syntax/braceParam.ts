@@ -96,9 +96,14 @@ function readParamSubscript(lx: Lexer, p: ParamPart, i0: number): ParamPart | nu
 
 /** A parameter part with nothing read yet. */
 export function emptyParam(q: boolean, i0: number): ParamPart {
+  return plainParam('', q, i0, i0);
+}
+
+/** `$name` / `${name}` with no operator, subscript or prefix, spanning [i0, i1). */
+export function plainParam(name: string, q: boolean, i0: number, i1: number): ParamPart {
   return {
     k: PK.Param,
-    name: '',
+    name,
     sub: null,
     all: '',
     length: false,
@@ -108,6 +113,6 @@ export function emptyParam(q: boolean, i0: number): ParamPart {
     arg2: null,
     q,
     i0,
-    i1: i0,
+    i1,
   };
 }

@@ -51,7 +51,7 @@ import {
   scanPlain,
 } from './chars';
 import { WordMode } from './wordMode';
-import { emptyParam, readBraceParam } from './braceParam';
+import { emptyParam, plainParam, readBraceParam } from './braceParam';
 import { Scanner } from './scanner';
 import { MAX_PARSE_DEPTH } from '../limits';
 
@@ -494,20 +494,7 @@ export abstract class Lexer extends Scanner {
       name = String.fromCharCode(d);
       this.i++;
     }
-    return {
-      k: PK.Param,
-      name,
-      sub: null,
-      all: '',
-      length: false,
-      indirect: false,
-      op: '',
-      arg: null,
-      arg2: null,
-      q,
-      i0,
-      i1: this.i,
-    };
+    return plainParam(name, q, i0, this.i);
   }
 
   private readCommandSubstitution(q: boolean): CmdSubPart {
