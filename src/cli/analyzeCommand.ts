@@ -3,7 +3,9 @@
 import { basename, resolve } from 'node:path';
 import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
 import { isKnownGpu, GPU_PROFILES } from '../core/hardware/gpus';
+import { parseDialectSetting } from '../core/read/dialect';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
+import { DIALECT_IDS } from '../core/types';
 import { buildReportHtml, findWebviewAssets } from '../report/html';
 import { toJson } from '../report/json';
 import { formatSummary } from '../report/text';
@@ -23,7 +25,7 @@ interface ArtifactContext {
 
 export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
   const { positional, values, switches } = parseCliArgs(argv, {
-    values: ['gpu', 'efficiency', 'trace', 'report'],
+    values: ['gpu', 'efficiency', 'trace', 'report', 'dialect'],
     switches: ['json'],
   });
   const [file, ...extra] = positional;
@@ -33,11 +35,15 @@ export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
   if (gpuId !== undefined && !isKnownGpu(gpuId)) {
     throw new UsageError(`unknown GPU '${gpuId}'; known: ${GPU_PROFILES.map((g) => g.id).join(', ')}`);
   }
+  const dialectArg = values.get('dialect');
+  const dialect = dialectArg === undefined ? undefined : parseDialectSetting(dialectArg);
+  if (dialect === null) throw new UsageError(`unknown dialect '${dialectArg}'; known: auto, ${DIALECT_IDS.join(', ')}`);
   const efficiency = numberOption(values, 'efficiency', { min: 0.01, max: 1 });
   const text = readInput(file, io);
   const options: ArtifactContext['options'] = { fileName: basename(file) };
   if (gpuId !== undefined) options.gpuId = gpuId;
   if (efficiency !== undefined) options.efficiency = efficiency;
+  if (dialect !== undefined) options.dialect = dialect;
   const result = analyze(text, options);
   const json = switches.has('json');
   io.stdout(json ? JSON.stringify(toJson(file, result), null, 2) + '\n' : formatSummary(file, result));

@@ -6,7 +6,7 @@ import type { CliIo } from './io';
 import { runSimulateCommand } from './simulateCommand';
 
 const USAGE = `Usage:
-  schedule-inspector analyze FILE [--json] [--gpu ID] [--trace OUT.json]
+  schedule-inspector analyze FILE [--json] [--gpu ID] [--dialect ID] [--trace OUT.json]
   schedule-inspector simulate --schedule NAME --pp P --microbatches M [--splits K] [--vpp V]
                               [--forward F --backward B [--weight W]] [--p2p SECONDS] [--summary] --json
   schedule-inspector --help`;

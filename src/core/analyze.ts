@@ -6,7 +6,14 @@ import { attachMemory, type MemoryOptions, type Recommendation } from './advice/
 import { DEFAULT_GPU_ID } from './defaults';
 import { getGpuProfile } from './hardware/gpus';
 import { evaluateAllSchedules, type EngineOptions, type PartitionInfo } from './schedule/engine';
-import type { CoreDiagnostic, GpuProfile, LaunchConfigRead, ScheduleEvaluation, ScheduleName } from './types';
+import type {
+  CoreDiagnostic,
+  DialectId,
+  GpuProfile,
+  LaunchConfigRead,
+  ScheduleEvaluation,
+  ScheduleName,
+} from './types';
 
 export interface AnalyzeOptions {
   fileName?: string;
@@ -35,6 +42,8 @@ export interface AnalyzeOptions {
    * an edited copy of the file and only show that schedule's step time, bubble and peak.
    */
   scope?: 'full' | 'selected';
+  /** Which Megatron reads the file: `auto` (default) detects it; a directive comment in the file beats this. */
+  dialect?: DialectId | 'auto';
 }
 
 export interface AnalysisResult extends LaunchConfigRead {
@@ -53,7 +62,7 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisResult {
   const t0 = now();
-  const read = readLaunchConfig(text, options.fileName);
+  const read = readLaunchConfig(text, options.fileName, options.dialect);
   const t1 = now();
   const gpu = getGpuProfile(options.gpuId ?? DEFAULT_GPU_ID);
   const diagnostics: CoreDiagnostic[] = [...read.diagnostics];

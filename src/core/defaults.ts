@@ -23,3 +23,6 @@ export const DEFAULT_OVERHEAD_GIB: number | null = null;
 
 /** Achieved fraction of peak math throughput; null: the cost model's own default. */
 export const DEFAULT_EFFICIENCY: number | null = null;
+
+/** Which Megatron reads the file: `auto` detects it from the file's own evidence (read/dialect.ts). */
+export const DEFAULT_DIALECT = 'auto';

@@ -162,6 +162,58 @@ export interface FlagOccurrence {
   doc: string;
 }
 
+// ─── Dialects: which Megatron reads the file (issue 12) ─────────────────────────────────────────
+
+/**
+ * The Megatron code bases a launch file can be written for. `nemo` is NeMo 1.x Hydra YAML; `nemo-2` and
+ * `megatron-bridge` are recognised recipe YAML whose keys are only partly read (DialectRead.note says which).
+ * Older Megatron-LM releases are `megatron-lm` with a version, not a dialect of their own.
+ */
+export const DIALECT_IDS = [
+  'megatron-lm',
+  'nemo',
+  'nemo-2',
+  'megatron-bridge',
+  'megatron-deepspeed',
+  'mindspeed-llm',
+  'pai-megatron-patch',
+  'slime',
+  'seq1f1b',
+  'zero-bubble',
+  'unknown',
+] as const;
+export type DialectId = (typeof DIALECT_IDS)[number];
+
+/** One piece of evidence for a dialect: what was seen, where, and how much it counts. */
+export interface DialectEvidence {
+  dialect: DialectId;
+  /** What was seen, for people: `flag --deepspeed`, `entry script Megatron-DeepSpeed/pretrain_gpt.py`. */
+  what: string;
+  /** Where it was seen; null for the `scheduleInspector.dialect` setting (or `--dialect`), which has no place. */
+  range: SourceRange | null;
+  /**
+   * 1 = a hint (a mention, a shared entry name), 2 = strong, 3 = decisive (only that code base has it);
+   * 10 = an override (the directive or the setting), which outweighs everything found in the file.
+   */
+  weight: number;
+}
+
+export interface DialectRead {
+  id: DialectId;
+  /** Detected from the evidence, or set by a comment directive in the file, or by the setting / `--dialect`. */
+  source: 'detected' | 'directive' | 'setting';
+  /** Everything found, in the order collected (an override first). */
+  evidence: DialectEvidence[];
+  /** Index in `evidence` of the piece that decided; null when nothing pointed anywhere or it was a tie. */
+  decidedBy: number | null;
+  /** Release or variant when the evidence says (Pai's pinned Megatron-LM backend, BigScience's Megatron-DeepSpeed). */
+  version?: string;
+  /** What of the file is read under this dialect, when not all of it (recipe YAML), or why it is `unknown`. */
+  note?: string;
+  /** Where the dialect hover goes: the entry script word (bash) or the first key (YAML). */
+  anchor: SourceRange | null;
+}
+
 /** What the launch-config reader hands to the rest of the core. */
 export interface LaunchConfigRead {
   format: 'bash' | 'yaml';
@@ -176,6 +228,8 @@ export interface LaunchConfigRead {
   diagnostics: CoreDiagnostic[];
   /** Where planFlagEdit puts a flag the file does not have yet; reads built elsewhere fall back to the command's end. */
   editContext?: EditContext;
+  /** Which Megatron reads this file; readLaunchConfig always sets it, hand-built reads (tests) may leave it out. */
+  dialect?: DialectRead;
 }
 
 /** What the edit planner needs beyond the flags, recorded by the reader (explicit data, so copies keep it). */

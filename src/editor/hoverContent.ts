@@ -3,7 +3,8 @@
 // scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
-import type { ConfigKey, FlagOccurrence, SourceRange } from '../core/types';
+import type { ConfigKey, DialectRead, FlagOccurrence, SourceRange } from '../core/types';
+import { dialectSummary, evidenceLabel } from '../report/text';
 import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation } from './present';
 import { whatIfTable, type WhatIfRow } from './whatIf';
 import { mdCode, mdText } from './markdown';
@@ -115,5 +116,24 @@ export function hoverMarkdown(
       `If you change it (${mdText(r.gpu.name)}):\n\n${whatIfTable(whatIf.header, whatIf.rows, r.gpu.memoryGiB)}`,
     );
   }
+  return parts.join('\n\n');
+}
+
+/**
+ * Hover on the launch line's entry script: the dialect, what decided it, every piece of evidence with its weight,
+ * and how to override it. The evidence quotes file text, so it is escaped like everything else here.
+ */
+export function dialectHoverMarkdown(d: DialectRead): string {
+  const parts = [`**Dialect:** ${mdText(dialectSummary(d))}`];
+  if (d.evidence.length) {
+    const rows = d.evidence.map(
+      (e, i) =>
+        `- ${mdCode(e.dialect)} ← ${mdText(evidenceLabel(e))}, weight ${e.weight}${i === d.decidedBy ? ' (decided)' : ''}`,
+    );
+    parts.push(`Evidence:\n\n${rows.join('\n')}`);
+  }
+  parts.push(
+    `_Override with the ${mdCode('scheduleInspector.dialect')} setting or a ${mdCode('# schedule-inspector: dialect=<id>')} comment._`,
+  );
   return parts.join('\n\n');
 }

@@ -3,7 +3,7 @@
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
 import { DIAGNOSTIC_CODES } from '../core/megatron/rules';
-import type { ConfigKey, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
+import type { ConfigKey, DialectRead, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
 
 const DOCS_URL = 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/';
 
@@ -162,4 +162,10 @@ export function flagAt(r: AnalysisResult, line: number, character: number): Flag
   return r.flags.find(
     (f) => rangeContains(f.range, line, character) || (f.valueRange && rangeContains(f.valueRange, line, character)),
   );
+}
+
+/** The dialect, when the cursor is on its anchor: the entry script of a bash launch, the first key of a YAML one. */
+export function dialectAt(r: AnalysisResult, line: number, character: number): DialectRead | undefined {
+  const d = r.dialect;
+  return d?.anchor && rangeContains(d.anchor, line, character) ? d : undefined;
 }

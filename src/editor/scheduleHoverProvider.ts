@@ -7,8 +7,8 @@ import { planFlagEdit } from '../core/edits/planFlagEdit';
 import type { FlagOccurrence, TextEdit } from '../core/types';
 import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';
-import { hoverMarkdown } from './hoverContent';
-import { flagAt } from './present';
+import { dialectHoverMarkdown, hoverMarkdown } from './hoverContent';
+import { dialectAt, flagAt } from './present';
 import { toRange } from './ranges';
 import { computeWhatIfRows, whatIfCandidates, whatIfKey, type WhatIfRow } from './whatIf';
 
@@ -48,7 +48,7 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
         const result = this.service.get(document);
         if (!result || token.isCancellationRequested) return undefined;
         const flag = flagAt(result, position.line, position.character);
-        if (!flag) return undefined;
+        if (!flag) return this.dialectHover(document, result, position);
         const key = whatIfKey(flag);
         const rows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, flag) : undefined;
         const md = new vscode.MarkdownString(
@@ -69,6 +69,20 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
       },
       undefined,
     );
+  }
+
+  /** On the entry script (YAML: the first key): which Megatron reads the file and why. */
+  private dialectHover(
+    document: vscode.TextDocument,
+    result: AnalysisResult,
+    position: vscode.Position,
+  ): vscode.Hover | undefined {
+    const d = dialectAt(result, position.line, position.character);
+    if (!d?.anchor) return undefined;
+    const md = new vscode.MarkdownString(dialectHoverMarkdown(d));
+    md.isTrusted = false;
+    md.supportHtml = false;
+    return new vscode.Hover(md, toRange(d.anchor, document));
   }
 
   private whatIfRows(document: vscode.TextDocument, result: AnalysisResult, flag: FlagOccurrence): WhatIfRow[] {

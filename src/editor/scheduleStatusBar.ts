@@ -4,6 +4,7 @@ import type { AnalysisServiceApi } from '../service/types';
 import { guarded } from './guard';
 import { statusLine, summaryLine, selectedEvaluation } from './present';
 import { mdText } from './markdown';
+import { dialectSummary } from '../report/text';
 
 export class ScheduleStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -41,7 +42,9 @@ export class ScheduleStatusBar implements vscode.Disposable {
         const e = selectedEvaluation(result);
         this.item.text = `$(pulse) ${statusLine(result)}`;
         this.item.tooltip = new vscode.MarkdownString(
-          `**Schedule Inspector** — ${mdText(summaryLine(result))}\n\nClick to open the timeline.`,
+          `**Schedule Inspector** — ${mdText(summaryLine(result))}\n\n` +
+            (result.dialect ? `Dialect: ${mdText(dialectSummary(result.dialect))}\n\n` : '') +
+            'Click to open the timeline.',
         );
         this.item.command = {
           title: 'Open Timeline',

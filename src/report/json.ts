@@ -1,6 +1,6 @@
 // `analyze --json`: the machine-readable shape CI scripts consume. Positions are 0-based, as in the core.
 import type { AnalysisResult } from '../core/analyze';
-import { SCHEDULE_NAMES, type CoreDiagnostic, type ScheduleEvaluation } from '../core/types';
+import { SCHEDULE_NAMES, type CoreDiagnostic, type DialectRead, type ScheduleEvaluation } from '../core/types';
 
 function diagnosticToJson(d: CoreDiagnostic): Record<string, unknown> {
   return {
@@ -20,6 +20,18 @@ function evaluationToJson(e: ScheduleEvaluation): Record<string, unknown> {
   return rest;
 }
 
+/** Each piece of dialect evidence: what, its 0-based line (null for the setting), its weight, and whether it decided. */
+function dialectEvidenceToJson(d: DialectRead | undefined): Record<string, unknown>[] {
+  if (!d) return [];
+  return d.evidence.map((e, i) => ({
+    dialect: e.dialect,
+    what: e.what,
+    line: e.range ? e.range.line : null,
+    weight: e.weight,
+    decided: i === d.decidedBy,
+  }));
+}
+
 export function toJson(file: string, r: AnalysisResult): Record<string, unknown> {
   const schedules: Record<string, unknown> = {};
   for (const name of SCHEDULE_NAMES) {
@@ -30,6 +42,8 @@ export function toJson(file: string, r: AnalysisResult): Record<string, unknown>
     file,
     format: r.format,
     isLaunchConfig: r.isLaunchConfig,
+    dialect: r.dialect?.id ?? 'unknown',
+    dialectEvidence: dialectEvidenceToJson(r.dialect),
     config: r.config,
     diagnostics: r.diagnostics.map(diagnosticToJson),
     gpu: { id: r.gpu.id, memoryGiB: r.gpu.memoryGiB },

@@ -2,7 +2,13 @@
 // shows the same text in its output channel, so both front ends read alike.
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
-import { SCHEDULE_NAMES, type ScheduleEvaluation, type ScheduleName } from '../core/types';
+import {
+  SCHEDULE_NAMES,
+  type DialectEvidence,
+  type DialectRead,
+  type ScheduleEvaluation,
+  type ScheduleName,
+} from '../core/types';
 
 const pct = (x: number | null | undefined): string => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
 const num = (x: number | null | undefined, digits = 0): string => (x == null ? '?' : x.toFixed(digits));
@@ -59,9 +65,40 @@ function diagnosticLines(file: string, r: AnalysisResult): string[] {
   ];
 }
 
+/** `flag --zero-stage (line 14)`; the setting has no line. */
+export function evidenceLabel(e: DialectEvidence): string {
+  return e.range ? `${e.what} (line ${e.range.line + 1})` : e.what;
+}
+
+/**
+ * One line on the dialect and why: the CLI's `Dialect` line, the status bar tooltip and the hover's first line
+ * (the hover then lists every piece).
+ */
+export function dialectSummary(d: DialectRead): string {
+  const name = d.version ? `${d.id} (${d.version})` : d.id;
+  const deciding = d.decidedBy === null ? undefined : d.evidence[d.decidedBy];
+  if (!deciding) {
+    if (!d.evidence.length) return `${name} — nothing in the file points to a particular Megatron`;
+    const all = d.evidence.map((e) => `${e.dialect}: ${evidenceLabel(e)}`).join('; ');
+    return `${name} — ${d.note ?? 'the evidence is inconclusive'} (${all})`;
+  }
+  const others = d.evidence.length - 1;
+  const how = d.source === 'detected' ? 'decided by' : 'set by';
+  return (
+    `${name} — ${how} ${evidenceLabel(deciding)}${others > 0 ? ` (+${others} more)` : ''}` +
+    (d.note ? `. ${d.note}` : '')
+  );
+}
+
+/** Shown for every launch, and for a file that is not one only when it still has a dialect (a NeMo 2 recipe). */
+function dialectLines(r: AnalysisResult): string[] {
+  if (!r.dialect || (!r.isLaunchConfig && r.dialect.id === 'unknown')) return [];
+  return [`  Dialect   ${dialectSummary(r.dialect)}`];
+}
+
 export function formatSummary(file: string, r: AnalysisResult): string {
   const body = r.isLaunchConfig
-    ? [...configLines(r), ...scheduleLines(r), ...recommendationLines(r)]
-    : ['  No Megatron-style launch found in this file.'];
+    ? [...dialectLines(r), ...configLines(r), ...scheduleLines(r), ...recommendationLines(r)]
+    : ['  No Megatron-style launch found in this file.', ...dialectLines(r)];
   return [`Schedule Inspector — ${file}`, ...body, ...diagnosticLines(file, r)].join('\n') + '\n';
 }

@@ -14,6 +14,7 @@ export function readSettings(): InspectorSettings {
     candidateSplits: c.get<readonly number[]>('candidateSplits', D.candidateSplits),
     bubbleHintThreshold: c.get<number>('bubbleHintThreshold', D.bubbleHintThreshold),
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', D.inlayHintsEnabled),
+    dialect: c.get<string>('dialect', D.dialect),
   };
 }
 

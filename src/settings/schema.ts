@@ -4,6 +4,7 @@
 import {
   DEFAULT_BUBBLE_HINT_FRACTION,
   DEFAULT_CANDIDATE_SPLITS,
+  DEFAULT_DIALECT,
   DEFAULT_EFFICIENCY,
   DEFAULT_GPU_ID,
   DEFAULT_INLAY_HINTS_ENABLED,
@@ -24,6 +25,8 @@ export interface InspectorSettings {
   candidateSplits: readonly number[];
   bubbleHintThreshold: number;
   inlayHintsEnabled: boolean;
+  /** `auto` or a dialect id (core/types.ts DIALECT_IDS); anything else is read as `auto`. */
+  dialect: string;
 }
 
 /** What each setting is when the user has not set it. */
@@ -35,6 +38,7 @@ export const SETTING_DEFAULTS: Readonly<InspectorSettings> = {
   candidateSplits: DEFAULT_CANDIDATE_SPLITS,
   bubbleHintThreshold: DEFAULT_BUBBLE_HINT_FRACTION,
   inlayHintsEnabled: DEFAULT_INLAY_HINTS_ENABLED,
+  dialect: DEFAULT_DIALECT,
 };
 
 /** Inclusive bounds a hand-edited value is clamped to (settings.json is edited by hand; the schema only warns). */

@@ -3,6 +3,7 @@
 // clamped or dropped here rather than handed to the core.
 import type { AnalyzeOptions } from '../core/analyze';
 import { isKnownGpu } from '../core/hardware/gpus';
+import { parseDialectSetting } from '../core/read/dialect';
 import { SETTING_BOUNDS as B, SETTING_DEFAULTS as D, type InspectorSettings } from './schema';
 
 function finite(x: unknown): x is number {
@@ -31,5 +32,8 @@ export function settingsToAnalyzeOptions(s: InspectorSettings): AnalyzeOptions {
     : [];
   // An empty list would leave the what-ifs nothing to try; the core then uses its own candidates.
   if (splits.length) options.candidateSplits = splits.slice(0, maxItems);
+  // An id the core does not know is read as `auto` (settings.json is hand-edited; the schema's enum only warns).
+  const dialect = typeof s.dialect === 'string' ? parseDialectSetting(s.dialect) : null;
+  if (dialect && dialect !== 'auto') options.dialect = dialect;
   return options;
 }

@@ -63,7 +63,6 @@ const PREFIX_LAUNCHER = new Set([
   'perf',
   'valgrind',
   'dlprof',
-  'accelerate',
   'horovodrun',
   'jsrun',
   'aprun',
@@ -165,6 +164,28 @@ const MPIRUN_FLAGS = new Set([
   'ppn-auto',
 ]);
 const PY_VALUE_OPTS = new Set(['W', 'X', 'Q', 'c', 'm']);
+/** `accelerate launch` options that take no value (store_true in accelerate/commands/launch.py); all others take one. */
+const ACCELERATE_FLAGS = new Set(
+  (
+    'cpu debug downcast_bf16 dynamo_use_dynamic dynamo_use_fullgraph dynamo_use_regional_compilation ' +
+    'enable_cpu_affinity fp8_use_autocast_during_eval module m multi_gpu no_python no_tpu_cluster quiet q ' +
+    'same_network tpu tpu_cluster tpu_use_sudo use_deepspeed use_fsdp use_megatron_lm use_parallelism_config h help'
+  ).split(' '),
+);
+/** `uv run` options that take a value (RunArgs and its flattened groups in uv-cli); all others are switches. */
+const UV_RUN_VALUE_OPTS = new Set(
+  (
+    'extra no-extra group no-group only-group env-file with w with-editable with-requirements no-editable-package ' +
+    'package python p python-platform max-recursion-depth index default-index index-url i extra-index-url ' +
+    'find-links f index-strategy keyring-provider resolution prerelease fork-strategy config-setting C ' +
+    'config-settings-package no-build-isolation-package exclude-newer exclude-newer-package link-mode ' +
+    'upgrade-package P reinstall-package refresh-package no-binary-package no-build-package no-sources-package ' +
+    'directory project cache-dir config-file color python-preference allow-insecure-host'
+  ).split(' '),
+);
+/** GNU env: short options with a value (`+a:C:iS:u:v0` in coreutils src/env.c) and the long ones with a required value. */
+const ENV_SHORT_VALUE = new Set(['a', 'C', 'S', 'u']);
+const ENV_LONG_VALUE = new Set(['argv0', 'env0-from', 'unset', 'chdir', 'split-string']);
 
 function basename(t: string): string {
   const k = t.lastIndexOf('/');
@@ -186,6 +207,9 @@ function interesting(t: string | null): boolean {
     b === 'srun' ||
     b === 'mpirun' ||
     b === 'mpiexec' ||
+    b === 'accelerate' ||
+    b === 'msrun' ||
+    b === 'uv' ||
     b.endsWith('.py') ||
     b === 'bash' ||
     b === 'sh'
@@ -262,7 +286,14 @@ export function detectLaunch(texts: (string | null)[], startsCommand: boolean): 
       const first = st.i++;
       while (st.i < n && !interesting(texts[st.i] ?? null)) st.i++;
       st.launchers.push(newLauncher('other', first));
-    } else if (b === 'srun') readSrun(st);
+    } else if (b === 'uv' && texts[st.i + 1] === 'run') {
+      const hit = readUvRun(st);
+      if (hit !== undefined) return hit;
+    } else if (b === 'accelerate-launch' || (b === 'accelerate' && texts[st.i + 1] === 'launch')) {
+      const hit = readAccelerate(st, b === 'accelerate' ? 2 : 1);
+      if (hit !== undefined) return hit;
+    } else if (b === 'msrun') readMsrun(st);
+    else if (b === 'srun') readSrun(st);
     else if (b === 'mpirun' || b === 'mpiexec' || b === 'orterun') readMpirun(st);
     else if (b === 'torchrun' || b === 'deepspeed') {
       const hit = readTorchrunLike(st, newLauncher(b, st.i), st.i + 1, b);
@@ -278,18 +309,85 @@ export function detectLaunch(texts: (string | null)[], startsCommand: boolean): 
   return null;
 }
 
-/** `env [-i] [-u NAME] [NAME=value …]`. */
+/** `env [options] [NAME=value …]` with GNU env's option syntax (getopt: `-uNAME`, `-u NAME`, `--unset=NAME`, `-iv`). */
 function readEnvPrefix(st: Scan): void {
   const { texts } = st;
-  st.i++;
-  while (st.i < texts.length) {
-    const u = texts[st.i];
-    if (u == null) break;
-    if (u === '-i' || u === '-' || u === '--ignore-environment' || u === '--') st.i++;
-    else if (u === '-u' || u === '--unset' || u === '-C' || u === '--chdir') st.i += 2;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(u)) st.envWords.push(st.i++);
-    else break;
-  }
+  st.i = skipOptions(texts, st.i + 1, (u) => {
+    if (u.startsWith('--')) {
+      const [name, at] = splitOpt(u);
+      return at < 0 && ENV_LONG_VALUE.has(name) ? 2 : 1;
+    }
+    for (let k = 1; k < u.length; k++) if (ENV_SHORT_VALUE.has(u.charAt(k))) return k + 1 === u.length ? 2 : 1;
+    return 1;
+  });
+  while (st.i < texts.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(texts[st.i] ?? '')) st.envWords.push(st.i++);
+}
+
+/** The value of option word `i`: attached after `=` (offset `at`), or the next word when the option takes one. */
+function valueRef(texts: (string | null)[], i: number, at: number, takes: boolean): OptRef | null {
+  if (at >= 0) return { word: i, from: at };
+  return takes && i + 1 < texts.length ? { word: i + 1, from: 0 } : null;
+}
+
+/** `uv run [options] command …`: a prefix that spawns nothing; `uv run -m module` runs a python module. */
+function readUvRun(st: Scan): LaunchHit | null | undefined {
+  const first = st.i;
+  let module = false;
+  st.i = skipOptions(st.texts, st.i + 2, (u) => {
+    const [name, at] = splitOpt(u);
+    if (name === 'm' || name === 'module') module = true;
+    if (u.startsWith('--') || u.length === 2) return at < 0 && UV_RUN_VALUE_OPTS.has(name) ? 2 : 1;
+    return 1; // -pVALUE, -qq: a value attached or switches only
+  });
+  st.scanning = false;
+  return module ? moduleHit(st, first, st.i) : undefined;
+}
+
+/**
+ * `accelerate launch [options] script …` (`skip` words name the command): --num_processes is the total over all
+ * machines, --num_machines the node count. Recorded as an `other` launcher whose counts world.ts reads.
+ */
+function readAccelerate(st: Scan, skip: number): LaunchHit | null | undefined {
+  const { texts } = st;
+  const l = newLauncher('other', st.i);
+  let module = false;
+  let noPython = false;
+  const next = skipOptions(texts, st.i + skip, (u, i) => {
+    const [raw, at] = splitOpt(u);
+    const name = raw.replace(/-/g, '_');
+    if (name === 'm' || name === 'module') module = true;
+    if (name === 'no_python') noPython = true;
+    const takes = at < 0 && !ACCELERATE_FLAGS.has(name);
+    if (name === 'num_processes') l.totalProcesses = valueRef(texts, i, at, takes);
+    else if (name === 'num_machines') l.nodes = valueRef(texts, i, at, takes);
+    return takes ? 2 : 1;
+  });
+  l.last = Math.max(l.first, Math.min(next, texts.length) - 1);
+  st.launchers.push(l);
+  st.i = next;
+  st.scanning = false;
+  if (noPython) return undefined;
+  if (next >= texts.length) return null;
+  return pythonHit(st, next, module);
+}
+
+/**
+ * MindSpore's `msrun [options] script …` (MindSpeed on Ascend): every option takes a value; --worker_num is the
+ * total, --local_worker_num the workers of this node. Recorded as an `other` launcher whose counts world.ts reads.
+ */
+function readMsrun(st: Scan): void {
+  const { texts } = st;
+  const l = newLauncher('other', st.i);
+  st.i = skipOptions(texts, st.i + 1, (u, i) => {
+    const [name, at] = splitOpt(u);
+    const takes = at < 0 && name !== 'h' && name !== 'help';
+    if (name === 'worker_num') l.totalProcesses = valueRef(texts, i, at, takes);
+    else if (name === 'local_worker_num') l.gpusPerNode = valueRef(texts, i, at, takes);
+    return takes ? 2 : 1;
+  });
+  l.last = Math.max(l.first, Math.min(st.i, texts.length) - 1);
+  st.launchers.push(l);
+  st.scanning = false;
 }
 
 /** `srun [options]`: -N/--nodes, -n/--ntasks, --ntasks-per-node. */
@@ -395,10 +493,22 @@ function readPython(st: Scan): LaunchHit | null | undefined {
   if (inlineCode) return null;
   if (module < 0) return st.i >= n ? null : pythonHit(st, st.i, false);
   const word = texts[st.i];
-  const modText = module === st.i && word && word.length > 2 ? word.slice(2) : texts[module];
+  if (module === st.i && word && word.length > 2) {
+    // `-mtorch.distributed.run`: the module is attached to the option word.
+    const attached = word.slice(2);
+    if (attached === 'torch.distributed.run' || attached === 'torch.distributed.launch')
+      return readTorchrunLike(st, newLauncher(attached, first, module), module + 1, 'torchrun');
+    return pythonHit(st, module, true);
+  }
+  return moduleHit(st, first, module);
+}
+
+/** A module run (`python -m X`, `uv run -m X`) at word `module`: torch.distributed.run/launch are launchers. */
+function moduleHit(st: Scan, first: number, module: number): LaunchHit | null | undefined {
+  const modText = st.texts[module];
   if (modText === 'torch.distributed.run' || modText === 'torch.distributed.launch')
     return readTorchrunLike(st, newLauncher(modText, first, module), module + 1, 'torchrun');
-  if (module >= n) return null;
+  if (module >= st.texts.length) return null;
   return pythonHit(st, module, true);
 }
 
@@ -425,22 +535,29 @@ function parseLauncherOpts(
   const n = texts.length;
   let module = false;
   let noPython = false;
+  let hostfile: OptRef | null = null;
   const flags = kind === 'torchrun' ? TORCHRUN_FLAGS : DEEPSPEED_FLAGS;
   const next = skipOptions(texts, from, (u, i) => {
     const [name, at] = splitOpt(u);
     if (name === 'm' || name === 'module') module = true;
     if (name === 'no_python' || name === 'no-python') noPython = true;
     const takes = at < 0 && !flags.has(name) && name !== 'm';
-    const ref: OptRef | null = at >= 0 ? { word: i, from: at } : takes && i + 1 < n ? { word: i + 1, from: 0 } : null;
+    const ref = valueRef(texts, i, at, takes);
     if (kind === 'torchrun') {
       if (name === 'nproc_per_node' || name === 'nproc-per-node') l.gpusPerNode = ref;
       else if (name === 'nnodes') l.nodes = ref;
     } else {
-      if (name === 'num_gpus' || name === 'num-gpus') l.gpusPerNode = ref;
-      else if (name === 'num_nodes' || name === 'num-nodes') l.nodes = ref;
+      const key = name.replace(/-/g, '_');
+      if (key === 'num_gpus' || key === 'num_accelerators') l.gpusPerNode = ref;
+      else if (key === 'num_nodes') l.nodes = ref;
+      // The --include spec (`host[:slot,…][@host…]`) enumerates the processes; world.ts counts it.
+      else if (key === 'include' || key === 'i') l.totalProcesses = ref;
+      else if (key === 'hostfile' || key === 'H') hostfile = ref;
     }
     return takes ? 2 : 1;
   });
+  // Without --num_nodes deepspeed runs on every host of an explicit hostfile: the node count is that file's.
+  if (l.nodes === null && hostfile !== null) l.nodes = hostfile;
   l.last = Math.max(l.first, Math.min(next, n) - 1);
   return { next, module, noPython };
 }

@@ -1,7 +1,8 @@
 // World size = GPUs per node × nodes, read from the launcher chain, SLURM directives and environment
-// conventions (megatron.md §6 items 9–10). A count only known on the node (`$(nvidia-smi --list-gpus | wc -l)`,
-// torchrun `--nproc_per_node gpu`) is assumed to be 8 and that assumption is reported; anything else unknown
-// stays null with a reason.
+// conventions (megatron.md §6 items 9–10). One rule for a per-node count the script does not fix — `$(nvidia-smi …)`,
+// torchrun `--nproc_per_node gpu`, a variable only the environment sets, deepspeed or accelerate without a count:
+// assume 8 GPUs per node and say so in an information diagnostic on that value. A node count is never assumed: it
+// stays null with a reason (`$SLURM_NNODES` and friends take their #SBATCH directive's value).
 import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from '../bash/types';
 import type { CoreDiagnostic, SourceRange, ValueSource } from '../types';
 import { parsePyInt } from './pyNumbers';
@@ -45,35 +46,54 @@ interface Reading {
 interface Reports {
   diagnostics: CoreDiagnostic[];
   superseded: SourceRange[];
+  /** The #SBATCH directives, which set the SLURM_* variables a script may read its counts from. */
+  slurm: SlurmInfo | undefined;
 }
 
-/** Reads a count word: `8`, `1:4` (MIN:MAX → MAX), or an unknown word. */
+/** SLURM's output variables and the #SBATCH directive each mirrors (sbatch(1), OUTPUT ENVIRONMENT VARIABLES). */
+const SLURM_VARIABLES: Record<string, keyof SlurmInfo> = {
+  SLURM_NNODES: 'nodes',
+  SLURM_JOB_NUM_NODES: 'nodes',
+  SLURM_NTASKS_PER_NODE: 'ntasksPerNode',
+  SLURM_GPUS_PER_NODE: 'gpusPerNode',
+};
+
+/** `$SLURM_NNODES` (unset in the script) under `#SBATCH --nodes=N`: the directive's word, which SLURM exports. */
+function slurmDirectiveFor(word: ShellWord, slurm: SlurmInfo | undefined): [string, ShellWord] | null {
+  const name =
+    word.text === null ? /^\$(SLURM_[A-Z_]+) is not set in this script/.exec(word.reason ?? '')?.[1] : undefined;
+  const key = name === undefined ? undefined : SLURM_VARIABLES[name];
+  const directive = key === undefined ? null : (slurm?.[key] ?? null);
+  return name !== undefined && directive !== null && directive.text !== null ? [name, directive] : null;
+}
+
+/** Reads a count word: `8`, `1:4` (MIN:MAX → MAX), a `$SLURM_*` variable tied to an #SBATCH line, or an unknown word. */
 function readCount(word: ShellWord, what: string, flag: string, reports: Reports, allowAssume: boolean): Reading {
+  const slurm = slurmDirectiveFor(word, reports.slurm);
+  if (slurm) {
+    const [name, directive] = slurm;
+    const inner = readCount(directive, what, flag, reports, false);
+    if (inner.value === null) return inner;
+    // SLURM exports the directive's value, so the bash reader's "not set" report on the word no longer applies.
+    reports.superseded.push(rootRange(word), word.range);
+    const note = `$${name} = ${inner.value}, set by SLURM from #SBATCH`;
+    return { value: inner.value, source: { ...inner.source, status: 'derived', note } };
+  }
   const base = { range: word.range, valueRange: word.range, origins: word.origins, flag };
   let text = word.text;
   if (text !== null && /^\d+:\d+$/.test(text)) text = text.slice(text.indexOf(':') + 1);
   const n = text === null ? null : parsePyInt(text);
   if (n !== null && n > 0) return { value: n, source: { status: 'explicit', ...base } };
-  const runtimeOnly =
-    text === null ? /nvidia-smi|CUDA_VISIBLE_DEVICES/i.test(word.reason ?? '') : /^(gpu|auto)$/.test(text);
-  if (allowAssume && runtimeOnly) {
+  // Unknown statically (a command substitution, a variable only the environment sets) or "every GPU of the node".
+  if (allowAssume && (text === null || /^(gpu|auto)$/.test(text))) {
     const cause =
       text === null
         ? (word.reason ?? 'it is counted on the node at run time')
         : `'${text}' means "all GPUs of the node"`;
-    const range = rootRange(word);
-    reports.superseded.push(range, word.range);
-    reports.diagnostics.push({
-      code: 'unresolved-value',
-      severity: 'warning',
-      message: `${what} cannot be known before the job runs (${cause}); assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Write the number to make the analysis exact`,
-      range,
+    return assumePerNode(rootRange(word), `${what} cannot be known before the job runs (${cause})`, cause, reports, {
+      ...base,
+      range: word.range,
     });
-    return {
-      value: ASSUMED_GPUS_PER_NODE,
-      assumed: true,
-      source: { status: 'derived', ...base, note: `assumed ${ASSUMED_GPUS_PER_NODE} (${cause})` },
-    };
   }
   return {
     value: null,
@@ -82,6 +102,29 @@ function readCount(word: ShellWord, what: string, flag: string, reports: Reports
       ...base,
       reason: text === null ? (word.reason ?? `${what} is only known at run time`) : `'${text}' is not a count`,
     },
+  };
+}
+
+/** The one assumption: 8 GPUs per node, said in an information diagnostic on the value it replaces. */
+function assumePerNode(
+  range: SourceRange,
+  why: string,
+  cause: string,
+  reports: Reports,
+  base: Partial<ValueSource> = { range },
+): Reading {
+  reports.superseded.push(range);
+  if (base.range) reports.superseded.push(base.range);
+  reports.diagnostics.push({
+    code: 'unresolved-value',
+    severity: 'information',
+    message: `${why}; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Write the number to make the analysis exact`,
+    range,
+  });
+  return {
+    value: ASSUMED_GPUS_PER_NODE,
+    assumed: true,
+    source: { ...base, status: 'derived', note: `assumed ${ASSUMED_GPUS_PER_NODE} (${cause})` },
   };
 }
 
@@ -133,34 +176,70 @@ function torchrunCounts(launcher: LauncherInfo, reports: Reports): WorldCounts {
   return { gpn, nodes, world: product(gpn, nodes, 'nproc_per_node × nnodes') };
 }
 
-/** deepspeed: --num_gpus (every visible GPU when absent, so assumed) × --num_nodes. */
+/**
+ * deepspeed: --num_gpus (every visible GPU when absent, so assumed) × --num_nodes (1 without a hostfile; every host of
+ * an explicit --hostfile); an --include spec names the hosts and slots itself.
+ */
 function deepspeedCounts(launcher: LauncherInfo, reports: Reports): WorldCounts {
+  if (launcher.totalProcesses) return includeCounts(launcher.totalProcesses, reports);
   const gpn = launcher.gpusPerNode
     ? readCount(launcher.gpusPerNode, 'GPUs per node (--num_gpus)', 'deepspeed --num_gpus', reports, true)
-    : assumeAllVisibleGpus(launcher.range, reports);
-  const nodes = launcher.nodes
-    ? readCount(launcher.nodes, 'Node count (--num_nodes)', 'deepspeed --num_nodes', reports, false)
-    : absent(1, 'deepspeed runs on 1 node without --num_nodes or a hostfile');
+    : assumePerNode(
+        launcher.range,
+        'deepspeed without --num_gpus uses every GPU it sees, which is only known on the node',
+        'deepspeed uses all visible GPUs',
+        reports,
+      );
+  const hostfile = launcher.nodes?.text;
+  const nodes = !launcher.nodes
+    ? absent(1, 'deepspeed runs on 1 node without --num_nodes or a hostfile')
+    : hostfile != null && parsePyInt(hostfile) === null
+      ? absent(null, `deepspeed runs on every host listed in the hostfile '${hostfile}', read at run time`)
+      : readCount(launcher.nodes, 'Node count (--num_nodes)', 'deepspeed --num_nodes', reports, false);
   return { gpn, nodes, world: product(gpn, nodes, 'num_gpus × num_nodes') };
 }
 
-function assumeAllVisibleGpus(range: SourceRange, reports: Reports): Reading {
-  reports.superseded.push(range);
-  reports.diagnostics.push({
-    code: 'unresolved-value',
-    severity: 'warning',
-    message: `deepspeed without --num_gpus uses every GPU it sees, which is only known on the node; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Pass --num_gpus to make the analysis exact`,
-    range,
-  });
-  return {
-    value: ASSUMED_GPUS_PER_NODE,
-    assumed: true,
-    source: {
-      status: 'derived',
-      range,
-      note: `assumed ${ASSUMED_GPUS_PER_NODE} (deepspeed uses all visible GPUs)`,
-    },
-  };
+/** deepspeed --include `host[:slot,…][@host[:slot,…]…]`: hosts are nodes; a host without slots uses all its GPUs. */
+function includeCounts(word: ShellWord, reports: Reports): WorldCounts {
+  const flag = 'deepspeed --include';
+  const base = { range: word.range, valueRange: word.range, origins: word.origins, flag };
+  if (word.text === null) {
+    const reason = word.reason ?? 'the --include spec is only known at run time';
+    const unknown = absent(null, reason);
+    return { gpn: unknown, nodes: unknown, world: unknown };
+  }
+  const hosts = new Map<string, Set<string> | null>();
+  for (const spec of word.text.split('@')) {
+    const [host = '', slots] = spec.split(':');
+    const known = hosts.get(host);
+    if (slots === undefined || known === null) hosts.set(host, null);
+    else hosts.set(host, new Set([...(known ?? []), ...slots.split(',')]));
+  }
+  const counts = [...hosts.values()].map((slots) => slots?.size ?? null);
+  const nodes: Reading = { value: hosts.size, source: { status: 'explicit', ...base } };
+  const first = counts[0] ?? null;
+  if (counts.every((c) => c !== null && c === first) && first !== null) {
+    const gpn: Reading = { value: first, source: { status: 'explicit', ...base } };
+    return { gpn, nodes, world: product(gpn, nodes, 'slots per host × hosts of --include') };
+  }
+  if (counts.every((c) => c === null)) {
+    const gpn = assumePerNode(
+      rootRange(word),
+      `deepspeed --include ${word.text} uses every GPU of its hosts`,
+      'all GPUs of the included hosts',
+      reports,
+      base,
+    );
+    return { gpn, nodes, world: product(gpn, nodes, 'GPUs per host × hosts of --include') };
+  }
+  // Hosts with different slot counts: the world is their sum, but no single per-node count exists.
+  const sum = counts.reduce<number | null>((a, c) => (a === null || c === null ? null : a + c), 0);
+  const gpn = absent(null, `the hosts of --include ${word.text} use different GPU counts`);
+  const world: Reading =
+    sum === null
+      ? absent(null, `--include ${word.text} mixes hosts with and without slot lists`)
+      : { value: sum, source: { status: 'derived', note: `slots of --include ${word.text}` } };
+  return { gpn, nodes, world };
 }
 
 /** mpirun / srun with -np / -n: the total is the world; per node follows when it divides evenly. */
@@ -172,9 +251,25 @@ function totalProcessCounts(
 ): WorldCounts {
   const total = readCount(totalWord, 'Process count (-np / -n)', `${launcher.kind} -np`, reports, false);
   const nodesWord = launcher.nodes ?? slurm?.nodes ?? null;
+  const perNode = launcher.gpusPerNode
+    ? readCount(
+        launcher.gpusPerNode,
+        'Processes per node (-N / -npernode)',
+        `${launcher.kind} -npernode`,
+        reports,
+        false,
+      )
+    : null;
+  // mpirun -np 16 -npernode 8: the node count follows from the total.
   const nodes = nodesWord
     ? readCount(nodesWord, 'Node count', `${launcher.kind} nodes`, reports, false)
-    : absent(null, 'the node count is not given');
+    : perNode?.value && total.value !== null && total.value % perNode.value === 0
+      ? {
+          value: total.value / perNode.value,
+          source: { status: 'derived' as const, note: `${total.value} processes / ${perNode.value} per node` },
+        }
+      : absent(null, 'the node count is not given');
+  if (perNode) return { gpn: perNode, nodes, world: total };
   const gpn: Reading =
     total.value !== null && nodes.value !== null && total.value % nodes.value === 0
       ? {
@@ -201,6 +296,53 @@ function perNodeCounts(launcher: LauncherInfo, slurm: SlurmInfo | undefined, rep
   return { gpn, nodes, world: product(gpn, nodes, 'nodes × tasks per node') };
 }
 
+/**
+ * accelerate launch (--num_processes total, --num_machines nodes) and msrun (--worker_num total, --local_worker_num
+ * per node): the bash reader records both as `other` launchers carrying these counts. A total the script does not
+ * give follows the one rule: 8 per node (msrun's own default for both counts is 8 as well).
+ */
+function totalAndPerNodeCounts(launcher: LauncherInfo, reports: Reports): WorldCounts {
+  const what = 'Process total (accelerate --num_processes, msrun --worker_num)';
+  const flag = 'launcher process total';
+  const nodesGiven = launcher.nodes
+    ? readCount(launcher.nodes, 'Node count (accelerate --num_machines)', 'accelerate --num_machines', reports, false)
+    : null;
+  const perNodeGiven = launcher.gpusPerNode
+    ? readCount(
+        launcher.gpusPerNode,
+        'Workers per node (msrun --local_worker_num)',
+        'msrun --local_worker_num',
+        reports,
+        true,
+      )
+    : null;
+  if (!launcher.totalProcesses) {
+    const gpn =
+      perNodeGiven ??
+      assumePerNode(
+        launcher.range,
+        'accelerate without --num_processes starts one process per visible GPU (or as its config file says)',
+        'one process per visible GPU',
+        reports,
+      );
+    const nodes = nodesGiven ?? absent(1, 'one machine unless --num_machines says otherwise');
+    return { gpn, nodes, world: product(gpn, nodes, 'processes per node × nodes') };
+  }
+  const world = readCount(launcher.totalProcesses, what, flag, reports, false);
+  const total = world.value;
+  const split = (a: number | null, b: Reading | null, note: string): Reading =>
+    a !== null && b !== null && b.value !== null && a % b.value === 0
+      ? { value: a / b.value, source: { status: 'derived', note: `${a} / ${b.value} ${note}` } }
+      : absent(null, `${note} not given or does not divide the total`);
+  const nodes =
+    nodesGiven ??
+    (perNodeGiven
+      ? split(total, perNodeGiven, 'per node')
+      : absent(1, 'one machine unless --num_machines says otherwise'));
+  const gpn = perNodeGiven ?? split(total, nodes, 'nodes');
+  return { gpn, nodes, world };
+}
+
 /** The counts as the spawning launcher states them; without one, all three are unresolved. */
 function launcherCounts(launcher: LauncherInfo | null, bash: BashReadResult | null, reports: Reports): WorldCounts {
   if (
@@ -211,20 +353,24 @@ function launcherCounts(launcher: LauncherInfo | null, bash: BashReadResult | nu
   )
     return torchrunCounts(launcher, reports);
   if (launcher && launcher.kind === 'deepspeed') return deepspeedCounts(launcher, reports);
+  if (launcher && launcher.kind === 'other') return totalAndPerNodeCounts(launcher, reports);
   if (launcher && (launcher.kind === 'mpirun' || launcher.kind === 'srun'))
     return launcher.totalProcesses
       ? totalProcessCounts(launcher, launcher.totalProcesses, bash?.slurm, reports)
       : perNodeCounts(launcher, bash?.slurm, reports);
   const reason =
-    'no launcher (torchrun, deepspeed, srun, mpirun) starts the script, so the process count comes from the environment at run time';
+    'no launcher (torchrun, deepspeed, srun, mpirun, accelerate, msrun) starts the script, so the process count comes from the environment at run time';
   return { gpn: absent(null, reason), nodes: absent(null, reason), world: absent(null, reason) };
 }
 
 export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult | null): WorldInfo {
-  const reports: Reports = { diagnostics: [], superseded: [] };
-  // The innermost spawning launcher decides how many Python processes there are.
+  const reports: Reports = { diagnostics: [], superseded: [], slurm: bash?.slurm };
+  // The innermost spawning launcher decides how many Python processes there are. An `other` launcher spawns when it
+  // carries counts (accelerate, msrun); wrappers such as nsys or numactl carry none.
   let launcher: LauncherInfo | null = null;
-  for (const l of inv?.launchers ?? []) if (SPAWNING.includes(l.kind)) launcher = l;
+  for (const l of inv?.launchers ?? [])
+    if (SPAWNING.includes(l.kind) || (l.kind === 'other' && (l.totalProcesses || l.nodes || l.gpusPerNode)))
+      launcher = l;
   const { gpn, nodes, world } = launcherCounts(launcher, bash, reports);
   return {
     gpusPerNode: gpn,

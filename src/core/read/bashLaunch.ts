@@ -6,6 +6,7 @@ import { lookupFlag } from '../megatron/flags/lookup';
 import { interpretArgs, type FlagSetting } from '../megatron/interpret';
 import { resolveWorld, type WorldInfo } from '../megatron/world';
 import { overlaps, sameRange } from '../text/ranges';
+import { bashDialectEvidence, detectedDialect } from './dialect';
 import { dialectsOf, finishRead, notALaunch } from './finishRead';
 
 /** Flags that only a Megatron-style training launch passes; one of them makes an arbitrary python command count. */
@@ -70,7 +71,7 @@ export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfig
   const interpreted = interpretArgs(inv.args, { lenientChoices: deepspeedLaunch });
   const world = resolveWorld(inv, bash);
   const cmcWord = bash.env.get('CUDA_DEVICE_MAX_CONNECTIONS');
-  return finishRead(
+  const read = finishRead(
     text,
     {
       format: 'bash',
@@ -92,6 +93,8 @@ export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfig
     },
     dialectsOf(interpreted.settings, deepspeedLaunch),
   );
+  read.dialect = detectedDialect(bashDialectEvidence(text, inv), inv.entry.range);
+  return read;
 }
 
 /**

@@ -81,7 +81,7 @@ export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect
 }
 
 /** Document order; diagnostics at the same position keep the order they were produced in. */
-function sortDiagnostics(ds: CoreDiagnostic[]): CoreDiagnostic[] {
+export function sortDiagnostics(ds: CoreDiagnostic[]): CoreDiagnostic[] {
   return ds
     .map((d, i) => ({ d, i }))
     .sort((x, y) => x.d.range.line - y.d.range.line || x.d.range.column - y.d.range.column || x.i - y.i)

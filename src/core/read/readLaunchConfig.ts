@@ -1,9 +1,10 @@
 // Entry point of the config reader (issue 2): text → LaunchConfigRead. Detects the format, reads bash through
 // the bash reader (static evaluation, never execution) or YAML through our YAML reader, and leaves files that
 // are not Megatron-style launches alone: no config, no diagnostics.
-import type { LaunchConfigRead } from '../types';
+import type { DialectId, LaunchConfigRead } from '../types';
 import { readBash } from '../bash/reader';
 import { readBashLaunch } from './bashLaunch';
+import { detectedDialect, settleDialect } from './dialect';
 import { notALaunch } from './finishRead';
 import { readYamlLaunch } from './yamlLaunch';
 
@@ -22,7 +23,11 @@ function detectFormat(text: string, fileName?: string): 'bash' | 'yaml' {
   return yamlKeys > 0 && !shellish ? 'yaml' : 'bash';
 }
 
-export function readLaunchConfig(text: string, fileName?: string): LaunchConfigRead {
+/**
+ * `dialect`: the `scheduleInspector.dialect` setting or `--dialect` (`auto` or absent: detect); a directive comment
+ * in the file beats it.
+ */
+export function readLaunchConfig(text: string, fileName?: string, dialect?: DialectId | 'auto'): LaunchConfigRead {
   if (text.length > MAX_TEXT_CHARS) {
     // Say why nothing was read, rather than "no launch found": the user may well have pointed us at one.
     const read = notALaunch(fileName && /\.ya?ml$/i.test(fileName) ? 'yaml' : 'bash');
@@ -32,9 +37,11 @@ export function readLaunchConfig(text: string, fileName?: string): LaunchConfigR
       message: `This file has ${text.length.toLocaleString('en-US')} characters; launch configs over ${MAX_TEXT_CHARS.toLocaleString('en-US')} are not analysed.`,
       range: { line: 0, column: 0, endLine: 0, endColumn: 0 },
     });
+    read.dialect = detectedDialect({ evidence: [] }, null);
     return read;
   }
   const format = detectFormat(text, fileName);
-  if (format === 'yaml') return readYamlLaunch(text);
-  return readBashLaunch(text, readBash(text));
+  const read = format === 'yaml' ? readYamlLaunch(text) : readBashLaunch(text, readBash(text));
+  settleDialect(text, read, dialect);
+  return read;
 }

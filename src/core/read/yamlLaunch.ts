@@ -2,6 +2,7 @@
 import type { LaunchConfigRead, SourceRange } from '../types';
 import { worldFromCounts, type WorldInfo } from '../megatron/world';
 import { readYaml } from '../yaml/reader';
+import { detectedDialect, yamlDialectEvidence } from './dialect';
 import { dialectsOf, finishRead, notALaunch } from './finishRead';
 
 const noWorld = (reason: string): WorldInfo => {
@@ -11,7 +12,12 @@ const noWorld = (reason: string): WorldInfo => {
 
 export function readYamlLaunch(text: string): LaunchConfigRead {
   const y = readYaml(text);
-  if (!y.kind) return notALaunch('yaml');
+  if (!y.kind) {
+    // A NeMo 2 recipe is not read as a launch, but the user still learns what it is and why nothing shows.
+    const read = notALaunch('yaml');
+    read.dialect = detectedDialect(yamlDialectEvidence(text), null);
+    return read;
+  }
   let world: WorldInfo;
   if (y.kind === 'nemo' && y.devices && y.nodes) world = worldFromCounts(y.devices, y.nodes);
   else if (y.kind === 'functional-test')
@@ -19,7 +25,7 @@ export function readYamlLaunch(text: string): LaunchConfigRead {
   else world = noWorld('--yaml-cfg runs take the world size from torchrun (WORLD_SIZE) at run time');
   const anchor: SourceRange = y.documentRange ?? { line: 0, column: 0, endLine: 0, endColumn: 0 };
   const cmc = y.env.get('CUDA_DEVICE_MAX_CONNECTIONS');
-  return finishRead(
+  const read = finishRead(
     text,
     {
       format: 'yaml',
@@ -36,4 +42,6 @@ export function readYamlLaunch(text: string): LaunchConfigRead {
     },
     dialectsOf(y.settings, false),
   );
+  read.dialect = detectedDialect(yamlDialectEvidence(text), anchor);
+  return read;
 }

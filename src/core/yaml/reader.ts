@@ -430,7 +430,7 @@ function trainerCount(
   if (isDevices && r.text !== null && /^(-1|auto)$/.test(r.text)) {
     diagnostics.push({
       code: 'unresolved-value',
-      severity: 'warning',
+      severity: 'information',
       message: `${what}: ${r.text} means "every GPU of the node", only known at run time; assuming ${ASSUMED_GPUS_PER_NODE} GPUs per node. Write the number to make the analysis exact`,
       range: entry.valueRange ?? entry.keyRange,
     });

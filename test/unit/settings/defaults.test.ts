@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { GPU_PROFILES } from '../../../src/core/hardware/gpus';
+import { DIALECT_IDS } from '../../../src/core/types';
 import { SECTION, SETTING_BOUNDS, SETTING_DEFAULTS, type InspectorSettings } from '../../../src/settings/schema';
 import { repoPath } from '../../support/paths';
 
@@ -36,6 +37,7 @@ const KEYS: Record<keyof InspectorSettings, string> = {
   candidateSplits: 'candidateSplits',
   bubbleHintThreshold: 'bubbleHintThreshold',
   inlayHintsEnabled: 'inlayHints.enabled',
+  dialect: 'dialect',
 };
 
 function prop(key: keyof InspectorSettings): SchemaProperty {
@@ -77,6 +79,8 @@ test('package.json bounds are the ones the code clamps to; the GPU enum is the p
     GPU_PROFILES.some((g) => g.id === SETTING_DEFAULTS.gpu),
     'the default GPU is a known profile',
   );
+  // The dialect enum is `auto` and the core's ids, nothing else: an id the core lacks would silently read as auto.
+  assert.deepEqual(prop('dialect').enum, ['auto', ...DIALECT_IDS]);
 });
 
 test('commands and the panel activation are contributed under the extension category', () => {

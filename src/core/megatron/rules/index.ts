@@ -57,6 +57,7 @@ const OTHER_CODES: readonly CodeInfo[] = [
   code('bubble', 'information'), // advice/bubbleHint.ts
   code('oom-risk', 'warning'), // advice/oomRisk.ts
   code('file-too-large', 'information'), // read/readLaunchConfig.ts
+  code('unknown-dialect', 'warning'), // read/dialect.ts: a directive naming no known dialect
   code('internal-error', 'warning'), // analyze()
 ];
 

@@ -212,12 +212,14 @@ test('NeMo interpolation cycles and unknown keys are unresolved with a reason, n
   );
 });
 
+// NeMo 1.x hands trainer.devices to PyTorch Lightning, where -1 / "auto" mean every visible GPU of the node — only
+// known on the machine, so the one rule of issue 12 applies: assume 8, say so as information (not a fault of the file).
 test('NeMo trainer.devices: -1 assumes 8 GPUs per node and says so', () => {
   const text = 'trainer:\n  devices: -1\n  num_nodes: 2\nmodel:\n  num_layers: 4\n  tensor_model_parallel_size: 1\n';
   const read = readYamlLaunch(text);
   assert.equal(read.config.worldSize, 16);
   const d = read.diagnostics.find((x) => x.code === 'unresolved-value')!;
-  assert.equal(d.severity, 'warning');
+  assert.equal(d.severity, 'information');
   assert.match(d.message, /assuming 8 GPUs per node/);
   assert.deepEqual(d.range, { line: 1, column: 11, endLine: 1, endColumn: 13 });
   assert.match(read.sources.gpusPerNode!.note!, /assumed 8/);
