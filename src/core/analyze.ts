@@ -76,7 +76,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     recommendation: null,
     timingsMs: { read: t1 - t0, schedules: 0, memory: 0 },
   };
-  if (!read.isLaunchConfig) return result;
+  // Inference, evaluation, conversion and preprocessing run no training step: no schedule to simulate, no training
+  // memory verdict (issue 12 §2). The front ends say why from `scriptKind`.
+  if (!read.isLaunchConfig || (read.scriptKind && read.scriptKind.id !== 'training')) return result;
 
   const engineOptions: EngineOptions = {
     gpu,

@@ -215,6 +215,34 @@ export interface DialectRead {
 }
 
 /** What the launch-config reader hands to the rest of the core. */
+// ─── Script kinds: what the launch runs (issue 12 §2) ─────────────────────────────────────────────
+
+/**
+ * What the launched entry script does. Only `training` gets a simulated schedule, the memory verdict and the checks
+ * of the training step (pipeline schedule, fp8 parameter gathering); inference and evaluation go through Megatron's
+ * parser and initialize_megatron, so its argument, batch and model checks hold; a converter is checked only for the
+ * model it describes; `other` (data preprocessing) for none (see KINDS_BY_CODE in megatron/rules/index.ts).
+ */
+export type ScriptKind = 'training' | 'inference' | 'evaluation' | 'conversion' | 'other';
+
+export interface ScriptKindEvidence {
+  kind: ScriptKind;
+  /** What was seen: `entry script tools/run_text_generation_server.py`, `flag --load-dir`, `file name generate_x.sh`. */
+  what: string;
+  /** Where it was seen; null for the file name, which is not in the text. */
+  range: SourceRange | null;
+  /** 1 = a hint (the file name), 2 = strong (a flag only that kind of script takes), 3 = decisive (the entry script). */
+  weight: number;
+}
+
+export interface ScriptKindRead {
+  id: ScriptKind;
+  /** Everything found, in the order collected. */
+  evidence: ScriptKindEvidence[];
+  /** Index in `evidence` of the piece that decided; null when nothing was found and training is assumed. */
+  decidedBy: number | null;
+}
+
 export interface LaunchConfigRead {
   format: 'bash' | 'yaml';
   /** False when the file is not a Megatron-style launch (the editor then stays silent). */
@@ -230,6 +258,8 @@ export interface LaunchConfigRead {
   editContext?: EditContext;
   /** Which Megatron reads this file; readLaunchConfig always sets it, hand-built reads (tests) may leave it out. */
   dialect?: DialectRead;
+  /** What the launch runs; readLaunchConfig sets it for every launch, hand-built reads may leave it out (= training). */
+  scriptKind?: ScriptKindRead;
 }
 
 /** What the edit planner needs beyond the flags, recorded by the reader (explicit data, so copies keep it). */

@@ -3,9 +3,9 @@
 // scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
-import type { ConfigKey, DialectRead, FlagOccurrence, SourceRange } from '../core/types';
-import { dialectSummary, evidenceLabel } from '../report/text';
-import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation } from './present';
+import type { ConfigKey, FlagOccurrence, SourceRange } from '../core/types';
+import { dialectSummary, evidenceLabel, scriptKindSummary } from '../report/text';
+import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation, type EntryHover } from './present';
 import { whatIfTable, type WhatIfRow } from './whatIf';
 import { mdCode, mdText } from './markdown';
 
@@ -121,9 +121,9 @@ export function hoverMarkdown(
 
 /**
  * Hover on the launch line's entry script: the dialect, what decided it, every piece of evidence with its weight,
- * and how to override it. The evidence quotes file text, so it is escaped like everything else here.
+ * how to override it, and what the launch runs (the script kind). The evidence quotes file text, so it is escaped like everything else here.
  */
-export function dialectHoverMarkdown(d: DialectRead): string {
+export function dialectHoverMarkdown(d: EntryHover): string {
   const parts = [`**Dialect:** ${mdText(dialectSummary(d))}`];
   if (d.evidence.length) {
     const rows = d.evidence.map(
@@ -135,5 +135,7 @@ export function dialectHoverMarkdown(d: DialectRead): string {
   parts.push(
     `_Override with the ${mdCode('scheduleInspector.dialect')} setting or a ${mdCode('# schedule-inspector: dialect=<id>')} comment._`,
   );
+  // What the launch runs, after the dialect's own evidence so the list above stays the dialect's.
+  if (d.scriptKind) parts.push(`**Kind:** ${mdText(scriptKindSummary(d.scriptKind))}`);
   return parts.join('\n\n');
 }

@@ -3,7 +3,14 @@
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
 import { DIAGNOSTIC_CODES } from '../core/megatron/rules';
-import type { ConfigKey, DialectRead, FlagOccurrence, ScheduleEvaluation, SourceRange } from '../core/types';
+import type {
+  ConfigKey,
+  DialectRead,
+  FlagOccurrence,
+  ScheduleEvaluation,
+  ScriptKindRead,
+  SourceRange,
+} from '../core/types';
 
 const DOCS_URL = 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/';
 
@@ -65,8 +72,19 @@ export function peakLabel(e: ScheduleEvaluation | null | undefined, gpuMemoryGiB
   return `peak ${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e?.oom ? ' OOM' : ''}`;
 }
 
+/** The launch runs no training step (inference, evaluation, conversion, preprocessing): nothing is simulated. */
+function notTraining(r: AnalysisResult): ScriptKindRead | null {
+  const k = r.scriptKind;
+  return r.isLaunchConfig && k && k.id !== 'training' ? k : null;
+}
+
 /** One line for the code lens: `seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 61.2/80 GiB (stage 0)`. */
 export function summaryLine(r: AnalysisResult): string {
+  const kind = notTraining(r);
+  if (kind) {
+    const deciding = kind.decidedBy === null ? undefined : kind.evidence[kind.decidedBy];
+    return `${kind.id} launch${deciding ? ` (${deciding.what})` : ''}: not a training run, so no schedule is simulated`;
+  }
   const e = selectedEvaluation(r);
   if (!e) return 'no schedule could be simulated' + firstProblem(r);
   if (!e.applicable) return `${scheduleLabel(e)}: not simulated (${e.reason ?? 'not applicable'})`;
@@ -82,6 +100,8 @@ export function summaryLine(r: AnalysisResult): string {
 
 /** Shorter, for the status bar: `seq1f1b k=4 · bubble 9.8 % · peak 61.2 GiB`. */
 export function statusLine(r: AnalysisResult): string {
+  const kind = notTraining(r);
+  if (kind) return `Schedule Inspector: ${kind.id}, not simulated`;
   const e = selectedEvaluation(r);
   if (!e || !e.applicable) return 'Schedule Inspector: not simulated';
   const parts = [scheduleLabel(e), `bubble ${formatPercent(e.bubbleFraction)}`];
@@ -164,8 +184,14 @@ export function flagAt(r: AnalysisResult, line: number, character: number): Flag
   );
 }
 
+/** What the hover on the entry script shows: the dialect and, for a launch, what it runs. */
+export interface EntryHover extends DialectRead {
+  scriptKind?: ScriptKindRead;
+}
+
 /** The dialect, when the cursor is on its anchor: the entry script of a bash launch, the first key of a YAML one. */
-export function dialectAt(r: AnalysisResult, line: number, character: number): DialectRead | undefined {
+export function dialectAt(r: AnalysisResult, line: number, character: number): EntryHover | undefined {
   const d = r.dialect;
-  return d?.anchor && rangeContains(d.anchor, line, character) ? d : undefined;
+  if (!d?.anchor || !rangeContains(d.anchor, line, character)) return undefined;
+  return r.isLaunchConfig && r.scriptKind ? { ...d, scriptKind: r.scriptKind } : d;
 }

@@ -1,6 +1,12 @@
 // `analyze --json`: the machine-readable shape CI scripts consume. Positions are 0-based, as in the core.
 import type { AnalysisResult } from '../core/analyze';
-import { SCHEDULE_NAMES, type CoreDiagnostic, type DialectRead, type ScheduleEvaluation } from '../core/types';
+import {
+  SCHEDULE_NAMES,
+  type CoreDiagnostic,
+  type DialectRead,
+  type ScheduleEvaluation,
+  type ScriptKindRead,
+} from '../core/types';
 
 function diagnosticToJson(d: CoreDiagnostic): Record<string, unknown> {
   return {
@@ -32,6 +38,18 @@ function dialectEvidenceToJson(d: DialectRead | undefined): Record<string, unkno
   }));
 }
 
+/** The same for the script kind: kind, what, 0-based line (null for the file name), weight, decided. */
+function scriptKindEvidenceToJson(k: ScriptKindRead | undefined): Record<string, unknown>[] {
+  if (!k) return [];
+  return k.evidence.map((e, i) => ({
+    kind: e.kind,
+    what: e.what,
+    line: e.range ? e.range.line : null,
+    weight: e.weight,
+    decided: i === k.decidedBy,
+  }));
+}
+
 export function toJson(file: string, r: AnalysisResult): Record<string, unknown> {
   const schedules: Record<string, unknown> = {};
   for (const name of SCHEDULE_NAMES) {
@@ -44,6 +62,9 @@ export function toJson(file: string, r: AnalysisResult): Record<string, unknown>
     isLaunchConfig: r.isLaunchConfig,
     dialect: r.dialect?.id ?? 'unknown',
     dialectEvidence: dialectEvidenceToJson(r.dialect),
+    // null when the file is not a launch; hand-built reads without a kind are training.
+    scriptKind: r.isLaunchConfig ? (r.scriptKind?.id ?? 'training') : null,
+    scriptKindEvidence: scriptKindEvidenceToJson(r.scriptKind),
     config: r.config,
     diagnostics: r.diagnostics.map(diagnosticToJson),
     gpu: { id: r.gpu.id, memoryGiB: r.gpu.memoryGiB },

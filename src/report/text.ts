@@ -8,6 +8,8 @@ import {
   type DialectRead,
   type ScheduleEvaluation,
   type ScheduleName,
+  type ScriptKindEvidence,
+  type ScriptKindRead,
 } from '../core/types';
 
 const pct = (x: number | null | undefined): string => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
@@ -90,10 +92,33 @@ export function dialectSummary(d: DialectRead): string {
   );
 }
 
+/** `entry script tools/run_text_generation_server.py (line 12)`; the file name has no line. */
+function kindEvidenceLabel(e: ScriptKindEvidence): string {
+  return e.range ? `${e.what} (line ${e.range.line + 1})` : e.what;
+}
+
+/**
+ * One line on what the launch runs and why, shown next to the dialect (the CLI's `Kind` line, the hover on the entry
+ * script, the status bar tooltip): `inference — decided by entry script inference.py (line 30); not a training launch,
+ * so no schedule or training memory is simulated and the training-step checks are skipped`.
+ */
+export function scriptKindSummary(k: ScriptKindRead): string {
+  const deciding = k.decidedBy === null ? undefined : k.evidence[k.decidedBy];
+  const why = deciding
+    ? `decided by ${kindEvidenceLabel(deciding)}${k.evidence.length > 1 ? ` (+${k.evidence.length - 1} more)` : ''}`
+    : k.evidence.length
+      ? `the evidence is inconclusive (${k.evidence.map((e) => `${e.kind}: ${kindEvidenceLabel(e)}`).join('; ')}), so read as training`
+      : 'assumed: nothing in the file says it is inference, evaluation or a conversion';
+  return k.id === 'training'
+    ? `${k.id} — ${why}`
+    : `${k.id} — ${why}; not a training launch, so no schedule or training memory is simulated and the training-step checks are skipped`;
+}
+
 /** Shown for every launch, and for a file that is not one only when it still has a dialect (a NeMo 2 recipe). */
 function dialectLines(r: AnalysisResult): string[] {
   if (!r.dialect || (!r.isLaunchConfig && r.dialect.id === 'unknown')) return [];
-  return [`  Dialect   ${dialectSummary(r.dialect)}`];
+  const kind = r.isLaunchConfig && r.scriptKind ? [`  Kind      ${scriptKindSummary(r.scriptKind)}`] : [];
+  return [`  Dialect   ${dialectSummary(r.dialect)}`, ...kind];
 }
 
 export function formatSummary(file: string, r: AnalysisResult): string {

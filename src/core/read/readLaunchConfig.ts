@@ -7,6 +7,7 @@ import { readBashLaunch } from './bashLaunch';
 import { detectedDialect, settleDialect } from './dialect';
 import { notALaunch } from './finishRead';
 import { readYamlLaunch } from './yamlLaunch';
+import { settleScriptKind } from './scriptKind';
 
 /** Launch configs are kilobytes; anything far larger is not one, and reading it would cost the editor. */
 const MAX_TEXT_CHARS = 4 * 1024 * 1024;
@@ -43,5 +44,7 @@ export function readLaunchConfig(text: string, fileName?: string, dialect?: Dial
   const format = detectFormat(text, fileName);
   const read = format === 'yaml' ? readYamlLaunch(text) : readBashLaunch(text, readBash(text));
   settleDialect(text, read, dialect);
+  // After the dialect: the entry script is found through the dialect's anchor.
+  settleScriptKind(text, read, fileName);
   return read;
 }

@@ -39,7 +39,9 @@ test('the text summary has a Dialect line with the deciding evidence, before the
   // --pipe-sp-splits: thunlp/Seq1F1B megatron/arguments.py:732, no other parser defines it.
   const lines = formatSummary('s.sh', analyze(fixture('seq1f1b.sh'), { scope: 'selected' })).split('\n');
   assert.equal(lines[1], '  Dialect   seq1f1b — decided by flag --pipe-sp-splits (line 8) (+2 more)');
-  assert.match(lines[2] ?? '', /^ {2}Model /);
+  // The script kind follows the dialect (issue 12 §2; tested in scriptKind.test.ts), then the model.
+  assert.match(lines[2] ?? '', /^ {2}Kind {6}training — /);
+  assert.match(lines[3] ?? '', /^ {2}Model /);
   const pai = formatSummary('p.sh', analyze(fixture('pai-megatron-patch.sh'), { scope: 'selected' }));
   assert.match(pai, /Dialect {3}pai-megatron-patch \(Megatron-LM-250328\) — decided by flag --patch-tokenizer-type/);
   const ambiguous = formatSummary('a.sh', analyze(fixture('ambiguous.sh'), { scope: 'selected' }));

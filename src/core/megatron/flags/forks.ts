@@ -29,6 +29,21 @@ choice('--seq1f1b-balance-method', ['average', 'uniform_comp'], 'MindSpeed: how 
   dialect: 'mindspeed',
   default: 'average',
 });
+// ── MindSpeed / MindSpeed-LLM layer placement (features_manager/pipeline_parallel/{num_layer_list,noop_layers}.py) ──
+str('--num-layer-list', 'MindSpeed-LLM: decoder layers per pipeline stage, e.g. 16,16,16,13 (sum = --num-layers).', {
+  dialect: 'mindspeed',
+});
+str('--noop-layers', 'MindSpeed: 0-based indices of layers built as no-ops (counted in --num-layers), e.g. 61,62,63.', {
+  dialect: 'mindspeed',
+});
+int(
+  '--first-k-dense-replace',
+  'MindSpeed-LLM: the first K decoder layers stay dense; MoE layers follow --moe-layer-freq after them.',
+  { dialect: 'mindspeed' },
+);
+on('--layerwise-disaggregated-training', 'MindSpeed-LLM: u-shaped split; --num-layer-list then has PP + 1 entries.', {
+  dialect: 'mindspeed',
+});
 // ── Zero bubble (sail-sg/zero-bubble-pipeline-parallelism) ──
 on('--enable-zero-bubble', 'Zero-bubble pipeline schedule (ZB-H1/ZB-2P fork).', { dialect: 'zero-bubble' });
 on('--zero-bubble-v-schedule', 'Zero-bubble V schedule.', { dialect: 'zero-bubble' });

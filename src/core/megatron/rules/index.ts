@@ -4,7 +4,7 @@
 // input never produces a guess.
 // The registry: one family per file, run in this order (the order of their diagnostics on equal ranges), and
 // every diagnostic code the user can see with its default severity, docs anchor and where it applies.
-import type { CoreDiagnostic } from '../../types';
+import type { CoreDiagnostic, ScriptKind } from '../../types';
 import type { Dialect } from '../flags/table';
 import { code, RuleContext, type Applicability, type CodeInfo, type Rule, type ValidateContext } from './rule';
 import { parallelRule } from './parallel';
@@ -61,10 +61,91 @@ const OTHER_CODES: readonly CodeInfo[] = [
   code('internal-error', 'warning'), // analyze()
 ];
 
+// Which launches a code is right for (issue 12 §2). Inference and evaluation entry scripts (Megatron-LM d98e8a64
+// tools/run_text_generation_server.py:123, MindSpeed-LLM inference.py:101, evaluation.py:376) go through
+// initialize_megatron, i.e. Megatron's parser, validate_args and the microbatch calculator (megatron/training/
+// global_vars.py:148), and build the model through TransformerConfig — so every argument, batch and model check
+// holds for them as for training. What only a training step has: the pipeline schedule (the interleaved microbatch
+// groups, megatron/core/pipeline_parallel/schedules.py:1172; Seq1F1B's splits), the memory of gradients and
+// optimizer state, and fp8 parameter gathering, which validate_args allows without the distributed optimizer in
+// inference mode (megatron/training/arguments.py:1095-1097). A converter parses its own arguments and only
+// describes the model; a data-preprocessing script takes none of Megatron's.
+const TRAINING: readonly ScriptKind[] = ['training'];
+/** Megatron's argument parser and initialize_megatron run: training, inference, evaluation. */
+const MEGATRON_RUN: readonly ScriptKind[] = ['training', 'inference', 'evaluation'];
+/** The model's own shape: a converter's model flags must describe a valid model too. */
+const DESCRIBES_MODEL: readonly ScriptKind[] = ['training', 'inference', 'evaluation', 'conversion'];
+
+const scoped = (kinds: readonly ScriptKind[], codes: string[]): [string, readonly ScriptKind[]][] =>
+  codes.map((c) => [c, kinds]);
+
+const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
+  ...scoped(TRAINING, [
+    'interleaved-microbatches-not-divisible',
+    'fp8-param-gather-needs-distributed-optimizer',
+    'seq1f1b-needs-pipeline',
+    'seq1f1b-needs-flash-attn',
+    'seq-not-divisible-by-splits',
+    'seq1f1b-interleaved-splits',
+    'uniform-comp-without-splits',
+    'bubble',
+    'oom-risk',
+  ]),
+  ...scoped(MEGATRON_RUN, [
+    'global-batch-not-divisible',
+    'batch-schedule-conflict',
+    'rampup-batch-not-divisible',
+    'train-length-conflict',
+    'distributed-optimizer-instances-not-divisible',
+    'overlap-param-gather-requirements',
+    'recompute-config-invalid',
+    'cuda-device-max-connections',
+    'world-size-not-divisible',
+    'experts-not-divisible-by-ep',
+    'expert-grid-not-divisible',
+    'layers-not-divisible-by-pp',
+    'uneven-pipeline-split',
+    'invalid-pipeline-layout',
+    'vpp-flags-conflict',
+    'layers-not-divisible-by-virtual-stage',
+    'vpp-needs-more-stages',
+    'sequence-parallel-without-tp',
+    'moe-tp-needs-sequence-parallel',
+    'missing-required-arg',
+    'yaml-cfg-ignores-args',
+    'unknown-flag',
+    'unexpected-argument',
+  ]),
+  // The model's own shape and how a known Megatron flag is spelled and valued.
+  ...scoped(DESCRIBES_MODEL, [
+    'heads-not-divisible-by-tp',
+    'query-groups-not-divisible-by-tp',
+    'query-groups-ignored',
+    'hidden-not-divisible-by-heads',
+    'cp-seq-not-divisible',
+    'max-position-less-than-seq',
+    'invalid-moe-layer-freq',
+    'precision-conflict',
+    'invalid-flag-value',
+    'deprecated-flag',
+    'underscore-flag',
+    'duplicate-flag',
+  ]),
+]);
+
 /** Every diagnostic code the core emits, once (a code raised in two places keeps its first entry). */
 export const DIAGNOSTIC_CODES: ReadonlyMap<string, CodeInfo> = new Map(
-  [...RULES.flatMap((r) => r.codes), ...OTHER_CODES].reverse().map((c): [string, CodeInfo] => [c.code, c]),
+  [...RULES.flatMap((r) => r.codes), ...OTHER_CODES].reverse().map((c): [string, CodeInfo] => {
+    const kinds = KINDS_BY_CODE.get(c.code);
+    return [c.code, kinds ? { ...c, appliesTo: { ...c.appliesTo, kinds } } : c];
+  }),
 );
+
+/** The code is right for a launch of this kind (unregistered codes and the readers' own codes: every kind). */
+export function codeAppliesToKind(code: string, kind: ScriptKind): boolean {
+  const kinds = DIAGNOSTIC_CODES.get(code)?.appliesTo.kinds;
+  return !kinds || kinds.includes(kind);
+}
 
 /** Issue 12 fills `appliesTo`; until then every code applies to every dialect. */
 function applies(appliesTo: Applicability, dialects: Set<Dialect>): boolean {

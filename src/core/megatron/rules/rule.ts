@@ -9,6 +9,7 @@ import type {
   ConfigSources,
   LaunchConfigRead,
   RunConfig,
+  ScriptKind,
   Severity,
   SourceRange,
   TextEdit,
@@ -26,6 +27,11 @@ export interface Applicability {
   dialects: 'all' | readonly Dialect[];
   /** Megatron-LM release range (inclusive `since`, exclusive `until`, e.g. 'core_v0.13'); absent = every version. */
   versions?: { since?: string; until?: string };
+  /**
+   * The script kinds whose launches the check is right for (issue 12 §2): a batch or optimizer check means nothing
+   * for a text-generation server, a converter's arguments are not Megatron's. Absent = every kind.
+   */
+  kinds?: readonly ScriptKind[];
 }
 
 const EVERY_DIALECT: Applicability = { dialects: 'all' };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { interpretArgs } from '../../../../src/core/megatron/interpret';
 import { readBashLaunch } from '../../../../src/core/read/bashLaunch';
-import { parseLayerFreqList, parseLayout } from '../../../../src/core/megatron/resolve/listSyntax';
+import { parseLayout } from '../../../../src/core/megatron/resolve/listSyntax';
 import { lookupFlag, suggestFlag } from '../../../../src/core/megatron/flags/lookup';
 import { FLAG_SPECS } from '../../../../src/core/megatron/flags/table';
 import { parsePyFloat, parsePyInt } from '../../../../src/core/megatron/pyNumbers';
@@ -188,15 +188,6 @@ test("unexpected-argument: a '#' handed to argparse from a commented continuatio
   assert.equal(d.severity, 'warning');
   assert.deepEqual(d.range, r(0, 22, 23));
   assert.match(d.message, /'#' reaches Megatron as an argument/);
-});
-
-test('MoE list expressions are parsed by a grammar, never evaluated', () => {
-  assert.deepEqual(parseLayerFreqList('[1]*4', 100), { ok: true, value: [1, 1, 1, 1] });
-  assert.deepEqual(parseLayerFreqList('[0]*3+[1]*2', 100), { ok: true, value: [0, 0, 0, 1, 1] });
-  assert.deepEqual(parseLayerFreqList('2*[0, 1] + [1]', 100), { ok: true, value: [0, 1, 0, 1, 1] });
-  assert.equal(parseLayerFreqList("__import__('os').system('x')", 100).ok, false);
-  assert.equal(parseLayerFreqList('[1]*1000000', 100).ok, false);
-  assert.equal(parseLayerFreqList('[2]*3', 100).ok, false);
 });
 
 test('invalid-moe-layer-freq: list length must equal --num-layers', () => {

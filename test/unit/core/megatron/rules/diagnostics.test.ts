@@ -250,12 +250,13 @@ test('uneven-pipeline-split', () => {
 });
 
 test('invalid-pipeline-layout', () => {
-  const t = script({ '--pipeline-model-parallel-layout': '"E|t*3|L"' });
+  // Megatron's layer symbols are case-sensitive (pipeline_parallel_layer_layout.py:303-318 at d98e8a64).
+  const t = script({ '--pipeline-model-parallel-layout': '"e|t*24|l"' });
   check(
     only(t, 'invalid-pipeline-layout'),
     'error',
-    rangeOf(t, '--pipeline-model-parallel-layout "E|t*3|L"', '"E|t*3|L"'),
-    /cannot read the layout 'E\|t\*3\|L'/,
+    rangeOf(t, '--pipeline-model-parallel-layout "e|t*24|l"', '"e|t*24|l"'),
+    /cannot read the layout 'e\|t\*24\|l': 'e' in stage 1/,
   );
 });
 
