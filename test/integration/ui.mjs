@@ -142,6 +142,27 @@ async function scenario({ name, bodyClass }) {
   });
   await page.screenshot({ path: join(ARTIFACTS, `editor-${name}.png`) });
 
+  await check(`${name}: hover on the entry script names the dialect and its evidence`, async () => {
+    // The example sets --pipe-sp-splits, a flag only the Seq1F1B fork's parser defines (megatron/arguments.py:732
+    // at thunlp/Seq1F1B 68934661), so the hover must say seq1f1b and show that flag as the deciding evidence.
+    const line = editorLine('pretrain_gpt.py');
+    await line.scrollIntoViewIfNeeded();
+    const hover = page.locator('.monaco-hover', { hasText: 'Dialect' });
+    for (let i = 0; i < 12 && !(await hover.isVisible()); i++) {
+      const p = await textCentre(line, 'pretrain_gpt.py');
+      if (!p) throw new Error('entry script not rendered');
+      await page.mouse.move(p.x, p.y - 60);
+      await page.mouse.move(p.x, p.y, { steps: 3 });
+      await page.waitForTimeout(700);
+    }
+    await hover.waitFor({ timeout: 2000 });
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    if (!/seq1f1b/i.test(text) || !/--pipe-sp-splits/.test(text)) throw new Error(`dialect hover: ${text}`);
+    await page.screenshot({ path: join(ARTIFACTS, `dialect-${name}.png`) });
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  });
+
   await check(`${name}: hover on --pipeline-model-parallel-size shows the what-if table`, async () => {
     const line = editorLine('--pipeline-model-parallel-size');
     await line.scrollIntoViewIfNeeded();
