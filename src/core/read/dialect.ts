@@ -96,6 +96,8 @@ const MEGATRON_ENTRY = /(^|\/)pretrain_(gpt|bert|t5|mamba|retro|vlm|ict|vision_\
 const PAI_BACKEND = /backends\/megatron\/(Megatron-LM-[\w.-]+)/;
 
 const DIRECTIVE = /#\s*schedule-inspector:\s*dialect\s*=\s*([^\s#]*)/i;
+/** Every directive contains this; a linear scan that rules most files out before any split. */
+const DIRECTIVE_HINT = /schedule-inspector:/i;
 
 interface Lines {
   lines: string[];
@@ -334,7 +336,9 @@ export function settleDialect(text: string, read: LaunchConfigRead, setting: Dia
   const detected = read.dialect ?? detectedDialect({ evidence: [] }, read.commandRange);
   const diagnostics: CoreDiagnostic[] = [];
   let directive: DialectEvidence | null = null;
-  for (const [i, line] of text.split(/\r?\n/).entries()) {
+  // This runs on every edit: split the text into lines only when a directive can be there at all.
+  const lines = DIRECTIVE_HINT.test(text) ? text.split(/\r?\n/) : [];
+  for (const [i, line] of lines.entries()) {
     const m = DIRECTIVE.exec(line);
     if (!m) continue;
     const raw = m[1] ?? '';

@@ -32,10 +32,8 @@ import {
   C_SQ,
   C_STAR,
   C_TAB,
-  C_AMP,
-  C_PIPE,
-  C_SEMI,
-  C_SP,
+  C_LT,
+  C_GT,
   EOF,
   PLAIN_DQ,
   PLAIN_NORMAL,
@@ -155,17 +153,8 @@ export abstract class Lexer extends Scanner {
       case WordMode.Normal:
         return isMeta(c);
       case WordMode.Test:
-        return (
-          c === C_SP ||
-          c === C_TAB ||
-          c === C_NL ||
-          c === C_CR ||
-          c === C_SEMI ||
-          c === C_AMP ||
-          c === C_PIPE ||
-          c === C_LP ||
-          c === C_RP
-        );
+        // Inside [[ ]], < and > compare strings instead of redirecting: every other metacharacter still ends a word.
+        return c !== C_LT && c !== C_GT && isMeta(c);
       case WordMode.DoubleQuoted:
         return c === C_DQ;
       case WordMode.Heredoc:
