@@ -61,6 +61,9 @@ async function runWorker() {
         schedule: result.selectedSchedule,
         // Present once the reader detects dialects (issue 12 §1); absent on older trees.
         dialect: result.dialect?.id ?? null,
+        kind: result.scriptKind?.id ?? null,
+        // Why the file's own schedule has no memory estimate, when it has none (the engine's own words).
+        notAnalysedWhy: own ? (own.reason ?? null) : result.isLaunchConfig ? 'no schedule selected' : null,
         analysed: Boolean(own && !own.whatIf && own.peakMemoryGiBPerStage),
         diagnostics: result.diagnostics.map((d) => ({
           severity: d.severity,
@@ -238,9 +241,23 @@ function codeTable(rows, severity) {
   return [...table].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]));
 }
 
+/** Why training launches have no estimate: the engine's reason with numbers and flag lists kept (they are the point). */
+function reasonTable(rows) {
+  const table = new Map();
+  for (const r of rows) {
+    const why = r.crash ? 'crash' : r.timedOut ? 'timed out' : (r.notAnalysedWhy ?? 'no estimate (no reason given)');
+    const key = why.replace(/\d+(\.\d+)?/g, 'N').slice(0, 140);
+    const entry = table.get(key) ?? { count: 0, example: r.file };
+    entry.count++;
+    table.set(key, entry);
+  }
+  return [...table].sort((a, b) => b[1].count - a[1].count).slice(0, 15);
+}
+
 function summarise(rows) {
   const sorted = rows.map((r) => r.ms).sort((a, b) => a - b);
   const launches = rows.filter((r) => r.launch);
+  const training = launches.filter((r) => (r.kind ?? 'training') === 'training');
   return {
     files: rows.length,
     crashes: rows.filter((r) => r.crash).length,
@@ -251,6 +268,9 @@ function summarise(rows) {
     maxMs: sorted.at(-1) ?? Number.NaN,
     launch: launches.length,
     analysed: rows.filter((r) => r.analysed).length,
+    training: training.length,
+    trainingAnalysed: training.filter((r) => r.analysed).length,
+    whyNot: reasonTable(training.filter((r) => !r.analysed)),
     withError: rows.filter((r) => r.diagnostics?.some((d) => d.severity === 'error')).length,
     errors: codeTable(rows, 'error'),
     warnings: codeTable(rows, 'warning'),
@@ -279,9 +299,14 @@ function printBlock(lines, s, indent) {
   row('time per file', `p50 ${ms1(s.p50Ms)} ms  p95 ${ms1(s.p95Ms)} ms  max ${ms1(s.maxMs)} ms`);
   row('launch detected', `${s.launch} (${pct(s.launch, s.files)})`);
   row('analysed', `${s.analysed} (${pct(s.analysed, s.files)} of files, ${pct(s.analysed, s.launch)} of launches)`);
+  row('training launches', `${s.training}, analysed ${s.trainingAnalysed} (${pct(s.trainingAnalysed, s.training)})`);
   row('files with ≥ 1 error', `${s.withError} (${pct(s.withError, s.files)})`);
   printCodes(lines, 'error codes', s.errors, indent);
   printCodes(lines, 'warning codes', s.warnings, indent);
+  if (s.whyNot.length) {
+    lines.push(`${indent}training launches not analysed, by reason (count  reason  example):`);
+    for (const [why, e] of s.whyNot) lines.push(`${indent}  ${String(e.count).padStart(5)}  ${why}  ${e.example}`);
+  }
 }
 
 /** One line per detected dialect, when the tree under test reports dialects at all. */
@@ -336,11 +361,16 @@ async function main() {
     const { text, total } = report(rows, { dir, skipped, gpuId: opts.gpuId, jobs: opts.jobs });
     console.log(text);
     if (opts.json) {
-      const { errors, warnings, ...figures } = total;
+      const { errors, warnings, whyNot, ...figures } = total;
       const json = {
         dir,
         gpu: opts.gpuId,
-        totals: { ...figures, errors: Object.fromEntries(errors), warnings: Object.fromEntries(warnings) },
+        totals: {
+          ...figures,
+          errors: Object.fromEntries(errors),
+          warnings: Object.fromEntries(warnings),
+          whyNot: Object.fromEntries(whyNot),
+        },
         files: rows.map(({ id: _id, ...r }) => r),
       };
       writeFileSync(opts.json, JSON.stringify(json, null, 1) + '\n');
