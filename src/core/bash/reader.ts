@@ -8,7 +8,7 @@ import { Runner } from './interp/runner';
 import { MAX_DIAGNOSTICS } from './limits';
 import { Src } from './src';
 import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from './types';
-import { UNKNOWN_CHAR, originsOf, resetSegBudget } from './value';
+import { UNKNOWN_CHAR, originsOf, resetSegBudget, type Seg } from './value';
 
 /** Converts document offsets to 0-based line/column. */
 class Lines {
@@ -20,6 +20,14 @@ class Lines {
       k = text.indexOf('\n', k + 1);
     }
   }
+  /** The text of line `line` (0-based) of `text`, without its newline. */
+  text(text: string, line: number): string {
+    const start = this.starts[line];
+    if (start === undefined) return '';
+    const next = this.starts[line + 1];
+    return text.slice(start, next === undefined ? text.length : next - 1);
+  }
+
   pos(off: number): [number, number] {
     const s = this.starts;
     let lo = 0;
@@ -95,6 +103,8 @@ function readBashInner(input: string): BashReadResult {
       if (last < f.text.length - 1) w.knownSuffix = f.text.slice(last + 1);
     }
     if (f.segs.some((g) => g.cond)) w.conditional = true;
+    const assumptions = wordAssumptions(f.segs);
+    if (assumptions.length) w.assumptions = assumptions;
     return w;
   };
 
@@ -142,8 +152,45 @@ function readBashInner(input: string): BashReadResult {
     if (d.related) out.related = d.related.map((r) => ({ message: r.message, range: lines.range(r.s0, r.s1) }));
     return out;
   });
-  return { invocations, slurm, env, diagnostics };
+  return { invocations, slurm, env, diagnostics: placeholderReports(text, lines, diagnostics) };
 }
+
+/**
+ * Documentation templates write `VAR=<PATH_OF_VOCAB_FILE>` for the user to fill in. Bash reads `<` as a redirection,
+ * so the line really is a syntax error — but the useful report is one warning per line naming the placeholder, not a
+ * cascade of red parse errors about `<`, `>` and `(`.
+ */
+function placeholderReports(text: string, lines: Lines, diagnostics: CoreDiagnostic[]): CoreDiagnostic[] {
+  const out: CoreDiagnostic[] = [];
+  const reported = new Set<number>();
+  for (const d of diagnostics) {
+    if (d.code !== 'bash-syntax' || d.severity !== 'error') {
+      out.push(d);
+      continue;
+    }
+    // The placeholder may sit on the line a `\` continues into this one.
+    const previous = d.range.line > 0 ? lines.text(text, d.range.line - 1) : '';
+    const lineNo =
+      !PLACEHOLDER.test(lines.text(text, d.range.line)) && /\\\s*$/.test(previous) ? d.range.line - 1 : d.range.line;
+    if (reported.has(lineNo) || reported.has(d.range.line)) continue;
+    const m = PLACEHOLDER.exec(lines.text(text, lineNo));
+    if (!m) {
+      out.push(d);
+      continue;
+    }
+    reported.add(lineNo);
+    out.push({
+      code: 'bash-syntax',
+      severity: 'warning',
+      message: `${m[0]} is a placeholder to fill in before the script runs: as written, bash reads \`<\` and \`>\` as redirections (${d.message})`,
+      range: { line: lineNo, column: m.index, endLine: lineNo, endColumn: m.index + m[0].length },
+    });
+  }
+  return out;
+}
+
+/** `<PATH_OF_VOCAB_FILE>`, `<Specify path>`: a bracketed name in a template. Bounded, so it cannot backtrack far. */
+const PLACEHOLDER = /<[A-Za-z][A-Za-z0-9_ ./-]{0,80}>/;
 
 /** `#SBATCH --nodes=4`, `-N 4`, `--ntasks-per-node=8`, `--gpus-per-node=8`, `--gres=gpu:8`. Last one wins. */
 function readSbatch(it: Runner, lines: Lines): SlurmInfo {
@@ -202,3 +249,15 @@ function readSbatch(it: Runner, lines: Lines): SlurmInfo {
   }
   return info;
 }
+
+/** The assumptions a word's stretches rest on, each once (a branch taken blindly counts as one). */
+function wordAssumptions(segs: readonly Seg[]): string[] {
+  const out = new Set<string>();
+  for (const g of segs) {
+    if (g.assumed !== undefined) out.add(g.assumed);
+    if (g.cond) out.add(BLIND_BRANCH);
+  }
+  return [...out];
+}
+
+const BLIND_BRANCH = 'a branch whose condition is only known at run time is taken';

@@ -18,6 +18,12 @@ export interface ShellWord {
   knownSuffix?: string;
   /** Came through an assignment in a branch whose condition could not be decided (the first branch is taken). */
   conditional?: boolean;
+  /**
+   * What the text rests on that the file does not fix: an environment variable or script argument taken as unset
+   * (its `${…:-default}` used), or a branch taken without knowing its condition. A check built on such a word is
+   * never certain, so it is never an error (issue 12 §3).
+   */
+  assumptions?: string[];
 }
 
 export type LauncherKind =

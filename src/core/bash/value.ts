@@ -27,6 +27,11 @@ export interface Seg {
   unknown?: string;
   /** Assigned in a branch whose condition could not be decided. */
   cond?: boolean;
+  /**
+   * The stretch is a `${VAR:-default}` default taken because only the environment or the script's arguments could
+   * set VAR: what the value assumes (issue 12 §3 severity discipline — nothing built on it is certain).
+   */
+  assumed?: string;
 }
 
 export interface Val {
@@ -106,6 +111,7 @@ export function sliceSeg(g: Seg, a: number, b: number, at: number): Seg {
   };
   if (g.unknown !== undefined) out.unknown = g.unknown;
   if (g.cond) out.cond = true;
+  if (g.assumed !== undefined) out.assumed = g.assumed;
   return out;
 }
 
@@ -185,13 +191,16 @@ export class ValBuilder {
     let s0 = Infinity;
     let s1 = -Infinity;
     let unknown: string | undefined;
+    let assumed: string | undefined;
     for (const g of this.segs) {
       if (g.s0 < s0) s0 = g.s0;
       if (g.s1 > s1) s1 = g.s1;
       if (unknown === undefined && g.unknown !== undefined) unknown = g.unknown;
+      if (assumed === undefined && g.assumed !== undefined) assumed = g.assumed;
     }
     const g: Seg = { start: 0, end: this.text.length, s0, s1, mapped: false, origins: NO_ORIGINS };
     if (unknown !== undefined) g.unknown = unknown;
+    if (assumed !== undefined) g.assumed = assumed;
     this.segs = [g];
   }
 
@@ -291,6 +300,8 @@ export function viaVar(name: string, v: Val, s0: number, s1: number): Val {
     const g: Seg = { start: 0, end: v.text.length, s0, s1, mapped: false, origins: [{ name, s0, s1, mapped: false }] };
     const u = unknownReason(v);
     if (u !== undefined) g.unknown = u;
+    const a = segs.find((x) => x.assumed !== undefined)?.assumed;
+    if (a !== undefined) g.assumed = a;
     return { text: v.text, segs: [g], cond: v.cond };
   }
   const out: Seg[] = new Array<Seg>(segs.length);
@@ -299,6 +310,7 @@ export function viaVar(name: string, v: Val, s0: number, s1: number): Val {
     const seg: Seg = { start: g.start, end: g.end, s0, s1, mapped: false, origins: pushOrigin(name, g) };
     if (g.unknown !== undefined) seg.unknown = g.unknown;
     if (g.cond) seg.cond = true;
+    if (g.assumed !== undefined) seg.assumed = g.assumed;
     out[k] = seg;
   }
   return { text: v.text, segs: out, cond: v.cond };

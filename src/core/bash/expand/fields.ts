@@ -4,7 +4,7 @@ import type { Word } from '../syntax/ast';
 import type { ExpandBudget } from './environ';
 import { MAX_VALUE_CHARS } from '../limits';
 import type { Src } from '../src';
-import { ValBuilder, type Val } from '../value';
+import { ValBuilder, type Seg, type Val } from '../value';
 
 /** One expanded argv word. */
 export interface Field extends Val {
@@ -116,6 +116,20 @@ export class FieldBuilder {
     this.cur = new ValBuilder();
     this.quoted = false;
     this.glob = false;
+  }
+
+  /** Where the builder stands, so that what is appended after it can be marked (see assumeSince). */
+  mark(): { fields: number; segs: number } {
+    return { fields: this.out.length, segs: this.cur.segs.length };
+  }
+
+  /** Marks every stretch appended since `at` (in finished fields and the current one) as resting on `assumption`. */
+  assumeSince(at: { fields: number; segs: number }, assumption: string): void {
+    const tag = (segs: Seg[], from: number): void => {
+      for (let k = from; k < segs.length; k++) segs[k]!.assumed ??= assumption; // k < segs.length
+    };
+    for (let f = at.fields; f < this.out.length; f++) tag(this.out[f]!.segs, f === at.fields ? at.segs : 0);
+    tag(this.cur.segs, this.out.length === at.fields ? at.segs : 0);
   }
 
   finish(joined: boolean): void {

@@ -208,15 +208,27 @@ function expandDefault(
   }
   if (base === '=') {
     const d = p.arg ? ex.expandJoined(p.arg, src) : emptyVal();
+    if (r.neverSet) for (const g of d.segs) g.assumed ??= assumptionOf(p.name);
     if (NAME_RE.test(p.name) && !p.sub) {
       ex.env.setScalar(p.name, d, false);
       fb.val(viaVar(p.name, ex.env.markCond(d), s0, s1), p.q);
     } else fb.val(d, p.q);
     return;
   }
-  // ':-' / '-': the default word, with its own quoting.
+  // ':-' / '-': the default word, with its own quoting. When only the environment or the script's arguments could
+  // have set the variable, the default is what the analysis assumes, and everything built on it says so.
+  const at = fb.mark();
   if (p.arg) ex.expandParts(p.arg.parts, src, fb);
   fb.markQuoted(p.q);
+  if (r.neverSet) fb.assumeSince(at, assumptionOf(p.name));
+}
+
+/** What taking a never-set variable's default assumes about the run. */
+function assumptionOf(name: string): string {
+  const c0 = name.charCodeAt(0);
+  return c0 >= 48 && c0 <= 57
+    ? `the script is run without argument $${name}`
+    : `$${name} is not set in the environment`;
 }
 
 /** `${A[@]:off:len}` / `${@:2}` slice the list of elements, not each element. */

@@ -719,3 +719,26 @@ test('not a launch: scripts without a python entry point yield no invocations', 
   const r = readBash('echo torchrun pretrain_gpt.py --x 1\nls -la\nmkdir -p out\n');
   assert.equal(r.invocations.length, 0);
 });
+
+test('a template placeholder is one warning naming it, not a cascade of parse errors', () => {
+  // bash(1) SHELL GRAMMAR/REDIRECTION: `<` and `>` are redirection operators and `(` only starts a subshell at the
+  // start of a command, so `VAR=<PATH> (e.g., /x)` is a syntax error as written — the user has to fill it in.
+  const r = readBash(
+    [
+      'CHECKPOINT_PATH=<PATH_OF_LANGUAGE_MODEL> (e.g., /357m)',
+      'INPUT_PATH=<PATH_OF_TEST_DATA> \\',
+      '        (e.g., /testseen_processed.txt)',
+      'python pretrain_gpt.py --load $CHECKPOINT_PATH',
+      '',
+    ].join('\n'),
+  );
+  const syntax = r.diagnostics.filter((d) => d.code === 'bash-syntax');
+  assert.deepEqual(
+    syntax.map((d) => [d.severity, d.range.line, d.range.column, d.range.endColumn]),
+    [
+      ['warning', 0, 16, 40],
+      ['warning', 1, 11, 30],
+    ],
+  );
+  assert.match(syntax[0]!.message, /^<PATH_OF_LANGUAGE_MODEL> is a placeholder to fill in/);
+});
