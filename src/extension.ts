@@ -12,13 +12,12 @@ import { ScheduleStatusBar } from './editor/scheduleStatusBar';
 import { registerEditorCommands } from './editor/commands';
 import { registerTimelinePanel } from './panel/timelinePanel';
 
-/** Shell scripts and YAML, on disk or untitled (Open Example creates an untitled copy). */
-const SELECTOR: vscode.DocumentSelector = [
-  { language: 'shellscript', scheme: 'file' },
-  { language: 'shellscript', scheme: 'untitled' },
-  { language: 'yaml', scheme: 'file' },
-  { language: 'yaml', scheme: 'untitled' },
-];
+/**
+ * Shell scripts and YAML of any scheme: on disk, untitled (Open Example), or in a virtual workspace (a GitHub
+ * repository opened remotely, vscode-vfs://…) — the core reads only the text, and package.json declares
+ * `virtualWorkspaces`. The service still skips output channels and git's old versions.
+ */
+const SELECTOR: vscode.DocumentSelector = [{ language: 'shellscript' }, { language: 'yaml' }];
 
 /** What activate() returns; the integration suite reads it to tell "not analysed yet" from "analysed, nothing found". */
 export interface ScheduleInspectorApi {

@@ -1,5 +1,15 @@
-/** A mistake in how the CLI was called (exit code 2). */
+/**
+ * The exit codes of docs/cli.md: 0 when the command ran, whatever the analysis found; 2 on a usage error or an input
+ * that is refused (missing, not a regular file, over the size cap, binary); 3 on an internal error — a bug of ours,
+ * reported in one line, never a stack trace or a signal.
+ */
+export const EXIT_CODES = { ok: 0, usageOrInput: 2, internal: 3 } as const;
+
+/** A mistake in how the CLI was called (exit code 2, with the usage text). */
 export class UsageError extends Error {}
+
+/** An input the CLI will not analyse — missing, not a regular file, too large, binary (exit code 2, one line). */
+export class InputError extends Error {}
 
 /** Minimal `--name value` / `--name=value` / `--switch` parser for our own CLI (not for user launch scripts). */
 export function parseCliArgs(

@@ -1,7 +1,7 @@
-// `schedule-inspector` command dispatch, with its I/O injected (src/cli.ts is the process entry point).
-// Exit codes: 0 when the analysis ran (whatever it found), 2 on usage errors or unreadable input.
+// `schedule-inspector` command dispatch, with its I/O injected (src/cli.ts is the process entry point). Every
+// failure ends in one of the exit codes of EXIT_CODES (args.ts, docs/cli.md) with one line on stderr.
 import { runAnalyzeCommand } from './analyzeCommand';
-import { UsageError } from './args';
+import { EXIT_CODES, InputError, UsageError } from './args';
 import type { CliIo } from './io';
 import { runSimulateCommand } from './simulateCommand';
 
@@ -23,15 +23,26 @@ export function runCli(argv: readonly string[], io: CliIo): number {
       case '-h':
       case 'help':
         io.stdout(USAGE + '\n');
-        return 0;
+        return EXIT_CODES.ok;
       default:
         throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
     }
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`schedule-inspector: ${err.message}\n${USAGE}\n`);
-      return 2;
+      return EXIT_CODES.usageOrInput;
     }
-    throw err;
+    if (err instanceof InputError) {
+      io.stderr(`schedule-inspector: ${err.message}\n`);
+      return EXIT_CODES.usageOrInput;
+    }
+    io.stderr(`schedule-inspector: internal error: ${internalErrorText(err)}\n`);
+    return EXIT_CODES.internal;
   }
+}
+
+/** One line: what failed and that it is ours to fix (the user's file is not at fault). */
+function internalErrorText(err: unknown): string {
+  const what = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+  return `${what.split('\n')[0]} — a bug in Schedule Inspector, not in the file; please report it with the file`;
 }

@@ -7,7 +7,14 @@ import { OP_B, OP_F, SCHEDULE_NAMES, type ScheduleName, type SimResult } from '.
 import { isZeroBubble } from '../core/schedule/programs';
 import { isSimResult, simulateSchedule, uniformCosts } from '../core/schedule/simulator';
 import { UsageError, numberOption, parseCliArgs } from './args';
+import { NonFiniteNumberError, stringifyFinite } from './finiteJson';
 import type { CliIo } from './io';
+
+/**
+ * Bound on each cost: a makespan sums at most HARD_MAX_OPS (2^27) op costs plus their transfers, so with costs up to
+ * 1e12 it stays below ~3e20 — finite. `--forward 1e308` would overflow the sum to Infinity and the bubble to NaN.
+ */
+const MAX_COST = 1e12;
 
 export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   const { positional, values, switches } = parseCliArgs(argv, {
@@ -30,10 +37,11 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   if (values.has('forward') !== values.has('backward') || (values.has('weight') && !values.has('backward'))) {
     throw new UsageError('--forward and --backward go together (and --weight needs both)');
   }
-  const forward = numberOption(values, 'forward', { min: 0 }) ?? 1;
-  const backwardGiven = numberOption(values, 'backward', { min: 0 }) ?? 2;
-  const weightGiven = numberOption(values, 'weight', { min: 0 });
-  const p2p = numberOption(values, 'p2p', { min: 0 }) ?? 0;
+  const cost = { min: 0, max: MAX_COST };
+  const forward = numberOption(values, 'forward', cost) ?? 1;
+  const backwardGiven = numberOption(values, 'backward', cost) ?? 2;
+  const weightGiven = numberOption(values, 'weight', cost);
+  const p2p = numberOption(values, 'p2p', cost) ?? 0;
   const zb = isZeroBubble(name);
   if (weightGiven !== undefined && !zb)
     throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb), not ${name}`);
@@ -46,6 +54,9 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   if (!isSimResult(result))
     throw new UsageError(`${name} with p=${pp}, m=${m}, k=${k}, v=${v} cannot be simulated: ${result.reason}`);
 
+  const input = { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p };
+  // Checked in both modes: a NaN or Infinity is a bug, never a figure to print (or to write as JSON null).
+  const head = stringifyFinite(summaryHead(result, input));
   if (!switches.has('json')) {
     io.stdout(
       `${name} p=${pp} m=${m} k=${k} v=${v}: makespan ${round(result.makespan)}, bubble ${(100 * result.bubbleFraction).toFixed(2)} %, ` +
@@ -53,12 +64,7 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
     );
     return 0;
   }
-  writeJson(
-    result,
-    { schedule: name, pp, microbatches: m, splits: k, vpp: v, forward, backward, weight, p2p },
-    switches.has('summary'),
-    io,
-  );
+  writeJson(result, head, switches.has('summary'), io);
   return 0;
 }
 
@@ -67,24 +73,33 @@ function round(x: number): number {
   return Number(x.toPrecision(12));
 }
 
-function writeJson(r: SimResult, input: Record<string, unknown>, summary: boolean, io: CliIo): void {
-  const head = {
+function summaryHead(r: SimResult, input: Record<string, unknown>): Record<string, unknown> {
+  return {
     ...input,
     makespan: round(r.makespan),
     bubbleFraction: r.bubbleFraction,
     peakUnitsPerStage: Array.from(r.peakUnits),
     opCount: r.opCount,
   };
+}
+
+/** `open` is the summary object's JSON (already checked finite); the timeline is appended to it stage by stage. */
+function writeJson(r: SimResult, open: string, summary: boolean, io: CliIo): void {
   if (summary) {
-    io.stdout(JSON.stringify(head) + '\n');
+    io.stdout(open + '\n');
     return;
   }
   // A million-op timeline is ~80 MB of JSON: write it a stage at a time instead of building one string.
   io.exitOnBrokenPipe();
-  const open = JSON.stringify(head);
   io.stdout(open.slice(0, -1) + ',"stages":[');
   for (let s = 0; s < r.spec.stages; s++) io.stdout((s ? ',' : '') + '[' + stageOpsJson(r, s).join(',') + ']');
   io.stdout(']}\n');
+}
+
+/** The hand-built op objects skip stringifyFinite; `${NaN}` would make the whole output unparsable. */
+function finite(x: number, path: string): number {
+  if (!Number.isFinite(x)) throw new NonFiniteNumberError(x, path);
+  return x;
 }
 
 function stageOpsJson(r: SimResult, stage: number): string[] {
@@ -95,8 +110,10 @@ function stageOpsJson(r: SimResult, stage: number): string[] {
   const last = r.stageOffsets[stage + 1]!;
   for (let q = first; q < last; q++) {
     const kind = r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W';
+    const start = finite(round(r.start[q]!), `stages[${stage}][${q - first}].start`);
+    const end = finite(round(r.end[q]!), `stages[${stage}][${q - first}].end`);
     parts.push(
-      `{"kind":"${kind}","microbatch":${r.microbatch[q]!},"chunk":${r.chunk[q]!},"modelChunk":${r.modelChunk[q]!},"start":${round(r.start[q]!)},"end":${round(r.end[q]!)}}`,
+      `{"kind":"${kind}","microbatch":${r.microbatch[q]!},"chunk":${r.chunk[q]!},"modelChunk":${r.modelChunk[q]!},"start":${start},"end":${end}}`,
     );
   }
   return parts;

@@ -14,6 +14,7 @@ import {
 } from '../protocol/messages';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import { sweepSplitsYielding } from '../report/sweep';
+import { SUPERSEDED, type SweepGate } from './sweepGate';
 
 /** The 8-byte PNG signature; a "PNG" from the webview that lacks it is not written anywhere. */
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -40,6 +41,8 @@ export interface HostEffects {
   setOverrides(overrides: WhatIfOverrides): void;
   /** The what-if currently shown, so sweeps and exports describe what the user sees. */
   currentOverrides(): WhatIfOverrides;
+  /** The panel's sweep gate: one sweep in flight, the newest request wins, starts rate-limited. */
+  sweeps: SweepGate;
 }
 
 export async function handleWebviewMessage(raw: unknown, fx: HostEffects): Promise<void> {
@@ -76,13 +79,19 @@ async function dispatch(msg: WebviewToHost, fx: HostEffects): Promise<void> {
       return;
     }
     case 'requestSweep': {
-      const base = fx.currentOverrides();
-      const points = await sweepSplitsYielding(
-        (o) => fx.analyze({ ...base, ...o }),
-        msg.schedule,
-        msg.splits,
-        () => new Promise((r) => setImmediate(r)),
-      );
+      const points = await fx.sweeps.submit((checkpoint) => {
+        // Read when the sweep starts, not when it was asked for: a what-if that came meanwhile is what is shown.
+        const base = fx.currentOverrides();
+        return sweepSplitsYielding(
+          (o) => fx.analyze({ ...base, ...o }),
+          msg.schedule,
+          msg.splits,
+          // Yield between points (hovers and code lenses run meanwhile), then stop if a newer request came.
+          () => new Promise<void>((r) => setImmediate(r)).then(checkpoint),
+        );
+      });
+      // A newer request is being answered; the webview waits for that one's id, not this one's.
+      if (points === SUPERSEDED) return;
       fx.post({
         type: 'sweep',
         protocolVersion: PROTOCOL_VERSION,

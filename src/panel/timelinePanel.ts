@@ -18,6 +18,7 @@ import { buildAnalysisMessage } from '../protocol/payload';
 import type { AnalysisServiceApi } from '../service/types';
 import { handleWebviewMessage, type HostEffects } from './hostMessages';
 import { buildPageHtml, createNonce } from '../report/page';
+import { SweepGate } from './sweepGate';
 
 const TIMELINE_VIEW_TYPE = 'scheduleInspector.timeline';
 /** workspaceState key of the followed document, so a revived panel (after a reload) shows the same file. */
@@ -65,6 +66,8 @@ class TimelinePanelManager implements vscode.Disposable {
   /** Something changed while the webview could not receive it; resend on `ready` / when visible. */
   private stale = false;
   private pendingTab: Tab | undefined;
+  /** One per panel: a new panel (or a revived one) starts with no sweep in flight. */
+  private sweeps = new SweepGate();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -154,6 +157,8 @@ class TimelinePanelManager implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
+    this.sweeps.cancel();
+    this.sweeps = new SweepGate();
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'timeline.svg');
     const webview = panel.webview;
     const root = this.context.extensionUri;
@@ -175,6 +180,7 @@ class TimelinePanelManager implements vscode.Disposable {
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.ready = false;
+        this.sweeps.cancel();
         for (const d of this.panelDisposables.splice(0)) d.dispose();
       }),
     );
@@ -217,6 +223,7 @@ class TimelinePanelManager implements vscode.Disposable {
         this.sendAnalysis();
       },
       currentOverrides: () => ({ ...this.overrides }),
+      sweeps: this.sweeps,
     };
   }
 
@@ -227,8 +234,10 @@ class TimelinePanelManager implements vscode.Disposable {
     doc: vscode.TextDocument | undefined,
   ): Promise<string | undefined> {
     const ext = kind === 'trace' ? 'trace.json' : 'timeline.png';
+    // Next to the launch file wherever it can be written (on disk or in a writable virtual workspace); a read-only
+    // or untitled document leaves the dialog at its default.
     const base =
-      doc && doc.uri.scheme === 'file'
+      doc && (doc.uri.scheme === 'file' || vscode.workspace.fs.isWritableFileSystem(doc.uri.scheme) === true)
         ? vscode.Uri.joinPath(
             doc.uri,
             '..',
@@ -274,6 +283,9 @@ class TimelinePanelManager implements vscode.Disposable {
   }
 
   private sendAnalysis(): void {
+    // A new analysis (edit, what-if, other document) makes a running sweep's points describe the old one; the
+    // webview asks again after this analysis when it shows the Compare tab.
+    this.sweeps.cancel();
     // A webview that cannot receive gets everything again on `ready` / when shown; do not analyse for nothing.
     if (!this.panel || !this.ready || !this.panel.visible) {
       this.stale = true;

@@ -128,6 +128,28 @@ test('simulate usage errors exit 2 with a clear message', () => {
       /exceed the simulator's budget/,
     ],
     [['--schedule', '1f1b', '--pp', '4', '--microbatches', '8', '--bogus'], /unknown option --bogus/],
+    // Issue 15: 16 ops of 1e308 sum to Infinity (and the bubble to NaN), which the summary once printed as is.
+    [
+      ['--schedule', '1f1b', '--pp', '2', '--microbatches', '4', '--forward', '1e308', '--backward', '1e308'],
+      /--forward must be at most 1000000000000, got 1e\+308/,
+    ],
+    [
+      [
+        '--schedule',
+        'zb-h1',
+        '--pp',
+        '2',
+        '--microbatches',
+        '4',
+        '--forward',
+        '1',
+        '--backward',
+        '1',
+        '--weight',
+        '1e13',
+      ],
+      /--weight must be at most 1000000000000/,
+    ],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);
@@ -135,6 +157,13 @@ test('simulate usage errors exit 2 with a clear message', () => {
     assert.match(r.stderr, re);
     assert.equal(r.stdout, '');
   }
+});
+
+test('simulate at the largest costs allowed stays finite (the bound keeps sums of 2^27 ops below 1e21)', () => {
+  const r = cli('--schedule', '1f1b', '--pp', '2', '--microbatches', '4', '--forward', '1e12', '--backward', '1e12');
+  assert.equal(r.code, 0, r.stderr);
+  // 1F1B makespan at F = B = c: (m + p − 1)(F + B) = (4 + 1)(2e12) = 1e13, the closed form of spec §4.
+  assert.match(r.stdout, /makespan 10000000000000, bubble 20\.00 %/);
 });
 
 test('simulate without --json prints a one-line summary', () => {

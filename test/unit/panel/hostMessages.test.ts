@@ -4,6 +4,7 @@ import { handleWebviewMessage, type HostEffects } from '../../../src/panel/hostM
 import { PROTOCOL_VERSION, type HostToWebview, type WhatIfOverrides } from '../../../src/protocol/messages';
 import type { AnalysisResult } from '../../../src/core/analyze';
 import type { TextEdit } from '../../../src/core/types';
+import { SweepGate, realClock } from '../../../src/panel/sweepGate';
 import { synthAnalysis } from '../../support/timelineFixtures';
 
 const v = PROTOCOL_VERSION;
@@ -45,6 +46,8 @@ function fakeHost(result: AnalysisResult = synthAnalysis()) {
       calls.overrides = o;
     },
     currentOverrides: () => ({ gpuId: 'h100-80gb' }),
+    // No rate limit here: these tests are about what a message does; sweepGate.test.ts drives the timing.
+    sweeps: new SweepGate(realClock, 0),
   };
   return { fx, calls };
 }
@@ -165,4 +168,26 @@ test('PNG bytes are saved only when they are a PNG; traces are saved as Perfetto
   const trace = JSON.parse(new TextDecoder().decode(calls.saved[1].bytes));
   assert.equal(trace.metadata.schedule, '1f1b');
   assert.deepEqual(calls.analyzed.at(-1), { gpuId: 'h100-80gb' });
+});
+
+test('a newer sweep request supersedes the one in flight: it stops after its current point and is never posted', async () => {
+  const { fx, calls } = fakeHost();
+  const ask = (requestId: number) =>
+    handleWebviewMessage(
+      { type: 'requestSweep', protocolVersion: v, requestId, schedule: 'seq1f1b', splits: [1, 2, 4, 8, 16] },
+      fx,
+    );
+  // Both arrive before the host yields: the first has run its first point when the second supersedes it.
+  const first = ask(1);
+  const second = ask(2);
+  await Promise.all([first, second]);
+  const sweeps = calls.posted.filter((m) => m.type === 'sweep');
+  assert.deepEqual(
+    sweeps.map((m) => m.requestId),
+    [2],
+  );
+  // 1 point of the superseded sweep, then the 2 strategies × 5 k of the newer one.
+  assert.equal(calls.analyzed.length, 1 + 10);
+  assert.equal(fx.sweeps.supersededCount, 1);
+  assert.equal(calls.error.length, 0);
 });
