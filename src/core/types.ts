@@ -64,9 +64,21 @@ export interface ValueSource {
   reason?: string;
   /** For derived values: how (e.g. "world / (TP·PP·CP) = 64 / 8"). */
   note?: string;
+  /**
+   * What the value rests on that the file does not fix (an environment variable or script argument taken as unset, a
+   * branch taken blindly, an assumed GPU count). Checks built on it are at most warnings that say so (issue 12 §3).
+   */
+  assumptions?: string[];
 }
 
 export type Precision = 'bf16' | 'fp16' | 'fp32';
+
+/**
+ * Who places the layers on pipeline stages: Megatron-LM's split; an explicit `--pipeline-model-parallel-layout`;
+ * MindSpeed-LLM's `--num-layer-list`; the Zero-Bubble fork's `--allow-padding-num-layers`; DeepSpeed's pipeline
+ * partition (Megatron-DeepSpeed with `--deepspeed`, partition_method 'type:transformer').
+ */
+export type LayerSplitMethod = 'megatron' | 'layout' | 'num-layer-list' | 'zero-bubble-padding' | 'deepspeed-balanced';
 export type SplitStrategy = 'average' | 'uniform_comp';
 
 /**
@@ -97,6 +109,12 @@ export interface RunConfig {
   paddedVocabSize: number | null;
   pipeSpSplits: number | null;
   pipeSpStrategy: SplitStrategy | null;
+  /**
+   * A zero-bubble schedule the file's flags select: `zb-h1` (Megatron-DeepSpeed --enable-zbh1-pipeline, or the
+   * Zero-Bubble fork at a pending-backward limit of PP — its ZB-1p), or one we do not simulate (`zb-2p`, `zb-auto`,
+   * `zb-v`). Null: none.
+   */
+  zeroBubbleSchedule: 'zb-h1' | 'zb-2p' | 'zb-auto' | 'zb-v' | null;
   distributedOptimizer: boolean | null;
   precision: Precision | null;
   swiglu: boolean | null;
@@ -136,6 +154,23 @@ export interface RunConfig {
   decoderLastPipelineNumLayers: number | null;
   accountForEmbeddingInPipelineSplit: boolean | null;
   accountForLossInPipelineSplit: boolean | null;
+  /**
+   * How the file's Megatron places decoder layers on pipeline stages: `megatron` is Megatron-LM's own split (L/p, the
+   * first/last-stage counts, the account-for slots); the others are explicit per-stage counts (layersPerStage).
+   */
+  layerSplitMethod: LayerSplitMethod | null;
+  /**
+   * Decoder layer slots per (virtual) stage, indexed vs = modelChunk·p + rank, when layerSplitMethod is not
+   * `megatron`; null when the file's Megatron would refuse the placement or a value it needs is unknown.
+   */
+  layersPerStage: number[] | null;
+  /** MindSpeed `--noop-layers`: 0-based indices of layers built as identities (counted in numLayers). */
+  noopLayers: number[] | null;
+  /**
+   * Smallest pipeline-parallel size the file's Megatron runs the interleaved schedule with: 2, or 3 where it
+   * forbids several p2p sends and receives between the same two ranks (no p2p overlap, older forks).
+   */
+  interleavedMinPipeline: number | null;
   fp8Format: string | null;
   trainIters: number | null;
 }

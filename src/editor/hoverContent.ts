@@ -86,10 +86,14 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
       out.push(`${scheduleLabel(e)}: bubble ${formatPercent(e.bubbleFraction)}${peak ? `, ${peak}` : ''}`);
     }
   }
+  const restsOn = new Set<string>();
   for (const k of keys) {
     const note = r.sources[k]?.note;
     if (note) out.push(note);
+    for (const a of r.sources[k]?.assumptions ?? []) restsOn.add(a);
   }
+  // What the value rests on that the file does not fix: why checks on it are warnings, not errors.
+  if (restsOn.size) out.push(`Assumes ${[...restsOn].join('; ')}`);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Memory advice (issue 4): fills the memory fields of every simulated schedule (memory/ does the numbers), sweeps
 // the alternatives for a recommendation, and reports an `oom-risk` diagnostic for the selected schedule.
+import { oomUncertainty } from './oomCertainty';
 import { DEFAULT_MEMORY_WARNING_FRACTION } from '../defaults';
 import type { OverheadConstants } from '../memory/overheads';
 import { chunkLengths, fillStageMemory, type MemorySettings } from '../memory/stageMemory';
@@ -124,6 +125,13 @@ export function attachMemory(
     if (diagnostic) {
       // Say what we had to guess, so a surprising number can be traced to it.
       if (assumptions.length > 0) diagnostic.message += ` Assumed: ${assumptions.join(', ')}.`;
+      const uncertain = diagnostic.severity === 'error' ? oomUncertainty(read, options.text) : [];
+      if (diagnostic.severity === 'error' && assumptions.length > 0)
+        uncertain.push('it rests on the values assumed above');
+      if (uncertain.length) {
+        diagnostic.severity = 'warning';
+        diagnostic.message += ` An estimate, not a certainty: ${uncertain.join('; ')}.`;
+      }
       diagnostics.push(diagnostic);
     }
   }

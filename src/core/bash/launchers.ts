@@ -210,6 +210,7 @@ function interesting(t: string | null): boolean {
     b === 'accelerate' ||
     b === 'msrun' ||
     b === 'uv' ||
+    b === 'ray' ||
     b.endsWith('.py') ||
     b === 'bash' ||
     b === 'sh'
@@ -292,7 +293,8 @@ export function detectLaunch(texts: (string | null)[], startsCommand: boolean): 
     } else if (b === 'accelerate-launch' || (b === 'accelerate' && texts[st.i + 1] === 'launch')) {
       const hit = readAccelerate(st, b === 'accelerate' ? 2 : 1);
       if (hit !== undefined) return hit;
-    } else if (b === 'msrun') readMsrun(st);
+    } else if (b === 'ray' && texts[st.i + 1] === 'job' && texts[st.i + 2] === 'submit') readRayJobSubmit(st);
+    else if (b === 'msrun') readMsrun(st);
     else if (b === 'srun') readSrun(st);
     else if (b === 'mpirun' || b === 'mpiexec' || b === 'orterun') readMpirun(st);
     else if (b === 'torchrun' || b === 'deepspeed') {
@@ -327,6 +329,19 @@ function readEnvPrefix(st: Scan): void {
 function valueRef(texts: (string | null)[], i: number, at: number, takes: boolean): OptRef | null {
   if (at >= 0) return { word: i, from: at };
   return takes && i + 1 < texts.length ? { word: i + 1, from: 0 } : null;
+}
+
+/**
+ * `ray job submit [options] -- command …` (how slime starts Megatron training, e.g. THUDM/slime scripts/run-qwen3-4B.sh):
+ * the entrypoint follows `--`. The job's processes are Ray actors the entrypoint creates, so the launcher counts
+ * nothing itself (megatron/world.ts reads the actor counts from the entrypoint's arguments).
+ */
+function readRayJobSubmit(st: Scan): void {
+  const first = st.i;
+  const dashes = st.texts.indexOf('--', st.i + 3);
+  st.launchers.push(newLauncher('ray', first, dashes < 0 ? st.i + 2 : dashes));
+  st.i = dashes < 0 ? st.i + 3 : dashes + 1;
+  st.scanning = dashes < 0;
 }
 
 /** `uv run [options] command …`: a prefix that spawns nothing; `uv run -m module` runs a python module. */

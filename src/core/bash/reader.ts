@@ -7,8 +7,9 @@ import type { RawLauncher } from './interp/record';
 import { Runner } from './interp/runner';
 import { MAX_DIAGNOSTICS } from './limits';
 import { Src } from './src';
-import type { BashReadResult, LaunchInvocation, LauncherInfo, ShellWord, SlurmInfo } from './types';
-import { UNKNOWN_CHAR, originsOf, resetSegBudget, type Seg } from './value';
+import type { BashReadResult, LaunchInvocation, LauncherInfo, ScriptArgs, ShellWord, SlurmInfo } from './types';
+import { UNKNOWN_CHAR, literalVal, originsOf, resetSegBudget, type Seg } from './value';
+import { asField } from './interp/record';
 
 /** Converts document offsets to 0-based line/column. */
 class Lines {
@@ -47,9 +48,9 @@ class Lines {
   }
 }
 
-export function readBash(text: string): BashReadResult {
+export function readBash(text: string, args?: ScriptArgs | null): BashReadResult {
   try {
-    return readBashInner(text);
+    return readBashInner(text, args ?? null);
   } catch (e) {
     // A defect in the reader must not take the editor down: report it on the first line instead.
     return {
@@ -68,12 +69,26 @@ export function readBash(text: string): BashReadResult {
   }
 }
 
-function readBashInner(input: string): BashReadResult {
+/**
+ * The stated call's arguments as the script's positional parameters. A usage example is an assumption about the run,
+ * and every value built on it says so; the user's own directive is taken as the call.
+ */
+function positionalFields(args: ScriptArgs): Field[] {
+  const assumption = `the script is run as in the usage example on line ${args.line + 1}`;
+  return args.words.map((w) => {
+    const v = literalVal(w.text, w.s0, w.s1, w.s1 - w.s0 === w.text.length);
+    if (args.source === 'usage') for (const g of v.segs) g.assumed = assumption;
+    return asField(v, w.s0, w.s1, true);
+  });
+}
+
+function readBashInner(input: string, args: ScriptArgs | null): BashReadResult {
   // NUL marks unknown text internally; bash drops NULs from scripts anyway. Same length, so offsets hold.
   const text = input.indexOf(UNKNOWN_CHAR) >= 0 ? input.replaceAll(UNKNOWN_CHAR, ' ') : input;
   resetSegBudget();
   const lines = new Lines(text);
   const it = new Runner(text);
+  if (args) it.vars.setPositional(positionalFields(args));
   it.runScript(text, new Src(text, null));
 
   const word = (f: Field): ShellWord => {

@@ -34,6 +34,7 @@ export type LauncherKind =
   | 'srun'
   | 'mpirun'
   | 'python'
+  | 'ray'
   | 'other';
 
 export interface LauncherInfo {
@@ -82,4 +83,20 @@ export interface BashReadResult {
   env: Map<string, ShellWord>;
   /** Syntax problems and unresolvable values, on their exact ranges (codes: `unresolved-value`, `bash-syntax`, …). */
   diagnostics: CoreDiagnostic[];
+}
+
+/** One argument of a stated call of the script: its text and where it is written (document offsets). */
+export interface ScriptArgWord {
+  text: string;
+  s0: number;
+  s1: number;
+}
+
+/** The script's positional arguments as the file states them (read/scriptArgs.ts). */
+export interface ScriptArgs {
+  words: ScriptArgWord[];
+  /** 0-based line of the directive or the usage example. */
+  line: number;
+  /** `directive`: the user's `# schedule-inspector: args=…` (taken as given); `usage`: a usage example (assumed). */
+  source: 'directive' | 'usage';
 }

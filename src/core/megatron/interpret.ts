@@ -2,11 +2,14 @@
 // behaves"): `--x v` and `--x=v`, store_true flags, `--no-`/`--disable-` negations, nargs lists, last occurrence
 // wins. Each setting keeps where its name and value stand and which variables the value came through.
 import type { ShellWord } from '../bash/types';
-import type { CoreDiagnostic, FlagOccurrence, Origin, SourceRange } from '../types';
+import type { CoreDiagnostic, DialectId, FlagOccurrence, Origin, SourceRange } from '../types';
+import { dialectFlag, setFlagSpec, type Arity } from './flags/dialectSets';
+import { forkChoice } from './forkChoice';
 import { lookupFlag, suggestFlag } from './flags/lookup';
+import { unknownFlagDiagnostic } from './flags/unknownFlag';
 import type { FlagSpec } from './flags/table';
 import { parsePyFloat, parsePyInt } from './pyNumbers';
-import { overlaps, rangeKey, span } from '../text/ranges';
+import { overlaps, rangeKey, sameRange, span } from '../text/ranges';
 
 /** One recognised flag occurrence with its value, format-independent (bash args and YAML keys both produce these). */
 export interface FlagSetting {
@@ -28,6 +31,8 @@ export interface FlagSetting {
   invalid?: boolean;
   /** The value words were unresolved: their ranges, for deduplicating `unresolved-value`. */
   unresolvedRanges?: SourceRange[];
+  /** What the flag or its values rest on that the file does not fix (set by the bash reader, read/bashLaunch.ts). */
+  assumptions?: string[];
 }
 
 interface InterpretResult {
@@ -84,9 +89,13 @@ function nameRangeOf(word: ShellWord, nameLength: number): SourceRange {
   return r;
 }
 
-interface InterpretOptions {
+export interface InterpretOptions {
   /** Accept choice values that differ only in case (Megatron-DeepSpeed lower-cases `rmsnorm`). */
   lenientChoices?: boolean;
+  /** Which Megatron parses the argv: decides the arity of flags outside the table and which unknown flags are certain. */
+  dialect?: DialectId;
+  /** The entry script as written: one that may add its own flags makes an unknown flag uncertain. */
+  entry?: string | null;
 }
 
 /**
@@ -203,35 +212,19 @@ function interpretWordAt(st: Interpretation, i: number): number {
   if (!word) return i + 1;
   const split = splitFlagWord(word);
   if (split === 'unknown-word') return i + 1;
-  if (split === 'not-a-flag') {
-    const text = word.text;
-    if (text !== null && text !== '') {
-      st.diagnostics.push({
-        code: 'unexpected-argument',
-        severity: 'warning',
-        message: text.startsWith('#')
-          ? `'${text}' reaches Megatron as an argument (a '#' inside a continued or quoted option string is not a comment); argparse stops with "unrecognized arguments"`
-          : `'${text}' is not a value of any flag; Megatron's argparse stops with "unrecognized arguments: ${text}"`,
-        range: word.range,
-      });
-    }
-    return i + 1;
-  }
+  if (split === 'not-a-flag') return reportUnexpected(st, i);
   const { flagText } = split;
   const found = lookupFlag(flagText);
   const nameRange = nameRangeOf(word, flagText.length);
-  if (!found) return reportUnknown(st.words, i, flagText, nameRange, split.inlineValue !== undefined, st.diagnostics);
+  if (!found) return reportUnknown(st, i, flagText, nameRange, split.inlineValue);
   reportSpelling(st, found, flagText, nameRange);
   const spec = found.spec;
   // Plain object literals instead of spreads: this runs per argv word on every keystroke.
-  const make = (range: SourceRange, values: string[] | null, origins: Origin[] = word.origins): FlagSetting => ({
-    spec,
-    spelling: flagText,
-    nameRange,
-    range,
-    values,
-    origins,
-  });
+  const make = (range: SourceRange, values: string[] | null, origins: Origin[] = word.origins): FlagSetting => {
+    const s: FlagSetting = { spec, spelling: flagText, nameRange, range, values, origins };
+    if (word.assumptions) s.assumptions = word.assumptions;
+    return s;
+  };
   if (spec.type === 'store_true' || spec.type === 'store_false') {
     if (split.inlineValue !== undefined) {
       st.diagnostics.push({
@@ -260,6 +253,54 @@ function interpretWordAt(st: Interpretation, i: number): number {
     return i + 1;
   }
   return takeValues(st, i, spec, flagText, nameRange, make);
+}
+
+/**
+ * A word no flag takes: argparse stops on it. The words of one unquoted expansion whose value split into several
+ * (`--load $DIR` with DIR="your ckpt path") are one report: the first word went to the flag, the rest did not.
+ */
+function reportUnexpected(st: Interpretation, i: number): number {
+  const word = st.words[i];
+  const text = word?.text;
+  if (!word || !text) return i + 1;
+  const prev: LocatedWord | undefined = st.words[i - 1];
+  // locateWords pointed each word at its own text in the variable's value; the expansion they share stays here.
+  const expansion = (w: LocatedWord): SourceRange => w.expansionRange ?? w.range;
+  const splitFrom =
+    prev?.text && word.origins.length > 0 && sameRange(expansion(prev), expansion(word)) ? prev.text : null;
+  if (splitFrom === null) {
+    st.diagnostics.push({
+      code: 'unexpected-argument',
+      severity: 'warning',
+      message: text.startsWith('#')
+        ? `'${text}' reaches Megatron as an argument (a '#' inside a continued or quoted option string is not a comment); argparse stops with "unrecognized arguments"`
+        : `'${text}' is not a value of any flag; Megatron's argparse stops with "unrecognized arguments: ${text}"`,
+      range: word.range,
+    });
+    return i + 1;
+  }
+  // The word at i is reported whatever it looks like (so the reader always moves on), then its split siblings.
+  const rest: string[] = [text];
+  let j = i + 1;
+  let lastWord: ShellWord = word;
+  for (
+    let w: LocatedWord | undefined = st.words[j];
+    w?.text && !isOptionWord(w.text) && sameRange(expansion(w), expansion(word));
+    w = st.words[++j]
+  ) {
+    rest.push(w.text);
+    lastWord = w;
+  }
+  // The variable whose value holds the words (origins run from the flag outwards): where the user fixes it.
+  const variable = word.origins[word.origins.length - 1]?.name;
+  st.diagnostics.push({
+    code: 'unexpected-argument',
+    severity: 'warning',
+    message: `'${rest.join(' ')}' reaches Megatron as ${rest.length === 1 ? 'an argument' : `${rest.length} arguments`}: the value of ${variable ? `$${variable}` : 'the expansion'} is split into words by an unquoted expansion, so only '${splitFrom}' is taken as a value; argparse stops with "unrecognized arguments"`,
+    // The split words where the value is written, when they stand on one line; else the expansion.
+    range: word.range.line === lastWord.range.endLine ? span(word.range, lastWord.range) : expansion(word),
+  });
+  return j;
 }
 
 /** Hints and deprecation notes about how a known flag is spelled. */
@@ -310,7 +351,10 @@ function takeValues(
   if (!word) return i + 1;
   const valueWords: ShellWord[] = [];
   let j = i + 1;
-  const max = spec.type === 'nargs' ? (spec.exactValues ?? Infinity) : 1;
+  // A flag the dialect's own parser takes as a list (Megatron-DeepSpeed's `--num-experts 64 64`) takes a list here too.
+  const own = spec.type === 'nargs' ? undefined : dialectFlag(flagText, st.options.dialect);
+  const listArity = own?.own && own.flag.arity !== 1 && own.flag.arity !== 0 ? own.flag.arity : undefined;
+  const max = spec.type === 'nargs' ? (spec.exactValues ?? Infinity) : listArity !== undefined ? maxOf(listArity) : 1;
   for (let w = words[j]; w && valueWords.length < max; w = words[++j]) {
     if (isOptionWord(w.text)) break;
     // An unknown word after a list flag could be anything (e.g. `$MORE_ARGS`); take it only as the first value.
@@ -320,7 +364,8 @@ function takeValues(
   }
   const first = valueWords[0];
   const last = valueWords[valueWords.length - 1];
-  const minValues = spec.type === 'nargs' ? (spec.exactValues ?? spec.minValues ?? 0) : 1;
+  const minValues =
+    spec.type === 'nargs' ? (spec.exactValues ?? spec.minValues ?? 0) : listArity !== undefined ? minOf(listArity) : 1;
   if (valueWords.length < minValues) {
     const next = words[j];
     st.diagnostics.push({
@@ -343,6 +388,9 @@ function takeValues(
     valueWords.length === 1 && first ? first.origins : valueWords.flatMap((w) => w.origins),
   );
   if (first && last) setting.valueRange = span(first.range, last.range);
+  // What the values rest on (an environment default, a blind branch) joins what the flag word rests on.
+  if (valueWords.some((w) => w.assumptions))
+    setting.assumptions = [...new Set([word, ...valueWords].flatMap((w) => w.assumptions ?? []))];
   const unresolved = valueWords.filter((w) => w.text === null);
   const firstUnresolved = unresolved[0];
   if (firstUnresolved) {
@@ -377,6 +425,7 @@ function validateValues(
     setting.values = [suggestion];
     return;
   }
+  if (spec.type === 'choice' && forkChoice(setting, text, range, diagnostics, options)) return;
   const diagnostic: CoreDiagnostic = {
     code: 'invalid-flag-value',
     severity: 'error',
@@ -391,45 +440,60 @@ function validateValues(
   setting.invalid = true;
 }
 
+const maxOf = (a: Arity): number => (typeof a === 'number' ? a : a === '?' ? 1 : Infinity);
+const minOf = (a: Arity): number => (typeof a === 'number' ? a : a === '+' ? 1 : 0);
+
+/**
+ * A flag outside the table: reported by what the file's dialect makes of it (flags/unknownFlag.ts), and its values
+ * taken with the arity of the parser that defines it — or, defined nowhere we know, every following non-option word
+ * so that they are not reported too.
+ */
 function reportUnknown(
-  words: ShellWord[],
+  st: Interpretation,
   i: number,
   flagText: string,
   nameRange: SourceRange,
-  hasInline: boolean,
-  diagnostics: CoreDiagnostic[],
+  inline: string | null | undefined,
 ): number {
-  const suggestion = suggestFlag(flagText);
-  if (suggestion) {
-    diagnostics.push({
-      code: 'unknown-flag',
-      severity: 'warning',
-      message: `Unknown flag ${flagText}; did you mean ${suggestion.name}? Megatron-LM stops with "unrecognized arguments" on it`,
-      range: nameRange,
-      fixes: [
-        {
-          title: `Rename to ${suggestion.name}`,
-          edits: [{ range: nameRange, newText: suggestion.name }],
-          preferred: true,
-        },
-      ],
-    });
-  } else {
-    diagnostics.push({
-      code: 'unknown-flag',
-      severity: 'information',
-      message: `${flagText} is not a Megatron-LM flag Schedule Inspector knows; upstream Megatron rejects unknown flags, but forks add their own, so it is ignored here`,
-      range: nameRange,
-    });
-  }
-  // We do not know its arity: treat following non-option words as its values so they are not reported too.
+  const { words } = st;
+  const word = words[i];
+  const found = dialectFlag(flagText, st.options.dialect);
+  const context = {
+    dialect: st.options.dialect,
+    entry: st.options.entry,
+    suggestion: found ? null : suggestFlag(flagText),
+  };
+  const diagnostic = unknownFlagDiagnostic(flagText, nameRange, found, context);
+  if (diagnostic) st.diagnostics.push(diagnostic);
   let j = i + 1;
-  if (hasInline) return j;
+  const taken: ShellWord[] = [];
+  const max = inline !== undefined ? 0 : found ? maxOf(found.flag.arity) : Infinity;
   for (
     let w = words[j];
-    w && !isOptionWord(w.text) && !(w.text === null && w.knownPrefix?.startsWith('--'));
+    w && taken.length < max && !isOptionWord(w.text) && !(w.text === null && w.knownPrefix?.startsWith('--'));
     w = words[++j]
-  );
+  ) {
+    // An unknown word after a list value could be anything (e.g. `$MORE_ARGS`); take it only as the first value.
+    if (found && w.text === null && taken.length > 0) break;
+    taken.push(w);
+  }
+  // A flag of a parser we know is recognised (hovers, script kind), though nothing is read from it.
+  if (found && word) {
+    const texts = inline !== undefined ? [inline] : taken.map((w) => w.text);
+    const values = texts.every((t): t is string => t !== null) ? texts : null;
+    const last = taken[taken.length - 1];
+    const setting: FlagSetting = {
+      spec: setFlagSpec(flagText, found),
+      spelling: flagText,
+      nameRange,
+      range: last ? span(word.range, last.range) : word.range,
+      values,
+      origins: taken.flatMap((w) => w.origins),
+    };
+    if (found.flag.arity === 0) setting.bool = true;
+    if (!values) setting.reason = 'the value is only known at run time';
+    record(st, setting);
+  }
   return j;
 }
 

@@ -79,7 +79,13 @@ function readCount(word: ShellWord, what: string, flag: string, reports: Reports
     const note = `$${name} = ${inner.value}, set by SLURM from #SBATCH`;
     return { value: inner.value, source: { ...inner.source, status: 'derived', note } };
   }
-  const base = { range: word.range, valueRange: word.range, origins: word.origins, flag };
+  const base = {
+    range: word.range,
+    valueRange: word.range,
+    origins: word.origins,
+    flag,
+    ...(word.assumptions?.length && { assumptions: word.assumptions }),
+  };
   let text = word.text;
   if (text !== null && /^\d+:\d+$/.test(text)) text = text.slice(text.indexOf(':') + 1);
   const n = text === null ? null : parsePyInt(text);
@@ -124,7 +130,12 @@ function assumePerNode(
   return {
     value: ASSUMED_GPUS_PER_NODE,
     assumed: true,
-    source: { ...base, status: 'derived', note: `assumed ${ASSUMED_GPUS_PER_NODE} (${cause})` },
+    source: {
+      ...base,
+      status: 'derived',
+      note: `assumed ${ASSUMED_GPUS_PER_NODE} (${cause})`,
+      assumptions: [...(base.assumptions ?? []), `each node has ${ASSUMED_GPUS_PER_NODE} GPUs`],
+    },
   };
 }
 
@@ -149,12 +160,14 @@ function product(gpn: Reading, nodes: Reading, label: string): Reading {
       source: { status: 'unresolved', reason: `${label}: ${missing.source.reason ?? 'unknown'}` },
     };
   }
+  const assumptions = [...new Set([...(gpn.source.assumptions ?? []), ...(nodes.source.assumptions ?? [])])];
   return {
     value: gpn.value * nodes.value,
     source: {
       status: 'derived',
       note: `${label} = ${gpn.value} × ${nodes.value}${gpn.assumed ? ' (GPUs per node assumed)' : ''}`,
       origins: [...(gpn.source.origins ?? []), ...(nodes.source.origins ?? [])],
+      ...(assumptions.length && { assumptions }),
     },
   };
 }
@@ -363,6 +376,55 @@ function launcherCounts(launcher: LauncherInfo | null, bash: BashReadResult | nu
   return { gpn: absent(null, reason), nodes: absent(null, reason), world: absent(null, reason) };
 }
 
+/**
+ * A plain `python pretrain_x.py` spawns one process, and Megatron takes the world size from $WORLD_SIZE, 1 when it is
+ * unset (Megatron-LM d98e8a64 megatron/training/arguments.py:145; Seq1F1B megatron/arguments.py:54; Megatron-DeepSpeed
+ * megatron/arguments.py:67). A value the script sets is used (it usually exports it for exactly this); otherwise 1,
+ * resting on the environment not setting it.
+ */
+function singleProcessCounts(inv: LaunchInvocation, reports: Reports): WorldCounts {
+  const set = inv.env?.get('WORLD_SIZE');
+  if (set) {
+    const world = readCount(set, 'World size ($WORLD_SIZE)', 'WORLD_SIZE', reports, false);
+    return { gpn: world, nodes: absent(1, 'one process started by python'), world };
+  }
+  const world: Reading = {
+    value: 1,
+    source: {
+      status: 'default',
+      note: 'Megatron reads $WORLD_SIZE, 1 when unset (one process started by python)',
+      assumptions: ['$WORLD_SIZE is not set in the environment'],
+    },
+  };
+  return { gpn: world, nodes: absent(1, 'one process started by python'), world };
+}
+
+/**
+ * slime starts Megatron's training actors through Ray (`ray job submit … -- python3 train.py …`): the actor world is
+ * --actor-num-nodes × --actor-num-gpus-per-node, defaults 1 and 8 (THUDM/slime 624b824a slime/utils/arguments.py:39-41;
+ * slime/ray/actor_group.py:58 `world_size = self._num_nodes * self._num_gpus_per_node`).
+ */
+function rayActorCounts(inv: LaunchInvocation, reports: Reports): WorldCounts {
+  const option = (name: string): ShellWord | null => {
+    for (let k = inv.args.length - 1; k >= 0; k--) {
+      const w = inv.args[k];
+      const t = w?.text ?? w?.knownPrefix ?? null;
+      if (t === name) return inv.args[k + 1] ?? null;
+      if (t?.startsWith(`${name}=`) && w?.text != null) return { ...w, text: w.text.slice(name.length + 1) };
+    }
+    return null;
+  };
+  const nodesWord = option('--actor-num-nodes');
+  const gpnWord = option('--actor-num-gpus-per-node');
+  const nodes = nodesWord
+    ? readCount(nodesWord, 'Actor nodes (--actor-num-nodes)', '--actor-num-nodes', reports, false)
+    : absent(1, 'slime default --actor-num-nodes 1');
+  const gpn = gpnWord
+    ? readCount(gpnWord, 'Actor GPUs per node (--actor-num-gpus-per-node)', '--actor-num-gpus-per-node', reports, true)
+    : absent(8, 'slime default --actor-num-gpus-per-node 8');
+  return { gpn, nodes, world: product(gpn, nodes, 'actor GPUs per node × actor nodes') };
+}
+
 export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult | null): WorldInfo {
   const reports: Reports = { diagnostics: [], superseded: [], slurm: bash?.slurm };
   // The innermost spawning launcher decides how many Python processes there are. An `other` launcher spawns when it
@@ -371,7 +433,13 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
   for (const l of inv?.launchers ?? [])
     if (SPAWNING.includes(l.kind) || (l.kind === 'other' && (l.totalProcesses || l.nodes || l.gpusPerNode)))
       launcher = l;
-  const { gpn, nodes, world } = launcherCounts(launcher, bash, reports);
+  const ray = inv?.launchers.some((l) => l.kind === 'ray') === true;
+  const { gpn, nodes, world } =
+    launcher === null && inv
+      ? ray
+        ? rayActorCounts(inv, reports)
+        : singleProcessCounts(inv, reports)
+      : launcherCounts(launcher, bash, reports);
   return {
     gpusPerNode: gpn,
     numNodes: nodes,

@@ -179,7 +179,12 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
 
 function countMoe(shape: ModelShape, first: number, n: number): number {
   let c = 0;
-  for (let i = first; i < first + n; i++) if (shape.moeLayers[i]) c++;
+  // The first n built layers from slot `first`: MindSpeed's no-op slots are skipped (they build no layer).
+  for (let i = first, built = 0; built < n && i < shape.numLayers; i++) {
+    if (shape.noopLayers[i] === true) continue;
+    built++;
+    if (shape.moeLayers[i]) c++;
+  }
   return c;
 }
 

@@ -5,15 +5,25 @@ import type { ModelShape } from './shape';
 /** The part of the shape the layer placement depends on. */
 export type LayoutShape = Pick<
   ModelShape,
-  'numLayers' | 'pp' | 'moeLayers' | 'accountEmbedding' | 'accountLoss' | 'firstStageLayers' | 'lastStageLayers'
+  | 'numLayers'
+  | 'pp'
+  | 'moeLayers'
+  | 'accountEmbedding'
+  | 'accountLoss'
+  | 'firstStageLayers'
+  | 'lastStageLayers'
+  | 'layerSplitMethod'
+  | 'stageLayers'
+  | 'noopLayers'
 >;
 
 /** One model chunk on one rank: virtual stage vs = modelChunk·p + rank. */
 export interface VirtualStage {
   rank: number;
   modelChunk: number;
-  /** Global index of its first decoder layer. */
+  /** Global index of its first decoder layer slot. */
   firstLayer: number;
+  /** Decoder layers built with weights and compute (its slots less MindSpeed's no-op layers). */
   numLayers: number;
   numMoeLayers: number;
   hasEmbedding: boolean;
@@ -29,11 +39,20 @@ function spread(n: number, parts: number): number[] {
 
 /** Whether the split is L (+ account-for slots) over p, rather than given first/last-stage counts. */
 const slotSplit = (shape: LayoutShape): boolean =>
-  (shape.firstStageLayers == null && shape.lastStageLayers == null) || shape.pp === 1;
+  shape.stageLayers == null && ((shape.firstStageLayers == null && shape.lastStageLayers == null) || shape.pp === 1);
+
+/** The dialect's own counts per virtual stage, when they are for v chunks per rank. */
+const statedFor = (shape: LayoutShape, v: number): number[] | null =>
+  shape.stageLayers && shape.stageLayers.length === shape.pp * v ? shape.stageLayers : null;
 
 /** Decoder layers (+ account-for slots) on each pipeline rank before the split into model chunks (invalid splits spread evenly). */
 function layersOnRanks(shape: LayoutShape): number[] {
   const p = shape.pp;
+  if (shape.stageLayers) {
+    const onRanks = new Array<number>(p).fill(0);
+    shape.stageLayers.forEach((n, vs) => (onRanks[vs % p] = (onRanks[vs % p] ?? 0) + n));
+    return onRanks;
+  }
   const first = shape.firstStageLayers;
   const last = shape.lastStageLayers;
   if (slotSplit(shape))
@@ -52,29 +71,38 @@ function layersOnRanks(shape: LayoutShape): number[] {
  * assigns them: L/p per rank, or the given first/last-stage counts with the rest spread over the middle ranks
  * (--decoder-first/last-pipeline-num-layers), each rank's layers spread over its v model chunks. The account-for
  * flags (--account-for-embedding/loss-in-pipeline-split) count the embedding / loss as one layer slot of the first /
- * last virtual stage, which builds no decoder layer there. Invalid splits (see layerSplitProblem) are spread as
- * evenly as possible instead, so the memory model can still estimate them.
+ * last virtual stage, which builds no decoder layer there. A dialect's own placement (a layout string, MindSpeed's
+ * list, Zero-Bubble padding, DeepSpeed's partition: shape.stageLayers) is taken as it is when it is for v chunks per
+ * rank; for another v (a what-if) each rank's total is spread over the v chunks. MindSpeed's no-op layers keep their
+ * slot but count as no layer. Invalid splits (see layerSplitProblem) are spread as evenly as possible instead, so the
+ * memory model can still estimate them.
  */
 export function layerLayout(shape: LayoutShape, virtualStages: number): VirtualStage[] {
   const p = shape.pp;
   const v = Math.max(1, virtualStages);
   const L = shape.numLayers;
-  const counts = new Array<number>(p * v).fill(0);
-  layersOnRanks(shape).forEach((onRank, r) => spread(onRank, v).forEach((n, c) => (counts[c * p + r] = n)));
+  const stated = statedFor(shape, v);
+  const counts = stated ? [...stated] : new Array<number>(p * v).fill(0);
+  if (!stated)
+    layersOnRanks(shape).forEach((onRank, r) => spread(onRank, v).forEach((n, c) => (counts[c * p + r] = n)));
   const slotted = slotSplit(shape);
   if (slotted && shape.accountEmbedding) counts[0] = Math.max(0, (counts[0] ?? 0) - 1);
   if (slotted && shape.accountLoss) counts[p * v - 1] = Math.max(0, (counts[p * v - 1] ?? 0) - 1);
   const stages: VirtualStage[] = [];
   let next = 0;
   counts.forEach((count, vs) => {
-    const n = Math.min(count, L - next);
+    const n = Math.max(0, Math.min(count, L - next));
     let moe = 0;
-    for (let i = next; i < next + n; i++) if (shape.moeLayers[i] === true) moe++;
+    let noop = 0;
+    for (let i = next; i < next + n; i++) {
+      if (shape.noopLayers[i] === true) noop++;
+      else if (shape.moeLayers[i] === true) moe++;
+    }
     stages.push({
       rank: vs % p,
       modelChunk: Math.floor(vs / p),
       firstLayer: next,
-      numLayers: n,
+      numLayers: n - noop,
       numMoeLayers: moe,
       hasEmbedding: vs === 0,
       hasLoss: vs === p * v - 1,
@@ -91,8 +119,20 @@ export function layersPerRank(stages: readonly VirtualStage[], p: number): numbe
   return out;
 }
 
+/** Why there is no placement when the dialect places the layers itself (the resolver's source note has the detail). */
+const REFUSED: Record<Exclude<LayoutShape['layerSplitMethod'], 'megatron'>, string> = {
+  layout: 'Megatron would not accept this --pipeline-model-parallel-layout (see the diagnostic on it)',
+  'num-layer-list':
+    'MindSpeed-LLM would not accept this --num-layer-list (see the diagnostic on it), or its layerwise form (PP + 1 entries) is not modelled',
+  'zero-bubble-padding': "the Zero-Bubble fork's padded layers do not split into the virtual stages",
+  'deepspeed-balanced':
+    "DeepSpeed's pipeline partition of this model is not modelled (fewer layers than stages, or VPP)",
+};
+
 /**
- * Why Megatron would refuse this layer split, or null: L (+ account-for slots) divisible by p, or first/last-stage
+ * Why the file's Megatron would refuse this layer split, or null. A dialect that places the layers itself
+ * (shape.layerSplitMethod) refuses only what its own checks refuse — the resolver leaves stageLayers null then;
+ * otherwise Megatron-LM's rules: L (+ account-for slots) divisible by p, or first/last-stage
  * counts that leave a remainder the middle ranks can share evenly. The time model refuses such a split; the memory
  * model spreads it (layerLayout) and the config validator reports it.
  */
@@ -100,6 +140,10 @@ export function layerSplitProblem(shape: LayoutShape): string | null {
   const p = shape.pp;
   const first = shape.firstStageLayers;
   const last = shape.lastStageLayers;
+  if (shape.layerSplitMethod !== 'megatron') {
+    if (shape.stageLayers && shape.stageLayers.length % p === 0) return null;
+    return REFUSED[shape.layerSplitMethod];
+  }
   if (p === 1) return null;
   if (first == null && last == null) {
     const slotted = shape.accountEmbedding || shape.accountLoss;

@@ -88,6 +88,8 @@ export function countModelParams(shape: ModelShape): { total: number; active: nu
   const dense = layerParams(shape, false);
   const moe = layerParams(shape, true);
   for (let i = 0; i < shape.numLayers; i++) {
+    // MindSpeed's no-op layers have no weights (NoopTransformerLayer).
+    if (shape.noopLayers[i] === true) continue;
     const l = shape.moeLayers[i] ? moe : dense;
     const all = l.tpSharded + l.replicated + l.expert;
     total += all;

@@ -1,7 +1,7 @@
 // The one derived model of the run: every size the time model (schedule/costModel), the memory model and the
 // advice read, resolved from RunConfig with Megatron's defaults applied once. Both models used to resolve their own
 // copy with different names and defaults (house review §2.4); there is one now.
-import type { Precision, RunConfig } from '../types';
+import type { LayerSplitMethod, Precision, RunConfig } from '../types';
 
 /** Everything the cost and memory models need, with Megatron's defaults applied; built once per RunConfig. */
 export interface ModelShape {
@@ -64,6 +64,15 @@ export interface ModelShape {
   accountLoss: boolean;
   firstStageLayers: number | null;
   lastStageLayers: number | null;
+  /** Who places the layers: Megatron-LM's split (the fields above) or a dialect's per-stage counts (stageLayers). */
+  layerSplitMethod: LayerSplitMethod;
+  /**
+   * Decoder layer slots per virtual stage (vs = modelChunk·p + rank) when a dialect places them; null for
+   * Megatron-LM's split, or when the dialect refuses the file's placement (layerSplitProblem says so).
+   */
+  stageLayers: number[] | null;
+  /** Length numLayers: true where MindSpeed builds a no-op layer (a slot with no weights and no compute). */
+  noopLayers: boolean[];
   /** File's virtual stages (1 when VPP is off). */
   virtualStages: number;
 }
@@ -149,13 +158,34 @@ function parallelOf(config: RunConfig, assumptions: string[]): Parallel {
   return { tp, pp, cp, ep, etp, dp, expertDp: Math.max(1, Math.floor(world / (etp * ep * pp))) };
 }
 
+type Placement = Pick<ModelShape, 'layerSplitMethod' | 'stageLayers' | 'noopLayers'>;
+
+/** The dialect's placement of the layers, and which of them are no-ops. */
+function placementOf(config: RunConfig, numLayers: number): Placement {
+  const method = config.layerSplitMethod ?? 'megatron';
+  const stageLayers = method !== 'megatron' && config.layersPerStage ? [...config.layersPerStage] : null;
+  const noopLayers = new Array<boolean>(numLayers).fill(false);
+  for (const i of config.noopLayers ?? []) if (i >= 0 && i < numLayers) noopLayers[i] = true;
+  return { layerSplitMethod: method, stageLayers, noopLayers };
+}
+
+/**
+ * The layers the model has: --num-layers, except that the Zero-Bubble fork's Megatron-Core path builds the padded
+ * count (resolve/derived/placement.ts), so a dialect's placement decides.
+ */
+function builtLayers(config: RunConfig, L: number): number {
+  const perStage = config.layerSplitMethod !== 'megatron' ? config.layersPerStage : null;
+  return perStage ? perStage.reduce((a, b) => a + b, 0) : L;
+}
+
 /** The model and layout of the run, or the flag names of the required sizes the file leaves unknown. */
 export function resolveModelShape(config: RunConfig): ShapeResult {
   const missing = missingModelValues(config);
   const vocabPadded = paddedVocab(config);
-  const { numLayers: L, hiddenSize: h, numAttentionHeads: a, seqLength: s } = config;
-  if (missing.length > 0 || vocabPadded == null || !pos(L) || !pos(h) || !pos(a) || !pos(s))
+  const { numLayers: fileLayers, hiddenSize: h, numAttentionHeads: a, seqLength: s } = config;
+  if (missing.length > 0 || vocabPadded == null || !pos(fileLayers) || !pos(h) || !pos(a) || !pos(s))
     return { ok: false, missing };
+  const L = builtLayers(config, fileLayers);
   const assumptions: string[] = [];
   const par = parallelOf(config, assumptions);
   const glu = config.swiglu === true;
@@ -210,6 +240,7 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
     firstStageLayers: nonNegative(config.decoderFirstPipelineNumLayers) ? config.decoderFirstPipelineNumLayers : null,
     lastStageLayers: nonNegative(config.decoderLastPipelineNumLayers) ? config.decoderLastPipelineNumLayers : null,
     virtualStages: pos(config.virtualStages) ? config.virtualStages : 1,
+    ...placementOf(config, L),
   };
   return { ok: true, shape, assumptions };
 }

@@ -1,13 +1,14 @@
 // A bash launch script → LaunchConfigRead: pick the Megatron invocation among the commands the bash reader
 // recorded, interpret its arguments, work out the world size, then the shared resolve → validate tail.
 import type { BashReadResult, LaunchInvocation, ShellWord } from '../bash/types';
-import type { CoreDiagnostic, LaunchConfigRead } from '../types';
+import type { CoreDiagnostic, DialectId, LaunchConfigRead } from '../types';
 import { lookupFlag } from '../megatron/flags/lookup';
 import { interpretArgs, type FlagSetting } from '../megatron/interpret';
 import { resolveWorld, type WorldInfo } from '../megatron/world';
 import { overlaps, sameRange } from '../text/ranges';
 import { bashDialectEvidence, detectedDialect } from './dialect';
 import { dialectsOf, finishRead, notALaunch } from './finishRead';
+import type { OpenArgs } from '../megatron/rules/rule';
 
 /** Flags that only a Megatron-style training launch passes; one of them makes an arbitrary python command count. */
 const SIGNATURE_FLAGS = new Set([
@@ -62,13 +63,23 @@ function supersede(bashDiagnostics: CoreDiagnostic[], world: WorldInfo): CoreDia
   );
 }
 
-export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfigRead {
+export function readBashLaunch(
+  text: string,
+  bash: BashReadResult,
+  override: DialectId | null = null,
+): LaunchConfigRead {
   const inv = pickInvocation(bash.invocations);
   if (!inv) return notALaunch('bash');
   const deepspeedLaunch =
     inv.launchers.some((l) => l.kind === 'deepspeed') ||
     inv.args.some((w) => /^--(deepspeed|deepspeed[_-]config|zero[_-]stage)(=|$)/.test(w.text ?? w.knownPrefix ?? ''));
-  const interpreted = interpretArgs(inv.args, { lenientChoices: deepspeedLaunch });
+  // The dialect before interpreting: its parser decides which unknown flags are certainly wrong and their arity.
+  const dialect = detectedDialect(bashDialectEvidence(text, inv), inv.entry.range);
+  const entry = inv.entry.text ?? inv.entry.knownSuffix ?? null;
+  // A dialect the user fixed (directive or setting) reads the flags; settleDialect records it afterwards.
+  const dialectId = override ?? dialect.id;
+  const interpreted = interpretArgs(inv.args, { lenientChoices: deepspeedLaunch, dialect: dialectId, entry });
+  markAssumptions(interpreted.occurrences, inv);
   const world = resolveWorld(inv, bash);
   const cmcWord = bash.env.get('CUDA_DEVICE_MAX_CONNECTIONS');
   const read = finishRead(
@@ -90,11 +101,38 @@ export function readBashLaunch(text: string, bash: BashReadResult): LaunchConfig
         : undefined,
       yamlPath: false,
       editContext: { lastArgRange: interpreted.lastArgRange },
+      runtimeArgs: openArgs(inv, bash.diagnostics),
+      entry,
+      dialect: dialectId,
     },
     dialectsOf(interpreted.settings, deepspeedLaunch),
   );
-  read.dialect = detectedDialect(bashDialectEvidence(text, inv), inv.entry.range);
+  read.dialect = dialect;
   return read;
+}
+
+/** Where flags the reader cannot see may come from: the script's own arguments, files it sources but we do not read. */
+function openArgs(inv: LaunchInvocation, bashDiagnostics: CoreDiagnostic[]): OpenArgs[] {
+  const out: OpenArgs[] = (inv.passthroughArgs ?? []).map((range) => ({
+    range,
+    what: `the script's own arguments ("$@" on line ${range.line + 1})`,
+  }));
+  for (const d of bashDiagnostics)
+    if (d.code === 'sourced-file-not-read')
+      out.push({ range: d.range, what: `the file sourced on line ${d.range.line + 1} (not read here)` });
+  return out;
+}
+
+/** What a launch taken on a branch the reader could not decide rests on. */
+const BLIND_LAUNCH = 'the branch holding the launch command (its condition is only known at run time) runs';
+
+/**
+ * A launch found on a branch the reader could not decide rests on that branch: every flag of it says so (the flags
+ * already carry what their own words rest on — interpret.ts copies ShellWord.assumptions), so no check is an error.
+ */
+function markAssumptions(occurrences: FlagSetting[], inv: LaunchInvocation): void {
+  if (!inv.conditional) return;
+  for (const o of occurrences) o.assumptions = [...new Set([BLIND_LAUNCH, ...(o.assumptions ?? [])])];
 }
 
 /**

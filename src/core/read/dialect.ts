@@ -332,6 +332,21 @@ export function parseDialectSetting(value: string): DialectId | 'auto' | null {
  * Applies the overrides to a finished read: the first valid `# schedule-inspector: dialect=<id>` comment beats the
  * setting, which beats detection; a directive naming no known dialect gets a diagnostic on its id and is ignored.
  */
+/**
+ * The dialect the user fixed — the first valid directive comment, else the setting — or null for detection. The
+ * readers need it before interpreting (the dialect's parser decides arity, unknown flags and tokenizer defaults);
+ * settleDialect later records it with its evidence and reports invalid directives.
+ */
+export function dialectOverride(text: string, setting: DialectId | 'auto' | undefined): DialectId | null {
+  if (DIRECTIVE_HINT.test(text)) {
+    for (const line of text.split(/\r?\n/)) {
+      const id = parseDialectSetting(DIRECTIVE.exec(line)?.[1] ?? '');
+      if (id !== null && id !== 'auto') return id;
+    }
+  }
+  return setting && setting !== 'auto' ? setting : null;
+}
+
 export function settleDialect(text: string, read: LaunchConfigRead, setting: DialectId | 'auto' | undefined): void {
   const detected = read.dialect ?? detectedDialect({ evidence: [] }, read.commandRange);
   const diagnostics: CoreDiagnostic[] = [];

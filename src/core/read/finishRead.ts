@@ -1,7 +1,8 @@
 // The tail every launch format shares: resolve every RunConfig field, validate, and merge the diagnostics in
 // document order so each root cause is reported once. The bash and YAML launches only differ in how they get
 // their flag settings, world size and anchors.
-import type { CoreDiagnostic, EditContext, LaunchConfigRead, SourceRange } from '../types';
+import type { CoreDiagnostic, DialectId, EditContext, LaunchConfigRead, SourceRange } from '../types';
+import type { OpenArgs } from '../megatron/rules/rule';
 import type { Dialect } from '../megatron/flags/table';
 import { toFlagOccurrences, type FlagSetting } from '../megatron/interpret';
 import { emptyConfig, resolveConfig } from '../megatron/resolve';
@@ -38,6 +39,16 @@ interface ReadParts {
   /** The command-line rules apply (bash, functional-test YAML) rather than the --yaml-cfg ones. */
   yamlPath: boolean;
   editContext?: EditContext;
+  /**
+   * A NeMo 1.x YAML: NeMo builds Megatron-Core's TransformerConfig from it itself, so Megatron-LM's validate_args
+   * (megatron/training/arguments.py) never runs — only the checks Megatron-Core makes hold.
+   */
+  nemo?: boolean;
+  /** Where more flags may reach the launch than the reader sees (`"$@"`, a sourced file it did not read). */
+  runtimeArgs?: OpenArgs[];
+  /** The entry script and the detected dialect, for the entry's args_defaults (resolve/derived/vocab.ts). */
+  entry?: string | null;
+  dialect?: DialectId;
 }
 
 /** Only a fork's own spelling says which code base runs; YAML keys mapped onto fork flags do not. */
@@ -48,9 +59,32 @@ export function dialectsOf(settings: Map<string, FlagSetting>, launcherDeepspeed
   return out;
 }
 
+/**
+ * When flags may reach the launch from where the reader cannot look ("$@", a sourced file it did not read), a value
+ * left at Megatron's default rests on those not setting it: checks built on it are then warnings (issue 12 §3).
+ */
+function markOpenDefaults(sources: LaunchConfigRead['sources'], open: readonly OpenArgs[]): void {
+  const first = open[0];
+  if (!first) return;
+  const more = open.length > 1 ? ` (or ${open.length - 1} more such place${open.length > 2 ? 's' : ''})` : '';
+  const assumption = `nothing in ${first.what}${more} sets the flags this file leaves out`;
+  for (const source of Object.values(sources))
+    if (source?.status === 'default') source.assumptions = [...(source.assumptions ?? []), assumption];
+}
+
 export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect>): LaunchConfigRead {
   const { format, settings, world } = parts;
-  const resolved = resolveConfig({ settings, world, dialects, upstream: parts.readerDiagnostics, format });
+  const { entry, dialect } = parts;
+  const resolved = resolveConfig({
+    settings,
+    world,
+    dialects,
+    upstream: parts.readerDiagnostics,
+    format,
+    ...(entry !== undefined && { entry }),
+    ...(dialect !== undefined && { dialect }),
+  });
+  markOpenDefaults(resolved.sources, parts.runtimeArgs ?? []);
   const read: LaunchConfigRead = {
     format,
     isLaunchConfig: true,
@@ -69,6 +103,9 @@ export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect
     cudaMaxConnections: parts.cudaMaxConnections,
     layoutStages: resolved.layoutStages,
     yamlPath: parts.yamlPath,
+    runtimeArgs: parts.runtimeArgs ?? [],
+    nemo: parts.nemo === true,
+    dialect,
     planEdit: (flag, value) => planFlagEdit(text, read, flag, value),
   });
   read.diagnostics = sortDiagnostics([

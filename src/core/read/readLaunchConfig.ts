@@ -1,10 +1,9 @@
 // Entry point of the config reader (issue 2): text → LaunchConfigRead. Detects the format, reads bash through
 // the bash reader (static evaluation, never execution) or YAML through our YAML reader, and leaves files that
 // are not Megatron-style launches alone: no config, no diagnostics.
+import { readBashScript } from './scriptArgs';
 import type { DialectId, LaunchConfigRead } from '../types';
-import { readBash } from '../bash/reader';
-import { readBashLaunch } from './bashLaunch';
-import { detectedDialect, settleDialect } from './dialect';
+import { detectedDialect, dialectOverride, settleDialect } from './dialect';
 import { notALaunch } from './finishRead';
 import { readYamlLaunch } from './yamlLaunch';
 import { settleScriptKind } from './scriptKind';
@@ -12,16 +11,31 @@ import { settleScriptKind } from './scriptKind';
 /** Launch configs are kilobytes; anything far larger is not one, and reading it would cost the editor. */
 const MAX_TEXT_CHARS = 4 * 1024 * 1024;
 
-function detectFormat(text: string, fileName?: string): 'bash' | 'yaml' {
+/** A line that can only be shell: an export, a launcher, an assignment (`[A-Za-z_]\w*=`). Anchored, so linear. */
+const SHELL_LINE_START = /^(export\s|torchrun\b|python3?\b|srun\b|deepspeed\b|[A-Za-z_]\w*=)/;
+/** A top-level YAML key (`key:` then a space or the end of the line). Anchored, so linear. */
+const YAML_TOP_KEY = /^[A-Za-z_][\w.-]*:(\s|$)/;
+/** JavaScript's line terminators: the ones the multiline `^`/`$` this replaced stopped at. */
+const LINE_BREAK = /\r\n?|[\n\u2028\u2029]/;
+
+/**
+ * bash or YAML, by extension first, then by content: YAML when some line is a top-level `key:` and no line looks like
+ * shell. One pass over the lines with anchored patterns (issue 15: the multiline regex this replaced backtracked
+ * quadratically over blank lines — 100k blank lines took 36 s).
+ */
+export function detectFormat(text: string, fileName?: string): 'bash' | 'yaml' {
   if (fileName) {
     if (/\.ya?ml$/i.test(fileName)) return 'yaml';
     if (/\.(sh|bash|zsh|slurm|sbatch|job)$/i.test(fileName)) return 'bash';
   }
-  if (/^#!/.test(text)) return 'bash';
-  // YAML: top-level `key:` lines and no shell commands or continuations.
-  const yamlKeys = (text.match(/^[A-Za-z_][\w.-]*:(\s|$)/gm) ?? []).length;
-  const shellish = /^\s*(export\s|torchrun\b|python3?\b|srun\b|deepspeed\b|[A-Za-z_]\w*=|.*\\$)/m.test(text);
-  return yamlKeys > 0 && !shellish ? 'yaml' : 'bash';
+  if (text.startsWith('#!')) return 'bash';
+  let yamlKeys = 0;
+  for (const line of text.split(LINE_BREAK)) {
+    const body = line.trimStart();
+    if (SHELL_LINE_START.test(body) || body.endsWith('\\')) return 'bash';
+    if (YAML_TOP_KEY.test(line)) yamlKeys++;
+  }
+  return yamlKeys > 0 ? 'yaml' : 'bash';
 }
 
 /**
@@ -42,7 +56,8 @@ export function readLaunchConfig(text: string, fileName?: string, dialect?: Dial
     return read;
   }
   const format = detectFormat(text, fileName);
-  const read = format === 'yaml' ? readYamlLaunch(text) : readBashLaunch(text, readBash(text));
+  const read =
+    format === 'yaml' ? readYamlLaunch(text, fileName) : readBashScript(text, fileName, dialectOverride(text, dialect));
   settleDialect(text, read, dialect);
   // After the dialect: the entry script is found through the dialect's anchor.
   settleScriptKind(text, read, fileName);

@@ -10,7 +10,37 @@ const noWorld = (reason: string): WorldInfo => {
   return { gpusPerNode: u, numNodes: u, worldSize: u, diagnostics: [], supersededRanges: [] };
 };
 
-export function readYamlLaunch(text: string): LaunchConfigRead {
+/**
+ * Megatron-LM's functional tests: the harness launches `torchrun --nproc_per_node $GPUS_PER_NODE --nnodes $NUM_NODES`
+ * with `GPUS_PER_NODE=${GPUS_PER_NODE:-8}` and `NUM_NODES=${NUM_NODES:-${SLURM_NNODES:-1}}` (Megatron-LM d98e8a64
+ * tests/functional_tests/shell_test_utils/_run_training.sh:201-214); a recipe may export others (gb200: 2 nodes × 4).
+ * So 8 × 1 is the harness default, and every check on it says it rests on that.
+ */
+function harnessWorld(): WorldInfo {
+  const assumptions = ["the test recipe keeps the harness's 8 GPUs per node and 1 node"];
+  const count = (value: number, note: string) => ({ value, source: { status: 'default' as const, note, assumptions } });
+  return {
+    gpusPerNode: count(8, 'functional-test harness default GPUS_PER_NODE=8'),
+    numNodes: count(1, 'functional-test harness default NUM_NODES=1'),
+    worldSize: count(8, 'functional-test harness default 8 GPUs × 1 node'),
+    diagnostics: [],
+    supersededRanges: [],
+  };
+}
+
+/**
+ * The training script of a functional test case, for its tokenizer default: the recipes run the gpt and moe
+ * families' training cases with `TRAINING_SCRIPT_PATH=pretrain_gpt.py` (Megatron-LM d98e8a64
+ * tests/test_utils/recipes/h100/gpt.yaml:57, moe.yaml:57) and bert with examples/bert/pretrain_bert.py (bert.yaml:56).
+ * Inference cases run other scripts, so a case named for inference gets none.
+ */
+function functionalTestEntry(fileName: string | undefined): string | null {
+  const m = /test_cases\/(gpt|moe|bert)\/([^/]*)/.exec(fileName ?? '');
+  if (!m || /inference/.test(m[2] ?? '')) return null;
+  return m[1] === 'bert' ? 'pretrain_bert.py' : 'pretrain_gpt.py';
+}
+
+export function readYamlLaunch(text: string, fileName?: string): LaunchConfigRead {
   const y = readYaml(text);
   if (!y.kind) {
     // A NeMo 2 recipe is not read as a launch, but the user still learns what it is and why nothing shows.
@@ -20,8 +50,7 @@ export function readYamlLaunch(text: string): LaunchConfigRead {
   }
   let world: WorldInfo;
   if (y.kind === 'nemo' && y.devices && y.nodes) world = worldFromCounts(y.devices, y.nodes);
-  else if (y.kind === 'functional-test')
-    world = noWorld('a functional-test YAML does not say how many GPUs the harness uses');
+  else if (y.kind === 'functional-test') world = harnessWorld();
   else world = noWorld('--yaml-cfg runs take the world size from torchrun (WORLD_SIZE) at run time');
   const anchor: SourceRange = y.documentRange ?? { line: 0, column: 0, endLine: 0, endColumn: 0 };
   const cmc = y.env.get('CUDA_DEVICE_MAX_CONNECTIONS');
@@ -39,6 +68,8 @@ export function readYamlLaunch(text: string): LaunchConfigRead {
       cudaMaxConnections: cmc ? { value: cmc.value, range: cmc.range } : undefined,
       // The functional-test harness passes MODEL_ARGS on the command line, so the CLI rules apply.
       yamlPath: y.kind !== 'functional-test',
+      nemo: y.kind === 'nemo',
+      ...(y.kind === 'functional-test' && { entry: functionalTestEntry(fileName) }),
     },
     dialectsOf(y.settings, false),
   );

@@ -17,6 +17,7 @@ import { SCHEDULE_NAMES } from '../types';
 import { buildStageCosts, DEFAULT_COST_CONSTANTS, type CostConstants } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
 import { DEFAULT_MAX_OPS, isZeroBubble, scheduleNotApplicable } from './programs';
+import { outOfRangeReasons } from '../megatron/bounds';
 import { isSimResult, simulateSchedule } from './simulator';
 
 export interface EngineOptions {
@@ -41,6 +42,20 @@ export interface EngineOptions {
   maxOps?: number | undefined;
   /** Evaluate only the configured (or overridden) schedule: no what-if alternatives, no bubble hint. */
   onlySelected?: boolean | undefined;
+  /**
+   * The analysis's shared work budget (analyze() makes one per analysis; absent = unbounded). Every simulation, the
+   * engine's and the memory sweep's alike (it passes these options on), spends its op count from it; once a
+   * simulation no longer fits, that schedule is "not simulated" with the reason. Order decides who is served: the
+   * file's own schedule first, then the what-if schedules, then the recommendation sweep.
+   */
+  workBudget?: WorkBudget | undefined;
+}
+
+/** Simulated ops an analysis may still spend (a mutable counter passed explicitly, never module state). */
+export interface WorkBudget {
+  opsLeft: number;
+  /** The starting amount, for the message. */
+  readonly ops: number;
 }
 
 export interface PartitionInfo {
@@ -77,6 +92,7 @@ const INTERLEAVED: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b-inte
 export function configuredSchedule(config: RunConfig): ScheduleName {
   const k = config.pipeSpSplits ?? 1;
   const v = config.virtualStages ?? 1;
+  if (config.zeroBubbleSchedule === 'zb-h1' && k === 1 && v === 1) return 'zb-h1';
   if (k > 1) return v > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
   return v > 1 ? '1f1b-interleaved' : '1f1b';
 }
@@ -198,8 +214,7 @@ export function evaluateSchedule(
     virtualStages: choice.virtualStages,
   };
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
-  const reason =
-    scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(layersPerRank(layerLayout(mdl, 1), p), mdl, choice);
+  const reason = scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(mdl, config, choice);
   if (reason) return notApplicable(choice, reason, whatIf, splitsSource);
 
   const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
@@ -210,6 +225,9 @@ export function evaluateSchedule(
       whatIf,
       splitsSource,
     );
+
+  const overBudget = spendWork(spec, options.workBudget);
+  if (overBudget) return notApplicable(choice, overBudget, whatIf, splitsSource);
 
   const stage = buildStageCosts(
     mdl,
@@ -260,6 +278,25 @@ export function evaluateSchedule(
   };
 }
 
+/** Spends one simulation's ops from the shared budget; the "not simulated" reason when they do not fit. */
+function spendWork(
+  spec: { schedule: ScheduleName; stages: number; microbatches: number; splits: number; virtualStages: number },
+  budget: WorkBudget | undefined,
+): string | null {
+  if (!budget) return null;
+  // The op programs hold a forward and a backward op (and a weight-gradient op for zero-bubble) per unit of work.
+  const ops =
+    spec.stages * spec.microbatches * spec.splits * spec.virtualStages * (isZeroBubble(spec.schedule) ? 3 : 2);
+  if (ops <= budget.opsLeft) {
+    budget.opsLeft -= ops;
+    return null;
+  }
+  const total = budget.ops.toLocaleString('en-US');
+  return ops > budget.ops
+    ? `not simulated: it needs ${ops.toLocaleString('en-US')} simulated ops, more than the ${total} one analysis may spend`
+    : `not simulated: this analysis's work budget of ${total} simulated ops is spent (the file's own schedule goes first, then the what-ifs, then the recommendation sweep)`;
+}
+
 /** The step ends when the slowest rank has finished its last op and its gradient reduction. */
 function stepTime(sim: SimResult, dpSyncMsPerRank: Float64Array): number {
   const { stageOffsets, end } = sim;
@@ -273,11 +310,27 @@ function stepTime(sim: SimResult, dpSyncMsPerRank: Float64Array): number {
   return worst;
 }
 
-/** Layout constraints of Megatron / the Seq1F1B repo that the op programs do not see. */
-function layoutNotApplicable(layers: number[], shape: ModelShape, choice: ScheduleChoice): string | null {
+/**
+ * The smallest PP the file's Megatron runs the interleaved schedule with (RunConfig.interleavedMinPipeline: 2 with
+ * p2p overlap in current Megatron-LM and MindSpeed-LLM, 3 in the older forks); the op programs allow any p ≥ 2.
+ */
+function interleavedNotApplicable(config: RunConfig, choice: ScheduleChoice, p: number): string | null {
+  const least = config.interleavedMinPipeline ?? 3;
+  if (choice.schedule !== '1f1b-interleaved' || p >= least) return null;
+  return `this Megatron runs the interleaved schedule only with more than ${least - 1} pipeline stages (p=${p}): without p2p overlap, and in the older forks, two sends and receives between the same 2 ranks would share a batch`;
+}
+
+/** Layout constraints of the file's Megatron / the Seq1F1B repo that the op programs do not see. */
+function layoutNotApplicable(shape: ModelShape, config: RunConfig, choice: ScheduleChoice): string | null {
   const { seqLength, tp, cp, sequenceParallel: sp } = shape;
   const v = choice.virtualStages;
-  if (v > 1 && layers.some((l) => l % v !== 0)) {
+  const interleaved = interleavedNotApplicable(config, choice, shape.pp);
+  if (interleaved) return interleaved;
+  // Chunks split layer slots: MindSpeed's no-op layers count here (they are built, as identities).
+  const layers = layersPerRank(layerLayout({ ...shape, noopLayers: [] }, 1), shape.pp);
+  // A dialect's own placement for v chunks per rank may be uneven across chunks (a layout string).
+  const stated = shape.stageLayers?.length === shape.pp * v;
+  if (v > 1 && !stated && layers.some((l) => l % v !== 0)) {
     return `the layers per stage (${[...new Set(layers)].join('/')}) are not divisible by v=${v} virtual stages (--num-layers-per-virtual-pipeline-stage)`;
   }
   if (!SEQ_SCHEDULES.has(choice.schedule)) return null;
@@ -305,23 +358,35 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
   const missing = missingModelValues(config).filter(
     (x) => !(ov.microbatches !== undefined && x.startsWith('number of microbatches')),
   );
-  for (const name of SCHEDULE_NAMES) {
-    if (options.onlySelected && name !== selected) continue;
+  // A value refused by megatron/bounds.ts is unknown to the engine; say why rather than just "unknown".
+  const refused = outOfRangeReasons(read.sources);
+  const evaluate = (name: ScheduleName): ScheduleEvaluation => {
     const v = INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
     const base = { schedule: name, strategy, virtualStages: v, microbatches: ov.microbatches };
+    let e: ScheduleEvaluation;
     if (!SEQ_SCHEDULES.has(name)) {
-      evaluations[name] = evaluateSchedule(config, { ...base, splits: 1, splitsSource: 'fixed' }, options);
+      e = evaluateSchedule(config, { ...base, splits: 1, splitsSource: 'fixed' }, options);
     } else if (ov.splits !== undefined && ov.splits > 1) {
-      evaluations[name] = evaluateSchedule(config, { ...base, splits: ov.splits, splitsSource: 'fixed' }, options);
+      e = evaluateSchedule(config, { ...base, splits: ov.splits, splitsSource: 'fixed' }, options);
     } else if (fileK > 1) {
-      evaluations[name] = evaluateSchedule(config, { ...base, splits: fileK, splitsSource: 'file' }, options);
+      e = evaluateSchedule(config, { ...base, splits: fileK, splitsSource: 'file' }, options);
     } else {
       const [first, ...rest] = candidates;
-      evaluations[name] =
+      e =
         missing.length > 0 || first === undefined
           ? evaluateSchedule(config, { ...base, splits: first ?? 2, splitsSource: 'recommended' }, options)
           : recommendSplits(config, base, [first, ...rest], options);
     }
+    if (!e.applicable && refused.length > 0 && e.reason?.startsWith('cannot simulate: unknown'))
+      e.reason = `not simulated: ${refused.join('; ')}`;
+    return e;
+  };
+  // The file's own schedule first, so a shared work budget serves it before any what-if (the record keeps
+  // SCHEDULE_NAMES order, which the front ends and the JSON output show).
+  const own = SCHEDULE_NAMES.includes(selected) ? evaluate(selected) : null;
+  for (const name of SCHEDULE_NAMES) {
+    if (options.onlySelected && name !== selected) continue;
+    evaluations[name] = name === selected && own ? own : evaluate(name);
   }
 
   const sel = evaluations[selected];

@@ -52,7 +52,9 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
     case '1f1b-interleaved':
       if (k !== 1) return `1f1b-interleaved does not split sequences (k=${k}); use seq1f1b-interleaved`;
       if (v < 2) return 'interleaved 1F1B needs at least 2 virtual stages per rank (v=1 is plain 1F1B)';
-      if (p <= 2) return `Megatron's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
+      // Whether p = 2 is allowed depends on the Megatron and its p2p overlap (the engine asks the config:
+      // RunConfig.interleavedMinPipeline); the program itself is sound for any p ≥ 2.
+      if (p < 2) return `the interleaved schedule needs pipeline parallelism (p=${p})`;
       if (m % p !== 0)
         return `Megatron's interleaved schedule needs microbatches divisible by p (m=${m}, p=${p}); it raises a RuntimeError otherwise`;
       break;
@@ -67,7 +69,8 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
     case 'seq1f1b-interleaved':
       if (k < 2) return `seq1f1b-interleaved needs at least 2 sequence splits (k=${k}; k=1 is interleaved 1F1B)`;
       if (v < 2) return 'seq1f1b-interleaved needs at least 2 virtual stages per rank (v=1 is plain Seq1F1B)';
-      if (p <= 2) return `Megatron's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
+      // The Seq1F1B repo's Megatron asserts PP > 2 for any virtual pipeline (megatron/arguments.py:141-144).
+      if (p <= 2) return `the Seq1F1B repo's interleaved schedule needs more than 2 pipeline stages (p=${p})`;
       if (m % p !== 0) return `the interleaved schedule needs microbatches divisible by p (m=${m}, p=${p})`;
       if (p % k !== 0)
         return `Seq1F1B-I needs k to divide p (k=${k}, p=${p}): the repo's single chunk-offset counter drifts and the op order deadlocks otherwise`;

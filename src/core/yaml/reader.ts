@@ -10,6 +10,7 @@ import { checkValue, closeChoice, type FlagSetting } from '../megatron/interpret
 import { ASSUMED_GPUS_PER_NODE, type ResolvedNumber } from '../megatron/world';
 import { LineIndex } from '../text/lineIndex';
 import { span } from '../text/ranges';
+import { MAX_YAML_CHARS, MAX_YAML_DEPTH, tooDeep } from './limits';
 import { flatten, makeResolver, scalarText, type Entry, type Resolved, type YamlKind } from './entries';
 
 /** How a YAML key maps onto a Megatron flag; `transform` turns the scalar into a flag value or switch. */
@@ -142,6 +143,26 @@ export function readYaml(text: string): YamlReadResult {
     env: new Map(),
     documentRange: null,
   };
+  if (text.length > MAX_YAML_CHARS) {
+    diagnostics.push({
+      code: 'yaml-syntax',
+      severity: 'warning',
+      message: `YAML of ${text.length.toLocaleString('en-US')} characters is not read (launch configs are a few KB; the limit is ${MAX_YAML_CHARS.toLocaleString('en-US')})`,
+      range: { line: 0, column: 0, endLine: 0, endColumn: 1 },
+    });
+    return result;
+  }
+  const deep = tooDeep(text);
+  if (deep) {
+    // Not a syntax error, but the text cannot be read: the parser would recurse once per level (issue 15).
+    diagnostics.push({
+      code: 'yaml-syntax',
+      severity: 'warning',
+      message: `YAML nested more than ${MAX_YAML_DEPTH} levels deep (launch configs nest a few); the file is not read`,
+      range: index.range(deep.offset, deep.offset + 1),
+    });
+    return result;
+  }
   let docs: Document[];
   try {
     docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as unknown as Document[];
@@ -243,7 +264,18 @@ function addSetting(
   } else if (out.values) {
     const value = out.values[0] ?? '';
     const message = spec.type === 'nargs' ? null : checkValue(spec, value);
-    if (message) {
+    // NeMo hands `model.*` values to its own model code, not to Megatron's argparse: a value outside the flag's
+    // choices is not refused there (NeMo also has e.g. alibi/kerple/xpos position embeddings), so it is only noted.
+    const nemoChoice = rd.result.kind === 'nemo' && spec.type === 'choice';
+    if (message && nemoChoice) {
+      rd.result.diagnostics.push({
+        code: 'invalid-flag-value',
+        severity: 'information',
+        message: `${spelling}: '${value}' is not one of Megatron-LM's ${spec.name} choices (${(spec.choices ?? []).join(', ')}); NeMo passes it to its own model code without argparse's check, so it is left out here`,
+        range: valueRange ?? entry.keyRange,
+      });
+      setting.invalid = true;
+    } else if (message) {
       const suggestion = spec.type === 'choice' ? closeChoice(spec, value) : null;
       rd.result.diagnostics.push({
         code: 'invalid-flag-value',

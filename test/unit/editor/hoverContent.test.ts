@@ -55,3 +55,18 @@ test('code spans survive backticks in file text', () => {
   assert.equal(mdCode('a`b'), '``a`b``');
   assert.equal(mdCode('`x'), '`` `x ``');
 });
+
+test('what a value rests on is named in the hover, so a warning instead of an error can be traced to it', () => {
+  const res = result({
+    sources: {
+      pipelineParallel: {
+        status: 'explicit',
+        assumptions: ['$PP_OVERRIDE is not set in the environment', 'each node has 8 GPUs'],
+      },
+    },
+  });
+  assert.match(
+    hoverMarkdown(res, res.flags[0], getText),
+    /Assumes \$PP\\_OVERRIDE is not set in the environment; each node has 8 GPUs/,
+  );
+});

@@ -34,6 +34,17 @@ export interface Environ {
   positional(): Field[] | null;
   /** Does the document assign `name` anywhere (even on a branch not taken)? Then it is unset, not the environment's. */
   assignedAnywhere(name: string): boolean;
+  /**
+   * Why `name` may hold a value the reader never saw: it is assigned only inside a loop the reader ran zero times
+   * because its condition depends on the script's arguments (`while [[ $# -gt 0 ]]; do case $1 in …`).
+   */
+  skippedAssignment(name: string): string | undefined;
+  /** Where the line of the document's first assignment to `name` ends (a read before it is the environment's), if any. */
+  firstAssignedAt(name: string): number | undefined;
+  /** Set once a variable with a run-time name was assigned (`export "$KEY"="$VALUE"`): what did it. */
+  readonly dynamicAssign: string | undefined;
+  /** A condition read `name` as unset although the environment could set it (Runner.runAssuming). */
+  noteEnvRead(name: string): void;
 }
 
 export interface ExpandBudget {

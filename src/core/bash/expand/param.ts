@@ -33,6 +33,10 @@ interface Lookup {
   unknown?: string | undefined;
   /** Unset because the document never assigns it: only the environment could set it. */
   neverSet?: boolean;
+  /** What taking its `${…:-default}` assumes, when that is not "the environment does not set it". */
+  assumption?: string;
+  /** Why a bare `$X` of it is unknown, when that is not "only the environment can set it". */
+  bareWhy?: string;
 }
 
 const UNSET: Lookup = { vals: null, multi: false };
@@ -83,7 +87,29 @@ function lookup(ex: Expander, p: ParamPart, src: Src, s0: number, s1: number): L
   if (!v || (!arr && v.val === null)) {
     const what = v ? undefined : runtimeVar(target);
     if (what) return { vals: null, multi: false, unknown: `$${target} is ${what}, only known at run time` };
-    return { vals: null, multi: false, neverSet: !v && !env.assignedAnywhere(target) };
+    const skipped = v ? undefined : env.skippedAssignment(target);
+    // Unset here and never assigned before this point: the environment's to give (assigned later or never).
+    const first = v ? undefined : env.firstAssignedAt(target);
+    const dynamic = v ? undefined : env.dynamicAssign;
+    const envs = !v && (first === undefined || s0 < first || dynamic !== undefined);
+    if (envs && ex.testOperandDepth > 0) env.noteEnvRead(target);
+    if (skipped)
+      return {
+        vals: null,
+        multi: false,
+        neverSet: true,
+        unknown: `$${target} is ${skipped}`,
+        assumption: `the script is run without arguments that set $${target}`,
+      };
+    if (dynamic !== undefined)
+      return {
+        vals: null,
+        multi: false,
+        neverSet: true,
+        assumption: `$${target} is set neither by the environment nor by ${dynamic}`,
+        bareWhy: `$${target} is not set in this script (the environment or ${dynamic} can set it at run time)`,
+      };
+    return { vals: null, multi: false, neverSet: envs };
   }
   const label = (k: string | null): string => (k === null ? target : `${target}[${k}]`);
   if (p.all) {
@@ -131,7 +157,11 @@ export function expandParam(ex: Expander, p: ParamPart, src: Src, fb: FieldBuild
   if (r.vals === null) {
     if (r.neverSet && op === '' && ex.testOperandDepth === 0)
       return fb.val(
-        unknownVal(`$${p.name} is not set in this script (only the environment at run time can set it)`, s0, s1),
+        unknownVal(
+          r.bareWhy ?? `$${p.name} is not set in this script (only the environment at run time can set it)`,
+          s0,
+          s1,
+        ),
         p.q,
       );
     fb.markQuoted(p.q);
@@ -208,7 +238,7 @@ function expandDefault(
   }
   if (base === '=') {
     const d = p.arg ? ex.expandJoined(p.arg, src) : emptyVal();
-    if (r.neverSet) for (const g of d.segs) g.assumed ??= assumptionOf(p.name);
+    if (r.neverSet) for (const g of d.segs) g.assumed ??= r.assumption ?? assumptionOf(p.name);
     if (NAME_RE.test(p.name) && !p.sub) {
       ex.env.setScalar(p.name, d, false);
       fb.val(viaVar(p.name, ex.env.markCond(d), s0, s1), p.q);
@@ -220,7 +250,7 @@ function expandDefault(
   const at = fb.mark();
   if (p.arg) ex.expandParts(p.arg.parts, src, fb);
   fb.markQuoted(p.q);
-  if (r.neverSet) fb.assumeSince(at, assumptionOf(p.name));
+  if (r.neverSet) fb.assumeSince(at, r.assumption ?? assumptionOf(p.name));
 }
 
 /** What taking a never-set variable's default assumes about the run. */

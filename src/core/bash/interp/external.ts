@@ -170,5 +170,6 @@ function unwrapSeg(g: Seg): Seg {
   };
   if (g.unknown !== undefined) out.unknown = g.unknown;
   if (g.cond) out.cond = true;
+  if (g.assumed !== undefined) out.assumed = g.assumed;
   return out;
 }

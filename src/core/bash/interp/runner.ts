@@ -23,11 +23,11 @@ import type { Field } from '../expand/fields';
 import { globMatch } from '../expand/pattern';
 import { MAX_LOOP_ITERATIONS } from '../limits';
 import type { Src } from '../src';
-import { emptyVal, isKnown, type Val } from '../value';
+import { emptyVal, isKnown, unknownVal, type Val } from '../value';
 import { Budget } from './budget';
 import { runSimple } from './builtins';
 import type { RawDiag } from './diag';
-import { Recorder, type RawLauncher } from './record';
+import { asField, Recorder, type RawLauncher } from './record';
 import { Flow, Status, negate } from './status';
 import { evalTestWords, testTokens } from './test';
 import { Vars } from './vars';
@@ -147,12 +147,15 @@ export class Runner {
   }
 
   private runAndOr(c: Extract<Cmd, { t: 'andor' }>, src: Src): Status {
+    const readsFrom = this.vars.envReads.length;
     let st = this.run(c.first, src);
     for (const r of c.rest) {
       if (this.flow !== Flow.None) break;
       const want = r.op === '&&' ? Status.True : Status.False;
-      if (st === want) st = this.run(r.cmd, src);
-      else if (st === Status.Unknown) {
+      if (st === want) {
+        const cmd = r.cmd;
+        st = this.runAssuming(readsFrom, () => this.run(cmd, src));
+      } else if (st === Status.Unknown) {
         this.vars.undecided++;
         const right = this.run(r.cmd, src);
         this.vars.undecided--;
@@ -163,18 +166,50 @@ export class Runner {
   }
 
   private runIf(c: IfCmd, src: Src): Status {
-    for (const cl of c.clauses) {
+    const readsFrom = this.vars.envReads.length;
+    for (const [k, cl] of c.clauses.entries()) {
       const st = this.runList(cl.cond, src);
       if (this.flow !== Flow.None) return Status.Unknown;
-      if (st === Status.True) return this.runList(cl.body, src);
+      if (st === Status.True) return this.runAssuming(readsFrom, () => this.runList(cl.body, src));
       if (st === Status.Unknown) {
-        // Undecided: take this branch (the first candidate), marked conditional; later branches are not read.
+        // Undecided: take this branch (the first candidate), marked conditional; later branches are not read, and
+        // what only they assign is unknown rather than unset.
         this.runUndecided(cl.body, src);
+        const next = c.clauses[k + 1]?.cond[0] ?? c.elseBody?.[0];
+        if (next)
+          this.noteSkipped(
+            src,
+            next.i0,
+            c.i1,
+            (line) =>
+              `set only in the branches from line ${line} on, not followed because the condition before them is only known at run time`,
+          );
         return Status.Unknown;
       }
     }
-    if (c.elseBody) return this.runList(c.elseBody, src);
+    if (c.elseBody) {
+      const body = c.elseBody;
+      return this.runAssuming(readsFrom, () => this.runList(body, src));
+    }
     return Status.True;
+  }
+
+  /**
+   * Run a branch chosen by conditions that read environment variables the script has not set (decided as unset):
+   * what it assigns rests on that, and says so (Seg.assumed), so nothing built on it is called certain.
+   */
+  runAssuming(readsFrom: number, run: () => Status): Status {
+    const names = [...new Set(this.vars.envReads.slice(readsFrom))];
+    this.vars.envReads.length = readsFrom;
+    if (!names.length) return run();
+    this.vars.assumedPath.push(
+      `${names.map((n) => `$${n}`).join(', ')} ${names.length > 1 ? 'are' : 'is'} not set in the environment`,
+    );
+    try {
+      return run();
+    } finally {
+      this.vars.assumedPath.pop();
+    }
   }
 
   private runWhile(c: WhileCmd, src: Src): Status {
@@ -182,12 +217,36 @@ export class Runner {
       let st = this.runList(c.cond, src);
       if (this.flow !== Flow.None) break;
       if (c.until) st = negate(st);
-      // An undecided loop condition (e.g. `[[ $# -gt 0 ]]` on unknown script arguments) runs the body zero times.
+      // An undecided loop condition (e.g. `[[ $# -gt 0 ]]` on unknown script arguments) runs the body zero times;
+      // what the body would assign is then the arguments' to give, not unset (see Vars.skipped).
+      if (st === Status.Unknown && k === 0) this.noteSkippedLoop(c, src);
       if (st !== Status.True) break;
       this.runList(c.body, src);
       if (this.loopFlow()) break;
     }
     return Status.True;
+  }
+
+  /** Names the skipped loop body assigns and that nothing before it set: their value comes from the arguments. */
+  private noteSkippedLoop(c: WhileCmd, src: Src): void {
+    this.noteSkipped(
+      src,
+      c.i0,
+      c.i1,
+      (line) => `set only by the loop on line ${line} that reads the script's arguments`,
+    );
+  }
+
+  /**
+   * Names only the unread part [i0, i1) of the parse text assigns, and that nothing set before: their value depends on
+   * what the reader could not follow, so they are unknown (with `why`) rather than unset.
+   */
+  private noteSkipped(src: Src, i0: number, i1: number, why: (line: number) => string): void {
+    const [s0, s1] = src.span(i0, i1);
+    if (s1 <= s0 || s1 - s0 > MAX_SKIPPED_LOOP_CHARS) return;
+    const reason = why(lineOf(this.doc, s0));
+    for (const name of assignedNames(this.doc.slice(s0, s1)).keys())
+      if (!this.vars.get(name) && !this.vars.skipped.has(name)) this.vars.skipped.set(name, reason);
   }
 
   /** After one loop iteration: handle break/continue; true when the loop must stop. */
@@ -221,13 +280,27 @@ export class Runner {
       return Status.True;
     }
     let items: Field[];
+    // The script's own arguments are unknown statically: a loop over them is read once with an unknown item
+    // (argument loops such as `for A in "$@"; do export "${A%%=*}"=…` then say what they may set).
+    const [s0, s1] = src.span(c.i0, c.i1);
+    const unknownArgs = asField(
+      unknownVal("one of the script's arguments, only known at run time", s0, s1),
+      s0,
+      s1,
+      true,
+    );
     if (c.words === null) {
       const args = this.vars.positional();
-      if (args === null) return Status.True; // `for x; do` over unknown script arguments: not followed
-      items = args;
+      items = args ?? [unknownArgs];
     } else {
       items = [];
+      const marks = this.ex.passthrough.length;
       for (const w of c.words) this.ex.expandWord(w, src, true, items);
+      // `"$@"` of unknown arguments expanded to nothing (and noted a pass-through, which a loop list is not).
+      if (this.ex.passthrough.length > marks) {
+        this.ex.passthrough.length = marks;
+        items.push(unknownArgs);
+      }
     }
     if (items.some((f) => !isKnown(f))) {
       // The list is only known at run time: read the body once, conditionally, with the first item.
@@ -266,6 +339,7 @@ export class Runner {
   }
 
   private runCase(c: CaseCmd, src: Src): Status {
+    const readsFrom = this.vars.envReads.length;
     this.ex.testOperandDepth++;
     const subject = this.ex.expandJoined(c.word, src);
     this.ex.testOperandDepth--;
@@ -277,7 +351,7 @@ export class Runner {
         this.runUndecided(item.body, src);
         return Status.Unknown;
       }
-      this.runList(item.body, src);
+      this.runAssuming(readsFrom, () => this.runList(item.body, src));
       if (this.flow !== Flow.None) return Status.True;
       if (item.term === ';&') {
         fallthrough = true;
@@ -293,11 +367,26 @@ export class Runner {
 
 /**
  * Every name the text assigns somewhere (`NAME=`, `NAME+=`, `NAME[k]=`, `${NAME:=…}`, `for NAME`, `read … NAME`),
- * so a variable set only on a branch that is not taken counts as unset rather than as something the environment
- * must provide. A scan back from each `=` (never past the previous one) keeps it linear on any input.
+ * with where its first assignment's line ends: a variable set only on a branch that is not taken counts as unset rather
+ * than as something the environment must provide — but one read before the script first assigns it (the
+ * `[ -z "$X" ] && X=default` idiom) is the environment's at that point. A scan back from each `=` (never past the
+ * previous one) keeps it linear on any input.
  */
-function assignedNames(doc: string): Set<string> {
-  const out = new Set<string>();
+function assignedNames(doc: string): Map<string, number> {
+  const out = new Map<string, number>();
+  // Recorded: the end of the line of the first assignment, so `TP=${TP:-8}` reads TP before assigning it. The newline
+  // search moves forward only (offsets arrive in increasing order per pass), keeping the scan linear.
+  let nl = -1;
+  const lineEnd = (at: number): number => {
+    if (nl < at) {
+      nl = doc.indexOf('\n', at);
+      if (nl < 0) nl = doc.length;
+    }
+    return nl;
+  };
+  const add = (name: string, at: number): void => {
+    if (!out.has(name)) out.set(name, lineEnd(at));
+  };
   let prevEq = -1;
   for (let eq = doc.indexOf('='); eq >= 0; eq = doc.indexOf('=', eq + 1)) {
     let j = eq - 1;
@@ -312,18 +401,28 @@ function assignedNames(doc: string): Set<string> {
     const end = j + 1;
     while (j > prevEq && isIdentChar(doc.charCodeAt(j))) j--;
     const name = doc.slice(j + 1, end);
-    if (name && !(doc.charCodeAt(j + 1) >= 48 && doc.charCodeAt(j + 1) <= 57)) out.add(name);
+    if (name && !(doc.charCodeAt(j + 1) >= 48 && doc.charCodeAt(j + 1) <= 57)) add(name, eq);
     prevEq = eq;
   }
   const loopOrRead = /\b(?:for|select)\s+([A-Za-z_][A-Za-z0-9_]*)|\bread\s+(?:-[A-Za-z]+\s+)*([A-Za-z_][A-Za-z0-9_]*)/g;
   let m: RegExpExecArray | null;
   while ((m = loopOrRead.exec(doc)) !== null) {
     const name = m[1] ?? m[2];
-    if (name !== undefined) out.add(name);
+    if (name !== undefined && !out.has(name)) out.set(name, m.index);
   }
   return out;
 }
 
 function isIdentChar(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57);
+}
+
+/** A loop body longer than this is not scanned for the names it assigns (the scan is linear; this bounds it per loop). */
+const MAX_SKIPPED_LOOP_CHARS = 64 * 1024;
+
+/** 1-based line of document offset `at` (only called once per skipped loop). */
+function lineOf(doc: string, at: number): number {
+  let line = 1;
+  for (let k = doc.indexOf('\n'); k >= 0 && k < at; k = doc.indexOf('\n', k + 1)) line++;
+  return line;
 }

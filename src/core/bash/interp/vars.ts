@@ -36,8 +36,8 @@ export class Vars implements Environ {
   undecided = 0;
 
   constructor(
-    /** Names assigned anywhere in the document (even on branches not taken): those are unset, not environment. */
-    private readonly assignedNames: Set<string>,
+    /** Names assigned anywhere in the document (even on branches not taken), with their first assignment's offset. */
+    private readonly assignedNames: Map<string, number>,
   ) {}
 
   get(name: string): Var | undefined {
@@ -50,6 +50,30 @@ export class Vars implements Environ {
 
   assignedAnywhere(name: string): boolean {
     return this.assignedNames.has(name);
+  }
+
+  firstAssignedAt(name: string): number | undefined {
+    return this.assignedNames.get(name);
+  }
+
+  /** Set once an assignment to a name only known at run time was seen: from then on any unset variable may be set. */
+  dynamicAssign: string | undefined;
+
+  /** Environment variables a condition read as unset since the runner last looked (see Runner.runAssuming). */
+  readonly envReads: string[] = [];
+
+  /** What the current path rests on (innermost last): branches chosen by reading the environment as unset. */
+  readonly assumedPath: string[] = [];
+
+  noteEnvRead(name: string): void {
+    if (this.envReads.length < 64) this.envReads.push(name);
+  }
+
+  /** Names assigned only in loops skipped on an undecided condition, with why (see Environ.skippedAssignment). */
+  readonly skipped = new Map<string, string>();
+
+  skippedAssignment(name: string): string | undefined {
+    return this.skipped.get(name);
   }
 
   positional(): Field[] | null {
@@ -90,8 +114,18 @@ export class Vars implements Environ {
 
   /** Values assigned on an undecided branch carry the mark on their own segments only (`OPTS+=…` keeps the old part certain). */
   markCond(v: Val): Val {
-    if (this.undecided === 0) return v;
-    return { text: v.text, segs: v.segs.map((g) => (g.cond ? g : { ...g, cond: true })), cond: true };
+    const assumed = this.assumedPath[this.assumedPath.length - 1];
+    if (this.undecided === 0 && assumed === undefined) return v;
+    const cond = this.undecided > 0;
+    return {
+      text: v.text,
+      segs: v.segs.map((g) =>
+        (g.cond || !cond) && (assumed === undefined || g.assumed !== undefined)
+          ? g
+          : { ...g, ...(cond && { cond: true }), ...(assumed !== undefined && g.assumed === undefined && { assumed }) },
+      ),
+      cond: v.cond || cond,
+    };
   }
 
   setScalar(name: string, val: Val, local: boolean, marked = false): void {

@@ -19,7 +19,7 @@ int('--recompute-num-layers', 'Layers per recompute chunk (uniform) or recompute
   default: null,
 });
 on('--recompute-activations', 'Same as --recompute-granularity selective.', { keys: ['recomputeGranularity'] });
-list('--recompute-modules', 0, 'What selective recompute covers (core_attn, mlp, moe, moe_act, layernorm, …).', {
+list('--recompute-modules', 1, 'What selective recompute covers (core_attn, mlp, moe, moe_act, layernorm, …).', {
   keys: ['recomputeModules'],
   default: ['core_attn'],
 });

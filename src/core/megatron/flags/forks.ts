@@ -45,9 +45,23 @@ on('--layerwise-disaggregated-training', 'MindSpeed-LLM: u-shaped split; --num-l
   dialect: 'mindspeed',
 });
 // ── Zero bubble (sail-sg/zero-bubble-pipeline-parallelism) ──
-on('--enable-zero-bubble', 'Zero-bubble pipeline schedule (ZB-H1/ZB-2P fork).', { dialect: 'zero-bubble' });
-on('--zero-bubble-v-schedule', 'Zero-bubble V schedule.', { dialect: 'zero-bubble' });
-int('--zero-bubble-max-pending-backward', 'Zero-bubble pending backward limit.', { dialect: 'zero-bubble' });
+// megatron/core/zbpp_utils.py:27-45 at 39f2c186: the pending-backward limit is a string ("auto" by default).
+on(
+  '--enable-zero-bubble',
+  'Zero-bubble pipeline schedule (ZB-1p at a pending-backward limit of PP, else ZB-2p/auto).',
+  {
+    dialect: 'zero-bubble',
+  },
+);
+on('--zero-bubble-v-schedule', 'Zero-bubble V schedule (ZB-V).', { dialect: 'zero-bubble' });
+str(
+  '--zero-bubble-max-pending-backward',
+  'Zero-bubble: backward passes a stage may defer (PP → ZB-1p, 2·PP → ZB-2p, auto).',
+  {
+    dialect: 'zero-bubble',
+    default: 'auto',
+  },
+);
 on('--enable-optimizer-post-validation', 'Zero-bubble optimizer post-validation.', { dialect: 'zero-bubble' });
 on('--allow-padding-num-layers', 'Zero-bubble: allow padded layer counts.', { dialect: 'zero-bubble' });
 // ── Megatron-DeepSpeed ──
@@ -62,6 +76,8 @@ int('--num-key-value-heads', 'Megatron-DeepSpeed spelling of the KV head count (
   dialect: 'deepspeed',
   keys: ['numQueryGroups', 'groupQueryAttention'],
 });
+// microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py:856: "Activate zero bubble pipeline parallelism schedule".
+on('--enable-zbh1-pipeline', 'Megatron-DeepSpeed: the ZB-H1 zero-bubble schedule.', { dialect: 'deepspeed' });
 on('--deepspeed-activation-checkpointing', 'DeepSpeed activation checkpointing.', { dialect: 'deepspeed' });
 on('--partition-activations', 'Partition checkpointed activations (DeepSpeed).', { dialect: 'deepspeed' });
 on('--no-pipeline-parallel', 'Disable DeepSpeed pipeline engine.', { dialect: 'deepspeed' });

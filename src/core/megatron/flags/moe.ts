@@ -3,7 +3,7 @@
 import { rowBuilders, type FlagSpec } from './spec';
 
 const rows: FlagSpec[] = [];
-const { int, flt, str, on } = rowBuilders(rows);
+const { int, flt, str, on, list } = rowBuilders(rows);
 
 // ── MoE ──
 int('--num-experts', 'Routed experts E (MoE).', { keys: ['numExperts'], key: 'numExperts', default: null });
@@ -19,8 +19,9 @@ str('--moe-layer-freq', 'MoE layer frequency: N (every N-th layer) or a list exp
   default: '1',
 });
 on('--moe-grouped-gemm', 'Grouped GEMM for experts.');
-str('--moe-router-load-balancing-type', 'Load balancing loss type.');
-flt('--moe-aux-loss-coeff', 'Aux loss coefficient.');
+// Both nargs='+' in Megatron-LM d98e8a64 (one per loss type), see megatron-lm-head.tsv.
+list('--moe-router-load-balancing-type', 1, 'Load balancing loss type(s).');
+list('--moe-aux-loss-coeff', 1, 'Aux loss coefficient(s).');
 flt('--moe-z-loss-coeff', 'Z-loss coefficient.');
 flt('--moe-input-jitter-eps', 'Router input jitter.');
 str('--moe-token-dispatcher-type', 'Token dispatcher (allgather, alltoall, flex).');

@@ -3,7 +3,7 @@
 import { rowBuilders, type FlagSpec } from './spec';
 
 const rows: FlagSpec[] = [];
-const { int, flt, str, on, choice } = rowBuilders(rows);
+const { int, flt, str, on, choice, list } = rowBuilders(rows);
 
 // ── Model shape ──
 int('--num-layers', 'Number of transformer layers L (required).', {
@@ -69,6 +69,10 @@ str('--tokenizer-type', 'Tokenizer class; decides the vocabulary size.', {
   keys: ['tokenizerType', 'vocabSize', 'paddedVocabSize'],
 });
 str('--tokenizer-model', 'Tokenizer model path or Hugging Face name.', { keys: ['vocabSize'] });
+// MindSpeed-LLM (mindspeed_llm/training/arguments.py) and BigScience's Megatron-DeepSpeed: PretrainedFromHF loads it.
+str('--tokenizer-name-or-path', 'Hugging Face tokenizer directory or name (PretrainedFromHF).', {
+  keys: ['vocabSize'],
+});
 str('--patch-tokenizer-type', 'Pai-Megatron tokenizer class.', { dialect: 'pai', keys: ['tokenizerType'] });
 str('--vocab-file', 'Vocabulary file (GPT-2 BPE vocab.json).');
 str('--merge-file', 'BPE merges file.');
@@ -145,7 +149,8 @@ int('--qk-pos-emb-head-dim', 'MLA positional head dimension.');
 int('--v-head-dim', 'MLA value head dimension.');
 int('--mtp-num-layers', 'Multi-token-prediction layers.');
 str('--hybrid-layer-pattern', 'Hybrid (Mamba) layer pattern; overrides --num-layers.');
-str('--spec', 'Layer spec module.');
+// nargs='*': a module path and the spec's name (Megatron-LM arguments.py, megatron-lm-head.tsv).
+list('--spec', 0, 'Layer spec module and name, e.g. mindspeed_llm.…deepseek_spec layer_spec.');
 on('--use-mcore-models', 'Megatron-Core models (default in newer releases).');
 on('--use-legacy-models', 'Legacy models.', {
   deprecated: { severity: 'hint', message: 'removed from Megatron-LM on 2026-05-06; older releases accept it' },

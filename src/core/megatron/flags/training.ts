@@ -72,10 +72,11 @@ on('--manual-gc', 'Manual garbage collection.');
 int('--manual-gc-interval', 'GC interval.');
 
 // ── Data ──
-list('--data-path', 1, 'Training data prefixes (with optional weights).');
-list('--train-data-path', 1, 'Training data.');
-list('--valid-data-path', 1, 'Validation data.');
-list('--test-data-path', 1, 'Test data.');
+// nargs='*' in Megatron-LM d98e8a64 (megatron-lm-head.tsv).
+list('--data-path', 0, 'Training data prefixes (with optional weights).');
+list('--train-data-path', 0, 'Training data.');
+list('--valid-data-path', 0, 'Validation data.');
+list('--test-data-path', 0, 'Test data.');
 str('--data-cache-path', 'Dataset index cache.');
 str('--split', 'Train/valid/test split, e.g. 99,1,0.');
 on('--mock-data', 'Synthetic data.');

@@ -1,6 +1,6 @@
 // What every resolution step shares: the flag settings, the RunConfig being filled with a source for each field,
 // and the helpers that read one flag with its table default. The steps (plain.ts, derived/*) only add values.
-import type { CoreDiagnostic, ConfigKey, ConfigSources, RunConfig, ValueSource } from '../../types';
+import type { CoreDiagnostic, ConfigKey, ConfigSources, DialectId, RunConfig, ValueSource } from '../../types';
 import type {
   Dialect,
   NumberKey,
@@ -16,6 +16,7 @@ import { flagSpec } from '../flags/lookup';
 import { unresolvedAlreadyReported, type FlagSetting } from '../interpret';
 import type { WorldInfo } from '../world';
 import { parsePyFloat, parsePyInt } from '../pyNumbers';
+import { OUT_OF_RANGE, rangeProblem, type RangeProblem } from '../bounds';
 
 export interface ResolveInput {
   settings: Map<string, FlagSetting>;
@@ -24,6 +25,10 @@ export interface ResolveInput {
   /** Diagnostics the bash reader already emitted (to avoid a second `unresolved-value` for the same cause). */
   upstream: CoreDiagnostic[];
   format: 'bash' | 'yaml';
+  /** The entry script as written (`pretrain_gpt.py`, `$DIR/pretrain_bert.py`): its args_defaults fill unset flags. */
+  entry?: string | null;
+  /** Which Megatron reads the file, as detected before overrides (read/dialect.ts). */
+  dialect?: DialectId;
 }
 
 export interface ResolveResult {
@@ -59,6 +64,7 @@ export function emptyConfig(): RunConfig {
     paddedVocabSize: null,
     pipeSpSplits: null,
     pipeSpStrategy: null,
+    zeroBubbleSchedule: null,
     distributedOptimizer: null,
     precision: null,
     swiglu: null,
@@ -94,6 +100,10 @@ export function emptyConfig(): RunConfig {
     decoderLastPipelineNumLayers: null,
     accountForEmbeddingInPipelineSplit: null,
     accountForLossInPipelineSplit: null,
+    layerSplitMethod: null,
+    layersPerStage: null,
+    noopLayers: null,
+    interleavedMinPipeline: null,
     fp8Format: null,
     trainIters: null,
   };
@@ -105,7 +115,15 @@ export const explicitSource = (s: FlagSetting): ValueSource => ({
   ...(s.valueRange && { valueRange: s.valueRange }),
   origins: s.origins,
   flag: s.spelling,
+  ...(s.assumptions?.length && { assumptions: s.assumptions }),
 });
+
+/** The assumptions of several sources, each once (a derived value rests on everything its inputs rest on). */
+export function mergedAssumptions(sources: readonly (ValueSource | undefined)[]): string[] {
+  const out = new Set<string>();
+  for (const s of sources) for (const a of s?.assumptions ?? []) out.add(a);
+  return [...out];
+}
 
 export class ResolveContext {
   readonly config = emptyConfig();
@@ -121,13 +139,44 @@ export class ResolveContext {
     return this.input.settings;
   }
 
+  /**
+   * Every value enters the config here, so this is the one gate of megatron/bounds.ts: a number that is not finite,
+   * cannot be divided by or would size an absurd amount of work becomes unknown with its reason (issue 15), before
+   * any later step reads it.
+   */
   set<K extends ConfigKey>(key: K, value: RunConfig[K], source: ValueSource): void {
+    const problem = rangeProblem(key, value, source.flag ?? key);
+    if (problem !== null) {
+      this.refuse(key, problem, source);
+      return;
+    }
     this.config[key] = value;
     this.sources[key] = source;
   }
 
-  derived<K extends ConfigKey>(key: K, value: RunConfig[K], note: string): void {
-    this.set(key, value, { status: 'derived', note });
+  /** A value outside the analysed range: unknown, with the reason, and a diagnostic where the file sets it. */
+  private refuse(key: ConfigKey, problem: RangeProblem, source: ValueSource): void {
+    this.config[key] = null;
+    this.sources[key] = { ...source, status: 'unresolved', reason: `${OUT_OF_RANGE}${problem.message}` };
+    const range = source.valueRange ?? source.range;
+    // A derived value has no place in the file; its reason still reaches the engine's "not simulated" line.
+    if (!range || problem.report === 'none') return;
+    this.diagnostics.push(
+      problem.report === 'error'
+        ? { code: 'invalid-flag-value', severity: 'error', message: problem.message, range }
+        : {
+            code: 'value-out-of-range',
+            severity: 'warning',
+            message: `${problem.message}; ${key} is taken as unknown, so the checks and the simulation that need it are skipped`,
+            range,
+          },
+    );
+  }
+
+  /** A value computed from others; `from` names the inputs whose assumptions it inherits. */
+  derived<K extends ConfigKey>(key: K, value: RunConfig[K], note: string, from: readonly ConfigKey[] = []): void {
+    const assumptions = mergedAssumptions(from.map((k) => this.sources[k]));
+    this.set(key, value, assumptions.length ? { status: 'derived', note, assumptions } : { status: 'derived', note });
   }
 
   /** The field is unknown because an input it depends on is. */

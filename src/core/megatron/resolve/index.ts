@@ -11,7 +11,7 @@ import { resolveWorldAndDataParallel } from './derived/world';
 import { resolveBatch } from './derived/batch';
 import { resolveVirtualPipeline } from './derived/vpp';
 import { resolveVocab } from './derived/vocab';
-import { resolveSeq1f1b } from './derived/seq1f1b';
+import { resolveSeq1f1b, resolveZeroBubble } from './derived/seq1f1b';
 import { resolvePrecision } from './derived/precision';
 import { resolveRecompute } from './derived/recompute';
 import { resolveMoe } from './derived/moe';
@@ -28,6 +28,7 @@ const DERIVED_STEPS: readonly ((ctx: ResolveContext) => void)[] = [
   resolveSequenceParallel, // TP
   resolveVocab, // TP, padding unit
   resolveSeq1f1b,
+  resolveZeroBubble,
   resolvePrecision,
   resolveRecompute,
   resolveMoe, // L, ffn width

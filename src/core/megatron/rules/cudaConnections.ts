@@ -8,6 +8,10 @@ export const cudaConnectionsRule: Rule = {
   check(ctx) {
     const { tensorParallel: t, contextParallel: c } = ctx.cfg;
     if (!((positive(t) && t > 1) || (positive(c) && c > 1))) return;
+    // Megatron-DeepSpeed under --deepspeed turns the async TP all-reduce off and requires the variable only for
+    // sequence parallelism (microsoft f4157bea megatron/arguments.py:398-411).
+    const deepspeedRun = ctx.input.dialect === 'megatron-deepspeed' && ctx.settings.get('--deepspeed')?.bool === true;
+    if (deepspeedRun && ctx.cfg.sequenceParallel !== true) return;
     const cmc = ctx.input.cudaMaxConnections;
     if (cmc && cmc.value !== null && cmc.value !== '1') {
       ctx.push({

@@ -58,7 +58,10 @@ const OTHER_CODES: readonly CodeInfo[] = [
   code('oom-risk', 'warning'), // advice/oomRisk.ts
   code('file-too-large', 'information'), // read/readLaunchConfig.ts
   code('unknown-dialect', 'warning'), // read/dialect.ts: a directive naming no known dialect
+  code('schedule-not-simulated', 'information'), // megatron/resolve/derived/seq1f1b.ts: ZB-2p / auto / ZB-V
+  code('vocab-size-assumed', 'information'), // megatron/resolve/derived/vocab.ts: a tokenizer only sized at run time
   code('internal-error', 'warning'), // analyze()
+  code('value-out-of-range', 'warning'), // megatron/resolve/context.ts against megatron/bounds.ts
 ];
 
 // Which launches a code is right for (issue 12 §2). Inference and evaluation entry scripts (Megatron-LM d98e8a64
@@ -90,6 +93,7 @@ const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
     'uniform-comp-without-splits',
     'bubble',
     'oom-risk',
+    'schedule-not-simulated',
   ]),
   ...scoped(MEGATRON_RUN, [
     'global-batch-not-divisible',
@@ -112,12 +116,14 @@ const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
     'sequence-parallel-without-tp',
     'moe-tp-needs-sequence-parallel',
     'missing-required-arg',
+    'vocab-size-assumed',
     'yaml-cfg-ignores-args',
     'unknown-flag',
     'unexpected-argument',
   ]),
   // The model's own shape and how a known Megatron flag is spelled and valued.
   ...scoped(DESCRIBES_MODEL, [
+    'value-out-of-range',
     'heads-not-divisible-by-tp',
     'query-groups-not-divisible-by-tp',
     'query-groups-ignored',

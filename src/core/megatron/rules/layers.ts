@@ -25,6 +25,10 @@ export const layersRule: Rule = {
       // MindSpeed-LLM replaces num_layers by the list's length before Megatron's divisibility check
       // (features_manager/pipeline_parallel/num_layer_list.py:18-22); checkLayerList checks the list instead.
       !ctx.settings.has('--num-layer-list') &&
+      // The Zero-Bubble fork pads L to a multiple of p (megatron/training/arguments.py:260-269 at 39f2c186) and
+      // DeepSpeed's pipeline partitions any L (deepspeed/runtime/utils.py:627-665): neither needs L divisible.
+      ctx.cfg.layerSplitMethod !== 'zero-bubble-padding' &&
+      ctx.cfg.layerSplitMethod !== 'deepspeed-balanced' &&
       (L + acc) % p !== 0
     ) {
       const total = L + acc;

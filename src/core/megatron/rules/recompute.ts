@@ -29,7 +29,10 @@ export const recomputeRule: Rule = {
         });
     }
     const ckpt = ctx.settings.get('--checkpoint-activations');
-    if (ckpt?.bool && !ctx.input.dialects.has('deepspeed')) {
+    // Megatron-DeepSpeed reads it as full recompute (microsoft f4157bea megatron/arguments.py:138-143 left the exit
+    // commented out; BigScience 8387ae17 arguments.py:277-278 uses it for distribute-checkpointed-activations), whatever
+    // launches it.
+    if (ckpt?.bool && !ctx.input.dialects.has('deepspeed') && ctx.input.dialect !== 'megatron-deepspeed') {
       ctx.push({
         code: 'deprecated-flag',
         severity: 'error',
@@ -75,12 +78,21 @@ function checkGranularity(ctx: RuleContext): void {
       });
     }
   }
-  const offending = ctx.settings.get('--recompute-method') ?? ctx.settings.get('--recompute-num-layers');
+  // validate_args refuses a method with selective recompute (Megatron-LM d98e8a64 megatron/training/arguments.py:1425-
+  // 1428; yaml_arguments.py:319 for --yaml-cfg); Megatron-Core's TransformerConfig only refuses a layer count
+  // (megatron/core/transformer/transformer_config.py:1926-1932). NeMo builds TransformerConfig itself, so there only
+  // the layer count counts.
+  const offending = ctx.input.nemo
+    ? ctx.settings.get('--recompute-num-layers')
+    : (ctx.settings.get('--recompute-method') ?? ctx.settings.get('--recompute-num-layers'));
   if (gran === 'selective' && offending) {
     ctx.push({
       code: 'recompute-config-invalid',
       severity: 'error',
-      message: `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`,
+      message:
+        offending.spec.name === '--recompute-num-layers'
+          ? `${offending.spelling} is not supported with selective recompute (TransformerConfig: "recompute_num_layers must be None")`
+          : `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`,
       range: offending.range,
       fixes: ctx.fixes(ctx.fix(`Remove ${offending.spec.name}`, offending.spec.name, null, true)),
     });

@@ -21,10 +21,15 @@ export const requiredRule: Rule = {
       if (!settings.has('--seq-length') && !settings.has('--encoder-seq-length')) missing.push('--seq-length');
       const fromCheckpoint = settings.get('--use-checkpoint-args')?.bool;
       if (missing.length && !settings.has('--yaml-cfg') && !fromCheckpoint) {
+        // Flags can still arrive through the script's own arguments: then the absence is an assumption, not a fact.
+        const open = ctx.input.runtimeArgs[0];
+        const them = missing.length > 1 ? 'they are' : 'it is';
         ctx.push({
           code: 'missing-required-arg',
-          severity: 'error',
-          message: `Megatron requires ${missing.join(', ')}; ${missing.length > 1 ? 'they are' : 'it is'} not set in this command (unless added at run time, e.g. through "$@")`,
+          severity: open ? 'warning' : 'error',
+          message: open
+            ? `Megatron requires ${missing.join(', ')}; ${them} not set in this command, so ${open.what} must add ${missing.length > 1 ? 'them' : 'it'}`
+            : `Megatron requires ${missing.join(', ')}; ${them} not set in this command`,
           range: ctx.input.anchor,
         });
       }

@@ -7,6 +7,7 @@ import type {
   CoreFix,
   ConfigKey,
   ConfigSources,
+  DialectId,
   LaunchConfigRead,
   RunConfig,
   ScriptKind,
@@ -57,6 +58,13 @@ export interface Rule {
   check(ctx: RuleContext): void;
 }
 
+/** A place more flags may come from than the reader can see, said as the end of "… must add them". */
+export interface OpenArgs {
+  range: SourceRange;
+  /** E.g. `the script's own arguments ("$@" on line 12)`. */
+  what: string;
+}
+
 export interface ValidateContext {
   read: LaunchConfigRead;
   settings: Map<string, FlagSetting>;
@@ -67,6 +75,12 @@ export interface ValidateContext {
   cudaMaxConnections: { value: string | null; range: SourceRange } | undefined;
   layoutStages: string[] | null;
   yamlPath: boolean;
+  /** The code base that reads the file (read/dialect.ts, or the user's override), when known. */
+  dialect: DialectId | undefined;
+  /** NeMo 1.x YAML: Megatron-LM's validate_args does not run, only Megatron-Core's own checks (see finishRead). */
+  nemo: boolean;
+  /** Where more flags may reach the launch than the reader sees: a flag missing here may arrive at run time. */
+  runtimeArgs: OpenArgs[];
   /** Plans the edits that set (or, with null, remove) a flag in this file; rules never write text themselves. */
   planEdit: (flag: string, value: string | null) => TextEdit[];
 }
@@ -90,6 +104,14 @@ export function nearestMultiples(value: number, unit: number): { down: number | 
 
 type Related = { message: string; range: SourceRange }[];
 
+/** "a", "a and b", "a, b and c" — at most three, then "and N more". */
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, 3);
+  const more = items.length - shown.length;
+  if (more > 0) return `${shown.join(', ')} and ${more} more`;
+  return shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1) ?? ''}` : (shown[0] ?? '');
+}
+
 /** What a rule sees: the resolved config with sources, the flag settings, and helpers that place diagnostics. */
 export class RuleContext {
   readonly out: CoreDiagnostic[] = [];
@@ -97,10 +119,42 @@ export class RuleContext {
   readonly src: ConfigSources;
   readonly settings: Map<string, FlagSetting>;
 
+  /** Config fields and flags this rule has read so far: what its diagnostics rest on. */
+  private readonly readKeys = new Set<string>();
+  private readonly readFlags = new Set<string>();
+
   constructor(readonly input: ValidateContext) {
-    this.cfg = input.read.config;
+    // Reads go through proxies that note what each rule looked at, so a diagnostic built on a value the file does
+    // not fix (ValueSource.assumptions) is lowered from error to warning without every rule having to ask.
+    const readKeys = this.readKeys;
+    const readFlags = this.readFlags;
+    this.cfg = new Proxy(input.read.config, {
+      get(target, key, receiver) {
+        if (typeof key === 'string') readKeys.add(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
     this.src = input.read.sources;
-    this.settings = input.settings;
+    const settings = input.settings;
+    this.settings = new Proxy(settings, {
+      get(target, key) {
+        if (key === 'get' || key === 'has')
+          return (flag: string) => {
+            readFlags.add(flag);
+            return key === 'get' ? target.get(flag) : target.has(flag);
+          };
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
+  /** What the values read so far rest on that the file does not fix, each once. */
+  private assumptions(): string[] {
+    const out = new Set<string>();
+    for (const k of this.readKeys) for (const a of this.src[k as ConfigKey]?.assumptions ?? []) out.add(a);
+    for (const f of this.readFlags) for (const a of this.input.settings.get(f)?.assumptions ?? []) out.add(a);
+    return [...out];
   }
 
   /** The value was written in the file (directly, or derived from a flag that was). */
@@ -149,6 +203,12 @@ export class RuleContext {
   ): void {
     const { related, fixes, ...rest } = d;
     const out: CoreDiagnostic = rest;
+    // Issue 12 §3: what depends on the environment, a script argument or a blind branch is never an error.
+    const assumed = out.severity === 'error' ? this.assumptions() : [];
+    if (assumed.length) {
+      out.severity = 'warning';
+      out.message = `${out.message} (not certain: this holds only if ${listed(assumed)})`;
+    }
     if (related?.length) out.related = related;
     if (fixes?.length) out.fixes = fixes;
     this.out.push(out);

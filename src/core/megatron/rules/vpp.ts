@@ -24,19 +24,18 @@ export const vppRule: Rule = {
     const p = ctx.cfg.pipelineParallel;
     const vppSetting = firstFlag === undefined ? undefined : ctx.settings.get(firstFlag);
     if (!ctx.vppOn || !positive(p) || !vppSetting) return;
-    const noOverlap =
-      ctx.settings.get('--no-overlap-p2p-communication')?.bool === false ||
-      ctx.settings.has('--no-overlap-p2p-communication');
-    // The Megatron that Seq1F1B forked always needs PP > 2 for the interleaved schedule.
-    const old = ctx.input.dialects.has('seq1f1b');
-    if (p <= 1 || ((noOverlap || old) && p <= 2)) {
+    // The smallest PP by dialect and p2p overlap (resolve/derived/placement.ts: current Megatron-LM 2 unless
+    // --no-overlap-p2p-communication, the Seq1F1B fork and Megatron-DeepSpeed 3, MindSpeed-LLM 2).
+    const least = ctx.cfg.interleavedMinPipeline ?? 2;
+    const fork = ctx.input.dialects.has('seq1f1b') || ctx.input.dialects.has('deepspeed');
+    if (p <= 1 || p < least) {
       ctx.push({
         code: 'vpp-needs-more-stages',
         severity: 'error',
         message:
           p <= 1
             ? `a virtual pipeline needs pipeline-parallel size > 1 (PP is ${p})`
-            : `a virtual pipeline with PP ${p} needs PP > 2 ${old ? 'in this Megatron version' : 'with --no-overlap-p2p-communication'} (to avoid several p2p sends and receives between the same 2 ranks)`,
+            : `a virtual pipeline with PP ${p} needs PP > 2 ${fork ? 'in this Megatron version' : 'with --no-overlap-p2p-communication'} (to avoid several p2p sends and receives between the same 2 ranks)`,
         range: vppSetting.valueRange ?? vppSetting.range,
         related: ctx.rel(['pipelineParallel', 'PP']),
       });

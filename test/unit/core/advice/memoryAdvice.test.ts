@@ -219,5 +219,8 @@ test('a webview what-if (engine overrides) gets memory numbers but no diagnostic
 test('values we had to assume are named in the oom-risk message', () => {
   const { memory } = run(readOf({ ...seq30b, pipeSpSplits: 1, precision: null, dataParallel: null, worldSize: null }));
   const diag = memory.diagnostics.find((d) => d.code === 'oom-risk')!;
-  assert.match(diag.message, /Assumed: data-parallel size 1, bf16 \(precision unknown\)\.$/);
+  assert.match(diag.message, /Assumed: data-parallel size 1, bf16 \(precision unknown\)\./);
+  // An estimate that rests on guessed values is not certain, so it is a warning that says so (issue 12 §3).
+  assert.equal(diag.severity, 'warning');
+  assert.match(diag.message, /An estimate, not a certainty: it rests on the values assumed above\.$/);
 });

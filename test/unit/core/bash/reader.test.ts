@@ -742,3 +742,86 @@ test('a template placeholder is one warning naming it, not a cascade of parse er
   );
   assert.match(syntax[0]!.message, /^<PATH_OF_LANGUAGE_MODEL> is a placeholder to fill in/);
 });
+
+test("a variable only an argument-parsing loop sets is the arguments' to give, not empty", () => {
+  // With no arguments `[[ $# -gt 0 ]]` is false at run time, but statically $# is unknown: the reader runs the loop
+  // zero times (issue 12 §3: the defaults stay). A name only the loop assigns is then unknown with that reason —
+  // bash would expand an unset MODEL_PATH to nothing and `--load` would swallow the next flag, but only when the
+  // script really gets no `--model-path` argument.
+  const r = readBash(
+    [
+      'while [[ $# -gt 0 ]]; do',
+      '  case $1 in',
+      '    -m|--model-path) MODEL_PATH="$2"; shift; shift ;;',
+      '    --tp) TP="$2"; shift; shift ;;',
+      '  esac',
+      'done',
+      'python pretrain_gpt.py --load ${MODEL_PATH} --tensor-model-parallel-size ${TP:-2}',
+      '',
+    ].join('\n'),
+  );
+  const args = r.invocations[0]!.args;
+  assert.equal(args[1]!.text, null);
+  assert.equal(args[1]!.reason, "$MODEL_PATH is set only by the loop on line 1 that reads the script's arguments");
+  assert.equal(args[3]!.text, '2');
+  assert.deepEqual(args[3]!.assumptions, ['the script is run without arguments that set $TP']);
+});
+
+test('what a value rests on survives `eval` of a command string built from it', () => {
+  // bash(1) `eval [arg …]`: the args are joined and the result is read and executed as a command — the words are
+  // the same text, so they rest on what that text rested on.
+  const r = readBash(
+    [
+      'TP=${TP:-2}',
+      'run_cmd="torchrun pretrain_gpt.py --tensor-model-parallel-size ${TP}"',
+      'eval ${run_cmd}',
+      '',
+    ].join('\n'),
+  );
+  const tp = r.invocations[0]!.args[1]!;
+  assert.equal(tp.text, '2');
+  assert.deepEqual(tp.assumptions, ['$TP is not set in the environment']);
+});
+
+test('a variable only a branch after an undecidable condition sets is unknown, not empty', () => {
+  // The reader takes the first branch of `if [ "$SIZE" = 7B ]` (SIZE is a script argument); a value only the `elif`
+  // assigns may well be set at run time, so `--moe-ffn-hidden-size $MOE_FFN` must not lose its value.
+  const r = readBash(
+    [
+      'SIZE=$1',
+      'if [ "$SIZE" = 7B ]; then',
+      '  HIDDEN=4096',
+      'elif [ "$SIZE" = A2.7B ]; then',
+      '  HIDDEN=2048',
+      '  MOE_FFN=1408',
+      'fi',
+      'python pretrain_gpt.py --hidden-size $HIDDEN --moe-ffn-hidden-size $MOE_FFN --seq-length 8',
+      '',
+    ].join('\n'),
+  );
+  const args = r.invocations[0]!.args;
+  assert.equal(args[1]!.text, '4096');
+  assert.equal(args[3]!.text, null);
+  assert.match(args[3]!.reason ?? '', /^\$MOE_FFN is set only in the branches from line 4 on, not followed/);
+  assert.equal(args[5]!.text, '8');
+});
+
+test('after `export "$KEY"="$VALUE"` any unset variable may come from the arguments', () => {
+  // Megatron-LM's old functional-test scripts read KEY=VALUE arguments this way (e.g. Zero-Bubble 39f2c186
+  // tests/functional_tests/test_scripts/gpt3/pretrain_gpt3_distributed_test.sh:3-12).
+  const r = readBash(
+    [
+      'for ARGUMENT in "$@"; do',
+      '  KEY=$(echo $ARGUMENT | cut -f1 -d=)',
+      '  export "$KEY"="${ARGUMENT#*=}"',
+      'done',
+      'python pretrain_gpt.py --train-iters $MAX_STEPS --tensor-model-parallel-size ${TP:-1}',
+      '',
+    ].join('\n'),
+  );
+  const args = r.invocations[0]!.args;
+  assert.equal(args[1]!.text, null);
+  assert.match(args[1]!.reason ?? '', /the `export` of a run-time name on line 3 can set it/);
+  assert.equal(args[3]!.text, '1');
+  assert.match(args[3]!.assumptions?.[0] ?? '', /\$TP is set neither by the environment nor by the `export`/);
+});

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { interpretArgs } from '../../../../src/core/megatron/interpret';
 import { readBashLaunch } from '../../../../src/core/read/bashLaunch';
+import { readLaunchConfig } from '../../../../src/core/read/readLaunchConfig';
 import { parseLayout } from '../../../../src/core/megatron/resolve/listSyntax';
 import { lookupFlag, suggestFlag } from '../../../../src/core/megatron/flags/lookup';
 import { FLAG_SPECS } from '../../../../src/core/megatron/flags/table';
@@ -159,7 +160,7 @@ test('underscore spellings are recognised with a hint and a rename fix; unknown 
   assert.deepEqual([typo.code, typo.severity, typo.range], ['unknown-flag', 'warning', r(0, 15, 44)]);
   assert.match(typo.message, /did you mean --pipeline-model-parallel-size\?/);
   assert.deepEqual([unknown.code, unknown.severity, unknown.range], ['unknown-flag', 'information', r(0, 47, 61)]);
-  assert.match(unknown.message, /forks add their own/);
+  assert.match(unknown.message, /not a flag of any Megatron parser .* the file's dialect is not known/);
   assert.equal(res.diagnostics.length, 3); // 'x' was taken as the unknown flag's value
 });
 
@@ -222,4 +223,15 @@ test('suggestFlag only suggests when the nearest flag is clear; the table has no
   const names = FLAG_SPECS.flatMap((s) => [s.name, ...(s.aliases ?? [])]);
   assert.equal(new Set(names).size, names.length);
   assert.ok(FLAG_SPECS.every((s) => s.doc.length > 0 && s.name.startsWith('--')));
+});
+
+test('a choice only the file’s own Megatron adds is not an error', () => {
+  // MindSpeed-LLM c77308a1 mindspeed_llm/features_manager/transformer/multi_latent_attention/csa_feature.py:11 adds
+  // 'deepseek4' to --position-embedding-type; Megatron-LM d98e8a64 arguments.py does not have it.
+  const launch = (dialect: string): string =>
+    `# schedule-inspector: dialect=${dialect}\ntorchrun --nproc_per_node 8 pretrain_gpt.py --position-embedding-type deepseek4\n`;
+  const severity = (dialect: string): string | undefined =>
+    readLaunchConfig(launch(dialect), 'train.sh').diagnostics.find((d) => d.code === 'invalid-flag-value')?.severity;
+  assert.equal(severity('mindspeed-llm'), 'information');
+  assert.equal(severity('megatron-lm'), 'error');
 });

@@ -102,3 +102,26 @@ test('mpirun -np total with -npernode: nodes follow from the total', () => {
   // source in this session (only user scripts were found); the total / per-node split is the existing reading.
   assert.deepEqual(world('mpirun-npernode.sh'), [8, 2, 16]);
 });
+
+test('ray job submit … -- python3 train.py: slime actor world = --actor-num-nodes × --actor-num-gpus-per-node', () => {
+  // THUDM/slime 624b824a slime/utils/arguments.py:39-41 (defaults 1 node, 8 GPUs per node) and
+  // slime/ray/actor_group.py:58 `world_size = self._num_nodes * self._num_gpus_per_node`; the entrypoint follows `--`
+  // (slime scripts/run-qwen3-4B.sh:146-148).
+  assert.deepEqual(world('ray-slime-actor.sh'), [4, 2, 8]);
+  const { read } = load('ray-slime-actor.sh');
+  assert.equal(read.dialect?.id, 'slime');
+  // 8 GPUs / (TP 2 · PP 2) = DP 2; 64 / (1 · 2) = 32 microbatches.
+  assert.equal(read.config.dataParallel, 2);
+  assert.equal(read.config.numMicrobatches, 32);
+});
+
+test('plain python: Megatron reads $WORLD_SIZE, 1 when unset — and says it assumed so', () => {
+  // Megatron-LM d98e8a64 megatron/training/arguments.py:145 `args.world_size = int(os.getenv("WORLD_SIZE", '1'))`;
+  // the global batch then defaults to micro-batch × DP (arguments.py:703), so one microbatch per step.
+  assert.deepEqual(world('plain-python.sh'), [1, 1, 1]);
+  const { read } = load('plain-python.sh');
+  assert.deepEqual(read.sources.worldSize?.assumptions, ['$WORLD_SIZE is not set in the environment']);
+  assert.equal(read.config.globalBatchSize, 4);
+  assert.equal(read.config.numMicrobatches, 1);
+  assert.equal(world('plain-python-world-size.sh')[2], 2);
+});

@@ -141,3 +141,27 @@ test('MoE with expert parallelism: each GPU reduces its dense share plus half th
   assert.ok(both.gradsEqual);
   assert.deepEqual(costedLayers(shape, 1), [2, 2]);
 });
+
+test('a stated placement with a no-op layer: both models see 1/3/1/2 layers and the same parameters', () => {
+  // A layout-style placement of 8 layer slots over PP 2 × v 2, slots 1, 3, 2, 2 per virtual stage
+  // (pipeline_parallel_layer_layout.py:46-55: stage i is chunk ⌊i/2⌋ of rank i mod 2), and slot 5 built as a
+  // MindSpeed no-op (NoopTransformerLayer: no weights, no compute). vs 0: slot 0; vs 1: slots 1-3; vs 2: slots 4-5
+  // (5 is the no-op); vs 3: slots 6-7.
+  const shape = shapeOf({
+    numLayers: 8,
+    pipelineParallel: 2,
+    virtualStages: 2,
+    layerSplitMethod: 'layout',
+    layersPerStage: [1, 3, 2, 2],
+    noopLayers: [5],
+  });
+  assert.deepEqual(costedLayers(shape, 2), [1, 3, 1, 2]);
+  // Rank 0: vs 0 and vs 2 (1 + 1 layers) and the embeddings; rank 1: vs 1 and vs 3 (3 + 2) with the final norm and
+  // its copy of the tied embedding.
+  const expected = [2 * LAYER + EMBEDDING + POSITIONS, 5 * LAYER + FINAL_NORM + EMBEDDING];
+  const both = paramsSeenByBoth(shape, 2);
+  assert.deepEqual(both.cost, expected);
+  assert.deepEqual(both.memory, expected);
+  assert.ok(both.gradsEqual);
+  assert.equal(countModelParams(shape).total, 7 * LAYER + EMBEDDING + POSITIONS + FINAL_NORM);
+});

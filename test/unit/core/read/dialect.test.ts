@@ -189,12 +189,20 @@ test('a directive with an unknown id gets a warning on its id and is ignored', (
   assert.equal(dialectOf(r).source, 'setting');
 });
 
-test('the dialect does not change the rest of the read (rules still apply to every dialect)', () => {
+test('the dialect changes only what that Megatron checks, not the values read', () => {
   const text = fixture('megatron-deepspeed.sh');
   const auto = readLaunchConfig(text, 'x.sh');
   const forced = readLaunchConfig(text, 'x.sh', 'megatron-lm');
   assert.deepEqual(forced.config, auto.config);
-  assert.deepEqual(forced.diagnostics, auto.diagnostics);
+  // Megatron-LM needs CUDA_DEVICE_MAX_CONNECTIONS=1 at TP 2; Megatron-DeepSpeed under --deepspeed only with
+  // sequence parallelism (microsoft f4157bea megatron/arguments.py:398-411).
+  const cuda = (r: LaunchConfigRead): number =>
+    r.diagnostics.filter((d) => d.code === 'cuda-device-max-connections').length;
+  assert.equal(cuda(auto), 0);
+  assert.equal(cuda(forced), 1);
+  const rest = (r: LaunchConfigRead): unknown[] =>
+    r.diagnostics.filter((d) => d.code !== 'cuda-device-max-connections');
+  assert.deepEqual(rest(forced), rest(auto));
 });
 
 test('a comment that only names a fork does not outweigh the entry script: Megatron-LM', () => {
@@ -211,4 +219,42 @@ test('a comment that only names a fork does not outweigh the entry script: Megat
   const d = dialectOf(readLaunchConfig(text, 'baseline.sh'));
   assert.equal(d.id, 'megatron-lm');
   assert.match(decided(d) ?? '', /^entry script pretrain_gpt\.py @ 3$/);
+});
+
+test('a dialect fixed by the directive reads the flags with that parser, not the detected one', () => {
+  // microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py: `--num-experts` is `nargs='+'` (a list, one entry per
+  // MoE layer group); Megatron-LM d98e8a64 takes one int, so argparse there stops on the second `64`.
+  const launch =
+    'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 24 --hidden-size 1024 --num-attention-heads 16 ' +
+    '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --num-experts 64 64\n';
+  const unexpected = (text: string): number =>
+    readLaunchConfig(text, 'train.sh').diagnostics.filter((d) => d.code === 'unexpected-argument').length;
+  assert.equal(unexpected(launch), 1);
+  assert.equal(unexpected(`# schedule-inspector: dialect=megatron-deepspeed\n${launch}`), 0);
+});
+
+test('--checkpoint-activations is an error only for the Megatron that exits on it', () => {
+  // Seq1F1B 68934661 (an older Megatron-LM) megatron/arguments.py:107-112 prints "--checkpoint-activations is no longer
+  // valid" and exits; microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py:136-143 keeps that exit commented
+  // out because DeepSpeed still uses the old activation checkpointing.
+  const launch =
+    'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 24 --hidden-size 1024 --num-attention-heads 16 ' +
+    '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --checkpoint-activations\n';
+  const deprecation = (text: string): string | undefined =>
+    readLaunchConfig(text, 'train.sh').diagnostics.find((d) => d.code === 'deprecated-flag')?.severity;
+  assert.equal(deprecation(launch), 'error');
+  assert.equal(deprecation(`# schedule-inspector: dialect=megatron-deepspeed\n${launch}`), undefined);
+});
+
+test('Megatron-DeepSpeed under --deepspeed needs CUDA_DEVICE_MAX_CONNECTIONS=1 only with sequence parallelism', () => {
+  // microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py:398-411: `if args.deepspeed:
+  // args.async_tensor_model_parallel_allreduce = False`, then it raises only for sequence parallelism or async allreduce.
+  const launch = (extra: string): string =>
+    '# schedule-inspector: dialect=megatron-deepspeed\n' +
+    'deepspeed --num_gpus 8 pretrain_gpt.py --num-layers 24 --hidden-size 1024 --num-attention-heads 16 ' +
+    `--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --tensor-model-parallel-size 2 --deepspeed ${extra}\n`;
+  const has = (text: string): boolean =>
+    readLaunchConfig(text, 'train.sh').diagnostics.some((d) => d.code === 'cuda-device-max-connections');
+  assert.equal(has(launch('')), false);
+  assert.equal(has(launch('--sequence-parallel')), true);
 });

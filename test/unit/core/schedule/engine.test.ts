@@ -269,7 +269,7 @@ test('a refusal that does not depend on k is stated once, not per candidate', ()
   const r = evaluateAllSchedules(read({ ...EXP2, pipelineParallel: 2, worldSize: 4 }), OPTIONS);
   assert.equal(
     r.evaluations['seq1f1b-interleaved']!.reason,
-    "Megatron's interleaved schedule needs more than 2 pipeline stages (p=2)",
+    "the Seq1F1B repo's interleaved schedule needs more than 2 pipeline stages (p=2)",
   );
   // k=8 with S=16383 under average: each candidate fails for its own reason, so all are listed.
   const odd = evaluateAllSchedules(read({ ...EXP2, seqLength: 16383, sequenceParallel: false }), OPTIONS);

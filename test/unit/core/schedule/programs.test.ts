@@ -268,10 +268,12 @@ test('§2.5: uneven chunks p=2, m=1, k=2 with forward costs a < b (B = 2F) take 
   }
 });
 
-test('not applicable, with a reason: interleaved m % p ≠ 0, p ≤ 2, v = 1; Seq1F1B p = 1; Seq1F1B-I k ∤ p', () => {
+test('not applicable, with a reason: interleaved m % p ≠ 0, p = 1, v = 1; Seq1F1B p = 1; Seq1F1B-I p ≤ 2, k ∤ p', () => {
   const cases: [ScheduleSpec, RegExp][] = [
     [spec('1f1b-interleaved', 4, 6, 1, 2), /divisible by p/],
-    [spec('1f1b-interleaved', 2, 4, 1, 2), /more than 2 pipeline stages/],
+    [spec('1f1b-interleaved', 1, 4, 1, 2), /needs pipeline parallelism/],
+    // thunlp/Seq1F1B megatron/arguments.py:141-144: PP > 2 for any virtual pipeline.
+    [spec('seq1f1b-interleaved', 2, 4, 2, 2), /more than 2 pipeline stages/],
     [spec('1f1b-interleaved', 4, 8, 1, 1), /at least 2 virtual stages/],
     [spec('seq1f1b', 1, 8, 4), /p ≥ 2/],
     [spec('seq1f1b-interleaved', 4, 8, 3, 2), /k to divide p/],
@@ -327,4 +329,17 @@ test('a 1,048,576-op Seq1F1B simulation (p=64, m=1024, k=8) matches its closed f
   assert.equal(r.opCount, 1_048_576);
   close(r.makespan, 3 * (1024 + 63 / 8), 'makespan');
   assert.equal(r.peakUnits[0], 64 + 8 - 1);
+});
+
+test('interleaved 1F1B runs with p = 2 (current Megatron-LM allows it with p2p overlap, arguments.py:1000-1009 at d98e8a64)', () => {
+  // p=2, v=2, m=2, a model chunk's forward 1 and backward 2 (uniformCosts splits a stage's 2 and 4 over the v = 2
+  // chunks), no p2p. With m = p Megatron runs every forward first
+  // (schedules.py's all-warm-up case). The virtual stages chain r0c0 → r1c0 → r0c1 → r1c1.
+  // Forwards: r0 F0c0 [0,1] F1c0 [1,2]; r1 F0c0 [1,2] F1c0 [2,3]; r0 F0c1 [2,3] F1c1 [3,4]; r1 F0c1 [3,4] F1c1 [4,5].
+  // Backwards (model chunk 1 first): r1 B0c1 [5,7] B1c1 [7,9]; r0 B0c1 [7,9] B1c1 [9,11];
+  // r1 B0c0 [9,11] B1c0 [11,13]; r0 B0c0 [11,13] B1c0 [13,15]. Makespan 15; busy 12 per rank → bubble 1 − 24/30.
+  const s = spec('1f1b-interleaved', 2, 2, 1, 2);
+  const r = run(s, uniformCosts(s, 2, 4));
+  close(r.makespan, 15, 'makespan');
+  close(r.bubbleFraction, 0.2, 'bubble');
 });

@@ -154,7 +154,15 @@ test('functional-test YAML: MODEL_ARGS as flags, true = present, VPP from layers
   const sp = read.flags.find((f) => f.flag === '--sequence-parallel')!;
   const pos = at(text, '--sequence-parallel: true', '--sequence-parallel');
   assert.deepEqual(sp.range, { line: pos.line, column: pos.column, endLine: pos.line, endColumn: pos.endColumn });
-  assert.deepEqual(read.diagnostics, []);
+  // The harness runs 8 GPUs × 1 node unless the recipe says otherwise (Megatron-LM d98e8a64
+  // tests/functional_tests/shell_test_utils/_run_training.sh:201-202): DP = 8 / (2·2) = 2, and GBS 30 is not a
+  // multiple of 4·2 — a warning, since the recipe may run another GPU count.
+  assert.deepEqual([c.worldSize, c.dataParallel], [8, 2]);
+  assert.deepEqual(
+    read.diagnostics.map((d) => `${d.code}/${d.severity}`),
+    ['global-batch-not-divisible/warning'],
+  );
+  assert.match(read.diagnostics[0]!.message, /holds only if the test recipe keeps the harness's 8 GPUs per node/);
 });
 
 test('GitHub workflow and Kubernetes manifests are not launch configs and get no diagnostics', () => {

@@ -9,7 +9,7 @@ export function resolveBatch(ctx: ResolveContext): void {
     ctx.blocked('globalBatchSize', 'the batch size follows --step-batch-size-schedule');
   else if (b !== null && dp !== null) {
     gbs = b * dp;
-    ctx.derived('globalBatchSize', gbs, `default b·dp = ${b}·${dp} = ${gbs}`);
+    ctx.derived('globalBatchSize', gbs, `default b·dp = ${b}·${dp} = ${gbs}`, ['microBatchSize', 'dataParallel']);
   } else
     ctx.blocked(
       'globalBatchSize',
@@ -27,5 +27,10 @@ export function resolveBatch(ctx: ResolveContext): void {
     );
   } else if (b * dp === 0 || gbs % (b * dp) !== 0)
     ctx.blocked('numMicrobatches', `global batch ${gbs} is not divisible by b·dp = ${b * dp}`);
-  else ctx.derived('numMicrobatches', gbs / (b * dp), `GBS / (b·dp) = ${gbs} / (${b}·${dp}) = ${gbs / (b * dp)}`);
+  else
+    ctx.derived('numMicrobatches', gbs / (b * dp), `GBS / (b·dp) = ${gbs} / (${b}·${dp}) = ${gbs / (b * dp)}`, [
+      'globalBatchSize',
+      'microBatchSize',
+      'dataParallel',
+    ]);
 }

@@ -5,7 +5,7 @@ export function resolveExpertTensorParallel(ctx: ResolveContext): void {
   const t = ctx.config.tensorParallel;
   if (ctx.settings.has('--expert-tensor-parallel-size'))
     ctx.number('expertTensorParallel', numberSpec('--expert-tensor-parallel-size'));
-  else if (t !== null) ctx.derived('expertTensorParallel', t, `defaults to TP = ${t}`);
+  else if (t !== null) ctx.derived('expertTensorParallel', t, `defaults to TP = ${t}`, ['tensorParallel']);
   else ctx.blocked('expertTensorParallel', 'defaults to TP, which is unresolved');
 }
 

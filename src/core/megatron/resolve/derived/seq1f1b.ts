@@ -1,5 +1,7 @@
 // Seq1F1B sequence chunks k and split strategy: thunlp/Seq1F1B's flags, or MindSpeed's reimplementation.
 import type { SplitStrategy } from '../../../types';
+import type { FlagSetting } from '../../interpret';
+import { parsePyInt } from '../../pyNumbers';
 import { explicitSource, numberSpec, textSpec, type ResolveContext } from '../context';
 
 const isStrategy = (v: string | null): v is SplitStrategy => v === 'average' || v === 'uniform_comp';
@@ -35,4 +37,44 @@ function resolveStrategy(ctx: ResolveContext, flag: string): void {
   const v = st.values?.[0] ?? null;
   if (isStrategy(v)) ctx.set('pipeSpStrategy', v, explicitSource(st));
   else ctx.set('pipeSpStrategy', null, ctx.unresolved(st, 'pipeSpStrategy'));
+}
+
+/**
+ * The zero-bubble schedule the flags select. Megatron-DeepSpeed's --enable-zbh1-pipeline runs ZB-H1 (f4157bea
+ * megatron/arguments.py:856). The Zero-Bubble fork's --enable-zero-bubble runs the schedule its pending-backward limit
+ * allows: "when number of stages are 8, setting to 16 will use zb2p and setting to 8 will use zb1p. Setting to auto
+ * will enable adaptive memory limit" (39f2c186 megatron/core/zbpp_utils.py:27-29) — ZB-1p is ZB-H1; and
+ * --zero-bubble-v-schedule runs ZB-V (:44-45).
+ */
+export function resolveZeroBubble(ctx: ResolveContext): void {
+  const on = (flag: string): FlagSetting | undefined => {
+    const s = ctx.settings.get(flag);
+    return s?.bool ? s : undefined;
+  };
+  const zbh1 = on('--enable-zbh1-pipeline');
+  const v = on('--zero-bubble-v-schedule');
+  const zb = on('--enable-zero-bubble');
+  const p = ctx.config.pipelineParallel;
+  if (zbh1) ctx.set('zeroBubbleSchedule', 'zb-h1', explicitSource(zbh1));
+  else if (v) {
+    ctx.set('zeroBubbleSchedule', 'zb-v', explicitSource(v));
+    notSimulated(ctx, v, 'ZB-V');
+  } else if (zb) {
+    const pending = ctx.settings.get('--zero-bubble-max-pending-backward');
+    const n = pending?.values?.[0] === undefined ? null : parsePyInt(pending.values[0]);
+    const schedule =
+      n !== null && p !== null && n === p ? 'zb-h1' : n !== null && p !== null && n >= 2 * p ? 'zb-2p' : 'zb-auto';
+    ctx.set('zeroBubbleSchedule', schedule, explicitSource(pending && schedule !== 'zb-auto' ? pending : zb));
+    if (schedule !== 'zb-h1') notSimulated(ctx, zb, schedule === 'zb-2p' ? 'ZB-2p' : 'the adaptive (auto) zero-bubble');
+  } else ctx.set('zeroBubbleSchedule', null, { status: 'default', note: 'no zero-bubble schedule flag' });
+}
+
+/** Say on the flag that its schedule is not one we simulate, and what is shown instead. */
+function notSimulated(ctx: ResolveContext, at: FlagSetting, what: string): void {
+  ctx.diagnostics.push({
+    code: 'schedule-not-simulated',
+    severity: 'information',
+    message: `${what} schedule is not simulated yet: this file is shown as 1F1B (interleaved with VPP), and ZB-H1 — the zero-bubble schedule at 1F1B's memory — is among the what-ifs`,
+    range: at.range,
+  });
 }

@@ -1,9 +1,10 @@
 // Virtual pipeline: model chunks per rank v from one of three mutually exclusive flags (validation reports a
-// conflict), and the layers per chunk.
+// conflict), and the layers per chunk; then where the layers go (placement.ts), which needs v.
 import type { FlagSetting } from '../../interpret';
 import { parsePyInt } from '../../pyNumbers';
 import { explicitSource, firstUnknown, numberSpec, type ResolveContext } from '../context';
 import { parseLayout } from '../listSyntax';
+import { resolveLayerPlacement } from './placement';
 
 export function resolveVirtualPipeline(ctx: ResolveContext): void {
   const perStage = ctx.settings.get('--num-layers-per-virtual-pipeline-stage');
@@ -16,6 +17,17 @@ export function resolveVirtualPipeline(ctx: ResolveContext): void {
     ctx.set('virtualStages', 1, { status: 'default', note: 'no virtual pipeline flag: one model chunk per rank' });
     ctx.set('numLayersPerVirtualStage', null, { status: 'default', note: 'no virtual pipeline' });
   }
+  resolveLayerPlacement(ctx);
+}
+
+/**
+ * The layer count the virtual-pipeline arithmetic sees: the Zero-Bubble fork pads L up to a multiple of p before it
+ * derives v (megatron/training/arguments.py:260-269, then 288-296 at 39f2c186).
+ */
+function layersForVpp(ctx: ResolveContext): number | null {
+  const { numLayers: L, pipelineParallel: p } = ctx.config;
+  if (L === null || p === null || p <= 0 || ctx.settings.get('--allow-padding-num-layers')?.bool !== true) return L;
+  return L % p === 0 ? L : L - (L % p) + p;
 }
 
 /** `--num-layers-per-virtual-pipeline-stage n`: v = (L/p)/n. */
@@ -28,7 +40,8 @@ function fromLayersPerStage(ctx: ResolveContext, perStage: FlagSetting): void {
     return;
   }
   ctx.set('numLayersPerVirtualStage', n, explicitSource(perStage));
-  const { numLayers: L, pipelineParallel: p } = ctx.config;
+  const p = ctx.config.pipelineParallel;
+  const L = layersForVpp(ctx);
   if (L === null || p === null)
     ctx.blocked(
       'virtualStages',

@@ -24,6 +24,11 @@ export function resolveWorldAndDataParallel(ctx: ResolveContext): void {
   if (W % model !== 0 || model === 0) ctx.blocked('dataParallel', `world ${W} is not divisible by TP·PP·CP = ${model}`);
   else {
     const dp = W / model;
-    ctx.derived('dataParallel', dp, `world / (TP·PP·CP) = ${W} / (${t}·${p}·${c}) = ${dp}`);
+    ctx.derived('dataParallel', dp, `world / (TP·PP·CP) = ${W} / (${t}·${p}·${c}) = ${dp}`, [
+      'worldSize',
+      'tensorParallel',
+      'pipelineParallel',
+      'contextParallel',
+    ]);
   }
 }

@@ -1,0 +1,243 @@
+// The long fuzz run of issue 15: seeded inputs (test/support/analysisFuzz.ts: mutated launch fixtures, bash and
+// YAML, and hostile one-liners) through analyze(), the path of the editor and the CLI, in worker threads with a
+// per-input timeout, so a hang is reported rather than waited on.
+// Usage: npm run fuzz -- [--count N] [--seed S] [--jobs J] [--timeout-ms MS] [--out DIR]
+//   --count       inputs (default 100,000)          --seed     PRNG seed (default 20261207, as the unit test)
+//   --jobs        worker threads (default 1)        --timeout-ms  an input still running after this is a hang (2000)
+//   --out         where failing and slowest inputs are written (default a temp folder, printed)
+// Prints the counts of throws, non-finite numbers, internal errors and timeouts, the time per input (p50, p99,
+// p99.9, max), the slowest inputs and the peak heap of the slowest one (re-run alone in a fresh worker). Exits 1
+// when anything but time went wrong. The core and the corpus generator are bundled with esbuild into a temporary
+// folder (as scripts/corpus.mjs does), so a build writing dist/ cannot race it.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+const DEFAULTS = { count: 100_000, seed: 20261207, jobs: 1, timeoutMs: 2000, out: null };
+/** The acceptance goals of issue 15, printed next to the figures. */
+const GOAL_MAX_MS = 100;
+const GOAL_P99_MS = 20;
+const SHOW = 120;
+
+// ─── Worker: analyse one input at a time ─────────────────────────────────────────────────────────
+
+function runWorker() {
+  const { analyze, nonFinitePath } = createRequire(import.meta.url)(workerData.bundle);
+  parentPort.on('message', ({ id, text, fileName }) => {
+    const before = getHeapStatistics();
+    const t0 = performance.now();
+    let problem = null;
+    let kind = null;
+    try {
+      const result = analyze(text, { fileName });
+      const internal = result.diagnostics.find((d) => d.code === 'internal-error');
+      const where = nonFinitePath(result);
+      if (internal) [kind, problem] = ['internal', internal.message];
+      else if (where) [kind, problem] = ['nonFinite', `non-finite number at ${where}`];
+    } catch (err) {
+      [kind, problem] = ['throw', err instanceof Error ? `${err.name}: ${err.message}` : String(err)];
+    }
+    const ms = performance.now() - t0;
+    const after = getHeapStatistics();
+    parentPort.postMessage({
+      id,
+      ms,
+      kind,
+      problem,
+      // V8 grows the committed heap to the peak and shrinks it lazily: after − before bounds the peak from below.
+      heapBytes: after.total_heap_size - before.total_heap_size + (after.used_heap_size - before.used_heap_size),
+      committedBytes: after.total_heap_size,
+    });
+  });
+  parentPort.postMessage('ready');
+}
+
+// ─── Main thread ────────────────────────────────────────────────────────────────────────────────
+
+function parseArgs(argv) {
+  const opts = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--count') opts.count = Math.max(1, Math.floor(Number(value())));
+    else if (a === '--seed') opts.seed = Number(value());
+    else if (a === '--jobs') opts.jobs = Math.max(1, Math.floor(Number(value())));
+    else if (a === '--timeout-ms') opts.timeoutMs = Math.max(50, Number(value()));
+    else if (a === '--out') opts.out = value();
+    else
+      throw new Error(
+        `unknown option ${a}\nusage: npm run fuzz -- [--count N] [--seed S] [--jobs J] [--timeout-ms MS] [--out DIR]`,
+      );
+  }
+  if (!Number.isFinite(opts.count) || !Number.isFinite(opts.seed)) throw new Error('--count and --seed take numbers');
+  return opts;
+}
+
+async function bundle(tmp) {
+  const esbuild = await import('esbuild');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = join(tmp, 'fuzz.cjs');
+  await esbuild.build({
+    stdin: {
+      contents: [
+        "export { analyze } from './src/core/analyze';",
+        "export { analysisFuzzInputs, nonFinitePath } from './test/support/analysisFuzz';",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'warning',
+    // test/support/paths.ts finds the repository from its own folder; the bundle lives in a temporary one.
+    define: { __dirname: JSON.stringify(join(root, 'test', 'support')) },
+  });
+  return out;
+}
+
+/** Runs the inputs through `jobs` workers; an input over the timeout gets its worker terminated and replaced. */
+function runAll(inputs, opts, bundlePath, onResult) {
+  let next = 0;
+  let done = 0;
+  return new Promise((resolveAll) => {
+    const start = () => {
+      const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { bundle: bundlePath } });
+      let current = -1;
+      let timer = null;
+      let dead = false;
+      const feed = () => {
+        if (next >= inputs.length) {
+          void worker.terminate();
+          return;
+        }
+        current = next++;
+        timer = setTimeout(() => {
+          dead = true;
+          onResult(current, {
+            ms: opts.timeoutMs,
+            kind: 'timeout',
+            problem: `still running after ${opts.timeoutMs} ms`,
+          });
+          void worker.terminate();
+          finish();
+          start();
+        }, opts.timeoutMs);
+        const { text, fileName } = inputs[current];
+        worker.postMessage({ id: current, text, fileName });
+      };
+      const finish = () => {
+        if (++done === inputs.length) resolveAll();
+      };
+      worker.on('message', (msg) => {
+        if (msg === 'ready') return feed();
+        if (dead) return;
+        clearTimeout(timer);
+        onResult(msg.id, msg);
+        finish();
+        feed();
+      });
+      worker.on('error', (err) => {
+        if (dead) return;
+        dead = true;
+        clearTimeout(timer);
+        // The worker died (out of memory, stack): that is a crash of the host in the editor.
+        onResult(current, { ms: 0, kind: 'throw', problem: `worker died: ${err.message}` });
+        finish();
+        start();
+      });
+    };
+    for (let j = 0; j < Math.min(opts.jobs, inputs.length); j++) start();
+  });
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+const shown = (text) => {
+  const s = JSON.stringify(text.length > SHOW ? `${text.slice(0, SHOW)}…` : text);
+  return text.length > SHOW ? `${s} (${text.length.toLocaleString('en-US')} chars)` : s;
+};
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const tmp = mkdtempSync(join(tmpdir(), 'si-fuzz-'));
+  const outDir = opts.out ?? join(tmpdir(), `si-fuzz-inputs-${opts.seed}`);
+  mkdirSync(outDir, { recursive: true });
+  try {
+    const bundlePath = await bundle(tmp);
+    const { analysisFuzzInputs } = createRequire(import.meta.url)(bundlePath);
+    const inputs = [...analysisFuzzInputs(opts.seed, opts.count)];
+    const times = new Float64Array(inputs.length);
+    const counts = { throw: 0, nonFinite: 0, internal: 0, timeout: 0 };
+    const failures = [];
+    let maxHeapGrowth = { bytes: 0, id: -1 };
+    const t0 = performance.now();
+    let reported = 0;
+    await runAll(inputs, opts, bundlePath, (id, r) => {
+      times[id] = r.ms;
+      if (r.kind) {
+        counts[r.kind]++;
+        if (failures.length < 20) failures.push({ id, ...r });
+      }
+      if ((r.heapBytes ?? 0) > maxHeapGrowth.bytes) maxHeapGrowth = { bytes: r.heapBytes, id };
+      if (++reported % 10_000 === 0)
+        process.stderr.write(
+          `  ${reported.toLocaleString('en-US')} inputs, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+        );
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const sorted = Float64Array.from(times).sort();
+    const order = [...times.keys()].sort((a, b) => times[b] - times[a]);
+    const slow = order.slice(0, 10);
+    const over = times.filter((ms) => ms >= GOAL_MAX_MS).length;
+
+    // The slowest input alone in a fresh worker: its committed heap is the peak one analysis needed.
+    // A timed-out input is given ten times as long here, so its heap is measured too.
+    let peak = null;
+    if (slow.length) {
+      const again = { ...opts, jobs: 1, timeoutMs: opts.timeoutMs * 10 };
+      await runAll([inputs[slow[0]]], again, bundlePath, (_, r) => (peak = r));
+    }
+
+    const p = (q) => fmt(quantile(sorted, q));
+    const lines = [
+      `fuzz: ${inputs.length.toLocaleString('en-US')} inputs, seed ${opts.seed}, ${opts.jobs} job(s), ${wall.toFixed(0)} s`,
+      `  throws ${counts.throw}   non-finite ${counts.nonFinite}   internal errors ${counts.internal}   timeouts (> ${opts.timeoutMs} ms) ${counts.timeout}`,
+      `  time per input: p50 ${p(0.5)}  p99 ${p(0.99)} (goal < ${GOAL_P99_MS} ms)  p99.9 ${p(0.999)}  max ${fmt(sorted[sorted.length - 1] ?? 0)}  ≥ ${GOAL_MAX_MS} ms: ${over}`,
+      `  peak heap of the slowest input (#${slow[0]}, alone in a fresh worker): ${peak?.committedBytes ? `${(peak.committedBytes / 2 ** 20).toFixed(0)} MiB committed V8 heap (${fmt(peak.ms)} alone)` : `n/a (${peak?.problem ?? 'not run'})`}; largest heap growth during one input: ${(maxHeapGrowth.bytes / 2 ** 20).toFixed(0)} MiB (#${maxHeapGrowth.id})`,
+      '  slowest inputs:',
+      ...slow.map((id) => `    #${id} ${fmt(times[id])} ${inputs[id].fileName} ${shown(inputs[id].text)}`),
+    ];
+    for (const id of slow.slice(0, 3))
+      writeFileSync(join(outDir, `slow-${id}-${inputs[id].fileName}`), inputs[id].text);
+    if (failures.length) {
+      lines.push('  failures:');
+      for (const f of failures) {
+        const file = join(outDir, `fail-${f.id}-${inputs[f.id].fileName}`);
+        writeFileSync(file, inputs[f.id].text);
+        lines.push(`    #${f.id} ${f.kind}: ${String(f.problem).slice(0, 300)}  (input: ${file})`);
+      }
+    }
+    lines.push(`  inputs written to ${outDir}`);
+    console.log(lines.join('\n'));
+    process.exitCode = counts.throw + counts.nonFinite + counts.internal + counts.timeout > 0 ? 1 : 0;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (isMainThread) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 2;
+  });
+} else runWorker();
