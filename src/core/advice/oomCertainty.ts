@@ -21,6 +21,10 @@ const NOT_COVERED: readonly [RegExp, string][] = [
   [/--multi-latent-attention\b|--q-lora-rank\b|--kv-lora-rank\b/, 'multi-latent attention'],
   [/--mtp-num-layers\b|\bmtp_num_layers:\s*[1-9]/, 'multi-token prediction layers'],
   [/--cpu-offloading\b|--optimizer-cpu-offload\b|--swap-attention\b|--recompute-activation-function\b/, 'offloading'],
+  [
+    /\bmm_cfg:|--vision-model-type\b|--language-model-type\b|--freeze-vision/,
+    'the multimodal encoders (vision/audio towers)',
+  ],
 ];
 
 /** Accelerators of a dialect that are not in our GPU table: the estimate uses a GPU profile instead. */

@@ -20,6 +20,9 @@ import { describeChoice, stepTimeText, type SweepCandidate } from './recommend';
 
 const fmt = (x: number): string => x.toFixed(1);
 
+/** How far above capacity an estimate must be to be called an error: the memory model's target accuracy. */
+const OOM_ERROR_MARGIN = 0.1;
+
 /** A change that would bring the worst stage under the limit, and where it goes in the file. */
 interface Lever {
   keys: ConfigKey[];
@@ -61,7 +64,9 @@ export function oomRiskDiagnostic(
   const reservedGiB = worst.peakReservedBytes / GiB;
   const limitGiB = warningFraction * capacityGiB;
   if (reservedGiB <= limitGiB) return null;
-  const severity = reservedGiB > capacityGiB ? 'error' : 'warning';
+  // Over capacity by more than the estimate's own margin is an error; within it, a warning (the memory model aims at
+  // 10 % of reserved memory, issue 13).
+  const severity = reservedGiB > capacityGiB * (1 + OOM_ERROR_MARGIN) ? 'error' : 'warning';
   const b = worst.breakdownBytes;
   const staticGiB = (b.weights + b.grads + b.optimizer) / GiB;
   const unitsPerMicrobatch = sim.spec.splits * sim.spec.virtualStages;
@@ -79,7 +84,12 @@ export function oomRiskDiagnostic(
   ];
   if (b.kvCache > 0) parts.push(`K/V cache ${fmt(b.kvCache / GiB)} GiB`);
   if (b.logits > 0.05 * worst.peakBytes) parts.push(`logits ${fmt(b.logits / GiB)} GiB`);
-  const margin = severity === 'warning' ? `, above the ${Math.round(warningFraction * 100)} % margin` : '';
+  const margin =
+    reservedGiB <= capacityGiB
+      ? `, above the ${Math.round(warningFraction * 100)} % margin`
+      : severity === 'warning'
+        ? ` (within the estimate's ${Math.round(OOM_ERROR_MARGIN * 100)} % margin of it)`
+        : '';
   let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB of ${fmt(capacityGiB)} GiB${margin} (${parts.join(', ')}).`;
 
   const lever = findLever(shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);

@@ -481,7 +481,11 @@ function readTorchrunLike(
     return undefined;
   }
   if (r.next >= st.texts.length) return null;
-  return pythonHit(st, r.next, r.module);
+  // `torchrun $DISTRIBUTED_ARGS pretrain_gpt.py`: unknown words before a script are launcher options, not the entry.
+  let entry = r.next;
+  while (st.texts[entry] === null && entry + 1 < st.texts.length) entry++;
+  const script = st.texts[entry];
+  return pythonHit(st, script?.endsWith('.py') && !r.module ? entry : r.next, r.module);
 }
 
 /** `python [options] script.py …` or `python -m module …` (torch.distributed.run/launch is a launcher). */

@@ -129,6 +129,7 @@ function readBashInner(input: string, args: ScriptArgs | null): BashReadResult {
     gpusPerNode: l.gpusPerNode ? word(l.gpusPerNode) : null,
     nodes: l.nodes ? word(l.nodes) : null,
     totalProcesses: l.totalProcesses ? word(l.totalProcesses) : null,
+    ...(l.opaque !== undefined && { opaque: l.opaque }),
   });
 
   const envMap = (m: Map<string, Field>): Map<string, ShellWord> => {

@@ -46,6 +46,8 @@ export interface LauncherInfo {
   nodes: ShellWord | null;
   /** Total processes from mpirun -np / srun -n, when given that way. */
   totalProcesses: ShellWord | null;
+  /** One of its option words is unknown statically (`torchrun $DISTRIBUTED_ARGS`), so a count may hide there: why. */
+  opaque?: string;
 }
 
 /** A python entry point (pretrain_gpt.py, pretrain_*.py, or a -m module) with its arguments. */

@@ -425,6 +425,17 @@ function rayActorCounts(inv: LaunchInvocation, reports: Reports): WorldCounts {
   return { gpn, nodes, world: product(gpn, nodes, 'actor GPUs per node × actor nodes') };
 }
 
+/**
+ * A launcher with an unknown option word (`python -m torch.distributed.launch $DISTRIBUTED_ARGS …` where the variable
+ * is never set in the script) may get its counts from it: the launcher defaults used instead rest on that.
+ */
+function restOnOpaqueOptions(opaque: string, gpn: Reading, nodes: Reading, world: Reading): void {
+  const assumption = `the launcher's unknown options (${opaque}) set no process or node count`;
+  const defaulted = [gpn, nodes].filter((r) => r.source.status === 'default');
+  if (!defaulted.length) return;
+  for (const r of [...defaulted, world]) r.source.assumptions = [...(r.source.assumptions ?? []), assumption];
+}
+
 export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult | null): WorldInfo {
   const reports: Reports = { diagnostics: [], superseded: [], slurm: bash?.slurm };
   // The innermost spawning launcher decides how many Python processes there are. An `other` launcher spawns when it
@@ -440,6 +451,7 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
         ? rayActorCounts(inv, reports)
         : singleProcessCounts(inv, reports)
       : launcherCounts(launcher, bash, reports);
+  if (launcher?.opaque !== undefined) restOnOpaqueOptions(launcher.opaque, gpn, nodes, world);
   return {
     gpusPerNode: gpn,
     numNodes: nodes,

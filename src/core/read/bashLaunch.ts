@@ -102,6 +102,7 @@ export function readBashLaunch(
       yamlPath: false,
       editContext: { lastArgRange: interpreted.lastArgRange },
       runtimeArgs: openArgs(inv, bash.diagnostics),
+      dialectSure: override !== null || (dialect.evidence[dialect.decidedBy ?? -1]?.weight ?? 0) >= 2,
       entry,
       dialect: dialectId,
     },

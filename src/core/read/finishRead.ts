@@ -44,6 +44,8 @@ interface ReadParts {
    * (megatron/training/arguments.py) never runs — only the checks Megatron-Core makes hold.
    */
   nemo?: boolean;
+  /** The dialect was fixed by the user or decided by strong evidence (see ValidateContext.dialectSure). */
+  dialectSure?: boolean;
   /** Where more flags may reach the launch than the reader sees (`"$@"`, a sourced file it did not read). */
   runtimeArgs?: OpenArgs[];
   /** The entry script and the detected dialect, for the entry's args_defaults (resolve/derived/vocab.ts). */
@@ -106,6 +108,7 @@ export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect
     runtimeArgs: parts.runtimeArgs ?? [],
     nemo: parts.nemo === true,
     dialect,
+    dialectSure: parts.dialectSure === true,
     planEdit: (flag, value) => planFlagEdit(text, read, flag, value),
   });
   read.diagnostics = sortDiagnostics([

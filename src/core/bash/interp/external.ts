@@ -103,7 +103,7 @@ function recordLaunch(
       prefixEnv.set(f.text.slice(0, eq), { ...b.build(), glob: false, tok0: f.tok0, tok1: f.tok1, single: false });
     }
   }
-  const launchers = [...r.outer, ...rawLaunchers(hit.launchers, fields)];
+  const launchers = [...r.outer, ...rawLaunchers(hit.launchers, fields, hit.entry)];
   const inv = {
     launchers,
     entry,

@@ -5,7 +5,7 @@ import { scalarOf } from '../expand/environ';
 import type { Field } from '../expand/fields';
 import type { LauncherHit, OptRef } from '../launchers';
 import { MAX_INVOCATIONS } from '../limits';
-import { ValBuilder, isKnown, valSpan, viaVar, type Val } from '../value';
+import { ValBuilder, isKnown, unknownReason, valSpan, viaVar, type Val } from '../value';
 import type { RawDiag } from './diag';
 import type { Vars } from './vars';
 
@@ -16,6 +16,8 @@ export interface RawLauncher {
   gpusPerNode: Field | null;
   nodes: Field | null;
   totalProcesses: Field | null;
+  /** An option word of this launcher is unknown statically (`torchrun $DISTRIBUTED_ARGS …`): why. */
+  opaque?: string;
 }
 
 export interface RawInvocation {
@@ -77,7 +79,7 @@ export function asField(v: Val, tok0: number, tok1: number, single: boolean): Fi
 }
 
 /** The launcher hits of detectLaunch with their option words resolved to fields. */
-export function rawLaunchers(hits: LauncherHit[], fields: Field[]): RawLauncher[] {
+export function rawLaunchers(hits: LauncherHit[], fields: Field[], end = fields.length): RawLauncher[] {
   const opt = (r: OptRef | null, maxPart: boolean): Field | null => {
     const f = r ? fields[r.word] : undefined;
     if (!r || !f) return null;
@@ -94,20 +96,29 @@ export function rawLaunchers(hits: LauncherHit[], fields: Field[]): RawLauncher[
     return { ...v, cond: f.cond, glob: f.glob, tok0: f.tok0, tok1: f.tok1, single: false };
   };
   const out: RawLauncher[] = [];
-  for (const h of hits) {
+  for (const [k, h] of hits.entries()) {
     const a = fields[h.first];
     if (!a) continue; // detectLaunch only names words of `fields`
     const z = fields[Math.min(h.last, fields.length - 1)] ?? a;
     const torchrun =
       h.kind === 'torchrun' || h.kind === 'torch.distributed.run' || h.kind === 'torch.distributed.launch';
-    out.push({
+    const launcher: RawLauncher = {
       kind: h.kind,
       s0: a.tok0,
       s1: Math.max(a.tok1, z.tok1),
       gpusPerNode: opt(h.gpusPerNode, false),
       nodes: opt(h.nodes, torchrun),
       totalProcesses: opt(h.totalProcesses, false),
-    });
+    };
+    // Words between this launcher and the next one (or the entry) that are unknown may hold its counts.
+    const stop = Math.min(hits[k + 1]?.first ?? end, end);
+    const values = new Set([h.gpusPerNode?.word, h.nodes?.word, h.totalProcesses?.word]);
+    for (let i = h.first + 1; i < stop && launcher.opaque === undefined; i++) {
+      if (values.has(i)) continue; // a count's own value: the count is read (or assumed) from it already
+      const f = fields[i];
+      if (f && !isKnown(f)) launcher.opaque = unknownReason(f) ?? 'an option word only known at run time';
+    }
+    out.push(launcher);
   }
   return out;
 }

@@ -33,11 +33,11 @@ export const recomputeRule: Rule = {
     // commented out; BigScience 8387ae17 arguments.py:277-278 uses it for distribute-checkpointed-activations), whatever
     // launches it.
     if (ckpt?.bool && !ctx.input.dialects.has('deepspeed') && ctx.input.dialect !== 'megatron-deepspeed') {
+      const sure = ctx.input.dialectSure;
       ctx.push({
         code: 'deprecated-flag',
-        severity: 'error',
-        message:
-          'Megatron-LM prints a message and exits on --checkpoint-activations: use --recompute-activations (selective) or --recompute-granularity full --recompute-method uniform (Megatron-DeepSpeed still accepts it as full recompute)',
+        severity: sure ? 'error' : 'warning',
+        message: `Megatron-LM prints a message and exits on --checkpoint-activations: use --recompute-activations (selective) or --recompute-granularity full --recompute-method uniform (Megatron-DeepSpeed still accepts it as full recompute${sure ? '' : '; which Megatron runs this file is decided only by its entry script, which every fork shares'})`,
         range: ckpt.nameRange,
         fixes: [
           {

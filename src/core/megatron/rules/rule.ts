@@ -77,6 +77,11 @@ export interface ValidateContext {
   yamlPath: boolean;
   /** The code base that reads the file (read/dialect.ts, or the user's override), when known. */
   dialect: DialectId | undefined;
+  /**
+   * The dialect is fixed by the user or by strong evidence (a fork's own flag, launcher or path) — not only by an
+   * entry script every fork shares. A check only some Megatrons make is an error only then.
+   */
+  dialectSure: boolean;
   /** NeMo 1.x YAML: Megatron-LM's validate_args does not run, only Megatron-Core's own checks (see finishRead). */
   nemo: boolean;
   /** Where more flags may reach the launch than the reader sees: a flag missing here may arrive at run time. */

@@ -125,3 +125,17 @@ test('plain python: Megatron reads $WORLD_SIZE, 1 when unset — and says it ass
   assert.equal(read.config.numMicrobatches, 1);
   assert.equal(world('plain-python-world-size.sh')[2], 2);
 });
+
+test('a launcher whose options hide in an unknown variable: its 1-process default is an assumption, not a fact', () => {
+  // torch.distributed.launch starts one process per node without --nproc_per_node (torch/distributed/run.py
+  // `--nproc-per-node` default "1"), but `${DISTRIBUTED_ARGS}` — never set here — may carry it: PP 8 over an assumed
+  // world of 1 is then a warning, not an error (Megatron-LM d98e8a64 megatron/training/arguments.py:432-433).
+  const { read } = load('launcher-opaque-options.sh');
+  assert.equal(read.config.worldSize, 1);
+  assert.match(
+    read.sources.worldSize?.assumptions?.[0] ?? '',
+    /^the launcher's unknown options \(.*DISTRIBUTED_ARGS.*\) set no process or node count$/,
+  );
+  const world = read.diagnostics.find((d) => d.code === 'world-size-not-divisible');
+  assert.equal(world?.severity, 'warning');
+});

@@ -242,7 +242,9 @@ test('--checkpoint-activations is an error only for the Megatron that exits on i
     '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --checkpoint-activations\n';
   const deprecation = (text: string): string | undefined =>
     readLaunchConfig(text, 'train.sh').diagnostics.find((d) => d.code === 'deprecated-flag')?.severity;
-  assert.equal(deprecation(launch), 'error');
+  // pretrain_gpt.py alone (every fork ships one) does not say which Megatron runs it: a warning.
+  assert.equal(deprecation(launch), 'warning');
+  assert.equal(deprecation(`# schedule-inspector: dialect=megatron-lm\n${launch}`), 'error');
   assert.equal(deprecation(`# schedule-inspector: dialect=megatron-deepspeed\n${launch}`), undefined);
 });
 
