@@ -102,6 +102,7 @@ export function readBashLaunch(
       yamlPath: false,
       editContext: { lastArgRange: interpreted.lastArgRange },
       runtimeArgs: openArgs(inv, bash.diagnostics),
+      megatronEntry: entry === null || MEGATRON_ENTRY.test(entry),
       dialectSure: override !== null || (dialect.evidence[dialect.decidedBy ?? -1]?.weight ?? 0) >= 2,
       entry,
       dialect: dialectId,
@@ -123,6 +124,14 @@ function openArgs(inv: LaunchInvocation, bashDiagnostics: CoreDiagnostic[]): Ope
       out.push({ range: d.range, what: `the file sourced on line ${d.range.line + 1} (not read here)` });
   return out;
 }
+
+/**
+ * Entry scripts of the Megatron family, which parse their arguments with Megatron's parser (pretrain_gpt.py and
+ * friends, tasks/main.py, finetune/evaluate/generate scripts, slime's and MindSpeed's train/inference scripts). A
+ * project's own trainer (e.g. Megatron-Bridge's megatron_mimo_training_llava.py) may not.
+ */
+const MEGATRON_ENTRY =
+  /(^|\/)(pretrain_\w+|finetune\w*|main|train|train_async|train_rl|evaluat\w*|generate\w*|inference\w*|posttrain_\w+|preprocess_\w+)\.py$|^-m$|megatron/;
 
 /** What a launch taken on a branch the reader could not decide rests on. */
 const BLIND_LAUNCH = 'the branch holding the launch command (its condition is only known at run time) runs';

@@ -44,6 +44,8 @@ interface ReadParts {
    * (megatron/training/arguments.py) never runs — only the checks Megatron-Core makes hold.
    */
   nemo?: boolean;
+  /** See ValidateContext.megatronEntry. */
+  megatronEntry?: boolean;
   /** The dialect was fixed by the user or decided by strong evidence (see ValidateContext.dialectSure). */
   dialectSure?: boolean;
   /** Where more flags may reach the launch than the reader sees (`"$@"`, a sourced file it did not read). */
@@ -109,6 +111,7 @@ export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect
     nemo: parts.nemo === true,
     dialect,
     dialectSure: parts.dialectSure === true,
+    megatronEntry: parts.megatronEntry ?? null,
     planEdit: (flag, value) => planFlagEdit(text, read, flag, value),
   });
   read.diagnostics = sortDiagnostics([

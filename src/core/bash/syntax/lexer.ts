@@ -214,6 +214,12 @@ export abstract class Lexer extends Scanner {
         }
       }
       const c = s.charCodeAt(this.i);
+      // Process substitution `<(list)` / `>(list)` (bash(1)): a word whose value is only known at run time.
+      if (mode === WordMode.Normal && (c === C_LT || c === C_GT) && s.charCodeAt(this.i + 1) === C_LP) {
+        flush(this.i);
+        parts.push(this.readCommandSubstitution(quotedCtx));
+        continue;
+      }
       if (this.stops(mode, c, parenDepth)) break;
       if (mode === WordMode.Arith) {
         if (c === C_LP) parenDepth++;
@@ -486,7 +492,7 @@ export abstract class Lexer extends Scanner {
     return plainParam(name, q, i0, this.i);
   }
 
-  private readCommandSubstitution(q: boolean): CmdSubPart {
+  protected readCommandSubstitution(q: boolean): CmdSubPart {
     const i0 = this.i;
     this.i += 2;
     const bodyStart = this.i;

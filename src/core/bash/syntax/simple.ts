@@ -66,13 +66,25 @@ export abstract class SimpleCommandParser extends Lexer {
     return '>';
   }
 
+  private processSubstitution(): Word {
+    const i0 = this.i;
+    const part = this.readCommandSubstitution(false);
+    return { parts: [part], i0, i1: this.i };
+  }
+
   parseRedir(): Redir {
     const i0 = this.i;
     while (isDigit(this.peek())) this.i++;
     const op = this.redirOperator();
     this.i += op.length;
     this.skipBlanks();
-    const target = this.parseWord(WordMode.Normal);
+    // Process substitution as the target (`mapfile -t A < <(cmd)`, bash(1) "Process Substitution"): read like `$(…)`,
+    // whose value is only known at run time.
+    const c = this.peek();
+    const target =
+      (c === C_LT || c === C_GT) && this.peek(1) === C_LP
+        ? this.processSubstitution()
+        : this.parseWord(WordMode.Normal);
     const r: Redir = { op, target, i0, i1: this.i };
     if (!target) this.diag(`missing target after \`${op}\``, i0, this.i);
     else if (op === '<<' || op === '<<-') {

@@ -1,5 +1,5 @@
 // Megatron's required arguments on the command-line path, and --yaml-cfg, which makes it ignore the command line.
-import { code, type Rule } from './rule';
+import { code, type OpenArgs, type Rule } from './rule';
 
 const REQUIRED = ['--hidden-size', '--num-attention-heads', '--max-position-embeddings', '--micro-batch-size'];
 
@@ -22,7 +22,7 @@ export const requiredRule: Rule = {
       const fromCheckpoint = settings.get('--use-checkpoint-args')?.bool;
       if (missing.length && !settings.has('--yaml-cfg') && !fromCheckpoint) {
         // Flags can still arrive through the script's own arguments: then the absence is an assumption, not a fact.
-        const open = ctx.input.runtimeArgs[0];
+        const open = ctx.input.runtimeArgs[0] ?? foreignEntry(ctx.input.megatronEntry);
         const them = missing.length > 1 ? 'they are' : 'it is';
         ctx.push({
           code: 'missing-required-arg',
@@ -46,3 +46,13 @@ export const requiredRule: Rule = {
     }
   },
 };
+
+/** An entry script outside the Megatron family may parse (and default) its own arguments: where the flags may come. */
+function foreignEntry(megatronEntry: boolean | null): OpenArgs | undefined {
+  return megatronEntry === false
+    ? {
+        range: { line: 0, column: 0, endLine: 0, endColumn: 0 },
+        what: "the entry script (not one of Megatron's own, so it may parse and default its own arguments)",
+      }
+    : undefined;
+}

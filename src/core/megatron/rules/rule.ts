@@ -82,6 +82,11 @@ export interface ValidateContext {
    * entry script every fork shares. A check only some Megatrons make is an error only then.
    */
   dialectSure: boolean;
+  /**
+   * The entry script is one of the Megatron family's own (pretrain_*.py, tasks/main.py, a fork's train.py), so its
+   * arguments go through Megatron's parser; a project's own trainer may parse its own. Null: no entry (YAML).
+   */
+  megatronEntry: boolean | null;
   /** NeMo 1.x YAML: Megatron-LM's validate_args does not run, only Megatron-Core's own checks (see finishRead). */
   nemo: boolean;
   /** Where more flags may reach the launch than the reader sees: a flag missing here may arrive at run time. */

@@ -825,3 +825,20 @@ test('after `export "$KEY"="$VALUE"` any unset variable may come from the argume
   assert.equal(args[3]!.text, '1');
   assert.match(args[3]!.assumptions?.[0] ?? '', /\$TP is set neither by the environment nor by the `export`/);
 });
+
+test('process substitution is read, not a syntax error: `mapfile -t A < <(cmd)` and `diff <(a) <(b)`', () => {
+  // bash(1) "Process Substitution": <(list) and >(list) are words; as a redirect target `< <(list)` reads its output.
+  const r = readBash(
+    [
+      'mapfile -t SIZES < <(yq ".BATCH_SIZES[]" cfg.yaml)',
+      'diff <(sort a) <(sort b)',
+      'python pretrain_gpt.py --num-layers 2',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.code === 'bash-syntax'),
+    [],
+  );
+  assert.equal(r.invocations.length, 1);
+});

@@ -146,3 +146,21 @@ test('a default chosen by testing an environment variable rests on that variable
   assert.equal(d?.severity, 'warning');
   assert.match(d.message, /this holds only if \$NNODES is not set in the environment\)$/);
 });
+
+test('a project’s own trainer may parse its own arguments: missing Megatron flags are a warning there', () => {
+  // Megatron-LM d98e8a64 megatron/training/arguments.py:1314-1317 requires the model sizes — for entry scripts that
+  // use Megatron's parser. A trainer of another project (Megatron-Bridge's megatron_mimo_training_llava.py builds its
+  // config in Python) need not.
+  const flags = '--micro-batch-size 4 --global-batch-size 96';
+  const ours = find(diagnosticsOf([`torchrun --nproc_per_node 8 pretrain_gpt.py ${flags}`]), 'missing-required-arg');
+  assert.equal(ours?.severity, 'error');
+  const theirs = find(
+    diagnosticsOf([`torchrun --nproc_per_node 8 my_mimo_training.py ${flags}`]),
+    'missing-required-arg',
+  );
+  assert.equal(theirs?.severity, 'warning');
+  assert.match(
+    theirs.message,
+    /so the entry script \(not one of Megatron's own, so it may parse and default its own arguments\) must add them$/,
+  );
+});
