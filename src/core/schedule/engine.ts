@@ -56,6 +56,13 @@ export interface WorkBudget {
   opsLeft: number;
   /** The starting amount, for the message. */
   readonly ops: number;
+  /**
+   * What the what-ifs and the recommendation sweep may spend together (they also draw on opsLeft): the file's own
+   * schedule may use the whole budget, the alternatives only this much, so the file is always simulated when it can
+   * be and the alternatives never double the time. Absent: no separate cap.
+   */
+  whatIfOpsLeft?: number;
+  readonly whatIfOps?: number;
 }
 
 export interface PartitionInfo {
@@ -226,7 +233,7 @@ export function evaluateSchedule(
       splitsSource,
     );
 
-  const overBudget = spendWork(spec, options.workBudget);
+  const overBudget = spendWork(spec, options.workBudget, whatIf);
   if (overBudget) return notApplicable(choice, overBudget, whatIf, splitsSource);
 
   const stage = buildStageCosts(
@@ -282,14 +289,21 @@ export function evaluateSchedule(
 function spendWork(
   spec: { schedule: ScheduleName; stages: number; microbatches: number; splits: number; virtualStages: number },
   budget: WorkBudget | undefined,
+  whatIf: boolean,
 ): string | null {
   if (!budget) return null;
   // The op programs hold a forward and a backward op (and a weight-gradient op for zero-bubble) per unit of work.
   const ops =
     spec.stages * spec.microbatches * spec.splits * spec.virtualStages * (isZeroBubble(spec.schedule) ? 3 : 2);
-  if (ops <= budget.opsLeft) {
+  const capped = whatIf && budget.whatIfOpsLeft !== undefined;
+  if (ops <= budget.opsLeft && (!capped || ops <= (budget.whatIfOpsLeft ?? 0))) {
     budget.opsLeft -= ops;
+    if (capped) budget.whatIfOpsLeft = (budget.whatIfOpsLeft ?? 0) - ops;
     return null;
+  }
+  if (capped && ops <= budget.opsLeft) {
+    const share = (budget.whatIfOps ?? 0).toLocaleString('en-US');
+    return `not simulated: the what-ifs and the recommendation sweep may spend ${share} simulated ops together, and that is spent (the file's own schedule goes first)`;
   }
   const total = budget.ops.toLocaleString('en-US');
   return ops > budget.ops

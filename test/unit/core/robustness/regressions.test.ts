@@ -4,7 +4,7 @@
 // never asserted (the machine is noisy): `npm run fuzz` measures it; a hang here is caught by the runner's timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, ANALYSIS_MAX_OPS, type AnalysisResult } from '../../../../src/core/analyze';
+import { analyze, ANALYSIS_MAX_OPS, WHAT_IF_MAX_OPS, type AnalysisResult } from '../../../../src/core/analyze';
 import { detectFormat } from '../../../../src/core/read/readLaunchConfig';
 import { MAX_LAYERS, MAX_PIPELINE_STAGES } from '../../../../src/core/megatron/bounds';
 import { BASE_LAUNCH, BASE_MOE_LAUNCH, BASE_NEMO, nonFinitePath } from '../../../support/analysisFuzz';
@@ -175,4 +175,19 @@ test('the shared work budget serves the file own schedule first; the rest say it
     scope: 'selected',
   });
   assert.match(huge.schedules['1f1b']!.reason!, /needs 1,200,000 simulated ops, more than the 1,048,576/);
+});
+
+test('the what-ifs and the sweep share a smaller part of the budget; the file own schedule may use all of it', () => {
+  // 16 GPUs, TP 2 · PP 4 → DP 2; 80,000 sequences of 1 → m = 40,000: 1F1B on 4 stages = 4 · 40,000 · 2 = 320,000
+  // ops — more than the 262,144 the alternatives may spend, so the file is simulated and GPipe (another 320,000,
+  // which would still fit the whole budget) is not.
+  assert.equal(WHAT_IF_MAX_OPS, 262_144);
+  const text = BASE_LAUNCH.replace('--global-batch-size 64', '--global-batch-size 80000');
+  const r = analyze(text, { fileName: 'run.sh', scope: 'full' });
+  assert.equal(r.selectedSchedule, '1f1b');
+  assert.equal(r.schedules['1f1b']!.applicable, true);
+  assert.match(
+    r.schedules.gpipe!.reason!,
+    /what-ifs and the recommendation sweep may spend 262,144 simulated ops together/,
+  );
 });
