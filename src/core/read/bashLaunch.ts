@@ -131,7 +131,7 @@ function openArgs(inv: LaunchInvocation, bashDiagnostics: CoreDiagnostic[]): Ope
  * project's own trainer (e.g. Megatron-Bridge's megatron_mimo_training_llava.py) may not.
  */
 const MEGATRON_ENTRY =
-  /(^|\/)(pretrain_\w+|finetune\w*|main|train|train_async|train_rl|evaluat\w*|generate\w*|inference\w*|posttrain_\w+|preprocess_\w+)\.py$|^-m$|megatron/;
+  /(^|\/)(pretrain_\w+|finetune\w*|main|train|train_async|train_rl|evaluat\w*|generate\w*|inference\w*|posttrain_\w+|preprocess_\w+)\.py$|^megatron\./;
 
 /** What a launch taken on a branch the reader could not decide rests on. */
 const BLIND_LAUNCH = 'the branch holding the launch command (its condition is only known at run time) runs';
