@@ -91,10 +91,10 @@ export function readBashLaunch(
       occurrences: interpreted.occurrences,
       world,
       readerDiagnostics: bash.diagnostics,
-      leadingDiagnostics: [
+      leadingDiagnostics: templateReports(text, [
         ...quietPathReports(supersede(bash.diagnostics, world), inv, interpreted.occurrences),
         ...interpreted.diagnostics,
-      ],
+      ]),
       anchor: inv.entry.range,
       cudaMaxConnections: cmcWord
         ? { value: cmcWord.text, range: cmcWord.origins[cmcWord.origins.length - 1]?.range ?? cmcWord.range }
@@ -132,6 +132,32 @@ function openArgs(inv: LaunchInvocation, bashDiagnostics: CoreDiagnostic[]): Ope
  */
 const MEGATRON_ENTRY =
   /(^|\/)(pretrain_\w+|finetune\w*|main|train|train_async|train_rl|evaluat\w*|generate\w*|inference\w*|posttrain_\w+|preprocess_\w+)\.py$|^megatron\./;
+
+/** `SFT_HOME="<path/to/megatron/repo>"`: a documentation template's placeholder assigned to a variable. */
+const PLACEHOLDER_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?[A-Za-z_]\w*=["']?<[A-Za-z][^>\n]{0,80}>/m;
+
+/**
+ * A template that assigns placeholders (`REPO="<path/to/repo>"`) and then builds its command from them fails as written
+ * — bash reads `<…>` as redirections once the value is expanded into an `eval` string, and flags lose their values —
+ * but every such failure is the placeholder's: until it is filled in, the reader's and the interpreter's errors are
+ * warnings that name it.
+ */
+function templateReports(text: string, diagnostics: CoreDiagnostic[]): CoreDiagnostic[] {
+  if (!diagnostics.some((d) => d.severity === 'error')) return diagnostics;
+  const m = PLACEHOLDER_ASSIGNMENT.exec(text);
+  if (!m) return diagnostics;
+  const line = text.slice(0, m.index).split('\n').length;
+  const placeholder = m[0].slice(m[0].indexOf('<'));
+  return diagnostics.map((d) =>
+    d.severity === 'error' && (d.code === 'bash-syntax' || d.code === 'invalid-flag-value')
+      ? {
+          ...d,
+          severity: 'warning' as const,
+          message: `${d.message} (the file still has placeholders to fill in, e.g. ${placeholder} on line ${line})`,
+        }
+      : d,
+  );
+}
 
 /** What a launch taken on a branch the reader could not decide rests on. */
 const BLIND_LAUNCH = 'the branch holding the launch command (its condition is only known at run time) runs';

@@ -3,6 +3,7 @@
 // weighing is a plain sum per dialect so that the same file always gets the same answer and the deciding piece can
 // be named. Facts only: no rule or resolution changes with the dialect yet (a later step reads `read.dialect`).
 import type { LaunchInvocation } from '../bash/types';
+import { onlyForkDefining } from '../megatron/flags/dialectSets';
 import { lookupFlag } from '../megatron/flags/lookup';
 import type { Dialect } from '../megatron/flags/table';
 import {
@@ -178,9 +179,15 @@ function invocationEvidence(text: Lines, inv: LaunchInvocation, out: DialectEvid
       variant ??= unique.variant;
       continue;
     }
-    const tag = lookupFlag(spelled)?.spec.dialect;
+    const found = lookupFlag(spelled);
+    const tag = found?.spec.dialect;
     if (tag && tag !== 'megatron')
       out.push({ dialect: FROM_TABLE_TAG[tag], what: `flag ${spelled}`, range: w.range, weight: STRONG });
+    else if (!found) {
+      // Outside our table: a flag only one fork's own parser defines (scripts/extract-flags.mjs) says that fork.
+      const fork = onlyForkDefining(spelled);
+      if (fork) out.push({ dialect: fork, what: `flag ${spelled}`, range: w.range, weight: STRONG });
+    }
   }
   return variant === undefined ? {} : { variant };
 }

@@ -69,6 +69,12 @@ export function readYamlLaunch(text: string, fileName?: string): LaunchConfigRea
       // The functional-test harness passes MODEL_ARGS on the command line, so the CLI rules apply.
       yamlPath: y.kind !== 'functional-test',
       nemo: y.kind === 'nemo',
+      // A functional test's YAML merges shared argument blocks (`<<: *BASE_MODEL_ARGS`), which this reader does not
+      // expand: a flag missing here may come from there.
+      ...(y.kind === 'functional-test' &&
+        text.includes('<<: *') && {
+          runtimeArgs: [{ range: anchor, what: 'the YAML merge keys (`<<: *…`) this reader does not expand' }],
+        }),
       ...(y.kind === 'functional-test' && { entry: functionalTestEntry(fileName) }),
     },
     dialectsOf(y.settings, false),

@@ -191,3 +191,31 @@ const ADDED_CHOICES: Partial<Record<DialectId, Readonly<Record<string, readonly 
 export function dialectAddsChoice(dialect: DialectId | undefined, name: string, value: string): boolean {
   return (dialect && ADDED_CHOICES[dialect]?.[dashed(name)]?.includes(value)) === true;
 }
+
+/** The dialect each fork's set belongs to; Megatron-LM's own sets name no fork. */
+const SET_DIALECT: Readonly<Partial<Record<SetName, DialectId>>> = {
+  'megatron-deepspeed': 'megatron-deepspeed',
+  'megatron-deepspeed-bigscience': 'megatron-deepspeed',
+  seq1f1b: 'seq1f1b',
+  'zero-bubble': 'zero-bubble',
+  'mindspeed-llm': 'mindspeed-llm',
+  mindspeed: 'mindspeed-llm',
+  pai: 'pai-megatron-patch',
+};
+
+/**
+ * The one fork whose parsers alone define this flag (no Megatron-LM release has it), or null: evidence of which
+ * Megatron reads a file (read/dialect.ts).
+ */
+export function onlyForkDefining(spelling: string): DialectId | null {
+  const name = dashed(spelling);
+  let found: DialectId | null = null;
+  for (const set of ALL_SETS) {
+    if (!setOf(set).has(name)) continue;
+    const dialect = SET_DIALECT[set];
+    if (dialect === undefined) return null; // Megatron-LM (a release or HEAD) defines it
+    if (found !== null && found !== dialect) return null;
+    found = dialect;
+  }
+  return found;
+}

@@ -103,7 +103,9 @@ test('a flag no parser defines: a warning under a known dialect with a standard 
 });
 
 test("another code base's flag is information (the file may run there); a flag Megatron-LM dropped names the release", () => {
-  const r = read('torchrun pretrain_gpt.py', '--use-fused-rmsnorm');
+  // A flag only MindSpeed's parser defines decides the dialect by itself (next test); fixed to Megatron-LM, it is
+  // another code base's flag there.
+  const r = read('torchrun pretrain_gpt.py', '--use-fused-rmsnorm', '# schedule-inspector: dialect=megatron-lm\n');
   assert.equal(r.dialect?.id, 'megatron-lm');
   const [d] = codes(r, 'unknown-flag');
   assert.equal(d?.severity, 'information');
@@ -120,10 +122,12 @@ test("another code base's flag is information (the file may run there); a flag M
   assert.deepEqual(codes(old, 'unexpected-argument'), []);
 });
 
-test('under an unknown dialect a flag of a known parser is silent and takes its own arity', () => {
-  // --use-fused-rmsnorm is store_true in MindSpeed (arguments.py:216): the word after it is no value of it.
+test("a flag only one fork defines decides the dialect, and takes that parser's arity", () => {
+  // --use-fused-rmsnorm is store_true in MindSpeed (arguments.py:216) and in no Megatron-LM release: the file is
+  // MindSpeed-LLM's, and the word after the flag is no value of it.
   const r = read('python train.py', '--use-fused-rmsnorm stray');
-  assert.equal(r.dialect?.id, 'unknown');
+  assert.equal(r.dialect?.id, 'mindspeed-llm');
+  assert.match(r.dialect.evidence.find((e) => e.dialect === 'mindspeed-llm')?.what ?? '', /^flag --use-fused-rmsnorm$/);
   assert.deepEqual(codes(r, 'unknown-flag'), []);
   assert.deepEqual(
     codes(r, 'unexpected-argument').map((d) => d.message.slice(0, 8)),

@@ -164,3 +164,19 @@ test('a project’s own trainer may parse its own arguments: missing Megatron fl
     /so the entry script \(not one of Megatron's own, so it may parse and default its own arguments\) must add them$/,
   );
 });
+
+test('a template that builds its command from placeholders: the failures they cause are warnings naming them', () => {
+  // bash(1) REDIRECTION: once `<path/to/repo>` is expanded into an eval'ed string, `<` and `>` redirect — the file
+  // fails as written, but only until the placeholder is filled in (the shape of Megatron-LM's tools/retro examples).
+  const ds = diagnosticsOf([
+    'REPO_DIR="<path/to/megatron/repo>"',
+    'CMD="cd ${REPO_DIR} && python pretrain_gpt.py --num-layers 2 --save ${REPO_DIR}/ckpt"',
+    'eval $CMD',
+  ]);
+  const placeholderCodes = new Set(['bash-syntax', 'invalid-flag-value']);
+  assert.deepEqual(
+    ds.filter((d) => placeholderCodes.has(d.code)).map((d) => d.severity),
+    ['warning', 'warning'],
+  );
+  assert.ok(ds.some((d) => /placeholders to fill in, e\.g\. <path\/to\/megatron\/repo> on line 1/.test(d.message)));
+});
