@@ -166,6 +166,7 @@ function invocationEvidence(text: Lines, inv: LaunchInvocation, out: DialectEvid
   }
   let variant: string | undefined;
   const seen = new Set<string>();
+  const forkOnly: DialectEvidence[] = [];
   for (const w of inv.args) {
     const raw = w.text ?? w.knownPrefix ?? '';
     if (!raw.startsWith('--')) continue;
@@ -184,11 +185,15 @@ function invocationEvidence(text: Lines, inv: LaunchInvocation, out: DialectEvid
     if (tag && tag !== 'megatron')
       out.push({ dialect: FROM_TABLE_TAG[tag], what: `flag ${spelled}`, range: w.range, weight: STRONG });
     else if (!found) {
-      // Outside our table: a flag only one fork's own parser defines (scripts/extract-flags.mjs) says that fork.
+      // Outside our table: a flag only one fork's own parser defines (scripts/extract-flags.mjs) points at that fork.
       const fork = onlyForkDefining(spelled);
-      if (fork) out.push({ dialect: fork, what: `flag ${spelled}`, range: w.range, weight: STRONG });
+      if (fork) forkOnly.push({ dialect: fork, what: `flag ${spelled}`, range: w.range, weight: HINT });
     }
   }
+  // One such flag proves nothing: entry scripts add flags of their own (tasks/main.py's --task) that only a fork's
+  // parser happens to list. Two or more for the same fork are strong evidence.
+  for (const e of forkOnly)
+    if (forkOnly.filter((x) => x.dialect === e.dialect).length >= 2) out.push({ ...e, weight: STRONG });
   return variant === undefined ? {} : { variant };
 }
 

@@ -122,12 +122,15 @@ test("another code base's flag is information (the file may run there); a flag M
   assert.deepEqual(codes(old, 'unexpected-argument'), []);
 });
 
-test("a flag only one fork defines decides the dialect, and takes that parser's arity", () => {
-  // --use-fused-rmsnorm is store_true in MindSpeed (arguments.py:216) and in no Megatron-LM release: the file is
-  // MindSpeed-LLM's, and the word after the flag is no value of it.
-  const r = read('python train.py', '--use-fused-rmsnorm stray');
+test("flags only one fork defines decide the dialect, and take that parser's arity", () => {
+  // --use-fused-rmsnorm (MindSpeed arguments.py:216) and --use-fused-swiglu are store_true in MindSpeed and in no
+  // Megatron-LM release: two of them make the file MindSpeed-LLM's (one alone could be an entry script's own flag),
+  // and the word after a switch is no value of it.
+  const r = read('python train.py', '--use-fused-swiglu --use-fused-rmsnorm stray');
   assert.equal(r.dialect?.id, 'mindspeed-llm');
-  assert.match(r.dialect.evidence.find((e) => e.dialect === 'mindspeed-llm')?.what ?? '', /^flag --use-fused-rmsnorm$/);
+  assert.match(r.dialect.evidence.find((e) => e.dialect === 'mindspeed-llm')?.what ?? '', /^flag --use-fused-swiglu$/);
+  // One such flag alone does not decide.
+  assert.equal(read('python train.py', '--use-fused-rmsnorm').dialect?.id, 'unknown');
   assert.deepEqual(codes(r, 'unknown-flag'), []);
   assert.deepEqual(
     codes(r, 'unexpected-argument').map((d) => d.message.slice(0, 8)),
