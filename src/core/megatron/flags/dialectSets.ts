@@ -192,7 +192,11 @@ export function dialectAddsChoice(dialect: DialectId | undefined, name: string, 
   return (dialect && ADDED_CHOICES[dialect]?.[dashed(name)]?.includes(value)) === true;
 }
 
-/** The dialect each fork's set belongs to; Megatron-LM's own sets name no fork. */
+/**
+ * The dialect each fork's set belongs to, for evidence. Megatron-LM's own sets name no fork, and neither does Pai's:
+ * its parser re-adds generic flags other code bases define in their entry scripts (tasks/main.py's --train-data,
+ * --valid-data, --epochs), so a Pai-only flag says little. A set without an entry here blocks the evidence.
+ */
 const SET_DIALECT: Readonly<Partial<Record<SetName, DialectId>>> = {
   'megatron-deepspeed': 'megatron-deepspeed',
   'megatron-deepspeed-bigscience': 'megatron-deepspeed',
@@ -200,7 +204,6 @@ const SET_DIALECT: Readonly<Partial<Record<SetName, DialectId>>> = {
   'zero-bubble': 'zero-bubble',
   'mindspeed-llm': 'mindspeed-llm',
   mindspeed: 'mindspeed-llm',
-  pai: 'pai-megatron-patch',
 };
 
 /**
