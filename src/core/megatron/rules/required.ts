@@ -19,6 +19,14 @@ export const requiredRule: Rule = {
         missing.push('--num-layers');
       for (const f of REQUIRED) if (!settings.has(f)) missing.push(f);
       if (!settings.has('--seq-length') && !settings.has('--encoder-seq-length')) missing.push('--seq-length');
+      // Filled in before Megatron checks them: slime sets seq_length 4096 and max_position_embeddings = seq_length
+      // (THUDM/slime 624b824a slime/backends/megatron_utils/arguments.py:164-169); Retro reads both from its project
+      // config (--retro-project-dir; Zero-Bubble 39f2c186 megatron/training/arguments.py:94-130, Megatron-LM alike).
+      const filled =
+        ctx.input.dialect === 'slime' || settings.has('--retro-project-dir')
+          ? ['--seq-length', '--max-position-embeddings']
+          : [];
+      for (const f of filled) if (missing.includes(f)) missing.splice(missing.indexOf(f), 1);
       const fromCheckpoint = settings.get('--use-checkpoint-args')?.bool;
       if (missing.length && !settings.has('--yaml-cfg') && !fromCheckpoint) {
         // Flags can still arrive through the script's own arguments: then the absence is an assumption, not a fact.

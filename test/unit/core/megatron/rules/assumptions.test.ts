@@ -180,3 +180,13 @@ test('a template that builds its command from placeholders: the failures they ca
   );
   assert.ok(ds.some((d) => /placeholders to fill in, e\.g\. <path\/to\/megatron\/repo> on line 1/.test(d.message)));
 });
+
+test('slime and Retro fill the sequence length and position embeddings themselves', () => {
+  // THUDM/slime 624b824a slime/backends/megatron_utils/arguments.py:164-169 (seq_length 4096, max positions =
+  // seq_length); Retro's --retro-project-dir config sets both (Zero-Bubble 39f2c186 megatron/training/arguments.py:94-130).
+  const sizes = '--num-layers 24 --hidden-size 1024 --num-attention-heads 16 --micro-batch-size 1';
+  const missing = (text: string): string | undefined => find(diagnosticsOf([text]), 'missing-required-arg')?.message;
+  assert.match(missing(`torchrun pretrain_gpt.py ${sizes}`) ?? '', /--max-position-embeddings, --seq-length/);
+  assert.equal(missing(`torchrun pretrain_retro.py ${sizes} --retro-project-dir /data/retro`), undefined);
+  assert.equal(missing(`# schedule-inspector: dialect=slime\nray job submit -- python3 train.py ${sizes}`), undefined);
+});
