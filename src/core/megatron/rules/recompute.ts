@@ -86,12 +86,15 @@ function checkGranularity(ctx: RuleContext): void {
     ? ctx.settings.get('--recompute-num-layers')
     : (ctx.settings.get('--recompute-method') ?? ctx.settings.get('--recompute-num-layers'));
   if (gran === 'selective' && offending) {
+    // NeMo's legacy (non-Megatron-Core) models ignore the layer count with selective recompute; only a model built
+    // through TransformerConfig (mcore_gpt: True) refuses it, and the YAML alone does not always say which.
+    const nemoLegacy = ctx.input.nemo && ctx.settings.get('--use-mcore-models')?.bool !== true;
     ctx.push({
       code: 'recompute-config-invalid',
-      severity: 'error',
+      severity: nemoLegacy ? 'warning' : 'error',
       message:
         offending.spec.name === '--recompute-num-layers'
-          ? `${offending.spelling} is not supported with selective recompute (TransformerConfig: "recompute_num_layers must be None")`
+          ? `${offending.spelling} is not supported with selective recompute (TransformerConfig: "recompute_num_layers must be None")${nemoLegacy ? "; this holds when NeMo builds the model with Megatron-Core (NeMo's legacy models ignore it)" : ''}`
           : `${offending.spelling} is not supported with selective recompute ("recompute method is not yet supported for selective recomputing granularity")`,
       range: offending.range,
       fixes: ctx.fixes(ctx.fix(`Remove ${offending.spec.name}`, offending.spec.name, null, true)),

@@ -190,3 +190,28 @@ test('slime and Retro fill the sequence length and position embeddings themselve
   assert.equal(missing(`torchrun pretrain_retro.py ${sizes} --retro-project-dir /data/retro`), undefined);
   assert.equal(missing(`# schedule-inspector: dialect=slime\nray job submit -- python3 train.py ${sizes}`), undefined);
 });
+
+test('NeMo: a layer count with selective recompute is refused only by Megatron-Core models', () => {
+  // Megatron-Core's TransformerConfig refuses it (megatron/core/transformer/transformer_config.py:1926-1932 at
+  // d98e8a64); NeMo's own configs note it is "not used with 'selective'" for its legacy models
+  // (examples/nlp/language_modeling/tuning/conf/megatron_gpt_qat_config.yaml in NVIDIA/NeMo).
+  const yaml = [
+    'trainer:',
+    '  devices: 8',
+    '  num_nodes: 1',
+    'model:',
+    '  micro_batch_size: 1',
+    '  global_batch_size: 8',
+    '  encoder_seq_length: 2048',
+    '  max_position_embeddings: 2048',
+    '  num_layers: 24',
+    '  hidden_size: 1024',
+    '  num_attention_heads: 16',
+    '  activations_checkpoint_granularity: selective',
+    '  activations_checkpoint_num_layers: 1',
+    '',
+  ].join('\n');
+  const d = readLaunchConfig(yaml, 'conf.yaml').diagnostics.find((x) => x.code === 'recompute-config-invalid');
+  assert.equal(d?.severity, 'warning');
+  assert.match(d.message, /holds when NeMo builds the model with Megatron-Core/);
+});
