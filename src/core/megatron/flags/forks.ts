@@ -81,6 +81,9 @@ on('--enable-zbh1-pipeline', 'Megatron-DeepSpeed: the ZB-H1 zero-bubble schedule
 on('--deepspeed-activation-checkpointing', 'DeepSpeed activation checkpointing.', { dialect: 'deepspeed' });
 on('--partition-activations', 'Partition checkpointed activations (DeepSpeed).', { dialect: 'deepspeed' });
 on('--no-pipeline-parallel', 'Disable DeepSpeed pipeline engine.', { dialect: 'deepspeed' });
-int('--ds-sequence-parallel-size', 'DeepSpeed-Ulysses sequence parallel size.', { dialect: 'deepspeed' });
+int('--ds-sequence-parallel-size', 'DeepSpeed-Ulysses sequence parallel size: splits the sequence and divides DP.', {
+  dialect: 'deepspeed',
+  keys: ['contextParallel'],
+});
 
 export const FORK_FLAGS: readonly FlagSpec[] = rows;

@@ -60,6 +60,10 @@ int('--context-parallel-size', 'Context parallel size c; s % 2c must be 0.', {
   keys: ['contextParallel'],
   default: 1,
   key: 'contextParallel',
+  // DeepSpeed-Ulysses splits the sequence the same way and also divides the world before data parallelism:
+  // microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py:101-108 (model_parallel_size = PP·TP·SP, DP = world /
+  // that).
+  fallbacks: ['--ds-sequence-parallel-size'],
 });
 list('--hierarchical-context-parallel-sizes', 1, 'Hierarchical CP group sizes; must multiply to c.');
 list('--cp-comm-type', 1, 'CP communication: p2p, a2a, allgather, a2a+p2p.');

@@ -139,3 +139,16 @@ test('a launcher whose options hide in an unknown variable: its 1-process defaul
   const world = read.diagnostics.find((d) => d.code === 'world-size-not-divisible');
   assert.equal(world?.severity, 'warning');
 });
+
+test('DeepSpeed-Ulysses sequence parallelism divides the world before data parallelism', () => {
+  // microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py:101-108: model_parallel_size = PP · TP ·
+  // ds_sequence_parallel_size, asserted to divide the world, and DP = world / model_parallel_size.
+  const text =
+    'deepspeed --num_gpus 8 pretrain_gpt.py --num-layers 24 --hidden-size 2048 --num-attention-heads 16 ' +
+    '--seq-length 32768 --max-position-embeddings 32768 --micro-batch-size 1 --global-batch-size 8 --deepspeed ' +
+    '--tensor-model-parallel-size 1 --pipeline-model-parallel-size 1 --ds-sequence-parallel-size 4\n';
+  const read = readLaunchConfig(text, 'ds_pretrain_gpt_1.3B_seq_parallel_32k.sh');
+  assert.equal(read.config.contextParallel, 4);
+  assert.equal(read.config.dataParallel, 2); // 8 / (1 · 1 · 4)
+  assert.equal(read.config.numMicrobatches, 4); // 8 / (1 · 2)
+});
