@@ -5,6 +5,7 @@
 // assumes that call. A directive (`# schedule-inspector: args=dsw 0.5B 1 8`) states the call outright.
 // Both are read in one linear pass over at most the first MAX_HEADER_CHARS characters (directive: whole file).
 import { readBash } from '../bash/reader';
+import { LineIndex } from '../text/lineIndex';
 import type { ScriptArgs, ScriptArgWord } from '../bash/types';
 import type { DialectId, LaunchConfigRead } from '../types';
 import { readBashLaunch } from './bashLaunch';
@@ -58,11 +59,8 @@ function scriptArgsOf(text: string, fileName: string | undefined): ScriptArgs | 
   return example.words.length >= highestPositional(text) ? example : null;
 }
 
-function lineOf(text: string, at: number): number {
-  let line = 0;
-  for (let k = text.indexOf('\n'); k >= 0 && k < at; k = text.indexOf('\n', k + 1)) line++;
-  return line;
-}
+/** 0-based line of offset `at` (once per file: the directive or the example). */
+const lineOf = (text: string, at: number): number => new LineIndex(text).position(at).line;
 
 function findDirective(text: string): ScriptArgs | null {
   const at = text.indexOf(DIRECTIVE);

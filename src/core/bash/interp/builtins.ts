@@ -247,7 +247,7 @@ function runDecl(r: Runner, x: SimpleRun, name: string): Status {
   for (const f of plain) {
     // `export "$KEY"="$VALUE"` (argument loops of test scripts): a name only known at run time can set any variable.
     if (!isKnown(f) && f.text.includes('=') && vars.dynamicAssign === undefined)
-      vars.dynamicAssign = `the \`${name}\` of a run-time name on line ${lineAt(r.doc, f.segs[0]?.s0 ?? 0)}`;
+      vars.dynamicAssign = `the \`${name}\` of a run-time name on line ${r.lineOf(f.segs[0]?.s0 ?? 0)}`;
     if (!isKnown(f) || !NAME_RE.test(f.text)) continue;
     const v = touch(f.text);
     if (readonly) v.readonly = true;
@@ -330,11 +330,4 @@ function callFunction(r: Runner, fn: ShellFunction, args: Field[], s0: number): 
   r.callDepth--;
   if (r.flow === Flow.Return) r.flow = Flow.None;
   return st;
-}
-
-/** 1-based line of document offset `at` (called at most once per read, see runDecl). */
-function lineAt(doc: string, at: number): number {
-  let line = 1;
-  for (let k = doc.indexOf('\n'); k >= 0 && k < at; k = doc.indexOf('\n', k + 1)) line++;
-  return line;
 }

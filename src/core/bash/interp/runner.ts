@@ -22,6 +22,7 @@ import { wordIsQuoted, Expander } from '../expand/expand';
 import type { Field } from '../expand/fields';
 import { globMatch } from '../expand/pattern';
 import { MAX_LOOP_ITERATIONS } from '../limits';
+import { LineIndex } from '../../text/lineIndex';
 import type { Src } from '../src';
 import { emptyVal, isKnown, unknownVal, type Val } from '../value';
 import { Budget } from './budget';
@@ -55,6 +56,14 @@ export class Runner {
     });
     this.ex = new Expander(this.vars, this.budget, doc);
     this.rec = new Recorder(doc, this.vars, this.diags);
+  }
+
+  private lineIndex: LineIndex | undefined;
+
+  /** 1-based line of document offset `at`, for messages; the index is built once, on first use. */
+  lineOf(at: number): number {
+    this.lineIndex ??= new LineIndex(this.doc);
+    return this.lineIndex.position(at).line + 1;
   }
 
   /** Count a unit of work; false once the budget is spent (the runner then stops). */
@@ -244,7 +253,7 @@ export class Runner {
   private noteSkipped(src: Src, i0: number, i1: number, why: (line: number) => string): void {
     const [s0, s1] = src.span(i0, i1);
     if (s1 <= s0 || s1 - s0 > MAX_SKIPPED_LOOP_CHARS) return;
-    const reason = why(lineOf(this.doc, s0));
+    const reason = why(this.lineOf(s0));
     for (const name of assignedNames(this.doc.slice(s0, s1)).keys())
       if (!this.vars.get(name) && !this.vars.skipped.has(name)) this.vars.skipped.set(name, reason);
   }
@@ -419,10 +428,3 @@ function isIdentChar(c: number): boolean {
 
 /** A loop body longer than this is not scanned for the names it assigns (the scan is linear; this bounds it per loop). */
 const MAX_SKIPPED_LOOP_CHARS = 64 * 1024;
-
-/** 1-based line of document offset `at` (only called once per skipped loop). */
-function lineOf(doc: string, at: number): number {
-  let line = 1;
-  for (let k = doc.indexOf('\n'); k >= 0 && k < at; k = doc.indexOf('\n', k + 1)) line++;
-  return line;
-}
