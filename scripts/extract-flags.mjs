@@ -213,6 +213,8 @@ const MLM_EXTRAS = [
   'pretrain_mamba.py',
   'train_rl.py',
   'megatron/post_training/arguments.py',
+  // examples/multimodal/train.py passes add_multimodal_extra_args as its extra_args_provider.
+  'examples/multimodal/multimodal_args.py',
 ];
 for (const [k, v] of fromSource(MLM, 'HEAD', MLM_EXTRAS)) if (!mlmHead.has(k)) mlmHead.set(k, v);
 write(
@@ -230,9 +232,12 @@ const releaseOrigins = [];
 for (const v of [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) {
   const ref = `refs/heads/core_r0.${v}.0`;
   // The parser moved from megatron/arguments.py to megatron/training/arguments.py in core_r0.6.0.
-  const flags = fromSource(MLM, ref, ['megatron/arguments.py', 'megatron/training/arguments.py']);
+  // tasks/main.py (the GLUE/RACE/zero-shot entry, removed from HEAD) adds get_tasks_args to the parser.
+  const flags = fromSource(MLM, ref, ['megatron/arguments.py', 'megatron/training/arguments.py', 'tasks/main.py']);
   for (const [k, x] of flags) if (!releases.has(k) && !mlmHead.has(k)) releases.set(k, x);
-  releaseOrigins.push(`NVIDIA/Megatron-LM core_r0.${v}.0 ${commitOf(MLM, ref)} megatron/{,training/}arguments.py`);
+  releaseOrigins.push(
+    `NVIDIA/Megatron-LM core_r0.${v}.0 ${commitOf(MLM, ref)} megatron/{,training/}arguments.py, tasks/main.py`,
+  );
 }
 write(
   'megatronLmReleases.ts',

@@ -1,12 +1,16 @@
 // Wiring only: create the log, the analysis service and the providers, and hand every disposable to VS Code.
 // Activation stays cheap: nothing here reads files; documents are analysed when they are open and look like a launch.
+// The packaged build loads the analysis core (dist/core.js) on the first analysis, not here (esbuild.mjs): so
+// nothing in activate() may call into src/core beyond the small leaves esbuild.mjs keeps eager.
 import * as vscode from 'vscode';
+import { analyze } from './core/analyze';
 import { AnalysisService } from './service/analysisService';
 import type { AnalysisServiceApi } from './service/types';
 import { ScheduleDiagnostics } from './editor/scheduleDiagnostics';
 import { ScheduleHoverProvider } from './editor/scheduleHoverProvider';
 import { MemoryInlayHintsProvider } from './editor/memoryInlayHintsProvider';
 import { ScheduleCodeLensProvider } from './editor/scheduleCodeLensProvider';
+import { LogComparisonLens } from './editor/logComparisonLens';
 import { ScheduleCodeActionProvider } from './editor/scheduleCodeActionProvider';
 import { ScheduleStatusBar } from './editor/scheduleStatusBar';
 import { registerEditorCommands } from './editor/commands';
@@ -27,7 +31,9 @@ export interface ScheduleInspectorApi {
 export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi {
   const log = vscode.window.createOutputChannel('Schedule Inspector', { log: true });
   context.subscriptions.push(log);
-  const service = new AnalysisService(log);
+  // Called through a closure: the service's default parameter would read the core's export, and so load the core,
+  // while the extension activates.
+  const service = new AnalysisService(log, (text, options) => analyze(text, options));
   context.subscriptions.push(service);
   try {
     context.subscriptions.push(new ScheduleDiagnostics(service, log));
@@ -38,6 +44,9 @@ export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi
     context.subscriptions.push(inlay, vscode.languages.registerInlayHintsProvider(SELECTOR, inlay));
     const lens = new ScheduleCodeLensProvider(service, log);
     context.subscriptions.push(lens, vscode.languages.registerCodeLensProvider(SELECTOR, lens));
+    // Predicted vs measured, when the file has a training log (and the Compare With Training Log… command).
+    const logLens = new LogComparisonLens(service, log);
+    context.subscriptions.push(logLens, vscode.languages.registerCodeLensProvider(SELECTOR, logLens));
     context.subscriptions.push(
       vscode.languages.registerCodeActionsProvider(
         SELECTOR,
@@ -49,8 +58,10 @@ export function activate(context: vscode.ExtensionContext): ScheduleInspectorApi
     registerEditorCommands(context, service, log);
     // Open Timeline, Compare Schedules and Export Perfetto Trace belong to the panel.
     registerTimelinePanel(context, service, log);
-    // Documents already open (the one whose language activated us) get analysed now, not on their next edit.
-    service.analyzeOpenDocuments();
+    // Documents already open (the one whose language activated us) get analysed now, not on their next edit —
+    // right after activation returns, so that loading the core and the first analysis are not activation time.
+    const first = setTimeout(() => service.analyzeOpenDocuments(), 0);
+    context.subscriptions.push({ dispose: () => clearTimeout(first) });
   } catch (err) {
     // A wiring failure must leave a trace the user can find, not a silently dead extension.
     log.error(`activation failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

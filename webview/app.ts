@@ -18,7 +18,8 @@ import { unpackTimeline, type TimelineArrays } from '../src/protocol/pack';
 import type { ChartTheme } from './charts';
 import { CompareView } from './compare/compareView';
 import type { HostContext } from './host';
-import { MemoryOverTimeChart, PeakBarsChart } from './memoryView/memoryCharts';
+import { PeakBarsChart } from './memoryView/memoryCharts';
+import { MemoryOverTimeChart } from './memoryView/memoryOverTime';
 import { restoreUiState, type UiState } from './state';
 import { observeTheme, readThemeColors, type ThemeColors } from './theme';
 import { lastEndMs } from './timeline/layout';
@@ -327,8 +328,10 @@ export class App {
     this.timeline.setHighlight(this.ui.highlightMicrobatch);
     this.timeline.drawNow();
     this.lastAnalysisPaintMs = performance.now() - t0;
-    const peak = sh.peakMemoryGiBPerStage?.length ? Math.max(...sh.peakMemoryGiBPerStage) : null;
-    this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
+    // The reserved peak, as the code lens, status bar, hover, warning and CLI show it (issue 17: one number).
+    const peaks = sh.peakReservedGiBPerStage ?? sh.peakMemoryGiBPerStage;
+    const peak = peaks?.length ? Math.max(...peaks) : null;
+    this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
     this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
     // Charts after the frame that shows the timeline (rAF, then a task after it): chart.js setup would
     // otherwise delay the first paint.
@@ -346,10 +349,10 @@ export class App {
           this.timeline.viewport,
         );
         this.memoryNote.textContent = sh.stageBreakdownGiB
-          ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; the bars include the non-PyTorch overhead, so they stand above the allocated peak in the summary. Dashed line: ${h.gpu.name} capacity.`
+          ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; with the non-PyTorch overhead the bars stack to the reserved peak in the summary. Dashed line: ${h.gpu.name} capacity.`
           : 'The memory model gave no per-stage breakdown for this schedule.';
         this.peakChart.setData(
-          { stages: ops.stages, peakGiBPerStage: sh.peakMemoryGiBPerStage, breakdownGiB: sh.stageBreakdownGiB },
+          { stages: ops.stages, peakGiBPerStage: peaks, breakdownGiB: sh.stageBreakdownGiB },
           h.gpu.memoryGiB,
         );
       }, 0),

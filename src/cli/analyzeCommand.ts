@@ -1,16 +1,23 @@
 // `schedule-inspector analyze FILE`: read one launch file, analyse it, print the text summary or JSON, and write the
 // optional trace and HTML report. Rendering lives in report/ (shared with the editor); I/O comes from the caller.
-import { basename, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { version as packageVersion } from '../../package.json';
 import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
 import { isKnownGpu, GPU_PROFILES } from '../core/hardware/gpus';
 import { parseDialectSetting } from '../core/read/dialect';
+import { compareWithLog, type LogComparison } from '../core/logs/compare';
+import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import { DIALECT_IDS } from '../core/types';
 import { buildReportHtml, findWebviewAssets } from '../report/html';
 import { toJson } from '../report/json';
+import { comparisonToJson, formatComparison } from '../report/logComparison';
+import { buildSarif } from '../report/sarif';
 import { formatSummary } from '../report/text';
-import { InputError, UsageError, numberOption, parseCliArgs } from './args';
+import { EXIT_CODES, InputError, UsageError, numberOption, parseCliArgs } from './args';
 import { stringifyFinite } from './finiteJson';
+import { expandInputs } from './inputs';
 import { fileErrorText, isSystemError, type CliIo } from './io';
 
 /**
@@ -27,14 +34,34 @@ interface ArtifactContext {
   json: boolean;
 }
 
-export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
-  const { positional, values, switches } = parseCliArgs(argv, {
-    values: ['gpu', 'efficiency', 'trace', 'report', 'dialect'],
-    switches: ['json'],
-  });
-  const [file, ...extra] = positional;
-  if (file === undefined || extra.length)
-    throw new UsageError(file === undefined ? 'analyze needs a FILE' : 'analyze takes exactly one FILE');
+type Format = 'text' | 'json' | 'sarif';
+type FailOn = 'error' | 'warning' | 'never';
+const FORMATS: readonly Format[] = ['text', 'json', 'sarif'];
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'never'];
+
+function formatOf(values: ReadonlyMap<string, string>, switches: ReadonlySet<string>): Format {
+  const given = values.get('format');
+  if (given !== undefined && !FORMATS.includes(given as Format))
+    throw new UsageError(`unknown format '${given}'; known: ${FORMATS.join(', ')}`);
+  if (switches.has('json') && given !== undefined && given !== 'json')
+    throw new UsageError(`--json and --format ${given} ask for different outputs`);
+  return switches.has('json') ? 'json' : ((given as Format | undefined) ?? 'text');
+}
+
+function failOnOf(values: ReadonlyMap<string, string>): FailOn {
+  const given = values.get('fail-on') ?? 'never';
+  if (!FAIL_ON.includes(given as FailOn)) throw new UsageError(`--fail-on takes ${FAIL_ON.join(', ')}; got '${given}'`);
+  return given as FailOn;
+}
+
+/** Whether a diagnostic is at or above the --fail-on level (warning includes errors). */
+function fails(severity: string, failOn: FailOn): boolean {
+  return failOn === 'error'
+    ? severity === 'error'
+    : failOn === 'warning' && (severity === 'error' || severity === 'warning');
+}
+
+function analyzeOptions(values: ReadonlyMap<string, string>): Omit<AnalyzeOptions, 'fileName'> {
   const gpuId = values.get('gpu');
   if (gpuId !== undefined && !isKnownGpu(gpuId)) {
     throw new UsageError(`unknown GPU '${gpuId}'; known: ${GPU_PROFILES.map((g) => g.id).join(', ')}`);
@@ -43,19 +70,124 @@ export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
   const dialect = dialectArg === undefined ? undefined : parseDialectSetting(dialectArg);
   if (dialect === null) throw new UsageError(`unknown dialect '${dialectArg}'; known: auto, ${DIALECT_IDS.join(', ')}`);
   const efficiency = numberOption(values, 'efficiency', { min: 0.01, max: 1 });
-  const text = readInput(file, io);
-  const options: ArtifactContext['options'] = { fileName: basename(file) };
+  const options: Omit<AnalyzeOptions, 'fileName'> = {};
   if (gpuId !== undefined) options.gpuId = gpuId;
   if (efficiency !== undefined) options.efficiency = efficiency;
   if (dialect !== undefined) options.dialect = dialect;
-  const result = analyze(text, options);
-  const json = switches.has('json');
-  // Built in text mode too: a NaN or Infinity in the result is a bug either way, and it must not reach a user as a
-  // number (text) or as a null (JSON) — stringifyFinite throws and the run ends as an internal error.
-  const jsonText = stringifyFinite(toJson(file, result), 2);
-  io.stdout(json ? jsonText + '\n' : formatSummary(file, result));
-  writeArtifacts(values, { result, text, options, json }, io);
-  return 0;
+  return options;
+}
+
+export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
+  const { positional, values, switches } = parseCliArgs(argv, {
+    values: ['gpu', 'efficiency', 'trace', 'report', 'dialect', 'format', 'fail-on', 'log'],
+    switches: ['json'],
+  });
+  if (!positional.length) throw new UsageError('analyze needs a FILE (or several, a directory or a glob pattern)');
+  const format = formatOf(values, switches);
+  const failOn = failOnOf(values);
+  const base = analyzeOptions(values);
+  const files = expandInputs(positional);
+  // One named file keeps the single-file outputs (one JSON object, the artifacts); anything else is a batch.
+  const single = files.length === 1 && positional.length === 1 && files[0] === positional[0];
+  if (!single && (values.has('trace') || values.has('report') || values.has('log')))
+    throw new UsageError('--trace, --report and --log take exactly one FILE');
+  if (single) {
+    const file = files[0] as string;
+    const text = readInput(file, io);
+    const options: ArtifactContext['options'] = { ...base, fileName: basename(file) };
+    const result = analyze(text, options);
+    const logPath = values.get('log');
+    const comparison = logPath === undefined ? undefined : compareWithLog(result, readLog(logPath, io));
+    const one: Analysed = { file, result };
+    if (comparison && logPath !== undefined) Object.assign(one, { comparison, logPath });
+    io.stdout(render(format, [one]));
+    writeArtifacts(values, { result, text, options, json: format !== 'text' }, io);
+    return result.diagnostics.some((d) => fails(d.severity, failOn)) ? EXIT_CODES.findings : EXIT_CODES.ok;
+  }
+  const analysed: Analysed[] = [];
+  let refused = 0;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readInput(file, io);
+    } catch (err) {
+      // In a batch one unreadable file is reported and skipped; the run still ends with exit 2 for it.
+      if (!(err instanceof InputError)) throw err;
+      io.stderr(`schedule-inspector: ${err.message}\n`);
+      refused++;
+      continue;
+    }
+    analysed.push({ file, result: analyze(text, { ...base, fileName: basename(file) }) });
+  }
+  io.stdout(render(format, analysed));
+  if (refused) return EXIT_CODES.usageOrInput;
+  const failed = analysed.some(({ result }) => result.diagnostics.some((d) => fails(d.severity, failOn)));
+  return failed ? EXIT_CODES.findings : EXIT_CODES.ok;
+}
+
+/**
+ * The whole output for the analysed files. JSON: one object for one file, an array for a batch. Built in text mode
+ * too: a NaN or Infinity in a result is a bug either way, and it must not reach a user as a number (text) or as a
+ * null (JSON) — stringifyFinite throws and the run ends as an internal error.
+ */
+interface Analysed {
+  file: string;
+  result: AnalysisResult;
+  comparison?: LogComparison;
+  logPath?: string;
+}
+
+function render(format: Format, analysed: readonly Analysed[]): string {
+  const objects = analysed.map(({ file, result, comparison, logPath }) => ({
+    ...toJson(file, result),
+    ...(comparison && logPath !== undefined && comparisonToJson(logPath, comparison)),
+  }));
+  const jsonText = stringifyFinite(analysed.length === 1 ? objects[0] : objects, 2);
+  if (format === 'json') return jsonText + '\n';
+  if (format === 'sarif')
+    return (
+      stringifyFinite(
+        buildSarif(
+          analysed.map(({ file, result }) => ({ uri: sarifUri(file), result })),
+          { version: packageVersion },
+        ),
+        2,
+      ) + '\n'
+    );
+  return analysed
+    .map(
+      ({ file, result, comparison, logPath }) =>
+        formatSummary(file, result) +
+        (comparison && logPath !== undefined ? formatComparison(logPath, comparison) : ''),
+    )
+    .join('\n');
+}
+
+/**
+ * SARIF artifact URIs: relative with forward slashes inside the working directory (GitHub resolves them against the
+ * checkout), an absolute file URI for anything outside it.
+ */
+function sarifUri(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  if (rel.startsWith('..') || isAbsolute(rel)) return pathToFileURL(resolve(file)).href;
+  return rel.split(sep).join('/');
+}
+
+/**
+ * Training logs are read in chunks up to this size: a week of logging every iteration is a few hundred MB; past
+ * 4 GiB is not a log of one run.
+ */
+const MAX_LOG_BYTES = 4 * 1024 ** 3;
+
+function readLog(path: string, io: CliIo): MegatronLog {
+  const reader = new MegatronLogReader();
+  try {
+    io.readTextChunks(path, MAX_LOG_BYTES, (chunk) => reader.push(chunk));
+  } catch (err) {
+    if (err instanceof InputError || !isSystemError(err)) throw err;
+    throw new InputError(`cannot read ${path}: ${fileErrorText(err)}`);
+  }
+  return reader.finish();
 }
 
 function readInput(file: string, io: CliIo): string {

@@ -1,9 +1,10 @@
 /**
- * The exit codes of docs/cli.md: 0 when the command ran, whatever the analysis found; 2 on a usage error or an input
- * that is refused (missing, not a regular file, over the size cap, binary); 3 on an internal error — a bug of ours,
- * reported in one line, never a stack trace or a signal.
+ * The exit codes of docs/cli.md: 0 when the command ran, whatever the analysis found (unless --fail-on says
+ * otherwise); 1 when a diagnostic at or above the --fail-on level was found; 2 on a usage error or an input that is
+ * refused (missing, not a regular file, over the size cap, binary); 3 on an internal error — a bug of ours, reported
+ * in one line, never a stack trace or a signal.
  */
-export const EXIT_CODES = { ok: 0, usageOrInput: 2, internal: 3 } as const;
+export const EXIT_CODES = { ok: 0, findings: 1, usageOrInput: 2, internal: 3 } as const;
 
 /** A mistake in how the CLI was called (exit code 2, with the usage text). */
 export class UsageError extends Error {}

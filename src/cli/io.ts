@@ -1,6 +1,7 @@
 // Everything the CLI commands do to the outside world, injected, so the argument and usage tests call the commands
 // in-process (exit code + text) instead of spawning the built binary. src/cli.ts passes `nodeIo`.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { InputError } from './args';
 
 export interface CliIo {
@@ -9,6 +10,8 @@ export interface CliIo {
   /** The file as UTF-8 text; an InputError when it is not a regular file, is over `maxBytes` or is binary. */
   readTextFile(path: string, maxBytes: number): string;
   writeFile(path: string, data: string): void;
+  /** The file as UTF-8 text in chunks (a training log can be gigabytes); the same refusals as readTextFile. */
+  readTextChunks(path: string, maxBytes: number, onChunk: (text: string) => void): void;
   /** Called before a long streamed write to stdout: a reader that stops early (`| head`) ends the run quietly. */
   exitOnBrokenPipe(): void;
 }
@@ -17,6 +20,7 @@ export const nodeIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   readTextFile: readCappedTextFile,
+  readTextChunks: readTextChunks,
   writeFile: (path, data) => writeFileSync(path, data),
   exitOnBrokenPipe: () => {
     // `| head` closes the pipe early; that is the reader's choice, not an error worth a stack trace.
@@ -68,6 +72,32 @@ function readCappedTextFile(path: string, maxBytes: number): string {
 }
 
 const LIMIT_NOTE = 'launch files are kilobytes, and larger files are not analysed';
+
+/** Chunk by chunk, decoded across chunk boundaries; stops with an InputError one byte past the cap. */
+function readTextChunks(path: string, maxBytes: number, onChunk: (text: string) => void): void {
+  refuseUnlessRegular(path, statSync(path), maxBytes);
+  const fd = openSync(path, constants.O_RDONLY | O_NONBLOCK);
+  try {
+    refuseUnlessRegular(path, fstatSync(fd), maxBytes);
+    const decoder = new StringDecoder('utf8');
+    const buffer = Buffer.allocUnsafe(LOG_CHUNK_BYTES);
+    let total = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > maxBytes) throw new InputError(`${path} is over ${maxBytes} bytes; it is not read further`);
+      onChunk(decoder.write(buffer.subarray(0, n)));
+    }
+    const rest = decoder.end();
+    if (rest) onChunk(rest);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Training logs are read a megabyte at a time: the reader keeps aggregates, never the whole text. */
+const LOG_CHUNK_BYTES = 1024 * 1024;
 
 function refuseUnlessRegular(path: string, st: Stats, maxBytes: number): void {
   if (!st.isFile()) throw new InputError(`${path} is ${fileKind(st)}, not a regular file; analyze reads launch files`);

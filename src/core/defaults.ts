@@ -21,7 +21,7 @@ export const DEFAULT_INLAY_HINTS_ENABLED = true;
 /** Memory outside PyTorch's allocator, GiB; null: the memory model's own estimate. */
 export const DEFAULT_OVERHEAD_GIB: number | null = null;
 
-/** Achieved fraction of peak math throughput; null: the cost model's own default. */
+/** Fraction of dense peak that large GEMMs reach (the cost model's calibration knob); null: the GPU profile's figure. */
 export const DEFAULT_EFFICIENCY: number | null = null;
 
 /** Which Megatron reads the file: `auto` detects it from the file's own evidence (read/dialect.ts). */

@@ -87,6 +87,14 @@ export type SplitStrategy = 'average' | 'uniform_comp';
  */
 export interface RunConfig {
   numLayers: number | null;
+  // ── integrator (issue 12 §3, hybrid models): the layer types of a Mamba-hybrid model ──
+  /**
+   * The main decoder pattern of a hybrid (Mamba) model, one symbol per layer (`M` Mamba, `*` attention, `-` MLP,
+   * `E` MoE, …; pipes removed), from --hybrid-layer-pattern / --hybrid-override-pattern or the older ratio flags.
+   * Null for a transformer model. Cost and memory models know transformer layers only, so such a model is read and
+   * checked but not simulated.
+   */
+  hybridLayerPattern: string | null;
   hiddenSize: number | null;
   ffnHiddenSize: number | null;
   numAttentionHeads: number | null;
@@ -171,8 +179,98 @@ export interface RunConfig {
    * forbids several p2p sends and receives between the same two ranks (no p2p overlap, older forks).
    */
   interleavedMinPipeline: number | null;
+  // ── A (issue 13, static memory): DeepSpeed-MoE, sharding, precision, MLA/MTP parameters ──
+  /**
+   * DeepSpeed-MoE (Megatron-DeepSpeed only): experts of each decoder layer, 1 for a dense layer, from the
+   * --num-experts list and --expert-interval (transformer.py get_num_experts_per_layer). Null elsewhere.
+   */
+  moeExpertsPerLayer: number[] | null;
+  /** DeepSpeed-MoE `--mlp-type residual` (PR-MoE): each MoE layer also keeps a dense MLP and a 2-way coefficient. */
+  moeResidualMlp: boolean | null;
+  /** DeepSpeed ZeRO stage (0–3) from Megatron-DeepSpeed's --zero-stage; null when the run is not DeepSpeed. */
+  zeroStage: number | null;
+  useMegatronFsdp: boolean | null;
+  /** Megatron-FSDP: no_shard | optim | optim_grads | optim_grads_params. */
+  dataParallelShardingStrategy: string | null;
+  useTorchFsdp2: boolean | null;
+  /** Elements per DDP gradient bucket; null = Megatron's max(40M, 1M·dp) rule. */
+  ddpBucketSize: number | null;
+  overlapGradReduce: boolean | null;
+  overlapParamGather: boolean | null;
+  fp8Recipe: string | null;
+  fp8ParamGather: boolean | null;
+  firstLastLayersBf16: boolean | null;
+  numLayersAtStartInBf16: number | null;
+  numLayersAtEndInBf16: number | null;
+  fp4Format: string | null;
+  fp4ParamGather: boolean | null;
+  accumulateAllreduceGradsInFp32: boolean | null;
+  usePrecisionAwareOptimizer: boolean | null;
+  mainGradsDtype: string | null;
+  mainParamsDtype: string | null;
+  expAvgDtype: string | null;
+  expAvgSqDtype: string | null;
+  optimizerCpuOffload: boolean | null;
+  /** Share of the optimizer state kept on the CPU (0–1) under --optimizer-cpu-offload. */
+  optimizerOffloadFraction: number | null;
+  optimizerType: string | null;
+  multiLatentAttention: boolean | null;
+  qLoraRank: number | null;
+  kvLoraRank: number | null;
+  qkHeadDim: number | null;
+  qkPosEmbHeadDim: number | null;
+  vHeadDim: number | null;
+  mtpNumLayers: number | null;
   fp8Format: string | null;
+  // ── B, memory: activations, offload, interleaved warm-up by version (issue 13) ──
+  /**
+   * Which warm-up the file's Megatron gives the interleaved schedule (cost-model.md §3): `grouped` = Megatron-Core
+   * ≥ 0.10, 2(p−r−1) + (v−1)·G chunks in microbatch groups of G; `legacy` = older Megatron and the forks, all forwards
+   * first when m = p. Null: unknown (the simulator then keeps the legacy rule its golden tests pin).
+   */
+  interleavedWarmup: 'grouped' | 'legacy' | null;
+  /** G: `--microbatch-group-size-per-virtual-pipeline-stage` (Megatron-Core fills in p when absent; null here then). */
+  microbatchGroupSize: number | null;
+  /** `--cpu-offloading`: Megatron-Core moves saved activations of offloaded layers to the host. */
+  cpuOffloading: boolean | null;
+  /** `--cpu-offloading-num-layers` (Megatron default 0). */
+  cpuOffloadingNumLayers: number | null;
+  /** `--moe-expert-capacity-factor`: tokens beyond ⌈N·k/E·c⌉ per expert are dropped (null: dropless, the default). */
+  moeExpertCapacityFactor: number | null;
+  /** `--moe-pad-expert-input-to-capacity`: every expert's input is padded up to its capacity. */
+  moePadExpertInputToCapacity: boolean | null;
+  /**
+   * The data loader builds a b×s×s boolean causal mask per microbatch that reaches the GPU of the first and last
+   * stage (Megatron-LM's GPT dataset, unless `--no-create-attention-mask-in-dataloader`); null: not known.
+   */
+  dataloaderAttentionMask: boolean | null;
+  /** `--overlap-moe-expert-parallel-comm`: the interleaved schedule warms up one microbatch-chunk more. */
+  overlapMoeExpertParallelComm: boolean | null;
+  // ── C (cost model, issue 14): overlap flags the step time depends on ──
+  /** --tp-comm-overlap: Transformer Engine overlaps the TP all-gathers / reduce-scatters with the GEMMs (needs SP). */
+  tpCommOverlap: boolean | null;
   trainIters: number | null;
+}
+
+// ── C (cost model, issue 14): what the step time is spent on ──
+/**
+ * The step time of the rank that finishes last, by what it spends it on (ms); the parts add up to stepTimeMs.
+ * Inside its ops: compute (GEMMs, attention, output layer), nonGemm (memory-bound kernels), comm (exposed TP / EP /
+ * CP collectives), recompute, overhead (per-op fixed cost, launch-bound layers); between them: idle (pipeline bubble
+ * and p2p waits); after the flush: dp (exposed gradient reduction / parameter all-gather) and optimizer.
+ */
+export interface StepTimeBreakdown {
+  rank: number;
+  computeMs: number;
+  nonGemmMs: number;
+  commMs: number;
+  recomputeMs: number;
+  overheadMs: number;
+  idleMs: number;
+  /** p2p transfer time of the messages this rank receives: not a part of the sum (it is inside idleMs or hidden). */
+  p2pMs: number;
+  dpMs: number;
+  optimizerMs: number;
 }
 
 export type ConfigKey = keyof RunConfig;
@@ -326,6 +424,12 @@ export interface ScheduleSpec {
   splits: number;
   /** v (1 for non-interleaved schedules) */
   virtualStages: number;
+  /** Interleaved 1F1B only: Megatron-Core ≥ 0.10's grouped warm-up; absent = the legacy rule (RunConfig.interleavedWarmup). */
+  interleavedWarmup?: 'grouped';
+  /** G of the grouped warm-up (absent = p). */
+  microbatchGroupSize?: number;
+  /** Grouped warm-up only: one chunk more, for --overlap-moe-expert-parallel-comm (schedules.py:966-970 at d98e8a64). */
+  moeOverlapWarmup?: true;
 }
 
 /** Op kinds, as stored in SimResult.kind. */
@@ -404,6 +508,13 @@ export interface GpuProfile {
   /** One-way small-message latency, microseconds. */
   intraNodeLatencyUs: number;
   interNodeLatencyUs: number;
+  // ── C (cost model, issue 14): what the memory-bound and FP8 terms need ──
+  /** HBM bandwidth, GB/s (1e9 bytes); absent: scaled from the dense peak at the A100-80GB's bytes per FLOP. */
+  hbmGBps?: number;
+  /** Dense FP8 tensor-core peak, TFLOP/s; absent where the GPU has no FP8 tensor cores. */
+  peakTflops8?: number;
+  /** Fraction of dense peak that large GEMMs of a Megatron layer reach (the cost model's default ceiling). */
+  gemmEfficiency?: number;
   /** Where these figures come from. */
   source: string;
 }
@@ -452,6 +563,11 @@ export interface ScheduleEvaluation {
   peakReservedGiBPerStage: number[] | null;
   oom: boolean | null;
   memoryBreakdownGiB: MemoryBreakdown | null;
+  /** C (issue 14): what the step time is spent on; absent when the schedule is not simulated. */
+  stepTimeBreakdown?: StepTimeBreakdown;
+  // ── D (issue 16): a long schedule simulated as periodic samples ──
+  /** Set when step time and bubble are extrapolated from the last periods of a shorter sample (the timeline is it). */
+  extrapolated?: { sampleMicrobatches: number; periodMicrobatches: number };
   /** Not serialised to JSON: the timeline and memory series, for the webview. */
   sim?: SimResult;
   memory?: StageMemory[];

@@ -3,8 +3,8 @@
 // scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
-import type { ConfigKey, FlagOccurrence, SourceRange } from '../core/types';
-import { dialectSummary, evidenceLabel, scriptKindSummary } from '../report/text';
+import type { ConfigKey, FlagOccurrence, SourceRange, StepTimeBreakdown } from '../core/types';
+import { dialectSummary, evidenceLabel, memoryBreakdownSummary, scriptKindSummary } from '../report/text';
 import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation, type EntryHover } from './present';
 import { whatIfTable, type WhatIfRow } from './whatIf';
 import { mdCode, mdText } from './markdown';
@@ -84,6 +84,10 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
     if (e && e.applicable) {
       const peak = peakLabel(e, r.gpu.memoryGiB);
       out.push(`${scheduleLabel(e)}: bubble ${formatPercent(e.bubbleFraction)}${peak ? `, ${peak}` : ''}`);
+      // The same terms and total as the panel's stacked bars and the CLI's Memory line.
+      if (e.memoryBreakdownGiB)
+        out.push(`Memory at the peak: ${memoryBreakdownSummary(e.memoryBreakdownGiB)} reserved`);
+      if (e.stepTimeBreakdown && e.stepTimeMs) out.push(stepTimeLine(e.stepTimeBreakdown, e.stepTimeMs));
     }
   }
   const restsOn = new Set<string>();
@@ -95,6 +99,22 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
   // What the value rests on that the file does not fix: why checks on it are warnings, not errors.
   if (restsOn.size) out.push(`Assumes ${[...restsOn].join('; ')}`);
   return out;
+}
+
+/** `Step time: compute 52 % · bubble 21 % · non-GEMM 15 % …` — what dominates it, largest first (issue 14). */
+function stepTimeLine(b: StepTimeBreakdown, stepMs: number): string {
+  const parts: [string, number][] = [
+    ['compute', b.computeMs],
+    ['non-GEMM', b.nonGemmMs],
+    ['TP/EP/CP comm', b.commMs],
+    ['recompute', b.recomputeMs],
+    ['per-op overhead', b.overheadMs],
+    ['bubble + p2p waits', b.idleMs],
+    ['DP', b.dpMs],
+    ['optimizer', b.optimizerMs],
+  ];
+  const shown = parts.filter(([, ms]) => ms / stepMs >= 0.01).sort((x, y) => y[1] - x[1]);
+  return `Step time: ${shown.map(([name, ms]) => `${name} ${formatPercent(ms / stepMs)}`).join(', ')}`;
 }
 
 export function hoverMarkdown(

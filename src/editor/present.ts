@@ -2,7 +2,6 @@
 // No `vscode` import on purpose: every label users see is unit-tested in plain Node against hand-built results.
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
-import { DIAGNOSTIC_CODES } from '../core/megatron/rules';
 import type {
   ConfigKey,
   DialectRead,
@@ -11,17 +10,6 @@ import type {
   ScriptKindRead,
   SourceRange,
 } from '../core/types';
-
-const DOCS_URL = 'https://github.com/schedule-inspector/schedule-inspector/blob/main/docs/';
-
-/**
- * Where a diagnostic code is explained: its section in docs/diagnostics.md, from the rule registry (the registry test
- * keeps registry and docs equal, so every code the editor shows links to a real heading).
- */
-export function diagnosticHelpUrl(code: string): string {
-  const anchor = DIAGNOSTIC_CODES.get(code)?.docs ?? 'diagnostics.md';
-  return DOCS_URL + anchor;
-}
 
 export function selectedEvaluation(r: AnalysisResult): ScheduleEvaluation | null {
   if (!r.selectedSchedule) return null;
@@ -33,9 +21,13 @@ export interface WorstStage {
   peakGiB: number;
 }
 
-/** The pipeline stage with the highest allocated peak (the one that runs out of memory first). */
+/**
+ * The pipeline stage with the highest peak (the one that runs out of memory first), in reserved GiB: the number the
+ * OOM verdict compares with the GPU, the oom-risk message names and the panel's stacked bars add up to (issue 13: one
+ * total everywhere). Allocated only where an evaluation carries no reserved figure.
+ */
 export function worstStage(e: ScheduleEvaluation | null | undefined): WorstStage | null {
-  const peaks = e?.peakMemoryGiBPerStage;
+  const peaks = e?.peakReservedGiBPerStage ?? e?.peakMemoryGiBPerStage;
   if (!peaks) return null;
   let worst: WorstStage | null = null;
   // Strictly greater: on a tie the first (lowest) stage is the one reported.

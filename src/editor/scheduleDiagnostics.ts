@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { CoreDiagnostic, Severity } from '../core/types';
 import type { AnalysisServiceApi } from '../service/types';
 import { guarded } from './guard';
-import { diagnosticHelpUrl } from './present';
+import { diagnosticHelpUrl } from '../report/docs';
 import { toRange } from './ranges';
 
 export const DIAGNOSTIC_SOURCE = 'Schedule Inspector';

@@ -41,6 +41,7 @@ export interface ScheduleHeader extends Pick<
   | 'bubbleFraction'
   | 'tokensPerSecond'
   | 'peakMemoryGiBPerStage'
+  | 'peakReservedGiBPerStage'
   | 'oom'
 > {
   /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */

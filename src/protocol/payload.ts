@@ -66,6 +66,7 @@ function scheduleHeader(e: ScheduleEvaluation, timeline: ScheduleHeader['timelin
     bubbleFraction: e.bubbleFraction,
     tokensPerSecond: e.tokensPerSecond,
     peakMemoryGiBPerStage: e.peakMemoryGiBPerStage,
+    peakReservedGiBPerStage: e.peakReservedGiBPerStage,
     oom: e.oom,
     stageBreakdownGiB: e.memory ? e.memory.map(breakdownGiB) : null,
     timeline,

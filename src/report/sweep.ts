@@ -22,7 +22,8 @@ function point(run: WhatIfRunner, schedule: ScheduleName, strategy: SweepPoint['
     strategy,
     splits: k,
     stepTimeMs: ok ? e.stepTimeMs : null,
-    peakGiB: ok && e.peakMemoryGiBPerStage?.length ? Math.max(...e.peakMemoryGiBPerStage) : null,
+    // The reserved peak: the figure every surface shows and the OOM verdict compares with capacity (issue 17).
+    peakGiB: ok ? worstGiB(e.peakReservedGiBPerStage ?? e.peakMemoryGiBPerStage) : null,
     oom: ok ? e.oom : null,
   };
 }
@@ -49,4 +50,8 @@ export async function sweepSplitsYielding(
     }
   }
   return points;
+}
+
+function worstGiB(perStage: readonly number[] | null): number | null {
+  return perStage?.length ? Math.max(...perStage) : null;
 }

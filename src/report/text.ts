@@ -6,6 +6,7 @@ import {
   SCHEDULE_NAMES,
   type DialectEvidence,
   type DialectRead,
+  type MemoryBreakdown,
   type ScheduleEvaluation,
   type ScheduleName,
   type ScriptKindEvidence,
@@ -29,8 +30,40 @@ function configLines(r: AnalysisResult): string[] {
 function scheduleRow(name: ScheduleName, e: ScheduleEvaluation, selected: boolean): string {
   const mark = selected ? '▸' : ' ';
   if (!e.applicable) return `  ${mark} ${name.padEnd(20)}  n/a: ${e.reason ?? ''}`;
-  const peak = e.peakMemoryGiBPerStage ? Math.max(...e.peakMemoryGiBPerStage) : null;
+  // Reserved, as the OOM verdict, the oom-risk message, the editor and the panel show it (one total everywhere).
+  const peaks = e.peakReservedGiBPerStage ?? e.peakMemoryGiBPerStage;
+  const peak = peaks ? Math.max(...peaks) : null;
   return `  ${mark} ${name.padEnd(20)} ${String(e.splits).padStart(2)} ${String(e.virtualStages).padStart(2)} ${num(e.stepTimeMs, 1).padStart(9)} ${pct(e.bubbleFraction).padStart(8)} ${num(e.tokensPerSecond).padStart(9)} ${num(e.tflopsPerGpu, 1).padStart(8)}  ${peak == null ? '—' : peak.toFixed(1)}${e.oom ? ' OOM' : ''}`;
+}
+
+const BREAKDOWN_TERMS: readonly [keyof MemoryBreakdown, string][] = [
+  ['weights', 'weights'],
+  ['grads', 'grads'],
+  ['optimizer', 'optimizer'],
+  ['activations', 'activations'],
+  ['kvCache', 'K/V cache'],
+  ['logits', 'logits'],
+  ['overhead', 'overhead'],
+];
+
+/**
+ * What the worst stage's reserved peak is made of, the terms the panel stacks (`weights 12.1 + grads 6.0 + … =
+ * 65.0 GiB`); terms under 0.05 GiB are left out of the sum shown but not of the total.
+ */
+export function memoryBreakdownSummary(b: MemoryBreakdown): string {
+  const total = BREAKDOWN_TERMS.reduce((sum, [k]) => sum + b[k], 0);
+  const shown = BREAKDOWN_TERMS.filter(([k]) => b[k] >= 0.05).map(([k, label]) => `${label} ${b[k].toFixed(1)}`);
+  return `${shown.join(' + ')} = ${total.toFixed(1)} GiB`;
+}
+
+/** The selected schedule's worst stage, as the sum the panel stacks; nothing when memory was not estimated. */
+function memoryLines(r: AnalysisResult): string[] {
+  const e = r.selectedSchedule ? r.schedules[r.selectedSchedule] : undefined;
+  const b = e?.memoryBreakdownGiB;
+  const reserved = e?.peakReservedGiBPerStage;
+  if (!e || !b || !reserved) return [];
+  const stage = reserved.indexOf(Math.max(...reserved));
+  return [`  Memory    stage ${stage} at its peak: ${memoryBreakdownSummary(b)} reserved`];
 }
 
 /** One row per evaluated schedule, the selected one marked; nothing when no schedule was evaluated. */
@@ -43,7 +76,7 @@ function scheduleLines(r: AnalysisResult): string[] {
   if (!rows.length) return [];
   return [
     `  Schedules on ${r.gpu.name}:`,
-    '    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  allocated peak GiB (worst stage)',
+    '    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  reserved peak GiB (worst stage)',
     ...rows,
   ];
 }
@@ -123,7 +156,7 @@ function dialectLines(r: AnalysisResult): string[] {
 
 export function formatSummary(file: string, r: AnalysisResult): string {
   const body = r.isLaunchConfig
-    ? [...dialectLines(r), ...configLines(r), ...scheduleLines(r), ...recommendationLines(r)]
+    ? [...dialectLines(r), ...configLines(r), ...scheduleLines(r), ...memoryLines(r), ...recommendationLines(r)]
     : ['  No Megatron-style launch found in this file.', ...dialectLines(r)];
   return [`Schedule Inspector — ${file}`, ...body, ...diagnosticLines(file, r)].join('\n') + '\n';
 }

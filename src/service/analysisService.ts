@@ -1,6 +1,10 @@
 // The one place that runs the core on open documents. Providers and the panel read from here; nothing else
 // parses launch scripts. Results are cached by URI + document version, re-analysis on typing is debounced
 // (trailing edge), and a result is never published for a version the document has already left.
+// Two scopes (issue 16): an edit is analysed with scope 'edit' (the file's own schedule, bounded work); once the user
+// pauses for IDLE_MS the same version is analysed in full (every schedule, bubble hint, sweep) and published again.
+// The next edit cancels a full analysis that has not started. Opening a file, the Analyze command and a settings
+// change analyse in full at once.
 import * as vscode from 'vscode';
 import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
 import {
@@ -12,9 +16,12 @@ import {
 } from '../settings/documents';
 import { readAnalyzeOptions } from '../settings/read';
 import { SECTION } from '../settings/schema';
+import { IdleRunner } from './idle';
 import type { AnalysisEvent, AnalysisServiceApi } from './types';
 
 const DEBOUNCE_MS = 250;
+/** Pause after the edit-path result before the full analysis of that version runs. */
+const IDLE_MS = 750;
 
 interface CacheEntry {
   version: number;
@@ -22,11 +29,16 @@ interface CacheEntry {
   result: AnalysisResult | undefined;
   /** What listeners have not been told yet (analysis done by a synchronous get() between debounces). */
   unpublished: AnalysisResult | undefined;
+  /** 'edit' until the full analysis of this version has run. */
+  scope: Scope;
 }
+
+type Scope = 'edit' | 'full';
 
 export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly idle = new IdleRunner(IDLE_MS);
   private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private currentOptions: AnalyzeOptions;
@@ -39,7 +51,7 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
   ) {
     this.currentOptions = readAnalyzeOptions();
     this.disposables.push(
-      vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
+      vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d, 'full')),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.schedule(e.document);
       }),
@@ -52,15 +64,18 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
 
   /** Analyse documents that were already open when the extension activated (activation follows their opening). */
   analyzeOpenDocuments(): void {
-    for (const d of vscode.workspace.textDocuments) this.refresh(d);
+    for (const d of vscode.workspace.textDocuments) this.refresh(d, 'full');
   }
 
   options(): AnalyzeOptions {
     return { ...this.currentOptions };
   }
 
+  /** The current version's result: the full one when it has run, else the edit path's (the full one follows on idle). */
   get(document: vscode.TextDocument): AnalysisResult | undefined {
-    return this.run(document).result;
+    const entry = this.run(document, 'edit');
+    if (entry.scope === 'edit' && !this.idle.pending(document.uri.toString())) this.deferFull(document);
+    return entry.result;
   }
 
   analyzeWhatIf(
@@ -84,12 +99,12 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
   reanalyze(document: vscode.TextDocument): AnalysisResult | undefined {
     this.cancelTimer(document.uri.toString());
     this.cache.delete(document.uri.toString());
-    return this.refresh(document);
+    return this.refresh(document, 'full');
   }
 
   /** Analyses if needed and tells listeners about anything they have not seen yet. */
-  private refresh(document: vscode.TextDocument): AnalysisResult | undefined {
-    const entry = this.run(document);
+  private refresh(document: vscode.TextDocument, scope: Scope): AnalysisResult | undefined {
+    const entry = this.run(document, scope);
     const event = entry.unpublished;
     entry.unpublished = undefined;
     if (event) {
@@ -111,26 +126,38 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        if (!document.isClosed) this.refresh(document);
+        if (document.isClosed) return;
+        const result = this.refresh(document, 'edit');
+        if (result && this.cache.get(key)?.scope === 'edit') this.deferFull(document);
       }, DEBOUNCE_MS),
     );
   }
 
-  /** The cache entry for the document's current version, analysing it if needed. */
-  private run(document: vscode.TextDocument): CacheEntry {
+  /** The full analysis of the version now cached, once the user has paused; a newer edit cancels it (schedule()). */
+  private deferFull(document: vscode.TextDocument): void {
+    const version = document.version;
+    this.idle.schedule(document.uri.toString(), () => {
+      if (!document.isClosed && document.version === version) this.refresh(document, 'full');
+    });
+  }
+
+  /** The cache entry for the document's current version, analysing it in `scope` if it has no result that wide. */
+  private run(document: vscode.TextDocument, scope: Scope): CacheEntry {
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     // Versions only grow; a late request for an older version must not replace a newer result.
-    if (cached && cached.version >= document.version) return cached;
+    if (cached && (cached.version > document.version || (cached.version === document.version && covers(cached, scope))))
+      return cached;
     const raw = this.isCandidate(document)
-      ? this.safeAnalyze(document, document.getText(), this.optionsFor(document))
+      ? this.safeAnalyze(document, document.getText(), { ...this.optionsFor(document), scope })
       : undefined;
     const result = raw?.isLaunchConfig ? raw : undefined;
     let unpublished: AnalysisResult | undefined = result;
     // Something shown before must be cleared: listeners get a non-launch result for this document.
     if (!result && (cached?.result || cached?.unpublished))
       unpublished = raw ?? this.safeAnalyze(document, '', this.optionsFor(document));
-    const entry: CacheEntry = { version: document.version, result, unpublished };
+    // A document that is not a launch has nothing more to analyse in full.
+    const entry: CacheEntry = { version: document.version, result, unpublished, scope: result ? scope : 'full' };
     this.cache.set(key, entry);
     return entry;
   }
@@ -176,7 +203,7 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     this.cache.clear();
     for (const d of docs) {
       this.cancelTimer(d.uri.toString());
-      this.refresh(d);
+      this.refresh(d, 'full');
     }
   }
 
@@ -190,12 +217,19 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
     const t = this.timers.get(key);
     if (t !== undefined) clearTimeout(t);
     this.timers.delete(key);
+    this.idle.cancel(key);
   }
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.idle.dispose();
     this.cache.clear();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** A cached result serves a request when it is as wide: a full analysis serves both scopes, an edit one only edits. */
+function covers(entry: CacheEntry, scope: Scope): boolean {
+  return entry.scope === 'full' || scope === 'edit';
 }

@@ -3,7 +3,7 @@
 // clamped or dropped here rather than handed to the core.
 import type { AnalyzeOptions } from '../core/analyze';
 import { isKnownGpu } from '../core/hardware/gpus';
-import { parseDialectSetting } from '../core/read/dialect';
+import { DIALECT_IDS, type DialectId } from '../core/types';
 import { SETTING_BOUNDS as B, SETTING_DEFAULTS as D, type InspectorSettings } from './schema';
 
 function finite(x: unknown): x is number {
@@ -33,7 +33,9 @@ export function settingsToAnalyzeOptions(s: InspectorSettings): AnalyzeOptions {
   // An empty list would leave the what-ifs nothing to try; the core then uses its own candidates.
   if (splits.length) options.candidateSplits = splits.slice(0, maxItems);
   // An id the core does not know is read as `auto` (settings.json is hand-edited; the schema's enum only warns).
-  const dialect = typeof s.dialect === 'string' ? parseDialectSetting(s.dialect) : null;
-  if (dialect && dialect !== 'auto') options.dialect = dialect;
+  // Checked against the id list here, not with read/dialect.ts's parseDialectSetting (the same rule): that module
+  // would load the whole analysis core while the extension activates (esbuild.mjs loads it on the first analysis).
+  const dialect = typeof s.dialect === 'string' ? s.dialect.trim().toLowerCase() : '';
+  if ((DIALECT_IDS as readonly string[]).includes(dialect)) options.dialect = dialect as DialectId;
   return options;
 }

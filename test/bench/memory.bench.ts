@@ -4,6 +4,12 @@ import type { BenchCase } from './bench';
 import { attachMemory } from '../../src/core/advice/memoryAdvice';
 import { resolveModelShape } from '../../src/core/model/shape';
 import { computeStageMemory } from '../../src/core/memory/stageMemory';
+import { buildUnitTables } from '../../src/core/memory/activations';
+import { walkLiveness } from '../../src/core/memory/liveness';
+import { layerLayout } from '../../src/core/model/layout';
+import { sweepSchedules } from '../../src/core/advice/recommend';
+import { simulateSchedule, uniformCosts } from '../../src/core/schedule/simulator';
+import type { SimResult } from '../../src/core/types';
 import { evaluateAllSchedules } from '../../src/core/schedule/engine';
 import { partitionSequence } from '../../src/core/schedule/partition';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
@@ -59,7 +65,47 @@ export function benches(): BenchCase[] {
     .filter((e) => e?.applicable && e.sim)
     .map((e) => e!.sim!);
   const lengths = (k: number): number[] => (k > 1 ? partitionSequence(read.config, k, 'uniform_comp') : [32768]);
+  // The liveness walk alone on a million ops (issue 16: it was 43-47 % of the slowest file).
+  const million = { schedule: 'seq1f1b' as const, stages: 64, microbatches: 1024, splits: 8, virtualStages: 1 };
+  const bigSim = simulateSchedule(million, uniformCosts(million, 1, 2)) as SimResult;
+  const bigConfig = blankConfig({ ...fields, numLayers: 128, pipelineParallel: 64, worldSize: 256, pipeSpSplits: 8 });
+  const bigShape = resolveModelShape(bigConfig);
+  if (!bigShape.ok) throw new Error('bench config');
+  const bigTables = buildUnitTables(
+    bigShape.shape,
+    layerLayout(bigShape.shape, 1),
+    Array.from({ length: 8 }, () => 4096),
+  );
+  // The 64-stage recommendation sweep (issue 16: ≤ 150 ms), k up to 16, every applicable schedule.
+  const sweepConfig = blankConfig({
+    ...fields,
+    numLayers: 128,
+    pipelineParallel: 64,
+    worldSize: 256,
+    globalBatchSize: 64,
+    numMicrobatches: 64,
+    pipeSpSplits: null,
+  });
+  const sweepShape = resolveModelShape(sweepConfig);
+  if (!sweepShape.ok) throw new Error('bench config');
+  const sweepOptions = {
+    engine: { gpu, candidateSplits: [2, 4, 8, 16] },
+    settings: {},
+    capacityGiB: gpu.memoryGiB,
+    warningFraction: 0.9,
+  };
   return [
+    {
+      name: 'memory: liveness walk of Seq1F1B p=64 m=1024 k=8 (1,048,576 ops)',
+      run: () => walkLiveness(bigSim, bigTables, new Array<number>(64).fill(0)),
+      iterations: 10,
+    },
+    {
+      name: 'memory: recommendation sweep, 64 stages, k ∈ {2, 4, 8, 16}, repeated',
+      run: () => sweepSchedules(sweepConfig, sweepShape.shape, sweepOptions),
+      iterations: 10,
+      target: '≤ 150 ms',
+    },
     {
       name: `memory: ${sims.length} schedules' stage memory (p=8, m=64, k=4)`,
       run: () => sims.map((s) => computeStageMemory(shape, s, lengths(s.spec.splits))),

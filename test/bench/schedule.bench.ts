@@ -1,8 +1,12 @@
-// Schedule engine cost: the simulator alone at a million ops, and all seven schedules of a typical Seq1F1B config
-// through the real cost model (what every keystroke in the editor pays for the schedule part of the analysis).
+// Schedule engine cost: the simulator alone at a million ops — against the typed-array floor (a tight loop writing a
+// million start and end times) and a naive Map-based replay of the same schedule, both timed in the same run (issue
+// 16: ≤ 5× the floor, ≥ 10× faster than the replay) — and all seven schedules of a typical Seq1F1B config through
+// the real cost model (what a full analysis pays for the schedule part).
 import type { BenchCase } from './bench';
 import { evaluateAllSchedules } from '../../src/core/schedule/engine';
-import { simulateSchedule, uniformCosts } from '../../src/core/schedule/simulator';
+import { buildProgramsUnchecked, type Programs } from '../../src/core/schedule/programs';
+import { simulatePrograms, simulateSchedule, uniformCosts, type SimCosts } from '../../src/core/schedule/simulator';
+import { OP_B, OP_F } from '../../src/core/types';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import type { LaunchConfigRead, RunConfig, ScheduleSpec } from '../../src/core/types';
 
@@ -40,12 +44,35 @@ export function benches(): BenchCase[] {
     diagnostics: [],
   };
   const gpu = getGpuProfile('a100-80gb');
+  const programs = buildProgramsUnchecked(million);
+  const n = programs.opCount;
   return [
     {
-      name: 'simulate Seq1F1B p=64 m=1024 k=8 (1,048,576 ops)',
+      name: 'simulator floor: 1,048,576 start + end times written into fresh typed arrays',
+      run: () => floor(n),
+      iterations: 30,
+    },
+    {
+      name: 'simulate Seq1F1B p=64 m=1024 k=8 (1,048,576 ops), programs built',
+      run: () => simulatePrograms(programs, millionCosts),
+      iterations: 15,
+      target: '≤ 5× the floor',
+    },
+    {
+      name: 'simulate Seq1F1B p=64 m=1024 k=8 (1,048,576 ops), cold: build + pack + simulate',
+      run: () => simulatePrograms(buildProgramsUnchecked(million), millionCosts),
+      iterations: 15,
+    },
+    {
+      name: 'simulateSchedule Seq1F1B p=64 m=1024 k=8 (1,048,576 ops), programs cached',
       run: () => simulateSchedule(million, millionCosts),
       iterations: 15,
-      target: '≪ 200 ms',
+    },
+    {
+      name: 'naive Map-based replay of the same schedule (1,048,576 ops), the baseline',
+      run: () => naiveReplay(programs, millionCosts),
+      iterations: 3,
+      target: '≥ 10× the simulator',
     },
     {
       name: 'evaluateAllSchedules p=8 m=64 k=4 v=2 (7 schedules)',
@@ -53,4 +80,67 @@ export function benches(): BenchCase[] {
       target: '< 5 ms',
     },
   ];
+}
+
+/** The floor: nothing but writing every op's start and end once into arrays allocated for the run. */
+function floor(n: number): Float64Array {
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    start[i] = t;
+    t += 1;
+    end[i] = t;
+  }
+  return end;
+}
+
+/**
+ * The straightforward replay the simulator is measured against: an object per op, completion times in a Map keyed by
+ * strings, stages swept round-robin until none can advance. Same semantics as simulator.ts (Seq1F1B's chunk chain,
+ * p2p on the hop), written without any of its packing.
+ */
+function naiveReplay(prog: Programs, costs: SimCosts): number {
+  const { stages: p, splits: k } = prog.spec;
+  const vs = p * prog.spec.virtualStages;
+  const done = new Map<string, number>();
+  const pc = Array.from({ length: p }, (_, r) => prog.stageOffsets[r]!);
+  const free = new Array<number>(p).fill(0);
+  const ops: { start: number; end: number }[] = [];
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (let r = 0; r < p; r++) {
+      while (pc[r]! < prog.stageOffsets[r + 1]!) {
+        const q = pc[r]!;
+        const op = { kind: prog.kind[q]!, mb: prog.microbatch[q]!, j: prog.chunk[q]!, s: prog.modelChunk[q]! * p + r };
+        const deps: [string, number][] = [];
+        if (op.kind === OP_F) {
+          if (op.s > 0) deps.push([`F${op.s - 1}/${op.mb}/${op.j}`, costs.p2pForward[op.j]!]);
+          if (op.j > 0) deps.push([`F${op.s}/${op.mb}/${op.j - 1}`, 0]);
+        } else if (op.kind === OP_B) {
+          if (op.s < vs - 1) deps.push([`B${op.s + 1}/${op.mb}/${op.j}`, costs.p2pBackward[op.j]!]);
+          deps.push(op.j < k - 1 ? [`B${op.s}/${op.mb}/${op.j + 1}`, 0] : [`F${op.s}/${op.mb}/${op.j}`, 0]);
+        } else deps.push([`B${op.s}/${op.mb}/${op.j}`, 0]);
+        let ready = free[r]!;
+        let blocked = false;
+        for (const [key, delay] of deps) {
+          const t = done.get(key);
+          if (t === undefined) blocked = true;
+          else ready = Math.max(ready, t + delay);
+        }
+        if (blocked) break;
+        const slot = op.s * k + op.j;
+        const dur =
+          op.kind === OP_F ? costs.forward[slot]! : op.kind === OP_B ? costs.backward[slot]! : costs.weight[slot]!;
+        const record = { start: ready, end: ready + dur };
+        ops.push(record);
+        done.set(`${op.kind === OP_F ? 'F' : op.kind === OP_B ? 'B' : 'W'}${op.s}/${op.mb}/${op.j}`, record.end);
+        free[r] = record.end;
+        pc[r] = q + 1;
+        progress = true;
+      }
+    }
+  }
+  return Math.max(...free);
 }

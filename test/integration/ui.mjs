@@ -210,6 +210,25 @@ async function scenario({ name, bodyClass }) {
   });
   await page.keyboard.press('Escape');
   await runCommand('View: Close All Editors');
+
+  await check(`${name}: the getting-started walkthrough lists its four steps`, async () => {
+    await runCommand('Welcome: Open Walkthrough...');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Schedule Inspector' })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.type('Schedule Inspector');
+    await page.keyboard.press('Enter');
+    for (const step of [
+      'Open the example launch script',
+      'See the timeline',
+      'Fix an OOM with a quick fix',
+      'Compare schedules',
+    ])
+      await page.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.screenshot({ path: join(ARTIFACTS, `walkthrough-${name}.png`) });
+  });
+  await runCommand('View: Close All Editors');
 }
 
 async function runCommand(title) {

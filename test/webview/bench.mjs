@@ -1,12 +1,13 @@
-// Bench of the timeline in headless Chromium: first paint of a 100k-op timeline (budget 300 ms) and the cost of
-// one pan/zoom frame (budget 16 ms), on the production (minified) bundle. Prints the figures; exits non-zero
-// when a budget is exceeded. Run: node test/webview/bench.mjs
+// Bench of the timeline in headless Chromium: first paint of a 100k-op timeline (budget 150 ms) and the cost of
+// one pan/zoom frame with the memory-over-time chart shown (budget 16 ms at p95), at DPR 1 and 2, on the production
+// (minified) bundle (issue 16). Prints the figures; exits non-zero when a budget is exceeded.
+// Run: node test/webview/bench.mjs
 import { buildBundles, serve, launch, writeWebviewPage, initScript, THEMES } from './lib.mjs';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 
-const FIRST_PAINT_BUDGET_MS = 300;
+const FIRST_PAINT_BUDGET_MS = 150;
 const FRAME_BUDGET_MS = 16;
 const { dir, harness } = await buildBundles({ minify: true });
 const server = await serve(dir);
@@ -54,7 +55,7 @@ for (const dpr of [1, 2]) {
         window.__benchStart = start;
         window.__chartsAt = 0;
         const poll = () =>
-          app.memoryChart.chart ? (window.__chartsAt = performance.now() - start) : setTimeout(poll, 1);
+          app.memoryChart.pointCount() > 0 ? (window.__chartsAt = performance.now() - start) : setTimeout(poll, 1);
         setTimeout(poll, 0);
         window.addEventListener(
           'message',
@@ -79,7 +80,8 @@ for (const dpr of [1, 2]) {
   await page.waitForFunction(() => window.__chartsAt > 0);
   const chartsReadyMs = await page.evaluate(() => window.__chartsAt);
   // One frame of interaction = the wheel handler + timeline layout and draw, then the memory chart following
-  // the new window. Both run on the main thread before the next frame; they are timed separately and summed.
+  // the new window (its rAF-coalesced draw, run now). Both run on the main thread before the next frame; they are
+  // timed separately and summed.
   const frames = await page.evaluate(() => {
     const app = window.__scheduleInspector;
     const canvas = app.timeline.canvas;
@@ -97,9 +99,8 @@ for (const dpr of [1, 2]) {
       app.timeline.drawNow();
       flush(canvas);
       const m = performance.now();
-      mem.pendingRange = app.timeline.viewport;
-      mem.applyRange();
-      mem.chart.update('none');
+      mem.setRange(app.timeline.viewport);
+      mem.drawNow();
       flush(mem.canvas);
       const e = performance.now();
       timeline.push(m - s);
@@ -147,17 +148,11 @@ for (const f of figures) {
   console.log(`DPR ${f.dpr}: pan/zoom frame, memory chart re-range: ${line(f.frames.chart)}`);
   console.log(`DPR ${f.dpr}: pan/zoom frame, both: ${line(f.frames.total)}`);
   if (f.errors.length) console.log(`DPR ${f.dpr}: page errors: ${f.errors.join('; ')}`);
-  if (
-    f.paint.toFrameMs > FIRST_PAINT_BUDGET_MS ||
-    f.frames.timeline.p95 > FRAME_BUDGET_MS ||
-    f.frames.total.median > FRAME_BUDGET_MS ||
-    f.errors.length
-  )
-    over = true;
+  if (f.paint.toFrameMs > FIRST_PAINT_BUDGET_MS || f.frames.total.p95 > FRAME_BUDGET_MS || f.errors.length) over = true;
 }
 console.log(
   over
-    ? `OVER BUDGET (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)`
-    : `within budget (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline frame p95 and timeline+chart median ≤ ${FRAME_BUDGET_MS} ms)`,
+    ? `OVER BUDGET (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline + memory chart frame p95 ≤ ${FRAME_BUDGET_MS} ms)`
+    : `within budget (first paint ≤ ${FIRST_PAINT_BUDGET_MS} ms, timeline + memory chart frame p95 ≤ ${FRAME_BUDGET_MS} ms)`,
 );
 process.exitCode = over ? 1 : 0;

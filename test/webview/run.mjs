@@ -159,10 +159,10 @@ test('the memory chart shares the timeline time axis while zooming', async () =>
   await nextFrames(page, 3);
   const { vp, x } = await page.evaluate(() => {
     const app = window.__scheduleInspector;
-    const chart = app.memoryChart.chart;
+    const area = app.memoryChart.plotArea();
     return {
       vp: app.timeline.viewport,
-      x: { min: chart.scales.x.min, max: chart.scales.x.max, left: chart.chartArea.left, right: chart.chartArea.right },
+      x: { min: area.t0Ms, max: area.t1Ms, left: area.leftPx, right: area.rightPx },
     };
   });
   assert.ok(
@@ -466,6 +466,42 @@ test('the bundled Seq1F1B example, analysed by the real engine, renders its time
   );
   await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
   await page.screenshot({ path: join(artifacts, 'example-timeline-dark.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The memory line on its own canvas (issue 16): pointing at a stage's line in the middle of the step names that
+// stage and the memory the engine's own series holds there.
+test('hovering the memory line names the stage and the memory its simulated series holds at that time', async () => {
+  const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
+  const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
+  const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
+  assert.ok(selected?.memory?.length, 'the engine modelled no memory for the example');
+  const { page, context, errors } = await openPanel({ result, height: 1000 });
+  await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
+  const area = await page.evaluate(() => window.__scheduleInspector.memoryChart.plotArea());
+  const box = await page.locator('.si-memtime canvas').boundingBox();
+  // The value a stage holds at t: its last memory event at or before t (a linear scan of the engine's series).
+  const holding = (m, t) => {
+    let v = null;
+    for (let i = 0; i < m.series.timeMs.length; i++) if (m.series.timeMs[i] <= t) v = m.series.bytes[i] / 2 ** 30;
+    return v;
+  };
+  const t = (area.t0Ms + area.t1Ms) / 2;
+  const x = area.leftPx + ((t - area.t0Ms) / (area.t1Ms - area.t0Ms)) * (area.rightPx - area.leftPx);
+  const yOf = (gib) => area.bottomPx - (gib / area.yMaxGiB) * (area.bottomPx - area.topPx);
+  const top = selected.memory.reduce((a, m) => (holding(m, t) > holding(a, t) ? m : a));
+  await page.mouse.move(box.x + x, box.y + yOf(holding(top, t)));
+  await page.waitForSelector('.si-memtime .si-tooltip:not([hidden])');
+  const text = await page.textContent('.si-memtime .si-tooltip');
+  const m = /^stage (\d+): ([\d.]+) GiB at /.exec(text);
+  assert.ok(m, text);
+  const named = selected.memory.find((s) => s.stage === Number(m[1]));
+  // The nearest line is the one pointed at, or one drawn at the same height.
+  assert.equal(m[2], holding(named, t).toFixed(2));
+  assert.ok(Math.abs(yOf(holding(named, t)) - yOf(holding(top, t))) <= 1, text);
+  await page.mouse.move(box.x + 2, box.y + 2);
+  assert.equal(await page.isHidden('.si-memtime .si-tooltip'), true);
   assert.deepEqual(errors, []);
   await context.close();
 });

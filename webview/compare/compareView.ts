@@ -69,7 +69,7 @@ export class CompareView {
   }
 
   private renderTable(entries: CompareEntry[], selected: ScheduleName | null): void {
-    const head = ['schedule', 'k', 'v', 'step time', 'bubble', 'worst-stage peak', 'OOM'];
+    const head = ['schedule', 'k', 'v', 'step time', 'bubble', 'worst-stage peak (reserved)', 'OOM'];
     const thead = document.createElement('thead');
     const hr = document.createElement('tr');
     for (const h of head) {
@@ -87,7 +87,8 @@ export class CompareView {
       const tr = document.createElement('tr');
       tr.dataset['schedule'] = h.schedule;
       if (h.schedule === selected) tr.classList.add('si-selected');
-      const peak = h.peakMemoryGiBPerStage?.length ? Math.max(...h.peakMemoryGiBPerStage) : null;
+      const peaks = h.peakReservedGiBPerStage ?? h.peakMemoryGiBPerStage;
+      const peak = peaks?.length ? Math.max(...peaks) : null;
       const cells = h.applicable
         ? [
             h.schedule + (h.whatIf ? ' (what-if)' : ''),
@@ -224,7 +225,7 @@ export class CompareView {
           mem: {
             type: 'linear',
             position: 'right',
-            title: { display: true, text: 'worst-stage peak, GiB', color: theme.foreground },
+            title: { display: true, text: 'worst-stage reserved peak, GiB', color: theme.foreground },
             ticks: { color: theme.foreground },
             grid: { drawOnChartArea: false },
           },

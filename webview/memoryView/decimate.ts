@@ -1,12 +1,8 @@
-// Step-series decimation for the memory chart: chart.js builds an element per point on every update, so a
-// 32-stage run (100k points) would cost ~120 ms per pan/zoom frame. Each stage is cut to the visible window and
-// reduced to at most four points per bucket (entry, min, max, exit, in time order), which keeps every peak and
-// trough a pixel can show. Pure, unit-tested in Node.
-
-export interface XY {
-  x: number;
-  y: number;
-}
+// Step-series decimation for the memory-over-time line: a 32-stage run holds ~200k memory events, far more than a
+// frame can stroke (the webview's software rasteriser takes ~1 µs per path vertex), so each stage is reduced to one
+// [min, max] span per pixel column of the visible window. A step line only runs level or straight up and down, so
+// painting those spans is the exact line at that resolution. Writes into a caller-owned array, so a pan/zoom frame
+// allocates nothing. Pure: unit-tested in Node.
 
 function lowerBound(a: Float64Array, lo: number, hi: number, value: number): number {
   while (lo < hi) {
@@ -18,48 +14,45 @@ function lowerBound(a: Float64Array, lo: number, hi: number, value: number): num
 }
 
 /**
- * Points of the step series time[lo..hi) / value[lo..hi) (value[i] holds from time[i] until time[i+1]) over
- * [t0, t1], in `buckets` equal time buckets; `scale` converts values (bytes → GiB). The value holding at t0 is
- * included at t0, so the line starts at the left edge. lo ≤ hi ≤ time.length = value.length (a stage's slice of the
- * packed series), so every index read below is in bounds: the `!`s state that, in the per-point loop.
+ * For each of `columns` equal columns of [t0Ms, t1Ms], the least and greatest value the step series
+ * time[lo..hi) / value[lo..hi) takes in it (value[i] holds from time[i] until the next event, the last one until
+ * endMs), into out[2c] and out[2c + 1]; NaN for a column where the series does not exist (before its first event,
+ * from endMs on). A column's span includes the value holding when it starts, so consecutive spans join up.
+ * Returns how many columns hold a span. lo ≤ hi ≤ time.length = value.length (a stage's slice of the packed series)
+ * and out.length ≥ 2 × columns, so every index read below is in bounds: the `!`s state that, in the per-event loop.
  */
-export function decimateSteps(
+export function columnSpans(
   time: Float64Array,
   value: Float64Array,
   lo: number,
   hi: number,
-  t0: number,
-  t1: number,
-  buckets: number,
-  scale = 1,
-): XY[] {
-  const out: XY[] = [];
-  if (hi <= lo || !(t1 > t0) || buckets < 1) return out;
-  let i = lowerBound(time, lo, hi, t0);
-  if (i > lo && (i === hi || time[i]! > t0)) out.push({ x: t0, y: value[i - 1]! * scale });
-  const width = (t1 - t0) / buckets;
-  while (i < hi && time[i]! <= t1) {
-    const b = Math.min(buckets - 1, Math.floor((time[i]! - t0) / width));
-    const bucketEnd = t0 + (b + 1) * width;
-    const first = i;
-    let min = i;
-    let max = i;
-    let j = i + 1;
-    while (j < hi && time[j]! < bucketEnd && time[j]! <= t1) {
-      if (value[j]! < value[min]!) min = j;
-      if (value[j]! > value[max]!) max = j;
-      j++;
+  t0Ms: number,
+  t1Ms: number,
+  endMs: number,
+  columns: number,
+  out: Float64Array,
+): number {
+  if (!(t1Ms > t0Ms) || columns < 1) return 0;
+  const width = (t1Ms - t0Ms) / columns;
+  let i = lowerBound(time, lo, hi, t0Ms);
+  let current = i > lo ? value[i - 1]! : NaN;
+  let filled = 0;
+  for (let c = 0; c < columns; c++) {
+    const start = t0Ms + c * width;
+    const end = start + width;
+    let min = current;
+    let max = current;
+    for (; i < hi && time[i]! < end && time[i]! < endMs; i++) {
+      const v = value[i]!;
+      // NaN before the first event: the first value starts the span.
+      if (!(min <= v)) min = v;
+      if (!(max >= v)) max = v;
+      current = v;
     }
-    const last = j - 1;
-    // Emit the distinct extreme indices in time order.
-    const picks = [first, min, max, last].sort((a, c) => a - c);
-    let prev = -1;
-    for (const k of picks) {
-      if (k === prev) continue;
-      prev = k;
-      out.push({ x: time[k]!, y: value[k]! * scale });
-    }
-    i = j;
+    if (start >= endMs) min = max = NaN;
+    out[2 * c] = min;
+    out[2 * c + 1] = max;
+    if (min === min) filled++;
   }
-  return out;
+  return filled;
 }

@@ -3,6 +3,7 @@
 import { planFlagEdit } from '../edits/planFlagEdit';
 import { DEFAULT_BUBBLE_HINT_FRACTION } from '../defaults';
 import { constantsOf, scheduleLabel, type EngineOptions, type EngineResult } from '../schedule/engine';
+import { gemmCeiling } from '../schedule/cost/kernels';
 import type { CoreDiagnostic, CoreFix, LaunchConfigRead, ScheduleEvaluation, ScheduleName } from '../types';
 
 /** A different schedule must be at least this much faster before we suggest it. */
@@ -57,7 +58,7 @@ export function bubbleHint(
     message:
       `${scheduleLabel(selected, sel.splits, sel.virtualStages)} idles ${pct(sel.bubbleFraction)} % of the step; ` +
       `${scheduleLabel(best.schedule, best.splits, best.virtualStages)} would cut the step from ${ms(sel.stepTimeMs)} ms to ${ms(best.stepTimeMs)} ms ` +
-      `(simulated on ${options.gpu.name} at ${pct(constantsOf(options).efficiency)} % of peak)`,
+      `(simulated on ${options.gpu.name}, GEMMs at up to ${pct(gemmCeiling(options.gpu, constantsOf(options)))} % of peak)`,
     range,
     ...(fixes ? { fixes } : {}),
   };

@@ -5,7 +5,7 @@ import { GiB } from '../memory/overheads';
 import { applyMemory, chunkLengths, computeStageMemory, worstStage, type MemorySettings } from '../memory/stageMemory';
 import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
 import type { ModelShape } from '../model/shape';
-import { evaluateSchedule, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
+import { evaluateSchedule, stepTimeLowerBound, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
 import type { RunConfig, ScheduleEvaluation, ScheduleName, SplitStrategy, StageMemory } from '../types';
 
 export interface Recommendation {
@@ -93,6 +93,13 @@ export function candidateChoices(
 /**
  * Simulates every candidate and attaches its memory. `known` are evaluations already simulated with `knownStrategy`
  * (the engine's per-schedule results); a candidate with the same schedule, k and v reuses them.
+ *
+ * Pruning (issue 16): a long candidate whose step-time lower bound (engine.stepTimeLowerBound: cost tables, no
+ * simulation) is above the fastest fitting step found so far is not simulated — it could neither be recommended nor
+ * tie. Short ones are simulated outright (the bound costs about as much as simulating them). Two bests are kept,
+ * because the recommendation also names the fastest schedule that runs with flags alone (not zero-bubble), and so
+ * does the oom-risk lever. The candidates keep their order, the one in which the shared work budget serves them and
+ * ties are broken, so only what could not win is left out.
  */
 export function sweepSchedules(
   config: RunConfig,
@@ -103,48 +110,90 @@ export function sweepSchedules(
 ): SweepCandidate[] {
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
   const maxEvaluations = options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
-  const out: SweepCandidate[] = [];
   const choices = candidateChoices(config, shape, options.engine, maxOps).slice(0, maxEvaluations);
-  for (const choice of choices) {
-    const reuse = known.find(
-      (e) =>
-        e.schedule === choice.schedule &&
-        e.splits === choice.splits &&
-        e.virtualStages === choice.virtualStages &&
-        e.memory &&
-        e.sim &&
-        (choice.splits === 1 || choice.strategy === knownStrategy),
-    );
-    let evaluation: ScheduleEvaluation;
-    if (reuse) evaluation = reuse;
-    else {
-      try {
-        evaluation = evaluateSchedule(config, choice, options.engine);
-      } catch {
-        continue; // a schedule the engine rejects is simply not a candidate
-      }
+  const m = options.engine.overrides?.microbatches ?? config.numMicrobatches ?? shape.pp;
+  const ops = choices.map((c) => shape.pp * m * c.splits * c.virtualStages * (ZERO_BUBBLE.has(c.schedule) ? 3 : 2));
+  const found: SweepCandidate[] = [];
+  let bestAny = Infinity;
+  let bestRunnable = Infinity;
+  // `!` reads: i indexes choices and ops, which have the same length.
+  for (let i = 0; i < choices.length; i++) {
+    const choice = choices[i]!;
+    const zeroBubble = ZERO_BUBBLE.has(choice.schedule);
+    const best = zeroBubble ? bestAny : bestRunnable;
+    if (best < Infinity && ops[i]! >= BOUND_WORTH_OPS && lowerBound(config, choice, options, shape) > best * (1 + 1e-9))
+      continue;
+    const candidate = simulateCandidate(config, shape, options, choice, known, knownStrategy, maxOps);
+    if (!candidate) continue;
+    found.push(candidate);
+    if (candidate.fits) {
+      const step = candidate.evaluation.stepTimeMs!;
+      bestAny = Math.min(bestAny, step);
+      if (!zeroBubble) bestRunnable = Math.min(bestRunnable, step);
     }
-    const sim = evaluation.sim;
-    if (!evaluation.applicable || !sim || evaluation.stepTimeMs == null || sim.opCount > maxOps) continue;
-    const memory =
-      reuse?.memory ??
-      computeStageMemory(
-        shape,
-        sim,
-        chunkLengths(config, shape.seqLength, choice.splits, choice.strategy),
-        options.settings,
-      );
-    if (!reuse) applyMemory(evaluation, memory, options.capacityGiB);
-    const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
-    out.push({
-      choice,
-      evaluation,
-      memory,
-      worstReservedGiB,
-      fits: worstReservedGiB <= options.warningFraction * options.capacityGiB,
-    });
   }
-  return out;
+  return found;
+}
+
+/** Below this many ops a candidate is simulated rather than bounded: building its cost tables costs about as much. */
+const BOUND_WORTH_OPS = 1 << 14;
+
+function lowerBound(config: RunConfig, choice: ScheduleChoice, options: SweepOptions, shape: ModelShape): number {
+  try {
+    return stepTimeLowerBound(config, choice, options.engine, shape) ?? 0;
+  } catch {
+    return 0; // no bound: the candidate is simulated
+  }
+}
+
+/** One candidate simulated (or reused from `known`) with its memory; null when it does not apply. */
+function simulateCandidate(
+  config: RunConfig,
+  shape: ModelShape,
+  options: SweepOptions,
+  choice: ScheduleChoice,
+  known: ScheduleEvaluation[],
+  knownStrategy: SplitStrategy,
+  maxOps: number,
+): SweepCandidate | null {
+  const reuse = known.find(
+    (e) =>
+      e.schedule === choice.schedule &&
+      e.splits === choice.splits &&
+      e.virtualStages === choice.virtualStages &&
+      e.memory &&
+      e.sim &&
+      !e.extrapolated &&
+      (choice.splits === 1 || choice.strategy === knownStrategy),
+  );
+  let evaluation: ScheduleEvaluation;
+  if (reuse) evaluation = reuse;
+  else {
+    try {
+      evaluation = evaluateSchedule(config, choice, options.engine);
+    } catch {
+      return null; // a schedule the engine rejects is simply not a candidate
+    }
+  }
+  const sim = evaluation.sim;
+  if (!evaluation.applicable || !sim || evaluation.stepTimeMs == null || sim.opCount > maxOps) return null;
+  const memory =
+    reuse?.memory ??
+    computeStageMemory(
+      shape,
+      sim,
+      chunkLengths(config, shape.seqLength, choice.splits, choice.strategy),
+      options.settings,
+    );
+  if (!reuse) applyMemory(evaluation, memory, options.capacityGiB);
+  const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
+  return {
+    choice,
+    evaluation,
+    memory,
+    worstReservedGiB,
+    fits: worstReservedGiB <= options.warningFraction * options.capacityGiB,
+  };
 }
 
 export function describeChoice(choice: {

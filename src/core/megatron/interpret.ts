@@ -255,6 +255,9 @@ function interpretWordAt(st: Interpretation, i: number): number {
   return takeValues(st, i, spec, flagText, nameRange, make);
 }
 
+/** A template's stand-in for a value the user writes in: `your data path`, `<path to ckpt>`, `path/to/your model`. */
+const PLACEHOLDER_VALUE = /^(your|<)\b|^<|\byour (model|data|tokenizer|vocab|save|ckpt|checkpoint|output|log)\b/i;
+
 /**
  * A word no flag takes: argparse stops on it. The words of one unquoted expansion whose value split into several
  * (`--load $DIR` with DIR="your ckpt path") are one report: the first word went to the flag, the rest did not.
@@ -293,6 +296,18 @@ function reportUnexpected(st: Interpretation, i: number): number {
   }
   // The variable whose value holds the words (origins run from the flag outwards): where the user fixes it.
   const variable = word.origins[word.origins.length - 1]?.name;
+  const value = [splitFrom, ...rest].join(' ');
+  if (PLACEHOLDER_VALUE.test(value)) {
+    // A template's placeholder (MindSpeed-LLM's examples assign CKPT_LOAD_DIR="your model ckpt path" and friends in
+    // ~300 scripts): the split is real as written, but it goes away with the path the user writes in.
+    st.diagnostics.push({
+      code: 'unexpected-argument',
+      severity: 'hint',
+      message: `${variable ? `$${variable}` : 'This value'} still holds the placeholder '${value}'; as written its words would reach Megatron as ${rest.length + 1} arguments (argparse stops), so write a path without spaces there`,
+      range: word.range.line === lastWord.range.endLine ? span(word.range, lastWord.range) : expansion(word),
+    });
+    return j;
+  }
   st.diagnostics.push({
     code: 'unexpected-argument',
     severity: 'warning',

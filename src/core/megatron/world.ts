@@ -463,6 +463,7 @@ export function resolveWorld(inv: LaunchInvocation | null, bash: BashReadResult 
 
 /** NeMo: world = trainer.devices × trainer.num_nodes. */
 export function worldFromCounts(gpn: ResolvedNumber, nodes: ResolvedNumber): WorldInfo {
+  const assumptions = [...new Set([...(gpn.source.assumptions ?? []), ...(nodes.source.assumptions ?? [])])];
   let world: ResolvedNumber;
   if (gpn.value === null || nodes.value === null) {
     world = {
@@ -475,7 +476,11 @@ export function worldFromCounts(gpn: ResolvedNumber, nodes: ResolvedNumber): Wor
   } else {
     world = {
       value: gpn.value * nodes.value,
-      source: { status: 'derived', note: `devices × num_nodes = ${gpn.value} × ${nodes.value}` },
+      source: {
+        status: 'derived',
+        note: `devices × num_nodes = ${gpn.value} × ${nodes.value}`,
+        ...(assumptions.length && { assumptions }),
+      },
     };
   }
   return { gpusPerNode: gpn, numNodes: nodes, worldSize: world, diagnostics: [], supersededRanges: [] };

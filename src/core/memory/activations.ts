@@ -1,7 +1,6 @@
 // Activation memory: bytes a layer keeps for backward (megatron.md §3.2, "generalised per-layer count"), turned into
-// bytes per scheduling unit (microbatch × sequence chunk × model chunk), then walked over the simulated op order of
-// each stage to get memory over time (megatron.md §3.3, seq1f1b.md §3.2–3.3).
-import { OP_B, OP_F, OP_W, type SimResult } from '../types';
+// bytes per scheduling unit (microbatch × sequence chunk × model chunk), which liveness.ts walks over the simulated op
+// order of each stage to get memory over time.
 import type { VirtualStage } from '../model/layout';
 import type { ModelShape } from '../model/shape';
 
@@ -31,11 +30,17 @@ export function layerActivationBytes(
   const headsLocal = shape.heads / t;
   const hiddenMask = shape.hiddenDropout > 0 ? 1 : 0;
   const modules = new Set(options.selective ? shape.recomputeModules : []);
+  const lin = linearInputBytes(shape);
+  // Under FP8 the output projection keeps its own FP8 copy of core attention's output besides the bf16 one
+  // attention keeps for its backward; in bf16 both are one tensor.
+  const projCopy = lin < 2 ? lin : 0;
 
   let perToken = 4 * h * rep; // the two norm inputs
   // Attention: QKV input (norm output), Q, K, V, output-projection input, hidden-dropout mask.
-  perToken +=
-    (modules.has('layernorm') ? 0 : 2 * h * rep) + (2 * hq) / t + 4 * hkvLocal + (2 * hq) / t + hiddenMask * h * rep;
+  perToken += (modules.has('layernorm') ? 0 : lin * h * rep) + hiddenMask * h * rep;
+  if (shape.mla)
+    perToken += mlaBytesPerToken(shape.mla, headsLocal, rep, modules) + projCopy * headsLocal * shape.mla.vHeadDim;
+  else perToken += (2 * hq) / t + 4 * hkvLocal + ((2 + projCopy) * hq) / t;
   if (shape.legacyFlashPath && !modules.has('core_attn')) perToken += (2 * hq) / t; // flash output kept besides its copy
   let scoreBytes = 0;
   // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
@@ -45,21 +50,64 @@ export function layerActivationBytes(
     else scoreBytes = headsLocal * queryTokens * keyTokens * (2 + (shape.attentionDropout > 0 ? 3 : 0));
   }
   // MLP input (norm output) and its dropout mask.
-  perToken += (modules.has('layernorm') ? 0 : 2 * h * rep) + hiddenMask * h * rep;
+  perToken += (modules.has('layernorm') ? 0 : lin * h * rep) + hiddenMask * h * rep;
   const gluWidth = shape.glu ? 2 : 1;
   if (!moe) {
-    if (!modules.has('mlp')) perToken += (2 * shape.ffn * gluWidth) / t + (2 * shape.ffn) / t;
+    // fc1's output, kept by the activation function (bf16), and fc2's input (a linear input).
+    if (!modules.has('mlp')) perToken += (2 * shape.ffn * gluWidth) / t + (lin * shape.ffn) / t;
   } else if (!modules.has('moe')) {
     // Dropless top-k routing, perfectly balanced: the TP group's tokens, k copies each, are spread over its ranks
     // as etp/t of them per rank (with expert-TP = t every rank sees all of them and computes F_e/t of the width;
     // with expert-TP = 1 each takes 1/t of the tokens at full width). EP moves copies but not their count.
+    // Token dropping at a capacity factor changes how many copies there are (ModelShape.moeRoutedCopies).
     const fe = shape.moeFfn / shape.etp;
-    const routedPerCopy = 2 * h + 2 * fe * gluWidth + (modules.has('moe_act') ? 0 : 2 * fe);
-    perToken += ((shape.topk * shape.etp) / t) * routedPerCopy + 4 * shape.numExperts * rep; // + fp32 router logits
+    const copies = shape.moeRoutedCopies;
+    const routedPerCopy = lin * h + 2 * fe * gluWidth + (modules.has('moe_act') ? 0 : lin * fe);
+    perToken += ((copies * shape.etp) / t) * routedPerCopy + 4 * shape.numExperts * rep; // + fp32 router logits
+    // Nothing more for the combine: current Megatron-Core weighs the copies by their probs inside the experts'
+    // activation (experts.py permuted_probs) and unpermutes without them (token_dispatcher.py:891-899 at d98e8a64),
+    // an index scatter whose backward needs no saved tokens.
     if (shape.sharedExpertFfn > 0 && !modules.has('shared_experts'))
-      perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (2 * shape.sharedExpertFfn) / t;
+      perToken += (2 * shape.sharedExpertFfn * gluWidth) / t + (lin * shape.sharedExpertFfn) / t;
   }
   return perToken * queryTokens + scoreBytes;
+}
+
+/**
+ * Bytes per element of a saved linear-layer input. Under FP8 Transformer Engine's Linear / LayerNormLinear /
+ * GroupedLinear keep the quantized input for the weight gradient instead of the bf16 one ("Cached input tensor …
+ * saved_inputmat = inputmat" after update_usage(columnwise_usage=True), transformer_engine/pytorch/module/linear.py
+ * of TE 2.x), 1 byte per element for every FP8 recipe (MXFP8's block scales, 1/32 byte, are left out). What a
+ * linear layer does not own (the bf16 output of attention, of fc1 kept by the activation) stays 2 bytes. The
+ * bf16 first/last layers of --first-last-layers-bf16 are counted as FP8 too (ModelShape.storage.bf16Layers).
+ */
+function linearInputBytes(shape: ModelShape): number {
+  return shape.storage.lowPrecision?.format === 'fp8' ? 1 : 2;
+}
+
+/**
+ * Bytes per token multi-latent attention keeps for backward besides its input (NVIDIA/Megatron-LM d98e8a64
+ * megatron/core/transformer/multi_latent_attention.py): the down projections read the norm output (counted by the
+ * caller) and are plain Linear layers, so their outputs are sequence-sharded under SP like that input (:637-663); the
+ * q and kv latents are kept twice, as the input of their norm and as the input of the up projection (q_lora_rank
+ * null: one q projection of the norm output, nothing more). The up projections' outputs are split and concatenated
+ * with the rotary part into new query/key tensors and value is made contiguous (:944-981), so core attention holds
+ * its own query and key of qk_head_dim + qk_pos_emb_head_dim and value of v_head_dim per local head, and its output
+ * (v_head_dim per head) is the input of the output projection. With `mla_up_proj` recomputed (:171-174) the
+ * CheckpointWithoutOutput around the up projections and rope (:983-987) frees query, key and value after core
+ * attention and rebuilds them from the latents in backward (:455-458).
+ */
+function mlaBytesPerToken(
+  mla: NonNullable<ModelShape['mla']>,
+  headsLocal: number,
+  rep: number,
+  modules: ReadonlySet<string>,
+): number {
+  const dq = mla.qkHeadDim + mla.qkPosEmbHeadDim;
+  const latents = (mla.qLoraRank !== null ? 2 * 2 * mla.qLoraRank : 0) + 2 * 2 * mla.kvLoraRank;
+  const qkv = modules.has('mla_up_proj') ? 0 : 2 * headsLocal * (2 * dq + mla.vHeadDim);
+  const output = 2 * headsLocal * mla.vHeadDim;
+  return latents * rep + qkv + output;
 }
 
 /** Width (elements) of K or V per TP rank for one token: g·d/t, one whole group when g < t, all heads on the legacy flash path. */
@@ -153,6 +201,7 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         }
       } else {
         stored = nDense * dense + nMoe * moe;
+        stored -= offloadedBytes(shape, st, dense, moe);
       }
       if (st.hasEmbedding) {
         // int64 token ids (every TP rank holds them) + the embedding dropout mask. The embedding output itself is
@@ -164,10 +213,25 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
       if (st.hasLoss) {
         // Kept for backward: fp32 softmax of the vocab-parallel cross-entropy (Vp/t wide), the final-norm input and
         // the output-layer input (bf16), int64 labels and an fp32 loss mask.
-        tables.logits[vs]![j] = (4 * q * shape.vocabPadded) / t + 2 * 2 * shape.hidden * q * rep + 12 * q;
-        // The bf16 logits exist only until the fp32 cast inside the loss of this forward.
+        const lossHead = (4 * q * shape.vocabPadded) / t + 2 * 2 * shape.hidden * q * rep + 12 * q;
+        // Multi-token prediction (megatron/core/transformer/multi_token_prediction.py at d98e8a64): each of the D
+        // depths on the last stage runs enorm on the next token's embedding and hnorm on the hidden state (inputs
+        // kept, :1335-1337), their concatenation into eh_proj (input kept, :1341-1342), one decoder layer of the
+        // model's last-layer kind, and its own output layer and loss (process_mtp_loss :1012-1027) — a second set
+        // of logits per depth.
+        const mtp = shape.mtpLayers;
+        tables.logits[vs]![j] = lossHead * (1 + mtp);
+        if (mtp > 0) {
+          const mtpLayer = shape.moeLayers[shape.numLayers - 1] === true ? moe : dense;
+          tables.activations[vs]![j] = stored + mtp * (mtpLayer + 8 * shape.hidden * q * rep);
+        }
+        // The bf16 logits exist only until the fp32 cast inside the loss of this forward (one depth at a time).
         tables.forwardTransient[vs]![j] = (2 * q * shape.vocabPadded) / t;
       }
+      // The data loader's b×s×s causal mask sits on the first and last stage while a microbatch's forward runs
+      // (resolve/derived/dataloaderMask.ts); only whole-sequence units (k = 1) come with one.
+      if ((st.hasEmbedding || st.hasLoss) && k === 1)
+        tables.forwardTransient[vs]![j] = tables.forwardTransient[vs]![j]! + shape.dataloaderMaskBytes;
       if (k > 1) {
         tables.kvAppend[vs]![j] = st.numLayers * kvPerTokenPerLayer * q;
         if (j === 0) tables.dkdvBytes[vs] = st.numLayers * kvPerTokenPerLayer * ((seq * b) / cp);
@@ -175,6 +239,21 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     }
   }
   return tables;
+}
+
+/**
+ * Activations TE's CPU offload context keeps off the GPU for one unit: with `num_layers` offloaded of `model_layers`
+ * "activation memory usage is equal to (num_layers − num_offloaded_layers)·T" (TransformerEngine
+ * transformer_engine/pytorch/cpu_offload.py, get_cpu_offload_context docstring), and at most model_layers − 1 are
+ * offloaded (its assert). Megatron-Core builds the context over the block's layers (transformer_block.py:304-313 at
+ * d98e8a64) and allows it only without PP and without recompute (transformer_config.py:1884-1899), so the chunk is
+ * the whole model. Tensors under TE's 2^20-element minimum stay on the GPU; at LLM sizes only masks are that small.
+ */
+function offloadedBytes(shape: ModelShape, st: VirtualStage, dense: number, moe: number): number {
+  const n = Math.min(shape.cpuOffloadLayers, st.numLayers - 1);
+  if (n <= 0 || shape.recompute !== null) return 0;
+  const nMoe = countMoe(shape, st.firstLayer, n);
+  return (n - nMoe) * dense + nMoe * moe;
 }
 
 function countMoe(shape: ModelShape, first: number, n: number): number {
@@ -186,184 +265,4 @@ function countMoe(shape: ModelShape, first: number, n: number): number {
     if (shape.moeLayers[i]) c++;
   }
   return c;
-}
-
-// ─── Liveness over the simulated timeline ───────────────────────────────────────────────────────
-
-export interface DynamicBreakdown {
-  activations: number;
-  kvCache: number;
-  logits: number;
-}
-
-export interface StageTrace {
-  stage: number;
-  /** Highest dynamic + static bytes, its time and what made it up. */
-  peakBytes: number;
-  peakTime: number;
-  peak: DynamicBreakdown;
-  /** Most units live at once (for cross-checks with SimResult.peakUnits). */
-  peakLiveUnits: number;
-  series: { timeMs: Float64Array; bytes: Float64Array };
-}
-
-/**
- * Walks every stage's ops in execution order. A unit's activations are allocated when its F starts and freed when
- * its last backward op ends (B, or W when the timeline has W ops). Seq1F1B's K/V prefix cache of a microbatch grows
- * with each forwarded chunk and is freed when that microbatch's chunk-0 B ends, together with the dK/dV accumulator
- * allocated at its first B. `staticBytes[r]` is added to every point of the series.
- */
-export function walkLiveness(
-  sim: SimResult,
-  tables: UnitTables,
-  staticBytes: number[],
-  maxSeriesPoints = MAX_SERIES_POINTS,
-): StageTrace[] {
-  let hasW = false;
-  for (let i = 0; i < sim.opCount; i++)
-    if (sim.kind[i] === OP_W) {
-      hasW = true;
-      break;
-    }
-  const traces: StageTrace[] = [];
-  for (let r = 0; r < sim.spec.stages; r++)
-    traces.push(walkStage(sim, tables, r, staticBytes[r] ?? 0, hasW, maxSeriesPoints));
-  return traces;
-}
-
-/**
- * The walk of one stage's ops (the hot loop of the memory model): stages share no live units, so each is walked on
- * its own. `hasW`: units are freed when their W ends instead of their B.
- */
-function walkStage(
-  sim: SimResult,
-  tables: UnitTables,
-  r: number,
-  base: number,
-  hasW: boolean,
-  maxSeriesPoints: number,
-): StageTrace {
-  const p = sim.spec.stages;
-  const { k, v } = tables;
-  // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
-  // tables built for this timeline's k and v (buildUnitTables).
-  const from = sim.stageOffsets[r]!;
-  const to = sim.stageOffsets[r + 1]!;
-  const times: number[] = [0];
-  const values: number[] = [base];
-  let act = 0;
-  let kv = 0;
-  let logits = 0;
-  let live = 0;
-  let peakLive = 0;
-  let peakBytes = base;
-  let peakTime = 0;
-  let peak: DynamicBreakdown = { activations: 0, kvCache: 0, logits: 0 };
-  const liveUnits = new Map<number, { act: number; logits: number }>();
-  const cache = new Map<number, number>(); // key microbatch·v + modelChunk → K/V + dK/dV bytes held
-  const record = (time: number): void => {
-    const total = base + act + kv + logits;
-    if (total > peakBytes) {
-      peakBytes = total;
-      peakTime = time;
-      peak = { activations: act, kvCache: kv, logits };
-    }
-    if (time === times[times.length - 1]) values[values.length - 1] = total;
-    else {
-      times.push(time);
-      values.push(total);
-    }
-  };
-  for (let i = from; i < to; i++) {
-    const kind = sim.kind[i]!;
-    const mb = sim.microbatch[i]!;
-    const j = Math.min(sim.chunk[i]!, k - 1);
-    const mc = Math.min(sim.modelChunk[i]!, v - 1);
-    const vs = mc * p + r;
-    const unitKey = (mb * k + j) * v + mc;
-    const cacheKey = mb * v + mc;
-    if (kind === OP_F) {
-      const unit = { act: tables.activations[vs]![j]!, logits: tables.logits[vs]![j]! };
-      if (!liveUnits.has(unitKey)) {
-        liveUnits.set(unitKey, unit);
-        act += unit.act;
-        logits += unit.logits;
-        live++;
-        peakLive = Math.max(peakLive, live);
-      }
-      const append = tables.kvAppend[vs]![j]!;
-      if (append > 0) {
-        cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + append);
-        kv += append;
-      }
-      const transient = tables.forwardTransient[vs]![j]!;
-      logits += transient;
-      record(sim.start[i]!);
-      logits -= transient;
-      record(sim.end[i]!);
-    } else if (kind === OP_B) {
-      if (k > 1 && j === k - 1 && cache.has(cacheKey)) {
-        const dkdv = tables.dkdvBytes[vs]!;
-        cache.set(cacheKey, (cache.get(cacheKey) ?? 0) + dkdv);
-        kv += dkdv;
-      }
-      const transient = tables.backwardTransient[vs]![j]!;
-      act += transient;
-      record(sim.start[i]!);
-      act -= transient;
-      const held = j === 0 ? cache.get(cacheKey) : undefined;
-      if (held !== undefined) {
-        kv -= held;
-        cache.delete(cacheKey);
-      }
-      if (!hasW) free(unitKey);
-      record(sim.end[i]!);
-    } else if (kind === OP_W) {
-      record(sim.start[i]!);
-      free(unitKey);
-      record(sim.end[i]!);
-    }
-  }
-  const series = envelope(times, values, maxSeriesPoints);
-  return { stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, series };
-
-  function free(key: number): void {
-    const unit = liveUnits.get(key);
-    if (!unit) return;
-    liveUnits.delete(key);
-    act -= unit.act;
-    logits -= unit.logits;
-    live--;
-  }
-}
-
-/** More points than a chart of a few thousand pixels can show; longer series are reduced to their upper envelope. */
-const MAX_SERIES_POINTS = 8192;
-
-/**
- * Keeps a step series drawable: above `maxPoints`, consecutive steps are merged into buckets that start at the first
- * step's time and hold the bucket's highest value, so no peak disappears (the chart may only look slightly fuller).
- */
-export function envelope(
-  times: number[],
-  values: number[],
-  maxPoints: number,
-): { timeMs: Float64Array; bytes: Float64Array } {
-  const n = times.length;
-  if (n <= maxPoints) return { timeMs: Float64Array.from(times), bytes: Float64Array.from(values) };
-  const buckets = Math.max(2, maxPoints - 1);
-  const per = Math.ceil((n - 1) / buckets);
-  const outTimes: number[] = [];
-  const outValues: number[] = [];
-  // The last point (back to static memory) is kept as it is, so the chart ends where the timeline does.
-  // `!` reads: every index is < n = times.length = values.length.
-  for (let i = 0; i < n - 1; i += per) {
-    let top = values[i]!;
-    for (let j = i + 1; j < Math.min(i + per, n - 1); j++) if (values[j]! > top) top = values[j]!;
-    outTimes.push(times[i]!);
-    outValues.push(top);
-  }
-  outTimes.push(times[n - 1]!);
-  outValues.push(values[n - 1]!);
-  return { timeMs: Float64Array.from(outTimes), bytes: Float64Array.from(outValues) };
 }

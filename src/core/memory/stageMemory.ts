@@ -10,7 +10,8 @@ import type {
   StageMemory,
 } from '../types';
 import { partitionSequence } from '../schedule/partition';
-import { buildUnitTables, walkLiveness } from './activations';
+import { buildUnitTables } from './activations';
+import { walkLiveness } from './liveness';
 import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
 import { layerLayout } from '../model/layout';
 import type { ModelShape } from '../model/shape';

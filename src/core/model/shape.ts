@@ -41,6 +41,21 @@ export interface ModelShape {
   sharedExpertFfn: number;
   /** Length numLayers: true where the layer is MoE. */
   moeLayers: boolean[];
+  /**
+   * Length numLayers: routed experts of each layer (0 where dense) — numExperts on every MoE layer, except under
+   * DeepSpeed-MoE, whose --num-experts list gives each MoE layer its own count (PR-MoE: 64 … 128).
+   */
+  expertsPerLayer: number[];
+  /** DeepSpeed-MoE `--mlp-type residual`: each MoE layer also holds a dense MLP and a Linear(h, 2) coefficient. */
+  residualMoe: boolean;
+  /** The router has a bias: Megatron-Core's with --add-bias-linear (router.py:67-72); DeepSpeed's gate never. */
+  routerBias: boolean;
+  /** Multi-latent attention's sizes (null: standard attention). */
+  mla: MlaShape | null;
+  /** Multi-token-prediction layers, built on the last pipeline stage (0: none). */
+  mtpLayers: number;
+  /** How weights, gradients and optimizer state are stored and sharded. */
+  storage: StorageShape;
   precision: Precision;
   distributedOptimizer: boolean;
   gradReduceInBf16: boolean;
@@ -60,6 +75,20 @@ export interface ModelShape {
   recomputeNumLayers: number;
   recomputeModules: string[];
   distributeSavedActivations: boolean;
+  /**
+   * Decoder layers whose saved activations TE's CPU offload context moves to the host (--cpu-offloading with
+   * --cpu-offloading-num-layers; Megatron-LM arguments.py:1950-1951 turns offloading on for any count > 0); 0: none.
+   */
+  cpuOffloadLayers: number;
+  /**
+   * Routed copies of each token an MoE layer's experts process, with perfectly balanced routing: k when dropless;
+   * with --moe-expert-capacity-factor c, each expert takes at most ⌈N·k/E·c⌉ of the N tokens (moe_utils.py
+   * get_capacity :263 and apply_router_token_dropping :1051-1055 at d98e8a64): k·min(1, c), or, padded to capacity
+   * (--moe-pad-expert-input-to-capacity), min(k·c, E).
+   */
+  moeRoutedCopies: number;
+  /** Bytes per microbatch of the data loader's causal mask on the first and last stage while its forward runs (0: none). */
+  dataloaderMaskBytes: number;
   accountEmbedding: boolean;
   accountLoss: boolean;
   firstStageLayers: number | null;
@@ -75,6 +104,62 @@ export interface ModelShape {
   noopLayers: boolean[];
   /** File's virtual stages (1 when VPP is off). */
   virtualStages: number;
+}
+
+/** MLA sizes (Megatron-Core multi_latent_attention.py); qLoraRank null = one Q projection without a LoRA. */
+interface MlaShape {
+  qLoraRank: number | null;
+  kvLoraRank: number;
+  qkHeadDim: number;
+  qkPosEmbHeadDim: number;
+  vHeadDim: number;
+}
+
+/** Bytes of one element of a dtype name as Megatron's flags spell them (fp32, bf16, fp16, fp8); null when unknown. */
+function dtypeBytes(name: string | null | undefined): number | null {
+  switch ((name ?? '').toLowerCase()) {
+    case 'fp32':
+    case 'float32':
+      return 4;
+    case 'bf16':
+    case 'fp16':
+    case 'bfloat16':
+    case 'float16':
+      return 2;
+    case 'fp8':
+    case 'uint8':
+      return 1;
+    default:
+      return null;
+  }
+}
+
+/** The flags that decide the bytes per parameter and their sharding, with Megatron's defaults applied. */
+interface StorageShape {
+  /** DeepSpeed ZeRO stage from --zero-stage (null: not DeepSpeed, or the stage lives only in the JSON config). */
+  zeroStage: number | null;
+  /** Fully sharded data parallel: Megatron-FSDP (--use-megatron-fsdp) or torch FSDP2 (--use-torch-fsdp2). */
+  fsdp: 'megatron' | 'torch' | null;
+  /** Megatron-FSDP's --data-parallel-sharding-strategy (default optim_grads_params). */
+  fsdpStrategy: string;
+  /** --ddp-bucket-size in elements (null: Megatron's max(40M, 1M·dp)). */
+  ddpBucketSize: number | null;
+  overlapGradReduce: boolean;
+  overlapParamGather: boolean;
+  /** FP8 or FP4 training: the recipe, and whether only the low-precision parameters are kept (param gather). */
+  lowPrecision: { format: 'fp8' | 'fp4'; recipe: string; paramGather: boolean } | null;
+  /** Decoder layers kept in bf16 at the start and at the end under FP8/FP4 (--first-last-layers-bf16). */
+  bf16Layers: { start: number; end: number };
+  /** Gradient buffer in fp32 under fp16 (--accumulate-allreduce-grads-in-fp32). */
+  accumulateGradsInFp32: boolean;
+  /** --use-precision-aware-optimizer with its dtypes in bytes (null: Megatron's ordinary mixed-precision Adam). */
+  precisionAware: { mainParams: number; mainGrads: number; expAvg: number; expAvgSq: number } | null;
+  /** --optimizer-cpu-offload (Megatron's HybridDeviceOptimizer). */
+  optimizerCpuOffload: boolean;
+  /** Share of the optimizer state on the GPU (1 − --optimizer-offload-fraction under --optimizer-cpu-offload). */
+  optimizerGpuFraction: number;
+  /** --optimizer: adam keeps two moments, sgd one momentum buffer. */
+  optimizer: string;
 }
 
 export type ShapeResult =
@@ -128,6 +213,77 @@ function moeLayersOf(config: RunConfig, numLayers: number, numExperts: number): 
   return pattern && pattern.length === numLayers
     ? pattern.map((x) => x !== 0)
     : new Array<boolean>(numLayers).fill(true);
+}
+
+/**
+ * Routed experts per layer. DeepSpeed-MoE's list (Megatron-DeepSpeed transformer.py:1650-1662) marks a dense layer
+ * with 1 expert (a layer with ≤ 1 expert builds a plain ParallelMLP, transformer.py:1065), so 1 becomes 0 here.
+ */
+function expertsPerLayerOf(config: RunConfig, moeLayers: readonly boolean[], numExperts: number): number[] {
+  const perLayer = config.moeExpertsPerLayer;
+  if (perLayer && perLayer.length === moeLayers.length) return perLayer.map((n) => (n > 1 ? n : 0));
+  return moeLayers.map((m) => (m ? numExperts : 0));
+}
+
+/** See ModelShape.moeRoutedCopies. */
+function routedCopiesOf(config: RunConfig, numExperts: number): number {
+  const k = numExperts > 0 ? (pos(config.moeRouterTopk) ? config.moeRouterTopk : 2) : 0;
+  const c = config.moeExpertCapacityFactor;
+  if (!pos(c) || k === 0) return k;
+  return config.moePadExpertInputToCapacity === true ? Math.min(k * c, numExperts) : k * Math.min(1, c);
+}
+
+/** MLA sizes with Megatron-LM's defaults (arguments.py at d98e8a64: kv-lora-rank 32, qk 128, rope 64, v 128). */
+function mlaOf(config: RunConfig): MlaShape | null {
+  if (config.multiLatentAttention !== true) return null;
+  return {
+    qLoraRank: pos(config.qLoraRank) ? config.qLoraRank : null,
+    kvLoraRank: pos(config.kvLoraRank) ? config.kvLoraRank : 32,
+    qkHeadDim: pos(config.qkHeadDim) ? config.qkHeadDim : 128,
+    qkPosEmbHeadDim: nonNegative(config.qkPosEmbHeadDim) ? config.qkPosEmbHeadDim : 64,
+    vHeadDim: pos(config.vHeadDim) ? config.vHeadDim : 128,
+  };
+}
+
+/** FP8 / FP4 training as the flags select it (Megatron-LM arguments.py: --fp8-recipe defaults to delayed). */
+function lowPrecisionOf(config: RunConfig): StorageShape['lowPrecision'] {
+  if (config.fp4Format != null) return { format: 'fp4', recipe: 'nvfp4', paramGather: config.fp4ParamGather === true };
+  if (config.fp8Format != null)
+    return { format: 'fp8', recipe: config.fp8Recipe ?? 'delayed', paramGather: config.fp8ParamGather === true };
+  return null;
+}
+
+function storageOf(config: RunConfig): StorageShape {
+  const fraction = config.optimizerOffloadFraction ?? 1;
+  const bf16Ends = config.firstLastLayersBf16 === true;
+  return {
+    zeroStage: nonNegative(config.zeroStage) ? config.zeroStage : null,
+    fsdp: config.useMegatronFsdp === true ? 'megatron' : config.useTorchFsdp2 === true ? 'torch' : null,
+    fsdpStrategy: config.dataParallelShardingStrategy ?? 'optim_grads_params',
+    ddpBucketSize: pos(config.ddpBucketSize) ? config.ddpBucketSize : null,
+    overlapGradReduce: config.overlapGradReduce === true,
+    overlapParamGather: config.overlapParamGather === true,
+    lowPrecision: lowPrecisionOf(config),
+    bf16Layers: {
+      start: bf16Ends ? (config.numLayersAtStartInBf16 ?? 1) : 0,
+      end: bf16Ends ? (config.numLayersAtEndInBf16 ?? 1) : 0,
+    },
+    accumulateGradsInFp32: config.accumulateAllreduceGradsInFp32 === true,
+    // The four dtypes default to fp32 (arguments.py) and matter only with the precision-aware optimizer.
+    precisionAware:
+      config.usePrecisionAwareOptimizer === true
+        ? {
+            mainParams: dtypeBytes(config.mainParamsDtype) ?? 4,
+            mainGrads: dtypeBytes(config.mainGradsDtype) ?? 4,
+            expAvg: dtypeBytes(config.expAvgDtype) ?? 4,
+            expAvgSq: dtypeBytes(config.expAvgSqDtype) ?? 4,
+          }
+        : null,
+    optimizerCpuOffload: config.optimizerCpuOffload === true,
+    optimizerGpuFraction:
+      config.optimizerCpuOffload === true && Number.isFinite(fraction) ? 1 - Math.min(1, Math.max(0, fraction)) : 1,
+    optimizer: config.optimizerType ?? 'adam',
+  };
 }
 
 /** Whether attention stores no s² scores, and whether it is the Seq1F1B repo's legacy local flash path. */
@@ -191,6 +347,7 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
   const glu = config.swiglu === true;
   const ffn = pos(config.ffnHiddenSize) ? config.ffnHiddenSize : glu ? Math.floor((8 * h) / 3 / 64) * 64 : 4 * h;
   const numExperts = pos(config.numExperts) ? config.numExperts : 0;
+  const moeLayers = moeLayersOf(config, L, numExperts);
   let precision = config.precision;
   if (precision == null) {
     precision = 'bf16';
@@ -218,7 +375,13 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
     topk: numExperts > 0 ? (pos(config.moeRouterTopk) ? config.moeRouterTopk : 2) : 0,
     moeFfn: pos(config.moeFfnHiddenSize) ? config.moeFfnHiddenSize : ffn,
     sharedExpertFfn: pos(config.moeSharedExpertIntermediateSize) ? config.moeSharedExpertIntermediateSize : 0,
-    moeLayers: moeLayersOf(config, L, numExperts),
+    moeLayers,
+    expertsPerLayer: expertsPerLayerOf(config, moeLayers, numExperts),
+    residualMoe: config.moeResidualMlp === true,
+    routerBias: (config.addBiasLinear ?? true) && config.moeExpertsPerLayer == null,
+    mla: mlaOf(config),
+    mtpLayers: pos(config.mtpNumLayers) ? config.mtpNumLayers : 0,
+    storage: storageOf(config),
     precision,
     distributedOptimizer: config.distributedOptimizer ?? false,
     gradReduceInBf16: config.gradReduceInBf16 ?? false,
@@ -235,6 +398,14 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
     recomputeModules:
       config.recomputeModules && config.recomputeModules.length > 0 ? config.recomputeModules : ['core_attn'],
     distributeSavedActivations: config.distributeSavedActivations ?? false,
+    moeRoutedCopies: routedCopiesOf(config, numExperts),
+    // One bool per (query, key) position of every sample: b·s² bytes (derived/dataloaderMask.ts).
+    dataloaderMaskBytes:
+      config.dataloaderAttentionMask === true ? (pos(config.microBatchSize) ? config.microBatchSize : 1) * s * s : 0,
+    cpuOffloadLayers:
+      config.cpuOffloading === true || pos(config.cpuOffloadingNumLayers)
+        ? Math.max(0, config.cpuOffloadingNumLayers ?? 0)
+        : 0,
     accountEmbedding: config.accountForEmbeddingInPipelineSplit ?? false,
     accountLoss: config.accountForLossInPipelineSplit ?? false,
     firstStageLayers: nonNegative(config.decoderFirstPipelineNumLayers) ? config.decoderFirstPipelineNumLayers : null,

@@ -106,6 +106,7 @@ export function readBashLaunch(
       dialectSure: override !== null || (dialect.evidence[dialect.decidedBy ?? -1]?.weight ?? 0) >= 2,
       entry,
       dialect: dialectId,
+      ...(dialect.version !== undefined && dialectId === dialect.id && { dialectVersion: dialect.version }),
     },
     dialectsOf(interpreted.settings, deepspeedLaunch),
   );

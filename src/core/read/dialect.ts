@@ -92,6 +92,11 @@ const REPO_NAMES: readonly { dialect: DialectId; pattern: RegExp }[] = [
 
 /** Megatron-LM's own entry scripts (the repository root at d98e8a64); every fork inherits them, hence a hint. */
 const MEGATRON_ENTRY = /(^|\/)pretrain_(gpt|bert|t5|mamba|retro|vlm|ict|vision_\w+)\.py$/;
+/**
+ * Entry scripts only current Megatron-LM ships (added after every fork's base): pretrain_hybrid.py (2026-08, commit
+ * dd8c825b); no mirrored fork (MindSpeed-LLM, Pai, Megatron-DeepSpeed, Seq1F1B, Zero-Bubble, slime) has it.
+ */
+const CURRENT_MEGATRON_ENTRY = /(^|\/)pretrain_hybrid\.py$/;
 
 /** Pai pins a Megatron-LM per model family: `backends/megatron/Megatron-LM-250328` on PYTHONPATH. */
 const PAI_BACKEND = /backends\/megatron\/(Megatron-LM-[\w.-]+)/;
@@ -154,7 +159,14 @@ function invocationEvidence(text: Lines, inv: LaunchInvocation, out: DialectEvid
   if (repo) {
     const weight = repo.dialect === 'megatron-lm' ? STRONG : DECISIVE;
     out.push({ dialect: repo.dialect, what: `entry script ${entry}`, range: inv.entry.range, weight });
-  } else if (MEGATRON_ENTRY.test(entry))
+  } else if (CURRENT_MEGATRON_ENTRY.test(entry))
+    out.push({
+      dialect: 'megatron-lm',
+      what: `entry script ${entry} (current Megatron-LM only)`,
+      range: inv.entry.range,
+      weight: STRONG,
+    });
+  else if (MEGATRON_ENTRY.test(entry))
     out.push({ dialect: 'megatron-lm', what: `entry script ${entry}`, range: inv.entry.range, weight: HINT });
   for (const l of inv.launchers) {
     const word = (text.lines[l.range.line] ?? '').slice(l.range.column).split(/\s/)[0] ?? '';

@@ -53,6 +53,8 @@ interface ReadParts {
   /** The entry script and the detected dialect, for the entry's args_defaults (resolve/derived/vocab.ts). */
   entry?: string | null;
   dialect?: DialectId;
+  /** The detected dialect's release (Pai's backend snapshot), for the interleaved warm-up rule. */
+  dialectVersion?: string;
 }
 
 /** Only a fork's own spelling says which code base runs; YAML keys mapped onto fork flags do not. */
@@ -87,6 +89,7 @@ export function finishRead(text: string, parts: ReadParts, dialects: Set<Dialect
     format,
     ...(entry !== undefined && { entry }),
     ...(dialect !== undefined && { dialect }),
+    ...(parts.dialectVersion !== undefined && { dialectVersion: parts.dialectVersion }),
   });
   markOpenDefaults(resolved.sources, parts.runtimeArgs ?? []);
   const read: LaunchConfigRead = {

@@ -40,8 +40,39 @@ function functionalTestEntry(fileName: string | undefined): string | null {
   return m[1] === 'bert' ? 'pretrain_bert.py' : 'pretrain_gpt.py';
 }
 
+/**
+ * NeMo-Framework-Launcher's auto-configurator starts from `auto_configurator/base_configs/<model>.yaml` and writes
+ * its own node count, parallel sizes and micro-batch size into a copy before anything runs (26e42fa9
+ * auto_configurator/autoconfig/base_config.py:604 sets trainer.num_nodes; utils.py:440-457 sets TP, PP, VPP, CP, EP
+ * and micro_batch_size). So those values of a base config are placeholders: a check built on them rests on the
+ * base config being launched as it is.
+ */
+const AUTO_CONFIGURATOR_BASE = /(^|\/)auto_configurator\/base_configs\/[^/]+\.ya?ml$/;
+const AUTO_CONFIGURATOR_SETS = [
+  '--tensor-model-parallel-size',
+  '--pipeline-model-parallel-size',
+  '--virtual-pipeline-model-parallel-size',
+  '--context-parallel-size',
+  '--expert-model-parallel-size',
+  '--micro-batch-size',
+];
+const AUTO_CONFIGURATOR_ASSUMPTION =
+  'this auto-configurator base config is launched as it is (the auto-configurator replaces its node count and parallel sizes)';
+
+function markAutoConfiguratorBase(y: ReturnType<typeof readYaml>): void {
+  const assume = <T extends { assumptions?: string[] }>(x: T): void => {
+    x.assumptions = [...(x.assumptions ?? []), AUTO_CONFIGURATOR_ASSUMPTION];
+  };
+  for (const flag of AUTO_CONFIGURATOR_SETS) {
+    const setting = y.settings.get(flag);
+    if (setting) assume(setting);
+  }
+  if (y.nodes) assume(y.nodes.source);
+}
+
 export function readYamlLaunch(text: string, fileName?: string): LaunchConfigRead {
   const y = readYaml(text);
+  if (y.kind === 'nemo' && AUTO_CONFIGURATOR_BASE.test(fileName ?? '')) markAutoConfiguratorBase(y);
   if (!y.kind) {
     // A NeMo 2 recipe is not read as a launch, but the user still learns what it is and why nothing shows.
     const read = notALaunch('yaml');

@@ -1,74 +1,39 @@
-// Per-op durations (ms) of a real run: FLOPs of each (virtual stage, sequence chunk) on the GPU's dense
-// bf16 peak × an achieved efficiency, plus the tensor-parallel collectives inside each op, the p2p hops between
-// stages, and the data-parallel gradient reduction after the pipeline flush. Every constant is documented with
-// its source and can be overridden through EngineOptions.costConstants.
+// Per-op durations (ms) of a real run, built from terms (cost/layer.ts: GEMMs at a size-dependent efficiency,
+// attention, memory-bound kernels, exposed TP / EP / CP communication, recompute), plus the output layer and loss on
+// the last stage, a fixed cost per op, the p2p hops between stages (cost/pipelineComm.ts) and what follows the flush:
+// DP gradient reduction and the optimizer step (cost/afterFlush.ts). Durations are computed once per (virtual stage,
+// chunk) unit — every microbatch of a unit costs the same — and the same terms are kept per unit so the step time can
+// be broken down (stepBreakdown.ts). Every constant is in cost/constants.ts with its source; EngineOptions.costConstants
+// overrides them.
 import { layerLayout, type VirtualStage } from '../model/layout';
-import { localParamsPerRank } from '../model/params';
 import type { ModelShape } from '../model/shape';
-import type { GpuProfile } from '../types';
+import type { GpuProfile, RunConfig } from '../types';
+import { afterFlush, NO_RUN_FLAGS, type CostRunFlags } from './cost/afterFlush';
+import type { CostConstants } from './cost/constants';
+import { gemmMs, kernelRates, linkOf, ringMs, type KernelRates, type Link } from './cost/kernels';
+import { layerCost, type LayerContext, type LayerCost } from './cost/layer';
+import { hopsAcrossNodes, p2pCosts } from './cost/pipelineComm';
 import type { SimCosts } from './simulator';
 
-export interface CostConstants {
-  /**
-   * Achieved fraction of peak bf16 tensor-core throughput. 0.5: Megatron-LM reaches 44–52 % of A100 peak on
-   * GPT models from 1.7B to 1T parameters (Narayanan et al., SC'21, "Efficient Large-Scale Language Model
-   * Training on GPU Clusters", Table 1), and the Seq1F1B runs use the same Megatron base.
-   */
-  efficiency: number;
-  /** Backward / forward FLOPs of a GEMM: one GEMM for the input gradient and one for the weight gradient. */
-  gemmBackwardRatio: number;
-  /**
-   * Backward / forward FLOPs of causal flash attention: 5 matmuls backward vs 2 forward (Dao, "FlashAttention-2",
-   * 2023, §3.1 and its FLOP count 2.5× for the backward pass).
-   */
-  attentionBackwardRatio: number;
-  /** Bytes of one activation / gradient element on the wire: bf16 (every Seq1F1B script trains in bf16). */
-  activationBytes: number;
-  /** Bytes per gradient element in the DP reduction: fp32 main grads unless --grad-reduce-in-bf16 (Megatron default). */
-  gradBytes: number;
-  /** Bytes per parameter all-gathered by the distributed optimizer after its step (bf16 params). */
-  paramBytes: number;
-  /** GPUs per node when the file does not say: DGX/HGX A100/H100 nodes have 8. */
-  defaultGpusPerNode: number;
-}
+export { DEFAULT_COST_CONSTANTS, type CostConstants } from './cost/constants';
+export { layerForwardFlops } from './cost/layer';
 
-export const DEFAULT_COST_CONSTANTS: CostConstants = {
-  efficiency: 0.5,
-  gemmBackwardRatio: 2,
-  attentionBackwardRatio: 2.5,
-  activationBytes: 2,
-  gradBytes: 4,
-  paramBytes: 2,
-  defaultGpusPerNode: 8,
-};
-
-/**
- * Forward FLOPs of one transformer layer for x tokens of one sequence whose prefix ends at token P. Under MoE every
- * layer is costed as an expert layer (top-k experts of width moeFfn each).
- */
-export function layerForwardFlops(shape: ModelShape, x: number, prefix: number): { gemm: number; attention: number } {
-  const { hidden: h, heads: n, kvHeads: g, headDim: d } = shape;
-  const moe = shape.numExperts > 0;
-  const qkv = 2 * x * h * (n * d + 2 * g * d);
-  const proj = 2 * x * n * d * h;
-  const mlp = 2 * x * h * (moe ? shape.moeFfn : shape.ffn) * (shape.glu ? 3 : 2) * (moe ? shape.topk : 1);
-  // Causal attention over the prefix: QKᵀ and AV (2·n·d each per query–key pair) plus softmax (3·n),
-  // over x·P − x²/2 pairs (spec §2.2).
-  const attention = (4 * d + 3) * n * (x * prefix - (x * x) / 2);
-  return { gemm: qkv + proj + mlp, attention };
-}
-
-/** Ring collective time: steps·latency + fraction·bytes/bandwidth (Patarasuk & Yuan 2009 ring all-reduce). */
-function ringMs(bytes: number, ranks: number, kind: 'all-reduce' | 'half', gbps: number, latencyUs: number): number {
-  if (ranks <= 1 || bytes <= 0) return 0;
-  const factor = kind === 'all-reduce' ? 2 : 1;
-  return factor * (ranks - 1) * latencyUs * 1e-3 + ((factor * (ranks - 1)) / ranks) * (bytes / (gbps * 1e9)) * 1e3;
-}
+/** What an op's time is spent on (the step-time breakdown's categories inside ops). */
+export const OP_TERMS = ['compute', 'nonGemm', 'comm', 'recompute', 'overhead'] as const;
+export type OpTerm = (typeof OP_TERMS)[number];
+/** ms per unit (index vs·k + chunk) of one term. */
+export type TermTable = Record<OpTerm, Float64Array>;
 
 export interface StageCosts {
   costs: SimCosts;
-  /** DP (× CP) gradient reduction after the flush, per rank, ms. */
+  /** The terms each unit's F, B and W durations are the sum of. */
+  terms: { forward: TermTable; backward: TermTable; weight: TermTable };
+  /** Exposed DP (× CP) gradient reduction and parameter all-gather after the flush, per rank, ms. */
   dpSyncMsPerRank: Float64Array;
+  /** Optimizer step per rank, ms. */
+  optimizerMsPerRank: Float64Array;
+  /** What each rank does after its last op: dpSyncMsPerRank + optimizerMsPerRank. */
+  afterFlushMsPerRank: Float64Array;
   /** Gradient bytes one GPU of each rank reduces over DP (the memory model's gradient bytes of the same rank). */
   dpGradBytesPerRank: Float64Array;
   /** Whether each forward hop r → r+1 (mod p) crosses nodes. */
@@ -78,9 +43,63 @@ export interface StageCosts {
 }
 
 /**
- * Durations for every (virtual stage, chunk) of a schedule with p ranks, v model chunks per rank and the given
- * chunk lengths. zeroBubble splits each backward into B (input gradients + all of attention's backward, which
- * has no weights) and W (the weight-gradient GEMMs). The layers of each virtual stage come from model/layout.
+ * The flags of the file that the cost model reads beyond the model shape. Gradient bytes follow Megatron's DDP:
+ * fp32 main grads under bf16 (arguments.py forces accumulate_allreduce_grads_in_fp32) unless --grad-reduce-in-bf16;
+ * 2-byte grads under fp16 unless --accumulate-allreduce-grads-in-fp32.
+ */
+export function costFlagsOf(config: RunConfig): CostRunFlags {
+  const precision = config.precision ?? 'bf16';
+  const gradBytes =
+    precision === 'fp16'
+      ? config.accumulateAllreduceGradsInFp32 === true
+        ? 4
+        : 2
+      : precision === 'bf16' && config.gradReduceInBf16 === true
+        ? 2
+        : 4;
+  return {
+    tpCommOverlap: config.tpCommOverlap === true,
+    overlapGradReduce: config.overlapGradReduce === true,
+    overlapParamGather: config.overlapParamGather === true,
+    gradBytes,
+    bucketElements: config.ddpBucketSize ?? null,
+    fp8: config.fp8Format != null,
+    p2pScatterGather: config.transformerImpl === 'local',
+    p2pOverlap: config.interleavedMinPipeline === 2,
+  };
+}
+
+const newTable = (units: number): TermTable => ({
+  compute: new Float64Array(units),
+  nonGemm: new Float64Array(units),
+  comm: new Float64Array(units),
+  recompute: new Float64Array(units),
+  overhead: new Float64Array(units),
+});
+
+function sumTerms(t: TermTable, idx: number): number {
+  return t.compute[idx]! + t.nonGemm[idx]! + t.comm[idx]! + t.recompute[idx]! + t.overhead[idx]!;
+}
+
+/** Links of the TP, EP and CP groups: ranks ordered TP fastest, then CP, then DP (EP inside the expert grid). */
+function groupLinks(mdl: ModelShape, gpu: GpuProfile, c: CostConstants, gpusPerNode: number) {
+  const raw = (inter: boolean): Link =>
+    inter
+      ? { GBps: gpu.interNodeGBps, latencyUs: gpu.interNodeLatencyUs }
+      : { GBps: gpu.intraNodeGBps, latencyUs: gpu.intraNodeLatencyUs };
+  const tpInterNode = mdl.tp > gpusPerNode;
+  return {
+    tpInterNode,
+    tpLink: linkOf(gpu, c, tpInterNode),
+    epLink: raw(mdl.etp * mdl.ep > gpusPerNode),
+    cpLink: raw(mdl.tp * mdl.cp > gpusPerNode),
+  };
+}
+
+/**
+ * Durations for every (virtual stage, chunk) of a schedule with p ranks, v model chunks per rank and the given chunk
+ * lengths. zeroBubble splits each backward into B (input gradients, attention backward, non-GEMM backward, recompute)
+ * and W (the weight-gradient GEMMs). The layers of each virtual stage come from model/layout.
  */
 export function buildStageCosts(
   mdl: ModelShape,
@@ -89,150 +108,186 @@ export function buildStageCosts(
   zeroBubble: boolean,
   gpu: GpuProfile,
   constants: CostConstants,
+  flags: CostRunFlags = NO_RUN_FLAGS,
 ): StageCosts {
   const p = mdl.pp;
   const layout = layerLayout(mdl, v);
   const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
   const k = chunkLengths.length;
-  const vs = p * v;
-  const units = vs * k;
-  const flopsPerMs = gpu.peakTflops16 * 1e12 * constants.efficiency * 1e-3;
-  const tp = mdl.tp;
-  const cp = mdl.cp;
-  const b = mdl.microBatch;
-  const h = mdl.hidden;
-  const perGpu = b / (tp * cp);
-
-  // Ranks are ordered TP fastest, then CP, then DP, then PP (Megatron's default order tp-cp-ep-dp-pp).
-  const tpInterNode = tp > gpusPerNode;
-  const tpGBps = tpInterNode ? gpu.interNodeGBps : gpu.intraNodeGBps;
-  const tpLatUs = tpInterNode ? gpu.interNodeLatencyUs : gpu.intraNodeLatencyUs;
-  const hopInterNode = hopsAcrossNodes(p, tp * cp * mdl.dp, gpusPerNode);
-
-  const forward = new Float64Array(units);
-  const backward = new Float64Array(units);
-  const weight = new Float64Array(units);
-  const gemmRatio = constants.gemmBackwardRatio;
-  const attnRatio = constants.attentionBackwardRatio;
+  const units = p * v * k;
+  const rates = kernelRates(gpu, constants, flags.fp8);
+  const links = groupLinks(mdl, gpu, constants, gpusPerNode);
+  const ctx: LayerContext = { shape: mdl, rates, constants, ...links, tpCommOverlap: flags.tpCommOverlap };
+  const terms = { forward: newTable(units), backward: newTable(units), weight: newTable(units) };
   let prefix = 0;
   chunkLengths.forEach((x, j) => {
     prefix += x;
-    const layer = layerForwardFlops(mdl, x, prefix);
-    // Two TP collectives per layer each way (after attention and after the MLP): all-reduce, or under SP a
-    // reduce-scatter + all-gather pair, which moves the same bytes (Korthikanti et al. 2022, §4.2.2).
-    const tpBytes = (x * b * h * constants.activationBytes) / cp;
-    const tpLayerMs = 2 * ringMs(tpBytes, tp, 'all-reduce', tpGBps, tpLatUs);
-    const logits = 2 * x * h * mdl.vocabPadded;
-    for (let s = 0; s < vs; s++) {
-      const layers = layout[s]?.numLayers ?? 0;
-      const idx = s * k + j;
-      let fGemm = layer.gemm * layers;
-      const attn = layer.attention * layers;
-      let commMs = tpLayerMs * layers;
-      if (s === vs - 1) {
-        // Output projection + loss on the last virtual stage; the vocab-parallel cross-entropy reductions are
-        // a few floats per token and are left out.
-        fGemm += logits;
-        if (mdl.sequenceParallel) commMs += ringMs(tpBytes, tp, 'half', tpGBps, tpLatUs);
-      }
-      if (s === 0) {
-        // The embedding is a gather (no math); its vocab-parallel output is all-reduced (reduce-scattered with SP).
-        commMs += ringMs(tpBytes, tp, mdl.sequenceParallel ? 'half' : 'all-reduce', tpGBps, tpLatUs);
-      }
-      forward[idx] = ((fGemm + attn) * perGpu) / flopsPerMs + commMs;
-      const dgrad = fGemm * (gemmRatio - 1);
-      const wgrad = fGemm * 1;
-      const attnBwd = attn * attnRatio;
-      if (zeroBubble) {
-        backward[idx] = ((dgrad + attnBwd) * perGpu) / flopsPerMs + commMs;
-        weight[idx] = (wgrad * perGpu) / flopsPerMs;
-      } else {
-        backward[idx] = ((dgrad + wgrad + attnBwd) * perGpu) / flopsPerMs + commMs;
-      }
+    const dense = layerCost(ctx, false, x, prefix);
+    const moe = mdl.numExperts > 0 ? layerCost(ctx, true, x, prefix) : dense;
+    for (let s = 0; s < layout.length; s++) {
+      const st = layout[s]!;
+      // The first op of a microbatch on its rank: model chunk 0 (s < p), sequence chunk 0.
+      const unit = { idx: s * k + j, firstOfMicrobatch: j === 0 && s < p };
+      unitTerms(ctx, st, { dense, moe }, x, unit, zeroBubble, terms);
     }
   });
 
-  const dp = dpReduction(mdl, layout, gpusPerNode, gpu, constants);
+  const hopInterNode = hopsAcrossNodes(p, mdl.tp * mdl.cp * mdl.dp, gpusPerNode);
+  const p2p = p2pCosts(mdl, chunkLengths, hopInterNode, gpu, constants, flags.p2pScatterGather);
+  if (!(flags.p2pOverlap && v > 1)) blockingSends(p, v, k, p2p, terms);
+  const forward = new Float64Array(units);
+  const backward = new Float64Array(units);
+  const weight = new Float64Array(units);
+  const lastBackward = new Float64Array(p);
+  const firstForward = new Float64Array(p);
+  for (let idx = 0; idx < units; idx++) {
+    forward[idx] = sumTerms(terms.forward, idx);
+    backward[idx] = sumTerms(terms.backward, idx);
+    weight[idx] = sumTerms(terms.weight, idx);
+    const rank = Math.floor(idx / k) % p;
+    lastBackward[rank] = lastBackward[rank]! + backward[idx]! + weight[idx]!;
+    firstForward[rank] = firstForward[rank]! + forward[idx]!;
+  }
+  const after = afterFlush(mdl, layout, gpusPerNode, gpu, constants, rates, flags, lastBackward, firstForward);
   return {
-    costs: { forward, backward, weight, ...p2pCosts(mdl, chunkLengths, hopInterNode, gpu, constants) },
-    dpSyncMsPerRank: dp.dpSyncMsPerRank,
-    dpGradBytesPerRank: dp.dpGradBytesPerRank,
+    costs: { forward, backward, weight, ...p2p },
+    terms,
+    dpSyncMsPerRank: after.dpMsPerRank,
+    optimizerMsPerRank: after.optimizerMsPerRank,
+    afterFlushMsPerRank: after.dpMsPerRank.map((ms, r) => ms + after.optimizerMsPerRank[r]!),
+    dpGradBytesPerRank: after.dpGradBytesPerRank,
     hopInterNode,
-    dpInterNode: dp.dpInterNode,
-    tpInterNode,
+    dpInterNode: after.dpInterNode,
+    tpInterNode: links.tpInterNode,
   };
 }
 
-/** Whether each forward hop r → r+1 (mod p) crosses nodes; ranks are ordered TP, CP, DP, then PP (stride = t·c·dp). */
-function hopsAcrossNodes(p: number, stride: number, gpusPerNode: number): boolean[] {
-  return Array.from({ length: p }, (_, r) => {
-    const next = (r + 1) % p;
-    const lo = Math.min(r, next) * stride;
-    const hi = Math.max(r, next) * stride + stride - 1;
-    return Math.floor(lo / gpusPerNode) !== Math.floor(hi / gpusPerNode);
-  });
+/**
+ * Megatron's p2p without overlap is synchronous: an op's rank is held until the send of its output completes
+ * (batch_isend_irecv + wait, and torch.cuda.synchronize in the older forks), so every F that feeds a next stage and
+ * every B that feeds a previous one also pays its message time on its own rank (Zero Bubble Table 9 measures it as
+ * T_comm, 0.4–0.6 ms per message). The simulator's edge delay stays: the receiver cannot start before it arrives.
+ */
+function blockingSends(
+  p: number,
+  v: number,
+  k: number,
+  p2p: ReturnType<typeof p2pCosts>,
+  terms: { forward: TermTable; backward: TermTable },
+): void {
+  const vs = p * v;
+  for (let s = 0; s < vs; s++) {
+    const rank = s % p;
+    for (let j = 0; j < k; j++) {
+      const idx = s * k + j;
+      if (s < vs - 1) terms.forward.overhead[idx] = terms.forward.overhead[idx]! + p2p.p2pForwardByRank![rank * k + j]!;
+      if (s > 0) terms.backward.overhead[idx] = terms.backward.overhead[idx]! + p2p.p2pBackwardByRank![rank * k + j]!;
+    }
+  }
 }
 
-/** p2p: one chunk's hidden states (b·x·h bf16), scattered over TP ranks under SP and over CP ranks. */
-function p2pCosts(
-  mdl: ModelShape,
-  chunkLengths: number[],
-  hopInterNode: boolean[],
-  gpu: GpuProfile,
-  constants: CostConstants,
-): Omit<SimCosts, 'forward' | 'backward' | 'weight'> {
-  const p = mdl.pp;
-  const k = chunkLengths.length;
-  const p2pForward = new Float64Array(k);
-  const p2pBackward = new Float64Array(k);
-  const p2pByRankF = new Float64Array(p * k);
-  const p2pByRankB = new Float64Array(p * k);
-  const hopMs = (bytes: number, inter: boolean): number =>
-    (inter ? gpu.interNodeLatencyUs : gpu.intraNodeLatencyUs) * 1e-3 +
-    (bytes / ((inter ? gpu.interNodeGBps : gpu.intraNodeGBps) * 1e9)) * 1e3;
-  const anyInterNode = hopInterNode.some((x) => x);
-  chunkLengths.forEach((x, j) => {
-    const bytes =
-      (x * mdl.microBatch * mdl.hidden * constants.activationBytes) / (mdl.sequenceParallel ? mdl.tp : 1) / mdl.cp;
-    const ms = hopMs(bytes, anyInterNode);
-    p2pForward[j] = ms;
-    p2pBackward[j] = ms;
-    // The forward hop r → r+1 is hop r; the backward hop r → r−1 is hop r−1 (mod p).
-    hopInterNode.forEach((inter, r) => {
-      p2pByRankF[r * k + j] = hopMs(bytes, inter);
-      p2pByRankB[((r + 1) % p) * k + j] = hopMs(bytes, inter);
-    });
-  });
-  return { p2pForward, p2pBackward, p2pForwardByRank: p2pByRankF, p2pBackwardByRank: p2pByRankB };
+/** Layers of a virtual stage that full recompute re-runs: all of them (uniform), or the first n (block). */
+function fullyRecomputed(mdl: ModelShape, layers: number): number {
+  if (mdl.recompute !== 'full' || layers === 0) return 0;
+  return mdl.recomputeMethod === 'block' ? Math.min(Math.max(1, mdl.recomputeNumLayers), layers) : layers;
+}
+
+/** Fills one unit's F, B and W terms. */
+function unitTerms(
+  ctx: LayerContext,
+  st: VirtualStage,
+  layer: { dense: LayerCost; moe: LayerCost },
+  x: number,
+  unit: { idx: number; firstOfMicrobatch: boolean },
+  zeroBubble: boolean,
+  terms: { forward: TermTable; backward: TermTable; weight: TermTable },
+): void {
+  const { shape: mdl, constants: c, rates } = ctx;
+  const { idx, firstOfMicrobatch } = unit;
+  const nMoe = st.numMoeLayers;
+  const nDense = st.numLayers - nMoe;
+  const each = (f: (l: LayerCost) => number): number => nDense * f(layer.dense) + nMoe * f(layer.moe);
+  const { forward: F, backward: B, weight: W } = terms;
+  F.compute[idx] = each((l) => l.forward.compute);
+  F.nonGemm[idx] = each((l) => l.forward.nonGemm);
+  F.comm[idx] = each((l) => l.forward.comm);
+  B.compute[idx] = each((l) => l.backwardInput.compute);
+  B.nonGemm[idx] = each((l) => l.backwardInput.nonGemm);
+  B.comm[idx] = each((l) => l.backwardInput.comm);
+  W.compute[idx] = each((l) => l.weightGradMs);
+  // Full recompute re-runs a layer's whole forward (its TP collectives included) inside the backward; the MoE share
+  // of the recomputed layers is taken as the stage's.
+  const full = fullyRecomputed(mdl, st.numLayers);
+  const layerForward = (l: LayerCost): number => l.forward.compute + l.forward.nonGemm + l.forward.comm;
+  B.recompute[idx] = full > 0 ? (full / st.numLayers) * each(layerForward) : each((l) => l.selectiveRecomputeMs);
+  const tpBytes = ((x * mdl.microBatch) / mdl.cp) * mdl.hidden * c.activationBytes;
+  if (st.hasEmbedding) {
+    // The embedding is a gather; its vocab-parallel output is all-reduced (reduce-scattered under SP).
+    const ms = ringMs(tpBytes, mdl.tp, mdl.sequenceParallel ? 'half' : 'all-reduce', ctx.tpLink);
+    F.comm[idx] = F.comm[idx]! + ms;
+    B.comm[idx] = B.comm[idx]! + ms;
+  }
+  if (st.hasLoss) lossTerms(ctx, rates, x, idx, tpBytes, terms);
+  // Launch-bound layers: the CPU cannot issue their kernels faster than the GPU runs them.
+  const launchF = st.numLayers * layer.dense.launchForwardMs - F.compute[idx]! - F.nonGemm[idx]!;
+  const launchB = st.numLayers * layer.dense.launchBackwardMs - B.compute[idx]! - B.nonGemm[idx]! - W.compute[idx]!;
+  F.overhead[idx] = Math.max(0, launchF) + c.opOverheadMs + (firstOfMicrobatch ? c.microbatchOverheadMs : 0);
+  B.overhead[idx] = Math.max(0, launchB) + c.opOverheadMs;
+  if (!zeroBubble) {
+    // Without a separate W pass the weight-gradient GEMMs run inside B.
+    B.compute[idx] = B.compute[idx]! + W.compute[idx]!;
+    W.compute[idx] = 0;
+  }
+}
+
+/** Output layer and vocab-parallel cross-entropy on the last virtual stage (cost-model.md §1.9). */
+function lossTerms(
+  ctx: LayerContext,
+  rates: KernelRates,
+  x: number,
+  idx: number,
+  tpBytes: number,
+  terms: { forward: TermTable; backward: TermTable; weight: TermTable },
+): void {
+  const { shape: mdl, constants: c } = ctx;
+  const tok = (x * mdl.microBatch) / mdl.cp;
+  const logits = (tok * mdl.vocabPadded) / mdl.tp; // logit elements on this GPU
+  const gemm = gemmMs(2 * logits * mdl.hidden, rates);
+  terms.forward.compute[idx] = terms.forward.compute[idx]! + gemm;
+  terms.forward.nonGemm[idx] = terms.forward.nonGemm[idx]! + (c.logitsBytesForward * logits) / rates.hbmBytesPerMs;
+  terms.backward.compute[idx] = terms.backward.compute[idx]! + gemm;
+  terms.backward.nonGemm[idx] = terms.backward.nonGemm[idx]! + (c.logitsBytesBackward * logits) / rates.hbmBytesPerMs;
+  terms.weight.compute[idx] = terms.weight.compute[idx]! + gemm;
+  if (mdl.sequenceParallel) {
+    // The final norm's output is all-gathered before the output layer (its gradient reduce-scattered back).
+    const ms = ringMs(tpBytes, mdl.tp, 'half', ctx.tpLink);
+    terms.forward.comm[idx] = terms.forward.comm[idx]! + ms;
+    terms.backward.comm[idx] = terms.backward.comm[idx]! + ms;
+  }
 }
 
 /**
- * DP gradient reduction after the flush (not overlapped with the backward: --overlap-grad-reduce is not modelled).
- * Grads are reduced over DP × CP. Distributed optimizer: reduce-scatter grads + all-gather params
- * (docs/distrib_optimizer.md); otherwise one all-reduce. Each GPU reduces the parameters it holds (model/params:
- * dense and routed-expert weights after TP/EP division); expert grads are reduced over the expert-data-parallel
- * group, which we approximate by the DP group.
+ * Forward and backward ms of one dense decoder layer over the whole sequence on one GPU (no output layer, no
+ * per-op cost): the per-layer times Korthikanti et al. 2022 Table 4 reports, recompute included in the backward.
  */
-function dpReduction(
+export function layerTimesMs(
   mdl: ModelShape,
-  layout: VirtualStage[],
-  gpusPerNode: number,
   gpu: GpuProfile,
   constants: CostConstants,
-): { dpSyncMsPerRank: Float64Array; dpGradBytesPerRank: Float64Array; dpInterNode: boolean } {
-  const dpRanks = mdl.dp * mdl.cp;
-  const dpInterNode = mdl.tp * mdl.cp * mdl.dp > gpusPerNode;
-  const dpGBps = dpInterNode ? gpu.interNodeGBps : gpu.intraNodeGBps;
-  const dpLatUs = dpInterNode ? gpu.interNodeLatencyUs : gpu.intraNodeLatencyUs;
-  const dpSyncMsPerRank = new Float64Array(mdl.pp);
-  const dpGradBytesPerRank = new Float64Array(mdl.pp);
-  localParamsPerRank(mdl, layout).forEach((local, r) => {
-    const params = local.dense + local.expert;
-    dpGradBytesPerRank[r] = params * constants.gradBytes;
-    dpSyncMsPerRank[r] = mdl.distributedOptimizer
-      ? ringMs(params * constants.gradBytes, dpRanks, 'half', dpGBps, dpLatUs) +
-        ringMs(params * constants.paramBytes, dpRanks, 'half', dpGBps, dpLatUs)
-      : ringMs(params * constants.gradBytes, dpRanks, 'all-reduce', dpGBps, dpLatUs);
-  });
-  return { dpSyncMsPerRank, dpGradBytesPerRank, dpInterNode };
+  flags: CostRunFlags = NO_RUN_FLAGS,
+): { forwardMs: number; backwardMs: number } {
+  const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
+  const rates = kernelRates(gpu, constants, flags.fp8);
+  const ctx: LayerContext = {
+    shape: mdl,
+    rates,
+    constants,
+    ...groupLinks(mdl, gpu, constants, gpusPerNode),
+    tpCommOverlap: flags.tpCommOverlap,
+  };
+  const l = layerCost(ctx, false, mdl.seqLength, mdl.seqLength);
+  const forwardMs = l.forward.compute + l.forward.nonGemm + l.forward.comm;
+  const recompute = mdl.recompute === 'full' ? forwardMs : l.selectiveRecomputeMs;
+  const b = l.backwardInput;
+  return { forwardMs, backwardMs: b.compute + b.nonGemm + b.comm + l.weightGradMs + recompute };
 }

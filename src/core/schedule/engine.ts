@@ -1,28 +1,33 @@
 // The schedule engine: the file's model and cluster → one simulated timeline per pipeline schedule and the metrics
 // the Seq1F1B repo prints (step time, tokens/s, TFLOP/s per GPU). Numbers only: the bubble hint that compares them
 // lives in advice/bubbleHint.ts.
+import { hybridNotModelled } from '../model/hybrid';
 import { DEFAULT_CANDIDATE_SPLITS } from '../defaults';
 import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
 import { missingModelValues as missingShapeValues, resolveModelShape, type ModelShape } from '../model/shape';
 import type {
   GpuProfile,
   LaunchConfigRead,
+  NotApplicable,
   RunConfig,
   ScheduleEvaluation,
   ScheduleName,
+  ScheduleSpec,
   SimResult,
   SplitStrategy,
 } from '../types';
 import { SCHEDULE_NAMES } from '../types';
-import { buildStageCosts, DEFAULT_COST_CONSTANTS, type CostConstants } from './costModel';
+import { stepTimeBreakdown } from './cost/breakdown';
+import { buildStageCosts, costFlagsOf, DEFAULT_COST_CONSTANTS, type CostConstants } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
-import { DEFAULT_MAX_OPS, isZeroBubble, scheduleNotApplicable } from './programs';
+import { DEFAULT_MAX_OPS, interleavedWarmupOf, isZeroBubble, scheduleNotApplicable } from './programs';
 import { outOfRangeReasons } from '../megatron/bounds';
-import { isSimResult, simulateSchedule } from './simulator';
+import { simulateSchedule, type SimCosts } from './simulator';
+import { opsOf, sampledOpsOf, simulatePeriodic, type PeriodicRun } from './periodic';
 
 export interface EngineOptions {
   gpu: GpuProfile;
-  /** Achieved fraction of peak bf16 throughput; default DEFAULT_COST_CONSTANTS.efficiency (0.5). */
+  /** Fraction of dense peak large GEMMs reach (the calibration knob); default: the GPU profile's gemmEfficiency. */
   efficiency?: number | undefined;
   /** k values tried when the file sets no --pipe-sp-splits (default DEFAULT_CANDIDATE_SPLITS; k = 1 is skipped). */
   candidateSplits?: number[] | undefined;
@@ -49,6 +54,11 @@ export interface EngineOptions {
    * file's own schedule first, then the what-if schedules, then the recommendation sweep.
    */
   workBudget?: WorkBudget | undefined;
+  /**
+   * Issue 16: a schedule of more than `aboveOps` ops is simulated as periodic samples of at most `sampleOps` ops
+   * together and extrapolated (periodic.ts; the evaluation says so in `extrapolated`). Absent: always in full.
+   */
+  aggregate?: { aboveOps: number; sampleOps: number } | undefined;
 }
 
 /** Simulated ops an analysis may still spend (a mutable counter passed explicitly, never module state). */
@@ -130,16 +140,30 @@ export function constantsOf(options: EngineOptions): CostConstants {
   return c;
 }
 
-/** m: the file's value, else global batch / (micro batch · DP) as Megatron derives it. */
+/**
+ * The data-parallel size the engine simulates with: the resolved one, else world / (TP·PP·CP) — only when that is a
+ * whole number. Megatron refuses a world that TP·PP·CP does not divide (megatron/training/arguments.py:432, "world
+ * size … is not divisible by total_model_size"; our `world-size-not-divisible` rule), so a fractional DP is never a run
+ * to simulate (issue 16: TP 8 × PP 16 on 8 GPUs gave DP 1/16 and 16× the microbatches).
+ */
+function dataParallelOf(config: RunConfig): { dp: number | null; problem: string | null } {
+  if (config.dataParallel != null) return { dp: config.dataParallel, problem: null };
+  if (config.worldSize == null || config.pipelineParallel == null) return { dp: null, problem: null };
+  const modelGpus = (config.tensorParallel ?? 1) * config.pipelineParallel * (config.contextParallel ?? 1);
+  const dp = config.worldSize / modelGpus;
+  if (Number.isInteger(dp) && dp >= 1) return { dp, problem: null };
+  return {
+    dp: null,
+    problem: `data-parallel size (world size ${config.worldSize} is not divisible by TP·PP·CP = ${modelGpus})`,
+  };
+}
+
+/** m: the file's value, else global batch / (micro batch · DP) as Megatron derives it (DP a whole number). */
 function microbatchesOf(config: RunConfig): number | null {
   if (config.numMicrobatches != null) return config.numMicrobatches;
   const gbs = config.globalBatchSize;
   const mbs = config.microBatchSize ?? 1;
-  const worldDp =
-    config.worldSize != null && config.pipelineParallel != null
-      ? config.worldSize / ((config.tensorParallel ?? 1) * config.pipelineParallel * (config.contextParallel ?? 1))
-      : null;
-  const dp = config.dataParallel ?? worldDp;
+  const { dp } = dataParallelOf(config);
   if (gbs == null || dp == null) return null;
   const m = gbs / (mbs * dp);
   return Number.isInteger(m) && m >= 1 ? m : null;
@@ -170,12 +194,16 @@ function notApplicable(
   };
 }
 
+const MICROBATCHES_UNKNOWN = 'number of microbatches (global-batch-size / (micro-batch-size · DP))';
+
 /** Names of the values the engine needs but the file leaves unknown. */
 export function missingModelValues(config: RunConfig): string[] {
   const missing: string[] = [];
   if (config.pipelineParallel == null) missing.push('pipeline-model-parallel-size');
   if (microbatchesOf(config) == null)
-    missing.push('number of microbatches (global-batch-size / (micro-batch-size · DP))');
+    missing.push(
+      config.numMicrobatches == null ? (dataParallelOf(config).problem ?? MICROBATCHES_UNKNOWN) : MICROBATCHES_UNKNOWN,
+    );
   missing.push(...missingShapeValues(config));
   return missing;
 }
@@ -204,6 +232,8 @@ export function evaluateSchedule(
   );
   if (missing.length)
     return notApplicable(choice, `cannot simulate: unknown ${missing.join(', ')}`, whatIf, splitsSource);
+  const hybrid = hybridNotModelled(config);
+  if (hybrid) return notApplicable(choice, hybrid, whatIf, splitsSource);
   const resolved = resolveModelShape(config);
   if (!resolved.ok)
     return notApplicable(choice, `cannot simulate: unknown ${resolved.missing.join(', ')}`, whatIf, splitsSource);
@@ -219,9 +249,14 @@ export function evaluateSchedule(
     microbatches: m,
     splits: choice.splits,
     virtualStages: choice.virtualStages,
+    ...interleavedWarmupOf(config, choice.schedule),
   };
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
-  const reason = scheduleNotApplicable(spec, maxOps) ?? layoutNotApplicable(mdl, config, choice);
+  // A long periodic schedule is sampled instead of refused for its length (the samples are bounded instead).
+  const sampleOps = sampleOpsFor(spec, options);
+  const sampled = sampleOps !== null;
+  const reason =
+    scheduleNotApplicable(spec, sampled ? Number.MAX_SAFE_INTEGER : maxOps) ?? layoutNotApplicable(mdl, config, choice);
   if (reason) return notApplicable(choice, reason, whatIf, splitsSource);
 
   const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
@@ -233,7 +268,7 @@ export function evaluateSchedule(
       splitsSource,
     );
 
-  const overBudget = spendWork(spec, options.workBudget, whatIf);
+  const overBudget = spendWork(options.workBudget, whatIf, sampleOps ?? opsOf(spec));
   if (overBudget) return notApplicable(choice, overBudget, whatIf, splitsSource);
 
   const stage = buildStageCosts(
@@ -243,27 +278,20 @@ export function evaluateSchedule(
     isZeroBubble(choice.schedule),
     options.gpu,
     constants,
+    costFlagsOf(config),
   );
-  const sim = simulateSchedule(spec, stage.costs, maxOps);
-  if (!isSimResult(sim)) return notApplicable(choice, sim.reason, whatIf, splitsSource);
-
-  const stepTimeMs = stepTime(sim, stage.dpSyncMsPerRank);
+  const run = simulateRun(spec, stage.costs, options, whatIf, sampled);
+  if ('applicable' in run) return notApplicable(choice, run.reason, whatIf, splitsSource);
+  const { sim, stepTimeMs, bubbleFraction } = figuresOf(run, stage.afterFlushMsPerRank);
   const gbs = mdl.microBatch * m * mdl.dp;
   const world = mdl.tp * p * mdl.cp * mdl.dp;
   const model = solverModel(config);
   const flopsPerSequence = model == null ? null : sequenceFlops(model, mdl.seqLength);
   const seconds = stepTimeMs / 1e3;
-  const notes: string[] = [];
-  if (isSeq) {
-    notes.push(
-      splitsSource === 'file'
-        ? `k=${choice.splits} from --pipe-sp-splits`
-        : splitsSource === 'recommended'
-          ? `k=${choice.splits} recommended (fastest of the candidates; the file sets no --pipe-sp-splits)`
-          : `k=${choice.splits} chosen for this what-if`,
-      `${choice.strategy} split [${lengths.join(', ')}] tokens`,
-    );
-  }
+  const notes = [
+    ...('sampleMicrobatches' in run ? [sampledNote(run)] : []),
+    ...(isSeq ? splitNotes(choice, splitsSource, lengths) : []),
+  ];
   return {
     schedule: choice.schedule,
     applicable: true,
@@ -273,7 +301,7 @@ export function evaluateSchedule(
     whatIf,
     splitsSource,
     stepTimeMs,
-    bubbleFraction: sim.bubbleFraction,
+    bubbleFraction,
     tokensPerSecond: (gbs * mdl.seqLength) / seconds,
     // Spec §4: the repo's TFLOPS = 3 · GBS · T(S) / t_iter / world, T(S) the causal forward FLOPs of §2.2.
     tflopsPerGpu: flopsPerSequence == null ? null : (3 * gbs * flopsPerSequence) / seconds / world / 1e12,
@@ -281,20 +309,147 @@ export function evaluateSchedule(
     peakReservedGiBPerStage: null,
     oom: null,
     memoryBreakdownGiB: null,
+    // The breakdown reads the timeline, which for a sampled run is the sample's: left out rather than misleading.
+    ...('sampleMicrobatches' in run
+      ? { extrapolated: { sampleMicrobatches: run.sampleMicrobatches, periodMicrobatches: run.periodMicrobatches } }
+      : { stepTimeBreakdown: stepTimeBreakdown(sim, stage) }),
     sim,
   };
 }
 
-/** Spends one simulation's ops from the shared budget; the "not simulated" reason when they do not fit. */
-function spendWork(
-  spec: { schedule: ScheduleName; stages: number; microbatches: number; splits: number; virtualStages: number },
-  budget: WorkBudget | undefined,
+/**
+ * A lower bound on a choice's step time from its cost tables alone, no simulation (the recommendation sweep skips a
+ * candidate whose bound is above the best step it has): rank r cannot start before microbatch 0's first chunk has
+ * been forwarded through ranks 0…r−1 (the first op of every program is that forward), is then busy for the sum of
+ * its ops' durations, and ends with what follows the flush — for the 1F1B closed form (m + p − 1)(f + b) exactly. Null when the choice cannot be costed. `shape`: the
+ * config's resolved model when the caller has it.
+ */
+export function stepTimeLowerBound(
+  config: RunConfig,
+  choice: ScheduleChoice,
+  options: EngineOptions,
+  shape?: ModelShape,
+): number | null {
+  const m = choice.microbatches ?? microbatchesOf(config);
+  const resolved = shape ? { ok: true as const, shape } : resolveModelShape(config);
+  if (m == null || !resolved.ok || layerSplitProblem(resolved.shape) != null) return null;
+  const mdl = resolved.shape;
+  const isSeq = SEQ_SCHEDULES.has(choice.schedule);
+  const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
+  if (lengths.some((x) => x <= 0)) return null;
+  const zb = isZeroBubble(choice.schedule);
+  const stage = buildStageCosts(
+    mdl,
+    choice.virtualStages,
+    lengths,
+    zb,
+    options.gpu,
+    constantsOf(options),
+    costFlagsOf(config),
+  );
+  const { forward, backward, weight, p2pForward, p2pForwardByRank, p2pBackward, p2pBackwardByRank } = stage.costs;
+  const p = mdl.pp;
+  const k = choice.splits;
+  const after = stage.afterFlushMsPerRank;
+  let bound = 0;
+  let head = 0;
+  let tail = 0;
+  // `!` reads: cost slots s·k + j < p·v·k, p2p slots < p·k and afterFlush has p entries (buildStageCosts' layout).
+  for (let r = 0; r < p; r++) {
+    let perMicrobatch = 0;
+    for (let s = r; s < p * choice.virtualStages; s += p)
+      for (let j = 0; j < k; j++)
+        perMicrobatch += forward[s * k + j]! + backward[s * k + j]! + (zb ? weight[s * k + j]! : 0);
+    const busy = head + m * perMicrobatch;
+    bound = Math.max(bound, busy + after[r]!);
+    // Without W ops every rank's program ends with the backward of the last microbatch's first chunk on model chunk 0
+    // (programs.ts), which then still has to pass down ranks r−1…0 before rank 0 can finish.
+    if (!zb) bound = Math.max(bound, busy + tail + after[0]!);
+    head += forward[r * k]! + (p2pForwardByRank ? p2pForwardByRank[r * k]! : p2pForward[0]!);
+    tail += backward[r * k]! + (p2pBackwardByRank ? p2pBackwardByRank[((r + 1) % p) * k]! : p2pBackward[0]!);
+  }
+  return bound;
+}
+
+/** Where k came from and how the sequence is split, for a Seq1F1B variant's reason line. */
+function splitNotes(
+  choice: ScheduleChoice,
+  splitsSource: ScheduleEvaluation['splitsSource'],
+  lengths: number[],
+): string[] {
+  return [
+    splitsSource === 'file'
+      ? `k=${choice.splits} from --pipe-sp-splits`
+      : splitsSource === 'recommended'
+        ? `k=${choice.splits} recommended (fastest of the candidates; the file sets no --pipe-sp-splits)`
+        : `k=${choice.splits} chosen for this what-if`,
+    `${choice.strategy} split [${lengths.join(', ')}] tokens`,
+  ];
+}
+
+/** Ops of the periodic samples when the schedule is long enough to be sampled (EngineOptions.aggregate), else null. */
+function sampleOpsFor(spec: ScheduleSpec, options: EngineOptions): number | null {
+  const { aggregate } = options;
+  // GPipe holds every microbatch before its first backward: its memory grows with m, so no sample stands for it.
+  if (!aggregate || spec.schedule === 'gpipe' || opsOf(spec) <= aggregate.aboveOps) return null;
+  return sampledOpsOf(spec, aggregate.sampleOps);
+}
+
+/** The timeline drawn, step time and bubble of a run: a sampled run's are extrapolated (sampledStepTime). */
+function figuresOf(
+  run: SimResult | PeriodicRun,
+  afterFlushMsPerRank: Float64Array,
+): { sim: SimResult; stepTimeMs: number; bubbleFraction: number } {
+  if ('sampleMicrobatches' in run)
+    return {
+      sim: run.sim,
+      stepTimeMs: sampledStepTime(run, afterFlushMsPerRank),
+      bubbleFraction: run.bubbleFraction,
+    };
+  return { sim: run, stepTimeMs: stepTime(run, afterFlushMsPerRank), bubbleFraction: run.bubbleFraction };
+}
+
+/** The periodic samples of a long schedule (`sampled`), else — or when they do not repeat yet — the full run. */
+function simulateRun(
+  spec: ScheduleSpec,
+  costs: SimCosts,
+  options: EngineOptions,
   whatIf: boolean,
-): string | null {
+  sampled: boolean,
+): SimResult | PeriodicRun | NotApplicable {
+  const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
+  const periodic = sampled ? simulatePeriodic(spec, costs, options.aggregate?.sampleOps ?? 0) : null;
+  if (periodic && !('applicable' in periodic)) return periodic;
+  if (opsOf(spec) > maxOps) return { applicable: false, reason: periodicRefusal(spec, maxOps, periodic) };
+  // Samples that do not repeat yet: the full run, if the budget still has room for it.
+  const fullOver = sampled ? spendWork(options.workBudget, whatIf, opsOf(spec)) : null;
+  return fullOver ? { applicable: false, reason: fullOver } : simulateSchedule(spec, costs, maxOps);
+}
+
+/** Why a long schedule is not simulated: too long for the simulator, and (when sampling was tried) not periodic. */
+function periodicRefusal(spec: ScheduleSpec, maxOps: number, periodic: PeriodicRun | NotApplicable | null): string {
+  const length = `${opsOf(spec).toLocaleString('en-US')} ops exceed the simulator's budget of ${maxOps.toLocaleString('en-US')}`;
+  return periodic && 'reason' in periodic
+    ? `${length}, and its periodic samples do not apply: ${periodic.reason}`
+    : length;
+}
+
+/** The step of a sampled run: the slowest rank's extrapolated last op plus what follows the flush on it. */
+function sampledStepTime(run: PeriodicRun, afterFlushMsPerRank: Float64Array): number {
+  let worst = 0;
+  // Both arrays have one entry per pipeline rank.
+  for (let r = 0; r < run.lastEndByStage.length; r++)
+    worst = Math.max(worst, run.lastEndByStage[r]! + afterFlushMsPerRank[r]!);
+  return worst;
+}
+
+function sampledNote(run: PeriodicRun): string {
+  return `extrapolated: ${run.sampleMicrobatches.toLocaleString('en-US')} of ${run.microbatches.toLocaleString('en-US')} microbatches simulated (the timeline shows them); the steady state repeats every ${run.periodMicrobatches} microbatches, so step time and bubble follow from the sample's last periods`;
+}
+
+/** Spends one simulation's ops from the shared budget; the "not simulated" reason when they do not fit. */
+function spendWork(budget: WorkBudget | undefined, whatIf: boolean, ops: number): string | null {
   if (!budget) return null;
-  // The op programs hold a forward and a backward op (and a weight-gradient op for zero-bubble) per unit of work.
-  const ops =
-    spec.stages * spec.microbatches * spec.splits * spec.virtualStages * (isZeroBubble(spec.schedule) ? 3 : 2);
   const capped = whatIf && budget.whatIfOpsLeft !== undefined;
   if (ops <= budget.opsLeft && (!capped || ops <= (budget.whatIfOpsLeft ?? 0))) {
     budget.opsLeft -= ops;
@@ -311,15 +466,15 @@ function spendWork(
     : `not simulated: this analysis's work budget of ${total} simulated ops is spent (the file's own schedule goes first, then the what-ifs, then the recommendation sweep)`;
 }
 
-/** The step ends when the slowest rank has finished its last op and its gradient reduction. */
-function stepTime(sim: SimResult, dpSyncMsPerRank: Float64Array): number {
+/** The step ends when the slowest rank has finished its last op, its gradient reduction and its optimizer step. */
+function stepTime(sim: SimResult, afterFlushMsPerRank: Float64Array): number {
   const { stageOffsets, end } = sim;
   let worst = 0;
   for (let r = 0; r < sim.spec.stages; r++) {
     let last = 0;
     // stageOffsets has p + 1 entries and every op index is < end.length (the simulator's layout).
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) if (end[q]! > last) last = end[q]!;
-    worst = Math.max(worst, last + dpSyncMsPerRank[r]!);
+    worst = Math.max(worst, last + afterFlushMsPerRank[r]!);
   }
   return worst;
 }

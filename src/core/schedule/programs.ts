@@ -1,7 +1,16 @@
 // Per-stage op programs of every schedule, as the static lists Megatron / Seq1F1B run (spec §1).
 // Programs are written straight into packed typed arrays (the SimResult layout) so a million-op schedule
 // costs four allocations, not a million objects.
-import { OP_B, OP_F, OP_W, type NotApplicable, type PackedOps, type ScheduleName, type ScheduleSpec } from '../types';
+import {
+  OP_B,
+  OP_F,
+  OP_W,
+  type NotApplicable,
+  type PackedOps,
+  type RunConfig,
+  type ScheduleName,
+  type ScheduleSpec,
+} from '../types';
 
 /** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
 export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
@@ -55,7 +64,10 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
       // Whether p = 2 is allowed depends on the Megatron and its p2p overlap (the engine asks the config:
       // RunConfig.interleavedMinPipeline); the program itself is sound for any p ≥ 2.
       if (p < 2) return `the interleaved schedule needs pipeline parallelism (p=${p})`;
-      if (m % p !== 0)
+      if (spec.interleavedWarmup === 'grouped') {
+        const why = groupedNotApplicable(p, m, spec.microbatchGroupSize ?? p);
+        if (why) return why;
+      } else if (m % p !== 0)
         return `Megatron's interleaved schedule needs microbatches divisible by p (m=${m}, p=${p}); it raises a RuntimeError otherwise`;
       break;
     case 'seq1f1b':
@@ -84,6 +96,36 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
   if (ops > budget)
     return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${budget.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
   return null;
+}
+
+/**
+ * Megatron-Core ≥ 0.10 checks the microbatch group G instead of m mod p: p ≤ G ≤ m (schedules.py:1160-1168 at
+ * d98e8a64), and a last group of fewer than p microbatches is refused (:1172-1180). With G = p both say m mod p = 0.
+ */
+function groupedNotApplicable(p: number, m: number, g: number): string | null {
+  if (!Number.isInteger(g) || g < p || g > m)
+    return `Megatron's interleaved schedule needs p ≤ microbatch group size ≤ m (group ${g}, p=${p}, m=${m}); it raises a ValueError otherwise`;
+  const last = m % g;
+  if (last > 0 && last < p)
+    return `Megatron's interleaved schedule needs m mod group size to be 0 or at least p (m=${m}, group ${g}, p=${p}); it raises a RuntimeError otherwise`;
+  return null;
+}
+
+/**
+ * The warm-up fields of a spec: Megatron-Core ≥ 0.10's grouped rule when the file's Megatron runs it (interleaved 1F1B
+ * only; the Seq1F1B fork's interleaved schedule keeps the old rule). Nothing when the rule is legacy or unknown.
+ */
+export function interleavedWarmupOf(
+  config: Pick<RunConfig, 'interleavedWarmup' | 'microbatchGroupSize' | 'overlapMoeExpertParallelComm'>,
+  schedule: ScheduleName,
+): Pick<ScheduleSpec, 'interleavedWarmup' | 'microbatchGroupSize' | 'moeOverlapWarmup'> {
+  if (schedule !== '1f1b-interleaved' || config.interleavedWarmup !== 'grouped') return {};
+  const g = config.microbatchGroupSize;
+  return {
+    interleavedWarmup: 'grouped',
+    ...(g != null && g > 0 && { microbatchGroupSize: g }),
+    ...(config.overlapMoeExpertParallelComm === true && { moeOverlapWarmup: true as const }),
+  };
 }
 
 export function buildPrograms(spec: ScheduleSpec, maxOps = DEFAULT_MAX_OPS): Programs | NotApplicable {
@@ -135,7 +177,11 @@ export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
         writeSeq1f1b(w, p, r, spec.microbatches, spec.splits, true);
         break;
       case '1f1b-interleaved':
+        if (spec.interleavedWarmup === 'grouped') writeInterleavedGrouped(w, p, r, spec, spec.microbatchGroupSize ?? p);
+        else writeInterleaved(w, p, r, spec.microbatches, 1, spec.virtualStages);
+        break;
       case 'seq1f1b-interleaved':
+        // The Seq1F1B fork's schedule (old warm-up rule): there is no grouped variant of it.
         writeInterleaved(w, p, r, spec.microbatches, spec.splits, spec.virtualStages);
         break;
     }
@@ -228,4 +274,41 @@ function writeInterleaved(w: Writer, p: number, r: number, m: number, k: number,
     backward(t);
   }
   for (let t = Math.max(0, total - warmup); t < total; t++) backward(t);
+}
+
+/**
+ * Megatron-Core ≥ 0.10's interleaved schedule (cost-model.md §3). The order of (microbatch, model chunk) pairs is
+ * get_schedule_table (schedules.py:989-1017 at d98e8a64): microbatches in groups of G (the last group takes the rest),
+ * every model chunk of a group before the next group; backward walks the same table with the chunk reversed
+ * (get_model_chunk_id(forward=False)). Rank r warms up with 2(p−r−1) + (v−1)·G chunks, all of them only when that
+ * reaches m·v (get_pp_rank_microbatches, :964-978) — m = p alone no longer means all-forward.
+ * --overlap-moe-expert-parallel-comm schedules one chunk more (:966-970) so that each steady-state forward can run
+ * beside an independent backward.
+ */
+function writeInterleavedGrouped(w: Writer, p: number, r: number, spec: ScheduleSpec, g: number): void {
+  const { microbatches: m, virtualStages: v } = spec;
+  const total = m * v;
+  const warmup = Math.min(2 * (p - r - 1) + (v - 1) * g + (spec.moeOverlapWarmup ? 1 : 0), total);
+  const entry = (n: number): { mb: number; chunk: number } => {
+    // Every group before the last holds G·v entries, so the group of entry n is ⌊n / (G·v)⌋.
+    const group = Math.floor(n / (g * v));
+    const first = group * g;
+    const size = Math.min(g, m - first);
+    const inGroup = n - group * g * v;
+    return { mb: first + (inGroup % size), chunk: Math.floor(inGroup / size) };
+  };
+  const forward = (n: number): void => {
+    const e = entry(n);
+    w.put(OP_F, e.mb, 0, e.chunk);
+  };
+  const backward = (n: number): void => {
+    const e = entry(n);
+    w.put(OP_B, e.mb, 0, v - 1 - e.chunk);
+  };
+  for (let n = 0; n < warmup; n++) forward(n);
+  for (let t = 0; t < total - warmup; t++) {
+    forward(warmup + t);
+    backward(t);
+  }
+  for (let t = total - warmup; t < total; t++) backward(t);
 }

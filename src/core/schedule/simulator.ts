@@ -2,9 +2,10 @@
 // program order; an op starts when the stage is free and its inputs have arrived. There is no other shared
 // resource (p2p is a delay on the edge), so start times are the longest paths of a DAG and the order in which
 // stages are advanced does not change the result: we advance a stage until it blocks and wake it when the op
-// it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops).
+// it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops). The order in which
+// that first run completed the ops is kept with the program and later runs replay it in one pass (replayPlans).
 import { OP_B, OP_F, OP_W, type CostTable, type NotApplicable, type ScheduleSpec, type SimResult } from '../types';
-import { buildPrograms, HARD_MAX_OPS, type Programs } from './programs';
+import { buildProgramsUnchecked, HARD_MAX_OPS, scheduleNotApplicable, type Programs } from './programs';
 
 /**
  * A cost table with optional per-hop p2p costs, for clusters where some pipeline hops stay inside a node and
@@ -34,29 +35,60 @@ export function uniformCosts(spec: ScheduleSpec, forward: number, backward: numb
 // Grown, never shrunk.
 let scratchEnd = new Float64Array(0);
 let scratchWork = new Int32Array(0);
-let scratchCode = new Int32Array(0);
-let scratchCost = new Int32Array(0);
 
-function scratch(
-  units: number,
-  ops: number,
-  stages: number,
-): { end: Float64Array; work: Int32Array; code: Int32Array; cost: Int32Array } {
+const EMPTY = new Float64Array(0);
+const EMPTY_INT = new Int32Array(0);
+
+function scratch(units: number, ops: number, stages: number): { end: Float64Array; work: Int32Array } {
   if (scratchEnd.length < 2 * units) scratchEnd = new Float64Array(2 * units);
   if (scratchWork.length < ops + stages + 1) scratchWork = new Int32Array(ops + stages + 1);
-  if (scratchCode.length < ops) {
-    scratchCode = new Int32Array(ops);
-    scratchCost = new Int32Array(ops);
-  }
-  return { end: scratchEnd, work: scratchWork, code: scratchCode, cost: scratchCost };
+  return { end: scratchEnd, work: scratchWork };
 }
 
 /** Builds the programs and simulates them; not-applicable for invalid sizes, over-budget or deadlocking orders. */
 export function simulateSchedule(spec: ScheduleSpec, costs: SimCosts, maxOps?: number): SimResult | NotApplicable {
-  const prog = buildPrograms(spec, maxOps);
-  if ('applicable' in prog) return prog;
-  return simulatePrograms(prog, costs);
+  const reason = scheduleNotApplicable(spec, maxOps);
+  if (reason) return { applicable: false, reason };
+  return simulatePrograms(cachedPrograms(spec), costs);
 }
+
+/**
+ * Programs depend on the schedule and its sizes only, not on the costs: the recommendation sweep simulates the same
+ * (schedule, p, m, k, v) with both split strategies, the periodic samples repeat across what-ifs, and the editor
+ * re-simulates the same sizes on every value edit — and a program simulated once replays fast (replayPlans). The
+ * last few are kept (read-only once built; a SimResult shares its program's arrays anyway), up to PROGRAM_CACHE_OPS
+ * ops together: with their plans about 29 bytes an op, so at most ~30 MB.
+ */
+const PROGRAM_CACHE_OPS = 1 << 20;
+const programCache = new Map<string, Programs>();
+let programCacheOps = 0;
+
+function cachedPrograms(spec: ScheduleSpec): Programs {
+  const key = `${spec.schedule}/${spec.stages}/${spec.microbatches}/${spec.splits}/${spec.virtualStages}/${spec.interleavedWarmup ?? ''}/${spec.microbatchGroupSize ?? ''}/${spec.moeOverlapWarmup ? 1 : 0}`;
+  const hit = programCache.get(key);
+  if (hit) {
+    programCache.delete(key); // most recently used last
+    programCache.set(key, hit);
+    return hit;
+  }
+  const prog = buildProgramsUnchecked(spec);
+  if (prog.opCount <= PROGRAM_CACHE_OPS) {
+    programCache.set(key, prog);
+    programCacheOps += prog.opCount;
+    for (const [k, old] of programCache) {
+      if (programCacheOps <= PROGRAM_CACHE_OPS) break;
+      programCache.delete(k);
+      programCacheOps -= old.opCount;
+    }
+  }
+  return prog;
+}
+
+// The op kinds as module-local constants: an imported binding may compile to a property read through the module
+// namespace (tsx, the bench and the tests run the modules unbundled), which the hot loop would pay on every op.
+const F: typeof OP_F = OP_F;
+const B: typeof OP_B = OP_B;
+const W: typeof OP_W = OP_W;
 
 /** Typed-array views of one simulation: the packed ops and their per-direction p2p and cost tables. */
 interface Packed {
@@ -68,9 +100,11 @@ interface Packed {
   lastUnits: number;
   /** Offset of the B completions in `done` (F completions come first). */
   endB: number;
+  /** The kind whose end frees a unit: W for zero-bubble programs, else B. */
+  release: number;
   stageOffsets: Int32Array;
-  code: Int32Array;
-  cost: Int32Array;
+  /** Per op, interleaved: [2q] the packed code, [2q + 1] the cost slot (see packOps). */
+  ops: Int32Array;
   chunkOf: Int32Array;
   done: Float64Array;
   fwd: Float64Array;
@@ -99,21 +133,23 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
   ) {
     throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
   }
-  const { end: done, work, code, cost } = scratch(units, n, p);
-  done.fill(-1, 0, 2 * units);
-  packOps(prog, code, cost);
+  const plan = replayPlans.get(prog);
+  // The event loop's scratch: completions start at −1 (not done). A replay needs neither.
+  const { end: done, work } = plan ? { end: EMPTY, work: EMPTY_INT } : scratch(units, n, p);
+  if (!plan) done.fill(-1, 0, 2 * units);
+  const ops = plan ? EMPTY_INT : packedOps(prog);
   // Chunk index of each cost slot, so neither loop divides.
   const chunkOf = new Int32Array(vs * k);
   for (let c = 0; c < vs * k; c++) chunkOf[c] = c % k;
-  const packed: Packed = {
+  const tables: Packed = {
     p,
     k,
     mk: m * k,
     lastUnits: (vs - 1) * m * k,
     endB: units,
+    release: prog.zeroBubble ? W : B,
     stageOffsets: prog.stageOffsets,
-    code,
-    cost,
+    ops,
     chunkOf,
     done,
     fwd,
@@ -121,11 +157,28 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
     wgt,
     ...p2pTables(costs, p, k),
   };
+  // The two outputs every caller keeps; everything else the loop needs is scratch or per stage.
   const start = new Float64Array(n);
+  const end = new Float64Array(n);
   const pc = new Int32Array(p);
-  if (runOps(packed, work, start, pc) < n) return deadlockReport(prog, pc);
-  const timing = finishTimeline(packed, start, n);
-  return {
+  const free = new Float64Array(p);
+  const busy = new Float64Array(p);
+  const peakUnits = new Int32Array(p);
+  if (plan) replay(plan, tables, { start, end, free, busy, peakUnits });
+  else {
+    const order = new Int32Array(n);
+    if (runOps(tables, work, start, pc, free, order) < n) return deadlockReport(prog, pc);
+    replayPlans.set(prog, buildPlan(prog, tables, order));
+    finishStages(tables, start, end, busy, peakUnits);
+  }
+  // Every stage ends at its last op's end (a stage's ops never overlap), so the makespan is the latest of them.
+  let makespan = 0;
+  let busyTotal = 0;
+  for (let r = 0; r < p; r++) {
+    if (free[r]! > makespan) makespan = free[r]!;
+    busyTotal += busy[r]!;
+  }
+  const result = {
     spec: { ...prog.spec },
     opCount: n,
     stageOffsets: prog.stageOffsets,
@@ -134,9 +187,13 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
     chunk: prog.chunk,
     modelChunk: prog.modelChunk,
     start,
-    ...timing,
-    peakUnits: peakUnitsPerStage(prog),
+    end,
+    makespan,
+    busy,
+    bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0,
+    peakUnits,
   };
+  return withLazyP2pWindows(result, prog, tables.p2pF, tables.p2pB);
 }
 
 /** One p2p table per direction, indexed by the sending rank, so the hot loop has a single code path. */
@@ -152,13 +209,18 @@ function p2pTables(costs: SimCosts, p: number, k: number): { p2pF: Float64Array;
   return { p2pF, p2pB };
 }
 
+function packedOps(prog: Programs): Int32Array {
+  const ops = new Int32Array(2 * prog.opCount);
+  packOps(prog, ops);
+  return ops;
+}
+
 /**
- * Packs each op once, stage by stage (sequential, cheap): the hot loop then reads two streams instead of four and
- * writes one instead of four. The ranks interleave op by op there, so every stream it touches is one more cache line
- * in flight per rank; the other outputs are filled afterwards, again stage by stage.
- *   code = unit << 4 | (j > 0) << 3 | (j < k−1) << 2 | kind,  unit = (s·m + i)·k + j;  cost = s·k + j
+ * Packs each op once, stage by stage (sequential, cheap), into one interleaved stream the hot loop reads: the ranks
+ * interleave op by op there, so every stream it touches is one more cache line in flight per rank.
+ *   ops[2q] = unit << 4 | (j > 0) << 3 | (j < k−1) << 2 | kind,  unit = (s·m + i)·k + j;  ops[2q + 1] = s·k + j
  */
-function packOps(prog: Programs, code: Int32Array, cost: Int32Array): void {
+function packOps(prog: Programs, ops: Int32Array): void {
   const { stages: p, microbatches: m, splits: k } = prog.spec;
   const { kind, microbatch, chunk, modelChunk, stageOffsets } = prog;
   for (let r = 0; r < p; r++) {
@@ -166,20 +228,28 @@ function packOps(prog: Programs, code: Int32Array, cost: Int32Array): void {
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
       const j = chunk[q]!;
       const s = modelChunk[q]! * p + r;
-      code[q] = (((s * m + microbatch[q]!) * k + j) << 4) | (j > 0 ? 8 : 0) | (j < k - 1 ? 4 : 0) | kind[q]!;
-      cost[q] = s * k + j;
+      ops[2 * q] = (((s * m + microbatch[q]!) * k + j) << 4) | (j > 0 ? 8 : 0) | (j < k - 1 ? 4 : 0) | kind[q]!;
+      ops[2 * q + 1] = s * k + j;
     }
   }
 }
 
 /**
  * The event loop: advances stages from a worklist until every op has run or all are blocked; writes each op's start
- * and each stage's program counter, and returns how many ops completed. The `!` reads are bounded by construction:
- * q < stageOffsets[r + 1] ≤ opCount, units < 2·units of `done`, cost slots < vs·k, ranks < p.
+ * and each stage's program counter and free time, and returns how many ops completed. It touches as few streams per
+ * op as it can (the packed ops, `start`, the completions): end times and per-stage sums are a sequential pass after
+ * it (finishStages). The `!` reads are bounded by construction: q < stageOffsets[r + 1] ≤ opCount, units < 2·units
+ * of `done`, cost slots < vs·k, ranks < p.
  */
-function runOps(t0: Packed, work: Int32Array, start: Float64Array, pc: Int32Array): number {
-  const { p, k, mk, lastUnits, endB, stageOffsets, code, cost, chunkOf, done, fwd, bwd, wgt, p2pF, p2pB } = t0;
-  const free = new Float64Array(p);
+function runOps(
+  t0: Packed,
+  work: Int32Array,
+  start: Float64Array,
+  pc: Int32Array,
+  free: Float64Array,
+  order: Int32Array,
+): number {
+  const { p, k, mk, lastUnits, endB, stageOffsets, ops, chunkOf, done, fwd, bwd, wgt, p2pF, p2pB } = t0;
   const blocked = new Uint8Array(p);
   for (let r = 0; r < p; r++) pc[r] = stageOffsets[r]!;
 
@@ -200,51 +270,48 @@ function runOps(t0: Packed, work: Int32Array, start: Float64Array, pc: Int32Arra
     const qEnd = stageOffsets[r + 1]!;
     let t = free[r]!;
     while (q < qEnd) {
-      const c = code[q]!;
+      const c = ops[2 * q]!;
       const kd = c & 3;
       const unit = c >>> 4;
+      const ci = ops[2 * q + 1]!;
       let ready = t;
-      let e: number;
-      if (kd === OP_F) {
+      if (kd === F) {
         // Seq1F1B reads the K/V cache of the earlier chunks of the same microbatch.
         if ((c & 8) !== 0 && done[unit - 1]! < 0) break;
-        const ci = cost[q]!;
         if (unit >= mk) {
           const depEnd = done[unit - mk]!;
           if (depEnd < 0) break;
           const arrive = crossPrev ? depEnd + p2pF[prevRank * k + chunkOf[ci]!]! : depEnd;
           if (arrive > ready) ready = arrive;
         }
-        e = ready + fwd[ci]!;
-        done[unit] = e;
+        t = ready + fwd[ci]!;
+        done[unit] = t;
         if (unit < lastUnits && crossNext && blocked[nextRank] === 1) {
           blocked[nextRank] = 0;
           work[top++] = nextRank;
         }
-      } else if (kd === OP_B) {
+      } else if (kd === B) {
         // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
         // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
         if ((c & 4) !== 0 ? done[endB + unit + 1]! < 0 : done[unit]! < 0) break;
-        const ci = cost[q]!;
         if (unit < lastUnits) {
           const depEnd = done[endB + unit + mk]!;
           if (depEnd < 0) break;
           const arrive = crossNext ? depEnd + p2pB[nextRank * k + chunkOf[ci]!]! : depEnd;
           if (arrive > ready) ready = arrive;
         }
-        e = ready + bwd[ci]!;
-        done[endB + unit] = e;
+        t = ready + bwd[ci]!;
+        done[endB + unit] = t;
         if (unit >= mk && crossPrev && blocked[prevRank] === 1) {
           blocked[prevRank] = 0;
           work[top++] = prevRank;
         }
       } else {
         if (done[endB + unit]! < 0) break;
-        e = ready + wgt[cost[q]!]!;
+        t = ready + wgt[ci]!;
       }
       start[q] = ready;
-      t = e;
-      completed++;
+      order[completed++] = q;
       q++;
     }
     pc[r] = q;
@@ -255,75 +322,191 @@ function runOps(t0: Packed, work: Int32Array, start: Float64Array, pc: Int32Arra
 }
 
 /**
- * Second pass, stage by stage: end times, the p2p windows (the input's completion is still in `done`), busy time and
- * the makespan. end = start + duration repeats the hot loop's addition, so it is bit-identical.
+ * The order in which the event loop completed the ops is a topological order of their dependencies, and it does not
+ * depend on the durations (an op waits on whether its inputs are done, never on when). So the first simulation of a
+ * program records it, and every later one (other costs: the sweep's two split strategies, what-ifs, periodic
+ * samples, the next edit) replays the ops in that order in one sequential pass — no worklist, no failed attempts.
+ * A plan holds 5 int32 per op in that order: op index, rank, cost slot << 2 | kind, the op whose output it waits
+ * for on the neighbouring virtual stage (its end is written before, by the order) or −1, and the p2p slot of that
+ * hop or −1 (F hops index p2pF, B hops p2pB after p·k). Kept as long as the program is.
  */
-function finishTimeline(
-  t0: Packed,
-  start: Float64Array,
-  n: number,
-): Pick<SimResult, 'end' | 'p2pStart' | 'p2pEnd' | 'makespan' | 'busy' | 'bubbleFraction'> {
-  const { p, k, mk, lastUnits, endB, stageOffsets, code, cost, chunkOf, done, fwd, bwd, wgt, p2pF, p2pB } = t0;
-  const end = new Float64Array(n);
-  const p2pStart = new Float64Array(n);
-  const p2pEnd = new Float64Array(n);
-  const busy = new Float64Array(p);
-  let makespan = 0;
-  let busyTotal = 0;
-  for (let r = 0; r < p; r++) {
+const replayPlans = new WeakMap<Programs, Int32Array>();
+const PLAN_FIELDS = 5;
+
+function buildPlan(prog: Programs, t0: Packed, order: Int32Array): Int32Array {
+  const { p, k, mk, lastUnits, endB, ops, chunkOf } = t0;
+  const n = prog.opCount;
+  const opOf = new Int32Array(2 * endB);
+  // `!` reads: order is a permutation of 0…n−1; units < endB; cost slots < vs·k (see runOps).
+  for (let q = 0; q < n; q++) {
+    const c = ops[2 * q]!;
+    if ((c & 3) !== W) opOf[((c & 3) === B ? endB : 0) + (c >>> 4)] = q;
+  }
+  const plan = new Int32Array(PLAN_FIELDS * n);
+  for (let i = 0; i < n; i++) {
+    const q = order[i]!;
+    const c = ops[2 * q]!;
+    const kd = c & 3;
+    const unit = c >>> 4;
+    const ci = ops[2 * q + 1]!;
+    const r = Math.floor(unit / mk) % p;
     const prevRank = r === 0 ? p - 1 : r - 1;
     const nextRank = r === p - 1 ? 0 : r + 1;
-    let busyR = 0;
-    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
-      const c = code[q]!;
-      const kd = c & 3;
-      const unit = c >>> 4;
-      const ci = cost[q]!;
-      const dur = kd === OP_F ? fwd[ci]! : kd === OP_B ? bwd[ci]! : wgt[ci]!;
-      const e = start[q]! + dur;
-      end[q] = e;
-      busyR += dur;
-      if (e > makespan) makespan = e;
-      let from = NaN;
-      let to = NaN;
-      if (kd === OP_F && unit >= mk && prevRank !== r) {
-        from = done[unit - mk]!;
-        to = from + p2pF[prevRank * k + chunkOf[ci]!]!;
-      } else if (kd === OP_B && unit < lastUnits && nextRank !== r) {
-        from = done[endB + unit + mk]!;
-        to = from + p2pB[nextRank * k + chunkOf[ci]!]!;
-      }
-      p2pStart[q] = from;
-      p2pEnd[q] = to;
+    let dep = -1;
+    let hop = -1;
+    if (kd === F && unit >= mk) {
+      dep = opOf[unit - mk]!;
+      if (prevRank !== r) hop = prevRank * k + chunkOf[ci]!;
+    } else if (kd === B && unit < lastUnits) {
+      dep = opOf[endB + unit + mk]!;
+      if (nextRank !== r) hop = p * k + nextRank * k + chunkOf[ci]!;
     }
-    busy[r] = busyR;
-    busyTotal += busyR;
+    const o = PLAN_FIELDS * i;
+    plan[o] = q;
+    plan[o + 1] = r;
+    plan[o + 2] = (ci << 2) | kd;
+    plan[o + 3] = dep;
+    plan[o + 4] = hop;
   }
-  return { end, p2pStart, p2pEnd, makespan, busy, bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0 };
+  return plan;
 }
 
 /**
- * Units live on each stage at most: +1 when a unit's F starts, −1 when its last backward op (B, or W for
- * zero-bubble) ends. A stage runs one op at a time, so walking the program in order sees every instant.
+ * The sequential replay of a plan: the same additions and comparisons as runOps, so bit-identical start times. A
+ * rank's ops come in program order, so it also sums busy time and counts live units as finishStages does.
  */
-export function peakUnitsPerStage(prog: Programs): Int32Array {
-  const p = prog.spec.stages;
-  const release = prog.zeroBubble ? OP_W : OP_B;
-  const { stageOffsets, kind } = prog;
-  const peak = new Int32Array(p);
+function replay(
+  plan: Int32Array,
+  t0: Packed,
+  out: { start: Float64Array; end: Float64Array; free: Float64Array; busy: Float64Array; peakUnits: Int32Array },
+): void {
+  const { fwd, bwd, wgt, p2pF, p2pB, release } = t0;
+  const { start, end, free, busy, peakUnits } = out;
+  const live = new Int32Array(free.length);
+  const pk = p2pF.length;
+  const n = plan.length / PLAN_FIELDS;
+  // `!` reads: plan fields are in range by construction (buildPlan); the dep op came earlier, its end is written.
+  for (let i = 0, o = 0; i < n; i++, o += PLAN_FIELDS) {
+    const q = plan[o]!;
+    const r = plan[o + 1]!;
+    const ck = plan[o + 2]!;
+    const dep = plan[o + 3]!;
+    const hop = plan[o + 4]!;
+    let ready = free[r]!;
+    if (dep >= 0) {
+      const depEnd = end[dep]!;
+      const arrive = hop < 0 ? depEnd : depEnd + (hop < pk ? p2pF[hop]! : p2pB[hop - pk]!);
+      if (arrive > ready) ready = arrive;
+    }
+    const kd = ck & 3;
+    const ci = ck >> 2;
+    const dur = kd === F ? fwd[ci]! : kd === B ? bwd[ci]! : wgt[ci]!;
+    const e = ready + dur;
+    start[q] = ready;
+    end[q] = e;
+    free[r] = e;
+    busy[r] = busy[r]! + dur;
+    if (kd === F) {
+      if (++live[r]! > peakUnits[r]!) peakUnits[r] = live[r]!;
+    } else if (kd === release) live[r] = live[r]! - 1;
+  }
+}
+
+/**
+ * Second pass, stage by stage and sequential: end = start + duration (the hot loop's own addition, so bit-identical
+ * to the completions it used), busy time as the sum of durations in program order, and the most units live at once
+ * (+1 when a unit's F starts, −1 when its releasing op ends — B, or W for zero-bubble; a stage runs one op at a time,
+ * so walking its program in order sees every instant).
+ */
+function finishStages(t0: Packed, start: Float64Array, end: Float64Array, busy: Float64Array, peak: Int32Array): void {
+  const { p, stageOffsets, ops, release, fwd, bwd, wgt } = t0;
   for (let r = 0; r < p; r++) {
+    let busyR = 0;
     let live = 0;
-    let best = 0;
-    // stageOffsets has p + 1 entries; op indices below it are < opCount = kind.length.
+    let most = 0;
+    // `!` reads: q < stageOffsets[r + 1] ≤ opCount; cost slots < vs·k.
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
-      const kd = kind[q];
-      if (kd === OP_F) {
-        if (++live > best) best = live;
+      const kd = ops[2 * q]! & 3;
+      const ci = ops[2 * q + 1]!;
+      const dur = kd === F ? fwd[ci]! : kd === B ? bwd[ci]! : wgt[ci]!;
+      end[q] = start[q]! + dur;
+      busyR += dur;
+      if (kd === F) {
+        if (++live > most) most = live;
       } else if (kd === release) live--;
     }
-    peak[r] = best;
+    busy[r] = busyR;
+    peak[r] = most;
   }
-  return peak;
+}
+
+/**
+ * The p2p windows (when each op's input left its sender and arrived) are drawn by the timeline and the trace only, so
+ * they are computed on first read: a getter replaced by plain data properties, which spreads, structuredClone and
+ * JSON see like any other field. A sender's completion is its op's end (the loop wrote both from one addition).
+ */
+function withLazyP2pWindows(
+  result: Omit<SimResult, 'p2pStart' | 'p2pEnd'>,
+  prog: Programs,
+  p2pF: Float64Array,
+  p2pB: Float64Array,
+): SimResult {
+  const compute = (): void => {
+    const windows = p2pWindows(result, prog, p2pF, p2pB);
+    for (const [name, value] of [
+      ['p2pStart', windows.start],
+      ['p2pEnd', windows.end],
+    ] as const)
+      Object.defineProperty(result, name, { value, writable: true, enumerable: true, configurable: true });
+  };
+  for (const name of ['p2pStart', 'p2pEnd'] as const) {
+    Object.defineProperty(result, name, {
+      get(): Float64Array {
+        compute();
+        return (result as SimResult)[name];
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return result as SimResult;
+}
+
+function p2pWindows(
+  sim: Omit<SimResult, 'p2pStart' | 'p2pEnd'>,
+  prog: Programs,
+  p2pF: Float64Array,
+  p2pB: Float64Array,
+): { start: Float64Array; end: Float64Array } {
+  const { stages: p, microbatches: m, splits: k, virtualStages: v } = prog.spec;
+  const { kind, microbatch, chunk, modelChunk, stageOffsets, opCount: n, end } = sim;
+  const units = p * v * m * k;
+  const mk = m * k;
+  const lastUnits = (p * v - 1) * mk;
+  // Completion of each F (first half) and B (second half) by unit, as the event loop's `done` held them.
+  const done = new Float64Array(2 * units);
+  const unitOf = (q: number, r: number): number => ((modelChunk[q]! * p + r) * m + microbatch[q]!) * k + chunk[q]!;
+  for (let r = 0; r < p; r++)
+    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++)
+      if (kind[q] !== W) done[(kind[q] === B ? units : 0) + unitOf(q, r)] = end[q]!;
+  const from = new Float64Array(n).fill(NaN);
+  const to = new Float64Array(n).fill(NaN);
+  for (let r = 0; r < p; r++) {
+    const prevRank = r === 0 ? p - 1 : r - 1;
+    const nextRank = r === p - 1 ? 0 : r + 1;
+    // `!` reads: q < opCount, units < 2·units, p2p slots < p·k (the sizes built above and by the simulation).
+    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
+      const unit = unitOf(q, r);
+      if (kind[q] === F && unit >= mk && prevRank !== r) {
+        from[q] = done[unit - mk]!;
+        to[q] = from[q]! + p2pF[prevRank * k + chunk[q]!]!;
+      } else if (kind[q] === B && unit < lastUnits && nextRank !== r) {
+        from[q] = done[units + unit + mk]!;
+        to[q] = from[q]! + p2pB[nextRank * k + chunk[q]!]!;
+      }
+    }
+  }
+  return { start: from, end: to };
 }
 
 function deadlockReport(prog: Programs, pc: Int32Array): NotApplicable {

@@ -32,7 +32,12 @@ const invertedSwitch = (t: string): { bool: boolean } | { error: string } => {
 };
 const nullable = (t: string): { values: string[] } | { skip: true } =>
   /^(null|~|None)$/.test(t) ? { skip: true } : { values: [t] };
-const activation = (t: string): { bool: boolean } => ({ bool: /swiglu/i.test(t) });
+/**
+ * NeMo builds a gated MLP (three matrices) for every activation whose name ends in `glu` — swiglu, geglu, reglu and
+ * their `fast-` forms (NVIDIA/NeMo 8cfedd72 megatron_base_model.py:513-514); we read that as Megatron's --swiglu,
+ * whose memory and FLOPs are the same gated shape.
+ */
+const activation = (t: string): { bool: boolean } => ({ bool: /glu$/i.test(t.trim()) });
 const normalization = (t: string): { values: string[] } => ({
   values: [/^rms/i.test(t) ? 'RMSNorm' : /^layer/i.test(t) ? 'LayerNorm' : t],
 });
@@ -80,7 +85,11 @@ const NEMO_MODEL_KEYS: [string, string, YamlKeyMapping['transform']?][] = [
   ['tokenizer.model', '--tokenizer-model', nullable],
   ['optim.name', '--use-distributed-optimizer', (t) => ({ bool: /distributed/.test(t) })],
   ['fp8', '--fp8-format', (t) => (boolOf(t) ? { values: ['hybrid'] } : { skip: true })],
-  ['fp8_hybrid', '--fp8-format', (t) => (boolOf(t) ? { values: ['hybrid'] } : { skip: true })],
+  // Only picks the format once `fp8` is on (NeMo megatron_gpt_model.py:2240-2247): alone it turns nothing on, and
+  // NeMo-Framework-Launcher's configs set it beside `fp8: False`.
+  ['fp8_hybrid', '--fp8-format', () => ({ skip: true })],
+  // NeMo passes it as Megatron-Core's fp8_param_gather (megatron_gpt_model.py:612 at NeMo's mirrored HEAD).
+  ['fp8_params', '--fp8-param-gather', asSwitch],
   ['transformer_engine', '--transformer-impl', (t) => ({ values: [boolOf(t) ? 'transformer_engine' : 'local'] })],
 ];
 

@@ -41,6 +41,23 @@ suite('Code lens', () => {
     assert.strictEqual(String(timeline.arguments?.[0]), document.uri.toString());
   });
 
+  test('a launch that tees to an existing log: predicted vs measured, over the steady iterations', async () => {
+    // logs/tee-run.log: 40 iterations, the first 10 at 900 ms (warm-up, left out), then 30 at 120 ms.
+    const { document } = await openFixture('tee-log.sh');
+    await analysed(api, document);
+    const found = await waitFor('the log comparison lens', async () => {
+      const l = await lenses(document.uri);
+      return l.find((x) => x.command?.title.startsWith('$(graph)'));
+    });
+    assert.match(
+      found.command!.title,
+      /^\$\(graph\) predicted [\d.]+ m?s · measured 120 ms \([+-][\d.]+ %, 30 iterations\) — tee-run\.log$/,
+    );
+    assert.strictEqual(found.range.start.line, lineOf(document, 'torchrun'));
+    // Clicking it opens the log (VS Code hands the `vscode.open` command back under an internal id).
+    assert.ok(JSON.stringify(found.command!.arguments ?? []).includes('logs/tee-run.log'));
+  });
+
   test('no lens on files that are not launches', async () => {
     const { document } = await openFixture('build-docs.sh');
     assert.deepStrictEqual(await lenses(document.uri), []);

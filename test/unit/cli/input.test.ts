@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeIo, type CliIo } from '../../../src/cli/io';
@@ -96,8 +96,13 @@ test('/dev/zero (a character device that never ends) is refused unread', async (
   assertRefused(await runChild('analyze', '/dev/zero'), /^schedule-inspector: \/dev\/zero is a character device/);
 });
 
-test('a directory is refused with what it is', async () => {
-  assertRefused(await runChild('analyze', dir), /^schedule-inspector: .* is a directory, not a regular file/);
+test('a directory without launch files is refused with what it is', async () => {
+  const empty = join(dir, 'empty-dir');
+  mkdirSync(empty);
+  assertRefused(
+    await runChild('analyze', empty),
+    /^schedule-inspector: .*empty-dir is a directory with no launch files/,
+  );
 });
 
 test('binary junk (NUL bytes in the first KiB) is not a text launch file', async () => {

@@ -62,13 +62,18 @@ test('the bundled bin runs the CLI in its worker: exit codes, output and refusal
   const usage = bin('frobnicate');
   assert.equal(usage.status, EXIT_CODES.usageOrInput);
   assert.match(usage.stderr, /^schedule-inspector: unknown command 'frobnicate'\nUsage:/);
-  const refused = bin('analyze', 'media');
+  // The test's own folder holds only cli.js: no launch file to analyse.
+  const refused = bin('analyze', dir);
   assert.deepEqual(
     [refused.status, refused.stdout, refused.stderr],
     [
       EXIT_CODES.usageOrInput,
       '',
-      'schedule-inspector: media is a directory, not a regular file; analyze reads launch files\n',
+      `schedule-inspector: ${dir} is a directory with no launch files (*.sh, *.bash, *.yaml, *.yml) in it\n`,
     ],
   );
+  // A directory of launch files is analysed file by file; --fail-on error turns a certain error into exit 1.
+  const examples = bin('analyze', 'media/examples', '--json', '--fail-on', 'never');
+  assert.equal(examples.status, EXIT_CODES.ok, examples.stderr);
+  assert.ok((JSON.parse(examples.stdout) as unknown[]).length >= 3);
 });

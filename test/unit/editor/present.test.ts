@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { diagnosticHelpUrl } from '../../../src/report/docs';
 import {
-  diagnosticHelpUrl,
   flagAt,
   formatDurationMs,
   inlayHintSpecs,
@@ -18,7 +18,7 @@ test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak o
   assert.equal(byLine.get(34)?.label, 'DP=1 · 32 microbatches');
   assert.equal(byLine.get(34)?.character, 28, 'at the end of the value token');
   assert.equal(byLine.get(24)?.label, 'bubble 9.8 %');
-  assert.equal(byLine.get(33)?.label, 'peak 61.2/80 GiB (stage 0)');
+  assert.equal(byLine.get(33)?.label, 'peak 65.0/80 GiB (stage 0)');
   assert.equal(byLine.get(25)?.label, 'chunks 4930·4238·3776·3440');
   assert.equal(hints.length, 4);
 });
@@ -33,17 +33,22 @@ test('inlay hints: nothing for non-launch files or unknown quantities', () => {
 });
 
 test('the worst stage is the one with the highest peak, not stage 0 by habit', () => {
-  assert.deepEqual(worstStage(evaluation({ peakMemoryGiBPerStage: [40, 70.25, 50] })), { stage: 1, peakGiB: 70.25 });
-  assert.equal(worstStage(evaluation({ peakMemoryGiBPerStage: null })), null);
+  assert.deepEqual(worstStage(evaluation({ peakReservedGiBPerStage: [40, 70.25, 50] })), { stage: 1, peakGiB: 70.25 });
+  // Reserved is the number the OOM verdict, the warning and the panel use; allocated only when there is no reserved.
+  assert.deepEqual(worstStage(evaluation({ peakReservedGiBPerStage: null, peakMemoryGiBPerStage: [40, 70.25, 50] })), {
+    stage: 1,
+    peakGiB: 70.25,
+  });
+  assert.equal(worstStage(evaluation({ peakReservedGiBPerStage: null, peakMemoryGiBPerStage: null })), null);
   assert.equal(
-    peakLabel(evaluation({ oom: true, peakMemoryGiBPerStage: [90] }), 79.6),
+    peakLabel(evaluation({ oom: true, peakReservedGiBPerStage: [90] }), 79.6),
     'peak 90.0/80 GiB (stage 0) OOM',
   );
 });
 
 test('summary and status lines', () => {
-  assert.equal(summaryLine(result()), 'seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 61.2/80 GiB (stage 0)');
-  assert.equal(statusLine(result()), 'seq1f1b k=4 · bubble 9.8 % · peak 61.2 GiB');
+  assert.equal(summaryLine(result()), 'seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 65.0/80 GiB (stage 0)');
+  assert.equal(statusLine(result()), 'seq1f1b k=4 · bubble 9.8 % · peak 65.0 GiB');
   const interleaved = result({
     schedules: {
       '1f1b-interleaved': evaluation({ schedule: '1f1b-interleaved', splits: 1, virtualStages: 2, stepTimeMs: 87.25 }),

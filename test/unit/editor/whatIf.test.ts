@@ -92,7 +92,7 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
   const fake = (text: string): AnalysisResult => {
     seen.push(text.split('\n')[0]);
     return result({
-      schedules: { seq1f1b: evaluation({ stepTimeMs: 900, bubbleFraction: 0.05, peakMemoryGiBPerStage: [70] }) },
+      schedules: { seq1f1b: evaluation({ stepTimeMs: 900, bubbleFraction: 0.05, peakReservedGiBPerStage: [70] }) },
     });
   };
   const candidates = whatIfCandidates(pp, [1, 2, 4, 8], recordingPlanner().plan);
@@ -138,7 +138,7 @@ test('rows are real analyses of the edited text, and the budget bounds the work'
   const table = whatIfTable('p (PP)', rows, 80);
   assert.match(table, /^\| p \(PP\) \| schedule \| step time \| bubble \| worst-stage peak \|$/m);
   assert.match(table, /^\| 1 \| seq1f1b k=4 \| 900 ms \| 5\.0 % \| 70\.0\/80 GiB \(stage 0\) \|$/m);
-  assert.match(table, /^\| \*\*4\*\* \(now\) \| seq1f1b k=4 \| 1\.23 s \| 9\.8 % \| 61\.2\/80 GiB \(stage 0\) \|$/m);
+  assert.match(table, /^\| \*\*4\*\* \(now\) \| seq1f1b k=4 \| 1\.23 s \| 9\.8 % \| 65\.0\/80 GiB \(stage 0\) \|$/m);
   assert.match(table, /^\| 8 \| not computed \(time budget\) \|/m);
 });
 

@@ -45,8 +45,36 @@ int('--checkpoint-num-layers', 'Layers per checkpoint chunk (Megatron-DeepSpeed)
 on('--bf16', 'bfloat16 parameters (fp32 grad accumulation unless --grad-reduce-in-bf16).', { keys: ['precision'] });
 on('--fp16', 'fp16 parameters with loss scaling.', { keys: ['precision'] });
 choice('--fp8-format', ['e4m3', 'hybrid'], 'Transformer Engine FP8 format.', { keys: ['fp8Format'], default: null });
-str('--fp8-recipe', 'FP8 recipe (delayed, tensorwise, mxfp8, blockwise, custom).');
-on('--fp8-param-gather', 'Keep FP8 parameters for the all-gather (needs the distributed optimizer).');
+// Defaults and meanings: Megatron-LM d98e8a64 megatron/training/arguments.py (dumped in megatron-lm-head.tsv).
+str('--fp8-recipe', 'FP8 recipe (delayed, tensorwise, mxfp8, blockwise, custom).', {
+  keys: ['fp8Recipe'],
+  key: 'fp8Recipe',
+  default: 'delayed',
+});
+on(
+  '--fp8-param-gather',
+  'Keep only FP8 parameters (1 byte) and all-gather them in FP8; needs the distributed optimizer.',
+  {
+    keys: ['fp8ParamGather'],
+    key: 'fp8ParamGather',
+    default: false,
+  },
+);
+on('--first-last-layers-bf16', 'Keep the first and last decoder layers in bf16 under FP8/FP4.', {
+  keys: ['firstLastLayersBf16'],
+  key: 'firstLastLayersBf16',
+  default: false,
+});
+int('--num-layers-at-start-in-bf16', 'With --first-last-layers-bf16: leading layers kept in bf16.', {
+  keys: ['numLayersAtStartInBf16'],
+  key: 'numLayersAtStartInBf16',
+  default: 1,
+});
+int('--num-layers-at-end-in-bf16', 'With --first-last-layers-bf16: trailing layers kept in bf16.', {
+  keys: ['numLayersAtEndInBf16'],
+  key: 'numLayersAtEndInBf16',
+  default: 1,
+});
 int('--fp8-amax-history-len', 'FP8 amax history length.');
 str('--fp8-amax-compute-algo', 'FP8 amax algorithm.');
 int('--fp8-margin', 'FP8 margin.');
@@ -62,7 +90,13 @@ on('--fp8-hybrid', 'Old spelling of --fp8-format hybrid.', {
     message: 'replaced by --fp8-format hybrid in 2023-08 (Pai-Megatron still accepts it)',
   },
 });
-str('--fp4-format', 'FP4 format.');
+str('--fp4-format', 'FP4 format (e2m1).', { keys: ['fp4Format'], key: 'fp4Format', default: null });
+str('--fp4-recipe', 'FP4 recipe (nvfp4).');
+on('--fp4-param-gather', 'Keep only FP4 parameters and all-gather them in FP4.', {
+  keys: ['fp4ParamGather'],
+  key: 'fp4ParamGather',
+  default: false,
+});
 on('--grad-reduce-in-bf16', 'Reduce gradients in bf16 (2-byte grads).', {
   keys: ['gradReduceInBf16'],
   key: 'gradReduceInBf16',
@@ -70,16 +104,51 @@ on('--grad-reduce-in-bf16', 'Reduce gradients in bf16 (2-byte grads).', {
 });
 on('--fp16-lm-cross-entropy', 'Cross entropy in fp16.');
 on('--fp32-residual-connection', 'fp32 residual stream.');
-on('--accumulate-allreduce-grads-in-fp32', 'fp32 gradient accumulation.');
+on('--accumulate-allreduce-grads-in-fp32', 'fp32 gradient accumulation and reduction (4-byte main grads under fp16).', {
+  keys: ['accumulateAllreduceGradsInFp32'],
+  key: 'accumulateAllreduceGradsInFp32',
+  default: false,
+});
 flt('--loss-scale', 'Static loss scale.');
 flt('--initial-loss-scale', 'Initial dynamic loss scale.');
 flt('--min-loss-scale', 'Minimum dynamic loss scale.');
 int('--loss-scale-window', 'Loss scale window.');
 int('--hysteresis', 'Loss scale hysteresis.');
-on('--use-precision-aware-optimizer', 'Precision-aware optimizer state.');
-str('--main-params-dtype', 'Main parameter dtype.');
-str('--main-grads-dtype', 'Main gradient dtype.');
-str('--exp-avg-dtype', 'Adam first-moment dtype.');
-str('--exp-avg-sq-dtype', 'Adam second-moment dtype.');
+on('--use-precision-aware-optimizer', 'TE FusedAdam keeps main params, grads and moments in the dtypes below.', {
+  keys: ['usePrecisionAwareOptimizer'],
+  key: 'usePrecisionAwareOptimizer',
+  default: false,
+});
+// The four dtypes take effect only with --use-precision-aware-optimizer (arguments.py validate_args).
+str('--main-params-dtype', 'Main parameter dtype (fp32, fp16).', {
+  keys: ['mainParamsDtype'],
+  key: 'mainParamsDtype',
+  default: 'fp32',
+});
+str('--main-grads-dtype', 'Main gradient dtype (fp32, bf16).', {
+  keys: ['mainGradsDtype'],
+  key: 'mainGradsDtype',
+  default: 'fp32',
+});
+str('--exp-avg-dtype', 'Adam first-moment dtype (fp32, fp16, bf16, fp8).', {
+  keys: ['expAvgDtype'],
+  key: 'expAvgDtype',
+  default: 'fp32',
+});
+str('--exp-avg-sq-dtype', 'Adam second-moment dtype (fp32, fp16, bf16, fp8).', {
+  keys: ['expAvgSqDtype'],
+  key: 'expAvgSqDtype',
+  default: 'fp32',
+});
+on('--optimizer-cpu-offload', 'Keep (part of) the optimizer state and step on the CPU.', {
+  keys: ['optimizerCpuOffload'],
+  key: 'optimizerCpuOffload',
+  default: false,
+});
+flt('--optimizer-offload-fraction', 'Share of the optimizer state offloaded to the CPU (default 1.0).', {
+  keys: ['optimizerOffloadFraction'],
+  key: 'optimizerOffloadFraction',
+  default: 1.0,
+});
 
 export const COMPUTE_FLAGS: readonly FlagSpec[] = rows;

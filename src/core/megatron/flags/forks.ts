@@ -69,11 +69,18 @@ on('--deepspeed', 'Run under DeepSpeed.', { dialect: 'deepspeed' });
 str('--deepspeed_config', 'DeepSpeed JSON config.', { dialect: 'deepspeed', aliases: ['--deepspeed-config'] });
 int('--zero-stage', 'DeepSpeed ZeRO stage (≥ 1 shards optimizer state).', {
   dialect: 'deepspeed',
-  keys: ['distributedOptimizer'],
+  keys: ['distributedOptimizer', 'zeroStage'],
   aliases: ['--zero_stage'],
 });
 int('--num-key-value-heads', 'Megatron-DeepSpeed spelling of the KV head count (GQA when < heads).', {
   dialect: 'deepspeed',
+  keys: ['numQueryGroups', 'groupQueryAttention'],
+});
+// ── Pai-Megatron-Patch ──
+// alibaba/Pai-Megatron-Patch megatron_patch/arguments.py:108; its Falcon-40B attention builds
+// (n_head_kv·2 + heads)·head_dim QKV outputs (megatron_patch/model/falcon40b/transformer.py:418): grouped K/V heads.
+int('--n-head-kv', 'Pai-Megatron-Patch (Falcon) spelling of the KV head count (GQA when < heads).', {
+  dialect: 'pai',
   keys: ['numQueryGroups', 'groupQueryAttention'],
 });
 // microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py:856: "Activate zero bubble pipeline parallelism schedule".

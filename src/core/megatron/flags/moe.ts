@@ -25,8 +25,16 @@ list('--moe-aux-loss-coeff', 1, 'Aux loss coefficient(s).');
 flt('--moe-z-loss-coeff', 'Z-loss coefficient.');
 flt('--moe-input-jitter-eps', 'Router input jitter.');
 str('--moe-token-dispatcher-type', 'Token dispatcher (allgather, alltoall, flex).');
-flt('--moe-expert-capacity-factor', 'Expert capacity factor (token dropping).');
-on('--moe-pad-expert-input-to-capacity', 'Pad expert inputs to capacity.');
+flt('--moe-expert-capacity-factor', 'Expert capacity factor (token dropping).', {
+  keys: ['moeExpertCapacityFactor'],
+  key: 'moeExpertCapacityFactor',
+  default: null,
+});
+on('--moe-pad-expert-input-to-capacity', 'Pad expert inputs to capacity.', {
+  keys: ['moePadExpertInputToCapacity'],
+  key: 'moePadExpertInputToCapacity',
+  default: false,
+});
 str('--moe-token-drop-policy', 'Token drop policy.');
 on('--moe-router-pre-softmax', 'Softmax before top-k.');
 str('--moe-router-score-function', 'Router score function.');
@@ -39,6 +47,49 @@ flt('--moe-router-topk-scaling-factor', 'Top-k scaling factor.');
 on('--moe-permute-fusion', 'Fused token permutation.');
 on('--moe-shared-expert-overlap', 'Overlap the shared expert.');
 int('--moe-latent-size', 'MoE latent projection size.');
+// ── DeepSpeed-MoE (microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py; the layer is deepspeed/moe/layer.py) ──
+// Under that dialect `--num-experts` is a list (nargs='+', default [1], arguments.py:608): one count per MoE layer,
+// or one for all; resolve/derived/moe.ts reads it with --expert-interval into moeExpertsPerLayer.
+int('--moe-expert-parallel-size', 'DeepSpeed-MoE expert-parallel size (arguments.py:1159, default 1).', {
+  keys: ['expertParallel'],
+  dialect: 'deepspeed',
+  default: 1,
+});
+int('--topk', 'DeepSpeed-MoE top-k gating: experts per token (arguments.py:612, default 1).', {
+  keys: ['moeRouterTopk'],
+  dialect: 'deepspeed',
+  default: 1,
+});
+int('--expert-interval', 'DeepSpeed-MoE: every N-th layer (1-based) is MoE (arguments.py:614, default 2).', {
+  keys: ['moeExpertsPerLayer', 'moeLayerPattern'],
+  dialect: 'deepspeed',
+  default: 2,
+});
+str('--mlp-type', 'DeepSpeed-MoE: standard, or residual (PR-MoE: a dense MLP beside the experts; default standard).', {
+  keys: ['moeResidualMlp'],
+  dialect: 'deepspeed',
+  default: 'standard',
+});
+on(
+  '--enable-expert-tensor-parallelism',
+  'DeepSpeed-MoE: split experts over TP (off: every TP rank holds whole experts).',
+  {
+    keys: ['expertTensorParallel'],
+    dialect: 'deepspeed',
+  },
+);
+flt('--moe-train-capacity-factor', 'DeepSpeed-MoE expert capacity factor in training (default 1.0).', {
+  dialect: 'deepspeed',
+});
+flt('--moe-eval-capacity-factor', 'DeepSpeed-MoE expert capacity factor in evaluation (default 1.0).', {
+  dialect: 'deepspeed',
+});
+int('--moe-min-capacity', 'DeepSpeed-MoE minimum tokens per expert (default 4).', { dialect: 'deepspeed' });
+on('--disable-moe-token-dropping', 'DeepSpeed-MoE: no capacity limit (no token dropping).', { dialect: 'deepspeed' });
+flt('--moe-loss-coeff', 'DeepSpeed-MoE auxiliary loss coefficient (default 0.1).', { dialect: 'deepspeed' });
+on('--create-moe-param-group', 'DeepSpeed-MoE: separate optimizer groups for expert parameters (needed by ZeRO).', {
+  dialect: 'deepspeed',
+});
 on('--moe-layer-recompute', 'Recompute MoE layers.', {
   deprecated: { severity: 'warning', message: 'deprecated; use --recompute-modules moe' },
 });

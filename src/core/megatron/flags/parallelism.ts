@@ -77,10 +77,18 @@ int('--expert-tensor-parallel-size', 'Expert tensor parallel size; default t.', 
   keys: ['expertTensorParallel'],
   default: null,
 });
-int('--microbatch-group-size-per-virtual-pipeline-stage', 'Interleaved schedule group size; default p.');
+int('--microbatch-group-size-per-virtual-pipeline-stage', 'Interleaved schedule group size; default p.', {
+  keys: ['microbatchGroupSize'],
+  key: 'microbatchGroupSize',
+  default: null,
+});
 off('--no-overlap-p2p-communication', 'Disable overlapping pipeline p2p communication.');
 on('--overlap-p2p-communication', 'Overlap pipeline p2p (opt-in before 2023-10; default since).');
-on('--tp-comm-overlap', 'Overlap TP communication with GEMMs (needs SP).');
+on('--tp-comm-overlap', 'Overlap TP communication with GEMMs (needs SP).', {
+  keys: ['tpCommOverlap'],
+  key: 'tpCommOverlap',
+  default: false,
+});
 choice('--distributed-backend', ['nccl', 'gloo'], 'torch.distributed backend.');
 int('--distributed-timeout-minutes', 'Collective timeout.');
 on('--use-distributed-optimizer', 'Shard optimizer state over the data-parallel group (ZeRO-1-like).', {
@@ -92,22 +100,43 @@ int('--num-distributed-optimizer-instances', 'Partial distributed optimizer repl
   default: 1,
   key: 'numDistributedOptimizerInstances',
 });
-on('--overlap-grad-reduce', 'Overlap the data-parallel gradient reduce.');
+on('--overlap-grad-reduce', 'Overlap the data-parallel gradient reduce.', {
+  keys: ['overlapGradReduce'],
+  key: 'overlapGradReduce',
+  default: false,
+});
 on(
   '--overlap-param-gather',
   'Overlap the parameter all-gather (needs the distributed optimizer and --overlap-grad-reduce).',
+  { keys: ['overlapParamGather'], key: 'overlapParamGather', default: false },
 );
 on('--overlap-param-gather-with-optimizer-step', 'Overlap param gather with the optimizer step.');
 on('--defer-embedding-wgrad-compute', 'Defer the embedding weight-gradient GEMM.');
-on('--use-torch-fsdp2', 'Torch FSDP2 instead of DDP.');
-on('--use-megatron-fsdp', 'Megatron-FSDP.');
-str('--data-parallel-sharding-strategy', 'Megatron-FSDP sharding strategy.');
+on('--use-torch-fsdp2', 'Torch FSDP2 instead of DDP.', {
+  keys: ['useTorchFsdp2'],
+  key: 'useTorchFsdp2',
+  default: false,
+});
+on('--use-megatron-fsdp', 'Megatron-FSDP.', { keys: ['useMegatronFsdp'], key: 'useMegatronFsdp', default: false });
+str('--data-parallel-sharding-strategy', 'Megatron-FSDP sharding strategy.', {
+  keys: ['dataParallelShardingStrategy'],
+  key: 'dataParallelShardingStrategy',
+  default: 'optim_grads_params',
+});
 int('--tensor-parallel-num-weight-shards', 'Weight remat shards r (total model size t·p·c·r).');
-int('--ddp-bucket-size', 'DDP bucket size.');
+int('--ddp-bucket-size', 'DDP bucket size.', { keys: ['ddpBucketSize'], key: 'ddpBucketSize', default: null });
 on('--ddp-average-in-collective', 'Average in the collective.');
 on('--use-cpu-initialization', 'Initialise weights on the CPU.');
-on('--cpu-offloading', 'Offload activations to the CPU.');
-int('--cpu-offloading-num-layers', 'Layers whose activations are offloaded.');
+on('--cpu-offloading', 'Offload activations to the CPU.', {
+  keys: ['cpuOffloading'],
+  key: 'cpuOffloading',
+  default: false,
+});
+int('--cpu-offloading-num-layers', 'Layers whose activations are offloaded.', {
+  keys: ['cpuOffloadingNumLayers'],
+  key: 'cpuOffloadingNumLayers',
+  default: 0,
+});
 on('--fake-process-group', 'Profile a large world on one GPU.');
 
 export const PARALLELISM_FLAGS: readonly FlagSpec[] = rows;

@@ -141,14 +141,51 @@ choice(
 );
 on('--attention-softmax-in-fp32', 'Softmax in fp32.');
 on('--apply-query-key-layer-scaling', 'Scale Q·K by layer number.');
-on('--multi-latent-attention', 'DeepSeek multi-latent attention.');
-int('--q-lora-rank', 'MLA query LoRA rank.');
-int('--kv-lora-rank', 'MLA key/value LoRA rank.');
-int('--qk-head-dim', 'MLA Q/K head dimension.');
-int('--qk-pos-emb-head-dim', 'MLA positional head dimension.');
-int('--v-head-dim', 'MLA value head dimension.');
-int('--mtp-num-layers', 'Multi-token-prediction layers.');
-str('--hybrid-layer-pattern', 'Hybrid (Mamba) layer pattern; overrides --num-layers.');
+on('--multi-latent-attention', 'DeepSeek multi-latent attention.', {
+  keys: ['multiLatentAttention'],
+  key: 'multiLatentAttention',
+  default: false,
+});
+int('--q-lora-rank', 'MLA query LoRA rank.', { keys: ['qLoraRank'], key: 'qLoraRank', default: null });
+int('--kv-lora-rank', 'MLA key/value LoRA rank.', { keys: ['kvLoraRank'], key: 'kvLoraRank', default: 32 });
+int('--qk-head-dim', 'MLA Q/K head dimension.', { keys: ['qkHeadDim'], key: 'qkHeadDim', default: 128 });
+int('--qk-pos-emb-head-dim', 'MLA positional head dimension.', {
+  keys: ['qkPosEmbHeadDim'],
+  key: 'qkPosEmbHeadDim',
+  default: 64,
+});
+int('--v-head-dim', 'MLA value head dimension.', { keys: ['vHeadDim'], key: 'vHeadDim', default: 128 });
+int('--mtp-num-layers', 'Multi-token-prediction layers.', {
+  keys: ['mtpNumLayers'],
+  key: 'mtpNumLayers',
+  default: null,
+});
+str('--hybrid-layer-pattern', 'Hybrid (Mamba) layer pattern; overrides --num-layers.', {
+  keys: ['hybridLayerPattern', 'numLayers'],
+});
+// Current Megatron-LM reads it as --hybrid-layer-pattern and warns (arguments.py:744-755 at d98e8a64); releases up to
+// core_r0.16 require it to have --num-layers symbols. No rename fix: older releases lack the new spelling.
+str('--hybrid-override-pattern', 'Hybrid (Mamba) layer pattern (older spelling of --hybrid-layer-pattern).', {
+  keys: ['hybridLayerPattern', 'numLayers'],
+});
+flt(
+  '--hybrid-attention-ratio',
+  'Share of attention layers in a hybrid (Mamba) model (Megatron-Core up to core_r0.16).',
+  {
+    keys: ['hybridLayerPattern'],
+    deprecated: {
+      severity: 'hint',
+      message: 'removed from Megatron-LM after core_r0.16; use --hybrid-layer-pattern (older releases accept it)',
+    },
+  },
+);
+flt('--hybrid-mlp-ratio', 'Share of MLP layers in a hybrid (Mamba) model (Megatron-Core up to core_r0.16).', {
+  keys: ['hybridLayerPattern'],
+  deprecated: {
+    severity: 'hint',
+    message: 'removed from Megatron-LM after core_r0.16; use --hybrid-layer-pattern (older releases accept it)',
+  },
+});
 // nargs='*': a module path and the spec's name (Megatron-LM arguments.py, megatron-lm-head.tsv).
 list('--spec', 0, 'Layer spec module and name, e.g. mindspeed_llm.…deepseek_spec layer_spec.');
 on('--use-mcore-models', 'Megatron-Core models (default in newer releases).');

@@ -4,6 +4,7 @@
 // are listed so they are not reported as unknown.
 import { COMPUTE_FLAGS } from './compute';
 import { FORK_FLAGS } from './forks';
+import { BUFFER_FLAGS } from './buffers';
 import { MOE_FLAGS } from './moe';
 import { PARALLELISM_FLAGS } from './parallelism';
 import { MODEL_SHAPE_FLAGS } from './shape';
@@ -31,4 +32,5 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   ...COMPUTE_FLAGS,
   ...TRAINING_FLAGS,
   ...FORK_FLAGS,
+  ...BUFFER_FLAGS,
 ];

@@ -56,7 +56,7 @@ flt('--adam-beta1', 'Adam beta1.');
 flt('--adam-beta2', 'Adam beta2.');
 flt('--adam-eps', 'Adam epsilon.');
 flt('--sgd-momentum', 'SGD momentum.');
-str('--optimizer', 'Optimizer (adam, sgd, …).');
+str('--optimizer', 'Optimizer (adam, sgd, …).', { keys: ['optimizerType'], key: 'optimizerType', default: 'adam' });
 int('--seed', 'Random seed.');
 on('--override-opt_param-scheduler', 'Use the command-line LR schedule over the checkpoint.');
 on('--use-checkpoint-opt_param-scheduler', 'Use the checkpoint LR schedule.');
@@ -88,7 +88,9 @@ on('--reset-position-ids', 'Reset position ids at EOD.');
 on('--reset-attention-mask', 'Reset attention mask at EOD.');
 on('--eod-mask-loss', 'Mask loss at EOD.');
 on('--create-attention-mask-in-dataloader', 'Build attention masks in the data loader.');
-on('--no-create-attention-mask-in-dataloader', 'Do not build attention masks in the data loader.');
+on('--no-create-attention-mask-in-dataloader', 'Do not build attention masks in the data loader.', {
+  keys: ['dataloaderAttentionMask'],
+});
 int('--num-dataset-builder-threads', 'Dataset builder threads.');
 
 // ── Checkpoint, logging, profiling ──

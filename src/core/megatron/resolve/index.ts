@@ -7,6 +7,7 @@ import { ResolveContext, type ResolveInput, type ResolveResult } from './context
 import { resolvePlainFields } from './plain';
 import { resolveExpertTensorParallel, resolveSequenceParallel } from './derived/parallel';
 import { resolveShape } from './derived/shape';
+import { resolveHybrid } from './derived/hybrid';
 import { resolveWorldAndDataParallel } from './derived/world';
 import { resolveBatch } from './derived/batch';
 import { resolveVirtualPipeline } from './derived/vpp';
@@ -14,6 +15,8 @@ import { resolveVocab } from './derived/vocab';
 import { resolveSeq1f1b, resolveZeroBubble } from './derived/seq1f1b';
 import { resolvePrecision } from './derived/precision';
 import { resolveRecompute } from './derived/recompute';
+import { resolveInterleavedWarmup } from './derived/warmup';
+import { resolveDataloaderMask } from './derived/dataloaderMask';
 import { resolveMoe } from './derived/moe';
 import { resolveModelDetails } from './derived/layerDetails';
 
@@ -21,6 +24,7 @@ export { emptyConfig, type ResolveInput, type ResolveResult } from './context';
 
 const DERIVED_STEPS: readonly ((ctx: ResolveContext) => void)[] = [
   resolveExpertTensorParallel, // TP
+  resolveHybrid, // L (a hybrid pattern decides it)
   resolveShape, // h, a, swiglu
   resolveWorldAndDataParallel, // world, TP, PP, CP
   resolveBatch, // b, dp
@@ -31,6 +35,8 @@ const DERIVED_STEPS: readonly ((ctx: ResolveContext) => void)[] = [
   resolveZeroBubble,
   resolvePrecision,
   resolveRecompute,
+  resolveInterleavedWarmup, // dialect
+  resolveDataloaderMask, // dialect, entry
   resolveMoe, // L, ffn width
   resolveModelDetails,
 ];

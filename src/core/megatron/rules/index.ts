@@ -20,6 +20,7 @@ import { precisionRule } from './precision';
 import { recomputeRule } from './recompute';
 import { seq1f1bRule } from './seq1f1b';
 import { cudaConnectionsRule } from './cudaConnections';
+import { notModelledRule } from './notModelled';
 
 export type { ValidateContext } from './rule';
 
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   recomputeRule,
   seq1f1bRule,
   cudaConnectionsRule,
+  notModelledRule,
 ];
 
 /** Codes raised outside the rule families (argument interpreter, readers, engine, memory model, analyze()). */
@@ -94,6 +96,7 @@ const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
     'bubble',
     'oom-risk',
     'schedule-not-simulated',
+    'not-modelled', // only a training launch gets the memory estimate it is about
   ]),
   ...scoped(MEGATRON_RUN, [
     'global-batch-not-divisible',

@@ -14,7 +14,10 @@ export const requiredRule: Rule = {
         !settings.has('--num-layers') &&
         !settings.has('--decoder-num-layers') &&
         !settings.has('--encoder-num-layers') &&
-        !settings.has('--hybrid-layer-pattern')
+        !settings.has('--hybrid-layer-pattern') &&
+        // Current Megatron-LM reads it as --hybrid-layer-pattern, which sets num_layers (arguments.py:744-797 at
+        // d98e8a64); releases up to core_r0.16 still require --num-layers, so its absence is not certain there.
+        !settings.has('--hybrid-override-pattern')
       )
         missing.push('--num-layers');
       for (const f of REQUIRED) if (!settings.has(f)) missing.push(f);

@@ -1,11 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  buildUnitTables,
-  checkpointedLayerBytes,
-  layerActivationBytes,
-  walkLiveness,
-} from '../../../../src/core/memory/activations';
+import { buildUnitTables, checkpointedLayerBytes, layerActivationBytes } from '../../../../src/core/memory/activations';
+import { walkLiveness } from '../../../../src/core/memory/liveness';
 import { layerLayout } from '../../../../src/core/model/layout';
 import type { ModelShape } from '../../../../src/core/model/shape';
 import { computeStageMemory } from '../../../../src/core/memory/stageMemory';

@@ -1,7 +1,8 @@
 // Liveness on the schedule engine's own timelines (real durations): the in-flight counts of seq1f1b.md §3.2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUnitTables, walkLiveness } from '../../../../src/core/memory/activations';
+import { buildUnitTables } from '../../../../src/core/memory/activations';
+import { walkLiveness } from '../../../../src/core/memory/liveness';
 import { layerLayout } from '../../../../src/core/model/layout';
 import { computeStageMemory } from '../../../../src/core/memory/stageMemory';
 import { evaluateSchedule } from '../../../../src/core/schedule/engine';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { staticMemoryPerRank } from '../../../../src/core/memory/static';
 import { countModelParams } from '../../../../src/core/model/params';
 import type { ModelShape } from '../../../../src/core/model/shape';
-import { buildStageCosts, DEFAULT_COST_CONSTANTS, layerForwardFlops } from '../../../../src/core/schedule/costModel';
+import { buildStageCosts, DEFAULT_COST_CONSTANTS } from '../../../../src/core/schedule/costModel';
 import type { GpuProfile, RunConfig } from '../../../../src/core/types';
 import { blankConfig, resolvedShape } from '../../../support/memoryFixtures';
 
@@ -49,16 +49,17 @@ function shapeOf(fields: Partial<RunConfig>): ModelShape {
   return resolvedShape(blankConfig({ ...SMALL, ...fields }));
 }
 
-/** Decoder layers the cost model costs on each virtual stage: forward time over one layer's time (logits off the last). */
+/**
+ * Decoder layers the cost model costs on each virtual stage. Under full recompute a stage's backward re-runs exactly
+ * its layers' forward (no embedding, no output layer), and every layer here costs the same, so each stage's share of
+ * the recompute time is its share of the built layers.
+ */
 function costedLayers(shape: ModelShape, v: number): number[] {
-  const { costs } = buildStageCosts(shape, v, [S], false, GPU, DEFAULT_COST_CONSTANTS);
-  const flopsPerMs = GPU.peakTflops16 * 1e12 * DEFAULT_COST_CONSTANTS.efficiency * 1e-3;
-  const layer = layerForwardFlops(shape, S, S);
-  const layerMs = (layer.gemm + layer.attention) / flopsPerMs;
-  const logitsMs = (2 * S * h * V) / flopsPerMs;
-  return [...costs.forward].map(
-    (ms, s) => Math.round(((s === costs.forward.length - 1 ? ms - logitsMs : ms) / layerMs) * 1e6) / 1e6,
-  );
+  const full: ModelShape = { ...shape, recompute: 'full', recomputeMethod: 'uniform' };
+  const recompute = [...buildStageCosts(full, v, [S], false, GPU, DEFAULT_COST_CONSTANTS).terms.backward.recompute];
+  const total = recompute.reduce((a, b) => a + b, 0);
+  const built = shape.noopLayers.filter((noop) => !noop).length;
+  return recompute.map((ms) => Math.round((ms / total) * built * 1e6) / 1e6);
 }
 
 /** Both models' per-GPU parameters of each rank: the cost model's DP gradient bytes and the memory model's weights. */
@@ -66,7 +67,7 @@ function paramsSeenByBoth(shape: ModelShape, v: number): { cost: number[]; memor
   const cost = [...buildStageCosts(shape, v, [S], false, GPU, DEFAULT_COST_CONSTANTS).dpGradBytesPerRank];
   const memory = staticMemoryPerRank(shape, v);
   return {
-    cost: cost.map((bytes) => bytes / DEFAULT_COST_CONSTANTS.gradBytes),
+    cost: cost.map((bytes) => bytes / 4), // bf16 runs reduce fp32 main grads
     memory: memory.map((m) => m.weightsBytes / 2), // bf16 weights
     gradsEqual: cost.every((bytes, r) => bytes === memory[r]?.gradsBytes),
   };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesPerParam, staticMemoryPerRank } from '../../../../src/core/memory/static';
+import { staticMemoryPerRank } from '../../../../src/core/memory/static';
 import { layerLayout } from '../../../../src/core/model/layout';
 import { countModelParams } from '../../../../src/core/model/params';
 import type { ModelShape } from '../../../../src/core/model/shape';
@@ -106,16 +106,6 @@ test('per-rank parameters add up to the model (tied embedding counted twice when
     const total = countModelParams(shape).total + (tied ? 51200 * 2048 : 0);
     assert.equal(perRank, total);
   }
-});
-
-test('bytes per parameter: 18 / 6 + 12/d, grad-reduce-in-bf16, fp16, fp32', () => {
-  const sum = (b: { weight: number; grad: number; optimizer: number }): number => b.weight + b.grad + b.optimizer;
-  assert.equal(sum(bytesPerParam('bf16', false, false, 8)), 18);
-  assert.equal(sum(bytesPerParam('bf16', true, false, 8)), 6 + 12 / 8);
-  assert.equal(sum(bytesPerParam('bf16', true, true, 4)), 4 + 12 / 4);
-  assert.equal(sum(bytesPerParam('fp16', false, false, 4)), 20);
-  assert.equal(sum(bytesPerParam('fp16', true, false, 4)), 4 + 16 / 4);
-  assert.equal(sum(bytesPerParam('fp32', true, false, 2)), 8 + 8 / 2);
 });
 
 test('distributed optimizer shards over dp·cp / instances, experts over expert-dp', () => {

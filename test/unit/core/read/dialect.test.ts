@@ -193,7 +193,11 @@ test('the dialect changes only what that Megatron checks, not the values read', 
   const text = fixture('megatron-deepspeed.sh');
   const auto = readLaunchConfig(text, 'x.sh');
   const forced = readLaunchConfig(text, 'x.sh', 'megatron-lm');
-  assert.deepEqual(forced.config, auto.config);
+  // Except what only the code base decides (issue 13): Megatron-LM's interleaved warm-up and its GPT data loader's mask.
+  const { interleavedWarmup: wf, dataloaderAttentionMask: mf, ...forcedValues } = forced.config;
+  const { interleavedWarmup: wa, dataloaderAttentionMask: ma, ...autoValues } = auto.config;
+  assert.deepEqual([wf, mf, wa, ma], ['grouped', true, 'legacy', null]);
+  assert.deepEqual(forcedValues, autoValues);
   // Megatron-LM needs CUDA_DEVICE_MAX_CONNECTIONS=1 at TP 2; Megatron-DeepSpeed under --deepspeed only with
   // sequence parallelism (microsoft f4157bea megatron/arguments.py:398-411).
   const cuda = (r: LaunchConfigRead): number =>
@@ -259,4 +263,16 @@ test('Megatron-DeepSpeed under --deepspeed needs CUDA_DEVICE_MAX_CONNECTIONS=1 o
     readLaunchConfig(text, 'train.sh').diagnostics.some((d) => d.code === 'cuda-device-max-connections');
   assert.equal(has(launch('')), false);
   assert.equal(has(launch('--sequence-parallel')), true);
+});
+
+test('pretrain_hybrid.py is current Megatron-LM: no fork ships it', () => {
+  // Added to NVIDIA/Megatron-LM in commit dd8c825b (2026-08-17); absent from MindSpeed-LLM, Pai-Megatron-Patch,
+  // both Megatron-DeepSpeeds, Seq1F1B, Zero-Bubble and slime at their mirrored heads.
+  const text = 'torchrun --nproc_per_node 8 ../../pretrain_hybrid.py --hybrid-layer-pattern "M-M*-"\n';
+  const d = readLaunchConfig(text, 'train.sh').dialect;
+  assert.equal(d?.id, 'megatron-lm');
+  assert.equal(
+    d?.evidence[d.decidedBy ?? -1]?.what,
+    'entry script ../../pretrain_hybrid.py (current Megatron-LM only)',
+  );
 });

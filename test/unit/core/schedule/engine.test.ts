@@ -253,16 +253,14 @@ test('not applicable with reasons: incomplete model, Megatron constraints, layou
   assert.match(big.reason ?? '', /exceed the simulator's budget/);
 });
 
-test('efficiency scales compute time: at efficiency 1 the pipeline part of the step halves', () => {
+test('efficiency is the GEMM ceiling: doubling it shortens the step, by less than half (other terms keep their rates)', () => {
   const choice = { schedule: '1f1b' as const, splits: 1, strategy: 'average' as const, virtualStages: 1 };
-  const base = evaluateSchedule(cfg({ ...EXP2, tensorParallel: 1, sequenceParallel: false }), choice, OPTIONS);
-  const fast = evaluateSchedule(cfg({ ...EXP2, tensorParallel: 1, sequenceParallel: false }), choice, {
-    gpu: GPU,
-    efficiency: 1,
-  });
-  // Compute dominates; p2p and the (absent, DP=1) gradient reduction do not scale.
+  const config = cfg({ ...EXP2, tensorParallel: 1, sequenceParallel: false });
+  const base = evaluateSchedule(config, choice, { gpu: GPU, efficiency: 0.5 });
+  const fast = evaluateSchedule(config, choice, { gpu: GPU, efficiency: 1 });
+  // GEMMs dominate a 7B layer at 16K, but attention, memory-bound kernels, p2p and per-op costs do not scale.
   const ratio = base.sim!.makespan / fast.sim!.makespan;
-  assert.ok(ratio > 1.95 && ratio <= 2 + 1e-9, `ratio ${ratio}`);
+  assert.ok(ratio > 1.3 && ratio < 2, `ratio ${ratio}`);
 });
 
 test('a refusal that does not depend on k is stated once, not per candidate', () => {

@@ -232,3 +232,14 @@ test('NeMo trainer.devices: -1 assumes 8 GPUs per node and says so', () => {
   assert.deepEqual(d.range, { line: 1, column: 11, endLine: 1, endColumn: 13 });
   assert.match(read.sources.gpusPerNode!.note!, /assumed 8/);
 });
+
+test('NeMo activations ending in "glu" are gated MLPs (three matrices), whatever the gate function', () => {
+  // NVIDIA/NeMo 8cfedd72 megatron_base_model.py:513-514: gated_linear_unit = activation.endswith('glu').
+  const gated = (activation: string): boolean | null =>
+    readYamlLaunch(
+      `trainer:\n  devices: 8\n  num_nodes: 1\nmodel:\n  num_layers: 2\n  hidden_size: 1024\n  activation: ${activation}\n`,
+    ).config.swiglu;
+  for (const a of ['swiglu', 'fast-swiglu', 'geglu', 'fast-geglu', 'reglu', 'fast-reglu'])
+    assert.equal(gated(a), true, a);
+  for (const a of ['gelu', 'squared-relu', 'fast-gelu']) assert.equal(gated(a), false, a);
+});

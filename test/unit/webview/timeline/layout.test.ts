@@ -12,7 +12,6 @@ import {
   type Geometry,
   type TimelineOps,
 } from '../../../../webview/timeline/layout';
-import { decimateSteps } from '../../../../webview/memoryView/decimate';
 import { opAt, laneAt } from '../../../../webview/timeline/pick';
 import { clampViewport, fullViewport, panViewport, zoomViewport } from '../../../../webview/timeline/viewport';
 import { programs, synthSim as synthSimResult, type SynthSpec } from '../../../support/timelineFixtures';
@@ -159,21 +158,6 @@ test('the highlighted microbatch gets the highlight style on every stage', () =>
   }
   // Exactly one highlighted F bar per stage: microbatch 3 only.
   assert.equal(runs(ras, 2).filter((run) => run[2] === STYLE_HIGHLIGHT + OP_F).length, 1);
-});
-
-test('memory decimation keeps every extreme and the value holding at the window start', () => {
-  const n = 10000;
-  const time = Float64Array.from({ length: n }, (_, i) => i);
-  const value = Float64Array.from({ length: n }, (_, i) => (i === 4321 ? 1000 : i === 7777 ? -50 : i % 7));
-  const pts = decimateSteps(time, value, 0, n, 100.5, 9000, 50);
-  assert.ok(pts.length <= 4 * 50 + 1, `${pts.length} points`);
-  assert.deepEqual(pts[0], { x: 100.5, y: value[100] });
-  assert.ok(pts.some((p) => p.x === 4321 && p.y === 1000));
-  assert.ok(pts.some((p) => p.x === 7777 && p.y === -50));
-  for (let i = 1; i < pts.length; i++) assert.ok(pts[i].x >= pts[i - 1].x, 'points out of time order');
-  assert.ok(pts[pts.length - 1].x <= 9000);
-  assert.deepEqual(decimateSteps(time, value, 0, n, 20000, 30000, 10), [{ x: 20000, y: value[n - 1] }]);
-  assert.deepEqual(decimateSteps(time, value, 0, n, 5, 5, 10), []);
 });
 
 test('hit testing finds the op under the pointer by lane and binary search', () => {

@@ -4,11 +4,21 @@ import { parsePyInt } from '../../pyNumbers';
 import { explicitSource, numberSpec, type ResolveContext } from '../context';
 import type { FlagSetting } from '../../interpret';
 import { readLayerFreqList } from '../layerFreq';
+import { resolveDeepSpeedMoe } from './deepspeedMoe';
 
 /** Entries a pattern may build; longer ones are still measured (a length that cannot equal any layer count). */
 const MAX_PATTERN_ENTRIES = 100_000;
 
 export function resolveMoe(ctx: ResolveContext): void {
+  if (ctx.input.dialects.has('deepspeed')) {
+    resolveDeepSpeedMoe(ctx);
+    return;
+  }
+  ctx.set('moeExpertsPerLayer', null, {
+    status: 'default',
+    note: 'Megatron-Core MoE: --num-experts on each MoE layer',
+  });
+  ctx.set('moeResidualMlp', null, { status: 'default', note: 'DeepSpeed-MoE only' });
   let E = ctx.config.numExperts;
   if (E === 0) {
     E = null;

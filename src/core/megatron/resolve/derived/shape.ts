@@ -22,14 +22,16 @@ function resolveFfn(ctx: ResolveContext): void {
 
 function resolveQueryGroups(ctx: ResolveContext): void {
   const a = ctx.config.numAttentionHeads;
-  const dsKv = ctx.settings.get('--num-key-value-heads');
+  // Forks' spellings of the K/V head count: Megatron-DeepSpeed --num-key-value-heads (arguments.py:444-450 turns GQA
+  // on when it differs from the head count), Pai-Megatron-Patch --n-head-kv (its Falcon-40B model).
+  const dsKv = ctx.first(['--num-key-value-heads', '--n-head-kv']);
   if (dsKv) {
     const text = dsKv.values?.[0];
     const g = text === undefined ? null : parsePyInt(text);
     const gqa = g !== null && a !== null ? g !== a : true;
     ctx.set('groupQueryAttention', gqa, {
       ...explicitSource(dsKv),
-      note: 'Megatron-DeepSpeed turns GQA on when --num-key-value-heads differs from the head count',
+      note: `GQA when ${dsKv.spelling} differs from the head count`,
     });
     ctx.set('numQueryGroups', g, g !== null ? explicitSource(dsKv) : ctx.unresolved(dsKv, 'numQueryGroups'));
     return;

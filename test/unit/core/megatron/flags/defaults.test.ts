@@ -38,7 +38,53 @@ const ARGPARSE_DEFAULTS: [string, number | string | boolean | null][] = [
   ['--recompute-num-layers', null],
   ['--fp8-format', null],
   ['--expert-tensor-parallel-size', null],
+  // Issue 13 part A: the flags static memory reads (same dump, megatron-lm-head.tsv).
+  ['--use-megatron-fsdp', false],
+  ['--data-parallel-sharding-strategy', 'optim_grads_params'],
+  ['--use-torch-fsdp2', false],
+  ['--ddp-bucket-size', null],
+  ['--overlap-grad-reduce', false],
+  ['--overlap-param-gather', false],
+  ['--fp8-recipe', 'delayed'],
+  ['--fp8-param-gather', false],
+  ['--first-last-layers-bf16', false],
+  ['--num-layers-at-start-in-bf16', 1],
+  ['--num-layers-at-end-in-bf16', 1],
+  ['--fp4-format', null],
+  ['--fp4-param-gather', false],
+  ['--accumulate-allreduce-grads-in-fp32', false],
+  ['--use-precision-aware-optimizer', false],
+  ['--main-grads-dtype', 'fp32'],
+  ['--main-params-dtype', 'fp32'],
+  ['--exp-avg-dtype', 'fp32'],
+  ['--exp-avg-sq-dtype', 'fp32'],
+  ['--optimizer-cpu-offload', false],
+  ['--optimizer-offload-fraction', 1.0],
+  ['--optimizer', 'adam'],
+  ['--multi-latent-attention', false],
+  ['--q-lora-rank', null],
+  ['--kv-lora-rank', 32],
+  ['--qk-head-dim', 128],
+  ['--qk-pos-emb-head-dim', 64],
+  ['--v-head-dim', 128],
+  ['--mtp-num-layers', null],
 ];
+
+// Megatron-DeepSpeed's own defaults (microsoft/Megatron-DeepSpeed f4157bea megatron/arguments.py, line each).
+const MEGATRON_DEEPSPEED_DEFAULTS: [string, number | string, number][] = [
+  ['--topk', 1, 612],
+  ['--expert-interval', 2, 614],
+  ['--mlp-type', 'standard', 610],
+  ['--moe-expert-parallel-size', 1, 1159],
+];
+
+test("DeepSpeed-MoE rows carry Megatron-DeepSpeed's defaults and belong to that dialect", () => {
+  for (const [name, expected, line] of MEGATRON_DEEPSPEED_DEFAULTS) {
+    const spec = flagSpec(name);
+    assert.equal(spec?.default, expected, `${name} (arguments.py:${line})`);
+    assert.equal(spec?.dialect, 'deepspeed', name);
+  }
+});
 
 test("flag table defaults equal Megatron-LM's argparse defaults", () => {
   for (const [name, expected] of ARGPARSE_DEFAULTS) assert.equal(flagSpec(name)?.default, expected, name);

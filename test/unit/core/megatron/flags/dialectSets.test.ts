@@ -71,7 +71,8 @@ test("Megatron-DeepSpeed's --num-experts takes a list (megatron/arguments.py:608
   const r = read('deepspeed pretrain_gpt.py', '--deepspeed --num-experts 64 64 128');
   assert.equal(r.dialect?.id, 'megatron-deepspeed');
   assert.deepEqual(codes(r, 'unexpected-argument'), []);
-  assert.equal(r.config.numExperts, 64);
+  // One count per MoE layer (transformer.py:1650-1662); numExperts is the largest, the list is moeExpertsPerLayer.
+  assert.equal(r.config.numExperts, 128);
   // Megatron-LM's --num-experts takes one value (megatron-lm-head.tsv): the second is an unexpected argument.
   const mlm = read('torchrun pretrain_gpt.py', '--num-experts 64 64');
   assert.equal(mlm.dialect?.id, 'megatron-lm');
@@ -139,15 +140,27 @@ test("flags only one fork defines decide the dialect, and take that parser's ari
 });
 
 test('an unquoted variable whose value splits into words is one report, naming the variable', () => {
+  const r = read('torchrun pretrain_gpt.py', '--load $CKPT', 'CKPT="/data/my ckpt dir"\n');
+  const ds = codes(r, 'unexpected-argument');
+  assert.equal(ds.length, 1);
+  assert.equal(ds[0]?.severity, 'warning');
+  // Pointed at the words that went astray, where the value is written: CKPT="/data/my ckpt dir" on line 1.
+  assert.deepEqual(ds[0]?.range, { line: 1, column: 15, endLine: 1, endColumn: 23 });
+  assert.match(
+    ds[0]?.message ?? '',
+    /'ckpt dir' reaches Megatron as 2 arguments: the value of \$CKPT is split into words .* only '\/data\/my' is taken/,
+  );
+});
+
+test("a template's placeholder value that splits is a hint to fill it in, not a warning", () => {
+  // MindSpeed-LLM's examples assign CKPT_LOAD_DIR="your model ckpt path" (e.g. examples/mcore/deepseek2_lite/
+  // pretrain_deepseek2_lite_16b_ptd_16p.sh:16-19) and pass it unquoted: the split goes away with a real path.
   const r = read('torchrun pretrain_gpt.py', '--load $CKPT', 'CKPT="your model ckpt path"\n');
   const ds = codes(r, 'unexpected-argument');
   assert.equal(ds.length, 1);
-  // Pointed at the words that went astray, where the value is written: CKPT="your model ckpt path" on line 1.
+  assert.equal(ds[0]?.severity, 'hint');
   assert.deepEqual(ds[0]?.range, { line: 1, column: 11, endLine: 1, endColumn: 26 });
-  assert.match(
-    ds[0]?.message ?? '',
-    /'model ckpt path' reaches Megatron as 3 arguments: the value of \$CKPT is split into words .* only 'your' is taken/,
-  );
+  assert.match(ds[0]?.message ?? '', /\$CKPT still holds the placeholder 'your model ckpt path'/);
 });
 
 test('a flag of the dialect is recognised: the hover names who defines it and the script kind sees it', () => {

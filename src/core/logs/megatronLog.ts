@@ -1,0 +1,237 @@
+// Megatron-LM training logs, read line by line (issue 19): the iteration lines, the per-rank memory report, the
+// timers and the printed arguments — each in the format Megatron-LM prints it (d98e8a64, cited per pattern). The
+// reader takes chunks, so a 100 MB log is read without holding it: it keeps at most MAX_ITERATION_RECORDS iteration
+// records and MAX_MEMORY_RECORDS memory records, and aggregates past that. It never executes or evaluates anything.
+
+/** One `iteration N/ M | … |` line: averages over the log interval that ends at `iteration`. */
+export interface IterationRecord {
+  iteration: number;
+  /** Iterations this line averages (the gap since the previous line; the first line counts from 0). */
+  intervalIterations: number;
+  elapsedMsPerIteration: number;
+  tflopsPerGpu: number | null;
+  globalBatchSize: number | null;
+  skippedIterations: number;
+  nanIterations: number;
+  /** 1-based line in the log. */
+  line: number;
+}
+
+/** `[Rank r] (after N iterations) memory (MB) | allocated: … | max allocated: … | reserved: … | max reserved: …`. */
+export interface MemoryRecord {
+  rank: number;
+  /** What the report was taken after, as printed (`after 10 iterations`). */
+  label: string;
+  /** Mebibytes, as Megatron divides by 1024·1024 (common_utils.py:320). */
+  allocatedMiB: number;
+  maxAllocatedMiB: number;
+  reservedMiB: number;
+  maxReservedMiB: number;
+  line: number;
+}
+
+export interface TimerRecord {
+  name: string;
+  minMs: number;
+  maxMs: number;
+}
+
+export interface MegatronLog {
+  iterations: IterationRecord[];
+  /** Iteration lines past MAX_ITERATION_RECORDS: counted, and their time summed, but not kept one by one. */
+  droppedIterations: { lines: number; iterations: number; elapsedMsTotal: number };
+  memory: MemoryRecord[];
+  /** The last report of each timer (`(min, max) time across ranks (ms):` blocks), by name. */
+  timers: Map<string, TimerRecord>;
+  /** The `arguments` block Megatron prints at start-up: name → value as printed. */
+  args: Map<string, string>;
+  /** Total lines read and bytes seen. */
+  lines: number;
+  bytes: number;
+  /** Why parts could not be read (a truncated last line, a malformed iteration line), with 1-based lines. */
+  problems: { line: number; message: string }[];
+}
+
+/** Enough for a day of training logged every iteration; longer logs keep their sums only. */
+export const MAX_ITERATION_RECORDS = 200_000;
+const MAX_MEMORY_RECORDS = 10_000;
+const MAX_ARGS = 5_000;
+const MAX_PROBLEMS = 100;
+/** A longer line is not one Megatron prints (its longest are the iteration lines, < 2 KB); it is skipped. */
+const MAX_LINE_CHARS = 64 * 1024;
+
+// training.py:3567-3641 (training_log): ' iteration {:8d}/{:8d} |' then ' | '-separated 'key: value' fields.
+const ITERATION = /\biteration\s+(\d+)\/\s*(\d+)\s*\|(.*)$/;
+// common_utils.py:321-333 (report_memory) and the '[Rank {}] {}' print.
+const MEMORY =
+  /\[Rank (\d+)\]\s*\((.*?)\)\s*memory \(MB\)\s*\|\s*allocated:\s*([\d.]+)\s*\|\s*max allocated:\s*([\d.]+)\s*\|\s*reserved:\s*([\d.]+)\s*\|\s*max reserved:\s*([\d.]+)/;
+// timers.py:343-356: '(min, max) time across ranks (ms):' / 'max time across ranks (ms):' then one line per timer,
+// the name padded with dots to 48: '    forward-backward ........: (1.00, 2.00)' or ': 2.00'.
+const TIMER_HEADER = /(?:\(min, max\)|max) time across ranks \(ms\):\s*$/;
+const TIMER_LINE = /^\s+(\S.*?)\s\.+:\s*(?:\(([\d.]+),\s*([\d.]+)\)|([\d.]+))\s*$/;
+// arguments.py:1990-2002 (_print_args): '---- arguments ----', '  name ..... value', '---- end of arguments ----'.
+const ARGS_START = /^-{3,} arguments -{3,}\s*$/;
+const ARGS_END = /^-{3,} end of arguments -{3,}\s*$/;
+const ARG_LINE = /^\s+(\w+) \.+ (.*)$/;
+
+/** The ' key: value |' fields of an iteration line after the counter. */
+function fields(rest: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of rest.split('|')) {
+    const i = part.indexOf(':');
+    if (i > 0) out.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+const num = (s: string | undefined): number | null => {
+  if (s === undefined) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+};
+
+/** Reads a log fed in chunks of any size (lines may span chunks). */
+export class MegatronLogReader {
+  private readonly log: MegatronLog = {
+    iterations: [],
+    droppedIterations: { lines: 0, iterations: 0, elapsedMsTotal: 0 },
+    memory: [],
+    timers: new Map(),
+    args: new Map(),
+    lines: 0,
+    bytes: 0,
+    problems: [],
+  };
+  private pending = '';
+  private inArgs = false;
+  private inTimers = false;
+  private lastIteration = 0;
+
+  push(chunk: string): void {
+    this.log.bytes += chunk.length;
+    let start = 0;
+    let text = chunk;
+    if (this.pending) {
+      text = this.pending + chunk;
+      this.pending = '';
+    }
+    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.line(text.slice(start, nl));
+      start = nl + 1;
+    }
+    const rest = text.slice(start);
+    // A run-away line without newlines is cut rather than buffered without end.
+    this.pending = rest.length > MAX_LINE_CHARS ? '' : rest;
+    if (rest.length > MAX_LINE_CHARS) {
+      this.log.lines++;
+      this.problem(`line longer than ${MAX_LINE_CHARS} characters skipped`);
+    }
+  }
+
+  finish(): MegatronLog {
+    if (this.pending) {
+      const last = this.pending;
+      this.pending = '';
+      const before = this.log.iterations.length;
+      this.line(last);
+      if (ITERATION.test(last) && this.log.iterations.length === before)
+        this.problem('the last line is cut off (the log ends mid-line)');
+    }
+    return this.log;
+  }
+
+  private problem(message: string): void {
+    if (this.log.problems.length < MAX_PROBLEMS) this.log.problems.push({ line: this.log.lines, message });
+  }
+
+  private line(raw: string): void {
+    this.log.lines++;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.length > MAX_LINE_CHARS) {
+      this.problem(`line longer than ${MAX_LINE_CHARS} characters skipped`);
+      return;
+    }
+    if (this.inArgs) {
+      if (ARGS_END.test(text)) this.inArgs = false;
+      else {
+        const m = ARG_LINE.exec(text);
+        if (m && this.log.args.size < MAX_ARGS) this.log.args.set(m[1] as string, (m[2] as string).trim());
+      }
+      return;
+    }
+    if (ARGS_START.test(text)) {
+      this.inArgs = true;
+      return;
+    }
+    if (this.inTimers) {
+      const m = TIMER_LINE.exec(text);
+      if (m) {
+        const max = num(m[3] ?? m[4]);
+        const min = num(m[2] ?? m[4]);
+        if (max !== null && min !== null)
+          this.log.timers.set(m[1] as string, { name: m[1] as string, minMs: min, maxMs: max });
+        return;
+      }
+      this.inTimers = false;
+    }
+    if (TIMER_HEADER.test(text)) {
+      this.inTimers = true;
+      return;
+    }
+    if (text.includes('memory (MB)')) this.memoryLine(text);
+    else if (text.includes('iteration') && text.includes('|')) this.iterationLine(text);
+  }
+
+  private iterationLine(text: string): void {
+    const m = ITERATION.exec(text);
+    if (!m) return;
+    const iteration = Number(m[1]);
+    const f = fields(m[3] as string);
+    const elapsed = num(f.get('elapsed time per iteration (ms)'));
+    if (elapsed === null || elapsed < 0) {
+      // Evaluation lines and other prints that mention iterations carry no elapsed time; only a cut line is a problem.
+      if (f.size === 0) this.problem(`iteration ${iteration}: the line ends before its fields`);
+      return;
+    }
+    const intervalIterations = iteration > this.lastIteration ? iteration - this.lastIteration : 1;
+    this.lastIteration = iteration;
+    const record: IterationRecord = {
+      iteration,
+      intervalIterations,
+      elapsedMsPerIteration: elapsed,
+      tflopsPerGpu: num(f.get('throughput per GPU (TFLOP/s/GPU)')),
+      globalBatchSize: num(f.get('global batch size')),
+      skippedIterations: num(f.get('number of skipped iterations')) ?? 0,
+      nanIterations: num(f.get('number of nan iterations')) ?? 0,
+      line: this.log.lines,
+    };
+    if (this.log.iterations.length < MAX_ITERATION_RECORDS) this.log.iterations.push(record);
+    else {
+      const d = this.log.droppedIterations;
+      d.lines++;
+      d.iterations += intervalIterations;
+      d.elapsedMsTotal += elapsed * intervalIterations;
+    }
+  }
+
+  private memoryLine(text: string): void {
+    const m = MEMORY.exec(text);
+    if (!m || this.log.memory.length >= MAX_MEMORY_RECORDS) return;
+    this.log.memory.push({
+      rank: Number(m[1]),
+      label: m[2] as string,
+      allocatedMiB: Number(m[3]),
+      maxAllocatedMiB: Number(m[4]),
+      reservedMiB: Number(m[5]),
+      maxReservedMiB: Number(m[6]),
+      line: this.log.lines,
+    });
+  }
+}
+
+/** The whole log at once (tests, small files); the editor and CLI feed chunks. */
+export function readMegatronLog(text: string): MegatronLog {
+  const reader = new MegatronLogReader();
+  reader.push(text);
+  return reader.finish();
+}

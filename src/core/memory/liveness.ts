@@ -1,0 +1,223 @@
+// Memory over time: per-unit bytes (activations.ts) walked over the simulated op order of each stage
+// (megatron.md §3.3, seq1f1b.md §3.2–3.3).
+import { OP_B, OP_F, OP_W, type SimResult } from '../types';
+import type { UnitTables } from './activations';
+
+// ─── Liveness over the simulated timeline ───────────────────────────────────────────────────────
+
+export interface DynamicBreakdown {
+  activations: number;
+  kvCache: number;
+  logits: number;
+}
+
+export interface StageTrace {
+  stage: number;
+  /** Highest dynamic + static bytes, its time and what made it up. */
+  peakBytes: number;
+  peakTime: number;
+  peak: DynamicBreakdown;
+  /** Most units live at once (for cross-checks with SimResult.peakUnits). */
+  peakLiveUnits: number;
+  series: { timeMs: Float64Array; bytes: Float64Array };
+}
+
+// The op kinds as module-local constants: the hot loop must not read them through a module namespace (tsx, the bench
+// and the tests run the modules unbundled).
+const F: typeof OP_F = OP_F;
+const B: typeof OP_B = OP_B;
+const W: typeof OP_W = OP_W;
+
+/** More points than a chart of a few thousand pixels can show; longer series are reduced to their upper envelope. */
+const MAX_SERIES_POINTS = 8192;
+
+/**
+ * Walks every stage's ops in execution order. A unit's activations are allocated when its F starts and freed when
+ * its last backward op ends (B, or W when the timeline has W ops). Seq1F1B's K/V prefix cache of a microbatch grows
+ * with each forwarded chunk and is freed when that microbatch's chunk-0 B ends, together with the dK/dV accumulator
+ * allocated at its first B. `staticBytes[r]` is added to every point of the series.
+ */
+export function walkLiveness(
+  sim: SimResult,
+  tables: UnitTables,
+  staticBytes: number[],
+  maxSeriesPoints = MAX_SERIES_POINTS,
+): StageTrace[] {
+  let hasW = false;
+  for (let i = 0; i < sim.opCount; i++)
+    if (sim.kind[i] === W) {
+      hasW = true;
+      break;
+    }
+  const scratch = new WalkScratch(sim, tables);
+  const traces: StageTrace[] = [];
+  for (let r = 0; r < sim.spec.stages; r++) {
+    const { points, ...trace } = walkStage(sim, tables, scratch, r, staticBytes[r] ?? 0, hasW);
+    // Leave the scratch as this stage found it: units never freed (a truncated program) and caches still held.
+    scratch.live.fill(0);
+    scratch.cacheHeld.fill(0);
+    traces.push({ ...trace, series: envelope(scratch.times, scratch.values, points, maxSeriesPoints) });
+  }
+  return traces;
+}
+
+/**
+ * Typed arrays one walk reuses for every stage (stages share no live units, so each is walked on its own and leaves
+ * the flags cleared behind it): which units are live, and the K/V + dK/dV bytes each microbatch's cache holds. The
+ * series points go into a scratch sized for the longest stage (two per op + the start), never into growing arrays.
+ */
+class WalkScratch {
+  /** Per unit (microbatch·k + chunk)·v + model chunk: 1 while its activations are held. */
+  readonly live: Uint8Array;
+  /** Per microbatch·v + model chunk: bytes its K/V prefix cache (+ dK/dV accumulator) holds, and whether it exists. */
+  readonly cacheBytes: Float64Array;
+  readonly cacheHeld: Uint8Array;
+  readonly times: Float64Array;
+  readonly values: Float64Array;
+
+  constructor(sim: SimResult, tables: UnitTables) {
+    const { microbatches: m, stages: p } = sim.spec;
+    this.live = new Uint8Array(m * tables.k * tables.v);
+    this.cacheBytes = new Float64Array(m * tables.v);
+    this.cacheHeld = new Uint8Array(m * tables.v);
+    let longest = 0;
+    // `!` reads: stageOffsets has p + 1 entries.
+    for (let r = 0; r < p; r++) longest = Math.max(longest, sim.stageOffsets[r + 1]! - sim.stageOffsets[r]!);
+    this.times = new Float64Array(2 * longest + 1);
+    this.values = new Float64Array(2 * longest + 1);
+  }
+}
+
+/**
+ * The walk of one stage's ops (the hot loop of the memory model). `hasW`: units are freed when their W ends instead
+ * of their B. Per op it reads the unit's bytes from the tables by (virtual stage, chunk) — nothing is allocated; the
+ * series is left in the scratch (`points` of it) for the caller to reduce.
+ */
+function walkStage(
+  sim: SimResult,
+  tables: UnitTables,
+  scratch: WalkScratch,
+  r: number,
+  base: number,
+  hasW: boolean,
+): Omit<StageTrace, 'series'> & { points: number } {
+  const p = sim.spec.stages;
+  const { k, v } = tables;
+  const { live, cacheBytes, cacheHeld, times, values } = scratch;
+  const { kind, microbatch, chunk, modelChunk, start, end } = sim;
+  // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
+  // tables built for this timeline's k and v (buildUnitTables); unit and cache keys are < m·k·v and m·v.
+  const from = sim.stageOffsets[r]!;
+  const to = sim.stageOffsets[r + 1]!;
+  times[0] = 0;
+  values[0] = base;
+  let [points, act, kv, logits, liveCount, peakLive] = [1, 0, 0, 0, 0, 0];
+  let [peakBytes, peakTime, peakAct, peakKv, peakLogits] = [base, 0, 0, 0, 0];
+  // One point of the step series: a new time appends, the same time overwrites (the later state is what stays).
+  const record = (time: number): void => {
+    const total = base + act + kv + logits;
+    if (total > peakBytes) {
+      peakBytes = total;
+      peakTime = time;
+      peakAct = act;
+      peakKv = kv;
+      peakLogits = logits;
+    }
+    if (time === times[points - 1]) values[points - 1] = total;
+    else {
+      times[points] = time;
+      values[points] = total;
+      points++;
+    }
+  };
+  const free = (key: number, vs: number, j: number): void => {
+    if (live[key] === 0) return;
+    live[key] = 0;
+    act -= tables.activations[vs]![j]!;
+    logits -= tables.logits[vs]![j]!;
+    liveCount--;
+  };
+  for (let i = from; i < to; i++) {
+    const kd = kind[i]!;
+    const mb = microbatch[i]!;
+    const j = Math.min(chunk[i]!, k - 1);
+    const mc = Math.min(modelChunk[i]!, v - 1);
+    const vs = mc * p + r;
+    const unitKey = (mb * k + j) * v + mc;
+    const cacheKey = mb * v + mc;
+    if (kd === F) {
+      if (live[unitKey] === 0) {
+        live[unitKey] = 1;
+        act += tables.activations[vs]![j]!;
+        logits += tables.logits[vs]![j]!;
+        liveCount++;
+        if (liveCount > peakLive) peakLive = liveCount;
+      }
+      const append = tables.kvAppend[vs]![j]!;
+      if (append > 0) {
+        cacheBytes[cacheKey] = (cacheHeld[cacheKey] === 1 ? cacheBytes[cacheKey]! : 0) + append;
+        cacheHeld[cacheKey] = 1;
+        kv += append;
+      }
+      const transient = tables.forwardTransient[vs]![j]!;
+      logits += transient;
+      record(start[i]!);
+      logits -= transient;
+      record(end[i]!);
+    } else if (kd === B) {
+      if (k > 1 && j === k - 1 && cacheHeld[cacheKey] === 1) {
+        const dkdv = tables.dkdvBytes[vs]!;
+        cacheBytes[cacheKey] = cacheBytes[cacheKey]! + dkdv;
+        kv += dkdv;
+      }
+      const transient = tables.backwardTransient[vs]![j]!;
+      act += transient;
+      record(start[i]!);
+      act -= transient;
+      if (j === 0 && cacheHeld[cacheKey] === 1) {
+        kv -= cacheBytes[cacheKey]!;
+        cacheHeld[cacheKey] = 0;
+      }
+      if (!hasW) free(unitKey, vs, j);
+      record(end[i]!);
+    } else if (kd === W) {
+      record(start[i]!);
+      free(unitKey, vs, j);
+      record(end[i]!);
+    }
+  }
+  const peak: DynamicBreakdown = { activations: peakAct, kvCache: peakKv, logits: peakLogits };
+  return { stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, points };
+}
+
+/**
+ * Keeps a step series drawable: above `maxPoints`, consecutive steps are merged into buckets that start at the first
+ * step's time and hold the bucket's highest value, so no peak disappears (the chart may only look slightly fuller).
+ * Reads the first `n` points of `times`/`values` and copies what it keeps into arrays of their own.
+ */
+function envelope(
+  times: Float64Array,
+  values: Float64Array,
+  n: number,
+  maxPoints: number,
+): { timeMs: Float64Array; bytes: Float64Array } {
+  if (n <= maxPoints) return { timeMs: times.slice(0, n), bytes: values.slice(0, n) };
+  const buckets = Math.max(2, maxPoints - 1);
+  const per = Math.ceil((n - 1) / buckets);
+  const kept = Math.ceil((n - 1) / per) + 1;
+  const outTimes = new Float64Array(kept);
+  const outValues = new Float64Array(kept);
+  let o = 0;
+  // The last point (back to static memory) is kept as it is, so the chart ends where the timeline does.
+  // `!` reads: every index is < n ≤ times.length = values.length, and o < kept (one per bucket, then the last).
+  for (let i = 0; i < n - 1; i += per) {
+    let top = values[i]!;
+    for (let j = i + 1; j < Math.min(i + per, n - 1); j++) if (values[j]! > top) top = values[j]!;
+    outTimes[o] = times[i]!;
+    outValues[o] = top;
+    o++;
+  }
+  outTimes[o] = times[n - 1]!;
+  outValues[o] = values[n - 1]!;
+  return { timeMs: outTimes, bytes: outValues };
+}
