@@ -1,6 +1,7 @@
 // The webview application: builds the page, validates every incoming message, keeps the UI state, and wires
 // the controls (what-ifs go to the host; nothing here touches the launch file).
-import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy } from '../src/core/types';
+import { stepTimeParts } from '../src/protocol/stepTime';
+import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy, type StepTimeBreakdown } from '../src/core/types';
 import {
   LIMITS,
   PROTOCOL_VERSION,
@@ -77,6 +78,7 @@ export class App {
   /** True while the notice reports corrupt data from the last analysis, the only notice an analysis may clear. */
   private noticeFromAnalysis = false;
   private readonly summary = div('si-summary');
+  private readonly stepTime = div('si-steptime');
   private readonly emptyNote = div('si-empty');
   private readonly memoryNote = div('si-note');
   private readonly ctl: Controls;
@@ -114,7 +116,7 @@ export class App {
     const memTimeBox = div('si-chart-box si-memtime');
     const memTimeCanvas = document.createElement('canvas');
     memTimeBox.append(memTimeCanvas);
-    timelineTab.append(this.summary, legend(), this.emptyNote, timelineBox, memTimeBox);
+    timelineTab.append(this.summary, this.stepTime, legend(), this.emptyNote, timelineBox, memTimeBox);
     const memoryTab = div('si-tab');
     const peaksBox = div('si-chart-box si-peaks');
     const peaksCanvas = document.createElement('canvas');
@@ -316,6 +318,7 @@ export class App {
             : `No simulated timeline for ${this.ui.schedule ?? 'this schedule'}.`;
       this.showEmpty(reason);
       this.summary.textContent = '';
+      renderStepTime(this.stepTime, null, null);
       return;
     }
     this.emptyNote.hidden = true;
@@ -332,6 +335,7 @@ export class App {
     const peaks = sh.peakReservedGiBPerStage ?? sh.peakMemoryGiBPerStage;
     const peak = peaks?.length ? Math.max(...peaks) : null;
     this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
+    renderStepTime(this.stepTime, sh.stepTimeBreakdown ?? null, sh.stepTimeMs);
     this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
     // Charts after the frame that shows the timeline (rAF, then a task after it): chart.js setup would
     // otherwise delay the first paint.
@@ -518,6 +522,46 @@ function div(className: string): HTMLDivElement {
   const d = document.createElement('div');
   d.className = className;
   return d;
+}
+
+/**
+ * The step time as one stacked bar of its parts (issue 14: what dominates it), with a legend of percentages and
+ * times; the same parts and words as the hover's "Step time" line (protocol/stepTime.ts). Empty when the schedule
+ * has no breakdown (an extrapolated or not simulated run).
+ */
+function renderStepTime(box: HTMLElement, b: StepTimeBreakdown | null, stepMs: number | null): void {
+  box.replaceChildren();
+  box.hidden = !b || !stepMs;
+  if (!b || !stepMs) return;
+  const parts = stepTimeParts(b).filter((p) => p.ms > 0);
+  const title = document.createElement('div');
+  title.className = 'si-steptime-title';
+  title.textContent = `Step time ${fmt(stepMs, 1)} ms on rank ${b.rank} (the stage that finishes last), by what it is spent on:`;
+  const bar = document.createElement('div');
+  bar.className = 'si-steptime-bar';
+  bar.setAttribute('role', 'img');
+  const legendBox = div('si-legend');
+  const words: string[] = [];
+  for (const p of parts) {
+    const share = p.ms / stepMs;
+    const text = `${p.label} ${(share * 100).toFixed(1)} % (${fmt(p.ms, 1)} ms)`;
+    words.push(text);
+    const seg = document.createElement('span');
+    seg.className = `si-steptime-seg si-term-${p.key}`;
+    seg.style.flexGrow = String(p.ms);
+    seg.title = text;
+    bar.append(seg);
+    const item = document.createElement('span');
+    item.className = 'si-legend-item';
+    const sw = document.createElement('span');
+    sw.className = `si-swatch si-term-${p.key}`;
+    const label = document.createElement('span');
+    label.textContent = text;
+    item.append(sw, label);
+    legendBox.append(item);
+  }
+  bar.setAttribute('aria-label', `Step time by term: ${words.join(', ')}`);
+  box.append(title, bar, legendBox);
 }
 
 function legend(): HTMLElement {

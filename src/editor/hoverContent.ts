@@ -1,6 +1,7 @@
 // Markdown of a flag hover: meaning, the value as resolved and the variables it came through, derived quantities,
 // and for schedule/memory-driving flags a what-if table. Pure; every piece of file text is escaped because launch
 // scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
+import { stepTimeParts } from '../protocol/stepTime';
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
 import type { ConfigKey, FlagOccurrence, SourceRange, StepTimeBreakdown } from '../core/types';
@@ -103,18 +104,10 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
 
 /** `Step time: compute 52 % · bubble 21 % · non-GEMM 15 % …` — what dominates it, largest first (issue 14). */
 function stepTimeLine(b: StepTimeBreakdown, stepMs: number): string {
-  const parts: [string, number][] = [
-    ['compute', b.computeMs],
-    ['non-GEMM', b.nonGemmMs],
-    ['TP/EP/CP comm', b.commMs],
-    ['recompute', b.recomputeMs],
-    ['per-op overhead', b.overheadMs],
-    ['bubble + p2p waits', b.idleMs],
-    ['DP', b.dpMs],
-    ['optimizer', b.optimizerMs],
-  ];
-  const shown = parts.filter(([, ms]) => ms / stepMs >= 0.01).sort((x, y) => y[1] - x[1]);
-  return `Step time: ${shown.map(([name, ms]) => `${name} ${formatPercent(ms / stepMs)}`).join(', ')}`;
+  const shown = stepTimeParts(b)
+    .filter((p) => p.ms / stepMs >= 0.01)
+    .sort((x, y) => y.ms - x.ms);
+  return `Step time: ${shown.map((p) => `${p.label} ${formatPercent(p.ms / stepMs)}`).join(', ')}`;
 }
 
 export function hoverMarkdown(

@@ -42,6 +42,7 @@ export interface ScheduleHeader extends Pick<
   | 'tokensPerSecond'
   | 'peakMemoryGiBPerStage'
   | 'peakReservedGiBPerStage'
+  | 'stepTimeBreakdown'
   | 'oom'
 > {
   /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */

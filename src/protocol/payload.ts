@@ -67,6 +67,7 @@ function scheduleHeader(e: ScheduleEvaluation, timeline: ScheduleHeader['timelin
     tokensPerSecond: e.tokensPerSecond,
     peakMemoryGiBPerStage: e.peakMemoryGiBPerStage,
     peakReservedGiBPerStage: e.peakReservedGiBPerStage,
+    ...(e.stepTimeBreakdown && { stepTimeBreakdown: e.stepTimeBreakdown }),
     oom: e.oom,
     stageBreakdownGiB: e.memory ? e.memory.map(breakdownGiB) : null,
     timeline,

@@ -470,6 +470,38 @@ test('the bundled Seq1F1B example, analysed by the real engine, renders its time
   await context.close();
 });
 
+// The step time split by term (issue 14), from the real engine's breakdown of the example: one segment per part
+// that takes time, each as wide as its share of the step, the legend naming share and milliseconds.
+test("the step-time bar shows what the example's step is spent on, in the light and the dark theme", async () => {
+  const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
+  const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
+  const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
+  const b = selected?.stepTimeBreakdown;
+  assert.ok(b, 'the engine gave the example a step-time breakdown');
+  const parts = [b.computeMs, b.nonGemmMs, b.commMs, b.recomputeMs, b.overheadMs, b.idleMs, b.dpMs, b.optimizerMs];
+  const shares = parts.filter((ms) => ms > 0).map((ms) => ms / selected.stepTimeMs);
+  for (const theme of ['light', 'dark']) {
+    const { page, context, errors } = await openPanel({ result, theme, height: 1000 });
+    const widths = await page.$$eval('.si-steptime-bar .si-steptime-seg', (els) =>
+      els.map((e) => e.getBoundingClientRect().width),
+    );
+    const barWidth = await page.$eval('.si-steptime-bar', (e) => e.clientWidth);
+    assert.equal(widths.length, shares.length, `${theme}: one segment per part that takes time`);
+    widths.forEach((w, i) =>
+      assert.ok(Math.abs(w / barWidth - shares[i]) < 0.01, `${theme}: segment ${i} ${w / barWidth} vs ${shares[i]}`),
+    );
+    const legend = await page.textContent('.si-steptime .si-legend');
+    assert.match(legend, /compute \d+\.\d % \([\d.]+ ms\)/);
+    assert.match(await page.textContent('.si-steptime-title'), new RegExp(`on rank ${b.rank} `));
+    await page.screenshot({
+      path: join(artifacts, `steptime-${theme}.png`),
+      clip: { x: 0, y: 0, width: 1280, height: 330 },
+    });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 // The memory line on its own canvas (issue 16): pointing at a stage's line in the middle of the step names that
 // stage and the memory the engine's own series holds there.
 test('hovering the memory line names the stage and the memory its simulated series holds at that time', async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { hoverMarkdown } from '../../../src/editor/hoverContent';
 import { mdCode } from '../../../src/editor/markdown';
-import { flag, r, result } from '../../support/editorFixtures';
+import { evaluation, flag, r, result } from '../../support/editorFixtures';
 
 const lines: Record<number, string> = { 9: 'PP=4', 11: 'PP_SP=4', 14: 'GBS=32' };
 const getText = (range: { line: number; column: number; endColumn: number }) =>
@@ -68,5 +68,31 @@ test('what a value rests on is named in the hover, so a warning instead of an er
   assert.match(
     hoverMarkdown(res, res.flags[0], getText),
     /Assumes \$PP\\_OVERRIDE is not set in the environment; each node has 8 GPUs/,
+  );
+});
+
+test('the step time says what dominates it, largest part first, parts under 1 % left out', () => {
+  // 10 s: compute 6 s, bubble 2.5 s, TP comm 1 s, non-GEMM 0.45 s, optimizer 0.05 s (0.5 %: left out).
+  const e = evaluation({
+    stepTimeMs: 10_000,
+    stepTimeBreakdown: {
+      rank: 3,
+      computeMs: 6000,
+      nonGemmMs: 450,
+      commMs: 1000,
+      recomputeMs: 0,
+      overheadMs: 0,
+      idleMs: 2500,
+      p2pMs: 300,
+      dpMs: 0,
+      optimizerMs: 50,
+    },
+  });
+  const res = result({ schedules: { seq1f1b: e } });
+  // Markdown escapes (`\.`, `\+`) removed: what the hover shows.
+  const shown = hoverMarkdown(res, res.flags[0], getText).replace(/\\(.)/g, '$1');
+  assert.match(
+    shown,
+    /Step time: compute 60\.0 %, bubble \+ p2p waits 25\.0 %, TP\/EP\/CP comm 10\.0 %, non-GEMM 4\.5 %$/,
   );
 });
