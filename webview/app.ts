@@ -66,6 +66,8 @@ export class App {
   lastAnalysisPaintMs = 0;
   /** Where that time went: unpacking and validating the buffers, and the first layout + draw. */
   lastAnalysisUnpackMs = 0;
+  /** The compare view's update for the latest analysis, while it waits for the frame after the timeline. */
+  private pendingCompare: (() => void) | null = null;
 
   readonly timeline: TimelineView;
   private readonly memoryChart: MemoryOverTimeChart;
@@ -285,10 +287,13 @@ export class App {
     this.title.textContent = h.fileName;
     this.syncControls();
     this.renderSchedule(t0);
-    this.compare.setData(
-      h.schedules.map((s) => ({ header: s, ops: this.timelines.get(s.schedule) ?? null })),
-      this.ui.schedule,
-    );
+    // The compare view (a table and a small timeline per schedule) is built after the frame that shows the
+    // timeline when its tab is hidden (issue 16: first paint), or at once when it is the tab on screen.
+    const rows = h.schedules.map((s) => ({ header: s, ops: this.timelines.get(s.schedule) ?? null }));
+    const selected = this.ui.schedule;
+    this.pendingCompare = () => this.compare.setData(rows, selected);
+    if (this.ui.tab === 'compare') this.flushCompare();
+    else requestAnimationFrame(() => setTimeout(() => this.flushCompare(), 0));
     if (this.ui.tab === 'compare') this.requestSweep();
     this.saveState();
   }
@@ -370,6 +375,7 @@ export class App {
     this.ui.highlightMicrobatch = -1;
     this.ctl.schedule.set(s);
     this.renderSchedule();
+    this.pendingCompare = null;
     if (this.header)
       this.compare.setData(
         this.header.schedules.map((x) => ({ header: x, ops: this.timelines.get(x.schedule) ?? null })),
@@ -413,8 +419,16 @@ export class App {
     });
   }
 
+  /** Builds the compare view from the latest analysis if that is still to be done (once per analysis). */
+  private flushCompare(): void {
+    const build = this.pendingCompare;
+    this.pendingCompare = null;
+    build?.();
+  }
+
   private onTab(tab: Tab): void {
     this.ui.tab = tab;
+    if (tab === 'compare') this.flushCompare();
     this.saveState();
     // Canvases in a hidden view have no size; draw them now that they are visible.
     this.timeline.requestDraw();
