@@ -90,6 +90,21 @@ const BOUNDS: Partial<Record<ConfigKey, Bound>> = {
   vocabSize: positive(MAX_VOCAB, 'tokens'),
   paddedVocabSize: at(1, MAX_VOCAB, 'tokens'),
   makeVocabSizeDivisibleBy: positive(MAX_VOCAB, 'tokens'),
+  // Issue 13's counts: MTP depths and offloaded / bf16-kept layers are per-layer work; MLA ranks and head widths
+  // size weights; the warm-up group sizes a schedule table (fuzz: `--mtp-num-layers 2147483648` ran for minutes).
+  mtpNumLayers: at(0, MAX_LAYERS, 'layers'),
+  cpuOffloadingNumLayers: at(0, MAX_LAYERS, 'layers'),
+  numLayersAtStartInBf16: at(0, MAX_LAYERS, 'layers'),
+  numLayersAtEndInBf16: at(0, MAX_LAYERS, 'layers'),
+  qLoraRank: at(0, MAX_WIDTH, 'channels'),
+  kvLoraRank: at(0, MAX_WIDTH, 'channels'),
+  qkHeadDim: at(0, MAX_WIDTH, 'channels'),
+  qkPosEmbHeadDim: at(0, MAX_WIDTH, 'channels'),
+  vHeadDim: at(0, MAX_WIDTH, 'channels'),
+  microbatchGroupSize: at(1, MAX_BATCH, 'microbatches'),
+  moeExpertCapacityFactor: at(0, MAX_EXPERTS, 'experts'),
+  zeroStage: at(0, 3, 'stages'),
+  optimizerOffloadFraction: at(0, 1, ''),
 };
 
 /** Starts the `reason` of every value refused here, so the engine can say why it did not simulate. */

@@ -192,3 +192,19 @@ test('the what-ifs and the sweep share a smaller part of the budget; the file ow
     /what-ifs and the recommendation sweep may spend 262,144 simulated ops together/,
   );
 });
+
+test('hang: --mtp-num-layers 2147483648 (and the other per-layer counts of issue 13) is refused, not looped over', () => {
+  // Found by `npm run fuzz` (seed 20261207, input 4022): the MTP depth sized a per-layer loop of the parameter count.
+  for (const [flag, value] of [
+    ['--mtp-num-layers', '2147483648'],
+    ['--cpu-offloading-num-layers', '1000000000'],
+    ['--q-lora-rank', '1000000000000'],
+    ['--microbatch-group-size-per-virtual-pipeline-stage', '1000000000000'],
+  ] as const) {
+    const text = BASE_LAUNCH.replace('--bf16', `${flag} ${value} --bf16`);
+    const r = sound(analyze(text, { fileName: 'train.sh' }));
+    const d = only(r, 'value-out-of-range');
+    assert.equal(d.severity, 'warning', flag);
+    assert.equal(d.range.line, lineOf(text, flag), flag);
+  }
+});
