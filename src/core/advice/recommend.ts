@@ -170,7 +170,7 @@ function simulateCandidate(
   if (reuse) evaluation = reuse;
   else {
     try {
-      evaluation = evaluateSchedule(config, choice, options.engine);
+      evaluation = evaluateSchedule(config, choice, { ...options.engine, skipBreakdown: true });
     } catch {
       return null; // a schedule the engine rejects is simply not a candidate
     }

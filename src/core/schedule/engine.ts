@@ -18,7 +18,7 @@ import type {
 } from '../types';
 import { SCHEDULE_NAMES } from '../types';
 import { stepTimeBreakdown } from './cost/breakdown';
-import { buildStageCosts, costFlagsOf, DEFAULT_COST_CONSTANTS, type CostConstants } from './costModel';
+import { buildStageCosts, costFlagsOf, DEFAULT_COST_CONSTANTS, type CostConstants, type StageCosts } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
 import { DEFAULT_MAX_OPS, interleavedWarmupOf, isZeroBubble, scheduleNotApplicable } from './programs';
 import { outOfRangeReasons } from '../megatron/bounds';
@@ -47,6 +47,8 @@ export interface EngineOptions {
   maxOps?: number | undefined;
   /** Evaluate only the configured (or overridden) schedule: no what-if alternatives, no bubble hint. */
   onlySelected?: boolean | undefined;
+  /** Leave out the step-time breakdown (the recommendation sweep reads only step times and memory; issue 16). */
+  skipBreakdown?: boolean | undefined;
   /**
    * The analysis's shared work budget (analyze() makes one per analysis; absent = unbounded). Every simulation, the
    * engine's and the memory sweep's alike (it passes these options on), spends its op count from it; once a
@@ -309,12 +311,16 @@ export function evaluateSchedule(
     peakReservedGiBPerStage: null,
     oom: null,
     memoryBreakdownGiB: null,
-    // The breakdown reads the timeline, which for a sampled run is the sample's: left out rather than misleading.
-    ...('sampleMicrobatches' in run
-      ? { extrapolated: { sampleMicrobatches: run.sampleMicrobatches, periodMicrobatches: run.periodMicrobatches } }
-      : { stepTimeBreakdown: stepTimeBreakdown(sim, stage) }),
+    ...sampledOrBreakdown(run, sim, stage, options),
     sim,
   };
+}
+
+/** A sampled run says so; a full one has its breakdown (of the timeline: a sample's would mislead) unless skipped. */
+function sampledOrBreakdown(run: SimResult | PeriodicRun, sim: SimResult, stage: StageCosts, options: EngineOptions) {
+  if (!('sampleMicrobatches' in run))
+    return options.skipBreakdown ? {} : { stepTimeBreakdown: stepTimeBreakdown(sim, stage) };
+  return { extrapolated: { sampleMicrobatches: run.sampleMicrobatches, periodMicrobatches: run.periodMicrobatches } };
 }
 
 /**
