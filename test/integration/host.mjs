@@ -206,3 +206,34 @@ export function withTimeout(promise, ms, value) {
     clearTimeout(timer),
   );
 }
+
+/**
+ * Pixel centre of the character at `offset` within `text` inside `line` (a Locator or ElementHandle of one editor
+ * line): tokenised lines split words over spans, so it is measured with a DOM Range over the line's text nodes.
+ * Null when the line does not show `text`.
+ */
+export async function textCentre(line, text, offset = 2) {
+  return line.evaluate(
+    (el, [w, o]) => {
+      const walker = el.ownerDocument.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+      let all = '';
+      const nodes = [];
+      for (let n; (n = walker.nextNode());) {
+        nodes.push([n, all.length]);
+        all += n.textContent.replace(/\u00a0/g, ' ');
+      }
+      const i = all.indexOf(w);
+      if (i < 0) return null;
+      const at = (pos) => {
+        const [node, start] = nodes.filter(([, s]) => s <= pos).pop();
+        return [node, pos - start];
+      };
+      const range = el.ownerDocument.createRange();
+      range.setStart(...at(i + o));
+      range.setEnd(...at(i + o + 1));
+      const b = range.getBoundingClientRect();
+      return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    },
+    [text, offset],
+  );
+}

@@ -9,7 +9,7 @@
 //
 // Exit 0 when every step worked for every file and theme; the verdict on the entries (false error or not) is the
 // reader's, so the pictures must be looked at.
-/* global document, NodeFilter, getComputedStyle -- used inside page.evaluate callbacks (workbench page) */
+/* global document, getComputedStyle -- used inside page.evaluate callbacks (workbench page) */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   launchBrowser,
   makeScratch,
   startCodeServer,
+  textCentre,
   withTimeout,
 } from './host.mjs';
 
@@ -147,9 +148,9 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
-/** The rendered editor line showing 1-based line `n`: the gutter number and the text line share their `top`. */
-async function editorLineBox(n) {
-  return page.evaluate((lineNumber) => {
+/** The rendered editor line showing 1-based line `n` (the gutter number and the text line share their `top`), or null. */
+async function editorLine(n) {
+  const handle = await page.evaluateHandle((lineNumber) => {
     const editor = document.querySelector('.editor-instance .monaco-editor');
     if (!editor) return null;
     const gutter = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find(
@@ -157,51 +158,22 @@ async function editorLineBox(n) {
     );
     if (!gutter) return null;
     const top = gutter.parentElement.style.top || getComputedStyle(gutter.parentElement).top;
-    const line = [...editor.querySelectorAll('.view-lines .view-line')].find((el) => el.style.top === top);
-    return line ? { top } : null;
+    return [...editor.querySelectorAll('.view-lines .view-line')].find((el) => el.style.top === top) ?? null;
   }, n);
+  return handle.asElement();
 }
 
-/** Pixel centre of `word` in the editor line `n` (tokenised lines split words over spans: measure with a Range). */
+/** Pixel centre of `word` in the editor line `n`. */
 async function wordCentre(n, word) {
-  return page.evaluate(
-    ([lineNumber, w]) => {
-      const editor = document.querySelector('.editor-instance .monaco-editor');
-      const gutter = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find(
-        (el) => el.textContent.trim() === String(lineNumber),
-      );
-      if (!gutter) return null;
-      const top = gutter.parentElement.style.top;
-      const el = [...editor.querySelectorAll('.view-lines .view-line')].find((l) => l.style.top === top);
-      if (!el) return null;
-      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-      let all = '';
-      const nodes = [];
-      for (let t; (t = walker.nextNode());) {
-        nodes.push([t, all.length]);
-        all += t.textContent.replace(/\u00a0/g, ' ');
-      }
-      const i = all.indexOf(w);
-      if (i < 0) return null;
-      const at = (offset) => {
-        const [node, start] = nodes.filter(([, s]) => s <= offset).pop();
-        return [node, offset - start];
-      };
-      const range = document.createRange();
-      range.setStart(...at(i + 1));
-      range.setEnd(...at(i + 2));
-      const b = range.getBoundingClientRect();
-      return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-    },
-    [n, word],
-  );
+  const line = await editorLine(n);
+  return line ? textCentre(line, word, 1) : null;
 }
 
 async function goToLine(n) {
   await page.keyboard.press('Control+G');
   await page.locator('.quick-input-widget input').fill(`:${n}`);
   await page.keyboard.press('Enter');
-  for (let i = 0; i < 20 && !(await editorLineBox(n)); i++) await page.waitForTimeout(150);
+  for (let i = 0; i < 20 && !(await editorLine(n)); i++) await page.waitForTimeout(150);
 }
 
 /**

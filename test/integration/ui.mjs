@@ -3,7 +3,7 @@
 // "Compare Schedules" from the command palette and see the compare tab drawn. Screenshots of each step go to
 // test/artifacts/vscode/ (git-ignored); every check asserts what the user sees, the pictures are a by-product.
 // Exit code 0 when every check passed; prints one line per check.
-/* global document, NodeFilter -- used inside page.evaluate callbacks, which run in the workbench page */
+// page.evaluate callbacks run in the workbench page; the DOM measuring lives in host.mjs (textCentre).
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -13,6 +13,7 @@ import {
   launchBrowser,
   makeScratch,
   startCodeServer,
+  textCentre,
   withTimeout,
 } from './host.mjs';
 
@@ -61,30 +62,6 @@ async function check(name, fn) {
     console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
     await page?.screenshot({ path: join(ARTIFACTS, `failure-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
   }
-}
-
-/** Pixel centre of `text` inside a line: tokenised lines split words over spans, so measure with a DOM Range. */
-async function textCentre(line, text) {
-  return line.evaluate((el, w) => {
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    let all = '';
-    const nodes = [];
-    for (let n; (n = walker.nextNode());) {
-      nodes.push([n, all.length]);
-      all += n.textContent.replace(/\u00a0/g, ' ');
-    }
-    const i = all.indexOf(w);
-    if (i < 0) return null;
-    const at = (offset) => {
-      const [node, start] = nodes.filter(([, s]) => s <= offset).pop();
-      return [node, offset - start];
-    };
-    const range = document.createRange();
-    range.setStart(...at(i + 2));
-    range.setEnd(...at(i + 3));
-    const b = range.getBoundingClientRect();
-    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-  }, text);
 }
 
 async function scenario({ name, bodyClass }) {
