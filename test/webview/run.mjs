@@ -441,11 +441,20 @@ test('standalone report renders without VS Code (data inlined, no acquireVsCodeA
   }
 });
 
+/** The bundled Seq1F1B example as the real engine analyses it, and its own schedule (analysed once). */
+let example;
+function exampleAnalysis() {
+  if (!example) {
+    const text = readFileSync(join(repo, 'media/examples/seq1f1b-30b-64k.sh'), 'utf8');
+    const result = harness.analyze(text, { fileName: 'seq1f1b-30b-64k.sh' });
+    example = { result, selected: result.selectedSchedule && result.schedules[result.selectedSchedule] };
+  }
+  return example;
+}
+
 // A render check: the expected pixel positions come from the same engine run, so an engine error cannot show here.
 test('the bundled Seq1F1B example, analysed by the real engine, renders its timeline and memory where its own simulation puts them', async () => {
-  const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
-  const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
-  const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
+  const { result, selected } = exampleAnalysis();
   assert.ok(selected?.sim, `the engine simulated no timeline for the example (selected: ${result.selectedSchedule})`);
   const { page, context, errors } = await openPanel({ result, height: 1000 });
   const summary = await page.textContent('.si-summary');
@@ -473,9 +482,7 @@ test('the bundled Seq1F1B example, analysed by the real engine, renders its time
 // The step time split by term (issue 14), from the real engine's breakdown of the example: one segment per part
 // that takes time, each as wide as its share of the step, the legend naming share and milliseconds.
 test("the step-time bar shows what the example's step is spent on, in the light and the dark theme", async () => {
-  const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
-  const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
-  const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
+  const { result, selected } = exampleAnalysis();
   const b = selected?.stepTimeBreakdown;
   assert.ok(b, 'the engine gave the example a step-time breakdown');
   const parts = [b.computeMs, b.nonGemmMs, b.commMs, b.recomputeMs, b.overheadMs, b.idleMs, b.dpMs, b.optimizerMs];
@@ -505,9 +512,7 @@ test("the step-time bar shows what the example's step is spent on, in the light 
 // The memory line on its own canvas (issue 16): pointing at a stage's line in the middle of the step names that
 // stage and the memory the engine's own series holds there.
 test('hovering the memory line names the stage and the memory its simulated series holds at that time', async () => {
-  const file = join(repo, 'media/examples/seq1f1b-30b-64k.sh');
-  const result = harness.analyze(readFileSync(file, 'utf8'), { fileName: 'seq1f1b-30b-64k.sh' });
-  const selected = result.selectedSchedule && result.schedules[result.selectedSchedule];
+  const { result, selected } = exampleAnalysis();
   assert.ok(selected?.memory?.length, 'the engine modelled no memory for the example');
   const { page, context, errors } = await openPanel({ result, height: 1000 });
   await page.waitForFunction(() => window.__scheduleInspector.memoryChart.pointCount() > 0);
