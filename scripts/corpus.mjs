@@ -15,7 +15,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { runPool } from './lib/workerPool.mjs';
 
 /** The CLI's own input cap (src/cli/analyzeCommand.ts): bigger files are not launch configs. */
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -151,69 +152,21 @@ async function bundleCore(tmp) {
   return bundle;
 }
 
-/** Runs every file through a pool of workers; a file over the timeout gets its worker terminated and replaced. */
-function runAll(files, dir, opts, bundle) {
+/** Runs every file through `jobs` workers (scripts/lib/workerPool.mjs: a hang or a dead worker is one result). */
+async function runAll(files, dir, opts, bundle) {
   const results = new Array(files.length);
-  let next = 0;
-  let done = 0;
-  return new Promise((resolveAll, rejectAll) => {
-    const start = () => {
-      const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { bundle, gpuId: opts.gpuId } });
-      let current = -1;
-      let timer = null;
-      // Set once this worker is given up on, so a late message or error cannot count its file twice.
-      let dead = false;
-      const feed = () => {
-        if (next >= files.length) {
-          void worker.terminate();
-          return;
-        }
-        current = next++;
-        const { fileName } = describe(dir, files[current]);
-        timer = setTimeout(() => {
-          dead = true;
-          results[current] = { ms: opts.timeoutMs, timedOut: true };
-          void worker.terminate();
-          finish();
-          start();
-        }, opts.timeoutMs);
-        worker.postMessage({ id: current, path: files[current], fileName });
-      };
-      const finish = () => {
-        if (++done === files.length) resolveAll(results);
-      };
-      let ready = false;
-      worker.on('message', (msg) => {
-        if (msg === 'ready') {
-          ready = true;
-          feed();
-          return;
-        }
-        if (dead) return;
-        clearTimeout(timer);
-        results[msg.id] = msg;
-        finish();
-        feed();
-      });
-      worker.on('error', (err) => {
-        if (dead) return;
-        dead = true;
-        clearTimeout(timer);
-        // A worker that cannot even load the core would report every file as a crash: stop instead.
-        if (!ready) {
-          rejectAll(err);
-          return;
-        }
-        if (current >= 0 && !results[current]) {
-          results[current] = { ms: 0, crash: `worker died: ${err.message}` };
-          finish();
-        }
-        start();
-      });
-    };
-    for (let i = 0; i < Math.min(opts.jobs, files.length); i++) start();
-    if (files.length === 0) resolveAll(results);
+  await runPool({
+    count: files.length,
+    jobs: opts.jobs,
+    timeoutMs: opts.timeoutMs,
+    script: fileURLToPath(import.meta.url),
+    workerData: { bundle, gpuId: opts.gpuId },
+    message: (i) => ({ path: files[i], fileName: describe(dir, files[i]).fileName }),
+    onResult: (i, msg) => (results[i] = msg),
+    onTimeout: (i) => (results[i] = { ms: opts.timeoutMs, timedOut: true }),
+    onDeath: (i, err) => (results[i] = { ms: 0, crash: `worker died: ${err.message}` }),
   });
+  return results;
 }
 
 // ─── Summary ───────────────────────────────────────────────────────────────────────────────────

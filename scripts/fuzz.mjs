@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { runPool } from './lib/workerPool.mjs';
 
 const DEFAULTS = { count: 100_000, seed: 20261207, jobs: 1, timeoutMs: 2000, out: null };
 /** The acceptance goals of issue 15, printed next to the figures. */
@@ -105,58 +106,20 @@ async function bundle(tmp) {
   return out;
 }
 
-/** Runs the inputs through `jobs` workers; an input over the timeout gets its worker terminated and replaced. */
+/** Runs the inputs through `jobs` workers (scripts/lib/workerPool.mjs: a hang or a dead worker is one result). */
 function runAll(inputs, opts, bundlePath, onResult) {
-  let next = 0;
-  let done = 0;
-  return new Promise((resolveAll) => {
-    const start = () => {
-      const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { bundle: bundlePath } });
-      let current = -1;
-      let timer = null;
-      let dead = false;
-      const feed = () => {
-        if (next >= inputs.length) {
-          void worker.terminate();
-          return;
-        }
-        current = next++;
-        timer = setTimeout(() => {
-          dead = true;
-          onResult(current, {
-            ms: opts.timeoutMs,
-            kind: 'timeout',
-            problem: `still running after ${opts.timeoutMs} ms`,
-          });
-          void worker.terminate();
-          finish();
-          start();
-        }, opts.timeoutMs);
-        const { text, fileName } = inputs[current];
-        worker.postMessage({ id: current, text, fileName });
-      };
-      const finish = () => {
-        if (++done === inputs.length) resolveAll();
-      };
-      worker.on('message', (msg) => {
-        if (msg === 'ready') return feed();
-        if (dead) return;
-        clearTimeout(timer);
-        onResult(msg.id, msg);
-        finish();
-        feed();
-      });
-      worker.on('error', (err) => {
-        if (dead) return;
-        dead = true;
-        clearTimeout(timer);
-        // The worker died (out of memory, stack): that is a crash of the host in the editor.
-        onResult(current, { ms: 0, kind: 'throw', problem: `worker died: ${err.message}` });
-        finish();
-        start();
-      });
-    };
-    for (let j = 0; j < Math.min(opts.jobs, inputs.length); j++) start();
+  return runPool({
+    count: inputs.length,
+    jobs: opts.jobs,
+    timeoutMs: opts.timeoutMs,
+    script: fileURLToPath(import.meta.url),
+    workerData: { bundle: bundlePath },
+    message: (i) => ({ text: inputs[i].text, fileName: inputs[i].fileName }),
+    onResult,
+    onTimeout: (i) =>
+      onResult(i, { ms: opts.timeoutMs, kind: 'timeout', problem: `still running after ${opts.timeoutMs} ms` }),
+    // The worker died (out of memory, stack): that is a crash of the host in the editor.
+    onDeath: (i, err) => onResult(i, { ms: 0, kind: 'throw', problem: `worker died: ${err.message}` }),
   });
 }
 
