@@ -1,7 +1,8 @@
 // Predicted vs measured in the editor (issue 19): a code lens above the launch command — "predicted 46.2 s ·
 // measured 49.8 s (+7.8 %, 120 iterations)" — when the file has a training log: the one picked with "Compare With
 // Training Log…", a `# schedule-inspector: log=PATH` directive, or the file the launch tees its output to, when it
-// exists. Logs are read in chunks (the reader keeps aggregates, never the text) and re-read only when they change.
+// exists. A log is decoded and parsed a megabyte at a time (the reader keeps aggregates, not the text; the bytes
+// themselves come whole, as workspace.fs has no streaming read, hence the size cap) and re-read only when it changes.
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analyze';
 import { compareWithLog, type LogComparison } from '../core/logs/compare';
@@ -9,7 +10,7 @@ import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
 import { findLogLinks } from '../core/read/logLink';
 import type { AnalysisServiceApi } from '../service/types';
 import { guarded } from './guard';
-import { formatDurationMs } from './present';
+import { formatDurationMs } from '../core/format';
 import { toRange } from './ranges';
 
 /** Logs past this are not read in the editor (the CLI reads up to 4 GiB): reading would hold the extension host. */

@@ -1,7 +1,7 @@
 // How analysis results read in the editor: the text of inlay hints, code lenses, the status bar and hovers.
 // No `vscode` import on purpose: every label users see is unit-tested in plain Node against hand-built results.
 import type { AnalysisResult } from '../core/analyze';
-import { formatChunkLengths } from '../core/format';
+import { formatChunkLengths, formatDurationMs } from '../core/format';
 import type {
   ConfigKey,
   DialectRead,
@@ -40,12 +40,6 @@ export function scheduleLabel(e: Pick<ScheduleEvaluation, 'schedule' | 'splits' 
   if (e.schedule.startsWith('seq1f1b')) parts.push(`k=${e.splits}`);
   if (e.virtualStages > 1) parts.push(`v=${e.virtualStages}`);
   return parts.join(' ');
-}
-
-export function formatDurationMs(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms)) return '—';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 100_000 ? 0 : 2)} s`;
-  return `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`;
 }
 
 export function formatPercent(fraction: number | null | undefined): string {

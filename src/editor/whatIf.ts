@@ -5,7 +5,8 @@ import type { AnalysisResult, AnalyzeOptions } from '../core/analyze';
 import { applyEdits } from '../core/edits/planFlagEdit';
 import type { ConfigKey, FlagOccurrence, TextEdit } from '../core/types';
 import { mdCode, mdText } from './markdown';
-import { formatDurationMs, formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';
+import { formatDurationMs } from '../core/format';
+import { formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';
 
 /** The flags that drive the schedule and memory, by the RunConfig field they set. */
 const WHAT_IF_KEYS: readonly ConfigKey[] = [

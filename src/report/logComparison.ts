@@ -1,5 +1,6 @@
 // Predicted vs measured, as the CLI prints it (`analyze FILE --log LOG`): a text section under the summary and the
 // `measured` / `comparison` members of the JSON.
+import { formatDurationMs as duration } from '../core/format';
 import type { LogComparison } from '../core/logs/compare';
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
@@ -37,8 +38,6 @@ export function comparisonToJson(logPath: string, c: LogComparison): Record<stri
 }
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
-/** Milliseconds below 10 s (short test runs), seconds above. */
-const duration = (ms: number): string => (ms < 10_000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
 export function formatComparison(logPath: string, c: LogComparison): string {
   const lines = [`  Measured  ${logPath}`];

@@ -53,7 +53,7 @@ test('the comparison is printed under the summary and added to the JSON', () => 
   const expected = ((250 - out.comparison.predictedStepTimeMs) / out.comparison.predictedStepTimeMs) * 100;
   assert.ok(Math.abs(out.comparison.stepTimeDeltaPercent - expected) < 0.01);
   const text = runCliCaptured('analyze', script, '--log', log);
-  assert.match(text.stdout, /Measured {2}.*run-250\.log\n {4}step time: predicted .* · measured 250\.0 ms \([+-]\d/);
+  assert.match(text.stdout, /Measured {2}.*run-250\.log\n {4}step time: predicted .* · measured 250 ms \([+-]\d/);
   assert.match(text.stdout, /stage 1 peak allocated: predicted [\d.]+ GiB · measured 1\.5 GiB/);
 });
 

@@ -1,15 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { formatDurationMs } from '../../../src/core/format';
 import { diagnosticHelpUrl } from '../../../src/report/docs';
-import {
-  flagAt,
-  formatDurationMs,
-  inlayHintSpecs,
-  peakLabel,
-  statusLine,
-  summaryLine,
-  worstStage,
-} from '../../../src/editor/present';
+import { flagAt, inlayHintSpecs, peakLabel, statusLine, summaryLine, worstStage } from '../../../src/editor/present';
 import { evaluation, result } from '../../support/editorFixtures';
 
 test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak on micro batch, chunks on k', () => {
