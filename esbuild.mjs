@@ -1,10 +1,12 @@
 // One build script, separate bundles per runtime: the extension host (Node, `vscode` external), the analysis core
-// it loads on the first analysis, the CLI (Node, standalone), and the webview (browser). Type checking is
+// it loads on the first analysis, the web extension (VS Code's web worker host: core and providers in one file), the
+// CLI (Node, standalone), and the webview (browser). Type checking is
 // `npm run check-types`. Options: --production (minified, no source maps: what the VSIX ships), --watch, and
 // --outdir=DIR (build somewhere other than dist/, for the bench and the packaging test).
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { NODE_GLOBAL_DEFINE, nodeDependencies } from './scripts/lib/browserSafe.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -135,7 +137,39 @@ const extensionBuild = {
   // Watch mode keeps one bundle: the facades would need the core rebuilt after every extension rebuild.
   plugins: watch ? [sharedVscodePlugin] : [sharedVscodePlugin, lazyCorePlugin(lazy)],
 };
+/**
+ * dist/web/extension.js, package.json `browser`: the shape VS Code's web worker extension host loads (CommonJS, whose
+ * `require` gives `vscode` and nothing else), so one file with the core inside — no lazy dist/core.js. The build fails
+ * when the bundle needs Node (scripts/lib/browserSafe.mjs).
+ */
+const WEB_OUTFILE = join(outdir, 'web', 'extension.js');
+const webExtensionBuild = {
+  ...common,
+  entryPoints: ['src/webExtension.ts'],
+  outfile: WEB_OUTFILE,
+  platform: 'browser',
+  format: 'cjs',
+  target: 'es2022',
+  alias,
+  external: ['vscode'],
+  define: NODE_GLOBAL_DEFINE,
+  metafile: true,
+  plugins: [
+    sharedVscodePlugin,
+    {
+      name: 'node-free',
+      setup(build) {
+        build.onEnd((result) => {
+          if (!result.metafile) return undefined;
+          const found = nodeDependencies(result.metafile, readFileSync(WEB_OUTFILE, 'utf8'));
+          return { errors: found.map((text) => ({ text: `web extension needs Node: ${text}` })) };
+        });
+      },
+    },
+  ],
+};
 const builds = [
+  webExtensionBuild,
   {
     ...node,
     entryPoints: ['src/cli.ts'],
@@ -153,6 +187,7 @@ const builds = [
 ].filter((b) => b.entryPoints.every((e) => existsSync(e)));
 
 mkdirSync(join(outdir, 'webview'), { recursive: true });
+mkdirSync(join(outdir, 'web'), { recursive: true });
 if (watch) {
   for (const b of [extensionBuild, ...builds]) await (await esbuild.context(b)).watch();
   console.log('[esbuild] watching');

@@ -5,8 +5,8 @@
 //   --count       inputs (default 100,000)          --seed     PRNG seed (default 20261207, as the unit test)
 //   --jobs        worker threads (default 1)        --timeout-ms  an input still running after this is a hang (2000)
 //   --out         where failing and slowest inputs are written (default a temp folder, printed)
-// Prints the counts of throws, non-finite numbers, internal errors and timeouts, the time per input (p50, p99,
-// p99.9, max), the slowest inputs and the peak heap of the slowest one (re-run alone in a fresh worker). Exits 1
+// Prints the counts of throws, non-finite numbers, internal errors and timeouts, the wall and CPU time per input (p50,
+// p99, p99.9, max), the slowest inputs and the peak heap of the slowest one (re-run alone in a fresh worker). Exits 1
 // when anything but time went wrong. The core and the corpus generator are bundled with esbuild into a temporary
 // folder (as scripts/corpus.mjs does), so a build writing dist/ cannot race it.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ function runWorker() {
   const { analyze, nonFinitePath } = createRequire(import.meta.url)(workerData.bundle);
   parentPort.on('message', ({ id, text, fileName }) => {
     const before = getHeapStatistics();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let problem = null;
     let kind = null;
@@ -44,10 +45,12 @@ function runWorker() {
       [kind, problem] = ['throw', err instanceof Error ? `${err.name}: ${err.message}` : String(err)];
     }
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const after = getHeapStatistics();
     parentPort.postMessage({
       id,
       ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       kind,
       problem,
       // V8 grows the committed heap to the peak and shrinks it lazily: after − before bounds the peak from below.
@@ -140,6 +143,7 @@ async function main() {
     const { analysisFuzzInputs } = createRequire(import.meta.url)(bundlePath);
     const inputs = [...analysisFuzzInputs(opts.seed, opts.count)];
     const times = new Float64Array(inputs.length);
+    const cpuTimes = new Float64Array(inputs.length);
     const counts = { throw: 0, nonFinite: 0, internal: 0, timeout: 0 };
     const failures = [];
     let maxHeapGrowth = { bytes: 0, id: -1 };
@@ -147,6 +151,7 @@ async function main() {
     let reported = 0;
     await runAll(inputs, opts, bundlePath, (id, r) => {
       times[id] = r.ms;
+      cpuTimes[id] = r.cpuMs ?? r.ms;
       if (r.kind) {
         counts[r.kind]++;
         if (failures.length < 20) failures.push({ id, ...r });
@@ -159,6 +164,7 @@ async function main() {
     });
     const wall = (performance.now() - t0) / 1000;
     const sorted = Float64Array.from(times).sort();
+    const sortedCpu = Float64Array.from(cpuTimes).sort();
     const order = [...times.keys()].sort((a, b) => times[b] - times[a]);
     const slow = order.slice(0, 10);
     const over = times.filter((ms) => ms >= GOAL_MAX_MS).length;
@@ -172,14 +178,26 @@ async function main() {
     }
 
     const p = (q) => fmt(quantile(sorted, q));
+    const c = (q) => fmt(quantile(sortedCpu, q));
     const lines = [
       `fuzz: ${inputs.length.toLocaleString('en-US')} inputs, seed ${opts.seed}, ${opts.jobs} job(s), ${wall.toFixed(0)} s`,
       `  throws ${counts.throw}   non-finite ${counts.nonFinite}   internal errors ${counts.internal}   timeouts (> ${opts.timeoutMs} ms) ${counts.timeout}`,
       `  time per input: p50 ${p(0.5)}  p99 ${p(0.99)} (goal < ${GOAL_P99_MS} ms)  p99.9 ${p(0.999)}  max ${fmt(sorted[sorted.length - 1] ?? 0)}  ≥ ${GOAL_MAX_MS} ms: ${over}`,
+      // CPU time of the process while the input ran (its worker, V8's GC helpers; the other workers too when
+      // --jobs > 1): on a machine other processes load, wall time stretches and CPU time much less.
+      `  CPU time per input${opts.jobs > 1 ? ' (all workers, so an over-estimate with --jobs > 1)' : ''}: p50 ${c(0.5)}  p99 ${c(0.99)}  p99.9 ${c(0.999)}  max ${fmt(sortedCpu[sortedCpu.length - 1] ?? 0)}`,
       `  peak heap of the slowest input (#${slow[0]}, alone in a fresh worker): ${peak?.committedBytes ? `${(peak.committedBytes / 2 ** 20).toFixed(0)} MiB committed V8 heap (${fmt(peak.ms)} alone)` : `n/a (${peak?.problem ?? 'not run'})`}; largest heap growth during one input: ${(maxHeapGrowth.bytes / 2 ** 20).toFixed(0)} MiB (#${maxHeapGrowth.id})`,
       '  slowest inputs:',
-      ...slow.map((id) => `    #${id} ${fmt(times[id])} ${inputs[id].fileName} ${shown(inputs[id].text)}`),
+      ...slow.map(
+        (id) =>
+          `    #${id} ${fmt(times[id])} (CPU ${fmt(cpuTimes[id])}) ${inputs[id].fileName} ${shown(inputs[id].text)}`,
+      ),
     ];
+    // Every input's times, for finding the slow classes (sort -k3 -n).
+    writeFileSync(
+      join(outDir, 'times.tsv'),
+      `id\twallMs\tcpuMs\tfile\n${[...times.keys()].map((id) => `${id}\t${times[id].toFixed(2)}\t${cpuTimes[id].toFixed(2)}\t${inputs[id].fileName}`).join('\n')}\n`,
+    );
     for (const id of slow.slice(0, 3))
       writeFileSync(join(outDir, `slow-${id}-${inputs[id].fileName}`), inputs[id].text);
     if (failures.length) {

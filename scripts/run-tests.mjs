@@ -30,6 +30,7 @@ const steps = [
   { name: 'format:check', script: 'format:check' },
   { name: 'unit', script: 'test:unit' },
   { name: 'webview (Chromium)', script: 'test:webview', needs: ['Chromium'] },
+  { name: 'web extension (Chromium)', script: 'test:web-extension', needs: ['Chromium'] },
   { name: 'integration (VS Code)', script: 'test:integration', needs: VSCODE },
   { name: 'webview panel (VS Code)', script: 'test:vscode-panel', needs: VSCODE },
   { name: 'ui scenario (VS Code)', script: 'test:ui', needs: VSCODE },

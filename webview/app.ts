@@ -1,7 +1,6 @@
 // The webview application: builds the page, validates every incoming message, keeps the UI state, and wires
 // the controls (what-ifs go to the host; nothing here touches the launch file).
-import { stepTimeParts } from '../src/protocol/stepTime';
-import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy, type StepTimeBreakdown } from '../src/core/types';
+import { SCHEDULE_NAMES, type ScheduleName, type SplitStrategy } from '../src/core/types';
 import {
   LIMITS,
   PROTOCOL_VERSION,
@@ -21,6 +20,7 @@ import { CompareView } from './compare/compareView';
 import type { HostContext } from './host';
 import { PeakBarsChart } from './memoryView/memoryCharts';
 import { MemoryOverTimeChart } from './memoryView/memoryOverTime';
+import { div, fmt, followBrowserTheme, legend, renderHelp, renderStepTime, seq1f1bApplies } from './parts';
 import { restoreUiState, type UiState } from './state';
 import { observeTheme, readThemeColors, type ThemeColors } from './theme';
 import { lastEndMs } from './timeline/layout';
@@ -81,6 +81,7 @@ export class App {
   private noticeFromAnalysis = false;
   private readonly summary = div('si-summary');
   private readonly stepTime = div('si-steptime');
+  private readonly help = div('si-help');
   private readonly emptyNote = div('si-empty');
   private readonly memoryNote = div('si-note');
   private readonly ctl: Controls;
@@ -91,34 +92,26 @@ export class App {
   ) {
     registerControls();
     this.ui = restoreUiState(host.getState());
-    if (!host.connected) {
-      // The report has no VS Code theme: follow the browser's light/dark preference (media/webview.css fallbacks).
-      document.body.classList.add(
-        'si-standalone',
-        matchMedia('(prefers-color-scheme: light)').matches ? 'vscode-light' : 'vscode-dark',
-      );
-    }
+    // The report has no VS Code theme: it follows the browser's colour-scheme and contrast preferences.
+    if (!host.connected) followBrowserTheme();
 
     const header = div('si-header');
     header.append(this.title, this.status);
     const controls = div('si-controls');
     this.ctl = this.createControls();
-    controls.append(
-      ...[this.ctl.schedule, this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches].map(
-        (c) => c.element,
-      ),
-      this.ctl.apply.element,
-      this.ctl.reset.element,
-      this.ctl.trace.element,
-      this.ctl.png.element,
-    );
+    // The standalone report has no host to simulate a what-if, write the file or save a trace: it gets only the
+    // controls that work there (choosing among the simulated schedules, and a PNG it downloads itself), never
+    // disabled ones that can do nothing (issue 17).
+    const c = this.ctl;
+    const hostOnly = host.connected ? [c.splits, c.strategy, c.gpu, c.microbatches, c.apply, c.reset, c.trace] : [];
+    controls.append(c.schedule.element, ...hostOnly.map((x) => x.element), c.png.element);
 
     const timelineTab = div('si-tab');
     const timelineBox = div('si-timeline');
     const memTimeBox = div('si-chart-box si-memtime');
     const memTimeCanvas = document.createElement('canvas');
     memTimeBox.append(memTimeCanvas);
-    timelineTab.append(this.summary, this.stepTime, legend(), this.emptyNote, timelineBox, memTimeBox);
+    timelineTab.append(this.summary, this.stepTime, legend(), this.help, this.emptyNote, timelineBox, memTimeBox);
     const memoryTab = div('si-tab');
     const peaksBox = div('si-chart-box si-peaks');
     const peaksCanvas = document.createElement('canvas');
@@ -324,6 +317,7 @@ export class App {
       this.showEmpty(reason);
       this.summary.textContent = '';
       renderStepTime(this.stepTime, null, null);
+      this.help.hidden = true;
       return;
     }
     this.emptyNote.hidden = true;
@@ -341,6 +335,8 @@ export class App {
     const peak = peaks?.length ? Math.max(...peaks) : null;
     this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
     renderStepTime(this.stepTime, sh.stepTimeBreakdown ?? null, sh.stepTimeMs);
+    renderHelp(this.help, sh.splits, sh.virtualStages);
+    this.help.hidden = false;
     this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
     // Charts after the frame that shows the timeline (rAF, then a task after it): chart.js setup would
     // otherwise delay the first paint.
@@ -374,6 +370,7 @@ export class App {
     this.ui.viewport = null;
     this.ui.highlightMicrobatch = -1;
     this.ctl.schedule.set(s);
+    this.showSplitControls();
     this.renderSchedule();
     this.pendingCompare = null;
     if (this.header)
@@ -405,8 +402,8 @@ export class App {
 
   private requestSweep(): void {
     const h = this.header;
-    if (!h) return;
-    if (!this.host.connected) return;
+    // No host to answer in the report, and no sweep where no Seq1F1B schedule can run.
+    if (!h || !this.host.connected || !seq1f1bApplies(h.schedules)) return;
     const family: ScheduleName = this.ui.schedule?.startsWith('seq1f1b') ? this.ui.schedule : 'seq1f1b';
     this.sweepRequestId++;
     this.compare.setSweepNote(`Simulating ${family} for k = ${SWEEP_SPLITS.join(', ')}…`);
@@ -441,7 +438,13 @@ export class App {
     if (!h) return;
     const o = h.overrides;
     const sh = this.currentHeader();
-    this.ctl.schedule.set(this.ui.schedule ?? '');
+    // In the report a schedule without a timeline cannot be shown (no host to simulate it): offer only those.
+    const offered = this.host.connected ? SCHEDULE_NAMES : SCHEDULE_NAMES.filter((n) => this.timelines.has(n));
+    this.ctl.schedule.setChoices(
+      offered.map((n) => ({ value: n, label: n })),
+      this.ui.schedule ?? '',
+    );
+    this.showSplitControls();
     this.ctl.splits.set(o.splits ?? h.config.splits ?? sh?.splits ?? 1);
     this.ctl.strategy.set(o.strategy ?? h.config.strategy ?? 'average');
     this.ctl.gpu.setChoices(
@@ -452,6 +455,16 @@ export class App {
     this.setControlsEnabled(true);
   }
 
+  /**
+   * k and the split strategy mean something only for the Seq1F1B family, and only when one of those schedules can
+   * run on this file (none can at p = 1, for instance): otherwise they are hidden rather than shown doing nothing.
+   */
+  private showSplitControls(): void {
+    const show = !!this.ui.schedule?.startsWith('seq1f1b') && seq1f1bApplies(this.header?.schedules ?? []);
+    this.ctl.splits.element.hidden = !show;
+    this.ctl.strategy.element.hidden = !show;
+  }
+
   private setControlsEnabled(enabled: boolean): void {
     const whatIf = enabled && !!this.header?.canWhatIf && this.host.connected;
     for (const c of [this.ctl.splits, this.ctl.strategy, this.ctl.gpu, this.ctl.microbatches, this.ctl.reset])
@@ -459,7 +472,7 @@ export class App {
     this.ctl.schedule.setDisabled(!enabled);
     this.ctl.apply.setDisabled(!(whatIf && this.header?.canApply));
     this.ctl.trace.setDisabled(!(enabled && this.host.connected));
-    this.ctl.png.setDisabled(!(enabled && this.host.connected));
+    this.ctl.png.setDisabled(!enabled);
   }
 
   private applyTheme(): void {
@@ -491,6 +504,16 @@ export class App {
     this.timeline.drawNow();
     this.timeline.canvas.toBlob((blob) => {
       if (!blob) return;
+      if (!this.host.connected) {
+        // The report saves through the browser: a download link to the PNG (no host to write the file).
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(blob);
+        a.download = `${this.ui.schedule ?? 'timeline'}-timeline.png`;
+        a.click();
+        // Revoked later, not at once: the browser reads the blob after this handler returns.
+        setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+        return;
+      }
       const reader = new FileReader();
       reader.onload = () => {
         const url = String(reader.result);
@@ -531,67 +554,3 @@ export class App {
     this.noticeFromAnalysis = false;
   }
 }
-
-function div(className: string): HTMLDivElement {
-  const d = document.createElement('div');
-  d.className = className;
-  return d;
-}
-
-/**
- * The step time as one stacked bar of its parts (issue 14: what dominates it), with a legend of percentages and
- * times; the same parts and words as the hover's "Step time" line (protocol/stepTime.ts). Empty when the schedule
- * has no breakdown (an extrapolated or not simulated run).
- */
-function renderStepTime(box: HTMLElement, b: StepTimeBreakdown | null, stepMs: number | null): void {
-  box.replaceChildren();
-  box.hidden = !b || !stepMs;
-  if (!b || !stepMs) return;
-  const parts = stepTimeParts(b).filter((p) => p.ms > 0);
-  const title = document.createElement('div');
-  title.className = 'si-steptime-title';
-  title.textContent = `Step time ${fmt(stepMs, 1)} ms on rank ${b.rank} (the stage that finishes last), by what it is spent on:`;
-  const bar = document.createElement('div');
-  bar.className = 'si-steptime-bar';
-  bar.setAttribute('role', 'img');
-  const legendBox = div('si-legend');
-  const words: string[] = [];
-  for (const p of parts) {
-    const share = p.ms / stepMs;
-    const text = `${p.label} ${(share * 100).toFixed(1)} % (${fmt(p.ms, 1)} ms)`;
-    words.push(text);
-    const seg = document.createElement('span');
-    seg.className = `si-steptime-seg si-term-${p.key}`;
-    seg.style.flexGrow = String(p.ms);
-    seg.title = text;
-    bar.append(seg);
-    const item = document.createElement('span');
-    item.className = 'si-legend-item';
-    const sw = document.createElement('span');
-    sw.className = `si-swatch si-term-${p.key}`;
-    const label = document.createElement('span');
-    label.textContent = text;
-    item.append(sw, label);
-    legendBox.append(item);
-  }
-  bar.setAttribute('aria-label', `Step time by term: ${words.join(', ')}`);
-  box.append(title, bar, legendBox);
-}
-
-function legend(): HTMLElement {
-  const box = div('si-legend');
-  for (const name of ['F forward', 'B backward', 'W weight grad', 'p2p transfer', 'idle', 'highlighted microbatch']) {
-    const item = document.createElement('span');
-    item.className = 'si-legend-item';
-    const sw = document.createElement('span');
-    sw.className = 'si-swatch';
-    const label = document.createElement('span');
-    label.textContent = name;
-    item.append(sw, label);
-    box.append(item);
-  }
-  return box;
-}
-
-const fmt = (x: number | null | undefined, digits: number): string =>
-  x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits);

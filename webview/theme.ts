@@ -13,7 +13,8 @@ export interface Palette {
   grid: string;
   idle: string;
   laneStripe: string;
-  labelOnBar: string;
+  /** Op-label colour per layout style: black or white, whichever contrasts more with that fill. */
+  labelOnStyle: string[];
   memory: string[];
   capacity: string;
 }
@@ -51,7 +52,25 @@ const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
   a[2] + (b[2] - a[2]) * t,
 ];
 const toCss = (c: Rgb): string => `rgb(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])})`;
-const luminance = (c: Rgb): number => (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
+/** WCAG 2 relative luminance (sRGB channels linearised). */
+function luminance(c: Rgb): number {
+  const lin = (v: number): number => {
+    const s = v / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+}
+const contrast = (a: Rgb, b: Rgb): number => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+};
+/**
+ * Op labels ("3.1") take black or white per fill, whichever contrasts more: one colour for every bar read 1.8:1
+ * (white on the dark theme's green backward bars) and 2.1:1 (white on the light theme's paler blue shades); WCAG
+ * asks 4.5:1 for text.
+ */
+const labelColor = (fill: Rgb): string =>
+  contrast([0, 0, 0], fill) >= contrast([255, 255, 255], fill) ? '#000000' : '#ffffff';
 
 export function readThemeColors(el: Element = document.body): ThemeColors {
   const cs = getComputedStyle(el);
@@ -101,7 +120,7 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
       grid: toCss(mix(grid, bg, 0.2)),
       idle: toCss(mix(idle, bg, 0.55)),
       laneStripe: toCss(mix(fg, bg, 0.94)),
-      labelOnBar: luminance(kinds[0]) > 0.55 ? '#000000' : '#ffffff',
+      labelOnStyle: rgb.map(labelColor),
       memory,
       capacity: toCss(hl),
     };

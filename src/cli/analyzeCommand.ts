@@ -6,13 +6,22 @@ import { version as packageVersion } from '../../package.json';
 import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
 import { isKnownGpu, GPU_PROFILES } from '../core/hardware/gpus';
 import { parseDialectSetting } from '../core/read/dialect';
+import { calibrateFromLog, type CalibrationOutcome } from '../core/logs/calibrate';
+import { ChromeTraceReader, compareTraces, type ChromeTrace } from '../core/logs/chromeTrace';
 import { compareWithLog, type LogComparison } from '../core/logs/compare';
 import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import { DIALECT_IDS } from '../core/types';
 import { buildReportHtml, findWebviewAssets } from '../report/html';
 import { toJson } from '../report/json';
-import { comparisonToJson, formatComparison } from '../report/logComparison';
+import {
+  calibrationToJson,
+  comparisonToJson,
+  formatCalibration,
+  formatComparison,
+  formatTraceComparison,
+  traceComparisonToJson,
+} from '../report/logComparison';
 import { buildSarif } from '../report/sarif';
 import { formatSummary } from '../report/text';
 import { EXIT_CODES, InputError, UsageError, numberOption, parseCliArgs } from './args';
@@ -79,8 +88,8 @@ function analyzeOptions(values: ReadonlyMap<string, string>): Omit<AnalyzeOption
 
 export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
   const { positional, values, switches } = parseCliArgs(argv, {
-    values: ['gpu', 'efficiency', 'trace', 'report', 'dialect', 'format', 'fail-on', 'log'],
-    switches: ['json'],
+    values: ['gpu', 'efficiency', 'trace', 'report', 'dialect', 'format', 'fail-on', 'log', 'profile'],
+    switches: ['json', 'calibrate'],
   });
   if (!positional.length) throw new UsageError('analyze needs a FILE (or several, a directory or a glob pattern)');
   const format = formatOf(values, switches);
@@ -89,17 +98,31 @@ export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
   const files = expandInputs(positional);
   // One named file keeps the single-file outputs (one JSON object, the artifacts); anything else is a batch.
   const single = files.length === 1 && positional.length === 1 && files[0] === positional[0];
-  if (!single && (values.has('trace') || values.has('report') || values.has('log')))
-    throw new UsageError('--trace, --report and --log take exactly one FILE');
+  if (!single && (values.has('trace') || values.has('report') || values.has('log') || values.has('profile')))
+    throw new UsageError('--trace, --report, --log and --profile take exactly one FILE');
+  if (switches.has('calibrate') && !values.has('log')) throw new UsageError('--calibrate needs --log LOG to fit from');
   if (single) {
     const file = files[0] as string;
     const text = readInput(file, io);
     const options: ArtifactContext['options'] = { ...base, fileName: basename(file) };
-    const result = analyze(text, options);
     const logPath = values.get('log');
-    const comparison = logPath === undefined ? undefined : compareWithLog(result, readLog(logPath, io));
+    const log = logPath === undefined ? undefined : readLog(logPath, io);
+    // --calibrate: fit the knobs to the log first, so the summary, the comparison and the artifacts are calibrated.
+    const calibration =
+      log && logPath !== undefined && switches.has('calibrate')
+        ? calibrateFromLog(text, options, log, logPath)
+        : undefined;
+    if (calibration?.ok) options.calibration = calibration.fit.knobs;
+    const result = analyze(text, options);
+    const comparison = log ? compareWithLog(result, log) : undefined;
     const one: Analysed = { file, result };
     if (comparison && logPath !== undefined) Object.assign(one, { comparison, logPath });
+    if (calibration) one.calibration = calibration;
+    const profiles = values.get('profile');
+    if (profiles !== undefined) {
+      const traces = profiles.split(',').map((path) => readProfile(path, io));
+      one.traces = compareTraces(result, traces).map((c, i) => ({ ...c, problems: traces[i]?.problems ?? [] }));
+    }
     io.stdout(render(format, [one]));
     writeArtifacts(values, { result, text, options, json: format !== 'text' }, io);
     return result.diagnostics.some((d) => fails(d.severity, failOn)) ? EXIT_CODES.findings : EXIT_CODES.ok;
@@ -135,12 +158,18 @@ interface Analysed {
   result: AnalysisResult;
   comparison?: LogComparison;
   logPath?: string;
+  calibration?: CalibrationOutcome;
+  traces?: TraceComparisonWithProblems[];
 }
 
+type TraceComparisonWithProblems = ReturnType<typeof compareTraces>[number] & { problems: string[] };
+
 function render(format: Format, analysed: readonly Analysed[]): string {
-  const objects = analysed.map(({ file, result, comparison, logPath }) => ({
+  const objects = analysed.map(({ file, result, comparison, logPath, calibration, traces }) => ({
     ...toJson(file, result),
     ...(comparison && logPath !== undefined && comparisonToJson(logPath, comparison)),
+    ...(calibration && { calibration: calibrationToJson(calibration) }),
+    ...(traces && { measuredTrace: traceComparisonToJson(traces) }),
   }));
   const jsonText = stringifyFinite(analysed.length === 1 ? objects[0] : objects, 2);
   if (format === 'json') return jsonText + '\n';
@@ -156,9 +185,11 @@ function render(format: Format, analysed: readonly Analysed[]): string {
     );
   return analysed
     .map(
-      ({ file, result, comparison, logPath }) =>
+      ({ file, result, comparison, logPath, calibration, traces }) =>
         formatSummary(file, result) +
-        (comparison && logPath !== undefined ? formatComparison(logPath, comparison) : ''),
+        (comparison && logPath !== undefined ? formatComparison(logPath, comparison) : '') +
+        (calibration ? formatCalibration(calibration) : '') +
+        (traces ? formatTraceComparison(traces) : ''),
     )
     .join('\n');
 }
@@ -181,6 +212,18 @@ const MAX_LOG_BYTES = 4 * 1024 ** 3;
 
 function readLog(path: string, io: CliIo): MegatronLog {
   const reader = new MegatronLogReader();
+  try {
+    io.readTextChunks(path, MAX_LOG_BYTES, (chunk) => reader.push(chunk));
+  } catch (err) {
+    if (err instanceof InputError || !isSystemError(err)) throw err;
+    throw new InputError(`cannot read ${path}: ${fileErrorText(err)}`);
+  }
+  return reader.finish();
+}
+
+/** A PyTorch profiler trace (Chrome trace JSON), scanned in chunks like a log (core/logs/chromeTrace.ts). */
+function readProfile(path: string, io: CliIo): ChromeTrace {
+  const reader = new ChromeTraceReader();
   try {
     io.readTextChunks(path, MAX_LOG_BYTES, (chunk) => reader.push(chunk));
   } catch (err) {

@@ -7,7 +7,7 @@ import { runSimulateCommand } from './simulateCommand';
 
 const USAGE = `Usage:
   schedule-inspector analyze FILE|DIR|GLOB... [--format text|json|sarif] [--json] [--fail-on error|warning|never]
-                             [--log TRAINING.log]
+                             [--log TRAINING.log [--calibrate]] [--profile RANK.pt.trace.json[,…]]
                              [--gpu ID] [--dialect ID] [--efficiency E] [--trace OUT.json] [--report OUT.html]
   schedule-inspector simulate --schedule NAME --pp P --microbatches M [--splits K] [--vpp V]
                               [--forward F --backward B [--weight W]] [--p2p SECONDS] [--summary] --json

@@ -44,7 +44,7 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   const p2p = numberOption(values, 'p2p', cost) ?? 0;
   const zb = isZeroBubble(name);
   if (weightGiven !== undefined && !zb)
-    throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb), not ${name}`);
+    throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb, zb-h2), not ${name}`);
   const backward = zb && weightGiven === undefined ? backwardGiven / 2 : backwardGiven;
   const weight = zb ? (weightGiven ?? backwardGiven / 2) : 0;
 

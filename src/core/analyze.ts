@@ -4,9 +4,11 @@ import { readLaunchConfig } from './read/readLaunchConfig';
 import { notALaunch } from './read/finishRead';
 import { detectedDialect } from './read/dialect';
 import { bubbleHint } from './advice/bubbleHint';
+import { notSimulatedDiagnostic } from './advice/notSimulated';
 import { attachMemory, type MemoryOptions, type Recommendation } from './advice/memoryAdvice';
 import { DEFAULT_GPU_ID } from './defaults';
 import { getGpuProfile } from './hardware/gpus';
+import { inferenceMemory, type InferenceMemory } from './memory/inference';
 import { evaluateAllSchedules, type EngineOptions, type PartitionInfo } from './schedule/engine';
 import type {
   CoreDiagnostic,
@@ -49,6 +51,23 @@ export interface AnalyzeOptions {
   scope?: 'full' | 'selected' | 'edit';
   /** Which Megatron reads the file: `auto` (default) detects it; a directive comment in the file beats this. */
   dialect?: DialectId | 'auto';
+  /**
+   * Knobs fitted from a measured run (core/logs/calibrate.ts, issue 19). They beat `efficiency` and `overheadGiB`,
+   * and apply only on the GPU they were measured on (`gpuId`): another card's GEMMs are not this card's.
+   */
+  calibration?: CalibrationKnobs | undefined;
+}
+
+/** What a calibration from a training log sets; `fromLog` says which log, for the front ends. */
+export interface CalibrationKnobs {
+  gpuId: string;
+  /** Fraction of dense peak large GEMMs reach (the cost model's `efficiency`). */
+  efficiency: number;
+  /** Fixed cost per training step outside the schedule (CostConstants.stepOverheadMs). */
+  stepOverheadMs: number;
+  /** Memory per GPU between PyTorch's allocated·(1 + fragmentation) and what the run reserves, GiB; null: the model's. */
+  overheadGiB: number | null;
+  fromLog: string;
 }
 
 export interface AnalysisResult extends LaunchConfigRead {
@@ -59,6 +78,8 @@ export interface AnalysisResult extends LaunchConfigRead {
   recommendation: Recommendation | null;
   /** Wall time of each phase, ms (for the bench and the log). */
   timingsMs: { read: number; schedules: number; memory: number };
+  /** An inference launch: the weights per GPU and why the rest is not assessed (issue 13); absent otherwise. */
+  inferenceMemory?: InferenceMemory | null;
 }
 
 // The core has no DOM or Node typings; both runtimes provide a global `performance`.
@@ -88,6 +109,15 @@ export const WHAT_IF_MAX_OPS = 1 << 18;
  */
 const EDIT_SAMPLE_OPS = 1 << 16;
 const EDIT_MAX_OPS = 1 << 19;
+/**
+ * The full analysis samples a periodic schedule longer than FULL_SAMPLE_ABOVE_OPS, in samples of FULL_SAMPLE_OPS ops
+ * together (issue 15: every input under 100 ms). A first simulation with its memory walk costs ~0.2-0.3 µs an op on
+ * this machine, so the file's own schedule (≤ 2^18 ops, or its samples) and the what-ifs and sweep (WHAT_IF_MAX_OPS)
+ * stay near 0.1 s in the worst case; the samples give the same step time and peak memory as the full run (periodic.ts).
+ * A schedule that is not periodic at its sample sizes is still simulated in full within ANALYSIS_MAX_OPS.
+ */
+export const FULL_SAMPLE_ABOVE_OPS = 1 << 18;
+export const FULL_SAMPLE_OPS = 1 << 17;
 
 export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisResult {
   const t0 = now();
@@ -116,11 +146,20 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
   };
   // Inference, evaluation, conversion and preprocessing run no training step: no schedule to simulate, no training
   // memory verdict (issue 12 §2). The front ends say why from `scriptKind`.
+  if (read.isLaunchConfig && read.scriptKind?.id === 'inference')
+    result.inferenceMemory = guard(
+      'estimating inference memory',
+      () => inferenceMemory(read.config),
+      diagnostics,
+      null,
+    );
   if (!read.isLaunchConfig || (read.scriptKind && read.scriptKind.id !== 'training')) return result;
 
+  const calibration = options.calibration?.gpuId === gpu.id ? options.calibration : undefined;
   const engineOptions: EngineOptions = {
     gpu,
-    efficiency: options.efficiency,
+    efficiency: calibration?.efficiency ?? options.efficiency,
+    costConstants: calibration && { stepOverheadMs: calibration.stepOverheadMs },
     candidateSplits: options.candidateSplits,
     overrides: options.overrides,
     bubbleHintFraction: options.bubbleHintFraction,
@@ -138,7 +177,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     aggregate:
       options.scope === 'edit'
         ? { aboveOps: EDIT_SAMPLE_OPS, sampleOps: EDIT_SAMPLE_OPS }
-        : { aboveOps: ANALYSIS_MAX_OPS, sampleOps: WHAT_IF_MAX_OPS },
+        : { aboveOps: FULL_SAMPLE_ABOVE_OPS, sampleOps: FULL_SAMPLE_OPS },
   };
   const anchor = read.commandRange;
   const engine = guard(
@@ -153,6 +192,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
   result.partition = engine.partition;
   result.schedules = engine.evaluations;
   result.selectedSchedule = engine.selected;
+  // B (issue 17): a file whose own schedule is not simulated says why in the Problems view (not for a what-if).
+  const notSimulated = notSimulatedDiagnostic(read, engine, text, options.overrides);
+  if (notSimulated) diagnostics.push(notSimulated);
   const hint = guard(
     'comparing the schedules for the bubble hint',
     () => bubbleHint(read, engine, engineOptions, text),
@@ -165,7 +207,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     gpu,
     engine: engineOptions,
     warningFraction: options.memoryWarningFraction,
-    overheadGiB: options.overheadGiB,
+    overheadGiB: calibration?.overheadGiB ?? options.overheadGiB,
     // planFlagEdit needs the document text to place oom-risk quick fixes.
     text,
     sweep: options.scope !== 'selected' && options.scope !== 'edit',

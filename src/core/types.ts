@@ -411,6 +411,7 @@ export const SCHEDULE_NAMES = [
   'seq1f1b-interleaved',
   'zb-h1',
   'seq1f1b-zb',
+  'zb-h2',
 ] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
@@ -523,8 +524,14 @@ export interface GpuProfile {
 
 /** Memory per category; the unit is in the name of the field that holds it (`breakdownBytes`, `breakdownGiB`). */
 export interface MemoryBreakdown {
+  /** Weights held for the whole step (sharded where the scheme shards them), FP8/FP4 copies included. */
   weights: number;
+  /** Gradient buffer (sharded where the scheme shards it). */
   grads: number;
+  /** Sharding buffers at the peak: parameters all-gathered for compute and prefetch (FSDP, ZeRO-3). */
+  paramGather: number;
+  /** Sharding buffers at the peak: gradient buckets outside the gradient buffer (ZeRO-2/3 IPG, FSDP unsharded). */
+  gradBuckets: number;
   optimizer: number;
   activations: number;
   kvCache: number;

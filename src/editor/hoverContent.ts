@@ -6,8 +6,9 @@ import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths } from '../core/format';
 import type { ConfigKey, FlagOccurrence, SourceRange, StepTimeBreakdown } from '../core/types';
 import { dialectSummary, evidenceLabel, memoryBreakdownSummary, scriptKindSummary } from '../report/text';
-import { formatPercent, lastFlagFor, peakLabel, scheduleLabel, selectedEvaluation, type EntryHover } from './present';
-import { whatIfTable, type WhatIfRow } from './whatIf';
+import { lastFlagFor, peakLabel, type EntryHover } from './present';
+import { formatPercent, runSummary, selectedEvaluation, throughputText } from '../protocol/summary';
+import { whatIfKey, whatIfTable, type WhatIfRow } from './whatIf';
 import { mdCode, mdText } from './markdown';
 
 const MAX_SNIPPET_CHARS = 60;
@@ -35,7 +36,7 @@ function valueLine(r: AnalysisResult, flag: FlagOccurrence, getText: GetText): s
 }
 
 /** Derived quantities relevant to the fields this flag sets. */
-function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
+function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[], detail: string[]): string[] {
   const c = r.config;
   const has = (...ks: ConfigKey[]): boolean => ks.some((k) => keys.includes(k));
   const n = (x: number | null): string => (x == null ? '?' : String(x));
@@ -82,14 +83,22 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[]): string[] {
     )
   ) {
     const e = selectedEvaluation(r);
-    if (e && e.applicable) {
-      const peak = peakLabel(e, r.gpu.memoryGiB);
-      out.push(`${scheduleLabel(e)}: bubble ${formatPercent(e.bubbleFraction)}${peak ? `, ${peak}` : ''}`);
+    const s = runSummary(r);
+    if (e && s) {
+      const peak = peakLabel(s);
+      out.push(
+        `${s.scheduleLabel}: ${throughputText(s)}, bubble ${formatPercent(s.bubbleFraction)}${peak ? `, ${peak}` : ''}`,
+      );
       // The same terms and total as the panel's stacked bars and the CLI's Memory line.
       if (e.memoryBreakdownGiB)
-        out.push(`Memory at the peak: ${memoryBreakdownSummary(e.memoryBreakdownGiB)} reserved`);
-      if (e.stepTimeBreakdown && e.stepTimeMs) out.push(stepTimeLine(e.stepTimeBreakdown, e.stepTimeMs));
+        detail.push(`Memory at the peak: ${memoryBreakdownSummary(e.memoryBreakdownGiB)} reserved`);
+      if (e.stepTimeBreakdown && e.stepTimeMs) detail.push(stepTimeLine(e.stepTimeBreakdown, e.stepTimeMs));
     }
+    // An inference launch has no schedule: the weights it certainly holds, and why the rest is not assessed.
+    if (r.inferenceMemory)
+      out.push(
+        `Inference memory: weights ${(r.inferenceMemory.weightsBytes / 2 ** 30).toFixed(1)} GiB per GPU; not assessed: ${r.inferenceMemory.notAssessed}`,
+      );
   }
   const restsOn = new Set<string>();
   for (const k of keys) {
@@ -119,20 +128,25 @@ export function hoverMarkdown(
   const parts: string[] = [];
   const spelled = flag.spelling !== flag.flag ? ` (written ${mdCode(flag.spelling)})` : '';
   parts.push(`**${mdCode(flag.flag)}**${spelled}`);
-  if (flag.doc) parts.push(mdText(flag.doc));
+  const table =
+    whatIf && whatIf.rows.length > 1
+      ? `If you change it (${mdText(r.gpu.name)}, ${Math.round(r.gpu.memoryGiB)} GiB; tok/s of the whole cluster):\n\n${whatIfTable(whatIf.header, whatIf.rows, whatIfKey(flag))}`
+      : null;
+  // With a what-if table, the table comes right after the value: a hover has little height (issue 17: the table must
+  // be visible without scrolling); the flag's meaning, the derived values and the breakdowns follow it.
+  if (flag.doc && !table) parts.push(mdText(flag.doc));
   parts.push(valueLine(r, flag, getText));
   // A later occurrence overrides this one (argparse keeps the last), which is easy to miss in long scripts.
   const key = flag.keys[0];
   const last = key ? lastFlagFor(r, key) : undefined;
   if (last && last !== flag) parts.push(`_Overridden by ${mdCode(last.spelling)} on line ${last.range.line + 1}._`);
-  const derived = derivedLines(r, flag.keys);
-  // One line, not a list: the hover has little height and the what-if table below matters more.
+  if (table) parts.push(table);
+  if (flag.doc && table) parts.push(mdText(flag.doc));
+  const detail: string[] = [];
+  const derived = derivedLines(r, flag.keys, detail);
+  // One line, not a list: the hover has little height.
   if (derived.length) parts.push(derived.map(mdText).join(' · '));
-  if (whatIf && whatIf.rows.length > 1) {
-    parts.push(
-      `If you change it (${mdText(r.gpu.name)}):\n\n${whatIfTable(whatIf.header, whatIf.rows, r.gpu.memoryGiB)}`,
-    );
-  }
+  if (detail.length) parts.push(detail.map(mdText).join(' · '));
   return parts.join('\n\n');
 }
 

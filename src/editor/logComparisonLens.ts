@@ -1,17 +1,25 @@
 // Predicted vs measured in the editor (issue 19): a code lens above the launch command — "predicted 46.2 s ·
-// measured 49.8 s (+7.8 %, 120 iterations)" — when the file has a training log: the one picked with "Compare With
-// Training Log…", a `# schedule-inspector: log=PATH` directive, or the file the launch tees its output to, when it
-// exists. A log is decoded and parsed a megabyte at a time (the reader keeps aggregates, not the text; the bytes
-// themselves come whole, as workspace.fs has no streaming read, hence the size cap) and re-read only when it changes.
+// measured 49.8 s (+7.8 %, 120 iterations)" — and the same line in a hover on the launch command and on the log's
+// path, when the file has a training log: the one picked with "Compare With Training Log…", a
+// `# schedule-inspector: log=PATH` directive, or the file the launch tees its output to, when it exists. A log is
+// decoded and parsed a megabyte at a time (the reader keeps aggregates, not the text; the bytes themselves come
+// whole, as workspace.fs has no streaming read, hence the size cap) and re-read only when it changes.
+// "Calibrate From Training Log" fits the cost model's knobs to that log (core/logs/calibrate.ts), keeps them per
+// file in the workspace state, and the service then analyses the file — and every what-if of it — with them.
 import * as vscode from 'vscode';
-import type { AnalysisResult } from '../core/analyze';
+import type { AnalysisResult, CalibrationKnobs } from '../core/analyze';
+import { calibrateFromLog, type CalibrationOutcome } from '../core/logs/calibrate';
 import { compareWithLog, type LogComparison } from '../core/logs/compare';
 import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
 import { findLogLinks } from '../core/read/logLink';
-import type { AnalysisServiceApi } from '../service/types';
+import { calibrationKnobsText, comparisonHeadline, stageMemoryText } from '../report/logComparison';
+import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';
 import { formatDurationMs } from '../core/format';
 import { toRange } from './ranges';
+
+/** Workspace-state key of the calibrations: document URI → knobs. */
+const CALIBRATIONS_KEY = 'scheduleInspector.calibrations';
 
 /** Logs past this are not read in the editor (the CLI reads up to 4 GiB): reading would hold the extension host. */
 const MAX_EDITOR_LOG_BYTES = 256 * 1024 * 1024;
@@ -33,21 +41,33 @@ async function readLog(uri: vscode.Uri): Promise<MegatronLog> {
 }
 
 /** The lens title: what a user compares at a glance. */
-export function comparisonTitle(c: LogComparison, logName: string): string {
-  const s = c.steady;
-  if (s.stepTimeMs === null) return `$(graph) ${logName}: ${s.reason ?? 'no measured step time'}`;
-  const predicted = c.predictedStepTimeMs === null ? 'not simulated' : formatDurationMs(c.predictedStepTimeMs);
-  const delta =
-    c.stepTimeDeltaPercent === null
-      ? ''
-      : ` (${c.stepTimeDeltaPercent >= 0 ? '+' : ''}${c.stepTimeDeltaPercent.toFixed(1)} %, ${s.steadyIterations} iterations)`;
+function comparisonTitle(c: LogComparison, logName: string): string {
+  if (c.steady.stepTimeMs === null) return `$(graph) ${logName}: ${comparisonHeadline(c)}`;
   const differs = c.argDifferences.length
     ? ` — the log ran another configuration (${c.argDifferences.map((d) => `${d.name} ${d.log}`).join(', ')})`
     : '';
-  return `$(graph) predicted ${predicted} · measured ${formatDurationMs(s.stepTimeMs)}${delta} — ${logName}${differs}`;
+  return `$(graph) ${comparisonHeadline(c)} — ${logName}${differs}`;
 }
 
-export class LogComparisonLens implements vscode.CodeLensProvider, vscode.Disposable {
+/** A stored calibration, checked field by field: the workspace state may hold what an older version wrote. */
+function validKnobs(v: unknown): CalibrationKnobs | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const k = v as Record<string, unknown>;
+  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  if (typeof k['gpuId'] !== 'string' || typeof k['fromLog'] !== 'string') return undefined;
+  if (!finite(k['efficiency']) || k['efficiency'] <= 0 || k['efficiency'] > 1) return undefined;
+  if (!finite(k['stepOverheadMs']) || k['stepOverheadMs'] < 0) return undefined;
+  if (k['overheadGiB'] !== null && (!finite(k['overheadGiB']) || k['overheadGiB'] < 0)) return undefined;
+  return {
+    gpuId: k['gpuId'],
+    efficiency: k['efficiency'],
+    stepOverheadMs: k['stepOverheadMs'],
+    overheadGiB: k['overheadGiB'] as number | null,
+    fromLog: k['fromLog'],
+  };
+}
+
+export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
@@ -57,30 +77,113 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.Dispos
   private readonly comparisons = new Map<string, { log: vscode.Uri; comparison: LogComparison }>();
 
   constructor(
-    private readonly service: AnalysisServiceApi,
+    private readonly service: AnalysisService,
     private readonly output: vscode.LogOutputChannel,
+    private readonly state: vscode.Memento,
   ) {
+    // Calibrations of earlier sessions apply from the first analysis on.
+    const stored = state.get<Record<string, unknown>>(CALIBRATIONS_KEY) ?? {};
+    for (const [uri, value] of Object.entries(stored)) {
+      const knobs = validKnobs(value);
+      if (knobs) service.setCalibration(uri, knobs);
+    }
     this.disposables.push(
       service.onDidAnalyze(({ document, result }) => void this.refresh(document, result)),
       vscode.commands.registerCommand('scheduleInspector.compareWithLog', (uri?: vscode.Uri) => this.pick(uri)),
+      vscode.commands.registerCommand('scheduleInspector.calibrateFromLog', (uri?: vscode.Uri) => this.calibrate(uri)),
+      vscode.commands.registerCommand('scheduleInspector.resetCalibration', (uri?: vscode.Uri) =>
+        this.resetCalibration(uri),
+      ),
     );
   }
 
-  private async pick(uri?: vscode.Uri): Promise<void> {
-    const document = uri
+  private documentOf(uri?: vscode.Uri): vscode.TextDocument | undefined {
+    return uri
       ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())
       : vscode.window.activeTextEditor?.document;
-    if (!document) return;
+  }
+
+  private async pick(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const document = this.documentOf(uri);
+    if (!document) return undefined;
     const chosen = await vscode.window.showOpenDialog({
       title: 'Training log to compare with',
       canSelectMany: false,
       defaultUri: vscode.Uri.joinPath(document.uri, '..'),
       filters: { 'Training logs': ['log', 'txt', 'out'], 'All files': ['*'] },
     });
-    if (!chosen?.[0]) return;
+    if (!chosen?.[0]) return undefined;
     this.picked.set(document.uri.toString(), chosen[0]);
     const result = this.service.get(document);
     if (result) await this.refresh(document, result);
+    return chosen[0];
+  }
+
+  /**
+   * "Calibrate From Training Log": the document's log (asked for when it has none), the fit, and — when it fits —
+   * the knobs stored and the document re-analysed with them. Returns the outcome (for the integration suite).
+   */
+  private async calibrate(uri?: vscode.Uri): Promise<CalibrationOutcome | undefined> {
+    const document = this.documentOf(uri);
+    if (!document) {
+      void vscode.window.showInformationMessage('Schedule Inspector: open a launch script first.');
+      return undefined;
+    }
+    const logUri = (await this.logFor(document)) ?? (await this.pick(document.uri));
+    if (!logUri) return undefined;
+    const log = await this.cachedLog(logUri, true);
+    if (!log) return undefined;
+    const name = vscode.workspace.asRelativePath(logUri, false);
+    const options = { ...this.service.optionsFor(document), calibration: undefined };
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Schedule Inspector: calibrating from ${name}…` },
+      () => Promise.resolve(calibrateFromLog(document.getText(), options, log, name)),
+    );
+    if (!outcome.ok) {
+      void vscode.window.showWarningMessage(`Schedule Inspector: not calibrated — ${outcome.reasons.join('; ')}`);
+      return outcome;
+    }
+    await this.storeCalibration(document, outcome.fit.knobs);
+    const { before, after } = outcome.fit.predictedStepTimeMs;
+    void vscode.window.showInformationMessage(
+      `Schedule Inspector: calibrated from ${name}: ${calibrationKnobsText(outcome.fit.knobs)}. Predicted step ${formatDurationMs(before)} → ${formatDurationMs(after)}; every what-if of this file uses them.`,
+    );
+    return outcome;
+  }
+
+  private async resetCalibration(uri?: vscode.Uri): Promise<void> {
+    const document = this.documentOf(uri);
+    if (document && this.service.calibrationFor(document)) await this.storeCalibration(document, undefined);
+  }
+
+  private async storeCalibration(document: vscode.TextDocument, knobs: CalibrationKnobs | undefined): Promise<void> {
+    const key = document.uri.toString();
+    this.service.setCalibration(key, knobs);
+    const stored = { ...(this.state.get<Record<string, unknown>>(CALIBRATIONS_KEY) ?? {}) };
+    if (knobs) stored[key] = knobs;
+    else delete stored[key];
+    await this.state.update(CALIBRATIONS_KEY, stored);
+    // The comparison is refreshed before the command returns, so the lens never shows the old prediction beside the
+    // new calibration.
+    const result = this.service.reanalyze(document);
+    if (result) await this.refresh(document, result);
+  }
+
+  /** The parsed log, re-read only when its size or modification time changed; undefined past the editor's cap. */
+  private async cachedLog(uri: vscode.Uri, interactive = false): Promise<MegatronLog | undefined> {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.size > MAX_EDITOR_LOG_BYTES) {
+      const message = `training log ${uri.fsPath} is ${stat.size} bytes; the editor reads logs up to ${MAX_EDITOR_LOG_BYTES} (the CLI's --log reads more)`;
+      this.output.warn(message);
+      if (interactive) void vscode.window.showWarningMessage(`Schedule Inspector: ${message}`);
+      return undefined;
+    }
+    let cached = this.logs.get(uri.toString());
+    if (!cached || cached.mtime !== stat.mtime || cached.size !== stat.size) {
+      cached = { mtime: stat.mtime, size: stat.size, log: await readLog(uri) };
+      this.logs.set(uri.toString(), cached);
+    }
+    return cached.log;
   }
 
   /** The log for this document, if any exists: the picked one, else the first link whose file exists. */
@@ -110,19 +213,9 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.Dispos
         if (this.comparisons.delete(key)) this.changed.fire();
         return;
       }
-      const stat = await vscode.workspace.fs.stat(uri);
-      if (stat.size > MAX_EDITOR_LOG_BYTES) {
-        this.output.warn(
-          `training log ${uri.fsPath} is ${stat.size} bytes; the editor reads logs up to ${MAX_EDITOR_LOG_BYTES} (the CLI's --log reads more)`,
-        );
-        return;
-      }
-      let cached = this.logs.get(uri.toString());
-      if (!cached || cached.mtime !== stat.mtime || cached.size !== stat.size) {
-        cached = { mtime: stat.mtime, size: stat.size, log: await readLog(uri) };
-        this.logs.set(uri.toString(), cached);
-      }
-      this.comparisons.set(key, { log: uri, comparison: compareWithLog(result, cached.log) });
+      const log = await this.cachedLog(uri);
+      if (!log) return;
+      this.comparisons.set(key, { log: uri, comparison: compareWithLog(result, log) });
       this.changed.fire();
     } catch (err) {
       this.output.warn(`training log for ${document.uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
@@ -144,16 +237,69 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.Dispos
         if (!entry || !result?.commandRange) return [];
         const line = toRange(result.commandRange, document).start.line;
         const name = entry.log.path.split('/').pop() ?? entry.log.path;
+        const range = new vscode.Range(line, 0, line, 0);
+        const knobs = this.service.calibrationFor(document);
+        const calibration = knobs
+          ? new vscode.CodeLens(range, {
+              title: `$(check) ${this.calibrationState(knobs, result)} — reset`,
+              tooltip: `${calibrationKnobsText(knobs)}. Click to reset to the model's own constants.`,
+              command: 'scheduleInspector.resetCalibration',
+              arguments: [document.uri],
+            })
+          : new vscode.CodeLens(range, {
+              title: `Calibrate from ${name}`,
+              tooltip:
+                "Fit the cost model's GEMM efficiency, per-step overhead and memory overhead to this log's measured run; every later analysis and what-if of this file uses them.",
+              command: 'scheduleInspector.calibrateFromLog',
+              arguments: [document.uri],
+            });
         return [
-          new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+          new vscode.CodeLens(range, {
             title: comparisonTitle(entry.comparison, name),
             tooltip: `Predicted by the simulation of this file's schedule; measured over the steady iterations of ${entry.log.fsPath} (the first log line and the first iterations are warm-up and left out). Click to open the log.`,
             command: 'vscode.open',
             arguments: [entry.log],
           }),
+          calibration,
         ];
       },
       [],
+    );
+  }
+
+  /** "calibrated from logs/run.log", or why the calibration does not apply (it was measured on another GPU). */
+  private calibrationState(knobs: CalibrationKnobs, result: AnalysisResult): string {
+    return result.gpu.id === knobs.gpuId
+      ? `calibrated from ${knobs.fromLog}`
+      : `calibration from ${knobs.fromLog} is for ${knobs.gpuId}, not applied on ${result.gpu.id}`;
+  }
+
+  /** The comparison and the calibration in use, on the launch command's first line and on the log's path. */
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    return guarded(
+      this.output,
+      'log comparison hover',
+      () => {
+        const result = this.service.get(document);
+        const entry = this.comparisons.get(document.uri.toString());
+        const knobs = this.service.calibrationFor(document);
+        if (!result?.commandRange || (!entry && !knobs)) return undefined;
+        const onCommand = toRange(result.commandRange, document).start.line === position.line;
+        const link = findLogLinks(document.getText()).find((l) => toRange(l.range, document).contains(position));
+        if (!onCommand && !link) return undefined;
+        const md = new vscode.MarkdownString();
+        if (entry) {
+          const name = vscode.workspace.asRelativePath(entry.log, false);
+          md.appendMarkdown(`**Measured** (${name}): ${comparisonHeadline(entry.comparison)}`);
+          for (const m of entry.comparison.memory) md.appendMarkdown(`  \n${stageMemoryText(m)}`);
+        }
+        if (knobs)
+          md.appendMarkdown(
+            `${entry ? '\n\n' : ''}${this.calibrationState(knobs, result)}: ${calibrationKnobsText(knobs)}`,
+          );
+        return new vscode.Hover(md);
+      },
+      undefined,
     );
   }
 

@@ -1,61 +1,24 @@
 // How analysis results read in the editor: the text of inlay hints, code lenses, the status bar and hovers.
 // No `vscode` import on purpose: every label users see is unit-tested in plain Node against hand-built results.
 import type { AnalysisResult } from '../core/analyze';
-import { formatChunkLengths, formatDurationMs } from '../core/format';
-import type {
-  ConfigKey,
-  DialectRead,
-  FlagOccurrence,
-  ScheduleEvaluation,
-  ScriptKindRead,
-  SourceRange,
-} from '../core/types';
+import { formatChunkLengths } from '../core/format';
+import type { ConfigKey, DialectRead, FlagOccurrence, ScriptKindRead, SourceRange } from '../core/types';
+import {
+  formatGiB,
+  formatPercent,
+  memoryDetailText,
+  reservedPeakText,
+  runSummary,
+  scheduleLabel,
+  selectedEvaluation,
+  throughputText,
+  type RunSummary,
+} from '../protocol/summary';
 
-export function selectedEvaluation(r: AnalysisResult): ScheduleEvaluation | null {
-  if (!r.selectedSchedule) return null;
-  return r.schedules[r.selectedSchedule] ?? null;
-}
-
-export interface WorstStage {
-  stage: number;
-  peakGiB: number;
-}
-
-/**
- * The pipeline stage with the highest peak (the one that runs out of memory first), in reserved GiB: the number the
- * OOM verdict compares with the GPU, the oom-risk message names and the panel's stacked bars add up to (issue 13: one
- * total everywhere). Allocated only where an evaluation carries no reserved figure.
- */
-export function worstStage(e: ScheduleEvaluation | null | undefined): WorstStage | null {
-  const peaks = e?.peakReservedGiBPerStage ?? e?.peakMemoryGiBPerStage;
-  if (!peaks) return null;
-  let worst: WorstStage | null = null;
-  // Strictly greater: on a tie the first (lowest) stage is the one reported.
-  for (const [stage, peakGiB] of peaks.entries()) if (!worst || peakGiB > worst.peakGiB) worst = { stage, peakGiB };
-  return worst;
-}
-
-export function scheduleLabel(e: Pick<ScheduleEvaluation, 'schedule' | 'splits' | 'virtualStages'>): string {
-  const parts: string[] = [e.schedule];
-  if (e.schedule.startsWith('seq1f1b')) parts.push(`k=${e.splits}`);
-  if (e.virtualStages > 1) parts.push(`v=${e.virtualStages}`);
-  return parts.join(' ');
-}
-
-export function formatPercent(fraction: number | null | undefined): string {
-  if (fraction == null || !Number.isFinite(fraction)) return '—';
-  return `${(fraction * 100).toFixed(1)} %`;
-}
-
-export function formatGiB(gib: number): string {
-  return gib.toFixed(1);
-}
-
-/** `peak 61.2/80 GiB (stage 0)`; capacity rounded because nvidia-smi's 79.6 reads worse than the card's name. */
-export function peakLabel(e: ScheduleEvaluation | null | undefined, gpuMemoryGiB: number): string | null {
-  const w = worstStage(e);
-  if (!w) return null;
-  return `peak ${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e?.oom ? ' OOM' : ''}`;
+/** `peak 61.2/80 GiB reserved (stage 0)`: the summary's worst stage, the figure every surface shows. */
+export function peakLabel(s: RunSummary | null): string | null {
+  const text = s && reservedPeakText(s);
+  return text ? `peak ${text}` : null;
 }
 
 /** The launch runs no training step (inference, evaluation, conversion, preprocessing): nothing is simulated. */
@@ -64,7 +27,10 @@ function notTraining(r: AnalysisResult): ScriptKindRead | null {
   return r.isLaunchConfig && k && k.id !== 'training' ? k : null;
 }
 
-/** One line for the code lens: `seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 61.2/80 GiB (stage 0)`. */
+/**
+ * One line for the code lens: `seq1f1b k=4 · 41.58 s/step · 25.2k tok/s · bubble 9.8 % · peak 58.7/80 GiB reserved
+ * (stage 0)`. Every figure is the run summary's (protocol/summary.ts), as on every other surface.
+ */
 export function summaryLine(r: AnalysisResult): string {
   const kind = notTraining(r);
   if (kind) {
@@ -74,25 +40,26 @@ export function summaryLine(r: AnalysisResult): string {
   const e = selectedEvaluation(r);
   if (!e) return 'no schedule could be simulated' + firstProblem(r);
   if (!e.applicable) return `${scheduleLabel(e)}: not simulated (${e.reason ?? 'not applicable'})`;
-  const parts = [
-    scheduleLabel(e),
-    `${formatDurationMs(e.stepTimeMs)}/step`,
-    `bubble ${formatPercent(e.bubbleFraction)}`,
-  ];
-  const peak = peakLabel(e, r.gpu.memoryGiB);
+  const s = runSummary(r);
+  if (!s) return `${scheduleLabel(e)}: not simulated`;
+  const parts = [s.scheduleLabel, throughputText(s), `bubble ${formatPercent(s.bubbleFraction)}`];
+  const peak = peakLabel(s);
   if (peak) parts.push(peak);
   return parts.join(' · ');
 }
 
-/** Shorter, for the status bar: `seq1f1b k=4 · bubble 9.8 % · peak 61.2 GiB`. */
+/** Shorter, for the status bar: `seq1f1b k=4 · bubble 9.8 % · peak 58.7 GiB reserved`. */
 export function statusLine(r: AnalysisResult): string {
   const kind = notTraining(r);
   if (kind) return `Schedule Inspector: ${kind.id}, not simulated`;
-  const e = selectedEvaluation(r);
-  if (!e || !e.applicable) return 'Schedule Inspector: not simulated';
-  const parts = [scheduleLabel(e), `bubble ${formatPercent(e.bubbleFraction)}`];
-  const w = worstStage(e);
-  if (w) parts.push(`peak ${formatGiB(w.peakGiB)} GiB${e.oom ? ' OOM' : ''}`);
+  const s = runSummary(r);
+  if (!s) return 'Schedule Inspector: not simulated';
+  const parts = [s.scheduleLabel, `bubble ${formatPercent(s.bubbleFraction)}`];
+  const m = s.memory;
+  if (m)
+    parts.push(
+      `peak ${formatGiB(m.reservedGiB)} GiB ${m.allocatedOnly ? 'allocated' : 'reserved'}${s.oom ? ' OOM' : ''}`,
+    );
   return parts.join(' · ');
 }
 
@@ -130,20 +97,20 @@ export function inlayHintSpecs(r: AnalysisResult): HintSpec[] {
       `Data-parallel replicas and microbatches per step: global batch / (micro batch × DP) = ${c.globalBatchSize ?? '?'} / (${c.microBatchSize ?? '?'} × ${c.dataParallel}).`,
     );
   }
-  const e = selectedEvaluation(r);
-  if (e && e.applicable && e.bubbleFraction != null) {
+  const s = runSummary(r);
+  if (s && s.bubbleFraction != null) {
     at(
       lastFlagFor(r, 'pipelineParallel'),
-      `bubble ${formatPercent(e.bubbleFraction)}`,
-      `Idle fraction of the step across all stages for ${scheduleLabel(e)} (1 − busy / (p × step time)).`,
+      `bubble ${formatPercent(s.bubbleFraction)}`,
+      `Idle fraction of the step across all stages for ${s.scheduleLabel} (1 − busy / (p × step time)).`,
     );
   }
-  const peak = peakLabel(e, r.gpu.memoryGiB);
-  if (e && peak) {
+  const peak = peakLabel(s);
+  if (s && peak) {
     at(
       lastFlagFor(r, 'microBatchSize'),
       peak,
-      `Highest allocated memory of any pipeline stage for ${scheduleLabel(e)} on ${r.gpu.name}.`,
+      `Worst pipeline stage's peak for ${s.scheduleLabel} on ${r.gpu.name}: ${memoryDetailText(s) ?? ''}. Reserved is what the PyTorch allocator holds (allocated tensors plus fragmentation and CUDA/NCCL overhead), the figure the OOM verdict compares with the GPU.`,
     );
   }
   if (r.partition && r.partition.lengths.length > 1) {

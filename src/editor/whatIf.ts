@@ -6,7 +6,7 @@ import { applyEdits } from '../core/edits/planFlagEdit';
 import type { ConfigKey, FlagOccurrence, TextEdit } from '../core/types';
 import { mdCode, mdText } from './markdown';
 import { formatDurationMs } from '../core/format';
-import { formatGiB, formatPercent, scheduleLabel, selectedEvaluation, worstStage } from './present';
+import { formatGiB, formatTokensPerSecond, runSummary, selectedEvaluation } from '../protocol/summary';
 
 /** The flags that drive the schedule and memory, by the RunConfig field they set. */
 const WHAT_IF_KEYS: readonly ConfigKey[] = [
@@ -142,27 +142,88 @@ export function computeWhatIfRows(
   });
 }
 
-function rowCells(r: WhatIfRow, gpuMemoryGiB: number): string[] {
-  if (!r.result) return ['not computed (time budget)', '', '', ''];
-  const res = r.result;
-  const e = selectedEvaluation(res);
-  if (!res.isLaunchConfig || !e || !e.applicable) {
-    const err = res.diagnostics.find((d) => d.severity === 'error');
-    return [err ? mdCode(err.code) : mdText(e?.reason ?? 'not simulated'), '—', '—', '—'];
+/** Derived quantities a row's edit may change besides the edited value, in the words the "also changes" cell uses. */
+const SIDE_EFFECTS: readonly [ConfigKey, string][] = [
+  ['worldSize', 'world'],
+  ['tensorParallel', 'TP'],
+  ['pipelineParallel', 'PP'],
+  ['contextParallel', 'CP'],
+  ['dataParallel', 'DP'],
+  ['globalBatchSize', 'global batch'],
+  ['microBatchSize', 'micro batch'],
+  ['numMicrobatches', 'microbatches'],
+  ['seqLength', 'sequence'],
+];
+
+/**
+ * What else the edit changed, against the current row: `DP 1→4, global batch 16→64`. The edited key itself is left
+ * out (it is the first column), and so is a schedule change, which has its own words.
+ */
+function alsoChanges(base: AnalysisResult, row: AnalysisResult, editedKey: ConfigKey | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, label] of SIDE_EFFECTS) {
+    if (key === editedKey) continue;
+    const before = base.config[key];
+    const after = row.config[key];
+    if (before !== after && (typeof before === 'number' || typeof after === 'number'))
+      out.push(`${label} ${before ?? '?'}→${after ?? '?'}`);
   }
-  const w = worstStage(e);
-  const peak = w
-    ? `${formatGiB(w.peakGiB)}/${Math.round(gpuMemoryGiB)} GiB (stage ${w.stage})${e.oom ? ' **OOM**' : ''}`
-    : '—';
-  return [mdText(scheduleLabel(e)), formatDurationMs(e.stepTimeMs), formatPercent(e.bubbleFraction), peak];
+  const b = runSummary(base);
+  const a = runSummary(row);
+  if (b && a && a.scheduleLabel !== b.scheduleLabel) out.push(`schedule ${a.scheduleLabel}`);
+  return out;
 }
 
-/** Markdown table; the current value's row in bold. Labels come from the file, so they are escaped; `header` is ours. */
-export function whatIfTable(header: string, rows: readonly WhatIfRow[], gpuMemoryGiB: number): string {
-  const lines = [`| ${header} | schedule | step time | bubble | worst-stage peak |`, '|:---|:---|---:|---:|---:|'];
+function rowCells(r: WhatIfRow, base: AnalysisResult | undefined, editedKey: ConfigKey | undefined): string[] {
+  if (!r.result) return ['—', '—', '—', 'not computed (time budget)'];
+  const res = r.result;
+  const e = selectedEvaluation(res);
+  const s = runSummary(res);
+  if (!e || !s) {
+    const err = res.diagnostics.find((d) => d.severity === 'error');
+    // The reason goes in the last, left-aligned column so the figure columns stay narrow.
+    return ['—', '—', '—', err ? `${mdCode(err.code)}` : mdText(shortReason(e?.reason ?? 'not simulated'))];
+  }
+  const m = s.memory;
+  const peak = m ? `${formatGiB(m.reservedGiB)}${s.oom ? ' **OOM**' : ''}` : '—';
+  const also = r.current || !base ? '' : alsoChanges(base, res, editedKey).join(', ');
+  return [formatDurationMs(s.stepTimeMs), tokensCell(s.tokensPerSecond), peak, mdText(also || '—')];
+}
+
+/** `28.6k`: the unit is in the column header, so the cell stays narrow. */
+function tokensCell(tps: number | null): string {
+  return formatTokensPerSecond(tps).replace(/ tok\/s$/, '');
+}
+
+/** A reason cut to fit one cell; the panel and the row's own analysis have it whole. */
+function shortReason(reason: string): string {
+  const MAX_REASON_CHARS = 50;
+  return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
+}
+
+/** True when the rows train different numbers of tokens per step: then only tokens/s compares them. */
+function batchDiffers(rows: readonly WhatIfRow[]): boolean {
+  const tokens = new Set(rows.map((r) => r.result && runSummary(r.result)?.tokensPerStep).filter((t) => t != null));
+  return tokens.size > 1;
+}
+
+/**
+ * Markdown table, four figures wide with short headers so a hover shows it without scrolling: step time, tokens/s of
+ * the whole cluster (the comparison that holds when an edit changes the global batch), the worst stage's reserved
+ * peak in GiB (the capacity is in the line above the table), and what else the edit changed. The current value's row
+ * in bold. Labels come from the file, so they are escaped; `header` is ours.
+ */
+export function whatIfTable(header: string, rows: readonly WhatIfRow[], editedKey?: ConfigKey): string {
+  const base = rows.find((r) => r.current)?.result;
+  const lines = [`| ${header} | step | tok/s | GiB reserved | also changes |`, '|:---|---:|---:|---:|:---|'];
   for (const r of rows) {
     const label = r.current ? `**${mdText(r.label)}** (now)` : mdText(r.label);
-    lines.push(`| ${label} | ${rowCells(r, gpuMemoryGiB).join(' | ')} |`);
+    lines.push(`| ${label} | ${rowCells(r, base, editedKey).join(' | ')} |`);
   }
+  if (batchDiffers(rows))
+    lines.push(
+      '',
+      '_The global batch differs between rows, so their step times are for different work: compare tokens/s._',
+    );
   return lines.join('\n');
 }

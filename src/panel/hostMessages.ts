@@ -13,6 +13,7 @@ import {
   type WhatIfOverrides,
 } from '../protocol/messages';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
+import { fromBase64 } from '../protocol/reportData';
 import { sweepSplitsYielding } from '../report/sweep';
 import { SUPERSEDED, type SweepGate } from './sweepGate';
 
@@ -87,7 +88,8 @@ async function dispatch(msg: WebviewToHost, fx: HostEffects): Promise<void> {
           msg.schedule,
           msg.splits,
           // Yield between points (hovers and code lenses run meanwhile), then stop if a newer request came.
-          () => new Promise<void>((r) => setImmediate(r)).then(checkpoint),
+          // setTimeout, not setImmediate: the web worker extension host (vscode.dev) has no setImmediate.
+          () => new Promise<void>((r) => setTimeout(r, 0)).then(checkpoint),
         );
       });
       // A newer request is being answered; the webview waits for that one's id, not this one's.
@@ -119,7 +121,8 @@ async function dispatch(msg: WebviewToHost, fx: HostEffects): Promise<void> {
       return;
     }
     case 'savePng': {
-      const bytes = Uint8Array.from(Buffer.from(msg.pngBase64, 'base64'));
+      // atob (in fromBase64), not Node's Buffer: this also runs in the web worker extension host.
+      const bytes = new Uint8Array(fromBase64(msg.pngBase64));
       if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
         fx.log.warn('rejected a savePng message whose data is not a PNG');
         return;

@@ -2,6 +2,7 @@
 // Shared by both sides, so no vscode, DOM or Node imports. Every message carries `protocolVersion`; the webview
 // sends `ready` first and the host sends nothing before it (messages to a not-yet-loaded webview are lost).
 // Both directions are validated at runtime: the webview is a web page, and a page can be made to post anything.
+import type { RunSummary } from './summary';
 import { SCHEDULE_NAMES, type ScheduleEvaluation, type ScheduleName, type SplitStrategy } from '../core/types';
 import type { PackedLayout } from './pack';
 
@@ -68,6 +69,11 @@ export interface AnalysisHeader {
   /** Whether the panel can write controls back to the file (false in the standalone report). */
   canApply: boolean;
   canWhatIf: boolean;
+  /**
+   * B (issue 17): the configured schedule's figures as every other surface shows them (worst stage reserved and
+   * allocated GiB, capacity, headroom, step time, tokens/s, bubble); null when it was not simulated.
+   */
+  summary: RunSummary | null;
 }
 
 export interface SweepPoint {

@@ -5,6 +5,7 @@ import { GPU_PROFILES } from '../core/hardware/gpus';
 import { SCHEDULE_NAMES, type ScheduleEvaluation, type StageMemory } from '../core/types';
 import { PROTOCOL_VERSION, type AnalysisMessage, type ScheduleHeader, type WhatIfOverrides } from './messages';
 import { packTimeline } from './pack';
+import { runSummary } from './summary';
 
 const BYTES_PER_GiB = 2 ** 30;
 
@@ -49,6 +50,7 @@ export function buildAnalysisMessage(result: AnalysisResult, meta: PayloadMeta):
       overrides: meta.overrides,
       canApply: meta.canApply,
       canWhatIf: meta.canWhatIf,
+      summary: runSummary(result),
     },
     buffers,
   };

@@ -1,5 +1,6 @@
 // `analyze --json`: the machine-readable shape CI scripts consume. Positions are 0-based, as in the core.
 import type { AnalysisResult } from '../core/analyze';
+import { runSummary } from '../protocol/summary';
 import {
   SCHEDULE_NAMES,
   type CoreDiagnostic,
@@ -71,6 +72,10 @@ export function toJson(file: string, r: AnalysisResult): Record<string, unknown>
     partition: r.partition,
     selectedSchedule: r.selectedSchedule,
     schedules,
+    // issue 17: the configured run's figures as every surface shows them (null when it was not simulated).
+    summary: runSummary(r),
     recommendation: r.recommendation,
+    // issue 13: an inference launch's weights per GPU and why the rest is not assessed.
+    ...(r.inferenceMemory && { inferenceMemory: r.inferenceMemory }),
   };
 }

@@ -2,11 +2,14 @@
 // that makes the page safe to show workspace-derived data: nothing loads or runs unless we put it there.
 // Lives in report/ (Node only, no vscode) so the panel host, the CLI report and the unit test (which asserts the exact
 // policy) share it without the CLI importing the panel.
-import { randomBytes } from 'node:crypto';
-
-/** 128 random bits per page load; `Math.random` nonces (as in the samples) are guessable. */
+/**
+ * 128 random bits per page load; `Math.random` nonces (as in the samples) are guessable. Web Crypto, not
+ * node:crypto: Node ≥ 18 and the web worker extension host (vscode.dev) both have it, so the panel builds its page
+ * on either host.
+ */
 export function createNonce(): string {
-  return randomBytes(16).toString('base64');
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes));
 }
 
 export type PageAssets =

@@ -1,7 +1,8 @@
 // The plain-text summary of an analysis: `schedule-inspector analyze FILE` prints it, and the editor's Analyze command
 // shows the same text in its output channel, so both front ends read alike.
 import type { AnalysisResult } from '../core/analyze';
-import { formatChunkLengths } from '../core/format';
+import { formatChunkLengths, formatDurationMs } from '../core/format';
+import { formatPercent, memoryDetailText, runSummary, throughputText } from '../protocol/summary';
 import {
   SCHEDULE_NAMES,
   type DialectEvidence,
@@ -13,7 +14,6 @@ import {
   type ScriptKindRead,
 } from '../core/types';
 
-const pct = (x: number | null | undefined): string => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
 const num = (x: number | null | undefined, digits = 0): string => (x == null ? '?' : x.toFixed(digits));
 
 /** Model, layout, batch and Seq1F1B lines: what the file configures, as the core resolved it. */
@@ -33,12 +33,14 @@ function scheduleRow(name: ScheduleName, e: ScheduleEvaluation, selected: boolea
   // Reserved, as the OOM verdict, the oom-risk message, the editor and the panel show it (one total everywhere).
   const peaks = e.peakReservedGiBPerStage ?? e.peakMemoryGiBPerStage;
   const peak = peaks ? Math.max(...peaks) : null;
-  return `  ${mark} ${name.padEnd(20)} ${String(e.splits).padStart(2)} ${String(e.virtualStages).padStart(2)} ${num(e.stepTimeMs, 1).padStart(9)} ${pct(e.bubbleFraction).padStart(8)} ${num(e.tokensPerSecond).padStart(9)} ${num(e.tflopsPerGpu, 1).padStart(8)}  ${peak == null ? '—' : peak.toFixed(1)}${e.oom ? ' OOM' : ''}`;
+  return `  ${mark} ${name.padEnd(20)} ${String(e.splits).padStart(2)} ${String(e.virtualStages).padStart(2)} ${num(e.stepTimeMs, 1).padStart(9)} ${formatPercent(e.bubbleFraction).padStart(8)} ${num(e.tokensPerSecond).padStart(9)} ${num(e.tflopsPerGpu, 1).padStart(8)}  ${peak == null ? '—' : peak.toFixed(1)}${e.oom ? ' OOM' : ''}`;
 }
 
 const BREAKDOWN_TERMS: readonly [keyof MemoryBreakdown, string][] = [
   ['weights', 'weights'],
   ['grads', 'grads'],
+  ['paramGather', 'param all-gather'],
+  ['gradBuckets', 'grad buckets'],
   ['optimizer', 'optimizer'],
   ['activations', 'activations'],
   ['kvCache', 'K/V cache'],
@@ -58,6 +60,13 @@ export function memoryBreakdownSummary(b: MemoryBreakdown): string {
 
 /** The selected schedule's worst stage, as the sum the panel stacks; nothing when memory was not estimated. */
 function memoryLines(r: AnalysisResult): string[] {
+  if (r.inferenceMemory) {
+    const m = r.inferenceMemory;
+    const where = (r.config.pipelineParallel ?? 1) > 1 ? ` (stage ${m.stage})` : '';
+    return [
+      `  Memory    inference: weights ${(m.weightsBytes / 2 ** 30).toFixed(1)} GiB per GPU${where}; not assessed: ${m.notAssessed}`,
+    ];
+  }
   const e = r.selectedSchedule ? r.schedules[r.selectedSchedule] : undefined;
   const b = e?.memoryBreakdownGiB;
   const reserved = e?.peakReservedGiBPerStage;
@@ -74,19 +83,37 @@ function scheduleLines(r: AnalysisResult): string[] {
     if (e) rows.push(scheduleRow(name, e, name === r.selectedSchedule));
   }
   if (!rows.length) return [];
+  const c = r.config;
+  const tokens = c.globalBatchSize != null && c.seqLength != null ? c.globalBatchSize * c.seqLength : null;
   return [
-    `  Schedules on ${r.gpu.name}:`,
+    // Every row trains the file's global batch: step times compare equal work (issue 17).
+    `  Schedules on ${r.gpu.name}, each at the file's global batch${tokens ? ` (${tokens.toLocaleString('en-US')} tokens per step)` : ''}:`,
     '    schedule              k  v   step ms   bubble   tok/s      TFLOP/s  reserved peak GiB (worst stage)',
     ...rows,
   ];
 }
 
+/** The sweep's verdict against the configured run: a change only when it is better, else why there is none. */
 function recommendationLines(r: AnalysisResult): string[] {
   const rec = r.recommendation;
   if (!rec) return [];
-  // The recommendation's peak is the reserved estimate (what decides "fits"), the table's the allocated one.
+  const choice = `${rec.schedule}${rec.splits > 1 ? ` k=${rec.splits} ${rec.strategy}` : ''}${rec.virtualStages > 1 ? ` v=${rec.virtualStages}` : ''}`;
+  const head: Record<typeof rec.verdict, string> = {
+    faster: `${choice} — ${formatDurationMs(rec.stepTimeMs)}/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`,
+    'fits-slower': `${choice} fits (the configured schedule does not) — ${formatDurationMs(rec.stepTimeMs)}/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`,
+    'configured-is-fastest': 'none — the configured schedule is the fastest that fits',
+    'none-fits': `none fits — the closest is ${choice} at ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`,
+  };
+  return [`  Recommendation: ${head[rec.verdict]}`, `    ${rec.reason}`];
+}
+
+/** `Run       seq1f1b k=4 · 41.58 s/step · 25.2k tok/s · bubble 9.8 % · peak 58.7/80 GiB reserved (stage 0), …`. */
+function runLines(r: AnalysisResult): string[] {
+  const s = runSummary(r);
+  if (!s) return [];
+  const memory = memoryDetailText(s);
   return [
-    `  Recommendation: ${rec.schedule} k=${rec.splits}${rec.virtualStages > 1 ? ` v=${rec.virtualStages}` : ''} ${rec.strategy} — ${rec.stepTimeMs.toFixed(1)} ms/step, worst stage ${rec.peakMemoryGiB.toFixed(1)} GiB reserved`,
+    `  Run       ${s.scheduleLabel} · ${throughputText(s)} · bubble ${formatPercent(s.bubbleFraction)}${memory ? ` · peak ${memory}` : ''}`,
   ];
 }
 
@@ -156,7 +183,14 @@ function dialectLines(r: AnalysisResult): string[] {
 
 export function formatSummary(file: string, r: AnalysisResult): string {
   const body = r.isLaunchConfig
-    ? [...dialectLines(r), ...configLines(r), ...scheduleLines(r), ...memoryLines(r), ...recommendationLines(r)]
+    ? [
+        ...dialectLines(r),
+        ...configLines(r),
+        ...runLines(r),
+        ...scheduleLines(r),
+        ...memoryLines(r),
+        ...recommendationLines(r),
+      ]
     : ['  No Megatron-style launch found in this file.', ...dialectLines(r)];
   return [`Schedule Inspector — ${file}`, ...body, ...diagnosticLines(file, r)].join('\n') + '\n';
 }

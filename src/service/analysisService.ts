@@ -6,7 +6,7 @@
 // The next edit cancels a full analysis that has not started. Opening a file, the Analyze command and a settings
 // change analyse in full at once.
 import * as vscode from 'vscode';
-import { analyze, type AnalysisResult, type AnalyzeOptions } from '../core/analyze';
+import { analyze, type AnalysisResult, type AnalyzeOptions, type CalibrationKnobs } from '../core/analyze';
 import {
   analysisFileName,
   isCandidateLanguage,
@@ -42,6 +42,8 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private currentOptions: AnalyzeOptions;
+  /** Issue 19: knobs fitted from a training log, by document URI (editor/logComparisonLens.ts sets and stores them). */
+  private readonly calibrations = new Map<string, CalibrationKnobs>();
 
   readonly onDidAnalyze = this.emitter.event;
 
@@ -92,7 +94,23 @@ export class AnalysisService implements AnalysisServiceApi, vscode.Disposable {
   }
 
   optionsFor(document: vscode.TextDocument): AnalyzeOptions {
-    return { ...this.currentOptions, fileName: analysisFileName(document.fileName, document.languageId) };
+    const calibration = this.calibrations.get(document.uri.toString());
+    return {
+      ...this.currentOptions,
+      fileName: analysisFileName(document.fileName, document.languageId),
+      ...(calibration && { calibration }),
+    };
+  }
+
+  /** Sets (or, undefined, clears) a document's calibration; the caller re-analyses the document if it is open. */
+  setCalibration(uri: string, knobs: CalibrationKnobs | undefined): void {
+    if (knobs) this.calibrations.set(uri, knobs);
+    else this.calibrations.delete(uri);
+    this.cache.delete(uri);
+  }
+
+  calibrationFor(document: vscode.TextDocument): CalibrationKnobs | undefined {
+    return this.calibrations.get(document.uri.toString());
   }
 
   /** Re-analyse now (the Analyze command), bypassing the debounce. */

@@ -9,7 +9,9 @@ export function readSettings(): InspectorSettings {
   return {
     gpu: c.get<string>('gpu', D.gpu),
     memoryWarningThreshold: c.get<number>('memoryWarningThreshold', D.memoryWarningThreshold),
-    overheadGiB: c.get<number | null>('overheadGiB', D.overheadGiB),
+    // `memoryOverhead` (VS Code titles a key from its camelCase words; `overheadGiB` read "Overhead Gi B"); a value
+    // under the old key, which package.json no longer declares, is still honoured.
+    overheadGiB: c.get<number | null>('memoryOverhead', c.get<number | null>('overheadGiB', D.overheadGiB)),
     efficiency: c.get<number | null>('efficiency', D.efficiency),
     candidateSplits: c.get<readonly number[]>('candidateSplits', D.candidateSplits),
     bubbleHintThreshold: c.get<number>('bubbleHintThreshold', D.bubbleHintThreshold),

@@ -84,7 +84,11 @@ async function scenario({ name, bodyClass }) {
     const lens = page.locator('.codelens-decoration', { hasText: 'bubble' }).first();
     await lens.waitFor({ timeout: STEP_TIMEOUT_MS });
     const text = await lens.innerText();
-    if (!/step · bubble [\d.]+ % · peak [\d.]+\/\d+ GiB \(stage \d+\)/.test(text.replace(/\s+/g, ' ')))
+    if (
+      !/step · [\d.]+[kM]? tok\/s · bubble [\d.]+ % · peak [\d.]+\/\d+ GiB reserved \(stage \d+\)/.test(
+        text.replace(/\s+/g, ' '),
+      )
+    )
       throw new Error(`lens text: ${text}`);
     if (!(await page.locator('.codelens-decoration', { hasText: 'Compare schedules' }).count()))
       throw new Error('no Compare schedules lens');
@@ -106,7 +110,7 @@ async function scenario({ name, bodyClass }) {
       .first()
       .waitFor({ timeout: STEP_TIMEOUT_MS });
     await page
-      .locator('.view-line', { hasText: /peak\s[\d.]+\/\d+\sGiB\s\(stage\s\d+\)/ })
+      .locator('.view-line', { hasText: /peak\s[\d.]+\/\d+\sGiB\sreserved\s\(stage\s\d+\)/ })
       .first()
       .waitFor({ timeout: STEP_TIMEOUT_MS });
   });

@@ -185,6 +185,8 @@ export function synthMemory(sim: SimResult, unitBytes: number): StageMemory[] {
       breakdownBytes: {
         weights: 4 * GiB,
         grads: 4 * GiB,
+        paramGather: 0,
+        gradBuckets: 0,
         optimizer: (4 + r * 0.5) * GiB,
         activations,
         kvCache: activations * 0.1,

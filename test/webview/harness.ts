@@ -6,3 +6,4 @@ export { encodeReportMessages } from '../../src/protocol/reportData';
 export { isWebviewToHost, PROTOCOL_VERSION } from '../../src/protocol/messages';
 export { synthAnalysis, synthEvaluation } from '../support/timelineFixtures';
 export { analyze } from '../../src/core/analyze';
+export { SCHEDULE_NAMES } from '../../src/core/types';

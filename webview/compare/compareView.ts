@@ -3,6 +3,8 @@
 import type { ScheduleName } from '../../src/core/types';
 import type { ScheduleHeader, SweepPoint } from '../../src/protocol/messages';
 import { Chart, type ChartTheme } from '../charts';
+import { seq1f1bApplies } from '../parts';
+import { tidyReason } from './reasons';
 import type { ThemeColors } from '../theme';
 import { lastEndMs, type TimelineOps } from '../timeline/layout';
 import { TimelineView } from '../timeline/timelineView';
@@ -18,6 +20,12 @@ const fmt = (x: number | null | undefined, digits: number, suffix = ''): string 
 export class CompareView {
   readonly element: HTMLElement;
   private readonly table: HTMLTableElement;
+  private readonly marks: HTMLUListElement;
+  private readonly notApplicable: HTMLUListElement;
+  private readonly sweepBox: HTMLElement;
+  private readonly sweepHeading: HTMLElement;
+  /** False when no Seq1F1B schedule can run on the file: then k means nothing and the sweep is not shown. */
+  private sweepApplies = false;
   private readonly multiples: HTMLElement;
   private readonly sweepCanvas: HTMLCanvasElement;
   private readonly sweepNote: HTMLElement;
@@ -33,18 +41,36 @@ export class CompareView {
     this.element.className = 'si-compare';
     this.table = document.createElement('table');
     this.table.className = 'si-table';
+    const tableWrap = document.createElement('div');
+    tableWrap.className = 'si-table-wrap';
+    tableWrap.append(this.table);
+    this.marks = document.createElement('ul');
+    this.marks.className = 'si-marks';
+    this.notApplicable = document.createElement('ul');
+    this.notApplicable.className = 'si-na-list';
     this.multiples = document.createElement('div');
     this.multiples.className = 'si-multiples';
-    const sweepBox = document.createElement('div');
-    sweepBox.className = 'si-chart-box si-sweep';
+    this.sweepBox = document.createElement('div');
+    this.sweepBox.className = 'si-chart-box si-sweep';
     this.sweepCanvas = document.createElement('canvas');
     this.sweepNote = document.createElement('p');
     this.sweepNote.className = 'si-note';
-    sweepBox.append(this.sweepCanvas);
+    this.sweepBox.append(this.sweepCanvas);
     const h1 = heading('Schedules');
     const h2 = heading('Timelines (same time scale)');
-    const h3 = heading('k sweep');
-    this.element.append(h1, this.table, h2, this.multiples, h3, this.sweepNote, sweepBox);
+    this.sweepHeading = heading('k sweep');
+    this.element.append(
+      h1,
+      tableWrap,
+      this.notApplicable,
+      this.marks,
+      h2,
+      this.multiples,
+      this.sweepHeading,
+      this.sweepNote,
+      this.sweepBox,
+    );
+    this.showSweepSection();
   }
 
   setColors(colors: ThemeColors, theme: ChartTheme): void {
@@ -55,61 +81,121 @@ export class CompareView {
   }
 
   setData(entries: CompareEntry[], selected: ScheduleName | null): void {
+    this.sweepApplies = seq1f1bApplies(entries.map((e) => e.header));
     this.renderTable(entries, selected);
     this.renderMultiples(entries);
+    this.showSweepSection();
   }
 
   setSweep(schedule: ScheduleName, points: SweepPoint[]): void {
     this.sweep = { schedule, points };
     this.renderSweep();
+    this.showSweepSection();
   }
 
   setSweepNote(text: string): void {
     this.sweepNote.textContent = text;
+    this.showSweepSection();
+  }
+
+  /** The k sweep only where k applies, and only once there is something in it (a note or points). */
+  private showSweepSection(): void {
+    const hasPoints = !!this.sweep?.points.length;
+    const show = this.sweepApplies && (hasPoints || !!this.sweepNote.textContent);
+    this.sweepHeading.hidden = !show;
+    this.sweepNote.hidden = !show;
+    this.sweepBox.hidden = !show || !hasPoints;
   }
 
   private renderTable(entries: CompareEntry[], selected: ScheduleName | null): void {
-    const head = ['schedule', 'k', 'v', 'step time', 'bubble', 'worst-stage peak (reserved)', 'OOM'];
     const thead = document.createElement('thead');
     const hr = document.createElement('tr');
-    for (const h of head) {
+    for (const c of COLUMNS) {
       const th = document.createElement('th');
-      th.textContent = h;
+      th.textContent = c.label;
+      th.title = c.title;
+      if (c.numeric) th.className = 'si-num';
       hr.append(th);
     }
     thead.append(hr);
     const tbody = document.createElement('tbody');
-    const best = Math.min(
-      ...entries.flatMap((e) => (e.header.applicable && e.header.stepTimeMs != null ? [e.header.stepTimeMs] : [])),
-    );
-    for (const e of entries) {
-      const h = e.header;
-      const tr = document.createElement('tr');
-      tr.dataset['schedule'] = h.schedule;
-      if (h.schedule === selected) tr.classList.add('si-selected');
-      const peaks = h.peakReservedGiBPerStage ?? h.peakMemoryGiBPerStage;
-      const peak = peaks?.length ? Math.max(...peaks) : null;
-      const cells = h.applicable
-        ? [
-            h.schedule + (h.whatIf ? ' (what-if)' : ''),
-            String(h.splits),
-            String(h.virtualStages),
-            fmt(h.stepTimeMs, 1, ' ms') + (h.stepTimeMs === best ? ' ★' : ''),
-            fmt(h.bubbleFraction == null ? null : h.bubbleFraction * 100, 1, ' %'),
-            fmt(peak, 1, ' GiB'),
-            h.oom == null ? '—' : h.oom ? 'OOM' : 'fits',
-          ]
-        : [h.schedule, '', '', `n/a: ${h.reason ?? ''}`, '', '', ''];
-      cells.forEach((text, i) => {
-        const td = document.createElement('td');
-        td.textContent = text;
-        if (i === 6 && h.oom) td.classList.add('si-oom');
-        tr.append(td);
-      });
-      if (h.applicable) tr.addEventListener('click', () => this.onSelect(h.schedule));
-      tbody.append(tr);
-    }
+    const applicable = entries.filter((e) => e.header.applicable);
+    const best = Math.min(...applicable.flatMap((e) => (e.header.stepTimeMs != null ? [e.header.stepTimeMs] : [])));
+    for (const { header: h } of applicable) tbody.append(this.scheduleRow(h, h.stepTimeMs === best, selected));
     this.table.replaceChildren(thead, tbody);
+    // Schedules that cannot run: under the table (long reasons would stretch its columns), one line per distinct
+    // reason (several Seq1F1B variants usually share one).
+    const byReason = new Map<string, ScheduleName[]>();
+    for (const { header: h } of entries.filter((e) => !e.header.applicable)) {
+      const reason = tidyReason(h.reason ?? 'no reason given');
+      byReason.set(reason, [...(byReason.get(reason) ?? []), h.schedule]);
+    }
+    this.notApplicable.replaceChildren(
+      ...[...byReason].map(([reason, names]) => {
+        const li = document.createElement('li');
+        li.dataset['schedules'] = names.join(' ');
+        const who = document.createElement('span');
+        who.className = 'si-na-names';
+        who.textContent = names.join(', ');
+        li.append(who, document.createTextNode(` — not applicable: ${reason}`));
+        return li;
+      }),
+    );
+    this.notApplicable.hidden = byReason.size === 0;
+    this.renderMarks(applicable, Number.isFinite(best));
+  }
+
+  private scheduleRow(h: ScheduleHeader, fastest: boolean, selected: ScheduleName | null): HTMLTableRowElement {
+    const tr = document.createElement('tr');
+    tr.dataset['schedule'] = h.schedule;
+    if (h.schedule === selected) tr.classList.add('si-selected');
+    const peaks = h.peakReservedGiBPerStage ?? h.peakMemoryGiBPerStage;
+    const peak = peaks?.length ? Math.max(...peaks) : null;
+    const cells = [
+      h.schedule + (h.whatIf ? ' (what-if)' : ''),
+      String(h.splits),
+      String(h.virtualStages),
+      fmt(h.stepTimeMs, 1, ' ms') + (fastest ? ' ★' : ''),
+      fmt(h.bubbleFraction == null ? null : h.bubbleFraction * 100, 1, ' %'),
+      fmt(peak, 1, ' GiB'),
+      h.oom == null ? '—' : h.oom ? 'OOM' : 'fits',
+    ];
+    cells.forEach((text, i) => {
+      const td = document.createElement('td');
+      td.textContent = text;
+      if (COLUMNS[i]?.numeric) td.className = 'si-num';
+      if (i === cells.length - 1 && h.oom) td.classList.add('si-oom');
+      tr.append(td);
+    });
+    // A row picks the schedule for the timeline: by click, or Enter / Space once focused with Tab.
+    tr.tabIndex = 0;
+    tr.addEventListener('click', () => this.onSelect(h.schedule));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      this.onSelect(h.schedule);
+    });
+    return tr;
+  }
+
+  /** The legend: what each mark in the table means, for the marks it shows. */
+  private renderMarks(applicable: CompareEntry[], hasBest: boolean): void {
+    const items = [
+      ...(hasBest ? ['★ the shortest step time among the schedules that run'] : []),
+      ...(applicable.some((e) => e.header.whatIf)
+        ? ['(what-if) a schedule the file does not configure, simulated on the same model, cluster and batch']
+        : []),
+      "reserved peak: the worst stage's peak as PyTorch reserves it, plus the memory outside PyTorch — the figure the code lens and status bar show",
+      ...(applicable.some((e) => e.header.oom) ? ["OOM: that peak is above the GPU's memory"] : []),
+      'Click a row (or Tab to it and press Enter) to show that schedule in the Timeline tab.',
+    ];
+    this.marks.replaceChildren(
+      ...items.map((t) => {
+        const li = document.createElement('li');
+        li.textContent = t;
+        return li;
+      }),
+    );
   }
 
   private renderMultiples(entries: CompareEntry[]): void {
@@ -239,6 +325,17 @@ export class CompareView {
     this.sweepChart?.resize();
   }
 }
+
+/** The table's columns: short labels that do not wrap, the full meaning on hover. */
+const COLUMNS: { label: string; title: string; numeric: boolean }[] = [
+  { label: 'schedule', title: 'Pipeline schedule', numeric: false },
+  { label: 'k', title: 'Sequence chunks per microbatch (Seq1F1B; 1 otherwise)', numeric: true },
+  { label: 'v', title: 'Model chunks per stage (interleaved schedules; 1 otherwise)', numeric: true },
+  { label: 'step time', title: 'Simulated time of one training step', numeric: true },
+  { label: 'bubble', title: 'Share of the step the stages sit idle', numeric: true },
+  { label: 'reserved peak', title: "The worst stage's reserved memory peak", numeric: true },
+  { label: 'memory', title: "Whether that peak fits the GPU's memory", numeric: false },
+];
 
 function heading(text: string): HTMLElement {
   const h = document.createElement('h3');

@@ -9,7 +9,25 @@ export interface PeakBarsData {
   breakdownGiB: Record<string, number>[] | null;
 }
 
-const BREAKDOWN_ORDER = ['weights', 'grads', 'optimizer', 'activations', 'kvCache', 'logits', 'overhead'];
+// The order of the CLI's and the hover's sum (report/text.ts BREAKDOWN_TERMS); a term that is zero on every stage
+// gets no bar segment (most runs have no sharding buffers).
+const BREAKDOWN_ORDER = [
+  'weights',
+  'grads',
+  'paramGather',
+  'gradBuckets',
+  'optimizer',
+  'activations',
+  'kvCache',
+  'logits',
+  'overhead',
+];
+/** Legend names, the words report/text.ts uses for the same terms. */
+const BREAKDOWN_LABELS: Record<string, string> = {
+  kvCache: 'K/V cache',
+  paramGather: 'param all-gather',
+  gradBuckets: 'grad buckets',
+};
 
 export class PeakBarsChart {
   private chart: Chart | null = null;
@@ -44,7 +62,7 @@ export class PeakBarsChart {
         const color = theme.series[i % theme.series.length];
         datasets.push({
           type: 'bar',
-          label: k,
+          label: BREAKDOWN_LABELS[k] ?? k,
           data: d.breakdownGiB!.map((b) => b[k] ?? 0),
           backgroundColor: color,
           borderColor: color,

@@ -117,52 +117,31 @@ function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement |
  * most of a frame's cost in software rendering.
  */
 const baseLayers = new WeakMap<CanvasRenderingContext2D, { key: string; canvas: HTMLCanvasElement }>();
+/** The key of the base layer waiting to be built after a first paint (baseLayer), per context. */
+const pendingBase = new WeakMap<CanvasRenderingContext2D, string>();
 
-function baseLayer(
-  ctx: CanvasRenderingContext2D,
-  cssWidth: number,
-  cssHeight: number,
-  frame: DrawFrame,
-  pal: Palette,
-  pixelRatio: number,
-  stepX0: number,
-  stepX1: number,
-): HTMLCanvasElement | null {
+interface BaseArgs {
+  cssWidth: number;
+  cssHeight: number;
+  frame: DrawFrame;
+  pal: Palette;
+  pixelRatio: number;
+  stepX0: number;
+  stepX1: number;
+}
+
+/** Background, hatched lanes and lane titles, in CSS pixels through `b`'s transform. */
+function paintBase(b: CanvasRenderingContext2D, a: BaseArgs): void {
+  const { frame, pal } = a;
   const { g } = frame;
-  const key = [
-    cssWidth,
-    cssHeight,
-    pixelRatio,
-    frame.stages,
-    g.plotX0Px,
-    g.plotWidthPx,
-    g.topPx,
-    g.laneHeightPx,
-    g.barInsetPx,
-    g.p2pHeightPx,
-    pal.background,
-    pal.idle,
-    pal.foreground,
-    Math.round(stepX0),
-    Math.round(stepX1),
-    frame.showAxis,
-  ].join('|');
-  const cached = baseLayers.get(ctx);
-  if (cached?.key === key) return cached.canvas;
-  const canvas = cached?.canvas ?? document.createElement('canvas');
-  canvas.width = Math.max(1, Math.round(cssWidth * pixelRatio));
-  canvas.height = Math.max(1, Math.round(cssHeight * pixelRatio));
-  const b = canvas.getContext('2d', { alpha: false });
-  if (!b) return null;
-  b.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
   b.fillStyle = pal.background;
-  b.fillRect(0, 0, cssWidth, cssHeight);
+  b.fillRect(0, 0, a.cssWidth, a.cssHeight);
   // Lanes: hatched where the stage idles inside the step; ops are painted over it.
   const barH = g.laneHeightPx - 2 * g.barInsetPx - g.p2pHeightPx;
   b.fillStyle = idlePattern(b, pal.idle, pal.background);
   for (let r = 0; r < frame.stages; r++) {
     const y = g.topPx + r * g.laneHeightPx + g.barInsetPx;
-    if (stepX1 > stepX0) b.fillRect(stepX0, y, stepX1 - stepX0, barH);
+    if (a.stepX1 > a.stepX0) b.fillRect(a.stepX0, y, a.stepX1 - a.stepX0, barH);
   }
   b.fillStyle = pal.foreground;
   b.textAlign = 'right';
@@ -170,8 +149,75 @@ function baseLayer(
   b.font = '11px sans-serif';
   for (let r = 0; r < frame.stages; r++)
     b.fillText(frame.laneTitle(r), g.plotX0Px - 6, g.topPx + r * g.laneHeightPx + g.laneHeightPx / 2);
+}
+
+function baseKey(a: BaseArgs): string {
+  const { g } = a.frame;
+  return [
+    a.cssWidth,
+    a.cssHeight,
+    a.pixelRatio,
+    a.frame.stages,
+    g.plotX0Px,
+    g.plotWidthPx,
+    g.topPx,
+    g.laneHeightPx,
+    g.barInsetPx,
+    g.p2pHeightPx,
+    a.pal.background,
+    a.pal.idle,
+    a.pal.foreground,
+    Math.round(a.stepX0),
+    Math.round(a.stepX1),
+    a.frame.showAxis,
+  ].join('|');
+}
+
+/** Renders the base layer for `a` into the context's cached canvas (reused across sizes). */
+function buildBase(ctx: CanvasRenderingContext2D, a: BaseArgs, key: string): void {
+  const canvas = baseLayers.get(ctx)?.canvas ?? document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(a.cssWidth * a.pixelRatio));
+  canvas.height = Math.max(1, Math.round(a.cssHeight * a.pixelRatio));
+  const b = canvas.getContext('2d', { alpha: false });
+  if (!b) return;
+  b.setTransform(a.pixelRatio, 0, 0, a.pixelRatio, 0, 0);
+  paintBase(b, a);
   baseLayers.set(ctx, { key, canvas });
-  return canvas;
+}
+
+/** After the frame is shown: requestIdleCallback where the browser has it (Chromium does), else a short timeout. */
+function afterFrame(fn: () => void): void {
+  const idle = (globalThis as { requestIdleCallback?: (f: () => void, o: { timeout: number }) => number })
+    .requestIdleCallback;
+  if (idle) idle(fn, { timeout: 250 });
+  else setTimeout(fn, 32);
+}
+
+/**
+ * Starts a frame with the base layer. Cached: one copy. Not cached yet (the first paint of a size or theme): painted
+ * straight into the frame, and the cache is built once the frame is shown — building it first and then copying it
+ * cost two full-canvas passes and a canvas allocation on the first paint (issue 16: the 100k-op first paint at
+ * DPR 2), while only the pan/zoom frames that follow profit from it.
+ */
+function startFrame(ctx: CanvasRenderingContext2D, a: BaseArgs): void {
+  const key = baseKey(a);
+  const cached = baseLayers.get(ctx);
+  if (cached?.key === key) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(cached.canvas, 0, 0);
+    ctx.restore();
+    return;
+  }
+  paintBase(ctx, a);
+  if (pendingBase.get(ctx) === key) return;
+  pendingBase.set(ctx, key);
+  afterFrame(() => {
+    // A later frame may have asked for another layer (resize, theme): build only the latest one asked for.
+    if (pendingBase.get(ctx) !== key) return;
+    pendingBase.delete(ctx);
+    buildBase(ctx, a, key);
+  });
 }
 
 export function drawTimeline(
@@ -191,11 +237,7 @@ export function drawTimeline(
   const stepX1 = Math.min(x1, x0 + (frame.makespanMs - vp.t0Ms) * pxPerMs);
   const barH = g.laneHeightPx - 2 * g.barInsetPx;
 
-  const base = baseLayer(ctx, cssWidth, cssHeight, frame, pal, pixelRatio, stepX0, stepX1);
-  ctx.save();
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  if (base) ctx.drawImage(base, 0, 0);
-  ctx.restore();
+  startFrame(ctx, { cssWidth, cssHeight, frame, pal, pixelRatio, stepX0, stepX1 });
 
   // Time grid.
   const step = tickStepMs(vp.t1Ms - vp.t0Ms, g.plotWidthPx);
@@ -237,8 +279,13 @@ export function drawTimeline(
     ctx.font = '10px monospace';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    ctx.fillStyle = pal.labelOnBar;
-    for (const l of raster.labels) ctx.fillText(l.text, l.xPx, l.yPx);
+    // Black or white per bar style (theme.ts labelOnStyle); fillStyle is set only when it changes.
+    let fill = '';
+    for (const l of raster.labels) {
+      const c = pal.labelOnStyle[l.style] ?? pal.foreground;
+      if (c !== fill) ctx.fillStyle = fill = c;
+      ctx.fillText(l.text, l.xPx, l.yPx);
+    }
     ctx.restore();
   }
 

@@ -44,6 +44,8 @@ export interface Label {
   xPx: number;
   yPx: number;
   text: string;
+  /** The style of the bar under it, so the label takes the text colour that reads on that fill (theme.ts). */
+  style: number;
 }
 
 /**
@@ -196,10 +198,12 @@ export function layoutTimeline(
         flush();
         const a = Math.round(u0);
         const b = Math.min(width, Math.max(a + 1, Math.round(u1)));
-        fillSpan(bars, row + a, row + b, styleOf(kind, t.microbatch[i]!, isHl));
+        const style = styleOf(kind, t.microbatch[i]!, isHl);
+        fillSpan(bars, row + a, row + b, style);
         const wCss = (u1 - u0) * cssPerDev;
         if (wCss >= LABEL_MIN_PX && out.labels.length < MAX_LABELS) {
-          out.labels.push({ xPx: g.plotX0Px + ((u0 + u1) / 2) * cssPerDev, yPx: labelY, text: labelFor(t, i, opts) });
+          const xPx = g.plotX0Px + ((u0 + u1) / 2) * cssPerDev;
+          out.labels.push({ xPx, yPx: labelY, text: labelFor(t, i, opts), style });
         }
       } else {
         const c = Math.min(width - 1, Math.floor(u0));

@@ -47,6 +47,8 @@ export class TimelineView {
   private frameRequested = false;
   /** Set by requestDraw, cleared by drawNow: a frame already drawn synchronously is not drawn twice. */
   private dirty = false;
+  /** New data not drawn yet: its first frame is drawn coarse at DPR > 1 (drawNow). */
+  private coarseNext = false;
   private dragging: { x: number; vp: Viewport; moved: boolean } | null = null;
   /** Duration of the last layout+draw, ms (read by the bench). */
   lastFrameMs = 0;
@@ -77,6 +79,7 @@ export class TimelineView {
   }
 
   setData(ops: TimelineOps | null, info: TimelineInfo | null, keepViewport: Viewport | null): void {
+    this.coarseNext = ops !== null && ops !== this.ops;
     this.ops = ops;
     this.info = info;
     const total = info?.makespanMs ?? 1;
@@ -138,7 +141,12 @@ export class TimelineView {
     const g = this.geometry();
     const width = Math.max(1, this.container.clientWidth);
     const height = this.cssHeight();
-    const dpr = window.devicePixelRatio || 1;
+    // Issue 16: the first frame of new data at DPR > 1 is drawn at DPR 1 — a quarter of the pixels to lay out and
+    // fill; the browser scales it up — and redrawn sharp on the frame after the one that shows it.
+    const coarse = this.coarseNext && (window.devicePixelRatio || 1) > 1;
+    this.coarseNext = false;
+    const dpr = coarse ? 1 : window.devicePixelRatio || 1;
+    if (coarse) requestAnimationFrame(() => setTimeout(() => this.requestDraw(), 0));
     const ctx = prepareCanvas(this.canvas, width, height, dpr);
     if (!ctx) return;
     const pal = this.highlight >= 0 ? this.colors.dimmed : this.colors.normal;

@@ -103,9 +103,14 @@ export function attachMemory(
     options.sweep === false
       ? []
       : memoizedSweep(read, shape, options, settings, capacityGiB, warningFraction, evaluations, strategy);
-  const recommendation = pickRecommendation(candidates, capacityGiB, warningFraction);
-  const diagnostics: CoreDiagnostic[] = [];
   const current = selected ? evaluations[selected] : undefined;
+  const recommendation = pickRecommendation(
+    candidates,
+    capacityGiB,
+    warningFraction,
+    current ? { evaluation: current, strategy } : null,
+  );
+  const diagnostics: CoreDiagnostic[] = [];
   // A webview what-if (overrides) is not what the file runs: no diagnostic on the file for it, as with the bubble hint.
   const whatIf = Object.keys(options.engine.overrides ?? {}).length > 0;
   if (current?.memory && current.sim && !whatIf) {
@@ -121,6 +126,7 @@ export function attachMemory(
       capacityGiB,
       warningFraction,
       options.text,
+      options.engine,
     );
     if (diagnostic) {
       // Say what we had to guess, so a surprising number can be traced to it.

@@ -2,6 +2,8 @@
 // (distributed optimizer, another schedule from the sweep, recompute, a smaller micro-batch) that makes it fit, with
 // a quick fix when every flag of that change has a place in the file.
 import { planFlagEdit } from '../edits/planFlagEdit';
+import { isNemoYaml, settingText } from '../edits/settingText';
+import { evaluateSchedule, type EngineOptions } from '../schedule/engine';
 import { GiB } from '../memory/overheads';
 import { computeStageMemory, worstStage, type MemorySettings } from '../memory/stageMemory';
 import type { ModelShape } from '../model/shape';
@@ -10,6 +12,7 @@ import type {
   CoreDiagnostic,
   CoreFix,
   LaunchConfigRead,
+  RunConfig,
   ScheduleEvaluation,
   ScheduleName,
   SourceRange,
@@ -31,7 +34,12 @@ interface Lever {
   title: string;
   /** Flag → value edits that make the change ("true" for a store_true flag, null to remove the flag). */
   flags: [string, string | null][];
+  /** The same change as RunConfig fields, to price it with the cost model; absent when the text already says it. */
+  patch?: Partial<RunConfig>;
 }
+
+/** NeMo runs Megatron-Core's schedules only: 1F1B and, with virtual_pipeline_model_parallel_size, interleaved 1F1B. */
+const NEMO_REACHABLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['1f1b', '1f1b-interleaved']);
 
 /** Schedules a launch can switch to with flags alone (the zero-bubble variants have no code in Megatron or the Seq1F1B repo). */
 const FLAG_REACHABLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
@@ -57,6 +65,7 @@ export function oomRiskDiagnostic(
   capacityGiB: number,
   warningFraction: number,
   text?: string,
+  engine?: EngineOptions,
 ): CoreDiagnostic | null {
   const memory = evaluation.memory!;
   const sim = evaluation.sim!;
@@ -68,7 +77,7 @@ export function oomRiskDiagnostic(
   // 10 % of reserved memory, issue 13).
   const severity = reservedGiB > capacityGiB * (1 + OOM_ERROR_MARGIN) ? 'error' : 'warning';
   const b = worst.breakdownBytes;
-  const staticGiB = (b.weights + b.grads + b.optimizer) / GiB;
+  const staticGiB = (b.weights + b.grads + b.paramGather + b.gradBuckets + b.optimizer) / GiB;
   const unitsPerMicrobatch = sim.spec.splits * sim.spec.virtualStages;
   const liveUnits = sim.peakUnits?.[worst.stage];
   let inFlight = '';
@@ -90,13 +99,18 @@ export function oomRiskDiagnostic(
       : severity === 'warning'
         ? ` (within the estimate's ${Math.round(OOM_ERROR_MARGIN * 100)} % margin of it)`
         : '';
-  let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB of ${fmt(capacityGiB)} GiB${margin} (${parts.join(', ')}).`;
+  let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB reserved of ${fmt(capacityGiB)} GiB${margin} (${parts.join(', ')}).`;
 
-  const lever = findLever(shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);
+  const lever = findLever(read, shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);
+  if (lever?.patch && engine) lever.text += costText(read.config, evaluation, strategy, lever.patch, engine);
   const activationDriven = b.activations + b.kvCache + b.logits > b.weights + b.grads + b.optimizer;
   let keys: ConfigKey[];
   if (lever) {
-    message += ` ${lever.text.charAt(0).toUpperCase()}${lever.text.slice(1)}`;
+    // A schedule's name starts a sentence capitalised; a flag or a YAML key is written as the file spells it.
+    const sentence = /^[a-z]+ /.test(lever.text)
+      ? lever.text.charAt(0).toUpperCase() + lever.text.slice(1)
+      : lever.text;
+    message += ` ${sentence}.`;
     const drivers: ConfigKey[] = activationDriven
       ? ['seqLength', 'microBatchSize']
       : ['pipelineParallel', 'tensorParallel'];
@@ -151,6 +165,7 @@ function reservedWith(
  * reality; the in-flight count stays the same once m ≥ p, so the estimate holds).
  */
 function findLever(
+  read: LaunchConfigRead,
   shape: ModelShape,
   evaluation: ScheduleEvaluation,
   lengths: number[],
@@ -160,46 +175,30 @@ function findLever(
   capacityGiB: number,
   limitGiB: number,
 ): Lever | null {
-  const sim = evaluation.sim!;
   const spare = (reserved: number): string => `fits with ${fmt(capacityGiB - reserved)} GiB to spare`;
+  // The change in the file's own language: flags for a bash launch, `model.…` keys for a NeMo YAML.
+  const say = (flags: [string, string | null][]): string =>
+    flags.map(([f, v]) => settingText(read, f, v)).join(read.format === 'yaml' ? ', ' : ' ');
+  const lever = (l: Omit<Lever, 'text'>, r: number, about = ''): Lever => ({
+    ...l,
+    text: `${say(l.flags)} ${spare(r)} (${about}${fmt(r)} GiB reserved)`,
+  });
 
   if (!shape.distributedOptimizer && shape.dp * shape.cp > 1) {
     const r = reservedWith({ ...shape, distributedOptimizer: true }, evaluation, lengths, settings);
     if (r <= limitGiB)
-      return {
-        keys: ['distributedOptimizer'],
-        text: `--use-distributed-optimizer ${spare(r)} (${fmt(r)} GiB).`,
-        title: 'Use the distributed optimizer',
-        flags: [['--use-distributed-optimizer', 'true']],
-      };
+      return lever(
+        {
+          keys: ['distributedOptimizer'],
+          title: 'Use the distributed optimizer',
+          flags: [['--use-distributed-optimizer', 'true']],
+          patch: { distributedOptimizer: true },
+        },
+        r,
+      );
   }
-  const fitting = candidates.filter((c) => c.fits && FLAG_REACHABLE.has(c.choice.schedule));
-  if (fitting.length > 0) {
-    const best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
-    const name = describeChoice(best.choice);
-    const flags: [string, string | null][] = [];
-    const keys: ConfigKey[] = [];
-    if (best.choice.splits !== sim.spec.splits) {
-      flags.push(['--pipe-sp-splits', String(best.choice.splits)]);
-      keys.push('pipeSpSplits');
-    }
-    if (best.choice.splits > 1 && best.choice.strategy !== currentStrategy) {
-      flags.push(['--pipe-sp-strategy', best.choice.strategy]);
-      keys.push('pipeSpStrategy');
-    }
-    if (best.choice.virtualStages !== sim.spec.virtualStages) {
-      const perChunk = shape.numLayers / shape.pp / best.choice.virtualStages;
-      // Back to one chunk per rank means removing the VPP flag; otherwise set layers per virtual stage.
-      flags.push(['--num-layers-per-virtual-pipeline-stage', best.choice.virtualStages > 1 ? String(perChunk) : null]);
-      keys.push('numLayersPerVirtualStage', 'virtualStages');
-    }
-    return {
-      keys,
-      text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB, ${stepTimeText(best.evaluation.stepTimeMs!)} per step).`,
-      title: `Switch to ${name}`,
-      flags,
-    };
-  }
+  const switched = scheduleLever(read, shape, evaluation, currentStrategy, candidates, spare);
+  if (switched) return switched;
   if (shape.recompute == null) {
     const r = reservedWith(
       { ...shape, recompute: 'selective', recomputeModules: ['core_attn'] },
@@ -208,23 +207,32 @@ function findLever(
       settings,
     );
     if (r <= limitGiB)
-      return {
-        keys: ['recomputeGranularity'],
-        text: `--recompute-granularity selective ${spare(r)} (${fmt(r)} GiB).`,
-        title: 'Recompute core attention (selective)',
-        flags: [['--recompute-granularity', 'selective']],
-      };
+      return lever(
+        {
+          keys: ['recomputeGranularity'],
+          title: 'Recompute core attention (selective)',
+          flags: [['--recompute-granularity', 'selective']],
+          patch: { recomputeGranularity: 'selective', recomputeModules: ['core_attn'] },
+        },
+        r,
+      );
   }
   if (shape.microBatch > 1) {
     const half = Math.max(1, Math.floor(shape.microBatch / 2));
     const r = reservedWith({ ...shape, microBatch: half }, evaluation, lengths, settings);
+    const m = read.config.numMicrobatches;
     if (r <= limitGiB)
-      return {
-        keys: ['microBatchSize'],
-        text: `--micro-batch-size ${half} ${spare(r)} (about ${fmt(r)} GiB).`,
-        title: `Halve the micro-batch size to ${half}`,
-        flags: [['--micro-batch-size', String(half)]],
-      };
+      return lever(
+        {
+          keys: ['microBatchSize'],
+          title: `Halve the micro-batch size to ${half}`,
+          flags: [['--micro-batch-size', String(half)]],
+          // Same global batch: twice the microbatches of half the size.
+          patch: { microBatchSize: half, numMicrobatches: m != null ? (m * shape.microBatch) / half : null },
+        },
+        r,
+        'about ',
+      );
   }
   if (shape.recompute !== 'full') {
     const r = reservedWith(
@@ -233,18 +241,107 @@ function findLever(
       lengths,
       settings,
     );
-    if (r <= limitGiB) {
-      return {
-        keys: ['recomputeGranularity'],
-        text: `--recompute-granularity full --recompute-method uniform --recompute-num-layers 1 ${spare(r)} (${fmt(r)} GiB).`,
-        title: 'Recompute every layer (full, uniform, 1 layer per checkpoint)',
-        flags: [
-          ['--recompute-granularity', 'full'],
-          ['--recompute-method', 'uniform'],
-          ['--recompute-num-layers', '1'],
-        ],
-      };
-    }
+    if (r <= limitGiB)
+      return lever(
+        {
+          keys: ['recomputeGranularity'],
+          title: 'Recompute every layer (full, uniform, 1 layer per checkpoint)',
+          flags: [
+            ['--recompute-granularity', 'full'],
+            ['--recompute-method', 'uniform'],
+            ['--recompute-num-layers', '1'],
+          ],
+          patch: { recomputeGranularity: 'full', recomputeMethod: 'uniform', recomputeNumLayers: 1 },
+        },
+        r,
+      );
   }
   return null;
+}
+
+/** The fastest schedule from the sweep that fits and the file can switch to with its own settings. */
+function scheduleLever(
+  read: LaunchConfigRead,
+  shape: ModelShape,
+  evaluation: ScheduleEvaluation,
+  currentStrategy: SplitStrategy,
+  candidates: SweepCandidate[],
+  spare: (reserved: number) => string,
+): Lever | null {
+  const sim = evaluation.sim!;
+  const nemo = isNemoYaml(read);
+  const reachable = nemo ? NEMO_REACHABLE : FLAG_REACHABLE;
+  const fitting = candidates.filter((c) => c.fits && reachable.has(c.choice.schedule));
+  if (fitting.length === 0) return null;
+  const best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+  const name = describeChoice(best.choice);
+  const flags: [string, string | null][] = [];
+  const keys: ConfigKey[] = [];
+  if (best.choice.splits !== sim.spec.splits) {
+    flags.push(['--pipe-sp-splits', String(best.choice.splits)]);
+    keys.push('pipeSpSplits');
+  }
+  if (best.choice.splits > 1 && best.choice.strategy !== currentStrategy) {
+    flags.push(['--pipe-sp-strategy', best.choice.strategy]);
+    keys.push('pipeSpStrategy');
+  }
+  if (best.choice.virtualStages !== sim.spec.virtualStages) {
+    const v = best.choice.virtualStages;
+    const perChunk = shape.numLayers / shape.pp / v;
+    // Back to one chunk per rank means removing the VPP setting; otherwise set layers per virtual stage (NeMo:
+    // virtual stages per rank, its virtual_pipeline_model_parallel_size).
+    if (nemo) flags.push(['--num-virtual-stages-per-pipeline-rank', v > 1 ? String(v) : null]);
+    else flags.push(['--num-layers-per-virtual-pipeline-stage', v > 1 ? String(perChunk) : null]);
+    keys.push('numLayersPerVirtualStage', 'virtualStages');
+  }
+  // The sweep simulated it at the file's global batch: its step time is already the price.
+  const step = best.evaluation.stepTimeMs!;
+  const now = evaluation.stepTimeMs;
+  const change = now ? `, ${signedPercent(step / now - 1)} step time` : '';
+  return {
+    keys,
+    text: `${name} ${spare(best.worstReservedGiB)} (${fmt(best.worstReservedGiB)} GiB reserved, ${stepTimeText(step)} per step${change})`,
+    title: `Switch to ${name}`,
+    flags,
+  };
+}
+
+/** `+31.2 %`, `−4.0 %`. */
+function signedPercent(fraction: number): string {
+  return `${fraction < 0 ? '−' : '+'}${Math.abs(fraction * 100).toFixed(1)} %`;
+}
+
+/**
+ * What the change costs in step time, from the cost model: the configured schedule simulated again with the changed
+ * configuration at the same global batch (`, +31.2 % step time (41.6 s → 54.6 s)`); empty when it cannot be priced
+ * (the work budget is spent, or the engine refuses the variant).
+ */
+function costText(
+  config: RunConfig,
+  evaluation: ScheduleEvaluation,
+  strategy: SplitStrategy,
+  patch: Partial<RunConfig>,
+  engine: EngineOptions,
+): string {
+  const before = evaluation.stepTimeMs;
+  if (before == null || before <= 0) return '';
+  let after: number | null;
+  try {
+    const e = evaluateSchedule(
+      { ...config, ...patch },
+      {
+        schedule: evaluation.schedule,
+        splits: evaluation.splits,
+        strategy,
+        virtualStages: evaluation.virtualStages,
+        splitsSource: 'fixed',
+      },
+      { ...engine, skipBreakdown: true },
+    );
+    after = e.applicable ? e.stepTimeMs : null;
+  } catch {
+    return ''; // no price rather than a wrong one
+  }
+  if (after == null) return '';
+  return `, ${signedPercent(after / before - 1)} step time at the same global batch (${stepTimeText(before)} → ${stepTimeText(after)})`;
 }

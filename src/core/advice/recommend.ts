@@ -8,7 +8,21 @@ import type { ModelShape } from '../model/shape';
 import { evaluateSchedule, stepTimeLowerBound, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
 import type { RunConfig, ScheduleEvaluation, ScheduleName, SplitStrategy, StageMemory } from '../types';
 
+/**
+ * What the sweep found against the configured run (issue 17: advice that is better or says there is none):
+ * - `faster`: fits with margin and is faster than the configured schedule at the same global batch;
+ * - `fits-slower`: the configured schedule does not fit with margin, this one does, at the step-time cost stated;
+ * - `configured-is-fastest`: nothing that fits beats the configured schedule — no change is recommended;
+ * - `none-fits`: nothing in the searched space fits; the candidate is the closest (least memory).
+ */
+export type RecommendationVerdict = 'faster' | 'fits-slower' | 'configured-is-fastest' | 'none-fits';
+
 export interface Recommendation {
+  verdict: RecommendationVerdict;
+  /** The configured schedule's step time at the same global batch, when it was simulated. */
+  configuredStepTimeMs: number | null;
+  /** The space the sweep covered, in words (schedules, k values, split strategies, v). */
+  searched: string;
   schedule: ScheduleName;
   splits: number;
   strategy: SplitStrategy;
@@ -170,7 +184,12 @@ function simulateCandidate(
   if (reuse) evaluation = reuse;
   else {
     try {
-      evaluation = evaluateSchedule(config, choice, { ...options.engine, skipBreakdown: true });
+      // Its timeline is read below and then dropped (transientTimeline): the next candidate's run reuses its arrays.
+      evaluation = evaluateSchedule(config, choice, {
+        ...options.engine,
+        skipBreakdown: true,
+        transientTimeline: true,
+      });
     } catch {
       return null; // a schedule the engine rejects is simply not a candidate
     }
@@ -184,8 +203,14 @@ function simulateCandidate(
       sim,
       chunkLengths(config, shape.seqLength, choice.splits, choice.strategy),
       options.settings,
+      // A candidate's worst stage is all the sweep reads; its series would be walked and reduced for nothing.
+      true,
     );
-  if (!reuse) applyMemory(evaluation, memory, options.capacityGiB);
+  if (!reuse) {
+    applyMemory(evaluation, memory, options.capacityGiB);
+    // Its timeline was transient (above): keep none of it past this point. Nothing reads a candidate's sim later.
+    delete evaluation.sim;
+  }
   const worstReservedGiB = worstStage(memory).peakReservedBytes / GiB;
   return {
     choice,
@@ -202,7 +227,8 @@ export function describeChoice(choice: {
   strategy: SplitStrategy;
   virtualStages: number;
 }): string {
-  const names: Record<ScheduleName, string> = {
+  // Partial: a schedule added to the engine before it has a display name shows under its id.
+  const names: Partial<Record<ScheduleName, string>> = {
     gpipe: 'GPipe',
     '1f1b': '1F1B',
     '1f1b-interleaved': 'interleaved 1F1B',
@@ -210,40 +236,105 @@ export function describeChoice(choice: {
     'seq1f1b-interleaved': 'interleaved Seq1F1B',
     'zb-h1': 'ZB-H1',
     'seq1f1b-zb': 'Seq1F1B-ZB',
+    'zb-h2': 'ZB-H2',
   };
   const parts: string[] = [];
   if (choice.splits > 1) parts.push(`k = ${choice.splits}`, choice.strategy);
   if (choice.virtualStages > 1) parts.push(`v = ${choice.virtualStages}`);
-  return parts.length > 0 ? `${names[choice.schedule]} (${parts.join(', ')})` : names[choice.schedule];
+  const name = names[choice.schedule] ?? choice.schedule;
+  return parts.length > 0 ? `${name} (${parts.join(', ')})` : name;
 }
 
-/** Fastest candidate that fits; if none fits, the one needing the least memory (fits = false). */
+/**
+ * A faster candidate must beat the configured step time by more than this fraction to be recommended: below it the
+ * difference is inside the cost model's own error (mean 1.4–3.2 % on the published tables, docs/cost-model.md), so
+ * "switch schedules" would be advice the numbers cannot support.
+ */
+const MIN_RECOMMENDED_GAIN = 0.02;
+
+const fastest = (cs: SweepCandidate[]): SweepCandidate =>
+  cs.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+
+const capitalised = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
+
+/** `19 schedules: 1F1B, interleaved 1F1B (v = 2), ZB-H1, Seq1F1B … with k ∈ {2, 4, 8}, average / uniform_comp`. */
+function searchedSpace(candidates: readonly SweepCandidate[]): string {
+  const kinds = [...new Set(candidates.map((c) => describeChoice({ ...c.choice, splits: 1 })))];
+  const ks = [...new Set(candidates.map((c) => c.choice.splits).filter((k) => k > 1))].sort((a, b) => a - b);
+  const strategies = [...new Set(candidates.filter((c) => c.choice.splits > 1).map((c) => c.choice.strategy))];
+  const seq = ks.length
+    ? ` with k ∈ {${ks.join(', ')}}${strategies.length ? `, ${strategies.join(' / ')} split` : ''}`
+    : '';
+  return `${candidates.length} simulated schedule${candidates.length === 1 ? '' : 's'} at the file's global batch: ${kinds.join(', ')}${seq}`;
+}
+
+/** `−7.3 %` / `+12.0 %` of the configured step time. */
+const relative = (ms: number, configuredMs: number): string => {
+  const d = (ms / configuredMs - 1) * 100;
+  return `${d < 0 ? '−' : '+'}${Math.abs(d).toFixed(1)} %`;
+};
+
+/**
+ * The recommendation against the configured run (`configured`, the file's own schedule; every candidate has the
+ * file's global batch, so step times compare equal work). Offered as a change only when it fits with margin and is
+ * faster (`faster`), or when the configured schedule does not fit and it does (`fits-slower`, cost stated); otherwise
+ * it says that the configured schedule is already the fastest that fits, or that nothing searched fits and which
+ * candidate comes closest.
+ */
 export function pickRecommendation(
   candidates: SweepCandidate[],
   capacityGiB: number,
   warningFraction: number,
+  configured?: { evaluation: ScheduleEvaluation; strategy: SplitStrategy } | null,
 ): Recommendation | null {
   if (candidates.length === 0) return null;
   const fitting = candidates.filter((c) => c.fits);
   const limitGiB = warningFraction * capacityGiB;
+  const searched = searchedSpace(candidates);
+  const limit = `${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB)`;
+  const own = configured?.evaluation;
+  const configuredMs = own?.applicable && own.stepTimeMs != null ? own.stepTimeMs : null;
+  const configuredReserved = own?.peakReservedGiBPerStage ? Math.max(...own.peakReservedGiBPerStage) : null;
+  const configuredFits = configuredReserved != null && configuredReserved <= limitGiB;
+  const configuredName = own && configured ? describeChoice({ ...own, strategy: configured.strategy }) : 'schedule';
   let best: SweepCandidate;
   let reason: string;
+  let verdict: RecommendationVerdict;
   if (fitting.length > 0) {
-    best = fitting.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+    best = fastest(fitting);
+    const step = best.evaluation.stepTimeMs!;
     const name = describeChoice(best.choice);
-    reason = `${name.charAt(0).toUpperCase()}${name.slice(1)} is the fastest of ${fitting.length} of ${candidates.length} simulated schedules whose worst stage stays under ${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB): ${stepTimeText(best.evaluation.stepTimeMs!)} per step, ${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}.`;
-    if (ZERO_BUBBLE.has(best.choice.schedule)) {
+    const figures = `${stepTimeText(step)} per step, ${best.worstReservedGiB.toFixed(1)} GiB reserved on stage ${worstStage(best.memory).stage}`;
+    if (configuredMs == null || step < configuredMs * (1 - MIN_RECOMMENDED_GAIN)) {
+      verdict = 'faster';
+      const vs =
+        configuredMs != null
+          ? ` — ${relative(step, configuredMs)} against the configured ${configuredName} (${stepTimeText(configuredMs)})`
+          : '';
+      reason = `${capitalised(name)} is the fastest schedule whose worst stage stays under ${limit} (${fitting.length} of ${candidates.length} do): ${figures}${vs}. Searched: ${searched}.`;
+    } else if (!configuredFits) {
+      verdict = 'fits-slower';
+      reason = `The configured ${configuredName} does not fit under ${limit}${configuredReserved != null ? ` (${configuredReserved.toFixed(1)} GiB reserved)` : ''}; ${name} is the fastest that does (${fitting.length} of ${candidates.length}): ${figures}, ${relative(step, configuredMs)} step time. Searched: ${searched}.`;
+    } else {
+      verdict = 'configured-is-fastest';
+      reason = `No change recommended: the configured ${configuredName} (${stepTimeText(configuredMs)} per step) fits under ${limit} and nothing that fits is more than ${Math.round(MIN_RECOMMENDED_GAIN * 100)} % faster (${Math.abs(step / configuredMs - 1) < 1e-3 ? 'it is the fastest searched' : `the fastest, ${name}: ${stepTimeText(step)}, ${relative(step, configuredMs)}`}). Searched: ${searched}.`;
+    }
+    if (verdict !== 'configured-is-fastest' && ZERO_BUBBLE.has(best.choice.schedule)) {
       const runnable = fitting.filter((c) => !ZERO_BUBBLE.has(c.choice.schedule));
       if (runnable.length > 0) {
-        const alt = runnable.reduce((a, b) => (b.evaluation.stepTimeMs! < a.evaluation.stepTimeMs! ? b : a));
+        const alt = fastest(runnable);
         reason += ` Zero-bubble schedules have no implementation in Megatron-LM or the Seq1F1B repo; the fastest that runs with flags alone is ${describeChoice(alt.choice)} (${stepTimeText(alt.evaluation.stepTimeMs!)} per step, ${alt.worstReservedGiB.toFixed(1)} GiB).`;
       }
     }
   } else {
+    verdict = 'none-fits';
     best = candidates.reduce((a, b) => (b.worstReservedGiB < a.worstReservedGiB ? b : a));
-    reason = `None of ${candidates.length} simulated schedules fits under ${limitGiB.toFixed(1)} GiB; ${describeChoice(best.choice)} needs the least (${best.worstReservedGiB.toFixed(1)} GiB on stage ${worstStage(best.memory).stage}). Reduce the model per GPU (more TP/PP), use recompute, or a smaller micro-batch.`;
+    reason = `No configuration in the searched space fits under ${limit} (searched: ${searched}); the closest is ${describeChoice(best.choice)} at ${best.worstReservedGiB.toFixed(1)} GiB reserved on stage ${worstStage(best.memory).stage}, ${(best.worstReservedGiB - limitGiB).toFixed(1)} GiB over. Reduce the model per GPU (more TP/PP), use recompute, a smaller micro-batch, or a GPU with more memory.`;
   }
   return {
+    verdict,
+    configuredStepTimeMs: configuredMs,
+    searched,
     schedule: best.choice.schedule,
     splits: best.choice.splits,
     strategy: best.choice.strategy,

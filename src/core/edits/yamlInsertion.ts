@@ -54,6 +54,22 @@ function mapAt(root: YAMLMap, path: string[]): YAMLMap | null {
   return cur;
 }
 
+/**
+ * The `model.<key>` NeMo reads as `canonical`, when writing `value` there means that value: a key without a
+ * transform, or one whose transform passes the value through unchanged (`activations_checkpoint_granularity:
+ * selective` is read as `--recompute-granularity selective`). Keys that turn the value into something else
+ * (`model.activation` → `--swiglu`) are left alone: the text written would not say what the flag says.
+ */
+export function nemoKeyFor(canonical: string, value: string): { path: string } | null {
+  for (const k of NEMO_KEYS) {
+    if (k.flag !== canonical || !k.path.startsWith('model.') || k.path.split('.').length !== 2) continue;
+    if (!k.transform) return k;
+    const read = k.transform(value);
+    if ('values' in read && read.values?.length === 1 && read.values[0] === value) return k;
+  }
+  return null;
+}
+
 export function planYamlInsertion(text: string, canonical: string, value: string): TextEdit | null {
   const doc = parseDocument(text);
   if (!doc.contents || !isMap(doc.contents)) return null;
@@ -68,9 +84,7 @@ export function planYamlInsertion(text: string, canonical: string, value: string
     section = mapAt(root, ['MODEL_ARGS']);
     key = canonical;
   } else if (kind === 'nemo') {
-    const m = NEMO_KEYS.find(
-      (k) => k.flag === canonical && !k.transform && k.path.startsWith('model.') && k.path.split('.').length === 2,
-    );
+    const m = nemoKeyFor(canonical, yamlValue);
     if (!m) return null;
     section = mapAt(root, ['model']);
     key = m.path.slice('model.'.length);

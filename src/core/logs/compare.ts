@@ -86,9 +86,17 @@ export interface ArgDifference {
   file: string;
 }
 
-/** The compared arguments whose printed value is not the file's; arguments the file leaves unknown are skipped. */
+/**
+ * The compared arguments whose printed value is not the file's; arguments the file leaves unknown are skipped. A log
+ * without Megatron's arguments block (NeMo prints none) is checked on the global batch size its step lines print —
+ * the last one, as a batch-size ramp-up grows it at first.
+ */
 export function argDifferences(log: MegatronLog, result: AnalysisResult): ArgDifference[] {
   const out: ArgDifference[] = [];
+  const lastBatch = log.iterations.at(-1)?.globalBatchSize ?? null;
+  const gbs = result.config.globalBatchSize;
+  if (!log.args.has('global_batch_size') && lastBatch !== null && gbs != null && lastBatch !== gbs)
+    out.push({ name: 'global_batch_size', log: String(lastBatch), file: String(gbs) });
   for (const [name, key] of COMPARED_ARGS) {
     const printed = log.args.get(name);
     const ours = result.config[key];
@@ -104,8 +112,9 @@ export interface StageMemoryComparison {
   stage: number;
   /** Ranks whose reports fall on this stage (data-parallel rank 0 of each tensor/context group prints). */
   ranks: number[];
-  measuredMaxAllocatedGiB: number;
-  measuredMaxReservedGiB: number;
+  /** Null when the log prints only the other kind (the Seq1F1B fork prints reserved, the Zero-Bubble fork allocated). */
+  measuredMaxAllocatedGiB: number | null;
+  measuredMaxReservedGiB: number | null;
   predictedAllocatedGiB: number | null;
   predictedReservedGiB: number | null;
 }
@@ -115,37 +124,49 @@ export interface StageMemoryComparison {
  * outermost (parallel_state.py:617; initialize.py:395 swaps to tp-cp-ep-pp-dp with --use-tp-pp-dp-mapping), so the
  * stage is rank / (world / p) — or (rank / (t·c)) mod p with the swapped order.
  */
-function stageOf(rank: number, world: number, t: number, c: number, p: number, tpPpDp: boolean): number {
+export function stageOf(rank: number, world: number, t: number, c: number, p: number, tpPpDp: boolean): number {
   return tpPpDp ? Math.floor(rank / (t * c)) % p : Math.floor(rank / (world / p));
 }
 
 const GiB_PER_MiB = 1 / 1024;
 
+const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
 export function memoryComparison(log: MegatronLog, result: AnalysisResult): StageMemoryComparison[] {
   const c = result.config;
   const p = c.pipelineParallel ?? 1;
   const world = c.worldSize ?? null;
-  if (!log.memory.length || world === null || world % p !== 0) return [];
   const own = result.selectedSchedule ? result.schedules[result.selectedSchedule] : undefined;
-  const tpPpDp = log.args.get('use_tp_pp_dp_mapping') === 'True';
   const byStage = new Map<number, StageMemoryComparison>();
-  for (const m of log.memory) {
-    const stage = stageOf(m.rank, world, c.tensorParallel ?? 1, c.contextParallel ?? 1, p, tpPpDp);
+  const entryOf = (stage: number): StageMemoryComparison => {
     let entry = byStage.get(stage);
     if (!entry) {
       entry = {
         stage,
         ranks: [],
-        measuredMaxAllocatedGiB: 0,
-        measuredMaxReservedGiB: 0,
+        measuredMaxAllocatedGiB: null,
+        measuredMaxReservedGiB: null,
         predictedAllocatedGiB: own?.peakMemoryGiBPerStage?.[stage] ?? null,
         predictedReservedGiB: own?.peakReservedGiBPerStage?.[stage] ?? null,
       };
       byStage.set(stage, entry);
     }
-    if (!entry.ranks.includes(m.rank)) entry.ranks.push(m.rank);
-    entry.measuredMaxAllocatedGiB = Math.max(entry.measuredMaxAllocatedGiB, m.maxAllocatedMiB * GiB_PER_MiB);
-    entry.measuredMaxReservedGiB = Math.max(entry.measuredMaxReservedGiB, m.maxReservedMiB * GiB_PER_MiB);
+    return entry;
+  };
+  const tpPpDp = log.args.get('use_tp_pp_dp_mapping') === 'True';
+  if (world !== null && world % p === 0)
+    for (const m of log.memory) {
+      const entry = entryOf(stageOf(m.rank, world, c.tensorParallel ?? 1, c.contextParallel ?? 1, p, tpPpDp));
+      if (!entry.ranks.includes(m.rank)) entry.ranks.push(m.rank);
+      entry.measuredMaxAllocatedGiB = maxOf(entry.measuredMaxAllocatedGiB, m.maxAllocatedMiB * GiB_PER_MiB);
+      entry.measuredMaxReservedGiB = maxOf(entry.measuredMaxReservedGiB, m.maxReservedMiB * GiB_PER_MiB);
+    }
+  // The forks and NeMo print by stage already; a stage past the file's p is another run's (argDifferences says so).
+  for (const m of log.stageMemory.values()) {
+    if (m.stage >= p) continue;
+    const entry = entryOf(m.stage);
+    entry.measuredMaxAllocatedGiB = maxOf(entry.measuredMaxAllocatedGiB, m.maxAllocatedGiB);
+    entry.measuredMaxReservedGiB = maxOf(entry.measuredMaxReservedGiB, m.maxReservedGiB);
   }
   return [...byStage.values()].sort((a, b) => a.stage - b.stage);
 }

@@ -1,7 +1,10 @@
 // Megatron-LM training logs, read line by line (issue 19): the iteration lines, the per-rank memory report, the
-// timers and the printed arguments — each in the format Megatron-LM prints it (d98e8a64, cited per pattern). The
-// reader takes chunks, so a 100 MB log is read without holding it: it keeps at most MAX_ITERATION_RECORDS iteration
-// records and MAX_MEMORY_RECORDS memory records, and aggregates past that. It never executes or evaluates anything.
+// timers and the printed arguments — each in the format Megatron-LM prints it (d98e8a64, cited per pattern) — and
+// what NeMo, the Seq1F1B fork and the Zero-Bubble fork print instead or besides (otherFormats.ts). The reader takes
+// chunks, so a 100 MB log is read without holding it: it keeps at most MAX_ITERATION_RECORDS iteration records and
+// MAX_MEMORY_RECORDS memory records, and aggregates past that. Lines end at '\n', '\r\n' or a lone '\r' (tqdm
+// progress bars redraw with '\r'). It never executes or evaluates anything.
+import { nemoStep, seq1f1bStageReservedGiB, zeroBubbleMemory } from './otherFormats';
 
 /** One `iteration N/ M | … |` line: averages over the log interval that ends at `iteration`. */
 export interface IterationRecord {
@@ -30,6 +33,18 @@ export interface MemoryRecord {
   line: number;
 }
 
+/** Peak memory of one pipeline stage as a fork or NeMo prints it (GiB; null: that kind is not printed). */
+export interface StageMemoryRecord {
+  stage: number;
+  maxAllocatedGiB: number | null;
+  maxReservedGiB: number | null;
+  /** Which print it came from, for the comparison's wording. */
+  source: 'seq1f1b mem_each_stage' | 'zero-bubble MEMORY' | 'nemo max_memory';
+}
+
+/** The formats whose lines the log held. */
+export type LogFormat = 'megatron-lm' | 'nemo' | 'seq1f1b' | 'zero-bubble';
+
 export interface TimerRecord {
   name: string;
   minMs: number;
@@ -41,6 +56,9 @@ export interface MegatronLog {
   /** Iteration lines past MAX_ITERATION_RECORDS: counted, and their time summed, but not kept one by one. */
   droppedIterations: { lines: number; iterations: number; elapsedMsTotal: number };
   memory: MemoryRecord[];
+  /** Per-stage peaks from the forks' and NeMo's prints, the maximum seen for each stage. */
+  stageMemory: Map<number, StageMemoryRecord>;
+  formats: LogFormat[];
   /** The last report of each timer (`(min, max) time across ranks (ms):` blocks), by name. */
   timers: Map<string, TimerRecord>;
   /** The `arguments` block Megatron prints at start-up: name → value as printed. */
@@ -96,6 +114,8 @@ export class MegatronLogReader {
     iterations: [],
     droppedIterations: { lines: 0, iterations: 0, elapsedMsTotal: 0 },
     memory: [],
+    stageMemory: new Map(),
+    formats: [],
     timers: new Map(),
     args: new Map(),
     lines: 0,
@@ -115,9 +135,17 @@ export class MegatronLogReader {
       text = this.pending + chunk;
       this.pending = '';
     }
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
-      this.line(text.slice(start, nl));
-      start = nl + 1;
+    // The next '\n' and the next '\r', each searched again only once passed (one scan of the chunk for each).
+    let n = text.indexOf('\n');
+    let r = text.indexOf('\r');
+    for (;;) {
+      if (n >= 0 && n < start) n = text.indexOf('\n', start);
+      if (r >= 0 && r < start) r = text.indexOf('\r', start);
+      const end = r < 0 ? n : n < 0 ? r : Math.min(n, r);
+      // '\r\n' is one end; a '\r' at the chunk's end waits for the next chunk, which may start with its '\n'.
+      if (end < 0 || (end === r && r + 1 === text.length)) break;
+      this.line(text.slice(start, end));
+      start = end + (end === r && n === r + 1 ? 2 : 1);
     }
     const rest = text.slice(start);
     // A run-away line without newlines is cut rather than buffered without end.
@@ -130,7 +158,7 @@ export class MegatronLogReader {
 
   finish(): MegatronLog {
     if (this.pending) {
-      const last = this.pending;
+      const last = this.pending.endsWith('\r') ? this.pending.slice(0, -1) : this.pending;
       this.pending = '';
       const before = this.log.iterations.length;
       this.line(last);
@@ -144,9 +172,8 @@ export class MegatronLogReader {
     if (this.log.problems.length < MAX_PROBLEMS) this.log.problems.push({ line: this.log.lines, message });
   }
 
-  private line(raw: string): void {
+  private line(text: string): void {
     this.log.lines++;
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (text.length > MAX_LINE_CHARS) {
       this.problem(`line longer than ${MAX_LINE_CHARS} characters skipped`);
       return;
@@ -179,7 +206,69 @@ export class MegatronLogReader {
       return;
     }
     if (text.includes('memory (MB)')) this.memoryLine(text);
+    else if (text.includes('train_step_timing')) this.nemoLine(text);
+    else if (text.includes('MEMORY: rank')) this.zeroBubbleLine(text);
     else if (text.includes('iteration') && text.includes('|')) this.iterationLine(text);
+  }
+
+  private saw(format: LogFormat): void {
+    if (!this.log.formats.includes(format)) this.log.formats.push(format);
+  }
+
+  private stagePeak(
+    stage: number,
+    source: StageMemoryRecord['source'],
+    allocated: number | null,
+    reserved: number | null,
+  ) {
+    if (this.log.stageMemory.size >= MAX_MEMORY_RECORDS && !this.log.stageMemory.has(stage)) return;
+    const entry = this.log.stageMemory.get(stage) ?? { stage, maxAllocatedGiB: null, maxReservedGiB: null, source };
+    const max = (a: number | null, b: number | null): number | null =>
+      a === null ? b : b === null ? a : Math.max(a, b);
+    entry.maxAllocatedGiB = max(entry.maxAllocatedGiB, allocated);
+    entry.maxReservedGiB = max(entry.maxReservedGiB, reserved);
+    this.log.stageMemory.set(stage, entry);
+  }
+
+  /** Keeps (or past the cap, sums) a record; its interval and line are set here (callers pass 0). */
+  private record(record: IterationRecord): void {
+    const intervalIterations = record.iteration > this.lastIteration ? record.iteration - this.lastIteration : 1;
+    this.lastIteration = record.iteration;
+    record.intervalIterations = intervalIterations;
+    record.line = this.log.lines;
+    if (this.log.iterations.length < MAX_ITERATION_RECORDS) this.log.iterations.push(record);
+    else {
+      const d = this.log.droppedIterations;
+      d.lines++;
+      d.iterations += intervalIterations;
+      d.elapsedMsTotal += record.elapsedMsPerIteration * intervalIterations;
+    }
+  }
+
+  private nemoLine(text: string): void {
+    const step = nemoStep(text);
+    if (!step) return;
+    this.saw('nemo');
+    this.record({
+      iteration: step.iteration,
+      elapsedMsPerIteration: step.elapsedMsPerIteration,
+      tflopsPerGpu: null,
+      globalBatchSize: step.globalBatchSize,
+      skippedIterations: 0,
+      nanIterations: 0,
+      intervalIterations: 0,
+      line: 0,
+    });
+    // The global-zero rank prints: stage 0 in every rank order Megatron builds.
+    if (step.maxAllocatedGiB !== null || step.maxReservedGiB !== null)
+      this.stagePeak(0, 'nemo max_memory', step.maxAllocatedGiB, step.maxReservedGiB);
+  }
+
+  private zeroBubbleLine(text: string): void {
+    const m = zeroBubbleMemory(text);
+    if (!m) return;
+    this.saw('zero-bubble');
+    this.stagePeak(m.stage, 'zero-bubble MEMORY', m.maxAllocatedGiB, null);
   }
 
   private iterationLine(text: string): void {
@@ -193,25 +282,23 @@ export class MegatronLogReader {
       if (f.size === 0) this.problem(`iteration ${iteration}: the line ends before its fields`);
       return;
     }
-    const intervalIterations = iteration > this.lastIteration ? iteration - this.lastIteration : 1;
-    this.lastIteration = iteration;
-    const record: IterationRecord = {
+    const stages = f.get('mem_each_stage');
+    this.saw(stages !== undefined || f.has('TFlops/s') ? 'seq1f1b' : 'megatron-lm');
+    if (stages !== undefined)
+      seq1f1bStageReservedGiB(stages).forEach((gib, stage) => {
+        if (gib !== null) this.stagePeak(stage, 'seq1f1b mem_each_stage', null, gib);
+      });
+    this.record({
       iteration,
-      intervalIterations,
       elapsedMsPerIteration: elapsed,
-      tflopsPerGpu: num(f.get('throughput per GPU (TFLOP/s/GPU)')),
+      // Megatron-LM's field; the Seq1F1B fork prints ' TFlops/s: {:.2f} |' (training.py:672).
+      tflopsPerGpu: num(f.get('throughput per GPU (TFLOP/s/GPU)') ?? f.get('TFlops/s')),
       globalBatchSize: num(f.get('global batch size')),
       skippedIterations: num(f.get('number of skipped iterations')) ?? 0,
       nanIterations: num(f.get('number of nan iterations')) ?? 0,
-      line: this.log.lines,
-    };
-    if (this.log.iterations.length < MAX_ITERATION_RECORDS) this.log.iterations.push(record);
-    else {
-      const d = this.log.droppedIterations;
-      d.lines++;
-      d.iterations += intervalIterations;
-      d.elapsedMsTotal += elapsed * intervalIterations;
-    }
+      intervalIterations: 0,
+      line: 0,
+    });
   }
 
   private memoryLine(text: string): void {

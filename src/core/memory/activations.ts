@@ -123,6 +123,39 @@ export function checkpointedLayerBytes(shape: ModelShape, queryTokens: number): 
   return (2 * shape.hidden * queryTokens) / split;
 }
 
+/**
+ * Bytes one decoder layer still holds between its B and its W when the backward is split (zero-bubble schedules): the
+ * weight gradient of every linear layer needs that layer's saved input and the gradient of its output. The
+ * Zero-Bubble fork's linear backward hands exactly those two to WeightGradStore.put instead of computing the weight
+ * gradient (megatron/core/tensor_parallel/layers.py:516-531 at 39f2c186: `pre_process, grad_output, input`); the rest
+ * of the layer's saved tensors (attention internals, the activation function's input, norm inputs, dropout masks) are
+ * freed with the autograd graph when B ends. A row-parallel layer's output gradient is full width on every TP rank
+ * (the backward of its all-reduce is the identity, of its reduce-scatter an all-gather), so it is not divided by t.
+ * MLA keeps what `layerActivationBytes` counts (its projections are not modelled one by one here).
+ */
+export function layerWeightGradBytes(shape: ModelShape, moe: boolean, queryTokens: number): number {
+  const t = shape.tp;
+  const h = shape.hidden;
+  const rep = shape.sequenceParallel ? 1 / t : 1;
+  const lin = linearInputBytes(shape);
+  const gluWidth = shape.glu ? 2 : 1;
+  const hq = shape.heads * shape.headDim;
+  // bf16/fp16 output gradients: QKV (column-parallel), the attention projection (row-parallel, full width).
+  let perToken = lin * h * rep + (2 * hq) / t + 4 * kvWidthPerRank(shape);
+  perToken += (lin * hq) / t + 2 * h;
+  const mlp = (ffn: number, share: number): number =>
+    share * (lin * h * rep + (2 * ffn * gluWidth) / t + (lin * ffn) / t + 2 * h);
+  if (!moe) perToken += mlp(shape.ffn, 1);
+  else {
+    // Routed experts: k copies of each token spread over the TP group as in layerActivationBytes (inputs gathered).
+    const fe = shape.moeFfn / shape.etp;
+    const copies = (shape.moeRoutedCopies * shape.etp) / t;
+    perToken += copies * (lin * h + 2 * fe * gluWidth + lin * fe + 2 * h);
+    if (shape.sharedExpertFfn > 0) perToken += mlp(shape.sharedExpertFfn, 1);
+  }
+  return perToken * queryTokens;
+}
+
 /** Per-unit byte tables, indexed [virtualStage][chunk]. */
 export interface UnitTables {
   p: number;
@@ -142,6 +175,10 @@ export interface UnitTables {
   kvAppend: Float64Array[];
   /** Seq1F1B: the prefix-sized dK/dV accumulator held from a microbatch's first to its last backward. */
   dkdvBytes: Float64Array;
+  /** Split backward (B then W): activation bytes still held from the unit's B to its W (layerWeightGradBytes). */
+  weightGradActivations: Float64Array[];
+  /** Split backward, last virtual stage: the output layer's input and the bf16 gradient of the logits, B to W. */
+  weightGradLogits: Float64Array[];
 }
 
 export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunkTokens: number[]): UnitTables {
@@ -166,6 +203,8 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     backwardTransient: mk(),
     kvAppend: mk(),
     dkdvBytes: new Float64Array(stages.length),
+    weightGradActivations: mk(),
+    weightGradLogits: mk(),
   };
   const selective = shape.recompute === 'selective';
   let prefix = 0;
@@ -176,6 +215,9 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     const q = (tokens * b) / cp; // local query tokens of this unit
     const dense = layerActivationBytes(shape, false, q, prefix, { selective });
     const moe = layerActivationBytes(shape, true, q, prefix, { selective });
+    // MLA's projections are not itemised for W: it keeps its whole layer until W (an overestimate, never an under).
+    const wDense = shape.mla ? dense : Math.min(layerWeightGradBytes(shape, false, q), dense);
+    const wMoe = shape.mla ? moe : Math.min(layerWeightGradBytes(shape, true, q), moe);
     for (let vs = 0; vs < stages.length; vs++) {
       const st = stages[vs]!;
       const nDense = st.numLayers - st.numMoeLayers;
@@ -210,6 +252,8 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
       }
       tables.activations[vs]![j] = stored;
       tables.backwardTransient[vs]![j] = transientB;
+      // Between B and W every layer's linear inputs and output gradients stay, recomputed ones included.
+      tables.weightGradActivations[vs]![j] = nDense * wDense + nMoe * wMoe;
       if (st.hasLoss) {
         // Kept for backward: fp32 softmax of the vocab-parallel cross-entropy (Vp/t wide), the final-norm input and
         // the output-layer input (bf16), int64 labels and an fp32 loss mask.
@@ -221,9 +265,15 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         // of logits per depth.
         const mtp = shape.mtpLayers;
         tables.logits[vs]![j] = lossHead * (1 + mtp);
+        // W of the output layer reads its input and the bf16 gradient of the logits (Vp/t wide).
+        tables.weightGradLogits[vs]![j] = (1 + mtp) * (2 * shape.hidden * q * rep + (2 * q * shape.vocabPadded) / t);
         if (mtp > 0) {
-          const mtpLayer = shape.moeLayers[shape.numLayers - 1] === true ? moe : dense;
+          const lastIsMoe = shape.moeLayers[shape.numLayers - 1] === true;
+          const mtpLayer = lastIsMoe ? moe : dense;
           tables.activations[vs]![j] = stored + mtp * (mtpLayer + 8 * shape.hidden * q * rep);
+          // Each depth's decoder layer and eh_proj (input 2h wide, output gradient h wide) wait for W too.
+          tables.weightGradActivations[vs]![j] =
+            nDense * wDense + nMoe * wMoe + mtp * ((lastIsMoe ? wMoe : wDense) + 6 * shape.hidden * q * rep);
         }
         // The bf16 logits exist only until the fp32 cast inside the loss of this forward (one depth at a time).
         tables.forwardTransient[vs]![j] = (2 * q * shape.vocabPadded) / t;

@@ -32,6 +32,12 @@ const W: typeof OP_W = OP_W;
 const MAX_SERIES_POINTS = 8192;
 
 /**
+ * `maxSeriesPoints` for a walk that needs the peaks only (the recommendation sweep reads each candidate's worst stage,
+ * never its series): no series is kept, so nothing per op is written or allocated; `series` is empty.
+ */
+export const PEAKS_ONLY = 0;
+
+/**
  * Walks every stage's ops in execution order. A unit's activations are allocated when its F starts and freed when
  * its last backward op ends (B, or W when the timeline has W ops). Seq1F1B's K/V prefix cache of a microbatch grows
  * with each forwarded chunk and is freed when that microbatch's chunk-0 B ends, together with the dK/dV accumulator
@@ -49,14 +55,18 @@ export function walkLiveness(
       hasW = true;
       break;
     }
-  const scratch = new WalkScratch(sim, tables);
+  const withSeries = maxSeriesPoints !== PEAKS_ONLY;
+  const scratch = new WalkScratch(sim, tables, withSeries);
   const traces: StageTrace[] = [];
   for (let r = 0; r < sim.spec.stages; r++) {
     const { points, ...trace } = walkStage(sim, tables, scratch, r, staticBytes[r] ?? 0, hasW);
     // Leave the scratch as this stage found it: units never freed (a truncated program) and caches still held.
     scratch.live.fill(0);
     scratch.cacheHeld.fill(0);
-    traces.push({ ...trace, series: envelope(scratch.times, scratch.values, points, maxSeriesPoints) });
+    const series = withSeries
+      ? envelope(scratch.times, scratch.values, points, maxSeriesPoints)
+      : { timeMs: new Float64Array(0), bytes: new Float64Array(0) };
+    traces.push({ ...trace, series });
   }
   return traces;
 }
@@ -75,7 +85,7 @@ class WalkScratch {
   readonly times: Float64Array;
   readonly values: Float64Array;
 
-  constructor(sim: SimResult, tables: UnitTables) {
+  constructor(sim: SimResult, tables: UnitTables, withSeries: boolean) {
     const { microbatches: m, stages: p } = sim.spec;
     this.live = new Uint8Array(m * tables.k * tables.v);
     this.cacheBytes = new Float64Array(m * tables.v);
@@ -83,8 +93,63 @@ class WalkScratch {
     let longest = 0;
     // `!` reads: stageOffsets has p + 1 entries.
     for (let r = 0; r < p; r++) longest = Math.max(longest, sim.stageOffsets[r + 1]! - sim.stageOffsets[r]!);
-    this.times = new Float64Array(2 * longest + 1);
-    this.values = new Float64Array(2 * longest + 1);
+    // Peaks only: the start point, never appended to (StageSums.record).
+    const length = withSeries ? 2 * longest + 1 : 1;
+    this.times = new Float64Array(length);
+    this.values = new Float64Array(length);
+  }
+}
+
+/**
+ * The running sums of one stage's walk and its peak so far, as fields of one object rather than variables the helpers
+ * close over: V8 boxes a double written into a closure's context, one allocation per op (the walk ran at ~0.4 µs an
+ * op, mostly garbage collection; issue 15's slowest inputs).
+ */
+class StageSums {
+  act = 0;
+  kv = 0;
+  logits = 0;
+  liveCount = 0;
+  peakLive = 0;
+  peakBytes: number;
+  peakTime = 0;
+  peakAct = 0;
+  peakKv = 0;
+  peakLogits = 0;
+  /** Points of the step series written so far (into the scratch's times/values). */
+  points = 1;
+  /** False when the scratch holds only the start point (PEAKS_ONLY). */
+  readonly withSeries: boolean;
+
+  constructor(
+    readonly base: number,
+    readonly times: Float64Array,
+    readonly values: Float64Array,
+  ) {
+    this.peakBytes = base;
+    this.withSeries = times.length > 1;
+    times[0] = 0;
+    values[0] = base;
+  }
+
+  /** One point of the step series: a new time appends, the same time overwrites (the later state is what stays). */
+  record(time: number): void {
+    const total = this.base + this.act + this.kv + this.logits;
+    if (total > this.peakBytes) {
+      this.peakBytes = total;
+      this.peakTime = time;
+      this.peakAct = this.act;
+      this.peakKv = this.kv;
+      this.peakLogits = this.logits;
+    }
+    if (!this.withSeries) return;
+    // `!` read: points ≥ 1 and < times.length (two per op + the start, WalkScratch).
+    if (time === this.times[this.points - 1]!) this.values[this.points - 1] = total;
+    else {
+      this.times[this.points] = time;
+      this.values[this.points] = total;
+      this.points++;
+    }
   }
 }
 
@@ -102,41 +167,14 @@ function walkStage(
   hasW: boolean,
 ): Omit<StageTrace, 'series'> & { points: number } {
   const p = sim.spec.stages;
-  const { k, v } = tables;
-  const { live, cacheBytes, cacheHeld, times, values } = scratch;
+  const { k, v, activations, logits, kvAppend, forwardTransient, backwardTransient, dkdvBytes } = tables;
+  const { live, cacheBytes, cacheHeld } = scratch;
   const { kind, microbatch, chunk, modelChunk, start, end } = sim;
+  const s = new StageSums(base, scratch.times, scratch.values);
   // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
   // tables built for this timeline's k and v (buildUnitTables); unit and cache keys are < m·k·v and m·v.
   const from = sim.stageOffsets[r]!;
   const to = sim.stageOffsets[r + 1]!;
-  times[0] = 0;
-  values[0] = base;
-  let [points, act, kv, logits, liveCount, peakLive] = [1, 0, 0, 0, 0, 0];
-  let [peakBytes, peakTime, peakAct, peakKv, peakLogits] = [base, 0, 0, 0, 0];
-  // One point of the step series: a new time appends, the same time overwrites (the later state is what stays).
-  const record = (time: number): void => {
-    const total = base + act + kv + logits;
-    if (total > peakBytes) {
-      peakBytes = total;
-      peakTime = time;
-      peakAct = act;
-      peakKv = kv;
-      peakLogits = logits;
-    }
-    if (time === times[points - 1]) values[points - 1] = total;
-    else {
-      times[points] = time;
-      values[points] = total;
-      points++;
-    }
-  };
-  const free = (key: number, vs: number, j: number): void => {
-    if (live[key] === 0) return;
-    live[key] = 0;
-    act -= tables.activations[vs]![j]!;
-    logits -= tables.logits[vs]![j]!;
-    liveCount--;
-  };
   for (let i = from; i < to; i++) {
     const kd = kind[i]!;
     const mb = microbatch[i]!;
@@ -148,46 +186,67 @@ function walkStage(
     if (kd === F) {
       if (live[unitKey] === 0) {
         live[unitKey] = 1;
-        act += tables.activations[vs]![j]!;
-        logits += tables.logits[vs]![j]!;
-        liveCount++;
-        if (liveCount > peakLive) peakLive = liveCount;
+        s.act += activations[vs]![j]!;
+        s.logits += logits[vs]![j]!;
+        if (++s.liveCount > s.peakLive) s.peakLive = s.liveCount;
       }
-      const append = tables.kvAppend[vs]![j]!;
+      const append = kvAppend[vs]![j]!;
       if (append > 0) {
         cacheBytes[cacheKey] = (cacheHeld[cacheKey] === 1 ? cacheBytes[cacheKey]! : 0) + append;
         cacheHeld[cacheKey] = 1;
-        kv += append;
+        s.kv += append;
       }
-      const transient = tables.forwardTransient[vs]![j]!;
-      logits += transient;
-      record(start[i]!);
-      logits -= transient;
-      record(end[i]!);
+      const transient = forwardTransient[vs]![j]!;
+      s.logits += transient;
+      s.record(start[i]!);
+      s.logits -= transient;
+      s.record(end[i]!);
     } else if (kd === B) {
       if (k > 1 && j === k - 1 && cacheHeld[cacheKey] === 1) {
-        const dkdv = tables.dkdvBytes[vs]!;
+        const dkdv = dkdvBytes[vs]!;
         cacheBytes[cacheKey] = cacheBytes[cacheKey]! + dkdv;
-        kv += dkdv;
+        s.kv += dkdv;
       }
-      const transient = tables.backwardTransient[vs]![j]!;
-      act += transient;
-      record(start[i]!);
-      act -= transient;
+      const transient = backwardTransient[vs]![j]!;
+      s.act += transient;
+      s.record(start[i]!);
+      s.act -= transient;
       if (j === 0 && cacheHeld[cacheKey] === 1) {
-        kv -= cacheBytes[cacheKey]!;
+        s.kv -= cacheBytes[cacheKey]!;
         cacheHeld[cacheKey] = 0;
       }
-      if (!hasW) free(unitKey, vs, j);
-      record(end[i]!);
+      if (!hasW && live[unitKey] === 1) freeUnit(s, live, unitKey, activations[vs]![j]!, logits[vs]![j]!);
+      else if (live[unitKey] === 1) {
+        // Split backward: B frees all but what W reads (activations.ts layerWeightGradBytes); state 2 = W pending.
+        live[unitKey] = 2;
+        s.act -= activations[vs]![j]! - tables.weightGradActivations[vs]![j]!;
+        s.logits -= logits[vs]![j]! - tables.weightGradLogits[vs]![j]!;
+      }
+      s.record(end[i]!);
     } else if (kd === W) {
-      record(start[i]!);
-      free(unitKey, vs, j);
-      record(end[i]!);
+      s.record(start[i]!);
+      const w = live[unitKey] === 2;
+      if (live[unitKey] !== 0)
+        freeUnit(
+          s,
+          live,
+          unitKey,
+          w ? tables.weightGradActivations[vs]![j]! : activations[vs]![j]!,
+          w ? tables.weightGradLogits[vs]![j]! : logits[vs]![j]!,
+        );
+      s.record(end[i]!);
     }
   }
-  const peak: DynamicBreakdown = { activations: peakAct, kvCache: peakKv, logits: peakLogits };
-  return { stage: r, peakBytes, peakTime, peak, peakLiveUnits: peakLive, points };
+  const peak: DynamicBreakdown = { activations: s.peakAct, kvCache: s.peakKv, logits: s.peakLogits };
+  return { stage: r, peakBytes: s.peakBytes, peakTime: s.peakTime, peak, peakLiveUnits: s.peakLive, points: s.points };
+}
+
+/** A unit's last backward op ended: its activations (and logits) are freed. */
+function freeUnit(s: StageSums, live: Uint8Array, key: number, activationBytes: number, logitBytes: number): void {
+  live[key] = 0;
+  s.act -= activationBytes;
+  s.logits -= logitBytes;
+  s.liveCount--;
 }
 
 /**

@@ -11,11 +11,11 @@ import type {
 } from '../types';
 import { partitionSequence } from '../schedule/partition';
 import { buildUnitTables } from './activations';
-import { walkLiveness } from './liveness';
+import { PEAKS_ONLY, walkLiveness } from './liveness';
 import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
 import { layerLayout } from '../model/layout';
 import type { ModelShape } from '../model/shape';
-import { staticMemoryPerRank } from './static';
+import { staticMemoryPerRank, type StaticMemory } from './static';
 
 export interface MemorySettings {
   constants?: Partial<OverheadConstants>;
@@ -23,22 +23,43 @@ export interface MemorySettings {
   overheadGiB?: number;
 }
 
-/** Memory of every pipeline rank for one simulated schedule. `chunkTokens` is the partition of one sequence (k chunks). */
+/**
+ * Static memory depends on the model and v only, and the recommendation sweep asks for the same one for every k and
+ * split strategy (a 64-stage model: ~1 ms a call, a tenth of the sweep; issue 16). Keyed by the shape object, which
+ * the sweep passes unchanged; the arrays are only read.
+ */
+const staticsByShape = new WeakMap<ModelShape, Map<number, StaticMemory[]>>();
+
+function staticsOf(shape: ModelShape, v: number): StaticMemory[] {
+  let byV = staticsByShape.get(shape);
+  if (!byV) staticsByShape.set(shape, (byV = new Map()));
+  let statics = byV.get(v);
+  if (!statics) byV.set(v, (statics = staticMemoryPerRank(shape, v)));
+  return statics;
+}
+
+/**
+ * Memory of every pipeline rank for one simulated schedule. `chunkTokens` is the partition of one sequence (k chunks).
+ * `peaksOnly`: no memory-over-time series (empty), for callers that read only the peaks (the recommendation sweep).
+ */
 export function computeStageMemory(
   model: ModelShape,
   sim: SimResult,
   chunkTokens: number[],
   settings: MemorySettings = {},
+  peaksOnly = false,
 ): StageMemory[] {
   // The timeline decides how many stages there are (a what-if may simulate another p than the file's).
   const shape = sim.spec.stages === model.pp ? model : { ...model, pp: sim.spec.stages };
   const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
   const v = Math.max(1, sim.spec.virtualStages);
   const stages = layerLayout(shape, v);
-  const statics = staticMemoryPerRank(shape, v);
+  const statics = staticsOf(shape, v);
   const staticBytes = statics.map((s) => s.weightsBytes + s.gradsBytes + s.optimizerBytes);
   const tables = buildUnitTables(shape, stages, chunkTokens);
-  const traces = walkLiveness(sim, tables, staticBytes);
+  const traces = peaksOnly
+    ? walkLiveness(sim, tables, staticBytes, PEAKS_ONLY)
+    : walkLiveness(sim, tables, staticBytes);
   const overhead = nonPyTorchOverheadBytes(shape, constants, settings.overheadGiB);
   return traces.map((trace, r) => {
     const reserved = reservedBytes(trace.peakBytes, overhead, constants);
@@ -50,8 +71,11 @@ export function computeStageMemory(
       peakReservedBytes: reserved,
       peakTimeMs: trace.peakTime,
       breakdownBytes: {
-        weights: stat.weightsBytes,
-        grads: stat.gradsBytes,
+        // The sharding buffers are their own terms (issue 13): weights and grads here are what stays all step.
+        weights: stat.weightsBytes - stat.paramGatherBytes,
+        grads: stat.gradsBytes - stat.gradBucketBytes,
+        paramGather: stat.paramGatherBytes,
+        gradBuckets: stat.gradBucketBytes,
         optimizer: stat.optimizerBytes,
         activations: trace.peak.activations,
         kvCache: trace.peak.kvCache,
@@ -74,6 +98,8 @@ export function breakdownGiB(stage: StageMemory): MemoryBreakdown {
   return {
     weights: b.weights / GiB,
     grads: b.grads / GiB,
+    paramGather: b.paramGather / GiB,
+    gradBuckets: b.gradBuckets / GiB,
     optimizer: b.optimizer / GiB,
     activations: b.activations / GiB,
     kvCache: b.kvCache / GiB,

@@ -32,7 +32,7 @@ export interface StageCosts {
   dpSyncMsPerRank: Float64Array;
   /** Optimizer step per rank, ms. */
   optimizerMsPerRank: Float64Array;
-  /** What each rank does after its last op: dpSyncMsPerRank + optimizerMsPerRank. */
+  /** What each rank does after its last op: dpSyncMsPerRank + optimizerMsPerRank + constants.stepOverheadMs. */
   afterFlushMsPerRank: Float64Array;
   /** Gradient bytes one GPU of each rank reduces over DP (the memory model's gradient bytes of the same rank). */
   dpGradBytesPerRank: Float64Array;
@@ -154,7 +154,7 @@ export function buildStageCosts(
     terms,
     dpSyncMsPerRank: after.dpMsPerRank,
     optimizerMsPerRank: after.optimizerMsPerRank,
-    afterFlushMsPerRank: after.dpMsPerRank.map((ms, r) => ms + after.optimizerMsPerRank[r]!),
+    afterFlushMsPerRank: after.dpMsPerRank.map((ms, r) => ms + after.optimizerMsPerRank[r]! + constants.stepOverheadMs),
     dpGradBytesPerRank: after.dpGradBytesPerRank,
     hopInterNode,
     dpInterNode: after.dpInterNode,

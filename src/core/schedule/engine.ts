@@ -23,6 +23,7 @@ import { partitionSequence, sequenceFlops, solverModel } from './partition';
 import { DEFAULT_MAX_OPS, interleavedWarmupOf, isZeroBubble, scheduleNotApplicable } from './programs';
 import { outOfRangeReasons } from '../megatron/bounds';
 import { simulateSchedule, type SimCosts } from './simulator';
+import { spendWork, type WorkBudget } from './workBudget';
 import { opsOf, sampledOpsOf, simulatePeriodic, type PeriodicRun } from './periodic';
 
 export interface EngineOptions {
@@ -49,6 +50,8 @@ export interface EngineOptions {
   onlySelected?: boolean | undefined;
   /** Leave out the step-time breakdown (the recommendation sweep reads only step times and memory; issue 16). */
   skipBreakdown?: boolean | undefined;
+  /** The caller reads `sim` before its next transient evaluation and keeps none of it (simulator.ts `transient`). */
+  transientTimeline?: boolean | undefined;
   /**
    * The analysis's shared work budget (analyze() makes one per analysis; absent = unbounded). Every simulation, the
    * engine's and the memory sweep's alike (it passes these options on), spends its op count from it; once a
@@ -61,20 +64,6 @@ export interface EngineOptions {
    * together and extrapolated (periodic.ts; the evaluation says so in `extrapolated`). Absent: always in full.
    */
   aggregate?: { aboveOps: number; sampleOps: number } | undefined;
-}
-
-/** Simulated ops an analysis may still spend (a mutable counter passed explicitly, never module state). */
-export interface WorkBudget {
-  opsLeft: number;
-  /** The starting amount, for the message. */
-  readonly ops: number;
-  /**
-   * What the what-ifs and the recommendation sweep may spend together (they also draw on opsLeft): the file's own
-   * schedule may use the whole budget, the alternatives only this much, so the file is always simulated when it can
-   * be and the alternatives never double the time. Absent: no separate cap.
-   */
-  whatIfOpsLeft?: number;
-  readonly whatIfOps?: number;
 }
 
 export interface PartitionInfo {
@@ -112,6 +101,7 @@ export function configuredSchedule(config: RunConfig): ScheduleName {
   const k = config.pipeSpSplits ?? 1;
   const v = config.virtualStages ?? 1;
   if (config.zeroBubbleSchedule === 'zb-h1' && k === 1 && v === 1) return 'zb-h1';
+  if (config.zeroBubbleSchedule === 'zb-2p' && k === 1 && v === 1) return 'zb-h2';
   if (k > 1) return v > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
   return v > 1 ? '1f1b-interleaved' : '1f1b';
 }
@@ -132,6 +122,8 @@ export function scheduleLabel(name: ScheduleName, k: number, v: number): string 
       return 'ZB-H1';
     case 'seq1f1b-zb':
       return `Seq1F1B-ZB k=${k}`;
+    case 'zb-h2':
+      return 'ZB-H2';
   }
 }
 
@@ -397,7 +389,10 @@ function splitNotes(
 function sampleOpsFor(spec: ScheduleSpec, options: EngineOptions): number | null {
   const { aggregate } = options;
   // GPipe holds every microbatch before its first backward: its memory grows with m, so no sample stands for it.
-  if (!aggregate || spec.schedule === 'gpipe' || opsOf(spec) <= aggregate.aboveOps) return null;
+  // ZB-H2's order settles into its repeating F B W only some 2p microbatches past the warm-up (zeroBubbleH2.ts),
+  // later than the smallest samples: it is simulated in full.
+  if (!aggregate || spec.schedule === 'gpipe' || spec.schedule === 'zb-h2' || opsOf(spec) <= aggregate.aboveOps)
+    return null;
   return sampledOpsOf(spec, aggregate.sampleOps);
 }
 
@@ -429,7 +424,9 @@ function simulateRun(
   if (opsOf(spec) > maxOps) return { applicable: false, reason: periodicRefusal(spec, maxOps, periodic) };
   // Samples that do not repeat yet: the full run, if the budget still has room for it.
   const fullOver = sampled ? spendWork(options.workBudget, whatIf, opsOf(spec)) : null;
-  return fullOver ? { applicable: false, reason: fullOver } : simulateSchedule(spec, costs, maxOps);
+  return fullOver
+    ? { applicable: false, reason: fullOver }
+    : simulateSchedule(spec, costs, maxOps, options.transientTimeline === true);
 }
 
 /** Why a long schedule is not simulated: too long for the simulator, and (when sampling was tried) not periodic. */
@@ -451,25 +448,6 @@ function sampledStepTime(run: PeriodicRun, afterFlushMsPerRank: Float64Array): n
 
 function sampledNote(run: PeriodicRun): string {
   return `extrapolated: ${run.sampleMicrobatches.toLocaleString('en-US')} of ${run.microbatches.toLocaleString('en-US')} microbatches simulated (the timeline shows them); the steady state repeats every ${run.periodMicrobatches} microbatches, so step time and bubble follow from the sample's last periods`;
-}
-
-/** Spends one simulation's ops from the shared budget; the "not simulated" reason when they do not fit. */
-function spendWork(budget: WorkBudget | undefined, whatIf: boolean, ops: number): string | null {
-  if (!budget) return null;
-  const capped = whatIf && budget.whatIfOpsLeft !== undefined;
-  if (ops <= budget.opsLeft && (!capped || ops <= (budget.whatIfOpsLeft ?? 0))) {
-    budget.opsLeft -= ops;
-    if (capped) budget.whatIfOpsLeft = (budget.whatIfOpsLeft ?? 0) - ops;
-    return null;
-  }
-  if (capped && ops <= budget.opsLeft) {
-    const share = (budget.whatIfOps ?? 0).toLocaleString('en-US');
-    return `not simulated: the what-ifs and the recommendation sweep may spend ${share} simulated ops together, and that is spent (the file's own schedule goes first)`;
-  }
-  const total = budget.ops.toLocaleString('en-US');
-  return ops > budget.ops
-    ? `not simulated: it needs ${ops.toLocaleString('en-US')} simulated ops, more than the ${total} one analysis may spend`
-    : `not simulated: this analysis's work budget of ${total} simulated ops is spent (the file's own schedule goes first, then the what-ifs, then the recommendation sweep)`;
 }
 
 /** The step ends when the slowest rank has finished its last op, its gradient reduction and its optimizer step. */

@@ -5,6 +5,7 @@
 // extrapolate. The figures are those of the full simulation up to floating-point rounding (test/unit/core/schedule/
 // periodic.test.ts compares them over many small configurations); the timeline drawn is the m3 sample's.
 import type { NotApplicable, ScheduleSpec, SimResult } from '../types';
+import { isZeroBubble } from './programs';
 import { isSimResult, simulateSchedule, type SimCosts } from './simulator';
 
 export interface PeriodicRun {
@@ -38,7 +39,7 @@ export function periodOf(spec: ScheduleSpec): number {
 
 /** Ops of a schedule with m microbatches: F and B (and W for zero-bubble) per unit, as programs.ts builds them. */
 export function opsOf(spec: ScheduleSpec, m = spec.microbatches): number {
-  const perUnit = spec.schedule === 'zb-h1' || spec.schedule === 'seq1f1b-zb' ? 3 : 2;
+  const perUnit = isZeroBubble(spec.schedule) ? 3 : 2;
   return spec.stages * m * spec.splits * spec.virtualStages * perUnit;
 }
 

@@ -11,6 +11,7 @@ import {
   type ScheduleName,
   type ScheduleSpec,
 } from '../types';
+import { writeZbH2Orders } from './zeroBubbleH2';
 
 /** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
 export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
@@ -26,7 +27,7 @@ export interface Programs extends Pick<
   zeroBubble: boolean;
 }
 
-const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb', 'zb-h2']);
 
 export function isZeroBubble(name: ScheduleName): boolean {
   return ZERO_BUBBLE.has(name);
@@ -55,6 +56,7 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
     case 'gpipe':
     case '1f1b':
     case 'zb-h1':
+    case 'zb-h2':
       if (k !== 1) return `${name} does not split sequences (k=${k}); use the seq1f1b variants for k > 1`;
       if (v !== 1) return `${name} has no virtual stages (v=${v}); use 1f1b-interleaved for v > 1`;
       break;
@@ -162,6 +164,11 @@ export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
   const opCount = p * perStage;
   const prog: Programs = { spec: { ...spec }, zeroBubble: isZeroBubble(spec.schedule), ...allocOpArrays(opCount, p) };
   for (let r = 0; r <= p; r++) prog.stageOffsets[r] = r * perStage;
+  if (spec.schedule === 'zb-h2') {
+    // Built for all stages at once: each stage's order depends on when its neighbours' ops finish (zeroBubbleH2.ts).
+    writeZbH2Orders(p, spec.microbatches, prog);
+    return prog;
+  }
   for (let r = 0; r < p; r++) {
     const w = new Writer(prog, r * perStage);
     switch (spec.schedule) {

@@ -45,11 +45,35 @@ function scratch(units: number, ops: number, stages: number): { end: Float64Arra
   return { end: scratchEnd, work: scratchWork };
 }
 
-/** Builds the programs and simulates them; not-applicable for invalid sizes, over-budget or deadlocking orders. */
-export function simulateSchedule(spec: ScheduleSpec, costs: SimCosts, maxOps?: number): SimResult | NotApplicable {
+/**
+ * Builds the programs and simulates them; not-applicable for invalid sizes, over-budget or deadlocking orders.
+ * `transient`: the caller reads the timeline before its next transient simulation and keeps none of it (the
+ * recommendation sweep: step time and memory peaks), so start and end times go into arrays the next transient run
+ * overwrites — 16 bytes an op of garbage less (a 64-stage sweep simulates a million ops).
+ */
+export function simulateSchedule(
+  spec: ScheduleSpec,
+  costs: SimCosts,
+  maxOps?: number,
+  transient = false,
+): SimResult | NotApplicable {
   const reason = scheduleNotApplicable(spec, maxOps);
   if (reason) return { applicable: false, reason };
-  return simulatePrograms(cachedPrograms(spec), costs);
+  return simulatePrograms(cachedPrograms(spec), costs, transient);
+}
+
+// The transient timeline's start and end times (simulateSchedule), grown, never shrunk; handed out as views.
+let transientStart = new Float64Array(0);
+let transientEnd = new Float64Array(0);
+
+function timelineArrays(n: number, transient: boolean): { start: Float64Array; end: Float64Array } {
+  if (!transient) return { start: new Float64Array(n), end: new Float64Array(n) };
+  if (transientStart.length < n) {
+    transientStart = new Float64Array(n);
+    transientEnd = new Float64Array(n);
+  }
+  // replay and the event loop write every op's start, finishStages and replay every end; busy sums need no zeros.
+  return { start: transientStart.subarray(0, n), end: transientEnd.subarray(0, n) };
 }
 
 /**
@@ -114,7 +138,7 @@ interface Packed {
   p2pB: Float64Array;
 }
 
-export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | NotApplicable {
+export function simulatePrograms(prog: Programs, costs: SimCosts, transient = false): SimResult | NotApplicable {
   const { stages: p, microbatches: m, splits: k, virtualStages: v } = prog.spec;
   const vs = p * v;
   const units = vs * m * k;
@@ -133,10 +157,13 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
   ) {
     throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
   }
-  const plan = replayPlans.get(prog);
+  let plan = replayPlans.get(prog);
+  // A program simulated once left its completion order; the second run turns it into a plan (buildPlan).
+  const order = plan ? undefined : firstOrders.get(prog);
+  const replaying = plan !== undefined || order !== undefined;
   // The event loop's scratch: completions start at −1 (not done). A replay needs neither.
-  const { end: done, work } = plan ? { end: EMPTY, work: EMPTY_INT } : scratch(units, n, p);
-  if (!plan) done.fill(-1, 0, 2 * units);
+  const { end: done, work } = replaying ? { end: EMPTY, work: EMPTY_INT } : scratch(units, n, p);
+  if (!replaying) done.fill(-1, 0, 2 * units);
   const ops = plan ? EMPTY_INT : packedOps(prog);
   // Chunk index of each cost slot, so neither loop divides.
   const chunkOf = new Int32Array(vs * k);
@@ -158,17 +185,21 @@ export function simulatePrograms(prog: Programs, costs: SimCosts): SimResult | N
     ...p2pTables(costs, p, k),
   };
   // The two outputs every caller keeps; everything else the loop needs is scratch or per stage.
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
+  const { start, end } = timelineArrays(n, transient);
   const pc = new Int32Array(p);
   const free = new Float64Array(p);
   const busy = new Float64Array(p);
   const peakUnits = new Int32Array(p);
+  if (!plan && order) {
+    plan = buildPlan(prog, tables, order);
+    replayPlans.set(prog, plan);
+    firstOrders.delete(prog);
+  }
   if (plan) replay(plan, tables, { start, end, free, busy, peakUnits });
   else {
-    const order = new Int32Array(n);
-    if (runOps(tables, work, start, pc, free, order) < n) return deadlockReport(prog, pc);
-    replayPlans.set(prog, buildPlan(prog, tables, order));
+    const completed = new Int32Array(n);
+    if (runOps(tables, work, start, pc, free, completed) < n) return deadlockReport(prog, pc);
+    firstOrders.set(prog, completed);
     finishStages(tables, start, end, busy, peakUnits);
   }
   // Every stage ends at its last op's end (a stage's ops never overlap), so the makespan is the latest of them.
@@ -324,13 +355,20 @@ function runOps(
 /**
  * The order in which the event loop completed the ops is a topological order of their dependencies, and it does not
  * depend on the durations (an op waits on whether its inputs are done, never on when). So the first simulation of a
- * program records it, and every later one (other costs: the sweep's two split strategies, what-ifs, periodic
- * samples, the next edit) replays the ops in that order in one sequential pass — no worklist, no failed attempts.
+ * program records it, the second builds a plan from it (firstOrders), and from then on every run (other costs: the
+ * sweep's two split strategies, what-ifs, periodic samples, the next edit) replays the ops in that order in one
+ * sequential pass — no worklist, no failed attempts.
  * A plan holds 5 int32 per op in that order: op index, rank, cost slot << 2 | kind, the op whose output it waits
  * for on the neighbouring virtual stage (its end is written before, by the order) or −1, and the p2p slot of that
  * hop or −1 (F hops index p2pF, B hops p2pB after p·k). Kept as long as the program is.
  */
 const replayPlans = new WeakMap<Programs, Int32Array>();
+/**
+ * The completion order of a program simulated once, until its second run builds the plan from it: building a plan
+ * costs about as much as the event loop itself (1M ops: ~110 vs ~95 ms), so a program simulated only once (a cold
+ * analysis, a fuzz input, a periodic sample never seen again) does not pay for it (issue 15's time per input).
+ */
+const firstOrders = new WeakMap<Programs, Int32Array>();
 const PLAN_FIELDS = 5;
 
 function buildPlan(prog: Programs, t0: Packed, order: Int32Array): Int32Array {

@@ -30,7 +30,7 @@ suite('Code lens', () => {
     const [summary, timeline, compare] = found.map((l) => l.command!);
     assert.match(
       summary.title,
-      /^\$\(pulse\) seq1f1b k=4 · [\d.]+ m?s\/step · bubble [\d.]+ % · peak [\d.]+\/80 GiB \(stage \d\)$/,
+      /^\$\(pulse\) seq1f1b k=4 · [\d.]+ m?s\/step · [\d.]+[kM]? tok\/s · bubble [\d.]+ % · peak [\d.]+\/80 GiB reserved \(stage \d\)$/,
     );
     assert.strictEqual(summary.command, 'scheduleInspector.analyze');
     assert.deepStrictEqual([timeline.title, timeline.command], ['Open timeline', 'scheduleInspector.openTimeline']);

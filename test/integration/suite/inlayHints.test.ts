@@ -31,7 +31,7 @@ suite('Inlay hints', () => {
     const on = (needle: string) => hints.filter((h) => h.position.line === lineOf(document, needle)).map(labelOf);
     assert.deepStrictEqual(on('--global-batch-size'), ['DP=1 · 32 microbatches']);
     assert.match(on('--pipeline-model-parallel-size')[0] ?? '', /^bubble \d+\.\d %$/);
-    assert.match(on('--micro-batch-size')[0] ?? '', /^peak \d+\.\d\/80 GiB \(stage [0-3]\)$/);
+    assert.match(on('--micro-batch-size')[0] ?? '', /^peak \d+\.\d\/80 GiB reserved \(stage [0-3]\)$/);
     const chunks = on('--pipe-sp-splits')[0] ?? '';
     assert.match(chunks, /^chunks \d+·\d+·\d+·\d+$/);
     const sum = chunks

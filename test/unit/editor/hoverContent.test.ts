@@ -16,7 +16,10 @@ test('value, variable chain with line numbers, derived layout', () => {
   assert.match(md, /Value: `4`, from `\$PP` = `4` \(line 10\)/);
   assert.match(md, /world 8 = TP 2 × PP 4 × CP 1 × DP 1/);
   assert.match(md, /8 layers per stage/);
-  assert.match(md, /seq1f1b k=4: bubble 9\\\.8 %/);
+  assert.match(
+    md,
+    /seq1f1b k=4: 1\\\.23 s\/step · 1000 tok\/s, bubble 9\\\.8 %, peak 65\\\.0\/80 GiB reserved \\\(stage 0\\\)/,
+  );
 });
 
 test('unresolved values say why', () => {
@@ -95,4 +98,31 @@ test('the step time says what dominates it, largest part first, parts under 1 % 
     shown,
     /Step time: compute 60\.0 %, bubble \+ p2p waits 25\.0 %, TP\/EP\/CP comm 10\.0 %, non-GEMM 4\.5 %$/,
   );
+});
+
+test('with a what-if table, the table comes right after the value and everything else goes below it', () => {
+  // Issue 17: a hover has little height; the table must be visible without scrolling, the breakdowns can wait.
+  const e = evaluation({
+    memoryBreakdownGiB: {
+      weights: 10,
+      grads: 5,
+      optimizer: 20,
+      activations: 25,
+      kvCache: 0,
+      logits: 1,
+      overhead: 4,
+    } as never,
+    peakReservedGiBPerStage: [65],
+  });
+  const res = result({ schedules: { seq1f1b: e } });
+  const rows = [
+    { label: '4', current: true, result: res },
+    { label: '8', current: false, result: res },
+  ];
+  const md = hoverMarkdown(res, res.flags[0], getText, { header: 'p (PP)', rows });
+  const table = md.indexOf('| p (PP) |');
+  const memory = md.indexOf('Memory at the peak');
+  assert.ok(table > 0 && memory > table, `table at ${table}, memory breakdown at ${memory}`);
+  assert.ok(md.indexOf('Value: ') < table, 'the value stays above the table');
+  assert.ok(md.indexOf('Number of pipeline stages') > table, 'the flag’s meaning follows the table');
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatDurationMs } from '../../../src/core/format';
 import { diagnosticHelpUrl } from '../../../src/report/docs';
-import { flagAt, inlayHintSpecs, peakLabel, statusLine, summaryLine, worstStage } from '../../../src/editor/present';
+import { flagAt, inlayHintSpecs, peakLabel, statusLine, summaryLine } from '../../../src/editor/present';
+import { evaluationSummary, worstStageMemory } from '../../../src/protocol/summary';
 import { evaluation, result } from '../../support/editorFixtures';
 
 test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak on micro batch, chunks on k', () => {
@@ -11,7 +12,7 @@ test('inlay hints: DP and microbatches on the global batch, bubble on PP, peak o
   assert.equal(byLine.get(34)?.label, 'DP=1 · 32 microbatches');
   assert.equal(byLine.get(34)?.character, 28, 'at the end of the value token');
   assert.equal(byLine.get(24)?.label, 'bubble 9.8 %');
-  assert.equal(byLine.get(33)?.label, 'peak 65.0/80 GiB (stage 0)');
+  assert.equal(byLine.get(33)?.label, 'peak 65.0/80 GiB reserved (stage 0)');
   assert.equal(byLine.get(25)?.label, 'chunks 4930·4238·3776·3440');
   assert.equal(hints.length, 4);
 });
@@ -25,23 +26,34 @@ test('inlay hints: nothing for non-launch files or unknown quantities', () => {
   );
 });
 
-test('the worst stage is the one with the highest peak, not stage 0 by habit', () => {
-  assert.deepEqual(worstStage(evaluation({ peakReservedGiBPerStage: [40, 70.25, 50] })), { stage: 1, peakGiB: 70.25 });
-  // Reserved is the number the OOM verdict, the warning and the panel use; allocated only when there is no reserved.
-  assert.deepEqual(worstStage(evaluation({ peakReservedGiBPerStage: null, peakMemoryGiBPerStage: [40, 70.25, 50] })), {
+test('the worst stage is the one with the highest reserved peak, not stage 0 by habit', () => {
+  assert.deepEqual(
+    worstStageMemory(evaluation({ peakReservedGiBPerStage: [40, 70.25, 50], peakMemoryGiBPerStage: [35, 60, 45] })),
+    { stage: 1, reservedGiB: 70.25, allocatedGiB: 60, allocatedOnly: false },
+  );
+  // Reserved is the number the OOM verdict, the warning and the panel use; allocated only when there is no reserved,
+  // and then the label says so.
+  const allocatedOnly = evaluation({ peakReservedGiBPerStage: null, peakMemoryGiBPerStage: [40, 70.25, 50] });
+  assert.deepEqual(worstStageMemory(allocatedOnly), {
     stage: 1,
-    peakGiB: 70.25,
+    reservedGiB: 70.25,
+    allocatedGiB: null,
+    allocatedOnly: true,
   });
-  assert.equal(worstStage(evaluation({ peakReservedGiBPerStage: null, peakMemoryGiBPerStage: null })), null);
+  assert.equal(peakLabel(evaluationSummary(allocatedOnly, 80, null)), 'peak 70.3/80 GiB allocated (stage 1)');
+  assert.equal(worstStageMemory(evaluation({ peakReservedGiBPerStage: null, peakMemoryGiBPerStage: null })), null);
   assert.equal(
-    peakLabel(evaluation({ oom: true, peakReservedGiBPerStage: [90] }), 79.6),
-    'peak 90.0/80 GiB (stage 0) OOM',
+    peakLabel(evaluationSummary(evaluation({ oom: true, peakReservedGiBPerStage: [90] }), 79.6, null)),
+    'peak 90.0/80 GiB reserved (stage 0) OOM',
   );
 });
 
 test('summary and status lines', () => {
-  assert.equal(summaryLine(result()), 'seq1f1b k=4 · 1.23 s/step · bubble 9.8 % · peak 65.0/80 GiB (stage 0)');
-  assert.equal(statusLine(result()), 'seq1f1b k=4 · bubble 9.8 % · peak 65.0 GiB');
+  assert.equal(
+    summaryLine(result()),
+    'seq1f1b k=4 · 1.23 s/step · 1000 tok/s · bubble 9.8 % · peak 65.0/80 GiB reserved (stage 0)',
+  );
+  assert.equal(statusLine(result()), 'seq1f1b k=4 · bubble 9.8 % · peak 65.0 GiB reserved');
   const interleaved = result({
     schedules: {
       '1f1b-interleaved': evaluation({ schedule: '1f1b-interleaved', splits: 1, virtualStages: 2, stepTimeMs: 87.25 }),

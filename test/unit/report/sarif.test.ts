@@ -120,7 +120,7 @@ test('in a batch an unreadable file is named on stderr and skipped; the run ends
   assert.equal(runCliCaptured('analyze', join(dir, 'nothing-*.sh')).code, EXIT_CODES.usageOrInput);
   const usage = runCliCaptured('analyze', dir, '--trace', join(dir, 't.json'));
   assert.equal(usage.code, EXIT_CODES.usageOrInput);
-  assert.match(usage.stderr, /--trace, --report and --log take exactly one FILE/);
+  assert.match(usage.stderr, /--trace, --report, --log and --profile take exactly one FILE/);
   assert.equal(runCliCaptured('analyze', dir, '--json', '--format', 'sarif').code, EXIT_CODES.usageOrInput);
   assert.equal(runCliCaptured('analyze', dir, '--fail-on', 'sometimes').code, EXIT_CODES.usageOrInput);
 });

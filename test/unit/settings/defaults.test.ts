@@ -32,7 +32,7 @@ const props = pkg.contributes.configuration.properties;
 const KEYS: Record<keyof InspectorSettings, string> = {
   gpu: 'gpu',
   memoryWarningThreshold: 'memoryWarningThreshold',
-  overheadGiB: 'overheadGiB',
+  overheadGiB: 'memoryOverhead',
   efficiency: 'efficiency',
   candidateSplits: 'candidateSplits',
   bubbleHintThreshold: 'bubbleHintThreshold',

@@ -68,15 +68,16 @@ function checkGlobalBatch(ctx: RuleContext): void {
 function checkInterleavedMicrobatches(ctx: RuleContext): void {
   const { numMicrobatches: M, pipelineParallel: p, microBatchSize: b, dataParallel: dp, virtualStages: v } = ctx.cfg;
   if (!ctx.vppOn || !(positive(M) && positive(p) && positive(b) && positive(dp))) return;
+  // An explicit group size is checked by microbatchGroup.ts (Megatron-Core ≥ 0.10 has no m mod p rule then).
   const groupText = ctx.settings.get('--microbatch-group-size-per-virtual-pipeline-stage')?.values?.[0];
-  const group = groupText === undefined ? p : (parsePyInt(groupText) ?? p);
-  if (!(M < group || (M % group !== 0 && M % group < p))) return;
+  if (groupText !== undefined && parsePyInt(groupText) !== null && ctx.cfg.interleavedWarmup !== 'legacy') return;
+  if (M >= p && M % p === 0) return;
   const { down, up } = nearestMultiples(M * b * dp, b * dp * p);
   const canFix = ctx.settings.has('--global-batch-size') && ctx.explicit('globalBatchSize');
   ctx.push({
     code: 'interleaved-microbatches-not-divisible',
     severity: 'error',
-    message: `with the interleaved schedule (${v ? `${v} virtual stages` : 'virtual pipeline'}) the ${M} microbatches per step must be a multiple of PP ${p}${group !== p ? ` (group size ${group})` : ''} and at least ${group}; use global batch ${down !== null ? `${down} or ${up}` : up} (${down !== null ? `${down / (b * dp)} or ` : ''}${up / (b * dp)} microbatches)`,
+    message: `with the interleaved schedule (${v ? `${v} virtual stages` : 'virtual pipeline'}) the ${M} microbatches per step must be a multiple of PP ${p} and at least ${p}; use global batch ${down !== null ? `${down} or ${up}` : up} (${down !== null ? `${down / (b * dp)} or ` : ''}${up / (b * dp)} microbatches)`,
     range: canFix ? ctx.at('globalBatchSize') : ctx.at('microBatchSize'),
     related: ctx.rel(
       ['pipelineParallel', 'PP'],

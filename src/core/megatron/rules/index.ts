@@ -21,6 +21,7 @@ import { recomputeRule } from './recompute';
 import { seq1f1bRule } from './seq1f1b';
 import { cudaConnectionsRule } from './cudaConnections';
 import { notModelledRule } from './notModelled';
+import { microbatchGroupRule } from './microbatchGroup';
 
 export type { ValidateContext } from './rule';
 
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   seq1f1bRule,
   cudaConnectionsRule,
   notModelledRule,
+  microbatchGroupRule,
 ];
 
 /** Codes raised outside the rule families (argument interpreter, readers, engine, memory model, analyze()). */
@@ -64,6 +66,7 @@ const OTHER_CODES: readonly CodeInfo[] = [
   code('vocab-size-assumed', 'information'), // megatron/resolve/derived/vocab.ts: a tokenizer only sized at run time
   code('internal-error', 'warning'), // analyze()
   code('value-out-of-range', 'warning'), // megatron/resolve/context.ts against megatron/bounds.ts
+  code('not-simulated', 'information'), // advice/notSimulated.ts: the file's own schedule is not simulated
 ];
 
 // Which launches a code is right for (issue 12 §2). Inference and evaluation entry scripts (Megatron-LM d98e8a64
@@ -87,6 +90,7 @@ const scoped = (kinds: readonly ScriptKind[], codes: string[]): [string, readonl
 const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
   ...scoped(TRAINING, [
     'interleaved-microbatches-not-divisible',
+    'microbatch-group-size-invalid',
     'fp8-param-gather-needs-distributed-optimizer',
     'seq1f1b-needs-pipeline',
     'seq1f1b-needs-flash-attn',
@@ -96,6 +100,7 @@ const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
     'bubble',
     'oom-risk',
     'schedule-not-simulated',
+    'not-simulated',
     'not-modelled', // only a training launch gets the memory estimate it is about
   ]),
   ...scoped(MEGATRON_RUN, [

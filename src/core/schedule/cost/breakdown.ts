@@ -60,5 +60,9 @@ export function stepTimeBreakdown(sim: SimResult, stage: StageCosts): StepTimeBr
     busy += sim.end[q]! - sim.start[q]!;
   }
   out.idleMs = Math.max(0, lastEnd[rank]! - busy);
+  // The per-step overhead (constants.stepOverheadMs, 0 unless calibrated) is the rest of what follows the last op.
+  // (a sum minus its parts leaves rounding residue when it is 0: below a nanosecond it is that residue).
+  const stepOverheadMs = stage.afterFlushMsPerRank[rank]! - out.dpMs - out.optimizerMs;
+  if (Math.abs(stepOverheadMs) > 1e-6) out.overheadMs += stepOverheadMs;
   return out;
 }

@@ -94,6 +94,13 @@ export interface CostConstants {
    */
   microbatchOverheadMs: number;
   /**
+   * Fixed cost of one training step outside the pipeline schedule and the modelled optimizer (data-iterator
+   * bookkeeping, loss reduction and logging, the optimizer's Python and grad-norm clipping), paid by every rank after
+   * its optimizer step. 0 by default: no public table separates it; a calibration from a training log
+   * (core/logs/calibrate.ts) fits it as the measured step minus the measured forward-backward timer.
+   */
+  stepOverheadMs: number;
+  /**
    * CPU launch floor of a layer: eager PyTorch issues ~30 kernels per layer forward and ~50 backward at ~5 µs each
    * (dispatcher + cudaLaunchKernel); a layer whose GPU work is shorter is launch-bound. Estimates, not fitted.
    */
@@ -133,6 +140,7 @@ export const DEFAULT_COST_CONSTANTS: CostConstants = {
   p2pMessageMs: 0.25,
   opOverheadMs: 0.903,
   microbatchOverheadMs: 0.535,
+  stepOverheadMs: 0,
   kernelsPerLayerForward: 30,
   kernelsPerLayerBackward: 50,
   kernelLaunchUs: 5,

@@ -109,7 +109,7 @@ test('oom-risk on the selected 1F1B: error on --pipe-sp-splits, numbers of stage
   assert.match(
     diag.message,
     new RegExp(
-      `^Stage ${worst} needs ${selected.peakReservedGiBPerStage![worst].toFixed(1)} GiB of 80\\.0 GiB \\(activations [0-9.]+ GiB for 8 microbatches in flight`,
+      `^Stage ${worst} needs ${selected.peakReservedGiBPerStage![worst].toFixed(1)} GiB reserved of 80\\.0 GiB \\(activations [0-9.]+ GiB for 8 microbatches in flight`,
     ),
   );
   assert.match(diag.message, /Seq1F1B \(k = \d+, (average|uniform_comp)(, v = 2)?\) fits with [0-9.]+ GiB to spare/);

@@ -62,7 +62,7 @@ test('within 10 % over capacity it is a warning, whatever the estimate covers', 
   assert.ok(reserved0 < 84, `the k = 4 example needs ${reserved0} GiB without overhead`);
   const d = oom(EXAMPLE, '', { overheadGiB: 84 - reserved0 });
   assert.equal(d?.severity, 'warning');
-  assert.match(d?.message ?? '', /84\.0 GiB of 80\.0 GiB/);
+  assert.match(d?.message ?? '', /84\.0 GiB reserved of 80\.0 GiB/);
   // The same file 20 GiB further over is an error.
   assert.equal(oom(EXAMPLE, '', { overheadGiB: 100 - reserved0 })?.severity, 'error');
 });

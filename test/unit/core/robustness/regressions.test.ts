@@ -4,7 +4,17 @@
 // never asserted (the machine is noisy): `npm run fuzz` measures it; a hang here is caught by the runner's timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, ANALYSIS_MAX_OPS, WHAT_IF_MAX_OPS, type AnalysisResult } from '../../../../src/core/analyze';
+import {
+  analyze,
+  ANALYSIS_MAX_OPS,
+  FULL_SAMPLE_ABOVE_OPS,
+  FULL_SAMPLE_OPS,
+  WHAT_IF_MAX_OPS,
+  type AnalysisResult,
+} from '../../../../src/core/analyze';
+import { evaluateSchedule } from '../../../../src/core/schedule/engine';
+import { resolveModelShape } from '../../../../src/core/model/shape';
+import { computeStageMemory } from '../../../../src/core/memory/stageMemory';
 import { detectFormat } from '../../../../src/core/read/readLaunchConfig';
 import { MAX_LAYERS, MAX_PIPELINE_STAGES } from '../../../../src/core/megatron/bounds';
 import { BASE_LAUNCH, BASE_MOE_LAUNCH, BASE_NEMO, nonFinitePath } from '../../../support/analysisFuzz';
@@ -160,15 +170,35 @@ test('a defect while simulating keeps every diagnostic the read found', () => {
   only(r, 'value-out-of-range');
 });
 
-test('the shared work budget serves the file own schedule first; the rest say it is spent', () => {
+test("the full analysis samples its own long schedule, with the full run's figures; the what-ifs keep their share", () => {
   // 16 GPUs, TP 2 · PP 4 → DP 2; 160,000 sequences of 1 → m = 80,000; 1F1B on 4 stages = 4 · 80,000 · 2 = 640,000
-  // ops of the 1,048,576 budget, so GPipe (another 640,000) no longer fits.
+  // ops: past FULL_SAMPLE_ABOVE_OPS, so it is simulated as periodic samples (issue 15: every input under 100 ms), and
+  // GPipe (another 640,000, more than the what-ifs' 262,144) is not simulated.
   assert.equal(ANALYSIS_MAX_OPS, 1_048_576);
+  assert.deepEqual([FULL_SAMPLE_ABOVE_OPS, FULL_SAMPLE_OPS], [262_144, 131_072]);
   const text = BASE_LAUNCH.replace('--global-batch-size 64', '--global-batch-size 160000');
   const r = sound(analyze(text, { fileName: 'run.sh', scope: 'full' }));
   assert.equal(r.selectedSchedule, '1f1b');
-  assert.equal(r.schedules['1f1b']!.applicable, true);
-  assert.match(r.schedules.gpipe!.reason!, /work budget of 1,048,576 simulated ops is spent/);
+  const own = r.schedules['1f1b']!;
+  assert.equal(own.applicable, true, own.reason ?? '');
+  assert.ok(own.extrapolated && own.sim!.opCount < FULL_SAMPLE_OPS, `${own.sim?.opCount} ops drawn`);
+  assert.match(r.schedules.gpipe!.reason!, /what-ifs and the recommendation sweep may spend 262,144 simulated ops/);
+  // The same figures as simulating all 640,000 ops one by one (no sampling), to rounding: step time, bubble, and the
+  // peak of every stage (reached in the warm-up and steady state, which the samples hold).
+  const choice = { schedule: '1f1b' as const, splits: 1, strategy: 'average' as const, virtualStages: 1 };
+  const whole = evaluateSchedule(r.config, choice, { gpu: r.gpu });
+  assert.equal(whole.sim!.opCount, 640_000);
+  const resolved = resolveModelShape(r.config);
+  assert.ok(resolved.ok);
+  const wholePeaks = computeStageMemory(resolved.shape, whole.sim!, [r.config.seqLength!]).map((m) => m.peakBytes);
+  const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.abs(b);
+  assert.ok(near(own.stepTimeMs!, whole.stepTimeMs!), `${own.stepTimeMs} vs ${whole.stepTimeMs}`);
+  assert.ok(Math.abs(own.bubbleFraction! - whole.bubbleFraction!) < 1e-9);
+  const ownPeaks = own.memory!.map((m) => m.peakBytes);
+  assert.ok(
+    ownPeaks.every((x, i) => near(x, wholePeaks[i]!)),
+    `${JSON.stringify(ownPeaks)} vs ${JSON.stringify(wholePeaks)}`,
+  );
   // More than the budget in one schedule: a periodic one is sampled and extrapolated (issue 16, periodic.ts); GPipe,
   // whose memory grows with m, is refused on its own, with the count.
   const hugeText = BASE_LAUNCH.replace('--global-batch-size 64', '--global-batch-size 300000');

@@ -71,8 +71,11 @@ function lastEnd(sim: SimResult, r: number): number {
 const near = (a: number, b: number, relative: number): boolean =>
   Math.abs(a - b) <= relative * Math.max(1, Math.abs(b));
 
+/** ZB-H2 is never sampled (engine.ts sampleOpsFor: its steady state comes late). */
+const SAMPLED = SCHEDULE_NAMES.filter((s) => s !== 'zb-h2');
+
 function randomSpec(rand: () => number): ScheduleSpec | null {
-  const schedule = SCHEDULE_NAMES[randInt(rand, 0, SCHEDULE_NAMES.length - 1)];
+  const schedule = SAMPLED[randInt(rand, 0, SAMPLED.length - 1)];
   if (schedule === 'gpipe') return null; // all forwards then all backwards: no steady state to repeat
   const p = randInt(rand, 2, 8);
   const interleaved = schedule === '1f1b-interleaved' || schedule === 'seq1f1b-interleaved';
@@ -133,7 +136,7 @@ test("periodic samples give the full simulation's figures — exactly when the r
   assert.ok(exact >= 0.95 * (exact + inexact), `${exact} exact, ${inexact} within ${worst}`);
   assert.ok(refused.length <= tried / 10, refused.join('\n'));
   assert.ok(exact + inexact >= 250, `only ${exact + inexact} configurations compared`);
-  assert.deepEqual([...seen].sort(), SCHEDULE_NAMES.filter((s) => s !== 'gpipe').sort());
+  assert.deepEqual([...seen].sort(), SCHEDULE_NAMES.filter((s) => s !== 'gpipe' && s !== 'zb-h2').sort());
 });
 
 test('costs drawn at random per stage and chunk (an adversary): never further than 1.5 % off, or refused', () => {

@@ -43,8 +43,8 @@ function resolveStrategy(ctx: ResolveContext, flag: string): void {
  * The zero-bubble schedule the flags select. Megatron-DeepSpeed's --enable-zbh1-pipeline runs ZB-H1 (f4157bea
  * megatron/arguments.py:856). The Zero-Bubble fork's --enable-zero-bubble runs the schedule its pending-backward limit
  * allows: "when number of stages are 8, setting to 16 will use zb2p and setting to 8 will use zb1p. Setting to auto
- * will enable adaptive memory limit" (39f2c186 megatron/core/zbpp_utils.py:27-29) — ZB-1p is ZB-H1; and
- * --zero-bubble-v-schedule runs ZB-V (:44-45).
+ * will enable adaptive memory limit" (39f2c186 megatron/core/zbpp_utils.py:27-29) — ZB-1p is ZB-H1, ZB-2p is ZB-H2
+ * (simulated as the paper's ZB-H2, schedule/zeroBubbleH2.ts); and --zero-bubble-v-schedule runs ZB-V (:44-45).
  */
 export function resolveZeroBubble(ctx: ResolveContext): void {
   const on = (flag: string): FlagSetting | undefined => {
@@ -65,8 +65,13 @@ export function resolveZeroBubble(ctx: ResolveContext): void {
     const schedule =
       n !== null && p !== null && n === p ? 'zb-h1' : n !== null && p !== null && n >= 2 * p ? 'zb-2p' : 'zb-auto';
     ctx.set('zeroBubbleSchedule', schedule, explicitSource(pending && schedule !== 'zb-auto' ? pending : zb));
-    if (schedule !== 'zb-h1') notSimulated(ctx, zb, schedule === 'zb-2p' ? 'ZB-2p' : 'the adaptive (auto) zero-bubble');
+    if (schedule === 'zb-auto') notSimulated(ctx, zb, 'the adaptive (auto) zero-bubble');
   } else ctx.set('zeroBubbleSchedule', null, { status: 'default', note: 'no zero-bubble schedule flag' });
+  // MindSpeed's --schedules-method dualpipev replaces Megatron's 1F1B with DualPipeV (Ascend/MindSpeed 028de58c
+  // mindspeed/features_manager/pipeline_parallel/dualpipev_feature.py:15-16 and its register_patches): a V-shape
+  // placement of two chunks per rank that the simulator does not have yet.
+  const method = ctx.settings.get('--schedules-method');
+  if (method?.values?.[0] === 'dualpipev') notSimulated(ctx, method, 'DualPipeV');
 }
 
 /** Say on the flag that its schedule is not one we simulate, and what is shown instead. */

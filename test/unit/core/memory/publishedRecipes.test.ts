@@ -1,0 +1,119 @@
+// Published per-GPU memory of NVIDIA's recipes (issue 13): one figure per family — MoE, FP8, FSDP — with the source,
+// the tolerance and, where the figure cannot be compared, why. Megatron-Bridge logs memory in GB of 10^9 bytes
+// (src/megatron/bridge/training/utils/train_utils.py:1195-1211 at 067f987d: memory_stats / 1.0e9, five significant
+// digits), so the figures are converted to GiB here; "peak" is torch's allocated_bytes.all.peak (:171).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../../../src/core/analyze';
+import { layerLayout } from '../../../../src/core/model/layout';
+import { localParamsPerRank } from '../../../../src/core/model/params';
+import { resolveModelShape } from '../../../../src/core/model/shape';
+
+const GiB = 2 ** 30;
+const GB = 1e9;
+
+function run(text: string) {
+  const r = analyze(text, { fileName: 'recipe.sh', gpuId: 'h100-80gb', scope: 'edit' });
+  const e = r.selectedSchedule ? r.schedules[r.selectedSchedule] : undefined;
+  assert.ok(e?.memory && e.peakMemoryGiBPerStage, 'no memory estimate');
+  const allocated = Math.max(...e.peakMemoryGiBPerStage);
+  return { r, allocated, stage: e.peakMemoryGiBPerStage.indexOf(allocated) };
+}
+
+// ── MoE: Qwen3-30B-A3B on 16 H100, BF16, EP 16 ──
+// Recipe: src/megatron/bridge/recipes/qwen/h100/qwen3_moe.py:146-213 (TP 1, PP 1, EP 16, expert TP 1, seq 4096,
+// micro-batch 1, no recompute, distributed + precision-aware optimizer with fp32 state, bf16 gradient reduce).
+// Figure: docs/training/moe-optimization.md:319-326 — a five-step smoke run with the alltoall dispatcher: "61.351 GB
+// peak max allocated memory".
+const QWEN3_30B = [
+  'torchrun --nproc_per_node 8 --nnodes 2 pretrain_gpt.py \\',
+  '  --tensor-model-parallel-size 1 --pipeline-model-parallel-size 1 --expert-model-parallel-size 16 \\',
+  '  --expert-tensor-parallel-size 1 --num-layers 48 --hidden-size 2048 --ffn-hidden-size 6144 \\',
+  '  --num-attention-heads 32 --group-query-attention --num-query-groups 4 --kv-channels 128 --qk-layernorm \\',
+  '  --swiglu --normalization RMSNorm --disable-bias-linear --position-embedding-type rope \\',
+  '  --untie-embeddings-and-output-weights --vocab-size 151936 --num-experts 128 --moe-router-topk 8 \\',
+  '  --moe-ffn-hidden-size 768 --moe-token-dispatcher-type alltoall --moe-grouped-gemm \\',
+  '  --seq-length 4096 --max-position-embeddings 4096 --micro-batch-size 1 --global-batch-size 1024 \\',
+  '  --bf16 --use-distributed-optimizer --use-precision-aware-optimizer --grad-reduce-in-bf16 \\',
+  '  --main-grads-dtype fp32 --hidden-dropout 0 --attention-dropout 0 --train-iters 100 --lr 3e-4',
+  '',
+].join('\n');
+
+test('MoE: Qwen3-30B-A3B EP 16 on H100 — allocated peak within 10 % of the published 61.351 GB', () => {
+  const published = (61.351 * GB) / GiB; // 57.14 GiB
+  const { allocated } = run(QWEN3_30B);
+  // Ours is 7 % under. Not modelled, and both add memory in that run: the recipe's Transformer Engine CUDA graphs
+  // over moe_router and moe_preprocess (static buffers, "typically a few gigabytes", docs/performance-guide.md:301)
+  // and routing imbalance (the smoke run did not force load balancing; we assume perfectly balanced experts).
+  assert.ok(Math.abs(allocated / published - 1) <= 0.1, `ours ${allocated.toFixed(1)} GiB, published ${published}`);
+  assert.ok(allocated < published);
+});
+
+// ── FP8: Llama 3 70B SFT on 32 H100, FP8 current scaling ──
+// Recipe: src/megatron/bridge/perf_recipes/llama/h100/llama3.py:343-366 (TP 4, PP 4, VP 5, SP, micro-batch 1,
+// GBS 32, seq 4096, distributed optimizer, bf16 gradient reduce); _perf_precision("fp8_cs")
+// (perf_recipes/_common.py:110-112) = mixed_precision.py:284-302 (hybrid, tensorwise, fp8_param_gather) with
+// first_last_layers_bf16 off. Figures: skills/nemo-mbridge-perf-memory-tuning/SKILL.md:176-190, peak memory 58.8 GB
+// (TP 4 PP 4 VP 5 DP 2), 53.2 GB (TP 4 PP 8 VP 5 DP 1), 50.2 GB (TP 8 PP 4 VP 5 DP 1).
+function llama70b(tp: number, pp: number): string {
+  return [
+    'torchrun --nproc_per_node 8 --nnodes 4 pretrain_gpt.py \\',
+    `  --tensor-model-parallel-size ${tp} --pipeline-model-parallel-size ${pp} \\`,
+    `  --num-layers-per-virtual-pipeline-stage ${80 / pp / 5} --sequence-parallel \\`,
+    '  --num-layers 80 --hidden-size 8192 --ffn-hidden-size 28672 --num-attention-heads 64 \\',
+    '  --group-query-attention --num-query-groups 8 --swiglu --normalization RMSNorm --disable-bias-linear \\',
+    '  --position-embedding-type rope --untie-embeddings-and-output-weights --vocab-size 128256 \\',
+    '  --seq-length 4096 --max-position-embeddings 8192 --micro-batch-size 1 --global-batch-size 32 \\',
+    '  --bf16 --fp8-format hybrid --fp8-recipe tensorwise --fp8-param-gather --use-distributed-optimizer \\',
+    '  --grad-reduce-in-bf16 --hidden-dropout 0 --attention-dropout 0 --train-iters 100 --lr 5e-6',
+    '',
+  ].join('\n');
+}
+
+test('FP8: Llama 3 70B FP8-CS on H100 — the three layouts within 12 % and in the published order', () => {
+  const rows = [
+    { tp: 4, pp: 4, publishedGB: 58.8 },
+    { tp: 4, pp: 8, publishedGB: 53.2 },
+    { tp: 8, pp: 4, publishedGB: 50.2 },
+  ];
+  const ours = rows.map(({ tp, pp, publishedGB }) => {
+    const { r, allocated, stage } = run(llama70b(tp, pp));
+    // The recipe sets disable_parameter_transpose_cache (llama3.py:350), a TransformerConfig field with no
+    // Megatron-LM flag (arguments.py:2340 copies it from the config): TE then keeps no column-wise FP8 copy of the
+    // weights between microbatches (transformer_engine.py:1339: is_first_microbatch = None), one byte per FP8
+    // parameter less than the launch file alone tells us.
+    const resolved = resolveModelShape(r.config);
+    assert.ok(resolved.ok);
+    const fp8Params = localParamsPerRank(resolved.shape, layerLayout(resolved.shape, 5))[stage]!.lowPrecisionDense;
+    const corrected = allocated - fp8Params / GiB;
+    const published = (publishedGB * GB) / GiB;
+    // Not modelled: the recipe's TE CUDA graphs over "mlp" (static buffers per captured layer) and the
+    // --tp-comm-overlap userbuffers; the published 58.8 GB run also failed on fragmentation, which allocated
+    // memory does not show. Ours is 8-11 % high on TP 4 and 10 % low on TP 8.
+    assert.ok(
+      Math.abs(corrected / published - 1) <= 0.12,
+      `TP ${tp} PP ${pp}: ours ${corrected.toFixed(1)} GiB, published ${published.toFixed(1)}`,
+    );
+    return corrected;
+  });
+  assert.ok(ours[0]! > ours[1]! && ours[1]! > ours[2]!, `order ${ours.map((x) => x.toFixed(1)).join(' > ')}`);
+});
+
+test('FSDP: the public figure found cannot be compared (stated)', () => {
+  // NVIDIA/Megatron-LM issue #2772 (2025-12-29): Qwen3-30B-A3B on 32 H800, max reserved 45,552 MB with EP 8 and
+  // 55,638 MB with EP 8 + Megatron-FSDP. Not a test: the copy of the thread we could read truncates the launch
+  // arguments (micro-batch, recompute and sharding strategy are not visible), and the maintainers treated the
+  // FSDP+EP excess as a bug (double sharding of EP-owned experts, PR #2833), so the figure is not the design's
+  // memory. Megatron-Bridge's own estimator is a formula, not a measurement (docs/training/memory-estimator.md).
+  // What we can check without it: Megatron-FSDP on the same EP 8 run shards weights and gradients and adds its
+  // gather and bucket buffers, each visible as its own term (memoryTotal.test.ts checks the surfaces).
+  const ep8 = QWEN3_30B.replace('--nnodes 2', '--nnodes 4').replace(
+    '--expert-model-parallel-size 16',
+    '--expert-model-parallel-size 8',
+  );
+  const plain = run(ep8);
+  const fsdp = run(ep8.replace('--use-distributed-optimizer', '--use-distributed-optimizer --use-megatron-fsdp'));
+  const b = fsdp.r.schedules[fsdp.r.selectedSchedule!]!.memoryBreakdownGiB!;
+  assert.ok(b.paramGather > 0 && b.gradBuckets > 0);
+  assert.ok(fsdp.allocated < plain.allocated);
+});

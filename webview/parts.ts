@@ -1,0 +1,144 @@
+// Pieces of the panel page that hold no state of the app: the step-time bar, the timeline legend and its one-line
+// help, and the standalone report's theme (which follows the browser, as there is no VS Code to set one).
+import type { StepTimeBreakdown } from '../src/core/types';
+import type { ScheduleHeader } from '../src/protocol/messages';
+import { stepTimeParts } from '../src/protocol/stepTime';
+
+export function div(className: string): HTMLDivElement {
+  const d = document.createElement('div');
+  d.className = className;
+  return d;
+}
+
+/**
+ * The step time as one stacked bar of its parts (issue 14: what dominates it), with a legend of percentages and
+ * times; the same parts and words as the hover's "Step time" line (protocol/stepTime.ts). Empty when the schedule
+ * has no breakdown (an extrapolated or not simulated run).
+ */
+export function renderStepTime(box: HTMLElement, b: StepTimeBreakdown | null, stepMs: number | null): void {
+  box.replaceChildren();
+  box.hidden = !b || !stepMs;
+  if (!b || !stepMs) return;
+  const parts = stepTimeParts(b).filter((p) => p.ms > 0);
+  const title = document.createElement('div');
+  title.className = 'si-steptime-title';
+  title.textContent = `Step time ${fmt(stepMs, 1)} ms on rank ${b.rank} (the stage that finishes last), by what it is spent on:`;
+  const bar = document.createElement('div');
+  bar.className = 'si-steptime-bar';
+  bar.setAttribute('role', 'img');
+  const legendBox = div('si-legend');
+  const words: string[] = [];
+  for (const p of parts) {
+    const share = p.ms / stepMs;
+    const text = `${p.label} ${(share * 100).toFixed(1)} % (${fmt(p.ms, 1)} ms)`;
+    words.push(text);
+    const seg = document.createElement('span');
+    seg.className = `si-steptime-seg si-term-${p.key}`;
+    seg.style.flexGrow = String(p.ms);
+    seg.title = text;
+    bar.append(seg);
+    const item = document.createElement('span');
+    item.className = 'si-legend-item';
+    const sw = document.createElement('span');
+    sw.className = `si-swatch si-term-${p.key}`;
+    const label = document.createElement('span');
+    label.textContent = text;
+    item.append(sw, label);
+    legendBox.append(item);
+  }
+  bar.setAttribute('aria-label', `Step time by term: ${words.join(', ')}`);
+  box.append(title, bar, legendBox);
+}
+
+export function legend(): HTMLElement {
+  const box = div('si-legend');
+  for (const name of ['F forward', 'B backward', 'W weight grad', 'p2p transfer', 'idle', 'highlighted microbatch']) {
+    const item = document.createElement('span');
+    item.className = 'si-legend-item';
+    const sw = document.createElement('span');
+    sw.className = 'si-swatch';
+    const label = document.createElement('span');
+    label.textContent = name;
+    item.append(sw, label);
+    box.append(item);
+  }
+  return box;
+}
+
+export const fmt = (x: number | null | undefined, digits: number): string =>
+  x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+
+/**
+ * The one-line help under the legend: the timeline's keys and mouse, and what an op label says for this schedule
+ * (webview/timeline/layout.ts labelFor: the microbatch, then ".chunk" when k > 1, then " v<model chunk>" when v > 1;
+ * all counted from 0, as in the tooltip).
+ */
+export function renderHelp(box: HTMLElement, splits: number, virtualStages: number): void {
+  const example = `3${splits > 1 ? '.1' : ''}${virtualStages > 1 ? ' v1' : ''}`;
+  const meaning = [
+    'microbatch 3',
+    ...(splits > 1 ? ['sequence chunk 1'] : []),
+    ...(virtualStages > 1 ? ['model chunk 1'] : []),
+  ].join(', ');
+  const parts: (string | [string])[] = [
+    'Focus the timeline (click or Tab): ',
+    ['+'],
+    ' ',
+    ['-'],
+    ' zoom, ',
+    ['←'],
+    ' ',
+    ['→'],
+    ' pan, ',
+    ['0'],
+    ' reset, ',
+    ['Esc'],
+    ` unhighlight; wheel and drag work too. Label "${example}" = ${meaning} (from 0); click an op to highlight its microbatch.`,
+  ];
+  box.replaceChildren(
+    ...parts.map((p) => {
+      if (typeof p === 'string') return document.createTextNode(p);
+      const k = document.createElement('kbd');
+      k.textContent = p[0];
+      return k;
+    }),
+  );
+}
+
+type ThemeKind = 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast' | 'vscode-high-contrast-light';
+const THEME_KINDS: readonly ThemeKind[] = [
+  'vscode-dark',
+  'vscode-light',
+  'vscode-high-contrast',
+  'vscode-high-contrast-light',
+];
+
+/** The report's theme from the browser's colour-scheme and contrast preferences (forced colours count as high contrast). */
+function preferredThemeKind(): ThemeKind {
+  const light = matchMedia('(prefers-color-scheme: light)').matches;
+  const high = matchMedia('(prefers-contrast: more)').matches || matchMedia('(forced-colors: active)').matches;
+  if (high) return light ? 'vscode-high-contrast-light' : 'vscode-high-contrast';
+  return light ? 'vscode-light' : 'vscode-dark';
+}
+
+/**
+ * Gives the standalone report the body classes VS Code would (media/webview.css defines the --vscode-* colours for
+ * each), and follows the browser when its preference changes; the theme observer then redraws the canvases.
+ */
+export function followBrowserTheme(): void {
+  const apply = (): void => {
+    const kind = preferredThemeKind();
+    document.body.classList.remove(...THEME_KINDS);
+    document.body.classList.add('si-standalone', kind);
+    // The toolkit reads this attribute for its high-contrast edge cases, as in VS Code.
+    document.body.setAttribute('data-vscode-theme-kind', kind);
+  };
+  apply();
+  for (const q of ['(prefers-color-scheme: light)', '(prefers-contrast: more)', '(forced-colors: active)'])
+    matchMedia(q).addEventListener('change', apply);
+}
+
+/** Whether any Seq1F1B-family schedule can run on the file: k and its split strategy mean something only then. */
+export function seq1f1bApplies(schedules: readonly ScheduleHeader[]): boolean {
+  return schedules.some((s) => s.schedule.startsWith('seq1f1b') && s.applicable);
+}
