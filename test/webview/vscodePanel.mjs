@@ -1,52 +1,15 @@
 // The timeline panel in a real VS Code (code-server's extension host + workbench in headless Chromium, offline):
 // open the example, open the timeline, what-if k, apply it to the file, edit the file live, hide and re-show the
-// panel. Until src/extension.ts calls registerTimelinePanel, the extension is loaded from a temporary copy of
-// extension.ts with the fallback swapped for the panel (nothing in the repo is changed).
 // Prints one line per check and `N passed, N failed`; exit code follows. Needs scripts/setup-vscode-host.sh.
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, REMOTE, checkPrerequisites, launchBrowser, makeScratch, startCodeServer } from '../integration/host.mjs';
 
 checkPrerequisites(['dist/extension.js', 'dist/webview/main.js']);
-const require = createRequire(join(ROOT, 'package.json'));
 const FILE = 'seq1f1b-30b-64k.sh';
 const STEP_MS = 30_000;
 
-let extDir = ROOT;
-let tempExt = null;
-const extensionTs = readFileSync(join(ROOT, 'src/extension.ts'), 'utf8');
-if (!extensionTs.includes('registerTimelinePanel')) {
-  tempExt = mkdtempSync(join(tmpdir(), 'si-panel-ext-'));
-  const entry = extensionTs
-    .replace(/from '\.\//g, `from '${ROOT}/src/`)
-    .replace(
-      /import \{ registerTimelineFallback \} from '[^']+';/,
-      `import { registerTimelinePanel } from '${ROOT}/src/panel/timelinePanel';`,
-    )
-    .replace('registerTimelineFallback(context, log);', 'registerTimelinePanel(context, service, log);');
-  if (!entry.includes('registerTimelinePanel(context, service, log)'))
-    throw new Error('could not patch a copy of extension.ts');
-  writeFileSync(join(tempExt, 'entry.ts'), entry);
-  await require('esbuild').build({
-    entryPoints: [join(tempExt, 'entry.ts')],
-    outfile: join(tempExt, 'dist/extension.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node18',
-    external: ['vscode'],
-    nodePaths: [join(ROOT, 'node_modules')],
-    logLevel: 'warning',
-  });
-  copyFileSync(join(ROOT, 'package.json'), join(tempExt, 'package.json'));
-  cpSync(join(ROOT, 'media'), join(tempExt, 'media'), { recursive: true });
-  mkdirSync(join(tempExt, 'dist/webview'), { recursive: true });
-  copyFileSync(join(ROOT, 'dist/webview/main.js'), join(tempExt, 'dist/webview/main.js'));
-  extDir = tempExt;
-  console.log('  (extension.ts does not register the panel yet: testing a patched temporary copy)');
-}
+const extDir = ROOT;
 
 const scratch = makeScratch({ fixtures: [], settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
 copyFileSync(join(ROOT, 'media/examples', FILE), join(scratch.ws, FILE));
@@ -169,7 +132,6 @@ try {
   await browser.close();
   await server.stop();
   scratch.cleanup();
-  if (tempExt) rmSync(tempExt, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
