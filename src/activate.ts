@@ -87,5 +87,5 @@ function registerProviders(
   context.subscriptions.push(new ScheduleStatusBar(service, log));
   registerEditorCommands(context, service, log);
   // Open Timeline, Compare Schedules and Export Perfetto Trace belong to the panel.
-  registerTimelinePanel(context, service, log);
+  registerTimelinePanel(context, service, log, logLens);
 }

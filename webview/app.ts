@@ -24,6 +24,7 @@ import { div, fmt, followBrowserTheme, legend, renderHelp, renderStepTime, seq1f
 import { restoreUiState, type UiState } from './state';
 import { observeTheme, readThemeColors, type ThemeColors } from './theme';
 import { lastEndMs } from './timeline/layout';
+import { overlayLegend, spansEndMs } from './timeline/overlay';
 import { TimelineView } from './timeline/timelineView';
 import {
   button,
@@ -82,6 +83,10 @@ export class App {
   private readonly summary = div('si-summary');
   private readonly stepTime = div('si-steptime');
   private readonly help = div('si-help');
+  /** The measured-spans legend and toggle (issue 19), empty when no trace is linked. */
+  private readonly overlayBox = div('si-overlay-box');
+  /** Whether measured spans are drawn (the toggle); kept for the session, on by default. */
+  private overlayShown = true;
   private readonly emptyNote = div('si-empty');
   private readonly memoryNote = div('si-note');
   private readonly ctl: Controls;
@@ -111,7 +116,9 @@ export class App {
     const memTimeBox = div('si-chart-box si-memtime');
     const memTimeCanvas = document.createElement('canvas');
     memTimeBox.append(memTimeCanvas);
-    timelineTab.append(this.summary, this.stepTime, legend(), this.help, this.emptyNote, timelineBox, memTimeBox);
+    const key = legend();
+    timelineTab.append(this.summary, this.stepTime, key, this.help, this.emptyNote, timelineBox, memTimeBox);
+    key.after(this.overlayBox);
     const memoryTab = div('si-tab');
     const peaksBox = div('si-chart-box si-peaks');
     const peaksCanvas = document.createElement('canvas');
@@ -304,6 +311,8 @@ export class App {
     const sh = this.currentHeader();
     const ops = this.ui.schedule ? (this.timelines.get(this.ui.schedule) ?? null) : null;
     if (!h || !sh || !ops) {
+      this.timeline.setOverlay(null);
+      this.overlayBox.replaceChildren();
       this.timeline.setData(null, null, null);
       this.memoryChart.setData(null, 0, null);
       this.peakChart.setData(null, 0);
@@ -322,9 +331,21 @@ export class App {
     }
     this.emptyNote.hidden = true;
     const makespan = sh.stepTimeMs && sh.stepTimeMs > 0 ? Math.max(sh.stepTimeMs, lastEndMs(ops)) : lastEndMs(ops);
+    const spans = h.measured?.spans ?? null;
+    this.renderOverlayLegend();
+    const shownSpans = spans && this.overlayShown ? spans : null;
+    // A measured step longer than the simulated one can be panned to: the view extends to the last span's end.
+    const extent = Math.max(makespan, shownSpans ? spansEndMs(shownSpans) : 0);
+    this.timeline.setOverlay(shownSpans);
     this.timeline.setData(
       ops,
-      { schedule: sh.schedule, splits: sh.splits, virtualStages: sh.virtualStages, makespanMs: makespan },
+      {
+        schedule: sh.schedule,
+        splits: sh.splits,
+        virtualStages: sh.virtualStages,
+        makespanMs: makespan,
+        extentMs: extent,
+      },
       this.ui.viewport,
     );
     this.timeline.setHighlight(this.ui.highlightMicrobatch);
@@ -353,15 +374,36 @@ export class App {
           h.gpu.memoryGiB,
           this.timeline.viewport,
         );
-        this.memoryNote.textContent = sh.stageBreakdownGiB
-          ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; with the non-PyTorch overhead the bars stack to the reserved peak in the summary. Dashed line: ${h.gpu.name} capacity.`
-          : 'The memory model gave no per-stage breakdown for this schedule.';
+        const measured = h.measured?.memory ?? null;
+        this.memoryNote.textContent =
+          (sh.stageBreakdownGiB
+            ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; with the non-PyTorch overhead the bars stack to the reserved peak in the summary. Dashed line: ${h.gpu.name} capacity.`
+            : 'The memory model gave no per-stage breakdown for this schedule.') +
+          (measured
+            ? ` Markers: the measured max reserved (▲, against the bar's top) and max allocated (○, against the dash at the predicted allocated peak) from ${measured.source}, the largest over the ranks that report on each stage.`
+            : '');
         this.peakChart.setData(
-          { stages: ops.stages, peakGiBPerStage: peaks, breakdownGiB: sh.stageBreakdownGiB },
+          {
+            stages: ops.stages,
+            peakGiBPerStage: peaks,
+            breakdownGiB: sh.stageBreakdownGiB,
+            predictedAllocatedGiB: sh.peakMemoryGiBPerStage,
+            measured,
+          },
           h.gpu.memoryGiB,
         );
       }, 0),
     );
+  }
+
+  /** The measured-spans legend row for the current analysis (nothing when no trace is linked). */
+  private renderOverlayLegend(): void {
+    const spans = this.header?.measured?.spans ?? null;
+    const toggle = (shown: boolean): void => {
+      this.overlayShown = shown;
+      this.renderSchedule();
+    };
+    this.overlayBox.replaceChildren(...(spans ? [overlayLegend(spans, this.overlayShown, toggle)] : []));
   }
 
   private onScheduleChosen(s: ScheduleName): void {

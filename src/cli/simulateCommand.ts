@@ -33,7 +33,8 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   if (pp === undefined) throw new UsageError('simulate needs --pp P (pipeline stages)');
   if (m === undefined) throw new UsageError('simulate needs --microbatches M');
   const k = numberOption(values, 'splits', { integer: true, min: 1 }) ?? 1;
-  const v = numberOption(values, 'vpp', { integer: true, min: 1 }) ?? 1;
+  // ZB-V always runs two chunks per rank (its V), so that is its default.
+  const v = numberOption(values, 'vpp', { integer: true, min: 1 }) ?? (name === 'zb-v' ? 2 : 1);
   if (values.has('forward') !== values.has('backward') || (values.has('weight') && !values.has('backward'))) {
     throw new UsageError('--forward and --backward go together (and --weight needs both)');
   }
@@ -44,7 +45,9 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   const p2p = numberOption(values, 'p2p', cost) ?? 0;
   const zb = isZeroBubble(name);
   if (weightGiven !== undefined && !zb)
-    throw new UsageError(`--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb, zb-h2), not ${name}`);
+    throw new UsageError(
+      `--weight applies only to the zero-bubble schedules (zb-h1, seq1f1b-zb, zb-h2, zb-v), not ${name}`,
+    );
   const backward = zb && weightGiven === undefined ? backwardGiven / 2 : backwardGiven;
   const weight = zb ? (weightGiven ?? backwardGiven / 2) : 0;
 

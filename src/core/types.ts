@@ -412,6 +412,7 @@ export const SCHEDULE_NAMES = [
   'zb-h1',
   'seq1f1b-zb',
   'zb-h2',
+  'zb-v',
 ] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 

@@ -11,7 +11,10 @@ import type { AnalysisResult, CalibrationKnobs } from '../core/analyze';
 import { calibrateFromLog, type CalibrationOutcome } from '../core/logs/calibrate';
 import { compareWithLog, type LogComparison } from '../core/logs/compare';
 import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
-import { findLogLinks } from '../core/read/logLink';
+import { ChromeTraceReader, type ChromeTrace } from '../core/logs/chromeTrace';
+import { findLogLinks, findTraceLinks } from '../core/read/logLink';
+import type { MeasuredPayload } from '../protocol/measured';
+import { buildMeasuredMemory, buildMeasuredSpans, measuredSpansKey } from '../protocol/measuredPayload';
 import { calibrationKnobsText, comparisonHeadline, stageMemoryText } from '../report/logComparison';
 import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';
@@ -24,6 +27,28 @@ const CALIBRATIONS_KEY = 'scheduleInspector.calibrations';
 /** Logs past this are not read in the editor (the CLI reads up to 4 GiB): reading would hold the extension host. */
 const MAX_EDITOR_LOG_BYTES = 256 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Profiler traces past this are not read in the editor: the bytes come whole (workspace.fs), though the reader keeps
+ * only the spans (core/logs/chromeTrace.ts streams); one rank's few profiled steps are tens of MB.
+ */
+const MAX_EDITOR_TRACE_BYTES = 512 * 1024 * 1024;
+/** Trace files overlaid at most: one per pipeline stage is what the timeline can show. */
+const MAX_TRACE_FILES = 64;
+
+async function readTrace(uri: vscode.Uri): Promise<ChromeTrace> {
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  const decoder = new TextDecoder('utf-8');
+  const reader = new ChromeTraceReader();
+  for (let i = 0; i < bytes.length; i += CHUNK_BYTES)
+    reader.push(decoder.decode(bytes.subarray(i, i + CHUNK_BYTES), { stream: i + CHUNK_BYTES < bytes.length }));
+  return reader.finish();
+}
+
+interface CachedTrace {
+  mtime: number;
+  size: number;
+  trace: ChromeTrace;
+}
 
 interface CachedLog {
   mtime: number;
@@ -75,6 +100,19 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
   private readonly picked = new Map<string, vscode.Uri>();
   private readonly logs = new Map<string, CachedLog>();
   private readonly comparisons = new Map<string, { log: vscode.Uri; comparison: LogComparison }>();
+  /** Traces the user picked with "Overlay Profiler Trace…", by document URI: they beat a trace= directive. */
+  private readonly pickedTraces = new Map<string, vscode.Uri[]>();
+  private readonly traceCache = new Map<string, CachedTrace>();
+  /** The traces read for each document, for the panel's overlay. */
+  private readonly traces = new Map<string, { name: string; trace: ChromeTrace }[]>();
+  private readonly measuredChanged = new vscode.EventEmitter<string>();
+  /** The last spans built per document, with the traces and the analysis key they were built from. */
+  private readonly spansMemo = new Map<
+    string,
+    { traces: unknown; key: string; spans: ReturnType<typeof buildMeasuredSpans> }
+  >();
+  /** Fires a document URI when its measured data (log memory, traces) changed: the panel re-sends its analysis. */
+  readonly onDidChangeMeasured = this.measuredChanged.event;
 
   constructor(
     private readonly service: AnalysisService,
@@ -94,6 +132,8 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
       vscode.commands.registerCommand('scheduleInspector.resetCalibration', (uri?: vscode.Uri) =>
         this.resetCalibration(uri),
       ),
+      vscode.commands.registerCommand('scheduleInspector.overlayTrace', (uri?: vscode.Uri) => this.pickTraces(uri)),
+      this.measuredChanged,
     );
   }
 
@@ -117,6 +157,99 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
     const result = this.service.get(document);
     if (result) await this.refresh(document, result);
     return chosen[0];
+  }
+
+  /** "Overlay Profiler Trace…": one Chrome-trace JSON per rank, drawn over the panel's timeline. */
+  private async pickTraces(uri?: vscode.Uri): Promise<number | undefined> {
+    const document = this.documentOf(uri);
+    if (!document) {
+      void vscode.window.showInformationMessage('Schedule Inspector: open a launch script first.');
+      return undefined;
+    }
+    const chosen = await vscode.window.showOpenDialog({
+      title: 'PyTorch profiler traces to overlay (one per rank)',
+      canSelectMany: true,
+      defaultUri: vscode.Uri.joinPath(document.uri, '..'),
+      filters: { 'Chrome trace JSON': ['json'], 'All files': ['*'] },
+    });
+    if (!chosen?.length) return undefined;
+    this.pickedTraces.set(document.uri.toString(), chosen.slice(0, MAX_TRACE_FILES));
+    const result = this.service.get(document);
+    if (result) await this.refresh(document, result);
+    const read = this.traces.get(document.uri.toString()) ?? [];
+    const spans = read.reduce((n, t) => n + t.trace.spans.length, 0);
+    const problems = read.flatMap((t) => t.trace.problems.map((p) => `${t.name}: ${p}`));
+    const message = `Schedule Inspector: ${spans} forward/backward spans from ${read.length} trace${read.length === 1 ? '' : 's'}${chosen.length > MAX_TRACE_FILES ? ` (the first ${MAX_TRACE_FILES} files)` : ''}; open the timeline to see them.${problems.length ? ` ${problems.slice(0, 3).join('; ')}` : ''}`;
+    if (spans === 0) void vscode.window.showWarningMessage(message);
+    else void vscode.window.showInformationMessage(message);
+    return spans;
+  }
+
+  /** The traces for this document: the picked ones, else those a trace= directive names that exist. */
+  private async traceUrisFor(document: vscode.TextDocument): Promise<vscode.Uri[]> {
+    const picked = this.pickedTraces.get(document.uri.toString());
+    if (picked) return picked;
+    const folder = vscode.Uri.joinPath(document.uri, '..');
+    const out: vscode.Uri[] = [];
+    for (const link of findTraceLinks(document.getText()).slice(0, MAX_TRACE_FILES)) {
+      const uri = link.path.startsWith('/')
+        ? document.uri.with({ path: link.path })
+        : vscode.Uri.joinPath(folder, link.path);
+      try {
+        await vscode.workspace.fs.stat(uri);
+        out.push(uri);
+      } catch {
+        // not written yet, or on the cluster
+      }
+    }
+    return out;
+  }
+
+  /** Each trace parsed once per size and modification time; a file past the cap is left out and logged. */
+  private async readTraces(uris: readonly vscode.Uri[]): Promise<{ name: string; trace: ChromeTrace }[]> {
+    const out: { name: string; trace: ChromeTrace }[] = [];
+    for (const uri of uris) {
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.size > MAX_EDITOR_TRACE_BYTES) {
+        this.output.warn(
+          `profiler trace ${uri.fsPath} is ${stat.size} bytes; the editor reads up to ${MAX_EDITOR_TRACE_BYTES}`,
+        );
+        continue;
+      }
+      let cached = this.traceCache.get(uri.toString());
+      if (!cached || cached.mtime !== stat.mtime || cached.size !== stat.size) {
+        cached = { mtime: stat.mtime, size: stat.size, trace: await readTrace(uri) };
+        this.traceCache.set(uri.toString(), cached);
+      }
+      out.push({ name: uri.path.split('/').pop() ?? uri.path, trace: cached.trace });
+    }
+    return out;
+  }
+
+  /**
+   * What the panel shows beside its analysis of this document (`result`, which may be a what-if): the traces'
+   * spans aligned on its simulated timeline and the log's per-stage peaks. Null when nothing is linked.
+   */
+  measuredFor(document: vscode.TextDocument, result: AnalysisResult): MeasuredPayload | null {
+    const key = document.uri.toString();
+    const traces = this.traces.get(key) ?? [];
+    const entry = this.comparisons.get(key);
+    let spans: ReturnType<typeof buildMeasuredSpans> = null;
+    if (traces.length) {
+      const memo = this.spansMemo.get(key);
+      const analysisKey = measuredSpansKey(result);
+      spans =
+        memo && memo.traces === traces && memo.key === analysisKey ? memo.spans : buildMeasuredSpans(result, traces);
+      this.spansMemo.set(key, { traces, key: analysisKey, spans });
+    }
+    const memory = entry
+      ? buildMeasuredMemory(
+          entry.log.path.split('/').pop() ?? entry.log.path,
+          entry.comparison.memory,
+          result.config.pipelineParallel ?? 1,
+        )
+      : null;
+    return spans || memory ? { spans, memory } : null;
   }
 
   /**
@@ -207,7 +340,9 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
 
   private async refresh(document: vscode.TextDocument, result: AnalysisResult): Promise<void> {
     const key = document.uri.toString();
+    const before = this.measuredKey(key);
     try {
+      await this.refreshTraces(document);
       const uri = await this.logFor(document);
       if (!uri) {
         if (this.comparisons.delete(key)) this.changed.fire();
@@ -219,7 +354,37 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
       this.changed.fire();
     } catch (err) {
       this.output.warn(`training log for ${document.uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      // The panel re-sends only when what it would draw changed (not on every re-analysis of an edit).
+      if (this.measuredKey(key) !== before) this.measuredChanged.fire(key);
     }
+  }
+
+  private async refreshTraces(document: vscode.TextDocument): Promise<void> {
+    const key = document.uri.toString();
+    try {
+      const uris = await this.traceUrisFor(document);
+      const read = uris.length ? await this.readTraces(uris) : [];
+      const old = this.traces.get(key);
+      // The same parsed traces keep the same array, so the panel's span memo (measuredFor) holds across edits.
+      const same = old?.length === read.length && read.every((t, i) => old[i]?.trace === t.trace);
+      if (!uris.length) this.traces.delete(key);
+      else if (!same) this.traces.set(key, read);
+    } catch (err) {
+      this.output.warn(
+        `profiler trace for ${document.uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
+  /** Identity of the measured data held for a document (the parsed objects are replaced when a file changes). */
+  private measuredKey(key: string): string {
+    const c = this.comparisons.get(key);
+    const memory = c
+      ? JSON.stringify(c.comparison.memory.map((m) => [m.stage, m.measuredMaxAllocatedGiB, m.measuredMaxReservedGiB]))
+      : '';
+    const traces = (this.traces.get(key) ?? []).map((t) => `${t.name}:${t.trace.bytes}:${t.trace.spans.length}`);
+    return `${c?.log.toString() ?? ''}|${memory}|${traces.join(',')}`;
   }
 
   /** For the integration suite and the hover: the comparison shown for a document. */

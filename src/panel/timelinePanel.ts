@@ -14,6 +14,7 @@ import {
   type Tab,
   type WhatIfOverrides,
 } from '../protocol/messages';
+import type { MeasuredPayload } from '../protocol/measured';
 import { buildAnalysisMessage } from '../protocol/payload';
 import type { AnalysisServiceApi } from '../service/types';
 import { handleWebviewMessage, type HostEffects } from './hostMessages';
@@ -24,12 +25,20 @@ const TIMELINE_VIEW_TYPE = 'scheduleInspector.timeline';
 /** workspaceState key of the followed document, so a revived panel (after a reload) shows the same file. */
 const FOLLOWED_KEY = 'scheduleInspector.timeline.documentUri';
 
+/** Measured data linked to a document (the log comparison lens holds it): trace spans and the log's memory. */
+export interface MeasuredSource {
+  measuredFor(document: vscode.TextDocument, result: AnalysisResult): MeasuredPayload | null;
+  /** A document URI whose measured data changed. */
+  readonly onDidChangeMeasured: vscode.Event<string>;
+}
+
 export function registerTimelinePanel(
   context: vscode.ExtensionContext,
   service: AnalysisServiceApi,
   log: vscode.LogOutputChannel,
+  measured?: MeasuredSource,
 ): void {
-  const manager = new TimelinePanelManager(context, service, log);
+  const manager = new TimelinePanelManager(context, service, log, measured);
   context.subscriptions.push(
     manager,
     vscode.commands.registerCommand('scheduleInspector.openTimeline', (arg?: unknown) =>
@@ -73,8 +82,15 @@ class TimelinePanelManager implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly service: AnalysisServiceApi,
     private readonly log: vscode.LogOutputChannel,
+    private readonly measured: MeasuredSource | undefined,
   ) {
     this.documentUri = context.workspaceState.get<string>(FOLLOWED_KEY);
+    if (measured)
+      this.disposables.push(
+        measured.onDidChangeMeasured((uri) => {
+          if (this.panel && uri === this.documentUri) this.sendAnalysis();
+        }),
+      );
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         if (!this.panel || !editor) return;
@@ -321,6 +337,14 @@ class TimelinePanelManager implements vscode.Disposable {
       canApply: !doc.isClosed,
       canWhatIf: true,
     });
+    try {
+      msg.header.measured = this.measured?.measuredFor(doc, result) ?? null;
+    } catch (err) {
+      // Measured data is an extra: a bug there must not cost the panel its analysis.
+      this.log.error(
+        `timeline: measured data failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    }
     this.post(msg);
     this.log.trace(
       `timeline: sent analysis (${msg.buffers.reduce((s, b) => s + b.byteLength, 0)} bytes packed) in ${Date.now() - t0} ms`,

@@ -5,6 +5,7 @@
 import type { RunSummary } from './summary';
 import { SCHEDULE_NAMES, type ScheduleEvaluation, type ScheduleName, type SplitStrategy } from '../core/types';
 import type { PackedLayout } from './pack';
+import { isMeasuredPayload, type MeasuredPayload } from './measured';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -74,6 +75,8 @@ export interface AnalysisHeader {
    * allocated GiB, capacity, headroom, step time, tokens/s, bubble); null when it was not simulated.
    */
   summary: RunSummary | null;
+  /** E2 (issue 19): a linked profiler trace's spans and training log's memory; absent or null when none is linked. */
+  measured?: MeasuredPayload | null;
 }
 
 export interface SweepPoint {
@@ -243,7 +246,7 @@ type HostToWebviewField =
   | 'tab'
   | 'level'
   | 'text';
-type HeaderField = 'fileName' | 'gpu' | 'gpus' | 'schedules' | 'config' | 'selectedSchedule' | 'overrides';
+type HeaderField = 'fileName' | 'gpu' | 'gpus' | 'schedules' | 'config' | 'selectedSchedule' | 'overrides' | 'measured';
 
 /** The analysis header's shape; the timeline index must point at one of the message's `bufferCount` buffers. */
 function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
@@ -258,6 +261,7 @@ function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
     return false;
   if (h.selectedSchedule !== null && !isSchedule(h.selectedSchedule)) return false;
   if (!isWhatIfOverrides(h.overrides)) return false;
+  if (h.measured !== undefined && !isMeasuredPayload(h.measured)) return false;
   return h.schedules.every(
     (s) =>
       isObject<'schedule' | 'applicable' | 'timeline'>(s) &&

@@ -2,6 +2,8 @@
 // memory model can be tested without the schedule engine. Each stage runs its ops back to back (F = 1, B = 2, W = 1);
 // cross-stage waits do not matter to liveness, which depends only on each stage's own op order.
 import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
+import { layerLayout } from '../../src/core/model/layout';
+import { buildUnitTables, type UnitTables } from '../../src/core/memory/activations';
 import { allocOpArrays } from '../../src/core/schedule/programs';
 import { OP_B, OP_F, OP_W, type RunConfig, type ScheduleName, type SimResult } from '../../src/core/types';
 
@@ -160,4 +162,46 @@ export function resolvedShape(config: RunConfig): ModelShape {
   const r = resolveModelShape(config);
   if (!r.ok) throw new Error(`unexpected missing model values: ${r.missing.join(', ')}`);
   return r.shape;
+}
+
+/**
+ * The model shape and unit tables of a small dense run (2 layers per virtual stage, hidden 1024, 16 heads, vocabulary 32,768, bf16,
+ * one microbatch of `chunkTokens · k` tokens split into k equal chunks) for p stages, v virtual stages and m
+ * microbatches: what a memory walk over a simulated schedule of that shape needs.
+ */
+export function smallRun(
+  p: number,
+  v: number,
+  k: number,
+  m: number,
+  chunkTokens: number,
+): { shape: ModelShape; tables: UnitTables } {
+  const config = blankConfig({
+    numLayers: p * v * 2,
+    hiddenSize: 1024,
+    numAttentionHeads: 16,
+    seqLength: chunkTokens * k,
+    maxPositionEmbeddings: chunkTokens * k,
+    microBatchSize: 1,
+    globalBatchSize: m,
+    tensorParallel: 1,
+    pipelineParallel: p,
+    contextParallel: 1,
+    dataParallel: 1,
+    worldSize: p,
+    numMicrobatches: m,
+    paddedVocabSize: 32768,
+    pipeSpSplits: k,
+    virtualStages: v,
+    precision: 'bf16',
+  });
+  const shape = resolvedShape(config);
+  return {
+    shape,
+    tables: buildUnitTables(
+      shape,
+      layerLayout(shape, v),
+      Array.from({ length: k }, () => chunkTokens),
+    ),
+  };
 }

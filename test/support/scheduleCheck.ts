@@ -7,15 +7,33 @@ import type { SimCosts } from '../../src/core/schedule/simulator';
 
 const EPS = 1e-9;
 
+// Where each model chunk runs, written here from the papers and not shared with the simulator's placement.ts:
+// Megatron's interleaving puts model chunk c of rank r at virtual stage c·p + r; ZB-V's V (the Zero-Bubble fork's
+// README: "Each device is assigned to exactly 2 chunks … The sequence of dependencies among model chunks follows a 'V'
+// shape pattern for both the forward and backward passes") puts rank r's second chunk at 2p − 1 − r, so the second
+// half runs from rank p − 1 back to rank 0.
+const V_SCHEDULES = new Set<string>(['zb-v']);
+function stageOfChunk(schedule: string, p: number, r: number, c: number): number {
+  return V_SCHEDULES.has(schedule) && c === 1 ? 2 * p - 1 - r : c * p + r;
+}
+function rankOfStage(schedule: string, p: number, s: number): number {
+  return V_SCHEDULES.has(schedule) && s >= p ? 2 * p - 1 - s : s % p;
+}
+
 export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boolean): string | null {
-  const { stages: p, microbatches: m, splits: k, virtualStages: v } = sim.spec;
+  const { stages: p, microbatches: m, splits: k, virtualStages: v, schedule } = sim.spec;
   const vs = p * v;
+  const stageOf = (r: number, c: number): number => stageOfChunk(schedule, p, r, c);
+  const rankOf = (s: number): number => rankOfStage(schedule, p, s);
+  // A message between two ranks pays the link it crosses: a V's second half sends activations down (r+1 → r) and
+  // gradients up, so those use the other direction's per-link table.
+  const reversed = (s: number): boolean => V_SCHEDULES.has(schedule) && s >= p;
   const key = (kind: number, s: number, i: number, j: number): string => `${kind}:${s}:${i}:${j}`;
   const ends = new Map<string, number>();
   const where = new Map<string, number>();
   for (let r = 0; r < p; r++) {
     for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) {
-      const s = sim.modelChunk[q] * p + r;
+      const s = stageOf(r, sim.modelChunk[q]);
       const id = key(sim.kind[q], s, sim.microbatch[q], sim.chunk[q]);
       if (ends.has(id)) return `op ${id} appears twice`;
       if (sim.microbatch[q] >= m || sim.chunk[q] >= k || sim.modelChunk[q] >= v) return `op ${id} is out of range`;
@@ -39,17 +57,21 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
       const kind = sim.kind[q];
       const i = sim.microbatch[q];
       const j = sim.chunk[q];
-      const s = sim.modelChunk[q] * p + r;
+      const s = stageOf(r, sim.modelChunk[q]);
       const needs: { id: string; delay: number }[] = [];
       let dur: number;
       if (kind === OP_F) {
         dur = costs.forward[s * k + j];
-        if (s > 0) needs.push({ id: key(OP_F, s - 1, i, j), delay: (s - 1) % p === r ? 0 : p2pF((s - 1) % p, j) });
+        const from = rankOf(s - 1);
+        if (s > 0)
+          needs.push({ id: key(OP_F, s - 1, i, j), delay: from === r ? 0 : (reversed(s) ? p2pB : p2pF)(from, j) });
         if (j > 0) needs.push({ id: key(OP_F, s, i, j - 1), delay: 0 });
       } else if (kind === OP_B) {
         dur = costs.backward[s * k + j];
         needs.push({ id: key(OP_F, s, i, j), delay: 0 }, { id: key(OP_F, s, i, k - 1), delay: 0 });
-        if (s < vs - 1) needs.push({ id: key(OP_B, s + 1, i, j), delay: (s + 1) % p === r ? 0 : p2pB((s + 1) % p, j) });
+        const from = rankOf(s + 1);
+        if (s < vs - 1)
+          needs.push({ id: key(OP_B, s + 1, i, j), delay: from === r ? 0 : (reversed(s) ? p2pF : p2pB)(from, j) });
         if (j < k - 1) needs.push({ id: key(OP_B, s, i, j + 1), delay: 0 });
       } else {
         dur = costs.weight[s * k + j];

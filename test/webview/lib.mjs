@@ -298,3 +298,30 @@ export function initScript({ themes, initialTheme, savedState, fakeVsCode }) {
   };
   if (initialTheme) window.__setTheme(initialTheme);
 }
+
+/**
+ * Runs browser tests one after another and prints `ok`/`FAIL` per test (a failure with the top of its stack) and
+ * `N passed, N failed` last; WEBVIEW_GREP=<substring> runs only the tests whose name contains it. Sets the exit
+ * code; the caller closes what it opened.
+ */
+export async function runTests(tests) {
+  let passed = 0;
+  let failed = 0;
+  const grep = process.env.WEBVIEW_GREP;
+  for (const t of tests.filter((x) => !grep || x.name.includes(grep))) {
+    try {
+      await t.fn();
+      passed++;
+      console.log(`  ok  ${t.name}`);
+    } catch (err) {
+      failed++;
+      console.log(
+        `  FAIL ${t.name}\n       ${String(err?.stack ?? err)
+          .split('\n')
+          .slice(0, 14)
+          .join('\n       ')}`,
+      );
+    }
+  }
+  return { passed, failed };
+}

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildBundles, serve, launch, writeWebviewPage, initScript, THEMES, repo } from './lib.mjs';
+import { buildBundles, serve, launch, writeWebviewPage, initScript, runTests, THEMES, repo } from './lib.mjs';
 import { assertCanvasesDrawn, hex, near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
 import { registerThemeTests } from './themes.mjs';
+import { registerMeasuredTests } from './measured.mjs';
 
 const artifacts = join(repo, 'test/artifacts');
 mkdirSync(artifacts, { recursive: true });
@@ -603,26 +604,9 @@ test('timeline, memory and compare tabs draw their charts in the light and the d
 });
 
 registerThemeTests({ test, browser, server, dir, harness, openPanel, exampleAnalysis, artifacts });
+registerMeasuredTests({ test, openPanel, analysis, payload, artifacts });
 
-let passed = 0;
-let failed = 0;
-// WEBVIEW_GREP=<substring> runs only the tests whose name contains it (while working on one area).
-const grep = process.env.WEBVIEW_GREP;
-for (const t of tests.filter((x) => !grep || x.name.includes(grep))) {
-  try {
-    await t.fn();
-    passed++;
-    console.log(`  ok  ${t.name}`);
-  } catch (err) {
-    failed++;
-    console.log(
-      `  FAIL ${t.name}\n       ${String(err?.stack ?? err)
-        .split('\n')
-        .slice(0, 14)
-        .join('\n       ')}`,
-    );
-  }
-}
+const { passed, failed } = await runTests(tests);
 await browser.close();
 await server.close();
 rmSync(dir, { recursive: true, force: true });

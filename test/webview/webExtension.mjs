@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { buildBundles, initScript, launch, repo, serve, THEMES, writeWebviewPage } from './lib.mjs';
+import { buildBundles, initScript, launch, repo, runTests, serve, THEMES, writeWebviewPage } from './lib.mjs';
 import { nextFrames } from '../support/webviewPixels.mjs';
 
 const require = createRequire(import.meta.url);
@@ -265,23 +265,7 @@ test('the analysis the web host posted renders in the real webview, light and da
   }
 });
 
-let passed = 0;
-let failed = 0;
-for (const t of tests) {
-  try {
-    await t.fn();
-    passed++;
-    console.log(`  ok  ${t.name}`);
-  } catch (err) {
-    failed++;
-    console.log(
-      `  FAIL ${t.name}\n       ${String(err?.stack ?? err)
-        .split('\n')
-        .slice(0, 14)
-        .join('\n       ')}`,
-    );
-  }
-}
+const { passed, failed } = await runTests(tests);
 await browser.close();
 await server.close();
 rmSync(dir, { recursive: true, force: true });

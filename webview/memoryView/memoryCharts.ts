@@ -1,12 +1,68 @@
 // Memory views: per-stage peak memory as stacked bars of its breakdown (chart.js). The memory-over-time line has its
 // own canvas renderer in memoryOverTime.ts: chart.js could not follow the timeline's pan/zoom within a frame.
 import type { ChartDataset } from 'chart.js';
+import type { MeasuredMemory } from '../../src/protocol/measured';
 import { Chart, type ChartTheme } from '../charts';
 
 export interface PeakBarsData {
   stages: number;
   peakGiBPerStage: number[] | null;
   breakdownGiB: Record<string, number>[] | null;
+  /** Predicted allocated peak per stage: the kind a log's "max allocated" is compared with (issue 19). */
+  predictedAllocatedGiB?: number[] | null;
+  /** A linked training log's measured peaks per stage, each kind marked against its own predicted kind. */
+  measured?: MeasuredMemory | null;
+}
+
+/**
+ * Markers of the measured peaks (issue 19): the reserved peak against the bar's top (the stack sums to the predicted
+ * reserved peak), the allocated peak against a dash at the predicted allocated peak. Each marker is its own stack,
+ * so chart.js does not add them to the bars or to each other. Null entries (a stage no rank reported) draw nothing.
+ */
+function markerDatasets(d: PeakBarsData, theme: ChartTheme): ChartDataset<'line', (number | null)[]>[] {
+  const m = d.measured;
+  if (!m) return [];
+  const byStage = (pick: (s: MeasuredMemory['stages'][number]) => number | null): (number | null)[] =>
+    Array.from({ length: d.stages }, (_, r) => {
+      const row = m.stages.find((s) => s.stage === r);
+      return row ? pick(row) : null;
+    });
+  const marker = (
+    label: string,
+    data: (number | null)[],
+    pointStyle: 'triangle' | 'circle' | 'line',
+    filled: boolean,
+  ): ChartDataset<'line', (number | null)[]> => ({
+    type: 'line',
+    label,
+    data,
+    stack: label,
+    // Drawn over the bars: chart.js draws higher orders first (the bars' order is 0).
+    order: -1,
+    showLine: false,
+    pointStyle,
+    pointRadius: pointStyle === 'line' ? 14 : 6,
+    pointHoverRadius: pointStyle === 'line' ? 14 : 7,
+    pointBorderWidth: 2,
+    borderColor: theme.foreground,
+    backgroundColor: filled ? theme.foreground : 'transparent',
+  });
+  const out = [
+    marker(
+      `measured max reserved (${m.source})`,
+      byStage((s) => s.maxReservedGiB),
+      'triangle',
+      true,
+    ),
+    marker(
+      `measured max allocated (${m.source})`,
+      byStage((s) => s.maxAllocatedGiB),
+      'circle',
+      false,
+    ),
+  ];
+  if (d.predictedAllocatedGiB) out.push(marker('predicted allocated', d.predictedAllocatedGiB, 'line', false));
+  return out;
 }
 
 // The order of the CLI's and the hover's sum (report/text.ts BREAKDOWN_TERMS); a term that is zero on every stage
@@ -67,6 +123,7 @@ export class PeakBarsChart {
           backgroundColor: color,
           borderColor: color,
           stack: 'peak',
+          pointStyle: 'rect',
         });
       });
     } else if (d.peakGiBPerStage) {
@@ -76,8 +133,10 @@ export class PeakBarsChart {
         data: d.peakGiBPerStage,
         backgroundColor: theme.series[0],
         stack: 'peak',
+        pointStyle: 'rect',
       });
     }
+    datasets.push(...(markerDatasets(d, theme) as ChartDataset<'line', number[]>[]));
     const capacity = this.capacityGiB;
     this.chart = new Chart(this.canvas, {
       type: 'bar',
@@ -110,7 +169,8 @@ export class PeakBarsChart {
       options: {
         responsive: true,
         plugins: {
-          legend: { labels: { color: theme.foreground, boxWidth: 12 } },
+          // Point styles in the legend: the measured markers are told apart by shape (bars show as squares).
+          legend: { labels: { color: theme.foreground, boxWidth: 12, usePointStyle: !!d.measured } },
           tooltip: {
             callbacks: { label: (ctx) => `${ctx.dataset.label ?? ''}: ${(ctx.parsed.y ?? 0).toFixed(2)} GiB` },
           },

@@ -1,7 +1,9 @@
 // The interactive timeline: owns a canvas, turns wheel / drag / keys into viewport changes, and redraws at most
 // once per animation frame. All geometry decisions go through the pure layout/pick/viewport modules.
+import type { MeasuredSpans } from '../../src/protocol/measured';
 import type { ThemeColors } from '../theme';
 import { drawTimeline, formatMs, prepareCanvas } from './draw';
+import { drawOverlay } from './overlay';
 import { opAt } from './pick';
 import { TimelineRaster, layoutTimeline, type Geometry, type TimelineOps } from './layout';
 import { clampViewport, fullViewport, panViewport, zoomViewport, type Viewport } from './viewport';
@@ -11,6 +13,8 @@ export interface TimelineInfo {
   splits: number;
   virtualStages: number;
   makespanMs: number;
+  /** How far the view may pan and zoom out, ms: the makespan, or further when measured spans run past it. */
+  extentMs?: number;
 }
 
 export interface TimelineViewOptions {
@@ -42,6 +46,10 @@ export class TimelineView {
   private vp: Viewport = fullViewport(1);
   private colors: ThemeColors | null = null;
   private highlight = -1;
+  /** Measured spans drawn over the lanes (overlay.ts), or null. */
+  private overlay: MeasuredSpans | null = null;
+  /** Spans the last frame outlined (read by the tests). */
+  overlayDrawn = 0;
   private readonly raster = new TimelineRaster();
   private readonly resizeObserver = new ResizeObserver(() => this.requestDraw());
   private frameRequested = false;
@@ -82,9 +90,19 @@ export class TimelineView {
     this.coarseNext = ops !== null && ops !== this.ops;
     this.ops = ops;
     this.info = info;
-    const total = info?.makespanMs ?? 1;
+    const total = info ? (info.extentMs ?? info.makespanMs) : 1;
     this.vp = keepViewport ? clampViewport(keepViewport, total) : fullViewport(total);
     this.requestDraw();
+  }
+
+  /** Measured spans to outline over the lanes, already on the simulated time axis; null hides them. */
+  setOverlay(spans: MeasuredSpans | null): void {
+    this.overlay = spans;
+    this.requestDraw();
+  }
+
+  private extentMs(): number {
+    return this.info ? (this.info.extentMs ?? this.info.makespanMs) : 1;
   }
 
   setColors(colors: ThemeColors): void {
@@ -102,7 +120,7 @@ export class TimelineView {
   }
 
   setViewport(vp: Viewport, notify = true): void {
-    this.vp = clampViewport(vp, this.info?.makespanMs ?? 1);
+    this.vp = clampViewport(vp, this.extentMs());
     this.requestDraw();
     if (notify) this.onViewportChange(this.vp);
   }
@@ -181,6 +199,10 @@ export class TimelineView {
       pal,
       dpr,
     );
+    this.overlayDrawn =
+      this.overlay && this.ops
+        ? drawOverlay(ctx, this.overlay, g, this.vp, this.ops.stages, { stroke: pal.foreground })
+        : 0;
     this.lastFrameMs = performance.now() - t0;
     this.frames++;
   }
@@ -223,7 +245,7 @@ export class TimelineView {
       (e) => {
         e.preventDefault();
         const g = this.geometry();
-        const total = this.info?.makespanMs ?? 1;
+        const total = this.extentMs();
         const span = this.vp.t1Ms - this.vp.t0Ms;
         if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
           const d = e.shiftKey ? e.deltaY || e.deltaX : e.deltaX;
@@ -245,9 +267,7 @@ export class TimelineView {
         if (Math.abs(dx) > CLICK_SLOP_PX) this.dragging.moved = true;
         if (this.dragging.moved) {
           const span = this.dragging.vp.t1Ms - this.dragging.vp.t0Ms;
-          this.setViewport(
-            panViewport(this.dragging.vp, (-dx / this.geometry().plotWidthPx) * span, this.info?.makespanMs ?? 1),
-          );
+          this.setViewport(panViewport(this.dragging.vp, (-dx / this.geometry().plotWidthPx) * span, this.extentMs()));
           this.tooltip.hidden = true;
           return;
         }
@@ -269,7 +289,7 @@ export class TimelineView {
       this.tooltip.hidden = true;
     });
     c.addEventListener('keydown', (e) => {
-      const total = this.info?.makespanMs ?? 1;
+      const total = this.extentMs();
       const span = this.vp.t1Ms - this.vp.t0Ms;
       let handled = true;
       switch (e.key) {

@@ -36,6 +36,11 @@ interface Lever {
   flags: [string, string | null][];
   /** The same change as RunConfig fields, to price it with the cost model; absent when the text already says it. */
   patch?: Partial<RunConfig>;
+  /**
+   * The file's global batch is computed from the edited value (`${multiply:${.micro_batch_size},64}`,
+   * `GBS=$((MICRO * …))`), so the edit changes the work per step too: priced in tokens/s, not as the same batch.
+   */
+  batchFollows?: { from: number; to: number };
 }
 
 /** NeMo runs Megatron-Core's schedules only: 1F1B and, with virtual_pipeline_model_parallel_size, interleaved 1F1B. */
@@ -102,7 +107,8 @@ export function oomRiskDiagnostic(
   let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB reserved of ${fmt(capacityGiB)} GiB${margin} (${parts.join(', ')}).`;
 
   const lever = findLever(read, shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);
-  if (lever?.patch && engine) lever.text += costText(read.config, evaluation, strategy, lever.patch, engine);
+  if (lever?.patch && engine)
+    lever.text += costText(read.config, evaluation, strategy, lever.patch, engine, lever.batchFollows);
   const activationDriven = b.activations + b.kvCache + b.logits > b.weights + b.grads + b.optimizer;
   let keys: ConfigKey[];
   if (lever) {
@@ -221,14 +227,24 @@ function findLever(
     const half = Math.max(1, Math.floor(shape.microBatch / 2));
     const r = reservedWith({ ...shape, microBatch: half }, evaluation, lengths, settings);
     const m = read.config.numMicrobatches;
+    const gbs = read.config.globalBatchSize;
+    // A global batch written in terms of the micro-batch shrinks with it: same microbatch count, half the batch.
+    const follows = gbs != null && globalBatchFollowsMicroBatch(read);
     if (r <= limitGiB)
       return lever(
         {
           keys: ['microBatchSize'],
           title: `Halve the micro-batch size to ${half}`,
           flags: [['--micro-batch-size', String(half)]],
-          // Same global batch: twice the microbatches of half the size.
-          patch: { microBatchSize: half, numMicrobatches: m != null ? (m * shape.microBatch) / half : null },
+          ...(follows
+            ? {
+                patch: { microBatchSize: half, globalBatchSize: (gbs * half) / shape.microBatch },
+                batchFollows: { from: gbs, to: (gbs * half) / shape.microBatch },
+              }
+            : {
+                // Same global batch: twice the microbatches of half the size.
+                patch: { microBatchSize: half, numMicrobatches: m != null ? (m * shape.microBatch) / half : null },
+              }),
         },
         r,
         'about ',
@@ -316,12 +332,29 @@ function signedPercent(fraction: number): string {
  * configuration at the same global batch (`, +31.2 % step time (41.6 s → 54.6 s)`); empty when it cannot be priced
  * (the work budget is spent, or the engine refuses the variant).
  */
+/**
+ * Whether the global batch is computed from the micro-batch's own definition: one of the variables or YAML keys the
+ * global batch passed through is the text that sets the micro-batch (the same source range).
+ */
+function globalBatchFollowsMicroBatch(read: LaunchConfigRead): boolean {
+  const micro = read.sources.microBatchSize;
+  const gbs = read.sources.globalBatchSize;
+  if (!micro || !gbs?.origins?.length) return false;
+  const microRanges = [micro.valueRange, ...(micro.origins ?? []).map((o) => o.range)].filter(
+    (x): x is SourceRange => x != null,
+  );
+  const same = (a: SourceRange, b: SourceRange): boolean =>
+    a.line === b.line && a.column === b.column && a.endLine === b.endLine && a.endColumn === b.endColumn;
+  return gbs.origins.some((o) => microRanges.some((r) => same(o.range, r)));
+}
+
 function costText(
   config: RunConfig,
   evaluation: ScheduleEvaluation,
   strategy: SplitStrategy,
   patch: Partial<RunConfig>,
   engine: EngineOptions,
+  batchFollows?: { from: number; to: number },
 ): string {
   const before = evaluation.stepTimeMs;
   if (before == null || before <= 0) return '';
@@ -343,5 +376,11 @@ function costText(
     return ''; // no price rather than a wrong one
   }
   if (after == null) return '';
+  if (batchFollows) {
+    // Unequal work per step: compare throughput (tokens per second of the whole run), which is what the step buys.
+    const tokS = (batch: number, ms: number): number => (batch * (config.seqLength ?? 0)) / (ms / 1000);
+    const ratio = tokS(batchFollows.to, after) / tokS(batchFollows.from, before);
+    return `; the global batch follows it (${batchFollows.from} → ${batchFollows.to}), so ${signedPercent(ratio - 1)} tokens/s (${stepTimeText(before)} → ${stepTimeText(after)} per step)`;
+  }
   return `, ${signedPercent(after / before - 1)} step time at the same global batch (${stepTimeText(before)} → ${stepTimeText(after)})`;
 }

@@ -237,6 +237,7 @@ export function describeChoice(choice: {
     'zb-h1': 'ZB-H1',
     'seq1f1b-zb': 'Seq1F1B-ZB',
     'zb-h2': 'ZB-H2',
+    'zb-v': 'ZB-V',
   };
   const parts: string[] = [];
   if (choice.splits > 1) parts.push(`k = ${choice.splits}`, choice.strategy);

@@ -1,5 +1,6 @@
 // Memory over time: per-unit bytes (activations.ts) walked over the simulated op order of each stage
 // (megatron.md §3.3, seq1f1b.md §3.2–3.3).
+import { placementTables } from '../schedule/placement';
 import { OP_B, OP_F, OP_W, type SimResult } from '../types';
 import type { UnitTables } from './activations';
 
@@ -170,6 +171,7 @@ function walkStage(
   const { k, v, activations, logits, kvAppend, forwardTransient, backwardTransient, dkdvBytes } = tables;
   const { live, cacheBytes, cacheHeld } = scratch;
   const { kind, microbatch, chunk, modelChunk, start, end } = sim;
+  const { stageOf } = placementTables(sim.spec);
   const s = new StageSums(base, scratch.times, scratch.values);
   // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
   // tables built for this timeline's k and v (buildUnitTables); unit and cache keys are < m·k·v and m·v.
@@ -180,7 +182,7 @@ function walkStage(
     const mb = microbatch[i]!;
     const j = Math.min(chunk[i]!, k - 1);
     const mc = Math.min(modelChunk[i]!, v - 1);
-    const vs = mc * p + r;
+    const vs = stageOf[mc * p + r]!;
     const unitKey = (mb * k + j) * v + mc;
     const cacheKey = mb * v + mc;
     if (kd === F) {

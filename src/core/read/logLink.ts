@@ -1,7 +1,7 @@
 // Where a launch file's training log is (issue 19): a `# schedule-inspector: log=PATH` directive, or the file the
 // launch tees its output to (`… | tee logs/run.log`, `| tee -a "$LOG_DIR/train.log"` with the variable known). The
 // path is returned as written (relative paths are the caller's to resolve against the file's folder); nothing is
-// opened here.
+// opened here. Profiler traces to overlay on the timeline have their own directive, `trace=` (findTraceLinks).
 import type { SourceRange } from '../types';
 
 export interface LogLink {
@@ -80,4 +80,32 @@ export function literalAssignments(text: string): (name: string) => string | nul
     values.set(name, values.has(name) && values.get(name) !== value ? null : value);
   }
   return (name) => values.get(name) ?? null;
+}
+
+const TRACE_DIRECTIVE = /#\s*schedule-inspector:\s*trace\s*=\s*("[^"]+"|'[^']+'|\S+)/i;
+
+/**
+ * Profiler traces named by `# schedule-inspector: trace=PATH[,PATH…]` (one Chrome-trace JSON per rank, as
+ * torch.profiler's tensorboard_trace_handler writes them), in the order written; paths as written, like log=.
+ */
+export function findTraceLinks(text: string): LogLink[] {
+  const out: LogLink[] = [];
+  text.split('\n', MAX_LINES).forEach((line, i) => {
+    const d = TRACE_DIRECTIVE.exec(line);
+    if (!d) return;
+    const word = d[1] as string;
+    // Column of the path list's first character (past an opening quote).
+    let column = d.index + d[0].length - word.length + (/^["']/.test(word) ? 1 : 0);
+    for (const part of unquote(word).split(',')) {
+      const start = column;
+      column += part.length + 1;
+      if (part.trim() === '') continue;
+      out.push({
+        path: part.trim(),
+        range: { line: i, column: start, endLine: i, endColumn: start + part.length },
+        how: 'directive',
+      });
+    }
+  });
+  return out;
 }

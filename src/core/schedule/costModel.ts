@@ -9,6 +9,7 @@ import { layerLayout, type VirtualStage } from '../model/layout';
 import type { ModelShape } from '../model/shape';
 import type { GpuProfile, RunConfig } from '../types';
 import { afterFlush, NO_RUN_FLAGS, type CostRunFlags } from './cost/afterFlush';
+import { inputHopSlot, placementTables, type PlacementTables } from './placement';
 import type { CostConstants } from './cost/constants';
 import { gemmMs, kernelRates, linkOf, ringMs, type KernelRates, type Link } from './cost/kernels';
 import { layerCost, type LayerContext, type LayerCost } from './cost/layer';
@@ -134,7 +135,12 @@ export function buildStageCosts(
 
   const hopInterNode = hopsAcrossNodes(p, mdl.tp * mdl.cp * mdl.dp, gpusPerNode);
   const p2p = p2pCosts(mdl, chunkLengths, hopInterNode, gpu, constants, flags.p2pScatterGather);
-  if (!(flags.p2pOverlap && v > 1)) blockingSends(p, v, k, p2p, terms);
+  const place = placementTables({
+    schedule: flags.chunkPlacement === 'v-shape' ? 'zb-v' : '1f1b-interleaved',
+    stages: p,
+    virtualStages: v,
+  });
+  if (!(flags.p2pOverlap && v > 1)) blockingSends(place, p, k, p2p, terms);
   const forward = new Float64Array(units);
   const backward = new Float64Array(units);
   const weight = new Float64Array(units);
@@ -144,7 +150,7 @@ export function buildStageCosts(
     forward[idx] = sumTerms(terms.forward, idx);
     backward[idx] = sumTerms(terms.backward, idx);
     weight[idx] = sumTerms(terms.weight, idx);
-    const rank = Math.floor(idx / k) % p;
+    const rank = place.rankOf[Math.floor(idx / k)]!;
     lastBackward[rank] = lastBackward[rank]! + backward[idx]! + weight[idx]!;
     firstForward[rank] = firstForward[rank]! + forward[idx]!;
   }
@@ -169,19 +175,23 @@ export function buildStageCosts(
  * T_comm, 0.4–0.6 ms per message). The simulator's edge delay stays: the receiver cannot start before it arrives.
  */
 function blockingSends(
+  place: PlacementTables,
   p: number,
-  v: number,
   k: number,
   p2p: ReturnType<typeof p2pCosts>,
   terms: { forward: TermTable; backward: TermTable },
 ): void {
-  const vs = p * v;
+  const vs = place.rankOf.length;
+  // A send pays the hop that feeds the receiving op (placement.ts inputHopSlot); the turn of a V stays on its rank.
+  const slotMs = (slot: number): number =>
+    slot < p * k ? p2p.p2pForwardByRank![slot]! : p2p.p2pBackwardByRank![slot - p * k]!;
   for (let s = 0; s < vs; s++) {
-    const rank = s % p;
     for (let j = 0; j < k; j++) {
       const idx = s * k + j;
-      if (s < vs - 1) terms.forward.overhead[idx] = terms.forward.overhead[idx]! + p2p.p2pForwardByRank![rank * k + j]!;
-      if (s > 0) terms.backward.overhead[idx] = terms.backward.overhead[idx]! + p2p.p2pBackwardByRank![rank * k + j]!;
+      const fwd = s < vs - 1 ? inputHopSlot(place, p, k, s + 1, false, j) : -1;
+      const bwd = s > 0 ? inputHopSlot(place, p, k, s - 1, true, j) : -1;
+      if (fwd >= 0) terms.forward.overhead[idx] = terms.forward.overhead[idx]! + slotMs(fwd);
+      if (bwd >= 0) terms.backward.overhead[idx] = terms.backward.overhead[idx]! + slotMs(bwd);
     }
   }
 }

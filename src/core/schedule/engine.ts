@@ -21,6 +21,7 @@ import { stepTimeBreakdown } from './cost/breakdown';
 import { buildStageCosts, costFlagsOf, DEFAULT_COST_CONSTANTS, type CostConstants, type StageCosts } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
 import { DEFAULT_MAX_OPS, interleavedWarmupOf, isZeroBubble, scheduleNotApplicable } from './programs';
+import { chunkPlacement, placementTables } from './placement';
 import { outOfRangeReasons } from '../megatron/bounds';
 import { simulateSchedule, type SimCosts } from './simulator';
 import { spendWork, type WorkBudget } from './workBudget';
@@ -102,6 +103,8 @@ export function configuredSchedule(config: RunConfig): ScheduleName {
   const v = config.virtualStages ?? 1;
   if (config.zeroBubbleSchedule === 'zb-h1' && k === 1 && v === 1) return 'zb-h1';
   if (config.zeroBubbleSchedule === 'zb-2p' && k === 1 && v === 1) return 'zb-h2';
+  // --zero-bubble-v-schedule sets v = 2 itself and refuses --num-layers-per-virtual-pipeline-stage (zbpp_utils.py:109-118).
+  if (config.zeroBubbleSchedule === 'zb-v' && k === 1) return 'zb-v';
   if (k > 1) return v > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
   return v > 1 ? '1f1b-interleaved' : '1f1b';
 }
@@ -124,6 +127,8 @@ export function scheduleLabel(name: ScheduleName, k: number, v: number): string 
       return `Seq1F1B-ZB k=${k}`;
     case 'zb-h2':
       return 'ZB-H2';
+    case 'zb-v':
+      return 'ZB-V';
   }
 }
 
@@ -272,7 +277,7 @@ export function evaluateSchedule(
     isZeroBubble(choice.schedule),
     options.gpu,
     constants,
-    costFlagsOf(config),
+    { ...costFlagsOf(config), chunkPlacement: chunkPlacement(choice.schedule) },
   );
   const run = simulateRun(spec, stage.costs, options, whatIf, sampled);
   if ('applicable' in run) return notApplicable(choice, run.reason, whatIf, splitsSource);
@@ -336,15 +341,10 @@ export function stepTimeLowerBound(
   const lengths = isSeq ? partitionSequence(config, choice.splits, choice.strategy) : [mdl.seqLength];
   if (lengths.some((x) => x <= 0)) return null;
   const zb = isZeroBubble(choice.schedule);
-  const stage = buildStageCosts(
-    mdl,
-    choice.virtualStages,
-    lengths,
-    zb,
-    options.gpu,
-    constantsOf(options),
-    costFlagsOf(config),
-  );
+  const stage = buildStageCosts(mdl, choice.virtualStages, lengths, zb, options.gpu, constantsOf(options), {
+    ...costFlagsOf(config),
+    chunkPlacement: chunkPlacement(choice.schedule),
+  });
   const { forward, backward, weight, p2pForward, p2pForwardByRank, p2pBackward, p2pBackwardByRank } = stage.costs;
   const p = mdl.pp;
   const k = choice.splits;
@@ -353,10 +353,11 @@ export function stepTimeLowerBound(
   let head = 0;
   let tail = 0;
   // `!` reads: cost slots s·k + j < p·v·k, p2p slots < p·k and afterFlush has p entries (buildStageCosts' layout).
+  const { stageOf } = placementTables({ schedule: choice.schedule, stages: p, virtualStages: choice.virtualStages });
   for (let r = 0; r < p; r++) {
     let perMicrobatch = 0;
-    for (let s = r; s < p * choice.virtualStages; s += p)
-      for (let j = 0; j < k; j++)
+    for (let c = 0; c < choice.virtualStages; c++)
+      for (let j = 0, s = stageOf[c * p + r]!; j < k; j++)
         perMicrobatch += forward[s * k + j]! + backward[s * k + j]! + (zb ? weight[s * k + j]! : 0);
     const busy = head + m * perMicrobatch;
     bound = Math.max(bound, busy + after[r]!);
@@ -390,8 +391,14 @@ function sampleOpsFor(spec: ScheduleSpec, options: EngineOptions): number | null
   const { aggregate } = options;
   // GPipe holds every microbatch before its first backward: its memory grows with m, so no sample stands for it.
   // ZB-H2's order settles into its repeating F B W only some 2p microbatches past the warm-up (zeroBubbleH2.ts),
-  // later than the smallest samples: it is simulated in full.
-  if (!aggregate || spec.schedule === 'gpipe' || spec.schedule === 'zb-h2' || opsOf(spec) <= aggregate.aboveOps)
+  // later than the smallest samples: it is simulated in full. ZB-V's heuristic order has no stated period either.
+  if (
+    !aggregate ||
+    spec.schedule === 'gpipe' ||
+    spec.schedule === 'zb-h2' ||
+    spec.schedule === 'zb-v' ||
+    opsOf(spec) <= aggregate.aboveOps
+  )
     return null;
   return sampledOpsOf(spec, aggregate.sampleOps);
 }
@@ -514,7 +521,7 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
   // A value refused by megatron/bounds.ts is unknown to the engine; say why rather than just "unknown".
   const refused = outOfRangeReasons(read.sources);
   const evaluate = (name: ScheduleName): ScheduleEvaluation => {
-    const v = INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
+    const v = name === 'zb-v' ? 2 : INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
     const base = { schedule: name, strategy, virtualStages: v, microbatches: ov.microbatches };
     let e: ScheduleEvaluation;
     if (!SEQ_SCHEDULES.has(name)) {

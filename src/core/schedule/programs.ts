@@ -12,6 +12,7 @@ import {
   type ScheduleSpec,
 } from '../types';
 import { writeZbH2Orders } from './zeroBubbleH2';
+import { writeZbVOrders } from './zeroBubbleV';
 
 /** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
 export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
@@ -27,7 +28,7 @@ export interface Programs extends Pick<
   zeroBubble: boolean;
 }
 
-const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb', 'zb-h2']);
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb', 'zb-h2', 'zb-v']);
 
 export function isZeroBubble(name: ScheduleName): boolean {
   return ZERO_BUBBLE.has(name);
@@ -59,6 +60,11 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
     case 'zb-h2':
       if (k !== 1) return `${name} does not split sequences (k=${k}); use the seq1f1b variants for k > 1`;
       if (v !== 1) return `${name} has no virtual stages (v=${v}); use 1f1b-interleaved for v > 1`;
+      break;
+    case 'zb-v':
+      if (k !== 1) return `zb-v does not split sequences (k=${k})`;
+      // The fork sets two model chunks per rank itself (zbpp_utils.py:116-118).
+      if (v !== 2) return `ZB-V runs exactly 2 model chunks per rank in a V (v=${v})`;
       break;
     case '1f1b-interleaved':
       if (k !== 1) return `1f1b-interleaved does not split sequences (k=${k}); use seq1f1b-interleaved`;
@@ -167,6 +173,11 @@ export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
   if (spec.schedule === 'zb-h2') {
     // Built for all stages at once: each stage's order depends on when its neighbours' ops finish (zeroBubbleH2.ts).
     writeZbH2Orders(p, spec.microbatches, prog);
+    return prog;
+  }
+  if (spec.schedule === 'zb-v') {
+    // The fork's construction also places every stage at once (zeroBubbleV.ts).
+    writeZbVOrders(p, spec.microbatches, prog);
     return prog;
   }
   for (let r = 0; r < p; r++) {

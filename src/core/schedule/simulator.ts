@@ -5,12 +5,14 @@
 // it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops). The order in which
 // that first run completed the ops is kept with the program and later runs replay it in one pass (replayPlans).
 import { OP_B, OP_F, OP_W, type CostTable, type NotApplicable, type ScheduleSpec, type SimResult } from '../types';
+import { neighbourTables, placementTables, type Neighbours } from './placement';
 import { buildProgramsUnchecked, HARD_MAX_OPS, scheduleNotApplicable, type Programs } from './programs';
 
 /**
  * A cost table with optional per-hop p2p costs, for clusters where some pipeline hops stay inside a node and
- * others cross nodes. Index = sourceRank * k + chunk; forward hops go sourceRank → sourceRank+1 (mod p, the
- * wrap to the next model chunk), backward hops sourceRank → sourceRank−1 (mod p).
+ * others cross nodes. Index = sourceRank * k + chunk; "forward" hops go sourceRank → sourceRank+1 (mod p, the
+ * wrap to the next model chunk), "backward" hops sourceRank → sourceRank−1 (mod p). A V placement's second chunk
+ * sends its activations down and its gradients up, over the other table's link (placement.ts inputHopSlot).
  */
 export interface SimCosts extends CostTable {
   p2pForwardByRank?: Float64Array;
@@ -134,8 +136,12 @@ interface Packed {
   fwd: Float64Array;
   bwd: Float64Array;
   wgt: Float64Array;
+  /** [p2pF | p2pB]: the slot of a hop is placement.ts inputHopSlot. */
+  p2p: Float64Array;
   p2pF: Float64Array;
   p2pB: Float64Array;
+  /** Neighbours by cost slot (they depend on the virtual stage only; see neighbourTables). */
+  hops: Neighbours;
 }
 
 export function simulatePrograms(prog: Programs, costs: SimCosts, transient = false): SimResult | NotApplicable {
@@ -168,6 +174,11 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
   // Chunk index of each cost slot, so neither loop divides.
   const chunkOf = new Int32Array(vs * k);
   for (let c = 0; c < vs * k; c++) chunkOf[c] = c % k;
+  const place = placementTables(prog.spec);
+  const { p2pF, p2pB } = p2pTables(costs, p, k);
+  const p2p = new Float64Array(2 * p * k);
+  p2p.set(p2pF);
+  p2p.set(p2pB, p * k);
   const tables: Packed = {
     p,
     k,
@@ -182,7 +193,10 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
     fwd,
     bwd,
     wgt,
-    ...p2pTables(costs, p, k),
+    p2p,
+    p2pF,
+    p2pB,
+    hops: neighbourTables(place, p, k),
   };
   // The two outputs every caller keeps; everything else the loop needs is scratch or per stage.
   const { start, end } = timelineArrays(n, transient);
@@ -224,7 +238,7 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
     bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0,
     peakUnits,
   };
-  return withLazyP2pWindows(result, prog, tables.p2pF, tables.p2pB);
+  return withLazyP2pWindows(result, prog, tables);
 }
 
 /** One p2p table per direction, indexed by the sending rank, so the hot loop has a single code path. */
@@ -254,11 +268,12 @@ function packedOps(prog: Programs): Int32Array {
 function packOps(prog: Programs, ops: Int32Array): void {
   const { stages: p, microbatches: m, splits: k } = prog.spec;
   const { kind, microbatch, chunk, modelChunk, stageOffsets } = prog;
+  const { stageOf } = placementTables(prog.spec);
   for (let r = 0; r < p; r++) {
     // Bounds: stageOffsets has p + 1 entries, and every q below it indexes the op arrays (length opCount).
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
       const j = chunk[q]!;
-      const s = modelChunk[q]! * p + r;
+      const s = stageOf[modelChunk[q]! * p + r]!;
       ops[2 * q] = (((s * m + microbatch[q]!) * k + j) << 4) | (j > 0 ? 8 : 0) | (j < k - 1 ? 4 : 0) | kind[q]!;
       ops[2 * q + 1] = s * k + j;
     }
@@ -270,7 +285,7 @@ function packOps(prog: Programs, ops: Int32Array): void {
  * and each stage's program counter and free time, and returns how many ops completed. It touches as few streams per
  * op as it can (the packed ops, `start`, the completions): end times and per-stage sums are a sequential pass after
  * it (finishStages). The `!` reads are bounded by construction: q < stageOffsets[r + 1] ≤ opCount, units < 2·units
- * of `done`, cost slots < vs·k, ranks < p.
+ * of `done`, cost slots < vs·k, ranks < p, p2p slots < 2·p·k.
  */
 function runOps(
   t0: Packed,
@@ -280,7 +295,8 @@ function runOps(
   free: Float64Array,
   order: Int32Array,
 ): number {
-  const { p, k, mk, lastUnits, endB, stageOffsets, ops, chunkOf, done, fwd, bwd, wgt, p2pF, p2pB } = t0;
+  const { p, mk, endB, stageOffsets, ops, done, fwd, bwd, wgt, p2p } = t0;
+  const { hopF, hopB, wakeF, wakeB } = t0.hops;
   const blocked = new Uint8Array(p);
   for (let r = 0; r < p; r++) pc[r] = stageOffsets[r]!;
 
@@ -292,11 +308,7 @@ function runOps(
 
   while (top > 0) {
     const r = work[--top]!;
-    // Neighbours on the ring: virtual stage s−1 lives on prevRank, s+1 on nextRank (the wrap joins model chunks).
-    const prevRank = r === 0 ? p - 1 : r - 1;
-    const nextRank = r === p - 1 ? 0 : r + 1;
-    const crossPrev = prevRank !== r;
-    const crossNext = nextRank !== r;
+    // Neighbours (the rank of virtual stage s ± 1 and the p2p slot of the hop) come from the op's cost slot.
     let q = pc[r]!;
     const qEnd = stageOffsets[r + 1]!;
     let t = free[r]!;
@@ -312,30 +324,34 @@ function runOps(
         if (unit >= mk) {
           const depEnd = done[unit - mk]!;
           if (depEnd < 0) break;
-          const arrive = crossPrev ? depEnd + p2pF[prevRank * k + chunkOf[ci]!]! : depEnd;
+          const hop = hopF[ci]!;
+          const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
           if (arrive > ready) ready = arrive;
         }
         t = ready + fwd[ci]!;
         done[unit] = t;
-        if (unit < lastUnits && crossNext && blocked[nextRank] === 1) {
-          blocked[nextRank] = 0;
-          work[top++] = nextRank;
+        const next = wakeF[ci]!;
+        if (next >= 0 && blocked[next] === 1) {
+          blocked[next] = 0;
+          work[top++] = next;
         }
       } else if (kd === B) {
         // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
         // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
         if ((c & 4) !== 0 ? done[endB + unit + 1]! < 0 : done[unit]! < 0) break;
-        if (unit < lastUnits) {
+        if (unit < t0.lastUnits) {
           const depEnd = done[endB + unit + mk]!;
           if (depEnd < 0) break;
-          const arrive = crossNext ? depEnd + p2pB[nextRank * k + chunkOf[ci]!]! : depEnd;
+          const hop = hopB[ci]!;
+          const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
           if (arrive > ready) ready = arrive;
         }
         t = ready + bwd[ci]!;
         done[endB + unit] = t;
-        if (unit >= mk && crossPrev && blocked[prevRank] === 1) {
-          blocked[prevRank] = 0;
-          work[top++] = prevRank;
+        const prev = wakeB[ci]!;
+        if (prev >= 0 && blocked[prev] === 1) {
+          blocked[prev] = 0;
+          work[top++] = prev;
         }
       } else {
         if (done[endB + unit]! < 0) break;
@@ -372,7 +388,9 @@ const firstOrders = new WeakMap<Programs, Int32Array>();
 const PLAN_FIELDS = 5;
 
 function buildPlan(prog: Programs, t0: Packed, order: Int32Array): Int32Array {
-  const { p, k, mk, lastUnits, endB, ops, chunkOf } = t0;
+  const { mk, lastUnits, endB, ops } = t0;
+  const { rankOf } = placementTables(prog.spec);
+  const { hopF, hopB } = t0.hops;
   const n = prog.opCount;
   const opOf = new Int32Array(2 * endB);
   // `!` reads: order is a permutation of 0…n−1; units < endB; cost slots < vs·k (see runOps).
@@ -387,17 +405,15 @@ function buildPlan(prog: Programs, t0: Packed, order: Int32Array): Int32Array {
     const kd = c & 3;
     const unit = c >>> 4;
     const ci = ops[2 * q + 1]!;
-    const r = Math.floor(unit / mk) % p;
-    const prevRank = r === 0 ? p - 1 : r - 1;
-    const nextRank = r === p - 1 ? 0 : r + 1;
+    const r = rankOf[Math.floor(unit / mk)]!;
     let dep = -1;
     let hop = -1;
     if (kd === F && unit >= mk) {
       dep = opOf[unit - mk]!;
-      if (prevRank !== r) hop = prevRank * k + chunkOf[ci]!;
+      hop = hopF[ci]!;
     } else if (kd === B && unit < lastUnits) {
       dep = opOf[endB + unit + mk]!;
-      if (nextRank !== r) hop = p * k + nextRank * k + chunkOf[ci]!;
+      hop = hopB[ci]!;
     }
     const o = PLAN_FIELDS * i;
     plan[o] = q;
@@ -418,10 +434,9 @@ function replay(
   t0: Packed,
   out: { start: Float64Array; end: Float64Array; free: Float64Array; busy: Float64Array; peakUnits: Int32Array },
 ): void {
-  const { fwd, bwd, wgt, p2pF, p2pB, release } = t0;
+  const { fwd, bwd, wgt, p2p, release } = t0;
   const { start, end, free, busy, peakUnits } = out;
   const live = new Int32Array(free.length);
-  const pk = p2pF.length;
   const n = plan.length / PLAN_FIELDS;
   // `!` reads: plan fields are in range by construction (buildPlan); the dep op came earlier, its end is written.
   for (let i = 0, o = 0; i < n; i++, o += PLAN_FIELDS) {
@@ -433,7 +448,7 @@ function replay(
     let ready = free[r]!;
     if (dep >= 0) {
       const depEnd = end[dep]!;
-      const arrive = hop < 0 ? depEnd : depEnd + (hop < pk ? p2pF[hop]! : p2pB[hop - pk]!);
+      const arrive = hop < 0 ? depEnd : depEnd + p2p[hop]!;
       if (arrive > ready) ready = arrive;
     }
     const kd = ck & 3;
@@ -483,14 +498,10 @@ function finishStages(t0: Packed, start: Float64Array, end: Float64Array, busy: 
  * they are computed on first read: a getter replaced by plain data properties, which spreads, structuredClone and
  * JSON see like any other field. A sender's completion is its op's end (the loop wrote both from one addition).
  */
-function withLazyP2pWindows(
-  result: Omit<SimResult, 'p2pStart' | 'p2pEnd'>,
-  prog: Programs,
-  p2pF: Float64Array,
-  p2pB: Float64Array,
-): SimResult {
+function withLazyP2pWindows(result: Omit<SimResult, 'p2pStart' | 'p2pEnd'>, prog: Programs, t0: Packed): SimResult {
+  const { p2p, hops } = t0;
   const compute = (): void => {
-    const windows = p2pWindows(result, prog, p2pF, p2pB);
+    const windows = p2pWindows(result, prog, p2p, hops);
     for (const [name, value] of [
       ['p2pStart', windows.start],
       ['p2pEnd', windows.end],
@@ -513,34 +524,38 @@ function withLazyP2pWindows(
 function p2pWindows(
   sim: Omit<SimResult, 'p2pStart' | 'p2pEnd'>,
   prog: Programs,
-  p2pF: Float64Array,
-  p2pB: Float64Array,
+  p2p: Float64Array,
+  hops: Neighbours,
 ): { start: Float64Array; end: Float64Array } {
   const { stages: p, microbatches: m, splits: k, virtualStages: v } = prog.spec;
+  const { stageOf } = placementTables(prog.spec);
   const { kind, microbatch, chunk, modelChunk, stageOffsets, opCount: n, end } = sim;
   const units = p * v * m * k;
   const mk = m * k;
   const lastUnits = (p * v - 1) * mk;
   // Completion of each F (first half) and B (second half) by unit, as the event loop's `done` held them.
   const done = new Float64Array(2 * units);
-  const unitOf = (q: number, r: number): number => ((modelChunk[q]! * p + r) * m + microbatch[q]!) * k + chunk[q]!;
+  const unitOf = (q: number, r: number): number =>
+    (stageOf[modelChunk[q]! * p + r]! * m + microbatch[q]!) * k + chunk[q]!;
   for (let r = 0; r < p; r++)
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++)
       if (kind[q] !== W) done[(kind[q] === B ? units : 0) + unitOf(q, r)] = end[q]!;
   const from = new Float64Array(n).fill(NaN);
   const to = new Float64Array(n).fill(NaN);
   for (let r = 0; r < p; r++) {
-    const prevRank = r === 0 ? p - 1 : r - 1;
-    const nextRank = r === p - 1 ? 0 : r + 1;
-    // `!` reads: q < opCount, units < 2·units, p2p slots < p·k (the sizes built above and by the simulation).
+    // `!` reads: q < opCount, units < 2·units, cost slots < p·v·k, p2p slots < 2·p·k (the sizes built above and by
+    // the simulation).
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
       const unit = unitOf(q, r);
-      if (kind[q] === F && unit >= mk && prevRank !== r) {
+      const slot = Math.floor(unit / mk) * k + chunk[q]!;
+      const hop = kind[q] === F ? hops.hopF[slot]! : kind[q] === B ? hops.hopB[slot]! : -1;
+      if (hop < 0) continue;
+      if (kind[q] === F && unit >= mk) {
         from[q] = done[unit - mk]!;
-        to[q] = from[q]! + p2pF[prevRank * k + chunk[q]!]!;
-      } else if (kind[q] === B && unit < lastUnits && nextRank !== r) {
+        to[q] = from[q]! + p2p[hop]!;
+      } else if (kind[q] === B && unit < lastUnits) {
         from[q] = done[units + unit + mk]!;
-        to[q] = from[q]! + p2pB[nextRank * k + chunk[q]!]!;
+        to[q] = from[q]! + p2p[hop]!;
       }
     }
   }

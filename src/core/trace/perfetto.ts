@@ -3,6 +3,7 @@
 // on their own thread with flow arrows from the sending op to the receiving op, and memory as a counter track.
 // Pure: returns a plain object; the CLI and the panel write it out.
 import type { AnalysisResult } from '../analyze';
+import { placementTables } from '../schedule/placement';
 import {
   OP_B,
   OP_F,
@@ -86,11 +87,12 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
   // sender (an op index from byUnit) are in bounds.
   const { kind: kinds, microbatch, chunk, modelChunk, start, end, p2pStart, p2pEnd, stageOffsets } = sim;
   const stageOf = new Int32Array(sim.opCount);
+  const vsOf = placementTables(sim.spec).stageOf;
   const byUnit = new Map<number, number>();
   for (let r = 0; r < p; r++) {
     for (let i = stageOffsets[r]!; i < stageOffsets[r + 1]!; i++) {
       stageOf[i] = r;
-      byUnit.set(key(kinds[i]!, modelChunk[i]! * p + r, microbatch[i]!, chunk[i]!), i);
+      byUnit.set(key(kinds[i]!, vsOf[modelChunk[i]! * p + r]!, microbatch[i]!, chunk[i]!), i);
     }
   }
 
@@ -122,7 +124,7 @@ export function buildPerfettoTrace(result: AnalysisResult, schedule?: ScheduleNa
       dur: (pe - ps) * US_PER_MS,
       cat: 'p2p',
     });
-    const vs = mc * p + r;
+    const vs = vsOf[mc * p + r]!;
     const fromVs = kind === OP_F ? vs - 1 : kind === OP_B ? vs + 1 : -1;
     const sender = fromVs >= 0 && fromVs < vstages ? byUnit.get(key(kind, fromVs, mb, j)) : undefined;
     if (sender === undefined) continue;

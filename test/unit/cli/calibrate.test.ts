@@ -4,22 +4,12 @@
 // arguments.py:1990-2002 (_print_args).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../../../src/cli/args';
-import { runCliCaptured } from '../../support/cliHarness';
+import { logTestScript, runCliCaptured } from '../../support/cliHarness';
 
-const dir = mkdtempSync(join(tmpdir(), 'si-cli-calibrate-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-const script = join(dir, 'run.sh');
-writeFileSync(
-  script,
-  'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 8 --hidden-size 1024 --num-attention-heads 16 ' +
-    '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --global-batch-size 16 --bf16 ' +
-    '--vocab-size 32000 --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2\n',
-);
+const { dir, script } = logTestScript('si-cli-calibrate-', test.after);
 
 function writeLog(name: string, msPerIteration: number, forwardBackwardMs: number, microBatch: string): string {
   const path = join(dir, name);

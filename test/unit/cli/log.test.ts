@@ -2,22 +2,12 @@
 // the log read in chunks, refused like any input when it cannot be read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../../../src/cli/args';
-import { runCliCaptured } from '../../support/cliHarness';
+import { logTestScript, runCliCaptured } from '../../support/cliHarness';
 
-const dir = mkdtempSync(join(tmpdir(), 'si-cli-log-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-const script = join(dir, 'run.sh');
-writeFileSync(
-  script,
-  'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 8 --hidden-size 1024 --num-attention-heads 16 ' +
-    '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --global-batch-size 16 --bf16 ' +
-    '--vocab-size 32000 --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2\n',
-);
+const { dir, script } = logTestScript('si-cli-log-', test.after);
 
 /** A Megatron-LM log in training.py's iteration-line format (training_log, d98e8a64 lines 3567-3641). */
 function writeLog(msPerIteration: number, iterations: number): string {

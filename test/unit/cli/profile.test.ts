@@ -3,22 +3,12 @@
 // set beside the simulated mean op of its rank's stage, in text and JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../../../src/cli/args';
-import { runCliCaptured } from '../../support/cliHarness';
+import { logTestScript, runCliCaptured } from '../../support/cliHarness';
 
-const dir = mkdtempSync(join(tmpdir(), 'si-cli-profile-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-const script = join(dir, 'run.sh');
-writeFileSync(
-  script,
-  'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 8 --hidden-size 1024 --num-attention-heads 16 ' +
-    '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --global-batch-size 16 --bf16 ' +
-    '--vocab-size 32000 --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2\n',
-);
+const { dir, script } = logTestScript('si-cli-profile-', test.after);
 
 function writeTrace(rank: number, forwardUs: number): string {
   const path = join(dir, `rank${rank}.pt.trace.json`);

@@ -1,6 +1,7 @@
 // What a rank does after its last backward: the data-parallel gradient reduction (reduce-scatter + all-gather under
 // the distributed optimizer, else one all-reduce; overlapped with the last microbatch's backward under
 // --overlap-grad-reduce) and the optimizer step.
+import type { ChunkPlacement } from '../placement';
 import type { VirtualStage } from '../../model/layout';
 import { localParamsPerRank } from '../../model/params';
 import type { ModelShape } from '../../model/shape';
@@ -30,6 +31,8 @@ export interface CostRunFlags {
    * the Zero Bubble fork, lines 281–303 and 1439). RunConfig.interleavedMinPipeline = 2 says the file's Megatron has it.
    */
   p2pOverlap: boolean;
+  /** Which rank holds which virtual stage (placement.ts); absent = interleaved. */
+  chunkPlacement?: ChunkPlacement;
 }
 
 export const NO_RUN_FLAGS: CostRunFlags = {

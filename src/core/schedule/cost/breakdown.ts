@@ -2,6 +2,7 @@
 // cost tables keep them per unit), the idle time between its ops, and its gradient reduction and optimizer step.
 import { OP_B, OP_F, OP_W, type SimResult, type StepTimeBreakdown } from '../../types';
 import type { StageCosts, TermTable } from '../costModel';
+import { inputHopSlot, placementTables } from '../placement';
 
 export function stepTimeBreakdown(sim: SimResult, stage: StageCosts): StepTimeBreakdown {
   const p = sim.spec.stages;
@@ -37,25 +38,29 @@ export function stepTimeBreakdown(sim: SimResult, stage: StageCosts): StepTimeBr
   };
   // The p2p time of each op's incoming message, from the cost tables rather than the simulation's p2p windows: those
   // are built lazily for the timeline, and reading them here made every sweep candidate build them (issue 16).
-  // Same hops as the windows: an F receives from the previous rank unless it is the first virtual stage, a B from
-  // the next unless it is the last; with p = 1 nothing crosses a rank.
+  // Same hops as the windows (placement.ts inputHopSlot): an F receives from the rank of the previous virtual stage
+  // unless it is the first, a B from the next unless it is the last; nothing that stays on the rank counts.
   const { costs } = stage;
-  const v = sim.spec.virtualStages;
-  const prevRank = rank === 0 ? p - 1 : rank - 1;
-  const nextRank = rank === p - 1 ? 0 : rank + 1;
-  const hop = (byRank: Float64Array | undefined, byChunk: Float64Array, sender: number, j: number): number =>
-    (byRank ? byRank[sender * k + j] : byChunk[j]) ?? 0;
+  const place = placementTables(sim.spec);
+  const hop = (vs: number, backward: boolean, j: number): number => {
+    const slot = inputHopSlot(place, p, k, vs, backward, j);
+    if (slot < 0) return 0;
+    const up = slot < p * k;
+    const byRank = up ? costs.p2pForwardByRank : costs.p2pBackwardByRank;
+    const at = up ? slot : slot - p * k;
+    return (byRank ? byRank[at] : (up ? costs.p2pForward : costs.p2pBackward)[j]) ?? 0;
+  };
   for (let q = sim.stageOffsets[rank]!; q < sim.stageOffsets[rank + 1]!; q++) {
-    const vs = sim.modelChunk[q]! * p + rank;
+    const vs = place.stageOf[sim.modelChunk[q]! * p + rank]!;
     const j = sim.chunk[q]!;
     const idx = vs * k + j;
     const kind = sim.kind[q];
     if (kind === OP_F) {
       add(stage.terms.forward, idx);
-      if (p > 1 && vs > 0) out.p2pMs += hop(costs.p2pForwardByRank, costs.p2pForward, prevRank, j);
+      out.p2pMs += hop(vs, false, j);
     } else if (kind === OP_B) {
       add(stage.terms.backward, idx);
-      if (p > 1 && vs < v * p - 1) out.p2pMs += hop(costs.p2pBackwardByRank, costs.p2pBackward, nextRank, j);
+      out.p2pMs += hop(vs, true, j);
     } else if (kind === OP_W) add(stage.terms.weight, idx);
     busy += sim.end[q]! - sim.start[q]!;
   }

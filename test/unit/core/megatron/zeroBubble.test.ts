@@ -39,12 +39,27 @@ test('ZB-2p (a pending-backward limit of 2·PP or more) selects the simulated ZB
   }
 });
 
-test('the adaptive schedule, ZB-V and DualPipeV are named as not simulated, on their flag', () => {
+test('--zero-bubble-v-schedule selects the simulated ZB-V schedule with two chunks per rank', () => {
+  // zbpp_utils.py:109-118: the fork sets virtual_pipeline_model_parallel_size = 2 itself.
+  const r = analyze(launch('--zero-bubble-v-schedule'), { fileName: 'train.sh' });
+  assert.equal(r.selectedSchedule, 'zb-v');
+  assert.equal(r.schedules['zb-v']?.applicable, true, r.schedules['zb-v']?.reason ?? '');
+  assert.equal(r.schedules['zb-v']?.virtualStages, 2);
+  assert.equal(r.schedules['zb-v']?.whatIf, false);
+  assert.equal(
+    r.diagnostics.find((d) => d.code === 'schedule-not-simulated'),
+    undefined,
+  );
+});
+
+test('the adaptive schedule and DualPipeV are named as not simulated, on their flag', () => {
   for (const [flags, what] of [
     // Ascend/MindSpeed 028de58c mindspeed/features_manager/pipeline_parallel/dualpipev_feature.py:15-16.
     ['--schedules-method dualpipev', /^DualPipeV schedule is not simulated yet/],
     ['--enable-zero-bubble', /^the adaptive \(auto\) zero-bubble schedule is not simulated yet/],
-    ['--zero-bubble-v-schedule', /^ZB-V schedule is not simulated yet/],
+    // runtime.py:1512-1534: a memory setup other than 'zb' builds V-Half / V-Min (zbv_greedy), not ZB-V.
+    ['--zero-bubble-v-schedule --zero-bubble-v-schedule-mem-setup half', /^V-Half schedule is not simulated yet/],
+    ['--zero-bubble-v-schedule --zero-bubble-v-schedule-mem-setup min', /^V-Min schedule is not simulated yet/],
   ] as const) {
     const r = analyze(launch(flags), { fileName: 'train.sh' });
     assert.equal(r.selectedSchedule, '1f1b', flags);

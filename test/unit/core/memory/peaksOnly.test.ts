@@ -5,46 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCHEDULE_NAMES, type ScheduleSpec, type SimResult } from '../../../../src/core/types';
 import { isSimResult, simulateSchedule, uniformCosts } from '../../../../src/core/schedule/simulator';
-import { buildUnitTables } from '../../../../src/core/memory/activations';
 import { PEAKS_ONLY, walkLiveness } from '../../../../src/core/memory/liveness';
 import { computeStageMemory } from '../../../../src/core/memory/stageMemory';
-import { layerLayout } from '../../../../src/core/model/layout';
-import { blankConfig, resolvedShape } from '../../../support/memoryFixtures';
+import { smallRun } from '../../../support/memoryFixtures';
 
 test('a peaks-only walk has the peaks of the walk with a series, on every stage of every schedule', () => {
   for (const schedule of SCHEDULE_NAMES) {
     const interleaved = schedule === '1f1b-interleaved' || schedule === 'seq1f1b-interleaved';
-    const [p, v] = [4, interleaved ? 2 : 1];
+    const [p, v] = [4, interleaved || schedule === 'zb-v' ? 2 : 1];
     const k = schedule === 'seq1f1b-interleaved' ? 4 : schedule.startsWith('seq1f1b') ? 3 : 1;
     const m = 12;
     const spec: ScheduleSpec = { schedule, stages: p, microbatches: m, splits: k, virtualStages: v };
     const sim = simulateSchedule(spec, uniformCosts(spec, 1, 2, 1, 0.1));
     assert.ok(isSimResult(sim), schedule);
-    const config = blankConfig({
-      numLayers: p * v * 2,
-      hiddenSize: 1024,
-      numAttentionHeads: 16,
-      seqLength: 1536 * k,
-      maxPositionEmbeddings: 1536 * k,
-      microBatchSize: 1,
-      globalBatchSize: m,
-      tensorParallel: 1,
-      pipelineParallel: p,
-      contextParallel: 1,
-      dataParallel: 1,
-      worldSize: p,
-      numMicrobatches: m,
-      paddedVocabSize: 32768,
-      pipeSpSplits: k,
-      virtualStages: v,
-      precision: 'bf16',
-    });
-    const shape = resolvedShape(config);
-    const tables = buildUnitTables(
-      shape,
-      layerLayout(shape, v),
-      Array.from({ length: k }, () => 1536),
-    );
+    const { shape, tables } = smallRun(p, v, k, m, 1536);
     const statics = Array.from({ length: p }, (_, r) => 2e9 + r);
     const withSeries = walkLiveness(sim as SimResult, tables, statics);
     const peaks = walkLiveness(sim as SimResult, tables, statics, PEAKS_ONLY);

@@ -1,7 +1,7 @@
 // Where a launch's training log is (read/logLink.ts): the directive, or what the launch tees its output to.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findLogLinks } from '../../../../src/core/read/logLink';
+import { findLogLinks, findTraceLinks } from '../../../../src/core/read/logLink';
 
 test('a directive names the log; it comes before any tee target', () => {
   const text = [
@@ -36,4 +36,20 @@ test('tee targets: options skipped, variables expanded when the file fixes them,
     findLogLinks(text).map((l) => l.path),
     ['logs/train.log', 'logs/gpt 7b.log'],
   );
+});
+
+test('a trace= directive names one profiler trace per rank, comma-separated, each with its own range', () => {
+  const text = ['#!/bin/bash', '# schedule-inspector: trace="prof/rank0.json,prof/rank4.json"', 'torchrun x.py'].join(
+    '\n',
+  );
+  const links = findTraceLinks(text);
+  assert.deepEqual(
+    links.map((l) => l.path),
+    ['prof/rank0.json', 'prof/rank4.json'],
+  );
+  const line = text.split('\n')[1]!;
+  for (const l of links) assert.equal(line.slice(l.range.column, l.range.endColumn), l.path);
+  // A trace directive is not a log directive, and the log directive is not a trace.
+  assert.deepEqual(findLogLinks(text), []);
+  assert.deepEqual(findTraceLinks('# schedule-inspector: log=run.log'), []);
 });

@@ -34,7 +34,7 @@ function randomCosts(spec: ScheduleSpec, rand: () => number): SimCosts {
 function randomSpec(rand: () => number, schedule: ScheduleName): ScheduleSpec {
   const p = randInt(rand, 3, 6);
   const interleaved = schedule === '1f1b-interleaved' || schedule === 'seq1f1b-interleaved';
-  const v = interleaved ? 2 : 1;
+  const v = interleaved || schedule === 'zb-v' ? 2 : 1;
   const k = schedule === 'seq1f1b-interleaved' ? p : schedule.startsWith('seq1f1b') ? randInt(rand, 2, 4) : 1;
   const m = interleaved ? p * randInt(rand, 1, 3) : randInt(rand, 1, 3 * p);
   return { schedule, stages: p, microbatches: m, splits: k, virtualStages: v };

@@ -44,7 +44,8 @@ function resolveStrategy(ctx: ResolveContext, flag: string): void {
  * megatron/arguments.py:856). The Zero-Bubble fork's --enable-zero-bubble runs the schedule its pending-backward limit
  * allows: "when number of stages are 8, setting to 16 will use zb2p and setting to 8 will use zb1p. Setting to auto
  * will enable adaptive memory limit" (39f2c186 megatron/core/zbpp_utils.py:27-29) — ZB-1p is ZB-H1, ZB-2p is ZB-H2
- * (simulated as the paper's ZB-H2, schedule/zeroBubbleH2.ts); and --zero-bubble-v-schedule runs ZB-V (:44-45).
+ * (simulated as the paper's ZB-H2, schedule/zeroBubbleH2.ts); and --zero-bubble-v-schedule runs ZB-V (:44-45; simulated from
+ * the fork's own construction, schedule/zeroBubbleV.ts).
  */
 export function resolveZeroBubble(ctx: ResolveContext): void {
   const on = (flag: string): FlagSetting | undefined => {
@@ -57,8 +58,16 @@ export function resolveZeroBubble(ctx: ResolveContext): void {
   const p = ctx.config.pipelineParallel;
   if (zbh1) ctx.set('zeroBubbleSchedule', 'zb-h1', explicitSource(zbh1));
   else if (v) {
-    ctx.set('zeroBubbleSchedule', 'zb-v', explicitSource(v));
-    notSimulated(ctx, v, 'ZB-V');
+    // Only the default memory setup 'zb' builds ZB-V (zbv.py); 'half' and 'min' build V-Half and V-Min with
+    // zbv_greedy instead (runtime.py:1512-1534; the default is 'zb', zbpp_utils.py:47-49).
+    const setup = ctx.settings.get('--zero-bubble-v-schedule-mem-setup');
+    const value = setup ? setup.values?.[0] : 'zb';
+    if (value === 'zb') ctx.set('zeroBubbleSchedule', 'zb-v', explicitSource(v));
+    else {
+      ctx.set('zeroBubbleSchedule', null, { status: 'default', note: 'a V schedule that is not simulated' });
+      const what = value === 'half' ? 'V-Half' : value === 'min' ? 'V-Min' : 'the V (memory setup unknown)';
+      notSimulated(ctx, setup ?? v, what);
+    }
   } else if (zb) {
     const pending = ctx.settings.get('--zero-bubble-max-pending-backward');
     const n = pending?.values?.[0] === undefined ? null : parsePyInt(pending.values[0]);
