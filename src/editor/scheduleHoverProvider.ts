@@ -10,7 +10,15 @@ import { guarded } from './guard';
 import { dialectHoverMarkdown, hoverMarkdown } from './hoverContent';
 import { dialectAt, flagAt } from './present';
 import { toRange } from './ranges';
-import { computeWhatIfRows, whatIfCandidates, whatIfKey, type WhatIfRow } from './whatIf';
+import {
+  computeWhatIfRows,
+  problemAt,
+  rowsAround,
+  WHAT_IF_ROWS_UNDER_PROBLEM,
+  whatIfCandidates,
+  whatIfKey,
+  type WhatIfRow,
+} from './whatIf';
 
 /** Short column header per what-if field (the symbol users know from the Seq1F1B paper where there is one). */
 const WHAT_IF_HEADER: Record<string, string> = {
@@ -50,7 +58,12 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
         const flag = flagAt(result, position.line, position.character);
         if (!flag) return this.dialectHover(document, result, position);
         const key = whatIfKey(flag);
-        const rows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, flag) : undefined;
+        const allRows = key && !token.isCancellationRequested ? this.whatIfRows(document, result, flag) : undefined;
+        // Under a problem's message the box has less room: the rows next to the current value, the rest in the panel.
+        const rows =
+          allRows && problemAt(result.diagnostics, position.line, position.character)
+            ? rowsAround(allRows, WHAT_IF_ROWS_UNDER_PROBLEM)
+            : allRows;
         const md = new vscode.MarkdownString(
           hoverMarkdown(
             result,

@@ -3,7 +3,7 @@
 // formula. Pure (analyze is passed in) so the table logic is unit-tested without VS Code.
 import type { AnalysisResult, AnalyzeOptions } from '../core/analyze';
 import { applyEdits } from '../core/edits/planFlagEdit';
-import type { ConfigKey, FlagOccurrence, TextEdit } from '../core/types';
+import type { ConfigKey, CoreDiagnostic, FlagOccurrence, TextEdit } from '../core/types';
 import { mdCode, mdText } from './markdown';
 import { formatDurationMs } from '../core/format';
 import { formatGiB, formatTokensPerSecond, runSummary, selectedEvaluation } from '../protocol/summary';
@@ -226,4 +226,35 @@ export function whatIfTable(header: string, rows: readonly WhatIfRow[], editedKe
       '_The global batch differs between rows, so their step times are for different work: compare tokens/s._',
     );
   return lines.join('\n');
+}
+
+/** Rows kept when VS Code stacks a problem's message above the flag's hover (issue 17: no scrolling). */
+export const WHAT_IF_ROWS_UNDER_PROBLEM = 3;
+
+/**
+ * The rows nearest the current one, at most `max`, in their order: the current row and its neighbours, which are
+ * the values a fix would try first. The full table stays one click away in the panel.
+ */
+export function rowsAround(rows: readonly WhatIfRow[], max: number): WhatIfRow[] {
+  if (rows.length <= max) return [...rows];
+  const at = Math.max(
+    0,
+    rows.findIndex((r) => r.current),
+  );
+  const start = Math.min(Math.max(0, at - Math.floor((max - 1) / 2)), rows.length - max);
+  return rows.slice(start, start + max);
+}
+
+/**
+ * Whether one of the analysis's warnings or errors covers the hovered position: VS Code then shows its message above
+ * the hover, in the same box.
+ */
+export function problemAt(diagnostics: readonly CoreDiagnostic[], line: number, character: number): boolean {
+  return diagnostics.some((d) => {
+    if (d.severity !== 'error' && d.severity !== 'warning') return false;
+    const { range: r } = d;
+    const afterStart = line > r.line || (line === r.line && character >= r.column);
+    const beforeEnd = line < r.endLine || (line === r.endLine && character <= r.endColumn);
+    return afterStart && beforeEnd;
+  });
 }

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { AnalysisResult } from '../../../src/core/analyze';
-import { computeWhatIfRows, whatIfCandidates, whatIfTable, MAX_WHAT_IF_ROWS } from '../../../src/editor/whatIf';
+import {
+  computeWhatIfRows,
+  problemAt,
+  rowsAround,
+  whatIfCandidates,
+  whatIfTable,
+  MAX_WHAT_IF_ROWS,
+} from '../../../src/editor/whatIf';
 import { applyEdits, planFlagEdit } from '../../../src/core/edits/planFlagEdit';
 import { readLaunchConfig } from '../../../src/core/read/readLaunchConfig';
 import type { TextEdit } from '../../../src/core/types';
@@ -156,4 +163,34 @@ test('a variant the core rejects shows the error code instead of numbers', () =>
 test('values from the file cannot break out of the table or inject markup', () => {
   const table = whatIfTable('x', [{ label: 'a|b](http://e)', current: false }]);
   assert.ok(table.includes('a\\|b\\]\\(http://e\\)'), table);
+});
+
+// Issue 17 (hover tables fit without scrolling): in code-server at 1600×1100, an oom-risk message stacked above the
+// flag's hover pushed the what-if table's third row out of the box. Under a problem the hover keeps the current row
+// and its nearest neighbours; elsewhere the whole table.
+test('under a problem the what-if table keeps the current value and its neighbours; elsewhere every row', () => {
+  const rows = ['1', '2', '4', '8', '16'].map((label) => ({ label, current: label === '4' }));
+  assert.deepEqual(
+    rowsAround(rows, 3).map((x) => x.label),
+    ['2', '4', '8'],
+  );
+  // At an end of the table the window slides in, never shrinks.
+  const first = rows.map((x) => ({ ...x, current: x.label === '1' }));
+  assert.deepEqual(
+    rowsAround(first, 3).map((x) => x.label),
+    ['1', '2', '4'],
+  );
+  const last = rows.map((x) => ({ ...x, current: x.label === '16' }));
+  assert.deepEqual(
+    rowsAround(last, 3).map((x) => x.label),
+    ['4', '8', '16'],
+  );
+  assert.equal(rowsAround(rows.slice(0, 2), 3).length, 2);
+
+  const warning = { code: 'oom-risk', severity: 'warning' as const, message: 'm', range: r(9, 3, 10) };
+  const hint = { ...warning, severity: 'hint' as const };
+  assert.equal(problemAt([warning], 9, 5), true);
+  assert.equal(problemAt([warning], 9, 11), false, 'after the squiggle');
+  assert.equal(problemAt([warning], 10, 5), false, 'another line');
+  assert.equal(problemAt([hint], 9, 5), false, 'a hint shows no message box');
 });
