@@ -237,3 +237,36 @@ export async function textCentre(line, text, offset = 2) {
     [text, offset],
   );
 }
+
+/**
+ * The checks of a workbench scenario. `check(name, fn)` runs one step and prints ✔ or ✘; a failure also saves a
+ * screenshot of the page (`page()`, null before the browser is up) as `<artifacts>/<prefix><name>.png`. It returns
+ * fn's value, undefined on failure. `counts` also takes failures outside a step (an aborted or timed-out scenario).
+ */
+export function scenarioChecks({ artifacts, prefix, page }) {
+  const counts = { passed: 0, failed: 0 };
+  async function check(name, fn) {
+    try {
+      const value = await fn();
+      counts.passed++;
+      console.log(`  ✔ ${name}`);
+      return value;
+    } catch (err) {
+      counts.failed++;
+      console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
+      await page()
+        ?.screenshot({ path: join(artifacts, `${prefix}${name.replace(/\W+/g, '-')}.png`) })
+        .catch(() => {});
+      return undefined;
+    }
+  }
+  return { check, counts };
+}
+
+/** Runs a command by its palette title (F1, type, wait for its row, Enter). */
+export async function runPaletteCommand(page, title, timeoutMs) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: timeoutMs });
+  await page.keyboard.press('Enter');
+}

@@ -23,6 +23,7 @@ import {
   startCodeServer,
   textCentre,
   withTimeout,
+  scenarioChecks,
 } from './host.mjs';
 
 const ARTIFACTS = join(ROOT, 'test/artifacts/vscode');
@@ -85,24 +86,10 @@ for (const f of FILES) copyFileSync(f.source, join(scratch.ws, f.file));
 let server;
 let browser;
 let page;
-let passed = 0;
-let failed = 0;
 /** One row per file and theme: the figure each surface showed. */
 const table = [];
 
-async function check(name, fn) {
-  try {
-    const value = await fn();
-    passed++;
-    console.log(`  ✔ ${name}`);
-    return value;
-  } catch (err) {
-    failed++;
-    console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
-    await page?.screenshot({ path: join(ARTIFACTS, `failure-truth-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-    return undefined;
-  }
-}
+const { check, counts } = scenarioChecks({ artifacts: ARTIFACTS, prefix: 'failure-truth-', page: () => page });
 
 /** Clicks the quick-input row labelled exactly `label` (a partial match may be another entry listed first). */
 async function pickRow(label) {
@@ -405,11 +392,11 @@ try {
   running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
   const outcome = await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout');
   if (outcome === 'timeout') {
-    failed++;
+    counts.failed++;
     console.log(`  ✘ did not finish within ${TOTAL_TIMEOUT_MS} ms`);
   }
 } catch (err) {
-  failed++;
+  counts.failed++;
   console.log(`  ✘ aborted: ${err?.stack ?? err}`);
   await page?.screenshot({ path: join(ARTIFACTS, 'failure-truth-aborted.png') }).catch(() => {});
 } finally {
@@ -423,5 +410,5 @@ for (const r of table)
     `${r.theme.padEnd(5)} ${r.file.padEnd(28)} lens ${cell(r.lens)} · status ${cell(r.status)} · problem ${cell(r.problem)} · hover ${cell(r.hover)} · panel ${cell(r.panel)}${r.afterFix ? ` · after fix ${r.afterFix}` : ''}`,
   );
 console.error(`ui-truth: ${((Date.now() - t0) / 1000).toFixed(1)} s, screenshots in ${ARTIFACTS}`);
-console.log(`ui-truth: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+console.log(`ui-truth: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

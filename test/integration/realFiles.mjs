@@ -21,6 +21,8 @@ import {
   startCodeServer,
   textCentre,
   withTimeout,
+  scenarioChecks,
+  runPaletteCommand,
 } from './host.mjs';
 
 const ARTIFACTS = join(ROOT, 'test/artifacts/vscode');
@@ -120,33 +122,11 @@ for (const f of files) {
 let server;
 let browser;
 let page;
-let passed = 0;
-let failed = 0;
 const summary = [];
 
-async function step(name, fn) {
-  try {
-    const value = await fn();
-    passed++;
-    console.log(`  ✔ ${name}`);
-    return value;
-  } catch (err) {
-    failed++;
-    console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
-    await page?.screenshot({ path: join(ARTIFACTS, `failure-real-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-    return undefined;
-  }
-}
+const { check: step, counts } = scenarioChecks({ artifacts: ARTIFACTS, prefix: 'failure-real-', page: () => page });
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').fill(`>${title}`);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: title })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
-}
+const runCommand = (title) => runPaletteCommand(page, title, STEP_TIMEOUT_MS);
 
 /** The rendered editor line showing 1-based line `n` (the gutter number and the text line share their `top`), or null. */
 async function editorLine(n) {
@@ -332,11 +312,11 @@ try {
   running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
   const outcome = await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout');
   if (outcome === 'timeout') {
-    failed++;
+    counts.failed++;
     console.log(`  ✘ did not finish within ${TOTAL_TIMEOUT_MS} ms`);
   }
 } catch (err) {
-  failed++;
+  counts.failed++;
   console.log(`  ✘ aborted: ${err?.stack ?? err}`);
 } finally {
   await browser?.close().catch(() => {});
@@ -348,5 +328,5 @@ for (const s of summary)
     `${s.theme.padEnd(5)} ${s.file}: ${s.dialect} — ${s.errors} errors, ${s.warnings} warnings, ${s.infos} infos`,
   );
 console.error(`ui:real: ${((Date.now() - t0) / 1000).toFixed(1)} s, screenshots in ${ARTIFACTS}`);
-console.log(`ui:real: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+console.log(`ui:real: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

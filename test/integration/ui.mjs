@@ -15,6 +15,8 @@ import {
   startCodeServer,
   textCentre,
   withTimeout,
+  scenarioChecks,
+  runPaletteCommand,
 } from './host.mjs';
 
 const EXAMPLE = join(ROOT, 'media/examples/seq1f1b-30b-64k.sh');
@@ -49,20 +51,8 @@ copyFileSync(EXAMPLE, join(scratch.ws, FILE));
 let server;
 let browser;
 let page;
-let passed = 0;
-let failed = 0;
 
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`  ✔ ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
-    await page?.screenshot({ path: join(ARTIFACTS, `failure-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  }
-}
+const { check, counts } = scenarioChecks({ artifacts: ARTIFACTS, prefix: 'failure-', page: () => page });
 
 async function scenario({ name, bodyClass }) {
   console.log(`${name} theme`);
@@ -212,15 +202,7 @@ async function scenario({ name, bodyClass }) {
   await runCommand('View: Close All Editors');
 }
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').fill(`>${title}`);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: title })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
-}
+const runCommand = (title) => runPaletteCommand(page, title, STEP_TIMEOUT_MS);
 
 const run = async () => {
   server = await startCodeServer(scratch);
@@ -242,11 +224,11 @@ try {
   running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
   const outcome = await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout');
   if (outcome === 'timeout') {
-    failed++;
+    counts.failed++;
     console.log(`  ✘ scenario did not finish within ${TOTAL_TIMEOUT_MS} ms`);
   }
 } catch (err) {
-  failed++;
+  counts.failed++;
   console.log(`  ✘ scenario aborted: ${err?.stack ?? err}`);
 } finally {
   await browser?.close().catch(() => {});
@@ -254,5 +236,5 @@ try {
   scratch.cleanup();
 }
 console.error(`ui: ${((Date.now() - t0) / 1000).toFixed(1)} s, screenshots in ${ARTIFACTS}`);
-console.log(`ui: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+console.log(`ui: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

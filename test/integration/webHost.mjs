@@ -20,6 +20,8 @@ import {
   startCodeServer,
   textCentre,
   withTimeout,
+  scenarioChecks,
+  runPaletteCommand,
 } from './host.mjs';
 
 const ARTIFACTS = join(ROOT, 'test/artifacts/vscode');
@@ -63,30 +65,10 @@ writeFileSync(join(ext, 'package.json'), JSON.stringify(manifest, null, 2));
 let server;
 let browser;
 let page;
-let passed = 0;
-let failed = 0;
 
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`  ✔ ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`  ✘ ${name}: ${String(err?.message ?? err).split('\n')[0]}`);
-    await page?.screenshot({ path: join(ARTIFACTS, `web-failure-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  }
-}
+const { check, counts } = scenarioChecks({ artifacts: ARTIFACTS, prefix: 'web-failure-', page: () => page });
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').fill(`>${title}`);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: title })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
-}
+const runCommand = (title) => runPaletteCommand(page, title, STEP_TIMEOUT_MS);
 
 async function openFile() {
   await page.keyboard.press('Control+P');
@@ -185,11 +167,11 @@ try {
   const running = run().then(() => 'done');
   running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
   if ((await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout')) === 'timeout') {
-    failed++;
+    counts.failed++;
     console.log(`  ✘ scenario did not finish within ${TOTAL_TIMEOUT_MS} ms`);
   }
 } catch (err) {
-  failed++;
+  counts.failed++;
   console.log(`  ✘ scenario aborted: ${err?.stack ?? err}`);
 } finally {
   await browser?.close().catch(() => {});
@@ -197,5 +179,5 @@ try {
   scratch.cleanup();
 }
 console.error(`ui:web: ${((Date.now() - t0) / 1000).toFixed(1)} s, screenshots in ${ARTIFACTS}`);
-console.log(`ui:web: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+console.log(`ui:web: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);
