@@ -2,8 +2,9 @@
 // code with the simulator. It rebuilds each op's earliest start from the op's inputs and the op before it on
 // the same stage, and reports the first violation (a dependency not met, an overlap, an unexplained gap,
 // a missing or duplicated op, a wrong summary value).
-import { OP_B, OP_F, OP_W, type SimResult } from '../../src/core/types';
-import type { SimCosts } from '../../src/core/schedule/simulator';
+import assert from 'node:assert/strict';
+import { OP_B, OP_F, OP_W, type ScheduleSpec, type SimResult } from '../../src/core/types';
+import { isSimResult, simulateSchedule, type SimCosts } from '../../src/core/schedule/simulator';
 
 const EPS = 1e-9;
 
@@ -135,4 +136,16 @@ export function prng(seed: number): () => number {
 
 export function randInt(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
+}
+
+/**
+ * Simulates `spec` and asserts the result is a timeline that passes the independent checker (zero-bubble rules:
+ * W ops allowed); the schedule's name and size are in every failure message.
+ */
+export function simulateChecked(spec: ScheduleSpec, costs: SimCosts): SimResult {
+  const label = `${spec.schedule} p=${spec.stages} m=${spec.microbatches}`;
+  const r = simulateSchedule(spec, costs);
+  if (!isSimResult(r)) assert.fail(`${label}: ${r.reason}`);
+  assert.equal(checkTimeline(r, costs, true), null, label);
+  return r;
 }

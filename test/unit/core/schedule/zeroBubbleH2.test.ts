@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { OP_B, OP_F, OP_W, type ScheduleSpec, type SimResult } from '../../../../src/core/types';
 import { analyze } from '../../../../src/core/analyze';
 import { scheduleNotApplicable } from '../../../../src/core/schedule/programs';
-import { isSimResult, simulateSchedule, uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
-import { checkTimeline, prng, randInt } from '../../../support/scheduleCheck';
+import { uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
+import { prng, randInt, simulateChecked } from '../../../support/scheduleCheck';
 
 const spec = (p: number, m: number): ScheduleSpec => ({
   schedule: 'zb-h2',
@@ -20,12 +20,7 @@ const spec = (p: number, m: number): ScheduleSpec => ({
   virtualStages: 1,
 });
 
-function run(s: ScheduleSpec, costs: SimCosts): SimResult {
-  const r = simulateSchedule(s, costs);
-  if (!isSimResult(r)) assert.fail(`zb-h2 p=${s.stages} m=${s.microbatches}: ${r.reason}`);
-  assert.equal(checkTimeline(r, costs, true), null, `zb-h2 p=${s.stages} m=${s.microbatches}`);
-  return r;
-}
+const run = simulateChecked;
 
 const unit = (s: ScheduleSpec): SimCosts => uniformCosts(s, 1, 1, 1);
 

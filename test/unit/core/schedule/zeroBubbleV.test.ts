@@ -17,8 +17,8 @@ import {
   rankOfVirtualStage,
   virtualStageOf,
 } from '../../../../src/core/schedule/placement';
-import { isSimResult, simulateSchedule, uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
-import { checkTimeline, prng, randInt } from '../../../support/scheduleCheck';
+import { uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
+import { prng, randInt, simulateChecked } from '../../../support/scheduleCheck';
 
 const spec = (p: number, m: number): ScheduleSpec => ({
   schedule: 'zb-v',
@@ -28,12 +28,7 @@ const spec = (p: number, m: number): ScheduleSpec => ({
   virtualStages: 2,
 });
 
-function run(s: ScheduleSpec, costs: SimCosts): SimResult {
-  const r = simulateSchedule(s, costs);
-  if (!isSimResult(r)) assert.fail(`zb-v p=${s.stages} m=${s.microbatches}: ${r.reason}`);
-  assert.equal(checkTimeline(r, costs, true), null, `zb-v p=${s.stages} m=${s.microbatches}`);
-  return r;
-}
+const run = simulateChecked;
 
 /** A whole stage's F, B and W each take 2, so one chunk's take 1 (uniformCosts splits a stage over its v chunks). */
 const unit = (s: ScheduleSpec): SimCosts => uniformCosts(s, 2, 2, 2);
