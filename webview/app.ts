@@ -14,13 +14,14 @@ import {
   type Tab,
   type WebviewToHost,
 } from '../src/protocol/messages';
+import { measuredSummarySuffix } from '../src/protocol/measured';
 import { unpackTimeline, type TimelineArrays } from '../src/protocol/pack';
 import type { ChartTheme } from './charts';
 import { CompareView } from './compare/compareView';
 import type { HostContext } from './host';
 import { PeakBarsChart } from './memoryView/memoryCharts';
 import { MemoryOverTimeChart } from './memoryView/memoryOverTime';
-import { div, fmt, followBrowserTheme, legend, renderHelp, renderStepTime, seq1f1bApplies } from './parts';
+import { div, followBrowserTheme, legend, renderHelp, renderStepTime, seq1f1bApplies, summaryLine } from './parts';
 import { restoreUiState, type UiState } from './state';
 import { observeTheme, readThemeColors, type ThemeColors } from './theme';
 import { lastEndMs } from './timeline/layout';
@@ -349,18 +350,17 @@ export class App {
       this.ui.viewport,
     );
     this.timeline.setHighlight(this.ui.highlightMicrobatch);
-    this.timeline.drawNow();
-    this.lastAnalysisPaintMs = performance.now() - t0;
-    // The reserved peak, as the code lens, status bar, hover, warning and CLI show it (issue 17: one number).
     const peaks = sh.peakReservedGiBPerStage ?? sh.peakMemoryGiBPerStage;
-    const peak = peaks?.length ? Math.max(...peaks) : null;
-    this.summary.textContent = `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : ''} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1)} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${ops.opCount.toLocaleString()} ops · ${h.gpu.name}`;
+    // DOM writes before the timeline's draw reads its width: one page layout, not a second at the frame (issue 16).
+    this.summary.textContent = summaryLine(sh, ops, peaks, h.gpu.name);
+    this.summary.textContent += measuredSummarySuffix(h.measured?.step, sh, h.overrides); // the linked log's step
     renderStepTime(this.stepTime, sh.stepTimeBreakdown ?? null, sh.stepTimeMs);
     renderHelp(this.help, sh.splits, sh.virtualStages);
     this.help.hidden = false;
     this.status.textContent = Object.keys(h.overrides).length ? 'what-if (file unchanged)' : '';
-    // Charts after the frame that shows the timeline (rAF, then a task after it): chart.js setup would
-    // otherwise delay the first paint.
+    this.timeline.drawNow();
+    this.lastAnalysisPaintMs = performance.now() - t0;
+    // Charts after the frame that shows the timeline (rAF, then a task): the memory line, then the peak bars.
     requestAnimationFrame(() =>
       setTimeout(() => {
         this.memoryChart.setData(
@@ -382,15 +382,17 @@ export class App {
           (measured
             ? ` Markers: the measured max reserved (▲, against the bar's top) and max allocated (○, against the dash at the predicted allocated peak) from ${measured.source}, the largest over the ranks that report on each stage.`
             : '');
-        this.peakChart.setData(
-          {
-            stages: ops.stages,
-            peakGiBPerStage: peaks,
-            breakdownGiB: sh.stageBreakdownGiB,
-            predictedAllocatedGiB: sh.peakMemoryGiBPerStage,
-            measured,
-          },
-          h.gpu.memoryGiB,
+        setTimeout(() =>
+          this.peakChart.setData(
+            {
+              stages: ops.stages,
+              peakGiBPerStage: peaks,
+              breakdownGiB: sh.stageBreakdownGiB,
+              predictedAllocatedGiB: sh.peakMemoryGiBPerStage,
+              measured,
+            },
+            h.gpu.memoryGiB,
+          ),
         );
       }, 0),
     );

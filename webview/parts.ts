@@ -3,6 +3,7 @@
 import type { StepTimeBreakdown } from '../src/core/types';
 import type { ScheduleHeader } from '../src/protocol/messages';
 import { stepTimeParts } from '../src/protocol/stepTime';
+import { formatCount } from './format';
 
 export function div(className: string): HTMLDivElement {
   const d = document.createElement('div');
@@ -63,6 +64,22 @@ export function legend(): HTMLElement {
     box.append(item);
   }
   return box;
+}
+
+/**
+ * The line over the timeline: the schedule, its shape, step time, bubble, worst-stage peak, ops and GPU. The peak is
+ * the reserved one, as the code lens, status bar, hover, warning and CLI show it (issue 17: one number).
+ */
+export function summaryLine(
+  sh: ScheduleHeader,
+  ops: { stages: number; opCount: number },
+  peaks: readonly number[] | null | undefined,
+  gpu: string,
+): string {
+  const peak = peaks?.length ? Math.max(...peaks) : null;
+  const v = sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : '';
+  const bubble = fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1);
+  return `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${v} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${bubble} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${formatCount(ops.opCount)} ops · ${gpu}`;
 }
 
 export const fmt = (x: number | null | undefined, digits: number): string =>

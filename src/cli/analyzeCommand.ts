@@ -12,7 +12,8 @@ import { compareWithLog, type LogComparison } from '../core/logs/compare';
 import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
 import { buildPerfettoTrace } from '../core/trace/perfetto';
 import { DIALECT_IDS } from '../core/types';
-import { buildReportHtml, findWebviewAssets } from '../report/html';
+import type { MeasuredPayload } from '../protocol/measured';
+import { buildReportHtml, findWebviewAssets, reportMeasured } from '../report/html';
 import { toJson } from '../report/json';
 import {
   calibrationToJson,
@@ -41,6 +42,8 @@ interface ArtifactContext {
   text: string;
   options: AnalyzeOptions & { fileName: string };
   json: boolean;
+  /** What --log / --profile measured, for the report's overlay. */
+  measured?: MeasuredPayload | null;
 }
 
 type Format = 'text' | 'json' | 'sarif';
@@ -119,12 +122,16 @@ export function runAnalyzeCommand(argv: readonly string[], io: CliIo): number {
     if (comparison && logPath !== undefined) Object.assign(one, { comparison, logPath });
     if (calibration) one.calibration = calibration;
     const profiles = values.get('profile');
-    if (profiles !== undefined) {
-      const traces = profiles.split(',').map((path) => readProfile(path, io));
+    const traces = profiles === undefined ? [] : profiles.split(',').map((path) => readProfile(path, io));
+    if (profiles !== undefined)
       one.traces = compareTraces(result, traces).map((c, i) => ({ ...c, problems: traces[i]?.problems ?? [] }));
-    }
     io.stdout(render(format, [one]));
-    writeArtifacts(values, { result, text, options, json: format !== 'text' }, io);
+    const measured = reportMeasured(
+      result,
+      comparison && logPath !== undefined ? { name: basename(logPath), comparison } : null,
+      traces.map((trace, i) => ({ name: basename(profiles?.split(',')[i] ?? ''), trace })),
+    );
+    writeArtifacts(values, { result, text, options, json: format !== 'text', measured }, io);
     return result.diagnostics.some((d) => fails(d.severity, failOn)) ? EXIT_CODES.findings : EXIT_CODES.ok;
   }
   const analysed: Analysed[] = [];
@@ -265,6 +272,7 @@ function writeArtifacts(values: ReadonlyMap<string, string>, ctx: ArtifactContex
       fileName: options.fileName,
       assets,
       whatIf: (overrides) => analyze(text, { ...options, overrides }),
+      measured: ctx.measured ?? null,
     });
     writeOrFail(reportPath, html, io);
     say(`Report: ${resolve(reportPath)}`);

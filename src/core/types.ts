@@ -120,9 +120,15 @@ export interface RunConfig {
   /**
    * A zero-bubble schedule the file's flags select: `zb-h1` (Megatron-DeepSpeed --enable-zbh1-pipeline, or the
    * Zero-Bubble fork at a pending-backward limit of PP — its ZB-1p), or one we do not simulate (`zb-2p`, `zb-auto`,
-   * `zb-v`). Null: none.
+   * `zb-v`), or MindSpeed's `--schedules-method dualpipev` (`dualpipev`: DualPipeV splits B and W too), or the fork's
+   * V with --zero-bubble-v-schedule-mem-setup half / min (`v-half`, `v-min`), or the fork's runtime on a VPP model
+   * (`group-interleaved`). Null: none.
    */
-  zeroBubbleSchedule: 'zb-h1' | 'zb-2p' | 'zb-auto' | 'zb-v' | null;
+  zeroBubbleSchedule:
+    'zb-h1' | 'zb-2p' | 'zb-auto' | 'zb-v' | 'dualpipev' | 'v-half' | 'v-min' | 'group-interleaved' | null;
+  // ── F: the Zero-Bubble fork's group-interleaved 1F1B ──
+  /** --interleave-group-size: the group of the fork's group-interleaved 1F1B (runtime.py:1448-1478); null: unset, 0. */
+  interleaveGroupSize: number | null;
   distributedOptimizer: boolean | null;
   precision: Precision | null;
   swiglu: boolean | null;
@@ -246,6 +252,12 @@ export interface RunConfig {
   dataloaderAttentionMask: boolean | null;
   /** `--overlap-moe-expert-parallel-comm`: the interleaved schedule warms up one microbatch-chunk more. */
   overlapMoeExpertParallelComm: boolean | null;
+  // ── G, memory: MoE token dispatch buffers (issue 13) ──
+  /**
+   * `--moe-token-dispatcher-type` (Megatron-Core's default `allgather`, transformer_config.py:891 at d98e8a64):
+   * the allgather dispatcher gathers every token of the expert TP×EP group into a global buffer (memory/activations.ts).
+   */
+  moeTokenDispatcherType: string | null;
   // ── C (cost model, issue 14): overlap flags the step time depends on ──
   /** --tp-comm-overlap: Transformer Engine overlaps the TP all-gathers / reduce-scatters with the GEMMs (needs SP). */
   tpCommOverlap: boolean | null;
@@ -413,6 +425,10 @@ export const SCHEDULE_NAMES = [
   'seq1f1b-zb',
   'zb-h2',
   'zb-v',
+  'dualpipev',
+  'v-half',
+  'v-min',
+  'group-interleaved',
 ] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
@@ -428,7 +444,7 @@ export interface ScheduleSpec {
   virtualStages: number;
   /** Interleaved 1F1B only: Megatron-Core ≥ 0.10's grouped warm-up; absent = the legacy rule (RunConfig.interleavedWarmup). */
   interleavedWarmup?: 'grouped';
-  /** G of the grouped warm-up (absent = p). */
+  /** G of the grouped warm-up (absent = p); group-interleaved: --interleave-group-size (absent = ⌈p/2⌉). */
   microbatchGroupSize?: number;
   /** Grouped warm-up only: one chunk more, for --overlap-moe-expert-parallel-comm (schedules.py:966-970 at d98e8a64). */
   moeOverlapWarmup?: true;

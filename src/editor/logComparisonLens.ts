@@ -14,7 +14,12 @@ import { MegatronLogReader, type MegatronLog } from '../core/logs/megatronLog';
 import { ChromeTraceReader, type ChromeTrace } from '../core/logs/chromeTrace';
 import { findLogLinks, findTraceLinks } from '../core/read/logLink';
 import type { MeasuredPayload } from '../protocol/measured';
-import { buildMeasuredMemory, buildMeasuredSpans, measuredSpansKey } from '../protocol/measuredPayload';
+import {
+  buildMeasuredMemory,
+  buildMeasuredSpans,
+  buildMeasuredStep,
+  measuredSpansKey,
+} from '../protocol/measuredPayload';
 import { calibrationKnobsText, comparisonHeadline, stageMemoryText } from '../report/logComparison';
 import type { AnalysisService } from '../service/analysisService';
 import { guarded } from './guard';
@@ -99,7 +104,11 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
   /** Logs the user picked, by document URI: they beat what the file says. */
   private readonly picked = new Map<string, vscode.Uri>();
   private readonly logs = new Map<string, CachedLog>();
-  private readonly comparisons = new Map<string, { log: vscode.Uri; comparison: LogComparison }>();
+  /** By document URI; `schedule` is the file's own (the one the log's run measured). */
+  private readonly comparisons = new Map<
+    string,
+    { log: vscode.Uri; comparison: LogComparison; schedule: string | null }
+  >();
   /** Traces the user picked with "Overlay Profiler Trace…", by document URI: they beat a trace= directive. */
   private readonly pickedTraces = new Map<string, vscode.Uri[]>();
   private readonly traceCache = new Map<string, CachedTrace>();
@@ -242,14 +251,12 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
         memo && memo.traces === traces && memo.key === analysisKey ? memo.spans : buildMeasuredSpans(result, traces);
       this.spansMemo.set(key, { traces, key: analysisKey, spans });
     }
+    const logName = entry ? (entry.log.path.split('/').pop() ?? entry.log.path) : '';
     const memory = entry
-      ? buildMeasuredMemory(
-          entry.log.path.split('/').pop() ?? entry.log.path,
-          entry.comparison.memory,
-          result.config.pipelineParallel ?? 1,
-        )
+      ? buildMeasuredMemory(logName, entry.comparison.memory, result.config.pipelineParallel ?? 1)
       : null;
-    return spans || memory ? { spans, memory } : null;
+    const step = entry ? buildMeasuredStep(logName, entry.comparison, entry.schedule) : null;
+    return spans || memory || step ? { spans, memory, step } : null;
   }
 
   /**
@@ -350,7 +357,11 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
       }
       const log = await this.cachedLog(uri);
       if (!log) return;
-      this.comparisons.set(key, { log: uri, comparison: compareWithLog(result, log) });
+      this.comparisons.set(key, {
+        log: uri,
+        comparison: compareWithLog(result, log),
+        schedule: result.selectedSchedule,
+      });
       this.changed.fire();
     } catch (err) {
       this.output.warn(`training log for ${document.uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
@@ -384,7 +395,8 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
       ? JSON.stringify(c.comparison.memory.map((m) => [m.stage, m.measuredMaxAllocatedGiB, m.measuredMaxReservedGiB]))
       : '';
     const traces = (this.traces.get(key) ?? []).map((t) => `${t.name}:${t.trace.bytes}:${t.trace.spans.length}`);
-    return `${c?.log.toString() ?? ''}|${memory}|${traces.join(',')}`;
+    const step = c ? `${c.schedule ?? ''}:${c.comparison.steady.stepTimeMs ?? ''}` : '';
+    return `${c?.log.toString() ?? ''}|${memory}|${step}|${traces.join(',')}`;
   }
 
   /** For the integration suite and the hover: the comparison shown for a document. */
@@ -457,6 +469,7 @@ export class LogComparisonLens implements vscode.CodeLensProvider, vscode.HoverP
           const name = vscode.workspace.asRelativePath(entry.log, false);
           md.appendMarkdown(`**Measured** (${name}): ${comparisonHeadline(entry.comparison)}`);
           for (const m of entry.comparison.memory) md.appendMarkdown(`  \n${stageMemoryText(m)}`);
+          if (entry.comparison.memoryNote) md.appendMarkdown(`  \n${entry.comparison.memoryNote}`);
         }
         if (knobs)
           md.appendMarkdown(

@@ -100,7 +100,8 @@ export class ScheduleHoverProvider implements vscode.HoverProvider {
 
   private whatIfRows(document: vscode.TextDocument, result: AnalysisResult, flag: FlagOccurrence): WhatIfRow[] {
     const flagIndex = result.flags.indexOf(flag);
-    const cacheKey = `${document.uri.toString()}#${document.version}#${flagIndex}#${JSON.stringify(this.service.options())}`;
+    // The document's own options, calibration included: calibrating leaves the version alone but moves every row.
+    const cacheKey = `${document.uri.toString()}#${document.version}#${flagIndex}#${JSON.stringify(this.service.optionsFor(document))}`;
     const hit = this.whatIfCache.get(cacheKey);
     if (hit) return hit;
     const text = document.getText();

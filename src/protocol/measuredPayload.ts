@@ -2,7 +2,7 @@
 // the training log the user linked to the launch file. Pure: the files were read by the caller (editor/).
 import type { AnalysisResult } from '../core/analyze';
 import type { ChromeTrace, TraceSpan } from '../core/logs/chromeTrace';
-import { stageOf, type StageMemoryComparison } from '../core/logs/compare';
+import { stageOf, usesTpPpDpMapping, type LogComparison, type StageMemoryComparison } from '../core/logs/compare';
 import { OP_F } from '../core/types';
 import {
   MAX_OVERLAY_SPANS,
@@ -12,6 +12,7 @@ import {
   SPAN_FORWARD,
   type MeasuredMemory,
   type MeasuredSpans,
+  type MeasuredStep,
 } from './measured';
 
 /** Start of the simulated first forward of `stage` in the file's own schedule, ms (0 when there is none). */
@@ -39,11 +40,13 @@ export function buildMeasuredSpans(
   const p = c.pipelineParallel ?? 1;
   const world = c.worldSize ?? null;
   const onGpu = traces.some((t) => t.trace.spans.some((s) => s.onGpu));
+  // The file's rank order: a trace carries its global rank only, not its pipeline rank.
+  const tpPpDp = usesTpPpDpMapping(result, null);
   const perStage = traces.map((t, i) => {
     const rank = t.trace.rank ?? i;
     const stage =
       world !== null && world % p === 0
-        ? stageOf(rank, world, c.tensorParallel ?? 1, c.contextParallel ?? 1, p, false)
+        ? stageOf(rank, world, c.tensorParallel ?? 1, c.contextParallel ?? 1, p, tpPpDp)
         : Math.min(rank, p - 1);
     return { stage, spans: t.trace.spans.filter((s) => s.onGpu === onGpu) };
   });
@@ -120,5 +123,27 @@ export function measuredSpansKey(result: AnalysisResult): string {
   const own = result.selectedSchedule ? result.schedules[result.selectedSchedule] : undefined;
   const p = c.pipelineParallel ?? 1;
   const starts = Array.from({ length: Math.min(p, 4096) }, (_, r) => simulatedFirstForwardMs(result, r));
-  return JSON.stringify([own?.stepTimeMs ?? null, p, c.worldSize, c.tensorParallel, c.contextParallel, starts]);
+  const order = usesTpPpDpMapping(result, null);
+  return JSON.stringify([own?.stepTimeMs ?? null, p, c.worldSize, c.tensorParallel, c.contextParallel, order, starts]);
+}
+
+/**
+ * The log's steady step time for the panel and the report, or null when the log has none (too few steady
+ * iterations: the lens and hover say why). `schedule` is the file's own schedule (`result` analysed without
+ * overrides).
+ */
+export function buildMeasuredStep(
+  source: string,
+  comparison: LogComparison,
+  schedule: string | null,
+): MeasuredStep | null {
+  const s = comparison.steady;
+  if (s.stepTimeMs === null || !(s.stepTimeMs > 0) || schedule === null) return null;
+  return {
+    source: clip(source),
+    schedule: clip(schedule),
+    measuredMs: s.stepTimeMs,
+    steadyIterations: s.steadyIterations,
+    warmupLines: s.warmupLines.length,
+  };
 }

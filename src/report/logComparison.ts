@@ -46,6 +46,7 @@ export function comparisonToJson(logPath: string, c: LogComparison): Record<stri
         maxAllocatedGiB: roundOrNull(m.measuredMaxAllocatedGiB),
         maxReservedGiB: roundOrNull(m.measuredMaxReservedGiB),
       })),
+      memoryNote: c.memoryNote,
       timers: c.timers,
     },
     comparison: {
@@ -91,6 +92,7 @@ export function formatComparison(logPath: string, c: LogComparison): string {
     if (s.linesWithSkipped) lines.push(`    ${s.linesWithSkipped} log line(s) include skipped iterations`);
   }
   for (const m of c.memory) lines.push(`    ${stageMemoryText(m)}`);
+  if (c.memoryNote) lines.push(`    ${c.memoryNote}`);
   if (c.argDifferences.length)
     lines.push(
       `    the log ran a different configuration: ${c.argDifferences.map((d) => `${d.name} ${d.log} (file: ${d.file})`).join(', ')}`,

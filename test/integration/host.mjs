@@ -208,6 +208,29 @@ export function withTimeout(promise, ms, value) {
 }
 
 /**
+ * Run a workbench scenario under a total timeout and always tear down: a timeout or an exception is one failure in
+ * `counts` (with `onAbort`, e.g. a screenshot, for an exception), and `cleanup` (close the browser, stop the server,
+ * remove the scratch workspace) runs either way.
+ */
+export async function runScenario(run, { timeoutMs, counts, label = '', onAbort = async () => {}, cleanup }) {
+  const what = label ? `${label} ` : '';
+  try {
+    const running = run().then(() => 'done');
+    running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
+    if ((await withTimeout(running, timeoutMs, 'timeout')) === 'timeout') {
+      counts.failed++;
+      console.log(`  ✘ ${what}did not finish within ${timeoutMs} ms`);
+    }
+  } catch (err) {
+    counts.failed++;
+    console.log(`  ✘ ${what}aborted: ${err?.stack ?? err}`);
+    await onAbort().catch(() => {});
+  } finally {
+    await cleanup();
+  }
+}
+
+/**
  * Pixel centre of the character at `offset` within `text` inside `line` (a Locator or ElementHandle of one editor
  * line): tokenised lines split words over spans, so it is measured with a DOM Range over the line's text nodes.
  * Null when the line does not show `text`.

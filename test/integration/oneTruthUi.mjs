@@ -22,7 +22,7 @@ import {
   makeScratch,
   startCodeServer,
   textCentre,
-  withTimeout,
+  runScenario,
   scenarioChecks,
 } from './host.mjs';
 
@@ -387,23 +387,16 @@ const run = async () => {
   }
 };
 
-try {
-  const running = run().then(() => 'done');
-  running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
-  const outcome = await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout');
-  if (outcome === 'timeout') {
-    counts.failed++;
-    console.log(`  ✘ did not finish within ${TOTAL_TIMEOUT_MS} ms`);
-  }
-} catch (err) {
-  counts.failed++;
-  console.log(`  ✘ aborted: ${err?.stack ?? err}`);
-  await page?.screenshot({ path: join(ARTIFACTS, 'failure-truth-aborted.png') }).catch(() => {});
-} finally {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  scratch.cleanup();
-}
+await runScenario(run, {
+  timeoutMs: TOTAL_TIMEOUT_MS,
+  counts,
+  onAbort: () => page?.screenshot({ path: join(ARTIFACTS, 'failure-truth-aborted.png') }),
+  cleanup: async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    scratch.cleanup();
+  },
+});
 const cell = (x) => (x ? `${x.gib} ${x.kind}` : '—');
 for (const r of table)
   console.log(

@@ -20,7 +20,7 @@ import {
   makeScratch,
   startCodeServer,
   textCentre,
-  withTimeout,
+  runScenario,
   scenarioChecks,
   runPaletteCommand,
 } from './host.mjs';
@@ -307,22 +307,15 @@ const run = async () => {
   }
 };
 
-try {
-  const running = run().then(() => 'done');
-  running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
-  const outcome = await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout');
-  if (outcome === 'timeout') {
-    counts.failed++;
-    console.log(`  ✘ did not finish within ${TOTAL_TIMEOUT_MS} ms`);
-  }
-} catch (err) {
-  counts.failed++;
-  console.log(`  ✘ aborted: ${err?.stack ?? err}`);
-} finally {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  scratch.cleanup();
-}
+await runScenario(run, {
+  timeoutMs: TOTAL_TIMEOUT_MS,
+  counts,
+  cleanup: async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    scratch.cleanup();
+  },
+});
 for (const s of summary)
   console.log(
     `${s.theme.padEnd(5)} ${s.file}: ${s.dialect} — ${s.errors} errors, ${s.warnings} warnings, ${s.infos} infos`,

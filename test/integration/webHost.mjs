@@ -19,7 +19,7 @@ import {
   makeScratch,
   startCodeServer,
   textCentre,
-  withTimeout,
+  runScenario,
   scenarioChecks,
   runPaletteCommand,
 } from './host.mjs';
@@ -163,21 +163,16 @@ const run = async () => {
   }
 };
 
-try {
-  const running = run().then(() => 'done');
-  running.catch(() => {}); // after a timeout the browser is closed under it; that late rejection is expected
-  if ((await withTimeout(running, TOTAL_TIMEOUT_MS, 'timeout')) === 'timeout') {
-    counts.failed++;
-    console.log(`  ✘ scenario did not finish within ${TOTAL_TIMEOUT_MS} ms`);
-  }
-} catch (err) {
-  counts.failed++;
-  console.log(`  ✘ scenario aborted: ${err?.stack ?? err}`);
-} finally {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  scratch.cleanup();
-}
+await runScenario(run, {
+  timeoutMs: TOTAL_TIMEOUT_MS,
+  counts,
+  label: 'scenario',
+  cleanup: async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    scratch.cleanup();
+  },
+});
 console.error(`ui:web: ${((Date.now() - t0) / 1000).toFixed(1)} s, screenshots in ${ARTIFACTS}`);
 console.log(`ui:web: ${counts.passed} passed, ${counts.failed} failed`);
 process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

@@ -12,6 +12,8 @@ import { prng } from './scheduleCheck';
 export interface FuzzInput {
   text: string;
   fileName: string;
+  /** Which generator made it (npm run fuzz lists the slowest inputs by it). */
+  origin?: 'hostile' | 'fixture numbers' | 'fixture mutated' | 'hostile mutated' | 'snippets';
 }
 
 /** Numbers that once crashed, hung or poisoned an analysis, and their neighbours across every bound. */
@@ -220,28 +222,29 @@ export function* analysisFuzzInputs(seed: number, count: number): Generator<Fuzz
   let k = 0;
   for (const h of hostile) {
     if (k++ >= count) return;
-    yield h;
+    yield { ...h, origin: 'hostile' };
   }
   for (; k < count; k++) {
     const r = rnd();
     if (r < 0.4) {
       const f = pick(fixtures, rnd);
-      yield { text: swapNumbers(f.text, rnd), fileName: f.fileName };
+      yield { text: swapNumbers(f.text, rnd), fileName: f.fileName, origin: 'fixture numbers' };
     } else if (r < 0.7) {
       const f = pick(fixtures, rnd);
       const yamlFile = /\.ya?ml$/.test(f.fileName);
       const text = yamlFile ? mutateYaml(swapNumbers(f.text, rnd), rnd) : mutateBash(f.text, rnd);
       // Now and then without the name, so format detection decides.
-      yield { text, fileName: rnd() < 0.1 ? 'launch' : f.fileName };
+      yield { text, fileName: rnd() < 0.1 ? 'launch' : f.fileName, origin: 'fixture mutated' };
     } else if (r < 0.9) {
       const h = pick(hostile, rnd);
       const text = h.text.length > 20_000 ? h.text : swapNumbers(h.text, rnd);
-      yield { text: /\.ya?ml$/.test(h.fileName) ? mutateYaml(text, rnd) : mutateBash(text, rnd), fileName: h.fileName };
+      const mutated = /\.ya?ml$/.test(h.fileName) ? mutateYaml(text, rnd) : mutateBash(text, rnd);
+      yield { text: mutated, fileName: h.fileName, origin: 'hostile mutated' };
     } else {
       let text = BASE_LAUNCH;
       const n = 1 + Math.floor(rnd() * 6);
       for (let j = 0; j < n; j++) text += pick(SNIPPETS, rnd);
-      yield { text: swapNumbers(text, rnd), fileName: 'train.sh' };
+      yield { text: swapNumbers(text, rnd), fileName: 'train.sh', origin: 'snippets' };
     }
   }
 }

@@ -115,6 +115,7 @@ export function result(over: Partial<AnalysisResult> = {}): AnalysisResult {
     selectedSchedule: 'seq1f1b',
     recommendation: null,
     timingsMs: { read: 1, schedules: 1, memory: 1 },
+    simulatedOps: 0,
     ...over,
   };
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { OP_B, OP_F, OP_W, type ScheduleSpec, type SimResult } from '../../src/core/types';
 import { isSimResult, simulateSchedule, type SimCosts } from '../../src/core/schedule/simulator';
+import { buildProgramsUnchecked } from '../../src/core/schedule/programs';
 
 const EPS = 1e-9;
 
@@ -13,7 +14,7 @@ const EPS = 1e-9;
 // README: "Each device is assigned to exactly 2 chunks … The sequence of dependencies among model chunks follows a 'V'
 // shape pattern for both the forward and backward passes") puts rank r's second chunk at 2p − 1 − r, so the second
 // half runs from rank p − 1 back to rank 0.
-const V_SCHEDULES = new Set<string>(['zb-v']);
+const V_SCHEDULES = new Set<string>(['zb-v', 'dualpipev', 'v-half', 'v-min']);
 function stageOfChunk(schedule: string, p: number, r: number, c: number): number {
   return V_SCHEDULES.has(schedule) && c === 1 ? 2 * p - 1 - r : c * p + r;
 }
@@ -21,7 +22,19 @@ function rankOfStage(schedule: string, p: number, s: number): number {
   return V_SCHEDULES.has(schedule) && s >= p ? 2 * p - 1 - s : s % p;
 }
 
-export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boolean): string | null {
+/**
+ * DualPipe's two extra rules (deepseek-ai/DualPipe 3da1bbe dualpipe/dualpipev.py), given per op by the program's flags
+ * (bit 0: a forward directly followed by the backward it overlaps with; bit 1: a full backward): an overlapped F&B
+ * pair starts only once both of its inputs have arrived (_forward_backward_chunk receives both, then computes,
+ * :207-216), and a full backward sends its gradient after its weight gradient is computed too (run_backward computes
+ * both, :107; the send follows the compute, :204), so downstream it counts from the end of its W.
+ */
+export function checkTimeline(
+  sim: SimResult,
+  costs: SimCosts,
+  zeroBubble: boolean,
+  opFlags?: Uint8Array,
+): string | null {
   const { stages: p, microbatches: m, splits: k, virtualStages: v, schedule } = sim.spec;
   const vs = p * v;
   const stageOf = (r: number, c: number): number => stageOfChunk(schedule, p, r, c);
@@ -49,6 +62,25 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
     costs.p2pForwardByRank ? costs.p2pForwardByRank[src * k + j] : costs.p2pForward[j];
   const p2pB = (src: number, j: number): number =>
     costs.p2pBackwardByRank ? costs.p2pBackwardByRank[src * k + j] : costs.p2pBackward[j];
+  // When each B's gradient leaves: its end, or its W's end for a full backward.
+  const gradOut = new Map<string, number>();
+  for (let r = 0; r < p; r++)
+    for (let q = sim.stageOffsets[r]; q < sim.stageOffsets[r + 1]; q++) {
+      if (sim.kind[q] !== OP_B) continue;
+      const id = key(OP_B, stageOf(r, sim.modelChunk[q]), sim.microbatch[q], sim.chunk[q]);
+      const w = ends.get(key(OP_W, stageOf(r, sim.modelChunk[q]), sim.microbatch[q], sim.chunk[q]));
+      gradOut.set(id, ((opFlags?.[q] ?? 0) & 2) !== 0 && w !== undefined ? w : sim.end[q]);
+    }
+  const gradInput = (r: number, q: number): { id: string; delay: number; grad: true } | null => {
+    const s = stageOf(r, sim.modelChunk[q]);
+    if (s >= vs - 1) return null;
+    const from = rankOf(s + 1);
+    return {
+      id: key(OP_B, s + 1, sim.microbatch[q], sim.chunk[q]),
+      delay: from === r ? 0 : (reversed(s) ? p2pF : p2pB)(from, sim.chunk[q]),
+      grad: true,
+    };
+  };
   let makespan = 0;
   let busyTotal = 0;
   for (let r = 0; r < p; r++) {
@@ -59,7 +91,7 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
       const i = sim.microbatch[q];
       const j = sim.chunk[q];
       const s = stageOf(r, sim.modelChunk[q]);
-      const needs: { id: string; delay: number }[] = [];
+      const needs: { id: string; delay: number; grad?: true }[] = [];
       let dur: number;
       if (kind === OP_F) {
         dur = costs.forward[s * k + j];
@@ -67,12 +99,16 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
         if (s > 0)
           needs.push({ id: key(OP_F, s - 1, i, j), delay: from === r ? 0 : (reversed(s) ? p2pB : p2pF)(from, j) });
         if (j > 0) needs.push({ id: key(OP_F, s, i, j - 1), delay: 0 });
+        if (((opFlags?.[q] ?? 0) & 1) !== 0) {
+          if (sim.kind[q + 1] !== OP_B || q + 1 >= sim.stageOffsets[r + 1]) return `op ${q} opens a pair without a B`;
+          const g = gradInput(r, q + 1);
+          if (g) needs.push(g);
+        }
       } else if (kind === OP_B) {
         dur = costs.backward[s * k + j];
         needs.push({ id: key(OP_F, s, i, j), delay: 0 }, { id: key(OP_F, s, i, k - 1), delay: 0 });
-        const from = rankOf(s + 1);
-        if (s < vs - 1)
-          needs.push({ id: key(OP_B, s + 1, i, j), delay: from === r ? 0 : (reversed(s) ? p2pF : p2pB)(from, j) });
+        const g = gradInput(r, q);
+        if (g) needs.push(g);
         if (j < k - 1) needs.push({ id: key(OP_B, s, i, j + 1), delay: 0 });
       } else {
         dur = costs.weight[s * k + j];
@@ -80,7 +116,7 @@ export function checkTimeline(sim: SimResult, costs: SimCosts, zeroBubble: boole
       }
       let earliest = prevEnd;
       for (const n of needs) {
-        const e = ends.get(n.id);
+        const e = n.grad ? gradOut.get(n.id) : ends.get(n.id);
         if (e === undefined) return `input ${n.id} of op at stage ${r} index ${q} never runs`;
         const at = where.get(n.id)!;
         if (at > q && at < sim.stageOffsets[r + 1]) {
@@ -146,6 +182,27 @@ export function simulateChecked(spec: ScheduleSpec, costs: SimCosts): SimResult 
   const label = `${spec.schedule} p=${spec.stages} m=${spec.microbatches}`;
   const r = simulateSchedule(spec, costs);
   if (!isSimResult(r)) assert.fail(`${label}: ${r.reason}`);
-  assert.equal(checkTimeline(r, costs, true), null, label);
+  assert.equal(checkTimeline(r, costs, true, buildProgramsUnchecked(spec).opFlags), null, label);
   return r;
+}
+
+/**
+ * Random per-virtual-stage F/B/W costs for a two-chunk (V-shaped) schedule on p ranks, with random p2p delays — per
+ * rank on every third draw — so property tests cover uneven stages and links.
+ */
+export function randomVCosts(rand: () => number, p: number, n: number): SimCosts {
+  const rnd = (len: number, lo: number, hi: number): Float64Array =>
+    Float64Array.from({ length: len }, () => lo + rand() * (hi - lo));
+  const costs: SimCosts = {
+    forward: rnd(2 * p, 0.2, 2),
+    backward: rnd(2 * p, 0.3, 4),
+    weight: rnd(2 * p, 0.1, 2),
+    p2pForward: rnd(1, 0, 0.5),
+    p2pBackward: rnd(1, 0, 0.5),
+  };
+  if (n % 3 === 0) {
+    costs.p2pForwardByRank = rnd(p, 0, 1);
+    costs.p2pBackwardByRank = rnd(p, 0, 1);
+  }
+  return costs;
 }

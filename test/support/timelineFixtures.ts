@@ -257,5 +257,6 @@ export function synthAnalysis(
     selectedSchedule: 'seq1f1b',
     recommendation: null,
     timingsMs: { read: 0, schedules: 0, memory: 0 },
+    simulatedOps: 0,
   };
 }

@@ -4,7 +4,7 @@
 // vertex in the webview's software rasteriser; here the lines are painted as pixel-column spans into a reused
 // raster. chart.js still draws the summary charts (peak bars, compare).
 import type { ChartTheme } from '../charts';
-import { formatMs, tickStepMs } from '../timeline/draw';
+import { formatMs, setCssSize, tickStepMs } from '../timeline/draw';
 import { GUTTER_PX } from '../timeline/timelineView';
 import type { Viewport } from '../timeline/viewport';
 import { columnSpans } from './decimate';
@@ -47,7 +47,6 @@ export class MemoryOverTimeChart {
   private range: Viewport | null = null;
   private frame = 0;
   private spans = new Float64Array(0);
-  private raster: HTMLCanvasElement | null = null;
   private image: ImageData | null = null;
   private colors = new Uint32Array(0);
   private colorsFor: ChartTheme | null = null;
@@ -150,9 +149,7 @@ export class MemoryOverTimeChart {
     const h = Math.round(cssHeight * dpr);
     if (this.canvas.width !== w) this.canvas.width = w;
     if (this.canvas.height !== h) this.canvas.height = h;
-    // CSSOM writes are allowed under our CSP (only style attributes in markup are blocked).
-    this.canvas.style.width = `${cssWidth}px`;
-    this.canvas.style.height = `${cssHeight}px`;
+    setCssSize(this.canvas, cssWidth, cssHeight);
     const ctx = this.canvas.getContext('2d');
     if (!ctx) return;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -171,12 +168,15 @@ export class MemoryOverTimeChart {
       yMaxGiB: this.yMaxGiB,
     };
     this.plot = plot;
+    // The lines first, straight into the cleared canvas, then the grid behind them (drawAxes): the same picture
+    // as grid-then-lines, without a second raster canvas and a full-plot copy per frame (issue 16: at DPR 2 that
+    // copy was a third of this chart's frame).
+    this.drawLines(ctx, d, plot, vp, theme, dpr);
     this.drawAxes(ctx, plot, vp, theme);
     ctx.save();
     ctx.beginPath();
     ctx.rect(plot.leftPx, plot.topPx - 4, plot.rightPx - plot.leftPx, plot.bottomPx - plot.topPx + 4);
     ctx.clip();
-    this.drawLines(ctx, d, plot, vp, theme, dpr);
     this.drawCapacity(ctx, plot, theme, d.stages > MAX_LEGEND_STAGES);
     this.drawPeaks(ctx, plot, vp, theme);
     ctx.restore();
@@ -191,9 +191,12 @@ export class MemoryOverTimeChart {
     const first = Math.ceil(vp.t0Ms / step) * step;
     const yStep = niceCeil(p.yMaxGiB / 5);
     ctx.fillStyle = theme.grid;
+    // Behind the lines already painted (drawNow): where a line is, the grid does not show.
+    ctx.globalCompositeOperation = 'destination-over';
     for (let t = first; t <= vp.t1Ms; t += step)
       ctx.fillRect(Math.round(p.leftPx + (t - vp.t0Ms) * pxPerMs), p.topPx, 1, p.bottomPx - p.topPx);
     for (let g = 0; g <= p.yMaxGiB + 1e-9; g += yStep) ctx.fillRect(p.leftPx, Math.round(yPx(p, g)), widthPx, 1);
+    ctx.globalCompositeOperation = 'source-over';
     ctx.fillStyle = theme.foreground;
     ctx.font = FONT;
     ctx.textBaseline = 'middle';
@@ -231,15 +234,7 @@ export class MemoryOverTimeChart {
     const y0 = Math.round(p.topPx * dpr);
     const w = Math.max(1, Math.round(p.rightPx * dpr) - x0);
     const h = Math.max(1, Math.round(p.bottomPx * dpr) - y0);
-    this.raster ??= document.createElement('canvas');
-    const raster = this.raster;
-    if (raster.width !== w || raster.height !== h || !this.image) {
-      raster.width = w;
-      raster.height = h;
-      this.image = new ImageData(w, h);
-    }
-    const rctx = raster.getContext('2d');
-    if (!rctx) return;
+    if (this.image?.width !== w || this.image.height !== h) this.image = new ImageData(w, h);
     const pixels = new Uint32Array(this.image.data.buffer);
     pixels.fill(0);
     if (this.spans.length < 2 * w) this.spans = new Float64Array(2 * w);
@@ -278,11 +273,9 @@ export class MemoryOverTimeChart {
           for (let row = top; row <= bottom; row++) pixels[row * w + cc] = color;
       }
     }
-    rctx.putImageData(this.image, 0, 0);
-    ctx.save();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.drawImage(raster, x0, y0);
-    ctx.restore();
+    // putImageData replaces the plot's pixels (no transform, clip or blending): drawNow calls this first, on the
+    // cleared canvas, so nothing under them is lost.
+    ctx.putImageData(this.image, x0, y0);
   }
 
   /** The theme's series colours as little-endian RGBA words for the raster (parsed once per theme). */

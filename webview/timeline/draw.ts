@@ -14,6 +14,19 @@ export interface DrawFrame {
   showAxis: boolean;
 }
 
+/**
+ * Sets a canvas's CSS size, writing only what changed: every style write invalidates layout, and the next geometry
+ * read (the wheel handler's, the other canvas's) would then force a synchronous layout of the whole page on every
+ * pan/zoom frame (issue 16). CSSOM writes are allowed under our CSP (style-src without 'unsafe-inline' only blocks
+ * style attributes in markup).
+ */
+export function setCssSize(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: number): void {
+  const w = `${cssWidth}px`;
+  const h = `${cssHeight}px`;
+  if (canvas.style.width !== w) canvas.style.width = w;
+  if (canvas.style.height !== h) canvas.style.height = h;
+}
+
 /** Sizes the canvas backing store for the device pixel ratio; returns the 2D context with the CSS-pixel transform. */
 export function prepareCanvas(
   canvas: HTMLCanvasElement,
@@ -25,9 +38,7 @@ export function prepareCanvas(
   const h = Math.max(1, Math.round(cssHeight * dpr));
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
-  // CSSOM writes are allowed under our CSP (style-src without 'unsafe-inline' only blocks style attributes in markup).
-  canvas.style.width = `${cssWidth}px`;
-  canvas.style.height = `${cssHeight}px`;
+  setCssSize(canvas, cssWidth, cssHeight);
   const ctx = canvas.getContext('2d', { alpha: false });
   ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;

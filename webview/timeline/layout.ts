@@ -151,54 +151,56 @@ export function layoutTimeline(
   const hl = opts.highlightMicrobatch;
   const bars = out.bars;
   const p2p = out.p2p;
+  // The op arrays in locals, and the merge state below in plain locals rather than captured by a helper closure:
+  // a closure over them would keep them in a heap context that every op of this loop reads and writes (issue 16:
+  // this loop runs over all 100k ops on the first paint, mostly before the JIT has optimised it).
+  const { start, end, kind: kinds, microbatch, p2pStart, p2pEnd, stageOffsets } = t;
+  const drawP2p = g.p2pHeightPx > 0;
+  const t0 = vp.t0Ms;
+  const t1 = vp.t1Ms;
 
   // stageOffsets has stages + 1 entries rising from 0 to opCount, the length of every op array (unpackTimeline
   // checks all of it): the `!`s below are those bounds, in the loop that runs per op per frame.
   for (let r = 0; r < t.stages; r++) {
-    const lo = t.stageOffsets[r]!;
-    const hi = t.stageOffsets[r + 1]!;
+    const lo = stageOffsets[r]!;
+    const hi = stageOffsets[r + 1]!;
     const row = r * width;
     const labelY = g.topPx + r * g.laneHeightPx + g.barInsetPx + barH / 2;
-    // Pixel-column merge state for sub-pixel ops: coverage per kind and whether the highlight is in the column.
+    // Pixel-column merge state for sub-pixel ops: the column (-1: none open), coverage per kind and whether the
+    // highlight is in the column. A column is closed (written if no wider op painted it) when an op leaves it.
     let col = -1;
     let covF = 0;
     let covB = 0;
     let covW = 0;
     let colHl = false;
-    const flush = (): void => {
-      if (col < 0) return;
-      if (bars[row + col] === EMPTY) {
-        const kind = covF >= covB && covF >= covW ? 0 : covB >= covW ? 1 : 2;
-        bars[row + col] = colHl ? STYLE_HIGHLIGHT + kind : kind * SHADES;
-      }
-      col = -1;
-      covF = covB = covW = 0;
-      colHl = false;
-    };
 
-    for (let i = lowerBound(t.end, lo, hi, vp.t0Ms); i < hi; i++) {
-      const s = t.start[i]!;
-      if (s > vp.t1Ms) break;
-      const u0 = Math.max(0, (s - vp.t0Ms) * devPerMs);
-      const u1 = Math.min(width, (t.end[i]! - vp.t0Ms) * devPerMs);
-      const kind = t.kind[i]!;
-      const isHl = t.microbatch[i] === hl;
+    for (let i = lowerBound(end, lo, hi, t0); i < hi; i++) {
+      const s = start[i]!;
+      if (s > t1) break;
+      const u0 = Math.max(0, (s - t0) * devPerMs);
+      const u1 = Math.min(width, (end[i]! - t0) * devPerMs);
+      const kind = kinds[i]!;
+      const mb = microbatch[i]!;
+      const isHl = mb === hl;
 
-      if (g.p2pHeightPx > 0) {
-        const ps = t.p2pStart[i]!;
-        const pe = t.p2pEnd[i]!;
-        if (pe > ps && pe >= vp.t0Ms && ps <= vp.t1Ms) {
-          const a = Math.min(width - 1, Math.floor(Math.max(0, (ps - vp.t0Ms) * devPerMs)));
-          const b = Math.max(a + 1, Math.min(width, Math.round((pe - vp.t0Ms) * devPerMs)));
+      if (drawP2p) {
+        const ps = p2pStart[i]!;
+        const pe = p2pEnd[i]!;
+        if (pe > ps && pe >= t0 && ps <= t1) {
+          const a = Math.min(width - 1, Math.floor(Math.max(0, (ps - t0) * devPerMs)));
+          const b = Math.max(a + 1, Math.min(width, Math.round((pe - t0) * devPerMs)));
           fillSpan(p2p, row + a, row + b, STYLE_P2P);
         }
       }
 
       if (u1 - u0 >= 1) {
-        flush();
+        if (col >= 0) {
+          closeColumn(bars, row + col, covF, covB, covW, colHl);
+          col = -1;
+        }
         const a = Math.round(u0);
         const b = Math.min(width, Math.max(a + 1, Math.round(u1)));
-        const style = styleOf(kind, t.microbatch[i]!, isHl);
+        const style = styleOf(kind, mb, isHl);
         fillSpan(bars, row + a, row + b, style);
         const wCss = (u1 - u0) * cssPerDev;
         if (wCss >= LABEL_MIN_PX && out.labels.length < MAX_LABELS) {
@@ -208,8 +210,10 @@ export function layoutTimeline(
       } else {
         const c = Math.min(width - 1, Math.floor(u0));
         if (c !== col) {
-          flush();
+          if (col >= 0) closeColumn(bars, row + col, covF, covB, covW, colHl);
           col = c;
+          covF = covB = covW = 0;
+          colHl = false;
         }
         const cov = Math.max(u1 - u0, 0);
         if (kind === 0) covF += cov;
@@ -218,6 +222,13 @@ export function layoutTimeline(
         colHl ||= isHl;
       }
     }
-    flush();
+    if (col >= 0) closeColumn(bars, row + col, covF, covB, covW, colHl);
   }
+}
+
+/** Writes a merged pixel column, unless an op at least a pixel wide already painted it: the kind covering most. */
+function closeColumn(bars: Uint8Array, at: number, covF: number, covB: number, covW: number, hl: boolean): void {
+  if (bars[at] !== EMPTY) return;
+  const kind = covF >= covB && covF >= covW ? 0 : covB >= covW ? 1 : 2;
+  bars[at] = hl ? STYLE_HIGHLIGHT + kind : kind * SHADES;
 }

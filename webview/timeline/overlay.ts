@@ -3,6 +3,7 @@
 // lane — forward solid, backward dashed — so the simulated op under a span shows through. Plus the legend row with
 // its toggle and the one-line rule, built here so the app only places it.
 import { MAX_OVERLAY_SPANS, SPAN_FORWARD, type MeasuredSpans } from '../../src/protocol/measured';
+import { formatCount } from '../format';
 import type { Geometry } from './layout';
 import type { Viewport } from './viewport';
 
@@ -101,9 +102,9 @@ export function overlayLegend(spans: MeasuredSpans, shown: boolean, onToggle: (s
   const rule = document.createElement('div');
   rule.className = 'si-help si-overlay-help';
   const omitted = spans.omitted
-    ? ` ${spans.omitted.toLocaleString()} more not shown (past the first steps, or over the ${MAX_OVERLAY_SPANS.toLocaleString()}-span cap).`
+    ? ` ${formatCount(spans.omitted)} more not shown (past the first steps, or over the ${formatCount(MAX_OVERLAY_SPANS)}-span cap).`
     : '';
-  rule.textContent = `${spans.stage.length.toLocaleString()} ${spans.onGpu ? 'GPU' : 'CPU'} ranges on ${stages} stage${stages === 1 ? '' : 's'}, outlined over the simulated ops. Aligned so that the first measured forward of the lowest traced stage starts with the simulated one; the trace's µs keep their spacing.${omitted}`;
+  rule.textContent = `${formatCount(spans.stage.length)} ${spans.onGpu ? 'GPU' : 'CPU'} ranges on ${stages} stage${stages === 1 ? '' : 's'}, outlined over the simulated ops. Aligned so that the first measured forward of the lowest traced stage starts with the simulated one; the trace's µs keep their spacing.${omitted}`;
   box.append(row, rule);
   return box;
 }

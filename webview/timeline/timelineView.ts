@@ -125,8 +125,7 @@ export class TimelineView {
     if (notify) this.onViewportChange(this.vp);
   }
 
-  geometry(): Geometry {
-    const width = Math.max(1, this.container.clientWidth);
+  geometry(width = Math.max(1, this.container.clientWidth)): Geometry {
     return {
       plotX0Px: this.opts.showAxis ? GUTTER_PX : Math.min(GUTTER_PX, 8),
       plotWidthPx: Math.max(1, width - (this.opts.showAxis ? GUTTER_PX : 8) - RIGHT_MARGIN_PX),
@@ -137,9 +136,9 @@ export class TimelineView {
     };
   }
 
+  /** The canvas height in CSS px: it depends on the lane count only, so it is known before the width is read. */
   cssHeight(): number {
-    const g = this.geometry();
-    return g.topPx + (this.ops?.stages ?? 0) * g.laneHeightPx + 4;
+    return (this.opts.showAxis ? AXIS_PX : 2) + (this.ops?.stages ?? 0) * this.opts.laneHeightPx + 4;
   }
 
   requestDraw(): void {
@@ -156,9 +155,13 @@ export class TimelineView {
     if (!this.colors) return;
     this.dirty = false;
     const t0 = performance.now();
-    const g = this.geometry();
-    const width = Math.max(1, this.container.clientWidth);
+    // The height first, then one read of the width: a new lane count changes the page's height (and may add a
+    // scrollbar, narrowing the container), so the width read after it is the one the frame is shown at, and the
+    // page is laid out once here rather than again at the frame (issue 16: first paint).
     const height = this.cssHeight();
+    if (this.canvas.style.height !== `${height}px`) this.canvas.style.height = `${height}px`;
+    const width = Math.max(1, this.container.clientWidth);
+    const g = this.geometry(width);
     // Issue 16: the first frame of new data at DPR > 1 is drawn at DPR 1 — a quarter of the pixels to lay out and
     // fill; the browser scales it up — and redrawn sharp on the frame after the one that shows it.
     const coarse = this.coarseNext && (window.devicePixelRatio || 1) > 1;

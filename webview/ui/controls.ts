@@ -68,7 +68,16 @@ export function dropdown(
 ): Dropdown {
   const el = document.createElement('vscode-dropdown') as ValueElement;
   el.id = id;
+  // The options the dropdown holds: each analysis offers the same lists, and rebuilding the toolkit's option
+  // elements restyles and relays the whole toolbar on the way to the timeline's first paint (issue 16).
+  let shown = '';
   const fill = (cs: Choice[], v: string): void => {
+    const key = JSON.stringify(cs.map((c) => [c.value, c.label]));
+    if (key === shown) {
+      if (el.value !== v) el.value = v;
+      return;
+    }
+    shown = key;
     el.replaceChildren(
       ...cs.map((c) => {
         const o = document.createElement('vscode-option') as ValueElement;

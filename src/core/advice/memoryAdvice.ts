@@ -15,7 +15,13 @@ import type {
   SplitStrategy,
 } from '../types';
 import { oomRiskDiagnostic } from './oomRisk';
-import { pickRecommendation, sweepSchedules, type Recommendation, type SweepCandidate } from './recommend';
+import {
+  pickRecommendation,
+  sweepExclusions,
+  sweepSchedules,
+  type Recommendation,
+  type SweepCandidate,
+} from './recommend';
 
 export type { Recommendation } from './recommend';
 
@@ -109,6 +115,7 @@ export function attachMemory(
     capacityGiB,
     warningFraction,
     current ? { evaluation: current, strategy } : null,
+    options.sweep === false ? [] : sweepExclusions(read.config, shape, options.engine),
   );
   const diagnostics: CoreDiagnostic[] = [];
   // A webview what-if (overrides) is not what the file runs: no diagnostic on the file for it, as with the bubble hint.

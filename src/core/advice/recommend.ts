@@ -6,6 +6,7 @@ import { applyMemory, chunkLengths, computeStageMemory, worstStage, type MemoryS
 import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
 import type { ModelShape } from '../model/shape';
 import { evaluateSchedule, stepTimeLowerBound, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
+import { scheduleNotApplicable } from '../schedule/programs';
 import type { RunConfig, ScheduleEvaluation, ScheduleName, SplitStrategy, StageMemory } from '../types';
 
 /**
@@ -54,7 +55,64 @@ export interface SweepCandidate {
 }
 
 const DEFAULT_MAX_OPS = 300_000;
-const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb']);
+/** Schedules with B and W split (3 ops per unit) that stock Megatron-LM and the Seq1F1B repo do not run. */
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
+  'zb-h1',
+  'seq1f1b-zb',
+  'zb-h2',
+  'zb-v',
+  'v-half',
+  'v-min',
+  'dualpipev',
+  'group-interleaved',
+]);
+
+/**
+ * The forks' whole-sequence schedules the sweep also searches (issue 18), each at k = 1 with its own chunk count: ZB-H2
+ * as 1F1B's layout; ZB-V, V-Half, V-Min and DualPipeV as two chunks per rank in a V; the Zero-Bubble fork's
+ * group-interleaved 1F1B with the file's v (0 here), else 2.
+ */
+const FORK_SCHEDULES: readonly (readonly [ScheduleName, number])[] = [
+  ['zb-h2', 1],
+  ['zb-v', 2],
+  ['v-half', 2],
+  ['v-min', 2],
+  ['dualpipev', 2],
+  ['group-interleaved', 0],
+];
+const chunksOf = (v: number, shape: ModelShape): number => (v > 0 ? v : Math.max(2, shape.virtualStages));
+
+/** A fork schedule the sweep leaves out, with the one reason (its own rule, not one per candidate). */
+export interface SweepExclusion {
+  schedule: ScheduleName;
+  reason: string;
+}
+
+/**
+ * Why each fork schedule is not searched for this run, or nothing when it is. The fork refuses PP 1 for every
+ * zero-bubble schedule (zbpp_utils.py:133-134 at 39f2c186) and splits each stage's layers evenly into the V's two
+ * chunks (:109-116); the rest is each schedule's own rule on (p, m) (programs.ts scheduleNotApplicable).
+ */
+export function sweepExclusions(config: RunConfig, shape: ModelShape, engine: EngineOptions): SweepExclusion[] {
+  const p = shape.pp;
+  const m = engine.overrides?.microbatches ?? config.numMicrobatches ?? p;
+  const out: SweepExclusion[] = [];
+  const layers = layerSplitProblem(shape) == null ? layersPerRank(layerLayout(shape, 1), p) : null;
+  for (const [schedule, chunks] of FORK_SCHEDULES) {
+    const v = chunksOf(chunks, shape);
+    const per = layers ? [...new Set(layers)].join('/') : 'uneven split';
+    let reason: string | null;
+    if (p < 2) reason = 'needs pipeline parallelism (PP ≥ 2)';
+    else if (v > 1 && !layers?.every((l) => l % v === 0))
+      reason =
+        chunks === 2
+          ? `the V needs an even number of layers on every stage (${per})`
+          : `${per} layers per stage do not split into v=${v} chunks`;
+    else reason = scheduleNotApplicable({ schedule, stages: p, microbatches: m, splits: 1, virtualStages: v });
+    if (reason) out.push({ schedule, reason });
+  }
+  return out;
+}
 
 /** 43.2 s, 812 ms, 9.5 ms. */
 export const stepTimeText = (ms: number): string =>
@@ -91,6 +149,9 @@ export function candidateChoices(
   push('1f1b', 1, 'average', 1);
   if (v > 1) push('1f1b-interleaved', 1, 'average', v);
   push('zb-h1', 1, 'average', 1);
+  const excluded = new Set(sweepExclusions(config, shape, engine).map((x) => x.schedule));
+  for (const [schedule, vs] of FORK_SCHEDULES)
+    if (!excluded.has(schedule)) push(schedule, 1, 'average', chunksOf(vs, shape));
   for (const k of splits) {
     for (const strategy of ['average', 'uniform_comp'] as SplitStrategy[]) {
       // `average` needs k | S; the repo's interleaved variant needs k | p.
@@ -238,6 +299,10 @@ export function describeChoice(choice: {
     'seq1f1b-zb': 'Seq1F1B-ZB',
     'zb-h2': 'ZB-H2',
     'zb-v': 'ZB-V',
+    dualpipev: 'DualPipeV',
+    'v-half': 'V-Half',
+    'v-min': 'V-Min',
+    'group-interleaved': 'group-interleaved 1F1B',
   };
   const parts: string[] = [];
   if (choice.splits > 1) parts.push(`k = ${choice.splits}`, choice.strategy);
@@ -259,14 +324,22 @@ const fastest = (cs: SweepCandidate[]): SweepCandidate =>
 const capitalised = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
 /** `19 schedules: 1F1B, interleaved 1F1B (v = 2), ZB-H1, Seq1F1B … with k ∈ {2, 4, 8}, average / uniform_comp`. */
-function searchedSpace(candidates: readonly SweepCandidate[]): string {
+function searchedSpace(candidates: readonly SweepCandidate[], excluded: readonly SweepExclusion[]): string {
   const kinds = [...new Set(candidates.map((c) => describeChoice({ ...c.choice, splits: 1 })))];
   const ks = [...new Set(candidates.map((c) => c.choice.splits).filter((k) => k > 1))].sort((a, b) => a - b);
   const strategies = [...new Set(candidates.filter((c) => c.choice.splits > 1).map((c) => c.choice.strategy))];
   const seq = ks.length
     ? ` with k ∈ {${ks.join(', ')}}${strategies.length ? `, ${strategies.join(' / ')} split` : ''}`
     : '';
-  return `${candidates.length} simulated schedule${candidates.length === 1 ? '' : 's'} at the file's global batch: ${kinds.join(', ')}${seq}`;
+  // One line per reason: the schedules it keeps out, named together.
+  const byReason = new Map<string, string[]>();
+  for (const x of excluded)
+    byReason.set(x.reason, [
+      ...(byReason.get(x.reason) ?? []),
+      describeChoice({ ...x, splits: 1, strategy: 'average', virtualStages: 1 }),
+    ]);
+  const out = [...byReason].map(([reason, names]) => `${names.join(', ')}: ${reason}`);
+  return `${candidates.length} simulated schedule${candidates.length === 1 ? '' : 's'} at the file's global batch: ${kinds.join(', ')}${seq}${out.length ? `; not searched — ${out.join('; ')}` : ''}`;
 }
 
 /** `−7.3 %` / `+12.0 %` of the configured step time. */
@@ -287,11 +360,12 @@ export function pickRecommendation(
   capacityGiB: number,
   warningFraction: number,
   configured?: { evaluation: ScheduleEvaluation; strategy: SplitStrategy } | null,
+  excluded: readonly SweepExclusion[] = [],
 ): Recommendation | null {
   if (candidates.length === 0) return null;
   const fitting = candidates.filter((c) => c.fits);
   const limitGiB = warningFraction * capacityGiB;
-  const searched = searchedSpace(candidates);
+  const searched = searchedSpace(candidates, excluded);
   const limit = `${limitGiB.toFixed(1)} GiB (${Math.round(warningFraction * 100)} % of ${capacityGiB.toFixed(1)} GiB)`;
   const own = configured?.evaluation;
   const configuredMs = own?.applicable && own.stepTimeMs != null ? own.stepTimeMs : null;

@@ -128,6 +128,17 @@ export function stageOf(rank: number, world: number, t: number, c: number, p: nu
   return tpPpDp ? Math.floor(rank / (t * c)) % p : Math.floor(rank / (world / p));
 }
 
+/**
+ * Whether the run ordered its ranks tp-cp-ep-pp-dp (`--use-tp-pp-dp-mapping`, a bool defaulting to False:
+ * megatron/training/config/common_config.py:105, used at initialize.py:395): the log's printed arguments say so when it
+ * has them; otherwise the file's flag does.
+ */
+export function usesTpPpDpMapping(result: AnalysisResult, log: MegatronLog | null): boolean {
+  const printed = log?.args.get('use_tp_pp_dp_mapping');
+  if (printed !== undefined) return printed === 'True';
+  return result.flags.some((f) => f.flag === '--use-tp-pp-dp-mapping');
+}
+
 const GiB_PER_MiB = 1 / 1024;
 
 const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
@@ -153,13 +164,20 @@ export function memoryComparison(log: MegatronLog, result: AnalysisResult): Stag
     }
     return entry;
   };
-  const tpPpDp = log.args.get('use_tp_pp_dp_mapping') === 'True';
+  const tpPpDp = usesTpPpDpMapping(result, log);
   if (world !== null && world % p === 0)
     for (const m of log.memory) {
       const entry = entryOf(stageOf(m.rank, world, c.tensorParallel ?? 1, c.contextParallel ?? 1, p, tpPpDp));
       if (!entry.ranks.includes(m.rank)) entry.ranks.push(m.rank);
       entry.measuredMaxAllocatedGiB = maxOf(entry.measuredMaxAllocatedGiB, m.maxAllocatedMiB * GiB_PER_MiB);
       entry.measuredMaxReservedGiB = maxOf(entry.measuredMaxReservedGiB, m.maxReservedMiB * GiB_PER_MiB);
+    }
+  // NeMo's MemoryProfileCallback prints by global rank, as Megatron's report does, but reserved only.
+  if (world !== null && world % p === 0)
+    for (const m of log.rankMemory) {
+      const entry = entryOf(stageOf(m.rank, world, c.tensorParallel ?? 1, c.contextParallel ?? 1, p, tpPpDp));
+      if (!entry.ranks.includes(m.rank)) entry.ranks.push(m.rank);
+      entry.measuredMaxReservedGiB = maxOf(entry.measuredMaxReservedGiB, m.maxReservedGiB);
     }
   // The forks and NeMo print by stage already; a stage past the file's p is another run's (argDifferences says so).
   for (const m of log.stageMemory.values()) {
@@ -171,12 +189,30 @@ export function memoryComparison(log: MegatronLog, result: AnalysisResult): Stag
   return [...byStage.values()].sort((a, b) => a.stage - b.stage);
 }
 
+/**
+ * Why the log's memory covers only some of the file's stages, or null when it covers them all (or has none). NeMo's
+ * logger prints on global rank 0 only unless NEMO_TESTING=1 (nemo/utils/nemo_logging.py:86-103, NVIDIA/NeMo
+ * 8cfedd72): its figures are stage 0's, and the other stages are said to be unmeasured rather than guessed.
+ */
+function memoryCoverageNote(log: MegatronLog, memory: readonly StageMemoryComparison[], p: number): string | null {
+  const measured = memory
+    .filter((m) => m.measuredMaxAllocatedGiB !== null || m.measuredMaxReservedGiB !== null)
+    .map((m) => m.stage);
+  if (!measured.length || measured.length >= p) return null;
+  const which = `${measured.length === 1 ? 'stage' : 'stages'} ${measured.join(', ')} of ${p}`;
+  if (log.formats.includes('nemo'))
+    return `memory measured on ${which}: NeMo prints global rank 0 only (stage 0); with NEMO_TESTING=1 every rank prints, and MemoryProfileCallback's end-of-training line then gives each rank's max reserved`;
+  return `memory measured on ${which}: the log has no report from the other stages' ranks`;
+}
+
 export interface LogComparison {
   steady: SteadyState;
   predictedStepTimeMs: number | null;
   /** (measured − predicted) / predicted, in percent; null when either is missing. */
   stepTimeDeltaPercent: number | null;
   memory: StageMemoryComparison[];
+  /** Why some stages have no measured memory (memoryCoverageNote). */
+  memoryNote: string | null;
   argDifferences: ArgDifference[];
   /** Timers of the last report (forward-backward, optimizer, …), max over ranks. */
   timers: { name: string; maxMs: number }[];
@@ -187,12 +223,14 @@ export function compareWithLog(result: AnalysisResult, log: MegatronLog): LogCom
   const own = result.selectedSchedule ? result.schedules[result.selectedSchedule] : undefined;
   const predicted = own?.applicable ? own.stepTimeMs : null;
   const measured = steady.stepTimeMs;
+  const memory = memoryComparison(log, result);
   return {
     steady,
     predictedStepTimeMs: predicted,
     stepTimeDeltaPercent:
       predicted !== null && measured !== null && predicted > 0 ? ((measured - predicted) / predicted) * 100 : null,
-    memory: memoryComparison(log, result),
+    memory,
+    memoryNote: memoryCoverageNote(log, memory, result.config.pipelineParallel ?? 1),
     argDifferences: argDifferences(log, result),
     timers: [...log.timers.values()].map((t) => ({ name: t.name, maxMs: t.maxMs })),
   };

@@ -4,7 +4,7 @@
 // chunks, so a 100 MB log is read without holding it: it keeps at most MAX_ITERATION_RECORDS iteration records and
 // MAX_MEMORY_RECORDS memory records, and aggregates past that. Lines end at '\n', '\r\n' or a lone '\r' (tqdm
 // progress bars redraw with '\r'). It never executes or evaluates anything.
-import { nemoStep, seq1f1bStageReservedGiB, zeroBubbleMemory } from './otherFormats';
+import { nemoRankMemory, nemoStep, seq1f1bStageReservedGiB, zeroBubbleMemory } from './otherFormats';
 
 /** One `iteration N/ M | … |` line: averages over the log interval that ends at `iteration`. */
 export interface IterationRecord {
@@ -42,6 +42,13 @@ export interface StageMemoryRecord {
   source: 'seq1f1b mem_each_stage' | 'zero-bubble MEMORY' | 'nemo max_memory';
 }
 
+/** One global rank's peak reserved from NeMo's MemoryProfileCallback line (mapped to its stage by compare.ts). */
+export interface RankMemoryRecord {
+  rank: number;
+  maxReservedGiB: number;
+  line: number;
+}
+
 /** The formats whose lines the log held. */
 export type LogFormat = 'megatron-lm' | 'nemo' | 'seq1f1b' | 'zero-bubble';
 
@@ -58,6 +65,8 @@ export interface MegatronLog {
   memory: MemoryRecord[];
   /** Per-stage peaks from the forks' and NeMo's prints, the maximum seen for each stage. */
   stageMemory: Map<number, StageMemoryRecord>;
+  /** Per-rank peaks NeMo's MemoryProfileCallback prints (rank 0 only unless NEMO_TESTING=1: otherFormats.ts). */
+  rankMemory: RankMemoryRecord[];
   formats: LogFormat[];
   /** The last report of each timer (`(min, max) time across ranks (ms):` blocks), by name. */
   timers: Map<string, TimerRecord>;
@@ -115,6 +124,7 @@ export class MegatronLogReader {
     droppedIterations: { lines: 0, iterations: 0, elapsedMsTotal: 0 },
     memory: [],
     stageMemory: new Map(),
+    rankMemory: [],
     formats: [],
     timers: new Map(),
     args: new Map(),
@@ -207,6 +217,7 @@ export class MegatronLogReader {
     }
     if (text.includes('memory (MB)')) this.memoryLine(text);
     else if (text.includes('train_step_timing')) this.nemoLine(text);
+    else if (text.includes('on_train_batch_end rank:')) this.nemoRankLine(text);
     else if (text.includes('MEMORY: rank')) this.zeroBubbleLine(text);
     else if (text.includes('iteration') && text.includes('|')) this.iterationLine(text);
   }
@@ -262,6 +273,13 @@ export class MegatronLogReader {
     // The global-zero rank prints: stage 0 in every rank order Megatron builds.
     if (step.maxAllocatedGiB !== null || step.maxReservedGiB !== null)
       this.stagePeak(0, 'nemo max_memory', step.maxAllocatedGiB, step.maxReservedGiB);
+  }
+
+  private nemoRankLine(text: string): void {
+    const m = nemoRankMemory(text);
+    if (!m || this.log.rankMemory.length >= MAX_MEMORY_RECORDS) return;
+    this.saw('nemo');
+    this.log.rankMemory.push({ ...m, line: this.log.lines });
   }
 
   private zeroBubbleLine(text: string): void {

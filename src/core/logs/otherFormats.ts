@@ -12,6 +12,14 @@
 // - TimingCallback (nemo/utils/exp_manager.py:331-347) logs 'train_step_timing in s' to Lightning's progress bar: the
 //   tqdm postfix 'key=value, …' (MegatronProgressBar, progress_bar.py:30-52);
 // - DeltaTimingCallback._on_batch_end (exp_manager.py:442-452): 'Step {k}: train_step_timing in s={dt}' per step.
+// - Which ranks print: NeMo's logger gets a stream handler on global rank 0 only, unless NEMO_TESTING=1 gives every
+//   rank one (nemo/utils/nemo_logging.py:86-103); the ProgressPrinter line is that rank's `print` of its own metrics
+//   (the strategy logs torch.cuda.max_memory_* without sync_dist). So a NeMo log's memory is global rank 0's — stage
+//   0 in Megatron's default rank order — and the other stages are not in it.
+// - MemoryProfileCallback.on_train_end (nemo/lightning/pytorch/callbacks/memory_profiler.py:82-84): 'on_train_batch_end
+//   rank: {global rank} mem: {torch.cuda.memory_allocated() GiB} / {torch.cuda.max_memory_reserved() GiB}' through the
+//   same logger: rank 0's line, or every rank's with NEMO_TESTING=1. The first figure is the allocation at the end
+//   of training (not a peak); the second is the peak reserved.
 // Seq1F1B fork (thunlp/Seq1F1B 6893466, megatron/training.py:652-676): the iteration line adds ' toks/s: {:.2f} |',
 // ' TFlops/s: {:.2f} |' and ' mem_each_stage: {} |' — every pipeline stage's torch.cuda.max_memory_reserved() in GiB
 // (get_mem, :53-57, all-gathered over the pipeline group), each str() cut to 4 characters.
@@ -96,4 +104,15 @@ export function zeroBubbleMemory(text: string): { stage: number; maxAllocatedGiB
   const m = ZB_MEMORY.exec(text);
   if (!m) return null;
   return { stage: Number(m[1]), maxAllocatedGiB: (Number(m[3]) * 1e6) / GiB };
+}
+
+const NEMO_RANK_MEMORY = /on_train_batch_end rank: (\d+) mem: ([-+\d.eE]+) \/ ([-+\d.eE]+)/;
+
+/** MemoryProfileCallback's end-of-training line: the global rank and its peak reserved GiB (Python's 1024³ GiB). */
+export function nemoRankMemory(text: string): { rank: number; maxReservedGiB: number } | null {
+  const m = NEMO_RANK_MEMORY.exec(text);
+  if (!m) return null;
+  const reserved = num(m[3]);
+  if (reserved === null || reserved < 0 || num(m[2]) === null) return null;
+  return { rank: Number(m[1]), maxReservedGiB: reserved };
 }

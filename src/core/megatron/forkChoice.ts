@@ -48,5 +48,7 @@ export function forkChoice(
   });
   setting.values = null;
   setting.invalid = true;
+  // The dialect's own schedule choice may still read it (the Zero-Bubble fork's --recompute-method chunk).
+  if (byOwn) setting.forkValue = text;
   return true;
 }

@@ -29,6 +29,8 @@ export interface FlagSetting {
   origins: Origin[];
   /** The value was given but cannot be parsed (already reported). */
   invalid?: boolean;
+  /** A choice the file's own Megatron accepts and current Megatron-LM refuses, left out of the model (forkChoice.ts). */
+  forkValue?: string;
   /** The value words were unresolved: their ranges, for deduplicating `unresolved-value`. */
   unresolvedRanges?: SourceRange[];
   /** What the flag or its values rest on that the file does not fix (set by the bash reader, read/bashLaunch.ts). */

@@ -41,7 +41,11 @@ export function layerActivationBytes(
   if (shape.mla)
     perToken += mlaBytesPerToken(shape.mla, headsLocal, rep, modules) + projCopy * headsLocal * shape.mla.vHeadDim;
   else perToken += (2 * hq) / t + 4 * hkvLocal + ((2 + projCopy) * hq) / t;
-  if (shape.legacyFlashPath && !modules.has('core_attn')) perToken += (2 * hq) / t; // flash output kept besides its copy
+  // The legacy local layer hands flash-attn's output to the output projection through einops rearranges and
+  // .contiguous() (thunlp/Seq1F1B megatron/model/transformer.py:513-515 and :864-871 at 6893466): with b > 1 the
+  // 'b s h d -> s b (h d)' permute is a real copy the projection keeps besides flash's own saved output; with b = 1 a
+  // permute that only moves the size-1 batch axis is already contiguous, so it is the same storage, counted once.
+  if (shape.legacyFlashPath && shape.microBatch > 1 && !modules.has('core_attn')) perToken += (2 * hq) / t;
   let scoreBytes = 0;
   // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
   if (!modules.has('core_attn')) {
@@ -179,6 +183,11 @@ export interface UnitTables {
   weightGradActivations: Float64Array[];
   /** Split backward, last virtual stage: the output layer's input and the bf16 gradient of the logits, B to W. */
   weightGradLogits: Float64Array[];
+  /**
+   * Per virtual stage: bytes of the buffer that stays allocated once its first unit ran (the allgather token
+   * dispatcher's global buffer, moeAllGatherBytes); a rank holds the largest of its virtual stages' (one buffer).
+   */
+  persistentBytes: Float64Array;
 }
 
 export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunkTokens: number[]): UnitTables {
@@ -205,6 +214,7 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     dkdvBytes: new Float64Array(stages.length),
     weightGradActivations: mk(),
     weightGradLogits: mk(),
+    persistentBytes: new Float64Array(stages.length),
   };
   const selective = shape.recompute === 'selective';
   let prefix = 0;
@@ -282,6 +292,14 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
       // (resolve/derived/dataloaderMask.ts); only whole-sequence units (k = 1) come with one.
       if ((st.hasEmbedding || st.hasLoss) && k === 1)
         tables.forwardTransient[vs]![j] = tables.forwardTransient[vs]![j]! + shape.dataloaderMaskBytes;
+      const gathered = st.numMoeLayers > 0 ? moeAllGatherBytes(shape, q) : 0;
+      if (gathered > 0) {
+        // One MoE layer at a time: the combine's unpermuted output in forward, the all-gathered output gradient in
+        // backward; the gathered input itself lives in the persistent global buffer.
+        tables.forwardTransient[vs]![j] = tables.forwardTransient[vs]![j]! + gathered;
+        tables.backwardTransient[vs]![j] = tables.backwardTransient[vs]![j]! + gathered;
+        tables.persistentBytes[vs] = Math.max(tables.persistentBytes[vs]!, gathered);
+      }
       if (k > 1) {
         tables.kvAppend[vs]![j] = st.numLayers * kvPerTokenPerLayer * q;
         if (j === 0) tables.dkdvBytes[vs] = st.numLayers * kvPerTokenPerLayer * ((seq * b) / cp);
@@ -289,6 +307,28 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     }
   }
   return tables;
+}
+
+/**
+ * Bytes of one MoE layer's tokens gathered over the expert TP×EP group by Megatron-Core's allgather dispatcher, for
+ * `queryTokens` local tokens of a unit (0 for the other dispatchers, or when that group is one rank). At d98e8a64
+ * (megatron/core/transformer/moe/token_dispatcher.py):
+ * - token_dispatch (:281-303) all-gathers the rank's hidden states, [(s/TP)·b, h] under sequence parallelism, over
+ *   the ETP·EP ranks into the global memory buffer (`use_global_buffer=True`; tensor_parallel/mappings.py:142-143),
+ *   which GlobalMemoryBuffer.get_tensor keeps at its largest size for the rest of the run (core/utils.py:727-752);
+ * - combine_preprocess (:346-352) unpermutes the expert outputs back to that gathered shape, a new tensor the
+ *   reduce-scatter of token_combine (:361-363) then reads: one such tensor per MoE layer in forward;
+ * - in backward the reduce-scatter's gradient is an all-gather of the same shape (mappings.py
+ *   _ReduceScatterToSequenceParallelRegion.backward).
+ * Each is gathered tokens × h in the activation dtype (2 bytes; an fp32 --moe-router-dtype casts the combine to fp32,
+ * left out). The permuted copies the experts keep for backward are counted in layerActivationBytes; the gathered
+ * probabilities and routing map (tokens × E) are left out.
+ */
+export function moeAllGatherBytes(shape: ModelShape, queryTokens: number): number {
+  const group = shape.etp * shape.ep;
+  if (shape.moeDispatcher !== 'allgather' || group <= 1) return 0;
+  const localTokens = shape.sequenceParallel ? queryTokens / shape.tp : queryTokens;
+  return 2 * localTokens * group * shape.hidden;
 }
 
 /**

@@ -51,8 +51,10 @@ export function walkLiveness(
   maxSeriesPoints = MAX_SERIES_POINTS,
 ): StageTrace[] {
   let hasW = false;
+  // `kind` as a local: a SimResult's lazy getters make `sim.kind` in the loop a dictionary lookup per op.
+  const kind = sim.kind;
   for (let i = 0; i < sim.opCount; i++)
-    if (sim.kind[i] === W) {
+    if (kind[i] === W) {
       hasW = true;
       break;
     }
@@ -126,11 +128,14 @@ class StageSums {
     readonly base: number,
     readonly times: Float64Array,
     readonly values: Float64Array,
+    persistentActivations = 0,
   ) {
-    this.peakBytes = base;
+    this.act = persistentActivations;
+    this.peakAct = persistentActivations;
+    this.peakBytes = base + persistentActivations;
     this.withSeries = times.length > 1;
     times[0] = 0;
-    values[0] = base;
+    values[0] = this.peakBytes;
   }
 
   /** One point of the step series: a new time appends, the same time overwrites (the later state is what stays). */
@@ -172,7 +177,11 @@ function walkStage(
   const { live, cacheBytes, cacheHeld } = scratch;
   const { kind, microbatch, chunk, modelChunk, start, end } = sim;
   const { stageOf } = placementTables(sim.spec);
-  const s = new StageSums(base, scratch.times, scratch.values);
+  // A buffer that persists once allocated (tables.persistentBytes): one per process, the largest of this rank's
+  // virtual stages, held from the start as part of the activations.
+  let persistent = 0;
+  for (let mc = 0; mc < v; mc++) persistent = Math.max(persistent, tables.persistentBytes[stageOf[mc * p + r]!]!);
+  const s = new StageSums(base, scratch.times, scratch.values, persistent);
   // `!` reads below: op indices lie inside stageOffsets (p + 1 entries, ≤ opCount); j < k and vs < p·v index the unit
   // tables built for this timeline's k and v (buildUnitTables); unit and cache keys are < m·k·v and m·v.
   const from = sim.stageOffsets[r]!;

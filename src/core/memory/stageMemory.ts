@@ -10,6 +10,7 @@ import type {
   StageMemory,
 } from '../types';
 import { partitionSequence } from '../schedule/partition';
+import { chunkPlacement } from '../schedule/placement';
 import { buildUnitTables } from './activations';
 import { PEAKS_ONLY, walkLiveness } from './liveness';
 import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
@@ -30,11 +31,13 @@ export interface MemorySettings {
  */
 const staticsByShape = new WeakMap<ModelShape, Map<number, StaticMemory[]>>();
 
-function staticsOf(shape: ModelShape, v: number): StaticMemory[] {
+function staticsOf(shape: ModelShape, v: number, vShape: boolean): StaticMemory[] {
   let byV = staticsByShape.get(shape);
   if (!byV) staticsByShape.set(shape, (byV = new Map()));
-  let statics = byV.get(v);
-  if (!statics) byV.set(v, (statics = staticMemoryPerRank(shape, v)));
+  // A V places the last chunk (output layer) on rank 0: its own entry (negative key).
+  const key = vShape ? -v : v;
+  let statics = byV.get(key);
+  if (!statics) byV.set(key, (statics = staticMemoryPerRank(shape, v, vShape)));
   return statics;
 }
 
@@ -53,8 +56,9 @@ export function computeStageMemory(
   const shape = sim.spec.stages === model.pp ? model : { ...model, pp: sim.spec.stages };
   const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
   const v = Math.max(1, sim.spec.virtualStages);
-  const stages = layerLayout(shape, v);
-  const statics = staticsOf(shape, v);
+  const vShape = chunkPlacement(sim.spec.schedule) === 'v-shape';
+  const stages = layerLayout(shape, v, vShape);
+  const statics = staticsOf(shape, v, vShape);
   const staticBytes = statics.map((s) => s.weightsBytes + s.gradsBytes + s.optimizerBytes);
   const tables = buildUnitTables(shape, stages, chunkTokens);
   const traces = peaksOnly

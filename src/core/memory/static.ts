@@ -28,8 +28,8 @@ export interface StaticMemory {
 }
 
 /** Weights, grads and optimizer state per pipeline rank. */
-export function staticMemoryPerRank(shape: ModelShape, virtualStages: number): StaticMemory[] {
-  const locals = localParamsPerRank(shape, layerLayout(shape, virtualStages));
+export function staticMemoryPerRank(shape: ModelShape, virtualStages: number, vShape = false): StaticMemory[] {
+  const locals = localParamsPerRank(shape, layerLayout(shape, virtualStages, vShape));
   const bpp = bytesPerParam(shape);
   const lowWeight = lowPrecisionWeightBytes(shape);
   const plan = shardPlan(shape);

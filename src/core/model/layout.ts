@@ -17,7 +17,7 @@ export type LayoutShape = Pick<
   | 'noopLayers'
 >;
 
-/** One model chunk on one rank: virtual stage vs = modelChunk·p + rank. */
+/** One model chunk on one rank: virtual stage vs = modelChunk·p + rank (in a V's odd chunks, + p − 1 − rank). */
 export interface VirtualStage {
   rank: number;
   modelChunk: number;
@@ -45,12 +45,24 @@ const slotSplit = (shape: LayoutShape): boolean =>
 const statedFor = (shape: LayoutShape, v: number): number[] | null =>
   shape.stageLayers && shape.stageLayers.length === shape.pp * v ? shape.stageLayers : null;
 
+/**
+ * The rank of virtual stage vs of p ranks. Interleaved: vs mod p. V shape (ZB-V, V-Half, V-Min, DualPipeV): odd
+ * chunks come back up, so rank r holds virtual stages r and 2p − 1 − r and the last one — output layer and loss — is
+ * on rank 0 with the embedding (the Zero-Bubble fork's layer_group_idx, sail-sg/zero-bubble-pipeline-parallelism
+ * 39f2c186 zbv.py:310-314, zbv_greedy.py:273-277; schedule/placement.ts is the same rule for the timeline).
+ */
+const rankOfStage = (vs: number, p: number, vShape: boolean): number =>
+  vShape && Math.floor(vs / p) % 2 === 1 ? p - 1 - (vs % p) : vs % p;
+
 /** Decoder layers (+ account-for slots) on each pipeline rank before the split into model chunks (invalid splits spread evenly). */
-function layersOnRanks(shape: LayoutShape): number[] {
+function layersOnRanks(shape: LayoutShape, vShape: boolean): number[] {
   const p = shape.pp;
   if (shape.stageLayers) {
     const onRanks = new Array<number>(p).fill(0);
-    shape.stageLayers.forEach((n, vs) => (onRanks[vs % p] = (onRanks[vs % p] ?? 0) + n));
+    shape.stageLayers.forEach((n, vs) => {
+      const r = rankOfStage(vs, p, vShape);
+      onRanks[r] = (onRanks[r] ?? 0) + n;
+    });
     return onRanks;
   }
   const first = shape.firstStageLayers;
@@ -75,16 +87,21 @@ function layersOnRanks(shape: LayoutShape): number[] {
  * list, Zero-Bubble padding, DeepSpeed's partition: shape.stageLayers) is taken as it is when it is for v chunks per
  * rank; for another v (a what-if) each rank's total is spread over the v chunks. MindSpeed's no-op layers keep their
  * slot but count as no layer. Invalid splits (see layerSplitProblem) are spread as evenly as possible instead, so the
- * memory model can still estimate them.
+ * memory model can still estimate them. `vShape`: the chunks sit in a V (rankOfStage) — the layers of each virtual
+ * stage are the same, the rank that holds them is not.
  */
-export function layerLayout(shape: LayoutShape, virtualStages: number): VirtualStage[] {
+export function layerLayout(shape: LayoutShape, virtualStages: number, vShape = false): VirtualStage[] {
   const p = shape.pp;
   const v = Math.max(1, virtualStages);
   const L = shape.numLayers;
   const stated = statedFor(shape, v);
   const counts = stated ? [...stated] : new Array<number>(p * v).fill(0);
+  // Rank r's share of its total goes to its chunk c, which is virtual stage c·p + r, or c·p + p − 1 − r in a V's odd chunk.
+  const stageOf = (c: number, r: number): number => c * p + (vShape && c % 2 === 1 ? p - 1 - r : r);
   if (!stated)
-    layersOnRanks(shape).forEach((onRank, r) => spread(onRank, v).forEach((n, c) => (counts[c * p + r] = n)));
+    layersOnRanks(shape, vShape).forEach((onRank, r) =>
+      spread(onRank, v).forEach((n, c) => (counts[stageOf(c, r)] = n)),
+    );
   const slotted = slotSplit(shape);
   if (slotted && shape.accountEmbedding) counts[0] = Math.max(0, (counts[0] ?? 0) - 1);
   if (slotted && shape.accountLoss) counts[p * v - 1] = Math.max(0, (counts[p * v - 1] ?? 0) - 1);
@@ -99,7 +116,7 @@ export function layerLayout(shape: LayoutShape, virtualStages: number): VirtualS
       else if (shape.moeLayers[i] === true) moe++;
     }
     stages.push({
-      rank: vs % p,
+      rank: rankOfStage(vs, p, vShape),
       modelChunk: Math.floor(vs / p),
       firstLayer: next,
       numLayers: n - noop,

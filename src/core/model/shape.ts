@@ -87,6 +87,10 @@ export interface ModelShape {
    * (--moe-pad-expert-input-to-capacity), min(k·c, E).
    */
   moeRoutedCopies: number;
+  /** Megatron-Core's token dispatcher of the MoE layers (`allgather` by default); null without Megatron-Core MoE. */
+  moeDispatcher: string | null;
+  /** `--tp-comm-overlap` with TP > 1: Transformer Engine's userbuffers are allocated (memory/overheads.ts). */
+  tpCommOverlap: boolean;
   /** Bytes per microbatch of the data loader's causal mask on the first and last stage while its forward runs (0: none). */
   dataloaderMaskBytes: number;
   accountEmbedding: boolean;
@@ -399,6 +403,9 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
       config.recomputeModules && config.recomputeModules.length > 0 ? config.recomputeModules : ['core_attn'],
     distributeSavedActivations: config.distributeSavedActivations ?? false,
     moeRoutedCopies: routedCopiesOf(config, numExperts),
+    // DeepSpeed-MoE (per-layer expert counts) dispatches with its own all-to-all.
+    moeDispatcher: numExperts > 0 && config.moeExpertsPerLayer == null ? config.moeTokenDispatcherType : null,
+    tpCommOverlap: config.tpCommOverlap === true && par.tp > 1,
     // One bool per (query, key) position of every sample: b·s² bytes (derived/dataloaderMask.ts).
     dataloaderMaskBytes:
       config.dataloaderAttentionMask === true ? (pos(config.microBatchSize) ? config.microBatchSize : 1) * s * s : 0,

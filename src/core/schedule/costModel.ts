@@ -112,7 +112,8 @@ export function buildStageCosts(
   flags: CostRunFlags = NO_RUN_FLAGS,
 ): StageCosts {
   const p = mdl.pp;
-  const layout = layerLayout(mdl, v);
+  // Under a V the last virtual stage (output layer, loss) is on rank 0: its weights' DP reduction is rank 0's (afterFlush).
+  const layout = layerLayout(mdl, v, flags.chunkPlacement === 'v-shape');
   const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
   const k = chunkLengths.length;
   const units = p * v * k;
@@ -274,6 +275,47 @@ function lossTerms(
     terms.forward.comm[idx] = terms.forward.comm[idx]! + ms;
     terms.backward.comm[idx] = terms.backward.comm[idx]! + ms;
   }
+}
+
+/** The output layer and loss of one microbatch on its GPU, split the way Vocabulary Parallelism's passes need it. */
+export interface OutputLayerMs {
+  /** Logits GEMM, softmax statistics (and, under SP, the all-gather of the final norm's output). */
+  forwardMs: number;
+  /** Input-gradient GEMM and the softmax backward (under SP, the reduce-scatter of the gradient). */
+  inputGradMs: number;
+  /** Weight-gradient GEMM. */
+  weightGradMs: number;
+}
+
+/**
+ * What lossTerms adds to the last virtual stage for one microbatch of `tokens` sequence positions, by part: the same
+ * terms the step time is built from (cost-model.md §1.9), so the vocabulary share of a stage and the passes of
+ * Vocabulary Parallelism (schedule/vocabParallel.ts) read one model of the output layer.
+ */
+export function outputLayerMs(
+  mdl: ModelShape,
+  gpu: GpuProfile,
+  constants: CostConstants,
+  flags: CostRunFlags = NO_RUN_FLAGS,
+  tokens = mdl.seqLength,
+): OutputLayerMs {
+  const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
+  const rates = kernelRates(gpu, constants, flags.fp8);
+  const ctx: LayerContext = {
+    shape: mdl,
+    rates,
+    constants,
+    ...groupLinks(mdl, gpu, constants, gpusPerNode),
+    tpCommOverlap: flags.tpCommOverlap,
+  };
+  const terms = { forward: newTable(1), backward: newTable(1), weight: newTable(1) };
+  const tpBytes = ((tokens * mdl.microBatch) / mdl.cp) * mdl.hidden * constants.activationBytes;
+  lossTerms(ctx, rates, tokens, 0, tpBytes, terms);
+  return {
+    forwardMs: sumTerms(terms.forward, 0),
+    inputGradMs: sumTerms(terms.backward, 0),
+    weightGradMs: sumTerms(terms.weight, 0),
+  };
 }
 
 /**

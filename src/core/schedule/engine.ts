@@ -24,7 +24,7 @@ import { DEFAULT_MAX_OPS, interleavedWarmupOf, isZeroBubble, scheduleNotApplicab
 import { chunkPlacement, placementTables } from './placement';
 import { outOfRangeReasons } from '../megatron/bounds';
 import { simulateSchedule, type SimCosts } from './simulator';
-import { spendWork, type WorkBudget } from './workBudget';
+import { spendWork, unsampledWhatIf, type WorkBudget } from './workBudget';
 import { opsOf, sampledOpsOf, simulatePeriodic, type PeriodicRun } from './periodic';
 
 export interface EngineOptions {
@@ -105,6 +105,11 @@ export function configuredSchedule(config: RunConfig): ScheduleName {
   if (config.zeroBubbleSchedule === 'zb-2p' && k === 1 && v === 1) return 'zb-h2';
   // --zero-bubble-v-schedule sets v = 2 itself and refuses --num-layers-per-virtual-pipeline-stage (zbpp_utils.py:109-118).
   if (config.zeroBubbleSchedule === 'zb-v' && k === 1) return 'zb-v';
+  // MindSpeed refuses dualpipev with a virtual pipeline (dualpipev_feature.py:37-39): its two chunks are the V.
+  if (config.zeroBubbleSchedule === 'dualpipev' && k === 1) return 'dualpipev';
+  // The fork's V with --zero-bubble-v-schedule-mem-setup half|min (vShape.ts), its VPP runtime (groupInterleaved.ts).
+  const zb = config.zeroBubbleSchedule;
+  if (k === 1 && (zb === 'v-half' || zb === 'v-min' || (zb === 'group-interleaved' && v > 1))) return zb;
   if (k > 1) return v > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
   return v > 1 ? '1f1b-interleaved' : '1f1b';
 }
@@ -129,6 +134,14 @@ export function scheduleLabel(name: ScheduleName, k: number, v: number): string 
       return 'ZB-H2';
     case 'zb-v':
       return 'ZB-V';
+    case 'dualpipev':
+      return 'DualPipeV';
+    case 'v-half':
+      return 'V-Half';
+    case 'v-min':
+      return 'V-Min';
+    case 'group-interleaved':
+      return `group-interleaved 1F1B v=${v}`;
   }
 }
 
@@ -266,8 +279,9 @@ export function evaluateSchedule(
       whatIf,
       splitsSource,
     );
-
-  const overBudget = spendWork(options.workBudget, whatIf, sampleOps ?? opsOf(spec));
+  const overBudget =
+    unsampledWhatIf(whatIf, sampled, opsOf(spec), options.aggregate) ??
+    spendWork(options.workBudget, whatIf, sampleOps ?? opsOf(spec));
   if (overBudget) return notApplicable(choice, overBudget, whatIf, splitsSource);
 
   const stage = buildStageCosts(
@@ -390,13 +404,13 @@ function splitNotes(
 function sampleOpsFor(spec: ScheduleSpec, options: EngineOptions): number | null {
   const { aggregate } = options;
   // GPipe holds every microbatch before its first backward: its memory grows with m, so no sample stands for it.
-  // ZB-H2's order settles into its repeating F B W only some 2p microbatches past the warm-up (zeroBubbleH2.ts),
-  // later than the smallest samples: it is simulated in full. ZB-V's heuristic order has no stated period either.
+  // ZB-H2, ZB-V: sampled past 4p (periodic.ts settlesAfter). DualPipeV's samples are not checked against its full
+  // runs yet, so it too is simulated in full; nor are V-Half's, V-Min's and group-interleaved's (vShape.ts…).
   if (
     !aggregate ||
     spec.schedule === 'gpipe' ||
-    spec.schedule === 'zb-h2' ||
-    spec.schedule === 'zb-v' ||
+    spec.schedule === 'dualpipev' ||
+    ['v-half', 'v-min', 'group-interleaved'].includes(spec.schedule) ||
     opsOf(spec) <= aggregate.aboveOps
   )
     return null;
@@ -491,6 +505,8 @@ function layoutNotApplicable(shape: ModelShape, config: RunConfig, choice: Sched
   // A dialect's own placement for v chunks per rank may be uneven across chunks (a layout string).
   const stated = shape.stageLayers?.length === shape.pp * v;
   if (v > 1 && !stated && layers.some((l) => l % v !== 0)) {
+    // The Zero-Bubble fork's V halves each stage itself and asserts an even count (zbpp_utils.py:109-116).
+    if (chunkPlacement(choice.schedule) === 'v-shape') return `the V needs an even number of layers on every stage`;
     return `the layers per stage (${[...new Set(layers)].join('/')}) are not divisible by v=${v} virtual stages (--num-layers-per-virtual-pipeline-stage)`;
   }
   if (!SEQ_SCHEDULES.has(choice.schedule)) return null;
@@ -521,7 +537,8 @@ export function evaluateAllSchedules(read: LaunchConfigRead, options: EngineOpti
   // A value refused by megatron/bounds.ts is unknown to the engine; say why rather than just "unknown".
   const refused = outOfRangeReasons(read.sources);
   const evaluate = (name: ScheduleName): ScheduleEvaluation => {
-    const v = name === 'zb-v' ? 2 : INTERLEAVED.has(name) ? (fileV > 1 ? fileV : 2) : 1;
+    const chunked = INTERLEAVED.has(name) || name === 'group-interleaved';
+    const v = chunkPlacement(name) === 'v-shape' ? 2 : chunked ? (fileV > 1 ? fileV : 2) : 1;
     const base = { schedule: name, strategy, virtualStages: v, microbatches: ov.microbatches };
     let e: ScheduleEvaluation;
     if (!SEQ_SCHEDULES.has(name)) {

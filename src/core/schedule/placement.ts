@@ -5,12 +5,13 @@
 //  - V shape (ZB-V, DualPipeV): even chunks go down the ranks, odd ones come back up — s = c·p + r for even c,
 //    c·p + (p − 1 − r) for odd c. With v = 2 rank r holds stages r and 2p − 1 − r, so rank 0 holds the first and the
 //    last (the Zero-Bubble fork's layer_group_idx, sail-sg/zero-bubble-pipeline-parallelism 39f2c186
-//    megatron/core/pipeline_parallel/zerobubble/scheduler/zbv.py:310-314; MindSpeed's DualPipeV the same).
+//    megatron/core/pipeline_parallel/zerobubble/scheduler/zbv.py:310-314; MindSpeed's DualPipeV the same; V-Half
+//    and V-Min the same, zbv_greedy.py:273-277).
 import type { ScheduleName, ScheduleSpec } from '../types';
 
 export type ChunkPlacement = 'interleaved' | 'v-shape';
 
-const V_SHAPE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-v']);
+const V_SHAPE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-v', 'dualpipev', 'v-half', 'v-min']);
 
 export function chunkPlacement(schedule: ScheduleName): ChunkPlacement {
   return V_SHAPE.has(schedule) ? 'v-shape' : 'interleaved';

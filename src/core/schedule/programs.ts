@@ -13,6 +13,9 @@ import {
 } from '../types';
 import { writeZbH2Orders } from './zeroBubbleH2';
 import { writeZbVOrders } from './zeroBubbleV';
+import { writeDualPipeVOrder } from './dualPipeV';
+import { writeVShapeOrders } from './vShape';
+import { groupInterleavedSize, writeGroupInterleavedOrders } from './groupInterleaved';
 
 /** Largest number of ops (F + B + W over all stages) we build; beyond this we refuse rather than stall the editor. */
 export const DEFAULT_MAX_OPS = 4 * 1024 * 1024;
@@ -26,9 +29,25 @@ export interface Programs extends Pick<
 > {
   spec: ScheduleSpec;
   zeroBubble: boolean;
+  /**
+   * DualPipeV only (dualPipeV.ts): PAIR_START on a forward that opens an overlapped F&B pair — it starts only when
+   * the next op's (the backward's) input has arrived too; FULL_BACKWARD on a B whose W follows at once and whose
+   * gradient leaves when that W ends. A replay plan holds one input per op, so such a program always runs the
+   * simulator's event loop.
+   */
+  opFlags?: Uint8Array;
 }
 
-const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-h1', 'seq1f1b-zb', 'zb-h2', 'zb-v']);
+const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
+  'zb-h1',
+  'seq1f1b-zb',
+  'zb-h2',
+  'zb-v',
+  'dualpipev',
+  'v-half',
+  'v-min',
+  'group-interleaved',
+]);
 
 export function isZeroBubble(name: ScheduleName): boolean {
   return ZERO_BUBBLE.has(name);
@@ -65,6 +84,28 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
       if (k !== 1) return `zb-v does not split sequences (k=${k})`;
       // The fork sets two model chunks per rank itself (zbpp_utils.py:116-118).
       if (v !== 2) return `ZB-V runs exactly 2 model chunks per rank in a V (v=${v})`;
+      break;
+    case 'group-interleaved':
+      if (k !== 1) return `group-interleaved 1F1B does not split sequences (k=${k})`;
+      if (v < 2) return 'group-interleaved 1F1B needs at least 2 virtual stages per rank (v=1 is plain 1F1B)';
+      if (p < 2) return `the Zero-Bubble fork's runtime needs pipeline parallelism (p=${p})`;
+      break;
+    case 'v-half':
+    case 'v-min':
+      if (k !== 1) return `${name} does not split sequences (k=${k})`;
+      // --zero-bubble-v-schedule sets two model chunks per rank (zbpp_utils.py:116-118), as for ZB-V.
+      if (v !== 2)
+        return `${name === 'v-half' ? 'V-Half' : 'V-Min'} runs exactly 2 model chunks per rank in a V (v=${v})`;
+      // "zero bubble must be enabled with pipeline parallelism" (zbpp_utils.py:133-134; the V implies it, :121-122).
+      if (p < 2) return `the Zero-Bubble fork's V schedules need pipeline parallelism (p=${p})`;
+      break;
+    case 'dualpipev':
+      if (k !== 1) return `dualpipev does not split sequences (k=${k})`;
+      if (v !== 2) return `DualPipeV runs exactly 2 model chunks per rank in a V (v=${v})`;
+      // MindSpeed refuses PP 1 and fewer than 2·PP − 1 microbatches (dualpipev_feature.py:40-49 at 028de58c);
+      // DeepSeek's reference asks 2·PP (dualpipev.py:318). 2·PP − 1 is the least for which every phase has a length.
+      if (p < 2 || m < 2 * p - 1)
+        return `DualPipeV needs PP ≥ 2 and microbatches ≥ 2·PP − 1 (PP=${p}, m=${m}); MindSpeed raises an AssertionError otherwise`;
       break;
     case '1f1b-interleaved':
       if (k !== 1) return `1f1b-interleaved does not split sequences (k=${k}); use seq1f1b-interleaved`;
@@ -124,9 +165,13 @@ function groupedNotApplicable(p: number, m: number, g: number): string | null {
  * only; the Seq1F1B fork's interleaved schedule keeps the old rule). Nothing when the rule is legacy or unknown.
  */
 export function interleavedWarmupOf(
-  config: Pick<RunConfig, 'interleavedWarmup' | 'microbatchGroupSize' | 'overlapMoeExpertParallelComm'>,
+  config: Pick<RunConfig, 'interleavedWarmup' | 'microbatchGroupSize' | 'overlapMoeExpertParallelComm'> &
+    Partial<Pick<RunConfig, 'interleaveGroupSize'>>,
   schedule: ScheduleName,
 ): Pick<ScheduleSpec, 'interleavedWarmup' | 'microbatchGroupSize' | 'moeOverlapWarmup'> {
+  // The Zero-Bubble fork's group-interleaved 1F1B: its own group size (groupInterleaved.ts).
+  if (schedule === 'group-interleaved')
+    return config.interleaveGroupSize != null ? { microbatchGroupSize: config.interleaveGroupSize } : {};
   if (schedule !== '1f1b-interleaved' || config.interleavedWarmup !== 'grouped') return {};
   const g = config.microbatchGroupSize;
   return {
@@ -178,6 +223,26 @@ export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
   if (spec.schedule === 'zb-v') {
     // The fork's construction also places every stage at once (zeroBubbleV.ts).
     writeZbVOrders(p, spec.microbatches, prog);
+    return prog;
+  }
+  if (spec.schedule === 'group-interleaved') {
+    const g = groupInterleavedSize(p, spec.microbatchGroupSize);
+    writeGroupInterleavedOrders(p, spec.microbatches, spec.virtualStages, g, prog);
+    return prog;
+  }
+  if (spec.schedule === 'v-half' || spec.schedule === 'v-min') {
+    // Built from the fork's repeating pattern for all stages at once (vShape.ts).
+    writeVShapeOrders(p, spec.microbatches, spec.schedule === 'v-half' ? 'half' : 'min', prog);
+    return prog;
+  }
+  if (spec.schedule === 'dualpipev') {
+    const opFlags = new Uint8Array(opCount);
+    prog.opFlags = opFlags;
+    for (let r = 0; r < p; r++) {
+      const end = writeDualPipeVOrder({ ...prog, opFlags }, r * perStage, p, r, spec.microbatches);
+      if (end !== (r + 1) * perStage)
+        throw new Error(`DualPipeV rank ${r} has ${end - r * perStage} ops, expected ${perStage}`);
+    }
     return prog;
   }
   for (let r = 0; r < p; r++) {

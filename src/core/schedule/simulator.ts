@@ -7,6 +7,7 @@
 import { OP_B, OP_F, OP_W, type CostTable, type NotApplicable, type ScheduleSpec, type SimResult } from '../types';
 import { neighbourTables, placementTables, type Neighbours } from './placement';
 import { buildProgramsUnchecked, HARD_MAX_OPS, scheduleNotApplicable, type Programs } from './programs';
+import { FULL_BACKWARD, PAIR_START } from './dualPipeV';
 
 /**
  * A cost table with optional per-hop p2p costs, for clusters where some pipeline hops stay inside a node and
@@ -164,8 +165,8 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
     throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
   }
   let plan = replayPlans.get(prog);
-  // A program simulated once left its completion order; the second run turns it into a plan (buildPlan).
-  const order = plan ? undefined : firstOrders.get(prog);
+  // A program simulated once left its completion order; the second run turns it into a plan (buildPlan): not DualPipeV.
+  const order = plan || prog.opFlags ? undefined : firstOrders.get(prog);
   const replaying = plan !== undefined || order !== undefined;
   // The event loop's scratch: completions start at −1 (not done). A replay needs neither.
   const { end: done, work } = replaying ? { end: EMPTY, work: EMPTY_INT } : scratch(units, n, p);
@@ -213,7 +214,7 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
   else {
     const completed = new Int32Array(n);
     if (runOps(tables, work, start, pc, free, completed) < n) return deadlockReport(prog, pc);
-    firstOrders.set(prog, completed);
+    if (!prog.opFlags) firstOrders.set(prog, completed);
     finishStages(tables, start, end, busy, peakUnits);
   }
   // Every stage ends at its last op's end (a stage's ops never overlap), so the makespan is the latest of them.
@@ -263,21 +264,27 @@ function packedOps(prog: Programs): Int32Array {
 /**
  * Packs each op once, stage by stage (sequential, cheap), into one interleaved stream the hot loop reads: the ranks
  * interleave op by op there, so every stream it touches is one more cache line in flight per rank.
- *   ops[2q] = unit << 4 | (j > 0) << 3 | (j < k−1) << 2 | kind,  unit = (s·m + i)·k + j;  ops[2q + 1] = s·k + j
+ *   ops[2q] = unit << 4 | bit 3 | bit 2 | kind,  unit = (s·m + i)·k + j;  ops[2q + 1] = s·k + j
  */
 function packOps(prog: Programs, ops: Int32Array): void {
   const { stages: p, microbatches: m, splits: k } = prog.spec;
-  const { kind, microbatch, chunk, modelChunk, stageOffsets } = prog;
+  const { kind, microbatch, chunk, modelChunk, stageOffsets, opFlags } = prog;
   const { stageOf } = placementTables(prog.spec);
   for (let r = 0; r < p; r++) {
     // Bounds: stageOffsets has p + 1 entries, and every q below it indexes the op arrays (length opCount).
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
       const j = chunk[q]!;
       const s = stageOf[modelChunk[q]! * p + r]!;
-      ops[2 * q] = (((s * m + microbatch[q]!) * k + j) << 4) | (j > 0 ? 8 : 0) | (j < k - 1 ? 4 : 0) | kind[q]!;
+      const kd = kind[q]!;
+      ops[2 * q] =
+        (((s * m + microbatch[q]!) * k + j) << 4) | (kd === F && j > 0 ? 8 : 0) | (kd === B && j < k - 1 ? 4 : 0) | kd;
       ops[2 * q + 1] = s * k + j;
     }
   }
+  // Bit 3: j > 0 on an F, a full backward on a B; bit 2: j < k − 1 on a B, an F&B pair's F on an F (DualPipeV, k = 1).
+  if (opFlags)
+    for (let q = 0; q < prog.opCount; q++)
+      ops[2 * q] = ops[2 * q]! | (opFlags[q]! & PAIR_START ? 4 : 0) | (opFlags[q]! & FULL_BACKWARD ? 8 : 0);
 }
 
 /**
@@ -328,6 +335,14 @@ function runOps(
           const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
           if (arrive > ready) ready = arrive;
         }
+        const pairB = (c & 4) !== 0 ? ops[2 * q + 2]! >>> 4 : -1; // an F&B pair's F waits for its B's input too
+        if (pairB >= 0 && pairB < t0.lastUnits) {
+          const depEnd = done[endB + pairB + mk]!;
+          if (depEnd < 0) break;
+          const hop = hopB[ops[2 * q + 3]!]!;
+          const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
+          if (arrive > ready) ready = arrive;
+        }
         t = ready + fwd[ci]!;
         done[unit] = t;
         const next = wakeF[ci]!;
@@ -347,7 +362,7 @@ function runOps(
           if (arrive > ready) ready = arrive;
         }
         t = ready + bwd[ci]!;
-        done[endB + unit] = t;
+        done[endB + unit] = (c & 8) !== 0 ? t + wgt[ci]! : t; // a full backward sends after its W (next op)
         const prev = wakeB[ci]!;
         if (prev >= 0 && blocked[prev] === 1) {
           blocked[prev] = 0;

@@ -48,6 +48,14 @@ suite('Calibration from a training log', () => {
       /Measured\*\* \(logs\/tee-run\.log\): predicted [\d.]+ m?s · measured 120 ms \([+-][\d.]+ %, 30 iterations\)/,
     );
     const gpipeBefore = stepOf(api.service.analyzeWhatIf(document, { schedule: 'gpipe' }));
+    // The flag hover's what-if table (its rows are cached per document version, which calibrating leaves alone).
+    const ppRow = async (): Promise<string> => {
+      const text = await hoverAt(document.uri, positionOf(document, '--pipeline-model-parallel-size'));
+      const row = /\| \*\*2\*\* \(now\) \| ([^|]+) \|/.exec(text);
+      assert.ok(row, text);
+      return row[1]!.trim();
+    };
+    const ppNowBefore = await ppRow();
 
     const outcome = await vscode.commands.executeCommand<{ ok: boolean; reasons?: string[] }>(
       'scheduleInspector.calibrateFromLog',
@@ -71,6 +79,8 @@ suite('Calibration from a training log', () => {
     // A what-if (another schedule on the same file) uses the knobs too.
     const gpipeAfter = stepOf(api.service.analyzeWhatIf(document, { schedule: 'gpipe' }));
     assert.ok(gpipeAfter > gpipeBefore * 1.2, `gpipe what-if ${gpipeBefore} → ${gpipeAfter}`);
+    // The hover's what-if rows are re-analysed with the knobs: the current p's row reads the calibrated 120 ms.
+    assert.equal(await ppRow(), '120 ms', `what-if row before calibrating: ${ppNowBefore}`);
     const calibratedHover = rendered(await hoverAt(document.uri, new vscode.Position(lineOf(document, 'torchrun'), 2)));
     assert.match(calibratedHover, /calibrated from logs\/tee-run\.log: GEMM efficiency [\d.]+ %, per-step overhead/);
 
@@ -79,5 +89,6 @@ suite('Calibration from a training log', () => {
       (await lensTitles(document.uri)).includes('Calibrate from tee-run.log'),
     );
     assert.ok(Math.abs(stepOf(api.service.get(document)) - stepOf(before)) < 1e-6);
+    assert.equal(await ppRow(), ppNowBefore);
   });
 });

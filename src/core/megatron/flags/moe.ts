@@ -24,7 +24,11 @@ list('--moe-router-load-balancing-type', 1, 'Load balancing loss type(s).');
 list('--moe-aux-loss-coeff', 1, 'Aux loss coefficient(s).');
 flt('--moe-z-loss-coeff', 'Z-loss coefficient.');
 flt('--moe-input-jitter-eps', 'Router input jitter.');
-str('--moe-token-dispatcher-type', 'Token dispatcher (allgather, alltoall, flex).');
+str('--moe-token-dispatcher-type', 'Token dispatcher (allgather, alltoall, flex).', {
+  keys: ['moeTokenDispatcherType'],
+  key: 'moeTokenDispatcherType',
+  default: 'allgather',
+});
 flt('--moe-expert-capacity-factor', 'Expert capacity factor (token dropping).', {
   keys: ['moeExpertCapacityFactor'],
   key: 'moeExpertCapacityFactor',

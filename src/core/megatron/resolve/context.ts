@@ -71,6 +71,8 @@ const EMPTY_CONFIG: Readonly<RunConfig> = {
   pipeSpSplits: null,
   pipeSpStrategy: null,
   zeroBubbleSchedule: null,
+  // ── F: the Zero-Bubble fork's group-interleaved 1F1B ──
+  interleaveGroupSize: null,
   distributedOptimizer: null,
   precision: null,
   swiglu: null,
@@ -153,6 +155,8 @@ const EMPTY_CONFIG: Readonly<RunConfig> = {
   moePadExpertInputToCapacity: null,
   dataloaderAttentionMask: null,
   overlapMoeExpertParallelComm: null,
+  // ── G, memory: MoE token dispatch buffers (issue 13) ──
+  moeTokenDispatcherType: null,
   // ── C (cost model, issue 14): overlap flags the step time depends on ──
   tpCommOverlap: null,
   trainIters: null,

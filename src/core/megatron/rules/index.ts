@@ -67,6 +67,7 @@ const OTHER_CODES: readonly CodeInfo[] = [
   code('internal-error', 'warning'), // analyze()
   code('value-out-of-range', 'warning'), // megatron/resolve/context.ts against megatron/bounds.ts
   code('not-simulated', 'information'), // advice/notSimulated.ts: the file's own schedule is not simulated
+  code('vocab-stage-critical', 'information'), // advice/vocabImbalance.ts: the output layer's stage is the bottleneck
 ];
 
 // Which launches a code is right for (issue 12 §2). Inference and evaluation entry scripts (Megatron-LM d98e8a64
@@ -101,6 +102,7 @@ const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
     'oom-risk',
     'schedule-not-simulated',
     'not-simulated',
+    'vocab-stage-critical',
     'not-modelled', // only a training launch gets the memory estimate it is about
   ]),
   ...scoped(MEGATRON_RUN, [

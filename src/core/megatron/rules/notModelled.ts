@@ -36,20 +36,17 @@ export const NOT_MODELLED: ReadonlyMap<string, NotModelledEntry> = new Map<strin
     '--empty-unused-memory-level',
     { leftOut: 'the cached blocks it frees (reserved memory is estimated as without it)', inert: zero },
   ],
-  [
-    '--tp-comm-overlap',
-    { leftOut: "Transformer Engine's userbuffers for the overlapped TP all-gathers and reduce-scatters" },
-  ],
   ['--tensor-parallel-num-weight-shards', { leftOut: 'the weight shards rematerialised for the TP GEMMs' }],
   // ── MoE token dispatch ──
   [
     '--moe-token-dispatcher-type',
     {
       // The all-to-all dispatchers' buffers (alltoall, and alltoall_seq of older Megatron-Core and MindSpeed) hold
-      // the rank's own routed copies, the size of what the estimate keeps for backward; allgather gathers every
-      // token of the TP×EP group, flex adds DeepEP/HybridEP buffers.
-      leftOut: "the dispatcher's transient buffers (allgather: every token of the TP×EP group; flex: DeepEP/HybridEP)",
-      inert: (s) => value(s).startsWith('alltoall'),
+      // the rank's own routed copies, the size of what the estimate keeps for backward; allgather's gathered tokens
+      // are counted (memory/activations.ts moeAllGatherBytes). Only flex is left: DeepEP/HybridEP size their
+      // NVLink/RDMA buffers from the library's own size hints (fused_a2a.py:47-68 at d98e8a64), not from Megatron.
+      leftOut: "the flex dispatcher's DeepEP/HybridEP communication buffers",
+      inert: (s) => value(s).startsWith('alltoall') || value(s) === 'allgather',
     },
   ],
   ['--moe-enable-deepep', { leftOut: "DeepEP's NVLink/RDMA communication buffers" }],
@@ -59,8 +56,21 @@ export const NOT_MODELLED: ReadonlyMap<string, NotModelledEntry> = new Map<strin
     '--moe-latent-size',
     { leftOut: "the experts' latent projection (their parameters and activations are counted at full width)" },
   ],
-  // ── Optimizer copies ──
-  ['--overlap-cpu-optimizer-d2h-h2d', { leftOut: 'the staging buffers of the CPU optimizer copies' }],
+]);
+
+/**
+ * Memory flags whose effect is on the host only, so the per-GPU estimate is right to ignore them, with the code that
+ * shows it (Megatron-LM d98e8a64).
+ */
+export const HOST_ONLY: ReadonlyMap<string, string> = new Map<string, string>([
+  [
+    '--overlap-cpu-optimizer-d2h-h2d',
+    // HybridDeviceOptimizer (megatron/core/optimizer/cpu_offloading/hybrid_optimizer.py): with the overlap it builds
+    // one CPU optimizer per parameter (:204-208) and runs the copies on two extra CUDA streams (:219-221); the
+    // gradients go into pinned host tensors (:108-114) and the updated parameters straight back into the GPU
+    // parameters' storage (:119-127). No GPU tensor is allocated for it.
+    'the copies go between existing GPU tensors and pinned host memory on side streams',
+  ],
 ]);
 
 /** Memory flags the estimate reads, with the RunConfig fields memory/ or model/ read them through. */
@@ -110,6 +120,8 @@ export const MODELLED: ReadonlyMap<string, readonly ConfigKey[]> = new Map<strin
   ['--moe-pad-expert-input-to-capacity', ['moePadExpertInputToCapacity']],
   ['--no-create-attention-mask-in-dataloader', ['dataloaderAttentionMask']],
   ['--overlap-moe-expert-parallel-comm', ['overlapMoeExpertParallelComm']],
+  // Transformer Engine's userbuffers, non-PyTorch memory (memory/overheads.ts userbufferBytes).
+  ['--tp-comm-overlap', ['tpCommOverlap']],
 ]);
 
 export const notModelledRule: Rule = {

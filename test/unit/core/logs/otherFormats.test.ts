@@ -4,14 +4,17 @@
 //   MegatronStrategy.training_step (nemo/lightning/pytorch/strategies/megatron_strategy.py:765-812: global_step,
 //   max_memory_reserved / max_memory_allocated in bytes), TimingCallback's 'train_step_timing in s' in the tqdm postfix
 //   (nemo/utils/exp_manager.py:331-347, progress_bar.py:30-52), DeltaTimingCallback (exp_manager.py:442-452);
+//   Which ranks print: nemo/utils/nemo_logging.py:86-103 (a stream handler on global rank 0 only, every rank with
+//   NEMO_TESTING=1); MemoryProfileCallback.on_train_end (nemo/lightning/pytorch/callbacks/memory_profiler.py:82-84);
 // - the Seq1F1B fork (thunlp/Seq1F1B 6893466, megatron/training.py:53-57 get_mem and :652-676 the iteration line);
 // - the Zero-Bubble fork (sail-sg/zero-bubble-pipeline-parallelism 39f2c186,
 //   megatron/core/pipeline_parallel/zerobubble/runtime.py:197-201).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../../../src/core/analyze';
-import { argDifferences, memoryComparison, steadyState } from '../../../../src/core/logs/compare';
+import { argDifferences, compareWithLog, memoryComparison, steadyState } from '../../../../src/core/logs/compare';
 import { MegatronLogReader, readMegatronLog } from '../../../../src/core/logs/megatronLog';
+import { comparisonToJson, formatComparison } from '../../../../src/report/logComparison';
 import { prng } from '../../../support/scheduleCheck';
 
 /** format_string: integers bare, other floats with 4 significant digits (Python `{val:.4}`). */
@@ -171,4 +174,80 @@ test('garbage, binary, carriage-return storms and interleaved ranks: never a thr
   );
   assert.equal(mixed.iterations[0]?.iteration, 4); // the iteration index + 1: global_step is garbled
   assert.equal(mixed.stageMemory.size, 0);
+});
+
+/**
+ * NeMo's MemoryProfileCallback.on_train_end line (nemo/lightning/pytorch/callbacks/memory_profiler.py:82-84) through
+ * NeMo's formatter ('[NeMo I {asctime} {module}:{lineno}] {message}', nemo/utils/formatters/base.py:32): the global
+ * rank, torch.cuda.memory_allocated() and max_memory_reserved() in GiB (/1024³), Python's float repr.
+ */
+const profilerLine = (rank: number, allocatedGiB: number, reservedGiB: number): string =>
+  `[NeMo I 2026-12-01 10:20:00 memory_profiler:82] on_train_batch_end rank: ${rank} mem: ${allocatedGiB} / ${reservedGiB}`;
+
+test('NeMo prints global rank 0 only: its memory is stage 0, and the other stages are said to be unmeasured', () => {
+  // NeMo's logger has a stream handler on global rank 0 only unless NEMO_TESTING=1 (nemo_logging.py:86-103), and the
+  // ProgressPrinter line is that rank's print of its own torch.cuda.max_memory_* (megatron_strategy.py:786-811).
+  const result = analyze(SCRIPT, { fileName: 'run.sh' });
+  const lines = [];
+  for (let s = 0; s < 20; s++)
+    lines.push(printerLine(s, 1.2, { max_memory_reserved: 3 * 2 ** 30, max_memory_allocated: 2.5 * 2 ** 30 }));
+  lines.push(profilerLine(0, 1.2345678901234, 3.125));
+  const log = readMegatronLog(lines.join('\n') + '\n');
+  assert.deepEqual(log.rankMemory, [{ rank: 0, maxReservedGiB: 3.125, line: 21 }]);
+  const c = compareWithLog(result, log);
+  // Stage 0: the printer's peaks and the profiler's end-of-training reserved (the larger, 3.125); rank 0 named.
+  assert.deepEqual(
+    c.memory.map((m) => [m.stage, m.ranks, m.measuredMaxAllocatedGiB, m.measuredMaxReservedGiB]),
+    [[0, [0], 2.5, 3.125]],
+  );
+  assert.equal(
+    c.memoryNote,
+    "memory measured on stage 0 of 2: NeMo prints global rank 0 only (stage 0); with NEMO_TESTING=1 every rank prints, and MemoryProfileCallback's end-of-training line then gives each rank's max reserved",
+  );
+  // The note reaches the CLI text and JSON.
+  assert.match(formatComparison('run.log', c), /\n {4}memory measured on stage 0 of 2: NeMo prints global rank 0 only/);
+  assert.equal((comparisonToJson('run.log', c)['measured'] as { memoryNote: string }).memoryNote, c.memoryNote);
+});
+
+test('NeMo with NEMO_TESTING=1: every rank’s MemoryProfileCallback line, each on its own stage', () => {
+  // TP 2 × PP 2 on 8 GPUs: ranks 0-3 are stage 0, 4-7 stage 1 (pp outermost, parallel_state.py:617). With
+  // NEMO_TESTING every rank prints through DebugNeMoFormatter ('[NeMo %(levelname)1.1s %(asctime)s %(module)s:%(lineno)d
+  // rank:%(rank)s]', formatters/base.py:132-135), whose rank is 0 or 'UNK' (nemo_logging.py:76): the message's own
+  // get_rank() is what places the line. Ranks interleave.
+  const result = analyze(SCRIPT, { fileName: 'run.sh' });
+  const lines = [];
+  for (let s = 0; s < 20; s++) lines.push(printerLine(s, 1.2));
+  const reserved = [3.0, 3.25, 3.0, 3.0, 2.5, 2.75, 2.5, 2.5];
+  [5, 0, 7, 2, 4, 1, 6, 3].forEach((r) =>
+    lines.push(
+      `[NeMo I 2026-12-01 10:20:00 memory_profiler:82 rank:${r === 0 ? 0 : 'UNK'}] on_train_batch_end rank: ${r} mem: 1.5 / ${reserved[r]}`,
+    ),
+  );
+  const c = compareWithLog(result, readMegatronLog(lines.join('\n')));
+  assert.deepEqual(
+    c.memory.map((m) => [m.stage, [...m.ranks].sort(), m.measuredMaxAllocatedGiB, m.measuredMaxReservedGiB]),
+    [
+      [0, [0, 1, 2, 3], null, 3.25],
+      [1, [4, 5, 6, 7], null, 2.75],
+    ],
+  );
+  assert.equal(c.memoryNote, null);
+  // Garbage after the prefix: no record, no throw.
+  for (const bad of [
+    'on_train_batch_end rank: 3 mem: nan / nan',
+    'on_train_batch_end rank: x mem: 1 / 2',
+    'on_train_batch_end rank: 1 mem: 1 / -2',
+  ])
+    assert.deepEqual(readMegatronLog(bad).rankMemory, []);
+});
+
+test('a Megatron-LM log with one stage’s report says the other stage is not measured', () => {
+  const result = analyze(SCRIPT, { fileName: 'run.sh' });
+  const log = readMegatronLog(
+    '[Rank 0] (after 10 iterations) memory (MB) | allocated: 1000.0 | max allocated: 1300.0 | reserved: 1500.0 | max reserved: 1500.0\n',
+  );
+  assert.equal(
+    compareWithLog(result, log).memoryNote,
+    "memory measured on stage 0 of 2: the log has no report from the other stages' ranks",
+  );
 });

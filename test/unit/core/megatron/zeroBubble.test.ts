@@ -52,14 +52,9 @@ test('--zero-bubble-v-schedule selects the simulated ZB-V schedule with two chun
   );
 });
 
-test('the adaptive schedule and DualPipeV are named as not simulated, on their flag', () => {
+test('the adaptive schedule is named as not simulated, on its flag (DualPipeV is simulated: dualPipeV.test.ts)', () => {
   for (const [flags, what] of [
-    // Ascend/MindSpeed 028de58c mindspeed/features_manager/pipeline_parallel/dualpipev_feature.py:15-16.
-    ['--schedules-method dualpipev', /^DualPipeV schedule is not simulated yet/],
     ['--enable-zero-bubble', /^the adaptive \(auto\) zero-bubble schedule is not simulated yet/],
-    // runtime.py:1512-1534: a memory setup other than 'zb' builds V-Half / V-Min (zbv_greedy), not ZB-V.
-    ['--zero-bubble-v-schedule --zero-bubble-v-schedule-mem-setup half', /^V-Half schedule is not simulated yet/],
-    ['--zero-bubble-v-schedule --zero-bubble-v-schedule-mem-setup min', /^V-Min schedule is not simulated yet/],
   ] as const) {
     const r = analyze(launch(flags), { fileName: 'train.sh' });
     assert.equal(r.selectedSchedule, '1f1b', flags);

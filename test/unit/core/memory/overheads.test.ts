@@ -7,6 +7,7 @@ import {
   GiB,
   nonPyTorchOverheadBytes,
   reservedBytes,
+  userbufferBytes,
 } from '../../../../src/core/memory/overheads';
 import type { ModelShape } from '../../../../src/core/model/shape';
 import { candidateChoices, pickRecommendation, type SweepCandidate } from '../../../../src/core/advice/recommend';
@@ -94,7 +95,11 @@ test('sweep candidates: interleaving only when p > 2 and m % p == 0; average onl
   assert.ok(names.includes('seq1f1b/4/uniform_comp/1'));
   assert.ok(names.includes('seq1f1b-interleaved/4/uniform_comp/2'), 'k | p');
   const odd = blankConfig({ ...base, pipelineParallel: 4, numMicrobatches: 6 });
-  assert.ok(!candidateChoices(odd, resolvedShape(odd), { gpu: null as never }).some((c) => c.virtualStages > 1));
+  assert.ok(
+    !candidateChoices(odd, resolvedShape(odd), { gpu: null as never }).some((c) =>
+      c.schedule.endsWith('1f1b-interleaved'),
+    ),
+  );
   const huge = blankConfig({ ...base, pipelineParallel: 8, numMicrobatches: 100_000 });
   assert.deepEqual(candidateChoices(huge, resolvedShape(huge), { gpu: null as never }), []);
 });
@@ -146,4 +151,24 @@ test('recommendation: a zero-bubble winner names the fastest schedule that runs 
   const rec = pickRecommendation([mk('zb-h1', 1, 600), mk('seq1f1b', 4, 650), mk('1f1b', 1, 700)], 80, 0.9)!;
   assert.equal(rec.schedule, 'zb-h1');
   assert.match(rec.reason, /fastest that runs with flags alone is Seq1F1B \(k = 4, average\) \(650 ms per step/);
+});
+
+test('--tp-comm-overlap: TE userbuffers, 12 GEMM buffers of [s·b/CP, h], non-PyTorch (reserved only)', () => {
+  // s·b = 8192 tokens × h 4096 = 33,554,432 elements per buffer (Megatron's initialize_ub shape, initialize.py:223-226).
+  const elements = 8192 * 4096;
+  const tp8 = { tensorParallel: 8, sequenceParallel: true, pipelineParallel: 1, dataParallel: 1, tpCommOverlap: true };
+  // bf16: 4 ring-exchange + 2 pipeline + 4 bulk + 2 external communicators, 2 bytes each = 24 bytes per element.
+  assert.equal(userbufferBytes(shapeOf(tp8)), elements * 24);
+  assert.equal(userbufferBytes(shapeOf(tp8)), 0.75 * GiB);
+  // FP8: the 8 all-gather-side buffers are uint8 (base.py layers_all_gather_overlap), the 4 others bf16: 8 + 8 = 16.
+  assert.equal(userbufferBytes(shapeOf({ ...tp8, fp8Format: 'hybrid' })), elements * 16);
+  // FP8 with bf16 first/last layers: Megatron adds the unquantized set too (initialize.py:231-237): 16 + 24.
+  assert.equal(userbufferBytes(shapeOf({ ...tp8, fp8Format: 'hybrid', firstLastLayersBf16: true })), elements * 40);
+  // CP 2 halves the token dimension; no flag, or TP 1 (nothing to overlap), allocates none.
+  assert.equal(userbufferBytes(shapeOf({ ...tp8, contextParallel: 2 })), (elements / 2) * 24);
+  assert.equal(userbufferBytes(shapeOf({ ...tp8, tpCommOverlap: false })), 0);
+  assert.equal(userbufferBytes(shapeOf({ ...tp8, tensorParallel: 1, sequenceParallel: false })), 0);
+  // They are in the non-PyTorch overhead, on top of the context and the TP communicator.
+  const without = nonPyTorchOverheadBytes(shapeOf({ ...tp8, tpCommOverlap: false }), DEFAULT_OVERHEADS);
+  assert.equal(nonPyTorchOverheadBytes(shapeOf(tp8), DEFAULT_OVERHEADS) - without, elements * 24);
 });

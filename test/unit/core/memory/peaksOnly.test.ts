@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCHEDULE_NAMES, type ScheduleSpec, type SimResult } from '../../../../src/core/types';
 import { isSimResult, simulateSchedule, uniformCosts } from '../../../../src/core/schedule/simulator';
+import { chunkPlacement } from '../../../../src/core/schedule/placement';
 import { PEAKS_ONLY, walkLiveness } from '../../../../src/core/memory/liveness';
 import { computeStageMemory } from '../../../../src/core/memory/stageMemory';
 import { smallRun } from '../../../support/memoryFixtures';
@@ -12,7 +13,8 @@ import { smallRun } from '../../../support/memoryFixtures';
 test('a peaks-only walk has the peaks of the walk with a series, on every stage of every schedule', () => {
   for (const schedule of SCHEDULE_NAMES) {
     const interleaved = schedule === '1f1b-interleaved' || schedule === 'seq1f1b-interleaved';
-    const [p, v] = [4, interleaved || schedule === 'zb-v' ? 2 : 1];
+    const v2 = interleaved || schedule === 'group-interleaved' || chunkPlacement(schedule) === 'v-shape';
+    const [p, v] = [4, v2 ? 2 : 1];
     const k = schedule === 'seq1f1b-interleaved' ? 4 : schedule.startsWith('seq1f1b') ? 3 : 1;
     const m = 12;
     const spec: ScheduleSpec = { schedule, stages: p, microbatches: m, splits: k, virtualStages: v };

@@ -95,3 +95,70 @@ test('theoretical_memory_usage with uneven PP: it keeps L/p layers on the first 
   assert.ok(act(worst) < theirs && act(worst) > theirs * 0.9);
   assert.ok(act(stages[0]!) < theirs / 3);
 });
+
+/** compute_activation_memory (:317-375) for any shape: the same steps as megatronBytes, f = 4h. */
+function megatronFor(c: {
+  L: number;
+  h: number;
+  s: number;
+  t: number;
+  p: number;
+  v: number | null;
+  m: number;
+}): number {
+  let bytes = c.s * b * c.h * (18 + 16) * c.L + 8 * c.s * b * c.p + c.s * b * c.h * c.p;
+  if (c.v !== null) bytes *= 1 + (c.p - 1) / (c.p * c.v);
+  else if (c.p > 1) bytes *= Math.min(1, c.m / c.p);
+  return bytes / c.t;
+}
+
+function oursFor(fields: Partial<RunConfig>, p: number, v: number, m: number): StageMemory[] {
+  const shape = resolvedShape(blankConfig({ ...base, ...fields, pipelineParallel: p, virtualStages: v }));
+  const spec: ScheduleSpec = {
+    schedule: v > 1 ? '1f1b-interleaved' : '1f1b',
+    stages: p,
+    microbatches: m,
+    splits: 1,
+    virtualStages: v,
+  };
+  const sim = simulateSchedule(spec, uniformCosts(spec, 1, 2));
+  if (!isSimResult(sim)) assert.fail(sim.reason);
+  return computeStageMemory(shape, sim, [shape.seqLength]);
+}
+
+const dynamic = (m: StageMemory): number => m.breakdownBytes.activations + m.breakdownBytes.logits;
+
+test('theoretical_memory_usage, VPP with a 256k vocabulary: the last stage is the heaviest, +12 % over its figure', () => {
+  // 24 layers, h 2048, s 8192, V 256000, TP 2 + SP + selective, PP 4 × v 2, 16 microbatches. The formula is stage 0's
+  // (:310-312) and leaves the output layer and loss out at p > 1 (:367-374): stage 0 agrees (+0.2 %), but the last
+  // stage, which also holds one microbatch's logits while its last chunk runs F then B, is above it.
+  const big = { numLayers: 24, hiddenSize: 2048, numAttentionHeads: 16, seqLength: 8192, maxPositionEmbeddings: 8192 };
+  const fields = { ...big, paddedVocabSize: 256000, tensorParallel: 2 };
+  const theirs = megatronFor({ L: 24, h: 2048, s: 8192, t: 2, p: 4, v: 2, m: 16 });
+  const stages = oursFor(fields, 4, 2, 16);
+  assert.ok(Math.abs(dynamic(stages[0]!) / theirs - 1) < 0.01, `stage 0: ${dynamic(stages[0]!) / theirs}`);
+  const worst = stages.reduce((a, x) => (dynamic(x) > dynamic(a) ? x : a));
+  assert.equal(worst.stage, 3);
+  // Its logits at the peak are one microbatch's, hand-derived (activations.ts buildUnitTables): the fp32 softmax of
+  // the vocab-parallel cross-entropy 4·s·V/t, the final-norm and output-layer inputs 2·2·h·s/t (SP), int64 labels and
+  // an fp32 loss mask 12·s; the peak is inside that F, so also the bf16 logits 2·s·V/t before their fp32 cast.
+  const s8 = 8192;
+  const kept = (4 * s8 * 256000) / 2 + (2 * 2 * 2048 * s8) / 2 + 12 * s8;
+  assert.equal(worst.breakdownBytes.logits, kept + (2 * s8 * 256000) / 2);
+  const ratio = dynamic(worst) / theirs;
+  assert.ok(ratio > 1.1 && ratio < 1.14, `last stage ${ratio}`);
+});
+
+test('theoretical_memory_usage with first and last stage of one layer each: the middle stage is 40 % above it', () => {
+  // --decoder-first-pipeline-num-layers 1 --decoder-last-pipeline-num-layers 1 of 32 on PP 4: stages 1 and 2 hold 15
+  // layers each. Stage 1 keeps min(p − 1, m) = 3 microbatches in flight: 45 layer-microbatches against the formula's
+  // L · min(1, m/p) = 32, so Megatron's figure is 32/45 of the real heaviest stage (−29 %), ours 45/32 of it (+40 %).
+  const theirs = megatronBytes(4, null, 16);
+  const stages = ours(4, 1, 16, { decoderFirstPipelineNumLayers: 1, decoderLastPipelineNumLayers: 1 });
+  const perLayerMb = act(ours(4, 1, 16)[0]!) / 32;
+  const worst = stages.reduce((a, x) => (act(x) > act(a) ? x : a));
+  assert.equal(worst.stage, 1);
+  assert.ok(Math.abs(act(worst) / (45 * perLayerMb) - 1) < 0.01);
+  const ratio = act(worst) / theirs;
+  assert.ok(Math.abs(ratio - 45 / 32) < 0.01, `stage 1 ${ratio}`);
+});

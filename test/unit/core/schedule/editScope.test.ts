@@ -1,9 +1,10 @@
 // The edit path (issue 16): analyze() with scope 'edit' simulates the file's own schedule only, and a long one as
 // periodic samples (periodic.ts) whose figures are marked extrapolated; scope 'full' (the CLI, and the editor once the
-// user pauses) simulates every schedule, the long one in full while it fits the analysis budget.
+// user pauses) simulates every schedule, a long one sampled the same way (issue 15).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../../../src/core/analyze';
+import { evaluateSchedule } from '../../../../src/core/schedule/engine';
 
 // 16 stages × 4,096 microbatches (global 4,096 / (micro 1 · DP 1)): 131,072 1F1B ops, twice the edit path's samples.
 const SCRIPT = [
@@ -30,20 +31,25 @@ test('scope edit: only the own schedule, sampled and marked extrapolated; no swe
   assert.equal(edit.recommendation, null);
   assert.ok(own.peakMemoryGiBPerStage, 'memory of the sample');
 
+  // The full analysis draws the same samples since issue 15 (FULL_SAMPLE_OPS = the edit path's), so the figures the
+  // editor shows while typing are the ones it confirms, to the bit.
   const full = analyze(SCRIPT, { fileName: 'train.sh' });
-  const whole = full.schedules['1f1b']!;
-  assert.equal(whole.extrapolated, undefined);
-  assert.equal(whole.sim?.spec.microbatches, 4096);
+  const confirmed = full.schedules['1f1b']!;
+  assert.deepEqual(confirmed.extrapolated, own.extrapolated);
   assert.ok(Object.keys(full.schedules).length > 1);
-  // The figures the editor shows while typing are the full analysis's (to rounding, periodic.test.ts for the bound).
+  assert.equal(confirmed.stepTimeMs, own.stepTimeMs);
+  assert.deepEqual(confirmed.peakMemoryGiBPerStage, own.peakMemoryGiBPerStage);
+  // And they are the op-by-op simulation's (all 131,072 ops, no sampling), to rounding.
+  const choice = { schedule: '1f1b' as const, splits: 1, strategy: 'average' as const, virtualStages: 1 };
+  const whole = evaluateSchedule(full.config, choice, { gpu: full.gpu });
+  assert.equal(whole.sim?.opCount, 131_072);
   const rel = (a: number, b: number): number => Math.abs(a - b) / b;
   assert.ok(rel(own.stepTimeMs!, whole.stepTimeMs!) < 1e-9, `${own.stepTimeMs} vs ${whole.stepTimeMs}`);
   assert.ok(rel(own.bubbleFraction!, whole.bubbleFraction!) < 1e-6);
-  assert.deepEqual(own.peakMemoryGiBPerStage, whole.peakMemoryGiBPerStage);
 });
 
 test('scope full samples a schedule longer than the analysis budget instead of refusing it', () => {
-  // 16 × 65,536 × 2 = 2,097,152 ops: past ANALYSIS_MAX_OPS (1,048,576).
+  // 16 × 65,536 × 2 = 2,097,152 ops: past ANALYSIS_MAX_OPS (262,144).
   const long = SCRIPT.replace('--global-batch-size 4096', '--global-batch-size 65536');
   const r = analyze(long, { fileName: 'train.sh' });
   const own = r.schedules['1f1b']!;

@@ -14,6 +14,7 @@ import { checkTimeline } from '../../../support/scheduleCheck';
 import { buildStageCosts, DEFAULT_COST_CONSTANTS } from '../../../../src/core/schedule/costModel';
 import { NO_RUN_FLAGS } from '../../../../src/core/schedule/cost/afterFlush';
 import { chunkPlacement } from '../../../../src/core/schedule/placement';
+import { buildProgramsUnchecked, isZeroBubble } from '../../../../src/core/schedule/programs';
 import { resolveModelShape, type ModelShape } from '../../../../src/core/model/shape';
 import { bubbleHint } from '../../../../src/core/advice/bubbleHint';
 import type { CoreDiagnostic } from '../../../../src/core/types';
@@ -101,11 +102,12 @@ test('every applicable evaluation carries a valid timeline and the repo metrics 
     // The timeline honours the dependencies with the real cost table.
     const mdl = shapeOf(config);
     const lengths = e.splits === 1 ? [16384] : r.partition!.lengths;
-    const costs = buildStageCosts(mdl, e.virtualStages, lengths, name.includes('zb'), GPU, DEFAULT_COST_CONSTANTS, {
+    const zb = isZeroBubble(name);
+    const costs = buildStageCosts(mdl, e.virtualStages, lengths, zb, GPU, DEFAULT_COST_CONSTANTS, {
       ...NO_RUN_FLAGS,
       chunkPlacement: chunkPlacement(name),
     }).costs;
-    assert.equal(checkTimeline(e.sim!, costs, name.includes('zb')), null, name);
+    assert.equal(checkTimeline(e.sim!, costs, zb, buildProgramsUnchecked(e.sim!.spec).opFlags), null, name);
     // tokens/s = GBS·S / t_iter; TFLOP/s per GPU = 3·GBS·T(S) / t_iter / world.
     const seconds = e.stepTimeMs! / 1e3;
     assert.ok(Math.abs(e.tokensPerSecond! - (32 * 16384) / seconds) < 1e-6);

@@ -69,8 +69,9 @@ function lastEnd(sim: SimResult, r: number): number {
 const near = (a: number, b: number, relative: number): boolean =>
   Math.abs(a - b) <= relative * Math.max(1, Math.abs(b));
 
-/** ZB-H2 and ZB-V are never sampled (engine.ts sampleOpsFor: steady state late, or no stated period). */
-const SAMPLED = SCHEDULE_NAMES.filter((s) => s !== 'zb-h2' && s !== 'zb-v');
+/** Never sampled (engine.ts sampleOpsFor: steady state late, or no stated period). */
+const NEVER_SAMPLED = new Set<string>(['zb-h2', 'zb-v', 'dualpipev', 'v-half', 'v-min', 'group-interleaved']);
+const SAMPLED = SCHEDULE_NAMES.filter((s) => !NEVER_SAMPLED.has(s));
 
 function randomSpec(rand: () => number): ScheduleSpec | null {
   const schedule = SAMPLED[randInt(rand, 0, SAMPLED.length - 1)];

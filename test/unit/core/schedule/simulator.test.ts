@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCHEDULE_NAMES, type ScheduleName, type ScheduleSpec, type SimResult } from '../../../../src/core/types';
 import { buildProgramsUnchecked, isZeroBubble } from '../../../../src/core/schedule/programs';
+import { chunkPlacement } from '../../../../src/core/schedule/placement';
 import {
   isSimResult,
   simulatePrograms,
@@ -34,9 +35,10 @@ function randomCosts(spec: ScheduleSpec, rand: () => number): SimCosts {
 function randomSpec(rand: () => number, schedule: ScheduleName): ScheduleSpec {
   const p = randInt(rand, 3, 6);
   const interleaved = schedule === '1f1b-interleaved' || schedule === 'seq1f1b-interleaved';
-  const v = interleaved || schedule === 'zb-v' ? 2 : 1;
+  const v = interleaved || schedule === 'group-interleaved' || chunkPlacement(schedule) === 'v-shape' ? 2 : 1;
   const k = schedule === 'seq1f1b-interleaved' ? p : schedule.startsWith('seq1f1b') ? randInt(rand, 2, 4) : 1;
-  const m = interleaved ? p * randInt(rand, 1, 3) : randInt(rand, 1, 3 * p);
+  // DualPipeV: every phase of a rank has a length from 2p − 1 microbatches on (dualPipeV.ts).
+  const m = interleaved ? p * randInt(rand, 1, 3) : randInt(rand, schedule === 'dualpipev' ? 2 * p - 1 : 1, 3 * p);
   return { schedule, stages: p, microbatches: m, splits: k, virtualStages: v };
 }
 
@@ -65,7 +67,7 @@ test('event loop, plan built on the second run, and replays: the same timeline u
       for (let run = 1; run <= 4; run++) {
         const costs = randomCosts(spec, rand);
         const got = simulated(simulatePrograms(shared, costs), `${label} run ${run}`);
-        assert.equal(checkTimeline(got, costs, isZeroBubble(schedule)), null, `${label} run ${run}`);
+        assert.equal(checkTimeline(got, costs, isZeroBubble(schedule), shared.opFlags), null, `${label} run ${run}`);
         // A program never simulated before runs the event loop: the reference for the same costs.
         const fresh = simulated(simulatePrograms(buildProgramsUnchecked(spec), costs), label);
         assert.deepEqual(figures(got), figures(fresh), `${label} run ${run}`);

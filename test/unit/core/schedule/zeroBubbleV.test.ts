@@ -18,7 +18,7 @@ import {
   virtualStageOf,
 } from '../../../../src/core/schedule/placement';
 import { uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
-import { prng, randInt, simulateChecked } from '../../../support/scheduleCheck';
+import { prng, randInt, simulateChecked, randomVCosts } from '../../../support/scheduleCheck';
 
 const spec = (p: number, m: number): ScheduleSpec => ({
   schedule: 'zb-v',
@@ -154,19 +154,7 @@ test('dependency checker: 600 random ZB-V configurations with random per-stage c
     const p = randInt(rand, 1, 10);
     const m = randInt(rand, 1, 30);
     const s = spec(p, m);
-    const rnd = (len: number, lo: number, hi: number): Float64Array =>
-      Float64Array.from({ length: len }, () => lo + rand() * (hi - lo));
-    const costs: SimCosts = {
-      forward: rnd(2 * p, 0.2, 2),
-      backward: rnd(2 * p, 0.3, 4),
-      weight: rnd(2 * p, 0.1, 2),
-      p2pForward: rnd(1, 0, 0.5),
-      p2pBackward: rnd(1, 0, 0.5),
-    };
-    if (n % 3 === 0) {
-      costs.p2pForwardByRank = rnd(p, 0, 1);
-      costs.p2pBackwardByRank = rnd(p, 0, 1);
-    }
+    const costs = randomVCosts(rand, p, n);
     const r = run(s, costs);
     assert.ok(r.makespan >= Math.max(...r.busy) - 1e-9);
     let ws = 0;

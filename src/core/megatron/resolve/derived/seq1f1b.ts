@@ -59,10 +59,12 @@ export function resolveZeroBubble(ctx: ResolveContext): void {
   if (zbh1) ctx.set('zeroBubbleSchedule', 'zb-h1', explicitSource(zbh1));
   else if (v) {
     // Only the default memory setup 'zb' builds ZB-V (zbv.py); 'half' and 'min' build V-Half and V-Min with
-    // zbv_greedy instead (runtime.py:1512-1534; the default is 'zb', zbpp_utils.py:47-49).
+    // zbv_greedy instead (runtime.py:1512-1534; the default is 'zb', zbpp_utils.py:47-49; schedule/vShape.ts).
     const setup = ctx.settings.get('--zero-bubble-v-schedule-mem-setup');
     const value = setup ? setup.values?.[0] : 'zb';
     if (value === 'zb') ctx.set('zeroBubbleSchedule', 'zb-v', explicitSource(v));
+    else if (setup && (value === 'half' || value === 'min'))
+      ctx.set('zeroBubbleSchedule', value === 'half' ? 'v-half' : 'v-min', explicitSource(setup));
     else {
       ctx.set('zeroBubbleSchedule', null, { status: 'default', note: 'a V schedule that is not simulated' });
       const what = value === 'half' ? 'V-Half' : value === 'min' ? 'V-Min' : 'the V (memory setup unknown)';
@@ -75,12 +77,54 @@ export function resolveZeroBubble(ctx: ResolveContext): void {
       n !== null && p !== null && n === p ? 'zb-h1' : n !== null && p !== null && n >= 2 * p ? 'zb-2p' : 'zb-auto';
     ctx.set('zeroBubbleSchedule', schedule, explicitSource(pending && schedule !== 'zb-auto' ? pending : zb));
     if (schedule === 'zb-auto') notSimulated(ctx, zb, 'the adaptive (auto) zero-bubble');
-  } else ctx.set('zeroBubbleSchedule', null, { status: 'default', note: 'no zero-bubble schedule flag' });
+  } else if (!resolveGroupInterleaved(ctx))
+    ctx.set('zeroBubbleSchedule', null, { status: 'default', note: 'no zero-bubble schedule flag' });
   // MindSpeed's --schedules-method dualpipev replaces Megatron's 1F1B with DualPipeV (Ascend/MindSpeed 028de58c
-  // mindspeed/features_manager/pipeline_parallel/dualpipev_feature.py:15-16 and its register_patches): a V-shape
-  // placement of two chunks per rank that the simulator does not have yet.
+  // mindspeed/features_manager/pipeline_parallel/dualpipev_feature.py:15-16, 64-71): two chunks per rank in a V,
+  // simulated from DeepSeek's reference order (schedule/dualPipeV.ts).
   const method = ctx.settings.get('--schedules-method');
-  if (method?.values?.[0] === 'dualpipev') notSimulated(ctx, method, 'DualPipeV');
+  if (method?.values?.[0] === 'dualpipev') ctx.set('zeroBubbleSchedule', 'dualpipev', explicitSource(method));
+}
+
+/**
+ * The fork's runtime (schedules.py:109-111 at 39f2c186) is on with --enable-zb-runtime or an --interleave-group-size
+ * above 0 (zbpp_utils.py:80-86); on a VPP model that selects no other of its schedules it runs the group-interleaved
+ * 1F1B with that group size (runtime.py:1448-1478; --num-seq-splits > 1 and --enable-1f1b-v are taken first, :1405,
+ * :1427). With --recompute-method chunk it builds recomputation passes instead (group_interleaved_1f1b.py:367-372),
+ * which we do not simulate. Returns whether the runtime took the file's schedule.
+ */
+function resolveGroupInterleaved(ctx: ResolveContext): boolean {
+  const size = ctx.settings.get('--interleave-group-size');
+  const raw = size?.values?.[0];
+  const g = raw === undefined ? null : parsePyInt(raw);
+  if (size && g !== null && g > 0) ctx.set('interleaveGroupSize', g, explicitSource(size));
+  else ctx.set('interleaveGroupSize', null, { status: 'default', note: '--interleave-group-size unset or 0' });
+  const runtime = ctx.settings.get('--enable-zb-runtime');
+  const at = size && g !== null && g > 0 ? size : runtime?.bool ? runtime : null;
+  const v = ctx.config.virtualStages;
+  if (!at || v == null || v < 2 || ctx.settings.get('--enable-1f1b-v')?.bool) return false;
+  const seqSplits = ctx.settings.get('--num-seq-splits')?.values?.[0];
+  if (seqSplits !== undefined && (parsePyInt(seqSplits) ?? 1) > 1) return false;
+  const method = ctx.settings.get('--recompute-method');
+  if (method && (method.values?.[0] ?? method.forkValue) === 'chunk') {
+    ctx.set('zeroBubbleSchedule', null, {
+      status: 'default',
+      note: 'a group-interleaved schedule that is not simulated',
+    });
+    notSimulated(ctx, method, 'the group-interleaved 1F1B with recomputation passes (--recompute-method chunk)');
+    return true;
+  }
+  if (at === runtime) {
+    // Without a group size the fork's block divides by 0 (group_interleaved_1f1b.py:79): nothing to simulate.
+    ctx.set('zeroBubbleSchedule', null, {
+      status: 'default',
+      note: 'a group-interleaved schedule without a group size',
+    });
+    notSimulated(ctx, at, 'the group-interleaved 1F1B without --interleave-group-size');
+    return true;
+  }
+  ctx.set('zeroBubbleSchedule', 'group-interleaved', explicitSource(at));
+  return true;
 }
 
 /** Say on the flag that its schedule is not one we simulate, and what is shown instead. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { readLaunchConfig } from '../../../../../src/core/read/readLaunchConfig';
 import { FLAG_SPECS } from '../../../../../src/core/megatron/flags/table';
-import { MODELLED, NOT_MODELLED } from '../../../../../src/core/megatron/rules/notModelled';
+import { HOST_ONLY, MODELLED, NOT_MODELLED } from '../../../../../src/core/megatron/rules/notModelled';
 
 /**
  * The `mem` rows of /work/shared/data/megatron-flags/relevant-flags.tsv (the curated list of memory flags of
@@ -59,19 +59,20 @@ test('the copy of the memory flags is the tsv’s (where the tsv is on this mach
   assert.deepEqual(fromTsv, [...MEMORY_FLAGS].sort());
 });
 
-test('every memory flag is either read by the estimate or in the not-modelled table, never both', () => {
-  for (const flag of MEMORY_FLAGS)
-    assert.ok(
-      MODELLED.has(flag) !== NOT_MODELLED.has(flag),
-      `${flag}: modelled ${MODELLED.has(flag)}, hinted ${NOT_MODELLED.has(flag)}`,
-    );
-  for (const flag of MODELLED.keys()) assert.ok(!NOT_MODELLED.has(flag), flag);
+test('every memory flag is read by the estimate, in the not-modelled table or host-only: exactly one of the three', () => {
+  for (const flag of MEMORY_FLAGS) {
+    const where = [MODELLED.has(flag), NOT_MODELLED.has(flag), HOST_ONLY.has(flag)];
+    assert.equal(where.filter(Boolean).length, 1, `${flag}: modelled, hinted, host-only = ${where.join(', ')}`);
+  }
+  for (const flag of MODELLED.keys()) assert.ok(!NOT_MODELLED.has(flag) && !HOST_ONLY.has(flag), flag);
+  for (const flag of HOST_ONLY.keys()) assert.ok(!NOT_MODELLED.has(flag), flag);
 });
 
 test('the table only names flags the reader recognises, and the modelled ones feed the fields named', () => {
   const byName = new Map(FLAG_SPECS.map((s) => [s.name, s]));
   // A flag outside the flag table never becomes a setting, so its hint could never fire.
   for (const flag of NOT_MODELLED.keys()) assert.ok(byName.has(flag), `${flag} is not in the flag table`);
+  for (const flag of HOST_ONLY.keys()) assert.ok(byName.has(flag), `${flag} is not in the flag table`);
   for (const [flag, keys] of MODELLED) {
     const spec = byName.get(flag);
     assert.ok(spec, `${flag} is not in the flag table`);
@@ -89,14 +90,14 @@ const launch = (flags: string): string =>
   ].join('\n');
 
 test('a hint on the flag’s own name, saying what is left out; none for values that change nothing', () => {
-  const text = launch('--delay-wgrad-compute --cuda-graph-impl none --moe-enable-deepep --tp-comm-overlap');
+  const text = launch('--delay-wgrad-compute --cuda-graph-impl none --moe-enable-deepep --enable-cuda-graph');
   const hints = readLaunchConfig(text).diagnostics.filter((d) => d.code === 'not-modelled');
   const line = 3;
   const col = (s: string): number => text.split('\n')[line].indexOf(s);
   assert.deepEqual(
     hints.map((d) => [d.severity, d.range.line, d.range.column, d.range.endColumn]),
     [
-      ['hint', line, col('--tp-comm-overlap'), col('--tp-comm-overlap') + '--tp-comm-overlap'.length],
+      ['hint', line, col('--enable-cuda-graph'), col('--enable-cuda-graph') + '--enable-cuda-graph'.length],
       ['hint', line, col('--moe-enable-deepep'), col('--moe-enable-deepep') + '--moe-enable-deepep'.length],
       ['hint', line, col('--delay-wgrad-compute'), col('--delay-wgrad-compute') + '--delay-wgrad-compute'.length],
     ].sort((a, b) => (a[2] as number) - (b[2] as number)),
@@ -111,16 +112,16 @@ test('modelled flags get no hint, and neither does a launch that is not training
     '--recompute-granularity full --recompute-method uniform --recompute-num-layers 1 --overlap-grad-reduce --mtp-num-layers 1',
   );
   assert.equal(readLaunchConfig(modelled).diagnostics.filter((d) => d.code === 'not-modelled').length, 0);
-  const server = launch('--tp-comm-overlap').replace('pretrain_gpt.py', 'tools/run_text_generation_server.py');
+  const server = launch('--enable-cuda-graph').replace('pretrain_gpt.py', 'tools/run_text_generation_server.py');
   const read = readLaunchConfig(server);
   assert.equal(read.scriptKind?.id, 'inference');
   assert.equal(read.diagnostics.filter((d) => d.code === 'not-modelled').length, 0);
 });
 
-test('the token dispatcher: a hint for allgather and flex, none for the all-to-all dispatchers', () => {
+test('the token dispatcher: a hint for flex only (allgather buffers are counted, all-to-all ones are the copies)', () => {
   const hinted = (value: string): boolean =>
     readLaunchConfig(launch(`--num-experts 8 --moe-token-dispatcher-type ${value}`)).diagnostics.some(
       (d) => d.code === 'not-modelled' && d.message.startsWith('--moe-token-dispatcher-type'),
     );
-  assert.deepEqual(['alltoall', 'alltoall_seq', 'allgather', 'flex'].map(hinted), [false, false, true, true]);
+  assert.deepEqual(['alltoall', 'alltoall_seq', 'allgather', 'flex'].map(hinted), [false, false, false, true]);
 });
