@@ -139,6 +139,24 @@ export function detectYamlKind(keys: Set<string>): YamlKind | null {
   return null;
 }
 
+/**
+ * Text every key `detectYamlKind` looks for contains (model_parallel covers tensor_/pipeline_model_parallel_size).
+ * A file with none of them — and no escape that could spell one inside a quoted key — is not a launch config, and its
+ * syntax errors are not ours to report, so it is not parsed: the parser spent ~80 ms on 65 KB of junk (issue 15).
+ */
+const KIND_KEY_TEXTS = [
+  'MODEL_ARGS',
+  'num_layers',
+  'encoder_seq_length',
+  'model_parallel',
+  'micro_batch_size',
+  'language_model',
+];
+
+function mayBeLaunchConfig(text: string): boolean {
+  return text.includes('\\') || KIND_KEY_TEXTS.some((key) => text.includes(key));
+}
+
 export function readYaml(text: string): YamlReadResult {
   const index = new LineIndex(text);
   const diagnostics: CoreDiagnostic[] = [];
@@ -172,7 +190,12 @@ export function readYaml(text: string): YamlReadResult {
     });
     return result;
   }
+  if (!mayBeLaunchConfig(text)) return result;
   let docs: Document[];
+  // The parser builds an Error per syntax problem; junk text has thousands, and capturing a stack for each one was
+  // most of a 65 KB junk file's analysis (issue 15 fuzz). We use only their codes and offsets.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as unknown as Document[];
     if (!Array.isArray(docs)) docs = [];
@@ -184,6 +207,8 @@ export function readYaml(text: string): YamlReadResult {
       range: { line: 0, column: 0, endLine: 0, endColumn: 1 },
     });
     return result;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   const syntax = syntaxDiagnostics(docs, index);
   const doc = docs.find((d) => d.contents && isMap(d.contents));

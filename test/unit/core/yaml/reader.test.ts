@@ -243,3 +243,15 @@ test('NeMo activations ending in "glu" are gated MLPs (three matrices), whatever
     assert.equal(gated(a), true, a);
   for (const a of ['gelu', 'squared-relu', 'fast-gelu']) assert.equal(gated(a), false, a);
 });
+
+test('junk YAML without any launch key is not parsed (issue 15: 65 KB of it cost ~80 ms); one launch key anywhere is enough', () => {
+  // 4,000 lines (44 KB) the parser reads as thousands of syntax errors: none is a launch key, so nothing is reported…
+  const junk = 'key: value\n  - item: x: y\n'.repeat(2_000);
+  const silent = readYaml(junk);
+  assert.equal(silent.kind, null);
+  assert.deepEqual(silent.diagnostics, []);
+  // …while 44 KB of plain keys with NeMo's model.num_layers at the very end are parsed and read as NeMo.
+  assert.equal(readYaml(`${'key: value\n'.repeat(4_000)}model:\n  num_layers: 32\n`).kind, 'nemo');
+  // A quoted key spelled with an escape is still looked at (the text test must not miss it).
+  assert.equal(readYaml('"model":\n  "num\\u005Flayers": 32\n').kind, 'nemo');
+});
