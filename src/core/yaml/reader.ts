@@ -193,9 +193,11 @@ export function readYaml(text: string): YamlReadResult {
   if (!mayBeLaunchConfig(text)) return result;
   let docs: Document[];
   // The parser builds an Error per syntax problem; junk text has thousands, and capturing a stack for each one was
-  // most of a 65 KB junk file's analysis (issue 15 fuzz). We use only their codes and offsets.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  // most of a 65 KB junk file's analysis (issue 15 fuzz). We use only their codes and offsets. (A V8 knob, absent
+  // from the pure core's types; other engines ignore it.)
+  const errorCtor = Error as { stackTraceLimit?: number | undefined };
+  const stackTraceLimit = errorCtor.stackTraceLimit;
+  errorCtor.stackTraceLimit = 0;
   try {
     docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as unknown as Document[];
     if (!Array.isArray(docs)) docs = [];
@@ -208,7 +210,7 @@ export function readYaml(text: string): YamlReadResult {
     });
     return result;
   } finally {
-    Error.stackTraceLimit = stackTraceLimit;
+    errorCtor.stackTraceLimit = stackTraceLimit;
   }
   const syntax = syntaxDiagnostics(docs, index);
   const doc = docs.find((d) => d.contents && isMap(d.contents));
