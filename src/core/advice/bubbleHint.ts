@@ -1,6 +1,7 @@
 // The bubble hint: when the configured schedule idles more than a threshold of the step and another schedule a
 // launch can switch to with flags alone would be clearly faster, say so, with a quick fix when one flag does it.
 import { planFlagEdit } from '../edits/planFlagEdit';
+import { ownScheduleForHint } from './ownSchedule';
 import { DEFAULT_BUBBLE_HINT_FRACTION } from '../defaults';
 import { constantsOf, scheduleLabel, type EngineOptions, type EngineResult } from '../schedule/engine';
 import { gemmCeiling } from '../schedule/cost/kernels';
@@ -39,11 +40,11 @@ export function bubbleHint(
   options: EngineOptions,
   text?: string,
 ): CoreDiagnostic | null {
-  const { evaluations, selected } = engine;
-  if (selected == null || options.onlySelected === true || Object.keys(options.overrides ?? {}).length > 0) return null;
-  const sel = evaluations[selected];
-  const range = read.sources.pipelineParallel?.range ?? read.commandRange;
-  if (!timed(sel) || sel.bubbleFraction == null || !range) return null;
+  const own = ownScheduleForHint(read, engine, options);
+  if (!own) return null;
+  const { selected, sel, range } = own;
+  const { evaluations } = engine;
+  if (!timed(sel) || sel.bubbleFraction == null) return null;
   const threshold = options.bubbleHintFraction ?? DEFAULT_BUBBLE_HINT_FRACTION;
   if (sel.bubbleFraction <= threshold) return null;
   const best = fasterAlternative(evaluations, selected, sel);

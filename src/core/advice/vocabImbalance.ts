@@ -4,6 +4,7 @@
 // the fixes the file's own Megatron parser has (layer placement flags), prices them by simulating the edited config,
 // and prices Vocabulary Parallelism (schedule/vocabParallel.ts) where the schedule is the 1F1B it supports.
 import { planFlagEdit } from '../edits/planFlagEdit';
+import { ownScheduleForHint } from './ownSchedule';
 import { settingText } from '../edits/settingText';
 import { dialectFlag, dialectHasSet } from '../megatron/flags/dialectSets';
 import { resolveModelShape, type ModelShape } from '../model/shape';
@@ -134,11 +135,10 @@ export function vocabImbalanceDiagnostic(
   options: EngineOptions,
   text?: string,
 ): CoreDiagnostic | null {
-  const { evaluations, selected } = engine;
-  if (selected == null || options.onlySelected === true || Object.keys(options.overrides ?? {}).length > 0) return null;
-  const sel = evaluations[selected];
-  const range = read.sources.pipelineParallel?.range ?? read.commandRange;
-  if (!sel?.applicable || sel.stepTimeMs == null || !sel.sim || !range) return null;
+  const own = ownScheduleForHint(read, engine, options);
+  if (!own) return null;
+  const { selected, sel, range } = own;
+  if (!sel?.applicable || sel.stepTimeMs == null || !sel.sim) return null;
   const resolved = resolveModelShape(read.config);
   if (!resolved.ok || resolved.shape.pp < 2) return null;
   const mdl = resolved.shape;

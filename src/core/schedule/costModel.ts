@@ -287,6 +287,18 @@ export interface OutputLayerMs {
   weightGradMs: number;
 }
 
+/** The kernel rates and link context one layer's cost terms read, for the one-layer tables below. */
+function layerContext(mdl: ModelShape, gpu: GpuProfile, constants: CostConstants, flags: CostRunFlags): LayerContext {
+  const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
+  return {
+    shape: mdl,
+    rates: kernelRates(gpu, constants, flags.fp8),
+    constants,
+    ...groupLinks(mdl, gpu, constants, gpusPerNode),
+    tpCommOverlap: flags.tpCommOverlap,
+  };
+}
+
 /**
  * What lossTerms adds to the last virtual stage for one microbatch of `tokens` sequence positions, by part: the same
  * terms the step time is built from (cost-model.md §1.9), so the vocabulary share of a stage and the passes of
@@ -299,18 +311,10 @@ export function outputLayerMs(
   flags: CostRunFlags = NO_RUN_FLAGS,
   tokens = mdl.seqLength,
 ): OutputLayerMs {
-  const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
-  const rates = kernelRates(gpu, constants, flags.fp8);
-  const ctx: LayerContext = {
-    shape: mdl,
-    rates,
-    constants,
-    ...groupLinks(mdl, gpu, constants, gpusPerNode),
-    tpCommOverlap: flags.tpCommOverlap,
-  };
+  const ctx = layerContext(mdl, gpu, constants, flags);
   const terms = { forward: newTable(1), backward: newTable(1), weight: newTable(1) };
   const tpBytes = ((tokens * mdl.microBatch) / mdl.cp) * mdl.hidden * constants.activationBytes;
-  lossTerms(ctx, rates, tokens, 0, tpBytes, terms);
+  lossTerms(ctx, ctx.rates, tokens, 0, tpBytes, terms);
   return {
     forwardMs: sumTerms(terms.forward, 0),
     inputGradMs: sumTerms(terms.backward, 0),
@@ -328,15 +332,7 @@ export function layerTimesMs(
   constants: CostConstants,
   flags: CostRunFlags = NO_RUN_FLAGS,
 ): { forwardMs: number; backwardMs: number } {
-  const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
-  const rates = kernelRates(gpu, constants, flags.fp8);
-  const ctx: LayerContext = {
-    shape: mdl,
-    rates,
-    constants,
-    ...groupLinks(mdl, gpu, constants, gpusPerNode),
-    tpCommOverlap: flags.tpCommOverlap,
-  };
+  const ctx = layerContext(mdl, gpu, constants, flags);
   const l = layerCost(ctx, false, mdl.seqLength, mdl.seqLength);
   const forwardMs = l.forward.compute + l.forward.nonGemm + l.forward.comm;
   const recompute = mdl.recompute === 'full' ? forwardMs : l.selectiveRecomputeMs;
