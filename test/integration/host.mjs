@@ -208,6 +208,21 @@ export function withTimeout(promise, ms, value) {
 }
 
 /**
+ * Hovers `word` on `line` until `hover` (a Locator) shows: VS Code opens a hover only for a pointer that arrives and
+ * rests, so the pointer comes from `fromDy` px away, up to `tries` times. Throws when the word is not rendered.
+ */
+export async function hoverUntilShown(page, line, word, hover, { fromDy = -60, tries = 12, timeoutMs = 2000 } = {}) {
+  for (let i = 0; i < tries && !(await hover.isVisible()); i++) {
+    const p = await textCentre(line, word);
+    if (!p) throw new Error(`${word} not rendered`);
+    await page.mouse.move(p.x, p.y + fromDy);
+    await page.mouse.move(p.x, p.y, { steps: 3 });
+    await page.waitForTimeout(700);
+  }
+  await hover.waitFor({ timeout: timeoutMs });
+}
+
+/**
  * Run a workbench scenario under a total timeout and always tear down: a timeout or an exception is one failure in
  * `counts` (with `onAbort`, e.g. a screenshot, for an exception), and `cleanup` (close the browser, stop the server,
  * remove the scratch workspace) runs either way.

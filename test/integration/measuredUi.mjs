@@ -27,7 +27,7 @@ import {
   runPaletteCommand,
   scenarioChecks,
   startCodeServer,
-  textCentre,
+  hoverUntilShown,
   runScenario,
 } from './host.mjs';
 
@@ -165,15 +165,8 @@ async function hoverWord(lineHas, word, hasText) {
   const line = editorLines().filter({ hasText: lineHas }).first();
   await line.waitFor({ timeout: STEP_TIMEOUT_MS });
   const hover = page.locator('.monaco-hover', { hasText });
-  for (let i = 0; i < 12 && !(await hover.isVisible()); i++) {
-    const p = await textCentre(line, word, 2);
-    if (!p) throw new Error(`${word} not rendered`);
-    // From the empty lines below the launch: from above, the path crosses `torchrun`, whose hover then covers the flag.
-    await page.mouse.move(p.x, p.y + 120);
-    await page.mouse.move(p.x, p.y, { steps: 3 });
-    await page.waitForTimeout(700);
-  }
-  await hover.waitFor({ timeout: 2000 });
+  // From the empty lines below the launch: from above, the path crosses `torchrun`, whose hover then covers the flag.
+  await hoverUntilShown(page, line, word, hover, { fromDy: 120 });
   return flat(await hover.innerText());
 }
 

@@ -13,7 +13,7 @@ import {
   launchBrowser,
   makeScratch,
   startCodeServer,
-  textCentre,
+  hoverUntilShown,
   runScenario,
   scenarioChecks,
   runPaletteCommand,
@@ -119,14 +119,7 @@ async function scenario({ name, bodyClass }) {
     const line = editorLine('pretrain_gpt.py');
     await line.scrollIntoViewIfNeeded();
     const hover = page.locator('.monaco-hover', { hasText: 'Dialect' });
-    for (let i = 0; i < 12 && !(await hover.isVisible()); i++) {
-      const p = await textCentre(line, 'pretrain_gpt.py');
-      if (!p) throw new Error('entry script not rendered');
-      await page.mouse.move(p.x, p.y - 60);
-      await page.mouse.move(p.x, p.y, { steps: 3 });
-      await page.waitForTimeout(700);
-    }
-    await hover.waitFor({ timeout: 2000 });
+    await hoverUntilShown(page, line, 'pretrain_gpt.py', hover);
     const text = (await hover.innerText()).replace(/\s+/g, ' ');
     if (!/seq1f1b/i.test(text) || !/--pipe-sp-splits/.test(text)) throw new Error(`dialect hover: ${text}`);
     await page.screenshot({ path: join(ARTIFACTS, `dialect-${name}.png`) });
@@ -138,14 +131,7 @@ async function scenario({ name, bodyClass }) {
     const line = editorLine('--pipeline-model-parallel-size');
     await line.scrollIntoViewIfNeeded();
     const hover = page.locator('.monaco-hover', { hasText: 'step time' });
-    for (let i = 0; i < 12 && !(await hover.isVisible()); i++) {
-      const p = await textCentre(line, '--pipeline-model-parallel-size');
-      if (!p) throw new Error('flag not rendered');
-      await page.mouse.move(p.x, p.y - 60);
-      await page.mouse.move(p.x, p.y, { steps: 3 });
-      await page.waitForTimeout(700);
-    }
-    await hover.waitFor({ timeout: 2000 });
+    await hoverUntilShown(page, line, '--pipeline-model-parallel-size', hover);
     await page.screenshot({ path: join(ARTIFACTS, `hover-${name}.png`) });
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');

@@ -18,7 +18,7 @@ import {
   launchBrowser,
   makeScratch,
   startCodeServer,
-  textCentre,
+  hoverUntilShown,
   runScenario,
   scenarioChecks,
   runPaletteCommand,
@@ -100,14 +100,7 @@ async function scenario({ name, bodyClass }, first) {
       .first();
     await line.scrollIntoViewIfNeeded();
     const hover = page.locator('.monaco-hover', { hasText: 'step time' });
-    for (let i = 0; i < 12 && !(await hover.isVisible()); i++) {
-      const p = await textCentre(line, '--pipeline-model-parallel-size');
-      if (!p) throw new Error('flag not rendered');
-      await page.mouse.move(p.x, p.y - 60);
-      await page.mouse.move(p.x, p.y, { steps: 3 });
-      await page.waitForTimeout(700);
-    }
-    await hover.waitFor({ timeout: 3000 });
+    await hoverUntilShown(page, line, '--pipeline-model-parallel-size', hover, { timeoutMs: 3000 });
     await page.screenshot({ path: join(ARTIFACTS, `web-hover-${name}.png`) });
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');
