@@ -308,3 +308,47 @@ export async function runPaletteCommand(page, title, timeoutMs) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: timeoutMs });
   await page.keyboard.press('Enter');
 }
+
+/* global document, getComputedStyle -- used inside page.evaluate callbacks (workbench page) */
+
+/** Whether the workbench shows theme `t` ({ bodyClass, editorBg }): its kind class and its editor background colour. */
+export async function themeShown(page, t) {
+  return page.evaluate(
+    ([cls, bg]) => {
+      const wb = document.querySelector('.monaco-workbench');
+      const shown = wb && getComputedStyle(wb).getPropertyValue('--vscode-editor-background').trim().toLowerCase();
+      return !!wb && wb.classList.contains(cls) && shown === bg;
+    },
+    [t.bodyClass, t.editorBg],
+  );
+}
+
+/**
+ * Switches the colour theme as a user does: Preferences: Color Theme, then theme `t`'s row ({ label, bodyClass,
+ * editorBg }) in the picker. Always through the picker: code-server 1.139 started in the light theme here although the
+ * user settings named Dark Modern, so the settings' theme is not relied on.
+ */
+export async function useTheme(page, t, timeoutMs) {
+  // Clicked by its exact label: "Preferences: Browse Color Themes in Marketplace" is listed first and also matches.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
+    .first();
+  await row.waitFor({ timeout: timeoutMs });
+  await row.click();
+  // Type only once the theme picker has replaced the command palette (its last row browses for more themes).
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Additional Color Themes' })
+    .first()
+    .waitFor({ timeout: timeoutMs });
+  await page.locator('.quick-input-widget input').fill(t.label);
+  // The best match is the first row; Enter applies it (themeShown checks it was the right one).
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 30 && !(await themeShown(page, t)); i++) await page.waitForTimeout(500);
+  // The user settings' own theme can land late and replace the one picked: check again after a pause.
+  await page.waitForTimeout(1500);
+  if (!(await themeShown(page, t))) throw new Error(`the workbench does not show ${t.label}`);
+}

@@ -14,7 +14,7 @@
 // extension folder (package.json and media/ copied beside it) and loaded from there; dist/ is never written.
 // About two minutes, so it is a manual script like test:ui-truth, not a step of `npm test`.
 // Exit 0 when every check passed; prints one line per check and the figures read.
-/* global document, getComputedStyle, window -- used inside page.evaluate callbacks (workbench page, webview frame) */
+/* global window -- used inside page.evaluate callbacks (workbench page, webview frame) */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ import {
   startCodeServer,
   hoverUntilShown,
   runScenario,
+  themeShown,
+  useTheme,
 } from './host.mjs';
 
 const ARTIFACTS = join(ROOT, 'test/artifacts/vscode');
@@ -124,40 +126,6 @@ const flat = (s) =>
 const shot = (theme, kind) => page.screenshot({ path: join(ARTIFACTS, `measured-${theme.name}-${kind}.png`) });
 const editorLines = () => page.locator('.editor-instance .view-lines .view-line');
 
-async function themeShown(t) {
-  return page.evaluate(
-    ([cls, bg]) => {
-      const wb = document.querySelector('.monaco-workbench');
-      const shown = wb && getComputedStyle(wb).getPropertyValue('--vscode-editor-background').trim().toLowerCase();
-      return !!wb && wb.classList.contains(cls) && shown === bg;
-    },
-    [t.bodyClass, t.editorBg],
-  );
-}
-
-/** Preferences: Color Theme, then the theme's row (the settings' theme is not relied on: see oneTruthUi.mjs). */
-async function useTheme(t) {
-  // Clicked by its exact label: "Preferences: Browse Color Themes in Marketplace" is listed first and also matches.
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
-  const row = page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
-    .first();
-  await row.waitFor({ timeout: STEP_TIMEOUT_MS });
-  await row.click();
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Additional Color Themes' })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.locator('.quick-input-widget input').fill(t.label);
-  await page.waitForTimeout(800);
-  await page.keyboard.press('Enter');
-  for (let i = 0; i < 30 && !(await themeShown(t)); i++) await page.waitForTimeout(500);
-  await page.waitForTimeout(1500);
-  if (!(await themeShown(t))) throw new Error(`the workbench does not show ${t.label}`);
-}
-
 /** Hovers `word` on the rendered line whose text contains `lineHas` until a hover containing `hasText` shows. */
 async function hoverWord(lineHas, word, hasText) {
   await page.mouse.move(5, 5);
@@ -216,7 +184,7 @@ async function themePass(theme) {
   const row = { theme: theme.name };
   const label = theme.name;
   await check(`${label}: the workbench shows ${theme.label}`, async () => {
-    if (!(await themeShown(theme))) throw new Error('another theme is shown');
+    if (!(await themeShown(page, theme))) throw new Error('another theme is shown');
   });
   const opened = await check(`${label}: open ${SCRIPT}`, async () => {
     await page.keyboard.press('Control+P');
@@ -383,7 +351,7 @@ const run = async () => {
   await page.goto(server.url({ payload }));
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
   for (const theme of THEMES) {
-    await useTheme(theme);
+    await useTheme(page, theme, STEP_TIMEOUT_MS);
     console.log(`${theme.name} theme (${theme.label})`);
     await themePass(theme);
   }

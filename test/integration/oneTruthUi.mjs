@@ -11,7 +11,7 @@
 // About three minutes (167 s for the nine file × theme passes here), so it is a manual script, not a step of
 // `npm test` (scripts/run-tests.mjs takes a step only under 90 s).
 // Exit 0 when every check passed; prints one line per check and the figures read.
-/* global document, getComputedStyle -- used inside page.evaluate callbacks (workbench page) */
+/* global document -- used inside page.evaluate callbacks (workbench page) */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import {
@@ -24,6 +24,8 @@ import {
   textCentre,
   runScenario,
   scenarioChecks,
+  themeShown,
+  useTheme,
 } from './host.mjs';
 
 const ARTIFACTS = join(ROOT, 'test/artifacts/vscode');
@@ -116,38 +118,6 @@ function gibOf(surface, text) {
   return { gib: m[1], kind: m[2], text: text.replace(/\s+/g, ' ').trim() };
 }
 
-/** Switches the colour theme as a user does: Preferences: Color Theme, then the theme's row in the picker. */
-async function useTheme(t) {
-  // Always through the picker: code-server 1.139 started in the light theme here although the user settings name
-  // Dark Modern, so the settings' theme is not relied on.
-  await runCommand('Preferences: Color Theme');
-  // Type only once the theme picker has replaced the command palette (its last row browses for more themes).
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Additional Color Themes' })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.locator('.quick-input-widget input').fill(t.label);
-  // The best match is the first row; Enter applies it (themeShown below checks it was the right one).
-  await page.waitForTimeout(800);
-  await page.keyboard.press('Enter');
-  for (let i = 0; i < 30 && !(await themeShown(t)); i++) await page.waitForTimeout(500);
-  // The user settings' own theme can land late and replace the one picked: check again after a pause.
-  await page.waitForTimeout(1500);
-  if (!(await themeShown(t))) throw new Error(`the workbench does not show ${t.label}`);
-}
-
-/** Whether the workbench shows theme `t`: its kind class and its editor background colour. */
-async function themeShown(t) {
-  return page.evaluate(
-    ([cls, bg]) => {
-      const wb = document.querySelector('.monaco-workbench');
-      const shown = wb && getComputedStyle(wb).getPropertyValue('--vscode-editor-background').trim().toLowerCase();
-      return !!wb && wb.classList.contains(cls) && shown === bg;
-    },
-    [t.bodyClass, t.editorBg],
-  );
-}
-
 const editorLines = () => page.locator('.editor-instance .view-lines .view-line');
 
 /** Moves the cursor to 1-based line:column with Go to Line, so the line is rendered. */
@@ -203,7 +173,7 @@ async function fileScenario(f, theme) {
   const shot = (kind) => page.screenshot({ path: join(ARTIFACTS, `truth-${f.name}-${theme.name}-${kind}.png`) });
   const row = { theme: theme.name, file: f.file };
   await check(`${label}: the workbench shows ${theme.label}`, async () => {
-    if (!(await themeShown(theme))) throw new Error('another theme is shown');
+    if (!(await themeShown(page, theme))) throw new Error('another theme is shown');
   });
 
   const opened = await check(`${label}: open`, async () => {
@@ -381,7 +351,7 @@ const run = async () => {
   await page.goto(server.url({ payload: devPayload() }));
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
   for (const theme of THEMES) {
-    await useTheme(theme);
+    await useTheme(page, theme, STEP_TIMEOUT_MS);
     console.log(`${theme.name} theme (${theme.theme})`);
     for (const f of FILES) await fileScenario(f, theme);
   }
