@@ -279,6 +279,16 @@ write(
   fromSource(ZB, 'HEAD', ['megatron/training/arguments.py', 'megatron/core/zbpp_utils.py']),
 );
 
+// The Vocabulary Parallelism fork (a Megatron-LM fork of the Zero-Bubble authors) adds its flags to the distributed
+// group of megatron/training/arguments.py.
+const VP = 'sail-sg+VocabularyParallelism';
+write(
+  'vocabParallel.ts',
+  'VOCAB_PARALLEL_FLAGS',
+  [`sail-sg/VocabularyParallelism ${commitOf(VP)}: megatron/training/arguments.py.`],
+  fromSource(VP, 'HEAD', ['megatron/training/arguments.py']),
+);
+
 const MSL = 'Ascend+MindSpeed-LLM';
 // The training parser's files first (their arity wins), then every other add_argument of the package: features
 // register flags from many modules, and a flag some module of the fork defines is not reported as unknown.

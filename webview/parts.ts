@@ -79,7 +79,15 @@ export function summaryLine(
   const peak = peaks?.length ? Math.max(...peaks) : null;
   const v = sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : '';
   const bubble = fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1);
-  return `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${v} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${bubble} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${formatCount(ops.opCount)} ops · ${gpu}`;
+  return `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${v} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${bubble} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${formatCount(ops.opCount)} ops · ${gpu}${vocabParallelNote(sh)}`;
+}
+
+/** E (issue 18): a vocabulary-parallel 1F1B has its own step, bubble and peaks, but plain 1F1B's timeline. */
+function vocabParallelNote(sh: ScheduleHeader): string {
+  const vp = sh.vocabParallel;
+  return vp
+    ? ` · Vocabulary Parallelism (algorithm ${vp.algorithm}) on 1F1B: step, bubble and peaks from its own run; the timeline and memory lines show plain 1F1B (step ${fmt(vp.plainStepTimeMs, 1)} ms)`
+    : '';
 }
 
 export const fmt = (x: number | null | undefined, digits: number): string =>

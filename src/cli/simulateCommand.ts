@@ -33,8 +33,8 @@ export function runSimulateCommand(argv: readonly string[], io: CliIo): number {
   if (pp === undefined) throw new UsageError('simulate needs --pp P (pipeline stages)');
   if (m === undefined) throw new UsageError('simulate needs --microbatches M');
   const k = numberOption(values, 'splits', { integer: true, min: 1 }) ?? 1;
-  // ZB-V always runs two chunks per rank (its V), so that is its default.
-  const v = numberOption(values, 'vpp', { integer: true, min: 1 }) ?? (name === 'zb-v' ? 2 : 1);
+  // ZB-V always runs two chunks per rank (its V), and DualPipe one per direction, so that is their default.
+  const v = numberOption(values, 'vpp', { integer: true, min: 1 }) ?? (name === 'zb-v' || name === 'dualpipe' ? 2 : 1);
   if (values.has('forward') !== values.has('backward') || (values.has('weight') && !values.has('backward'))) {
     throw new UsageError('--forward and --backward go together (and --weight needs both)');
   }

@@ -11,7 +11,9 @@ import { DEFAULT_GPU_ID } from './defaults';
 import { getGpuProfile } from './hardware/gpus';
 import { inferenceMemory, type InferenceMemory } from './memory/inference';
 import { evaluateAllSchedules, type EngineOptions, type PartitionInfo } from './schedule/engine';
+import { applyVocabParallel } from './schedule/vocabParallel';
 import type { WorkBudget } from './schedule/workBudget';
+import { newAnalysisMemo } from './schedule/analysisMemo';
 import type {
   CoreDiagnostic,
   DialectId,
@@ -188,6 +190,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     bubbleHintFraction: options.bubbleHintFraction,
     onlySelected: options.scope === 'selected' || options.scope === 'edit',
     workBudget: budget,
+    // One model shape per configuration for all of this analysis's evaluations, so their tables are shared.
+    memo: newAnalysisMemo(),
     // Past the budget a periodic schedule is sampled and extrapolated rather than refused (issue 16).
     aggregate:
       options.scope === 'edit'
@@ -205,6 +209,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
   result.timingsMs.schedules = t2 - t1;
   result.simulatedOps = budget.ops - budget.opsLeft;
   if (!engine) return result;
+  vocabParallelPhase(read, engine, engineOptions, diagnostics, anchor);
   result.partition = engine.partition;
   result.schedules = engine.evaluations;
   result.selectedSchedule = engine.selected;
@@ -235,6 +240,18 @@ export function analyze(text: string, options: AnalyzeOptions = {}): AnalysisRes
     diagnostics.push(...memory.diagnostics);
   }
   return result;
+}
+
+/** E (issue 18): the fork's --enable-vocab-parallel runs the file's own 1F1B with Vocabulary Parallelism; guarded. */
+function vocabParallelPhase(
+  read: LaunchConfigRead,
+  engine: ReturnType<typeof evaluateAllSchedules>,
+  engineOptions: EngineOptions,
+  diagnostics: CoreDiagnostic[],
+  anchor: SourceRange | null,
+): void {
+  const phase = 'simulating Vocabulary Parallelism';
+  guard(phase, () => applyVocabParallel(read.config, engine, engineOptions), diagnostics, anchor);
 }
 
 /** The bubble hint, then E (issue 18): the stage that holds the output layer and loss is the bottleneck; each guarded. */

@@ -2,6 +2,12 @@
 // the schedule engine (RunConfig → simulated timelines), the memory model (timelines → bytes per stage),
 // and analyze(), which the CLI and the VS Code layer both call. Pure data: no vscode, no DOM, no fs.
 
+import type { DialectRead, ScriptKindRead } from './dialectTypes';
+
+// The dialect and script-kind types live in dialectTypes.ts (types.ts stays under the line limit); every importer
+// reads them from here as before.
+export * from './dialectTypes';
+
 /** 0-based, end-exclusive columns, like VS Code's Range. */
 export interface SourceRange {
   line: number;
@@ -78,7 +84,9 @@ export type Precision = 'bf16' | 'fp16' | 'fp32';
  * MindSpeed-LLM's `--num-layer-list`; the Zero-Bubble fork's `--allow-padding-num-layers`; DeepSpeed's pipeline
  * partition (Megatron-DeepSpeed with `--deepspeed`, partition_method 'type:transformer').
  */
-export type LayerSplitMethod = 'megatron' | 'layout' | 'num-layer-list' | 'zero-bubble-padding' | 'deepspeed-balanced';
+// E (issue 18): 'vocab-parallel-fork', the Vocabulary Parallelism fork's split (any L, --enable-layer-redistribution).
+export type LayerSplitMethod =
+  'megatron' | 'layout' | 'num-layer-list' | 'zero-bubble-padding' | 'deepspeed-balanced' | 'vocab-parallel-fork';
 export type SplitStrategy = 'average' | 'uniform_comp';
 
 /**
@@ -129,6 +137,12 @@ export interface RunConfig {
   // ── F: the Zero-Bubble fork's group-interleaved 1F1B ──
   /** --interleave-group-size: the group of the fork's group-interleaved 1F1B (runtime.py:1448-1478); null: unset, 0. */
   interleaveGroupSize: number | null;
+  // ── E: Vocabulary Parallelism (sail-sg/VocabularyParallelism, issue 18) ──
+  /** --enable-vocab-parallel: `vocab-2` (one barrier), `vocab-1` (--disable-backward-fusion), `interlaced` (not simulated). */
+  vocabParallelSchedule: 'vocab-1' | 'vocab-2' | 'interlaced' | null;
+  // ── D: MindSpeed's DualPipeV cool-down (issue 18) ──
+  /** --dualpipev-dw-detach under --schedules-method dualpipev (false: W inside each cool-down B); null: not DualPipeV. */
+  dualpipevDwDetach: boolean | null;
   distributedOptimizer: boolean | null;
   precision: Precision | null;
   swiglu: boolean | null;
@@ -148,6 +162,9 @@ export interface RunConfig {
   /** TE attention backend (auto/flash/fused/unfused/local); only unfused/local store s² scores. */
   attentionBackend: string | null;
   transformerImpl: string | null;
+  // ── F (issue 13): the fork whose pre-2024 megatron/model code builds the layers (memory/activations.ts) ──
+  /** thunlp/Seq1F1B or Megatron-DeepSpeed, whose saved tensors differ from Megatron-Core's; null: Megatron-Core. */
+  legacyModelCode: 'seq1f1b' | 'deepspeed' | null;
   hiddenDropout: number | null;
   attentionDropout: number | null;
   addBiasLinear: boolean | null;
@@ -307,87 +324,7 @@ export interface FlagOccurrence {
   doc: string;
 }
 
-// ─── Dialects: which Megatron reads the file (issue 12) ─────────────────────────────────────────
-
-/**
- * The Megatron code bases a launch file can be written for. `nemo` is NeMo 1.x Hydra YAML; `nemo-2` and
- * `megatron-bridge` are recognised recipe YAML whose keys are only partly read (DialectRead.note says which).
- * Older Megatron-LM releases are `megatron-lm` with a version, not a dialect of their own.
- */
-export const DIALECT_IDS = [
-  'megatron-lm',
-  'nemo',
-  'nemo-2',
-  'megatron-bridge',
-  'megatron-deepspeed',
-  'mindspeed-llm',
-  'pai-megatron-patch',
-  'slime',
-  'seq1f1b',
-  'zero-bubble',
-  'unknown',
-] as const;
-export type DialectId = (typeof DIALECT_IDS)[number];
-
-/** One piece of evidence for a dialect: what was seen, where, and how much it counts. */
-export interface DialectEvidence {
-  dialect: DialectId;
-  /** What was seen, for people: `flag --deepspeed`, `entry script Megatron-DeepSpeed/pretrain_gpt.py`. */
-  what: string;
-  /** Where it was seen; null for the `scheduleInspector.dialect` setting (or `--dialect`), which has no place. */
-  range: SourceRange | null;
-  /**
-   * 1 = a hint (a mention, a shared entry name), 2 = strong, 3 = decisive (only that code base has it);
-   * 10 = an override (the directive or the setting), which outweighs everything found in the file.
-   */
-  weight: number;
-}
-
-export interface DialectRead {
-  id: DialectId;
-  /** Detected from the evidence, or set by a comment directive in the file, or by the setting / `--dialect`. */
-  source: 'detected' | 'directive' | 'setting';
-  /** Everything found, in the order collected (an override first). */
-  evidence: DialectEvidence[];
-  /** Index in `evidence` of the piece that decided; null when nothing pointed anywhere or it was a tie. */
-  decidedBy: number | null;
-  /** Release or variant when the evidence says (Pai's pinned Megatron-LM backend, BigScience's Megatron-DeepSpeed). */
-  version?: string;
-  /** What of the file is read under this dialect, when not all of it (recipe YAML), or why it is `unknown`. */
-  note?: string;
-  /** Where the dialect hover goes: the entry script word (bash) or the first key (YAML). */
-  anchor: SourceRange | null;
-}
-
 /** What the launch-config reader hands to the rest of the core. */
-// ─── Script kinds: what the launch runs (issue 12 §2) ─────────────────────────────────────────────
-
-/**
- * What the launched entry script does. Only `training` gets a simulated schedule, the memory verdict and the checks
- * of the training step (pipeline schedule, fp8 parameter gathering); inference and evaluation go through Megatron's
- * parser and initialize_megatron, so its argument, batch and model checks hold; a converter is checked only for the
- * model it describes; `other` (data preprocessing) for none (see KINDS_BY_CODE in megatron/rules/index.ts).
- */
-export type ScriptKind = 'training' | 'inference' | 'evaluation' | 'conversion' | 'other';
-
-export interface ScriptKindEvidence {
-  kind: ScriptKind;
-  /** What was seen: `entry script tools/run_text_generation_server.py`, `flag --load-dir`, `file name generate_x.sh`. */
-  what: string;
-  /** Where it was seen; null for the file name, which is not in the text. */
-  range: SourceRange | null;
-  /** 1 = a hint (the file name), 2 = strong (a flag only that kind of script takes), 3 = decisive (the entry script). */
-  weight: number;
-}
-
-export interface ScriptKindRead {
-  id: ScriptKind;
-  /** Everything found, in the order collected. */
-  evidence: ScriptKindEvidence[];
-  /** Index in `evidence` of the piece that decided; null when nothing was found and training is assumed. */
-  decidedBy: number | null;
-}
-
 export interface LaunchConfigRead {
   format: 'bash' | 'yaml';
   /** False when the file is not a Megatron-style launch (the editor then stays silent). */
@@ -426,6 +363,7 @@ export const SCHEDULE_NAMES = [
   'zb-h2',
   'zb-v',
   'dualpipev',
+  'dualpipe',
   'v-half',
   'v-min',
   'group-interleaved',
@@ -448,6 +386,8 @@ export interface ScheduleSpec {
   microbatchGroupSize?: number;
   /** Grouped warm-up only: one chunk more, for --overlap-moe-expert-parallel-comm (schedules.py:966-970 at d98e8a64). */
   moeOverlapWarmup?: true;
+  /** DualPipeV: MindSpeed's cool-down without --dualpipev-dw-detach, W inside each B (dualPipeV.ts); absent: DeepSeek's. */
+  dualPipeVWholeCooldown?: true;
 }
 
 /** Op kinds, as stored in SimResult.kind. */
@@ -569,6 +509,17 @@ export interface StageMemory {
   series: { timeMs: Float64Array; bytes: Float64Array };
 }
 
+/** Vocabulary Parallelism on the file's 1F1B (Yeung et al., MLSys 2025); `plain…`: 1F1B's, which the timeline shows. */
+export interface VocabParallelFigures {
+  /** 1: two all-reduce barriers (--disable-backward-fusion); 2: one (the fork's default). */
+  algorithm: 1 | 2;
+  plainStepTimeMs: number;
+  plainBubbleFraction: number | null;
+  busyMsPerStage: number[];
+  /** Microbatches whose activations each rank holds at most: p − r + 1 (Algorithm 2) or + 2 (1); 1F1B p − r. */
+  inFlightPerStage: number[];
+}
+
 export interface ScheduleEvaluation {
   schedule: ScheduleName;
   applicable: boolean;
@@ -592,6 +543,8 @@ export interface ScheduleEvaluation {
   // ── D (issue 16): a long schedule simulated as periodic samples ──
   /** Set when step time and bubble are extrapolated from the last periods of a shorter sample (the timeline is it). */
   extrapolated?: { sampleMicrobatches: number; periodMicrobatches: number };
+  /** E (issue 18): the file's 1F1B ran with Vocabulary Parallelism; figures are its run's, `sim` stays plain 1F1B. */
+  vocabParallel?: VocabParallelFigures;
   /** Not serialised to JSON: the timeline and memory series, for the webview. */
   sim?: SimResult;
   memory?: StageMemory[];

@@ -3,7 +3,7 @@
 // scripts are workspace content (the MarkdownString is also untrusted, so no command links can run).
 import { stepTimeParts } from '../protocol/stepTime';
 import type { AnalysisResult } from '../core/analyze';
-import { formatChunkLengths } from '../core/format';
+import { formatChunkLengths, formatDurationMs } from '../core/format';
 import type { ConfigKey, FlagOccurrence, SourceRange, StepTimeBreakdown } from '../core/types';
 import { dialectSummary, evidenceLabel, memoryBreakdownSummary, scriptKindSummary } from '../report/text';
 import { lastFlagFor, peakLabel, type EntryHover } from './present';
@@ -80,6 +80,7 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[], detail: str
       'recomputeGranularity',
       'tensorParallel',
       'contextParallel',
+      'vocabParallelSchedule',
     )
   ) {
     const e = selectedEvaluation(r);
@@ -93,6 +94,11 @@ function derivedLines(r: AnalysisResult, keys: readonly ConfigKey[], detail: str
       if (e.memoryBreakdownGiB)
         detail.push(`Memory at the peak: ${memoryBreakdownSummary(e.memoryBreakdownGiB)} reserved`);
       if (e.stepTimeBreakdown && e.stepTimeMs) detail.push(stepTimeLine(e.stepTimeBreakdown, e.stepTimeMs));
+      const vp = e.vocabParallel;
+      if (vp)
+        detail.push(
+          `Without Vocabulary Parallelism (plain 1F1B, the output layer on the last stage): ${formatDurationMs(vp.plainStepTimeMs)}, bubble ${formatPercent(vp.plainBubbleFraction)}; the timeline shows that plain run`,
+        );
     }
     // An inference launch has no schedule: the weights it certainly holds, and why the rest is not assessed.
     if (r.inferenceMemory)

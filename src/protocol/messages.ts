@@ -46,6 +46,7 @@ export interface ScheduleHeader extends Pick<
   | 'peakReservedGiBPerStage'
   | 'stepTimeBreakdown'
   | 'oom'
+  | 'vocabParallel'
 > {
   /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */
   stageBreakdownGiB: Record<string, number>[] | null;

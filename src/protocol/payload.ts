@@ -70,6 +70,7 @@ function scheduleHeader(e: ScheduleEvaluation, timeline: ScheduleHeader['timelin
     peakMemoryGiBPerStage: e.peakMemoryGiBPerStage,
     peakReservedGiBPerStage: e.peakReservedGiBPerStage,
     ...(e.stepTimeBreakdown && { stepTimeBreakdown: e.stepTimeBreakdown }),
+    ...(e.vocabParallel && { vocabParallel: e.vocabParallel }),
     oom: e.oom,
     stageBreakdownGiB: e.memory ? e.memory.map(breakdownGiB) : null,
     timeline,

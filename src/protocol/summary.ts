@@ -43,7 +43,12 @@ export function selectedEvaluation(r: AnalysisResult): ScheduleEvaluation | null
   return r.schedules[r.selectedSchedule] ?? null;
 }
 
-export function scheduleLabel(e: Pick<ScheduleEvaluation, 'schedule' | 'splits' | 'virtualStages'>): string {
+export function scheduleLabel(
+  e: Pick<ScheduleEvaluation, 'schedule' | 'splits' | 'virtualStages'> &
+    Partial<Pick<ScheduleEvaluation, 'vocabParallel'>>,
+): string {
+  // E (issue 18): the fork runs Vocabulary Parallelism on non-interleaved 1F1B only (schedule/vocabParallel.ts).
+  if (e.vocabParallel) return `Vocabulary Parallelism (algorithm ${e.vocabParallel.algorithm}) on 1F1B`;
   const parts: string[] = [e.schedule];
   if (e.schedule.startsWith('seq1f1b')) parts.push(`k=${e.splits}`);
   if (e.virtualStages > 1) parts.push(`v=${e.virtualStages}`);

@@ -1,14 +1,24 @@
 // Schedule engine cost: the simulator alone at a million ops — against the typed-array floor (a tight loop writing a
 // million start and end times) and a naive Map-based replay of the same schedule, both timed in the same run (issue
 // 16: ≤ 5× the floor, ≥ 10× faster than the replay) — and all seven schedules of a typical Seq1F1B config through
-// the real cost model (what a full analysis pays for the schedule part).
+// the real cost model (what a full analysis pays for the schedule part). The CPU rows time the floor and the work
+// alternately in the same iterations (process.cpuUsage, user + system), so their ratio survives a loaded machine; both
+// write into arrays kept across iterations (the floor's own, the simulator's transient ones), so that neither pays
+// for the other's garbage — the wall rows above them allocate, as the editor's simulations do.
 import type { BenchCase } from './bench';
 import { evaluateAllSchedules } from '../../src/core/schedule/engine';
 import { buildProgramsUnchecked, type Programs } from '../../src/core/schedule/programs';
-import { simulatePrograms, simulateSchedule, uniformCosts, type SimCosts } from '../../src/core/schedule/simulator';
+import {
+  isSimResult,
+  simulatePrograms,
+  simulateSchedule,
+  uniformCosts,
+  type SimCosts,
+} from '../../src/core/schedule/simulator';
 import { OP_B, OP_F } from '../../src/core/types';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import type { LaunchConfigRead, RunConfig, ScheduleSpec } from '../../src/core/types';
+import { cpuMs, median } from './cpu';
 
 export function benches(): BenchCase[] {
   const million: ScheduleSpec = { schedule: 'seq1f1b', stages: 64, microbatches: 1024, splits: 8, virtualStages: 1 };
@@ -46,6 +56,17 @@ export function benches(): BenchCase[] {
   const gpu = getGpuProfile('a100-80gb');
   const programs = buildProgramsUnchecked(million);
   const n = programs.opCount;
+  // DualPipeV at p = 16: 16 · 10,923 · 2 · 3 = 1,048,608 ops; its F&B pairs and full backwards replay too.
+  const dualSpec: ScheduleSpec = {
+    schedule: 'dualpipev',
+    stages: 16,
+    microbatches: 10923,
+    splits: 1,
+    virtualStages: 2,
+  };
+  const dual = buildProgramsUnchecked(dualSpec);
+  const dualCosts = uniformCosts(dualSpec, 1, 1, 1);
+  const replayNs: number[] = [];
   return [
     {
       name: 'simulator floor: 1,048,576 start + end times written into fresh typed arrays',
@@ -58,6 +79,30 @@ export function benches(): BenchCase[] {
       iterations: 15,
       target: '≤ 5× the floor',
     },
+    alternating(
+      'simulate Seq1F1B p=64 m=1024 k=8 (1,048,576 ops), programs built (replay), CPU ms',
+      () => simulatePrograms(programs, millionCosts, true),
+      n,
+      21,
+      '≤ 5× the floor',
+      replayNs,
+    ),
+    alternating(
+      // A shallow copy is a program never simulated: the event loop runs and writes its replay plan.
+      'simulate Seq1F1B p=64 m=1024 k=8 (1,048,576 ops), first run (event loop + plan), CPU ms',
+      () => simulatePrograms({ ...programs }, millionCosts, true),
+      n,
+      9,
+    ),
+    alternating(
+      'simulate DualPipeV p=16 m=10923 (1,048,608 ops), programs built (replay), CPU ms',
+      () => simulatePrograms(dual, dualCosts, true),
+      dual.opCount,
+      21,
+      'per op ≤ Seq1F1B replay',
+      undefined,
+      replayNs,
+    ),
     {
       name: 'simulate Seq1F1B p=64 m=1024 k=8 (1,048,576 ops), cold: build + pack + simulate',
       run: () => simulatePrograms(buildProgramsUnchecked(million), millionCosts),
@@ -82,10 +127,55 @@ export function benches(): BenchCase[] {
   ];
 }
 
-/** The floor: nothing but writing every op's start and end once into arrays allocated for the run. */
-function floor(n: number): Float64Array {
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
+/**
+ * A CPU-time row: each iteration times the floor (same op count) and then the work, so the ratio of their medians
+ * compares them under the same load. `ownNs` collects this row's ns per op, `againstNs` compares to another row's.
+ */
+function alternating(
+  name: string,
+  work: () => unknown,
+  ops: number,
+  iterations: number,
+  goal = '',
+  ownNs?: number[],
+  againstNs?: number[],
+): BenchCase {
+  const floorMs: number[] = [];
+  const workMs: number[] = [];
+  const kept = { start: new Float64Array(ops), end: new Float64Array(ops) };
+  let warm = false;
+  const checked = (): void => {
+    const r = work() as ReturnType<typeof simulatePrograms>;
+    if (!isSimResult(r)) throw new Error(`${name}: ${r.reason}`);
+  };
+  return {
+    name,
+    iterations,
+    run: checked,
+    measure: (): number => {
+      if (!warm) {
+        checked();
+        warm = true;
+      }
+      floorMs.push(cpuMs(() => floor(ops, kept)));
+      const ms = cpuMs(checked);
+      workMs.push(ms);
+      ownNs?.push((ms * 1e6) / ops);
+      return ms;
+    },
+    get target(): string {
+      const nsPerOp = (median(workMs) * 1e6) / ops;
+      const vsFloor = `${(median(workMs) / median(floorMs)).toFixed(2)}× the floor's CPU (${median(floorMs).toFixed(2)} ms)`;
+      const vsOther = againstNs ? `, ${(nsPerOp / median(againstNs)).toFixed(2)}× Seq1F1B's replay per op` : '';
+      return `${nsPerOp.toFixed(1)} ns/op, ${vsFloor}${vsOther}${goal ? ` (goal ${goal})` : ''}`;
+    },
+  };
+}
+
+/** The floor: nothing but writing every op's start and end once into arrays allocated for the run (or kept ones). */
+function floor(n: number, into?: { start: Float64Array; end: Float64Array }): Float64Array {
+  const start = into?.start ?? new Float64Array(n);
+  const end = into?.end ?? new Float64Array(n);
   let t = 0;
   for (let i = 0; i < n; i++) {
     start[i] = t;

@@ -14,7 +14,7 @@ const EPS = 1e-9;
 // README: "Each device is assigned to exactly 2 chunks … The sequence of dependencies among model chunks follows a 'V'
 // shape pattern for both the forward and backward passes") puts rank r's second chunk at 2p − 1 − r, so the second
 // half runs from rank p − 1 back to rank 0.
-const V_SCHEDULES = new Set<string>(['zb-v', 'dualpipev', 'v-half', 'v-min']);
+const V_SCHEDULES = new Set<string>(['zb-v', 'dualpipev', 'v-half', 'v-min', 'dualpipe']);
 function stageOfChunk(schedule: string, p: number, r: number, c: number): number {
   return V_SCHEDULES.has(schedule) && c === 1 ? 2 * p - 1 - r : c * p + r;
 }
@@ -43,6 +43,15 @@ export function checkTimeline(
   // gradients up, so those use the other direction's per-link table.
   const reversed = (s: number): boolean => V_SCHEDULES.has(schedule) && s >= p;
   const key = (kind: number, s: number, i: number, j: number): string => `${kind}:${s}:${i}:${j}`;
+  // DualPipe (deepseek-ai/DualPipe 3da1bbe dualpipe/dualpipe.py; examples/example_dualpipe.py:145-150): the first half
+  // of the microbatches enters at rank 0 and runs stages 0…p − 1 down the ranks, the second half enters at rank p − 1
+  // and runs the model's stages from rank p − 1 back to rank 0 — here the V's stages p…2p − 1. A microbatch has no
+  // input before its direction's first stage (dualpipe.py:233-235) and its backward starts from the loss at its
+  // direction's last stage (:95-100), so the V's turn is no dependency.
+  const dual = schedule === 'dualpipe';
+  const directionOf = (i: number): number => (dual && i >= m / 2 ? 1 : 0);
+  const firstStage = (s: number): boolean => s === 0 || (dual && s === p);
+  const lossStage = (s: number): boolean => s === vs - 1 || (dual && s === p - 1);
   const ends = new Map<string, number>();
   const where = new Map<string, number>();
   for (let r = 0; r < p; r++) {
@@ -51,12 +60,16 @@ export function checkTimeline(
       const id = key(sim.kind[q], s, sim.microbatch[q], sim.chunk[q]);
       if (ends.has(id)) return `op ${id} appears twice`;
       if (sim.microbatch[q] >= m || sim.chunk[q] >= k || sim.modelChunk[q] >= v) return `op ${id} is out of range`;
+      if (dual && Math.floor(s / p) !== directionOf(sim.microbatch[q])) return `op ${id} runs in the other direction`;
       ends.set(id, sim.end[q]);
       where.set(id, q);
     }
   }
   const kinds = zeroBubble ? [OP_F, OP_B, OP_W] : [OP_F, OP_B];
-  if (ends.size !== kinds.length * vs * m * k) return `expected ${kinds.length * vs * m * k} ops, found ${ends.size}`;
+  // Every microbatch on every stage of its path: all vs virtual stages, or under DualPipe the p of its direction.
+  const path = dual ? p : vs;
+  if (ends.size !== kinds.length * path * m * k)
+    return `expected ${kinds.length * path * m * k} ops, found ${ends.size}`;
 
   const p2pF = (src: number, j: number): number =>
     costs.p2pForwardByRank ? costs.p2pForwardByRank[src * k + j] : costs.p2pForward[j];
@@ -73,7 +86,7 @@ export function checkTimeline(
     }
   const gradInput = (r: number, q: number): { id: string; delay: number; grad: true } | null => {
     const s = stageOf(r, sim.modelChunk[q]);
-    if (s >= vs - 1) return null;
+    if (lossStage(s)) return null;
     const from = rankOf(s + 1);
     return {
       id: key(OP_B, s + 1, sim.microbatch[q], sim.chunk[q]),
@@ -96,7 +109,7 @@ export function checkTimeline(
       if (kind === OP_F) {
         dur = costs.forward[s * k + j];
         const from = rankOf(s - 1);
-        if (s > 0)
+        if (!firstStage(s))
           needs.push({ id: key(OP_F, s - 1, i, j), delay: from === r ? 0 : (reversed(s) ? p2pB : p2pF)(from, j) });
         if (j > 0) needs.push({ id: key(OP_F, s, i, j - 1), delay: 0 });
         if (((opFlags?.[q] ?? 0) & 1) !== 0) {
@@ -205,4 +218,15 @@ export function randomVCosts(rand: () => number, p: number, n: number): SimCosts
     costs.p2pBackwardByRank = rnd(p, 0, 1);
   }
   return costs;
+}
+
+/** Rank `rank`'s ops as `F0a B0b W0a …`: kind, microbatch, and a / b for model chunk 0 / 1 (the two-chunk schedules' tests). */
+export function opListOf(r: SimResult, rank: number): string {
+  const out: string[] = [];
+  // stageOffsets has p + 1 entries; every q below it indexes the op arrays.
+  for (let q = r.stageOffsets[rank]!; q < r.stageOffsets[rank + 1]!; q++)
+    out.push(
+      `${r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W'}${r.microbatch[q]}${r.modelChunk[q] === 0 ? 'a' : 'b'}`,
+    );
+  return out.join(' ');
 }

@@ -38,6 +38,21 @@ const CLICK_SLOP_PX = 4;
 
 const KIND_NAMES = ['F (forward)', 'B (backward)', 'W (weight grad)'];
 
+/**
+ * DualPipe (src/core/schedule/dualPipe.ts): model chunk c of a stage is direction c, which runs down the stages (0) or
+ * back up from stage p − 1 (1). Where no message feeds an op, say why: a direction's first forward takes its input from
+ * the data loader (ENTRY), its loss stage's backward starts from its own forward (EXIT).
+ */
+function dualPipeLines(kind: number, stage: number, direction: number, stages: number): string[] {
+  const modelStage = direction === 0 ? stage : stages - 1 - stage;
+  const lines = [
+    `direction ${direction} (${direction === 0 ? 'enters at stage 0' : `enters at stage ${stages - 1}`}), model stage ${modelStage}`,
+  ];
+  if (kind === 0 && modelStage === 0) lines.push('input from the data loader: no upstream stage');
+  if (kind === 1 && modelStage === stages - 1) lines.push('loss here: the backward starts from its own forward');
+  return lines;
+}
+
 export class TimelineView {
   readonly canvas: HTMLCanvasElement;
   readonly tooltip: HTMLDivElement;
@@ -232,6 +247,7 @@ export class TimelineView {
     ];
     if (p2pEndMs > p2pStartMs)
       lines.push(`input arrived ${formatMs(p2pEndMs, 0.001)} (p2p ${formatMs(p2pEndMs - p2pStartMs, 0.001)})`);
+    if (this.info?.schedule === 'dualpipe') lines.push(...dualPipeLines(t.kind[i]!, stage, t.modelChunk[i]!, t.stages));
     return lines;
   }
 

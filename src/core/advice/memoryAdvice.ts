@@ -4,7 +4,8 @@ import { oomUncertainty } from './oomCertainty';
 import { DEFAULT_MEMORY_WARNING_FRACTION } from '../defaults';
 import type { OverheadConstants } from '../memory/overheads';
 import { chunkLengths, fillStageMemory, type MemorySettings } from '../memory/stageMemory';
-import { resolveModelShape, type ModelShape } from '../model/shape';
+import type { ModelShape } from '../model/shape';
+import { memoShape } from '../schedule/analysisMemo';
 import type { EngineOptions } from '../schedule/engine';
 import type {
   CoreDiagnostic,
@@ -97,7 +98,7 @@ export function attachMemory(
 ): { recommendation: Recommendation | null; diagnostics: CoreDiagnostic[] } {
   const warningFraction = options.warningFraction ?? DEFAULT_MEMORY_WARNING_FRACTION;
   const capacityGiB = options.gpu.memoryGiB;
-  const resolved = resolveModelShape(read.config);
+  const resolved = memoShape(read.config, options.engine.memo);
   // Unknown model dimensions are the config reader's diagnostics; without them there is nothing to estimate.
   if (!resolved.ok) return { recommendation: null, diagnostics: [] };
   const { shape, assumptions } = resolved;

@@ -7,6 +7,7 @@ import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
 import type { ModelShape } from '../model/shape';
 import { evaluateSchedule, stepTimeLowerBound, type EngineOptions, type ScheduleChoice } from '../schedule/engine';
 import { scheduleNotApplicable } from '../schedule/programs';
+import { isBidirectional } from '../schedule/placement';
 import type { RunConfig, ScheduleEvaluation, ScheduleName, SplitStrategy, StageMemory } from '../types';
 
 /**
@@ -64,6 +65,7 @@ const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
   'v-half',
   'v-min',
   'dualpipev',
+  'dualpipe',
   'group-interleaved',
 ]);
 
@@ -78,6 +80,8 @@ const FORK_SCHEDULES: readonly (readonly [ScheduleName, number])[] = [
   ['v-half', 2],
   ['v-min', 2],
   ['dualpipev', 2],
+  // DualPipe: two whole stages per rank (one per direction), so the layers need not halve (layout.ts).
+  ['dualpipe', 2],
   ['group-interleaved', 0],
 ];
 const chunksOf = (v: number, shape: ModelShape): number => (v > 0 ? v : Math.max(2, shape.virtualStages));
@@ -103,7 +107,7 @@ export function sweepExclusions(config: RunConfig, shape: ModelShape, engine: En
     const per = layers ? [...new Set(layers)].join('/') : 'uneven split';
     let reason: string | null;
     if (p < 2) reason = 'needs pipeline parallelism (PP ≥ 2)';
-    else if (v > 1 && !layers?.every((l) => l % v === 0))
+    else if (v > 1 && !isBidirectional(schedule) && !layers?.every((l) => l % v === 0))
       reason =
         chunks === 2
           ? `the V needs an even number of layers on every stage (${per})`
@@ -300,6 +304,7 @@ export function describeChoice(choice: {
     'zb-h2': 'ZB-H2',
     'zb-v': 'ZB-V',
     dualpipev: 'DualPipeV',
+    dualpipe: 'DualPipe',
     'v-half': 'V-Half',
     'v-min': 'V-Min',
     'group-interleaved': 'group-interleaved 1F1B',

@@ -2,12 +2,18 @@
 // that holds them the pipeline's bottleneck — every other stage waits for it each microbatch. It reads the simulated
 // run (busy time per rank), so it lives here rather than among the megatron/ rules, which see the flags only. It names
 // the fixes the file's own Megatron parser has (layer placement flags), prices them by simulating the edited config,
-// and prices Vocabulary Parallelism (schedule/vocabParallel.ts) where the schedule is the 1F1B it supports.
+// and prices Vocabulary Parallelism (schedule/vocabParallel.ts) where the schedule is the 1F1B it supports. Memory is
+// the other side (issue 18): the input embedding on the first stage and the output layer with its fp32 logits on the
+// last can make that stage the one with the highest peak (memory/vocabParallel.ts vocabMemoryCriticalStage); the
+// message then gives its peak against the others'. A run that already uses Vocabulary Parallelism gets none of this.
 import { planFlagEdit } from '../edits/planFlagEdit';
 import { ownScheduleForHint } from './ownSchedule';
 import { settingText } from '../edits/settingText';
 import { dialectFlag, dialectHasSet } from '../megatron/flags/dialectSets';
 import { resolveModelShape, type ModelShape } from '../model/shape';
+import { chunkLengths, computeStageMemory } from '../memory/stageMemory';
+import { GiB, DEFAULT_OVERHEADS } from '../memory/overheads';
+import { vocabMemoryCriticalStage, vocabParallelMemory, type VocabMemoryCriticalStage } from '../memory/vocabParallel';
 import { costFlagsOf, outputLayerMs } from '../schedule/costModel';
 import { constantsOf, evaluateSchedule, type EngineOptions, type EngineResult } from '../schedule/engine';
 import { chunkPlacement, placementTables } from '../schedule/placement';
@@ -18,10 +24,21 @@ import {
   vocabStepTimeMs,
   type VocabCriticalStage,
 } from '../schedule/vocabParallel';
-import type { CoreDiagnostic, CoreFix, LaunchConfigRead, RunConfig, ScheduleEvaluation } from '../types';
+import type {
+  CoreDiagnostic,
+  CoreFix,
+  LaunchConfigRead,
+  RunConfig,
+  ScheduleEvaluation,
+  SimResult,
+  StageMemory,
+} from '../types';
 
-/** Vocabulary Parallelism is priced only up to this many ops (p·(3m+1)): the hint must stay cheap. */
-const VP_PRICE_MAX_OPS = 1 << 16;
+/**
+ * Vocabulary Parallelism is priced only up to this many rank-steps (p²·(3m+1): its event loop scans every rank per op,
+ * 30–60 ns a step): the hint, in the full analysis only, must stay cheap — ~10 ms at most.
+ */
+const VP_PRICE_MAX_SCAN = 1 << 18;
 
 /**
  * Counts the loss as one layer of the split (TransformerConfig field, transformer_config.py:141 at d98e8a64, made a
@@ -89,37 +106,91 @@ function lastStageFix(read: LaunchConfigRead, mdl: ModelShape, sel: ScheduleEval
   return best;
 }
 
-/** Step time of the file's 1F1B with Vocabulary Parallelism (Algorithm 2, the fork's default), or null. */
-function vocabParallelStepMs(mdl: ModelShape, m: number, read: LaunchConfigRead, options: EngineOptions) {
-  if (mdl.pp * (3 * m + 1) > VP_PRICE_MAX_OPS) return null;
+/**
+ * The file's 1F1B with Vocabulary Parallelism (Algorithm 2, the fork's default): its step time, and its highest stage
+ * peak (allocated) from the plain run's memory, or null.
+ */
+function vocabParallelPrice(
+  mdl: ModelShape,
+  m: number,
+  read: LaunchConfigRead,
+  options: EngineOptions,
+  plainMemory: readonly StageMemory[],
+): { stepMs: number; peakBytes: number } | null {
+  if (mdl.pp * mdl.pp * (3 * m + 1) > VP_PRICE_MAX_SCAN) return null;
   const flags = { ...costFlagsOf(read.config), chunkPlacement: chunkPlacement('1f1b') };
   const d = vocabParallelDurations(mdl, 2, options.gpu, constantsOf(options), flags);
   const run = simulateVocabParallel(mdl.pp, m, 2, d);
-  return typeof run === 'string' ? null : vocabStepTimeMs(run, d.afterFlushMsPerRank);
+  if (typeof run === 'string') return null;
+  const figures = { inFlightPerStage: Array.from(run.peakInFlight) };
+  const memory = vocabParallelMemory(mdl, plainMemory, figures, m, DEFAULT_OVERHEADS);
+  return {
+    stepMs: vocabStepTimeMs(run, d.afterFlushMsPerRank),
+    peakBytes: Math.max(...memory.map((s) => s.peakBytes)),
+  };
+}
+
+/** Peaks of the file's own simulated schedule (allocated, peaks only) and the vocabulary memory finding on them. */
+function memoryOf(read: LaunchConfigRead, mdl: ModelShape, sim: SimResult, lossRank: number) {
+  const lengths = chunkLengths(read.config, mdl.seqLength, sim.spec.splits, read.config.pipeSpStrategy ?? 'average');
+  const memory = computeStageMemory(mdl, sim, lengths, {}, true);
+  const vShape = chunkPlacement(sim.spec.schedule) === 'v-shape';
+  return { memory, finding: vocabMemoryCriticalStage(mdl, memory, sim.spec.virtualStages, vShape, lossRank) };
+}
+
+const gib = (bytes: number): string => (bytes / GiB).toFixed(1);
+
+/** The memory sentence: the stage's peak against the others', and the vocabulary's part of it. */
+function memorySentence(f: VocabMemoryCriticalStage, p: number, first: boolean): string {
+  const where = f.rank === p - 1 ? 'the last pipeline stage' : `pipeline stage ${f.rank}`;
+  const whose = [
+    ...(f.holds.embedding ? ["the input embedding's"] : []),
+    ...(f.holds.outputLayer ? ["the output layer's"] : []),
+  ].join(' and ');
+  const logits = f.logitsBytes > 0 ? `, and ${gib(f.logitsBytes)} GiB of fp32 logits` : '';
+  const subject = first ? `${where[0]!.toUpperCase()}${where.slice(1)} holds` : 'It also holds';
+  return (
+    `${subject} the most memory: a peak of ${gib(f.peakBytes)} GiB allocated against ${gib(f.nextPeakBytes)} GiB on ` +
+    `stage ${f.nextRank}, the highest of the others; ${gib(f.vocabBytes)} GiB of it is the vocabulary's ` +
+    `(${whose} weights, gradients and optimizer state${logits}).`
+  );
+}
+
+interface Findings {
+  time: VocabCriticalStage | null;
+  memory: VocabMemoryCriticalStage | null;
 }
 
 function messageOf(
-  finding: VocabCriticalStage,
+  found: Findings,
   mdl: ModelShape,
   stepMs: number,
   fixes: Priced[],
-  vpMs: number | null,
+  vp: { stepMs: number; peakBytes: number } | null,
   textFixes: string[],
 ): string {
   const p = mdl.pp;
-  const where = finding.rank === p - 1 ? 'The last pipeline stage' : `Pipeline stage ${finding.rank}`;
-  const lead = finding.busyMs / finding.nextBusiestMs - 1;
-  const parts = [
-    `${where} is the bottleneck: it is busy ${pct(lead)} % longer than any other stage, and the output layer and ` +
-      `loss over the ${mdl.vocabPadded.toLocaleString('en-US')}-entry vocabulary are ${pct(finding.vocabMs / finding.busyMs)} % of its time ` +
-      `(simulated step ${ms(stepMs)} ms).`,
-  ];
+  const parts: string[] = [];
+  const { time, memory } = found;
+  if (time) {
+    const where = time.rank === p - 1 ? 'The last pipeline stage' : `Pipeline stage ${time.rank}`;
+    const lead = time.busyMs / time.nextBusiestMs - 1;
+    parts.push(
+      `${where} is the bottleneck: it is busy ${pct(lead)} % longer than any other stage, and the output layer and ` +
+        `loss over the ${mdl.vocabPadded.toLocaleString('en-US')}-entry vocabulary are ${pct(time.vocabMs / time.busyMs)} % of its time ` +
+        `(simulated step ${ms(stepMs)} ms).`,
+    );
+  }
+  // The finding first, then the layer moves for it; with a time finding the memory sentence follows the moves.
+  const memoryLine = memory ? memorySentence(memory, p, !time || time.rank !== memory.rank) : null;
+  if (memoryLine && !time) parts.push(memoryLine);
   const moves = [...fixes.map((f) => `${f.label} (${ms(f.stepTimeMs)} ms)`), ...textFixes];
-  if (moves.length) parts.push(`Fewer layers on it: ${moves.join(', or ')}.`);
-  if (vpMs != null)
+  if (moves.length) parts.push(`Fewer layers on ${time ? 'it' : 'the last stage'}: ${moves.join(', or ')}.`);
+  if (memoryLine && time) parts.push(memoryLine);
+  if (vp)
     parts.push(
       `Vocabulary Parallelism (sail-sg/VocabularyParallelism, --enable-vocab-parallel; 1F1B, untied embeddings) ` +
-        `would split the vocabulary layers over all ${p} stages: ${ms(vpMs)} ms.`,
+        `would split the vocabulary layers over all ${p} stages: ${ms(vp.stepMs)} ms, highest stage peak ${gib(vp.peakBytes)} GiB allocated.`,
     );
   return parts.join(' ');
 }
@@ -136,7 +207,8 @@ export function vocabImbalanceDiagnostic(
   text?: string,
 ): CoreDiagnostic | null {
   const own = ownScheduleForHint(read, engine, options);
-  if (!own) return null;
+  // With Vocabulary Parallelism (simulated or not) the vocabulary layers are on every stage already.
+  if (!own || read.config.vocabParallelSchedule != null) return null;
   const { selected, sel, range } = own;
   if (!sel?.applicable || sel.stepTimeMs == null || !sel.sim) return null;
   const resolved = resolveModelShape(read.config);
@@ -150,17 +222,19 @@ export function vocabImbalanceDiagnostic(
   const lossRank = placementTables(sim.spec).rankOf[p * sim.spec.virtualStages - 1]!;
   vocabMs[lossRank] = sim.spec.microbatches * (out.forwardMs + out.inputGradMs + out.weightGradMs);
   const finding = vocabCriticalStage(sim.busy, vocabMs);
-  if (!finding) return null;
+  const { memory, finding: memoryFinding } = memoryOf(read, mdl, sim, lossRank);
+  if (!finding && !memoryFinding) return null;
   const stepMs = sel.stepTimeMs;
-  const last = lastStageFix(read, mdl, sel, options);
+  const last = finding ? lastStageFix(read, mdl, sel, options) : null;
   const fixes = last && last.stepTimeMs < stepMs ? [last] : [];
   const m = sim.spec.microbatches;
-  const vpMs = selected === '1f1b' && sel.extrapolated == null ? vocabParallelStepMs(mdl, m, read, options) : null;
+  const vp = selected === '1f1b' && sel.extrapolated == null ? vocabParallelPrice(mdl, m, read, options, memory) : null;
+  const lastStage = finding != null || memoryFinding?.rank === lossRank;
   const textFixes = [
-    ...(hasFlag(read, LOSS_FLAG) && !mdl.accountLoss
+    ...(lastStage && hasFlag(read, LOSS_FLAG) && !mdl.accountLoss
       ? [`${settingText(read, LOSS_FLAG, 'true')} (when L + 1 is divisible by PP)`]
       : []),
-    ...(hasFlag(read, LAYOUT_FLAG) ? [`a ${settingText(read, LAYOUT_FLAG, '…').replace(/ …$/, '')}`] : []),
+    ...(lastStage && hasFlag(read, LAYOUT_FLAG) ? [`a ${settingText(read, LAYOUT_FLAG, '…').replace(/ …$/, '')}`] : []),
   ];
   const quick: CoreFix[] = [];
   if (text !== undefined)
@@ -176,7 +250,7 @@ export function vocabImbalanceDiagnostic(
   return {
     code: 'vocab-stage-critical',
     severity: 'information',
-    message: messageOf(finding, mdl, stepMs, fixes, vpMs, textFixes),
+    message: messageOf({ time: finding, memory: memoryFinding }, mdl, stepMs, fixes, vp, textFixes),
     range,
     ...(quick.length ? { fixes: quick } : {}),
   };

@@ -46,6 +46,13 @@ export function layerActivationBytes(
   // 'b s h d -> s b (h d)' permute is a real copy the projection keeps besides flash's own saved output; with b = 1 a
   // permute that only moves the size-1 batch axis is already contiguous, so it is the same storage, counted once.
   if (shape.legacyFlashPath && shape.microBatch > 1 && !modules.has('core_attn')) perToken += (2 * hq) / t;
+  // The Seq1F1B fork's rotary embedding (megatron/core/models/common/rotary_pos_embedding.py:51 at 6893466):
+  // apply_rotary_pos_emb computes `t * freqs.cos() + _rotate_half(t) * freqs.sin()` for Q and again for K
+  // (model/transformer.py:847-848), and each product keeps its table for backward (the other factor has no
+  // gradient). The tables are [s, 1, 1, d] in bf16 — inv_freq is a buffer that Float16Module's module.bfloat16()
+  // converts (model/module.py:165) — so 4 tables · 2 bytes · d per sequence position, whatever TP and SP (each rank
+  // rotates its own heads over the whole chunk) and shared by the b samples.
+  if (shape.ropeTablesPerLayer) perToken += (8 * shape.headDim) / shape.microBatch;
   let scoreBytes = 0;
   // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
   if (!modules.has('core_attn')) {
@@ -175,7 +182,10 @@ export interface UnitTables {
   forwardTransient: Float64Array[];
   /** Held only while the unit's B runs: layers recomputed by full recompute. */
   backwardTransient: Float64Array[];
-  /** Seq1F1B: K/V this chunk appends to its microbatch's prefix cache (0 when k = 1). */
+  /**
+   * Seq1F1B: bytes this chunk adds to its microbatch's prefix cache beyond its own saved K/V (0 when k = 1). Chunk 0's
+   * cache is its own K/V (counted with the layer), so chunk 1 adds the whole prefix P₁ and each later chunk its own.
+   */
   kvAppend: Float64Array[];
   /** Seq1F1B: the prefix-sized dK/dV accumulator held from a microbatch's first to its last backward. */
   dkdvBytes: Float64Array;
@@ -259,6 +269,12 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         // int64 token ids (every TP rank holds them) + the embedding dropout mask. The embedding output itself is
         // the first layer's input and is counted there.
         stored += 8 * q + (shape.hiddenDropout > 0 ? shape.hidden * q * rep : 0);
+        // Under SP a pre-2024 fork's embedding hands the first layer a view of the whole-sequence output: the
+        // scatter slices its first dimension and `.contiguous()` of that slice is the same storage (thunlp/Seq1F1B
+        // 6893466 megatron/core/tensor_parallel/mappings.py:64, model/language_model.py:246-249; Megatron-DeepSpeed
+        // the same), and the first layer keeps its input for backward, so all [s, b, h] of it stays, not 1/t. (Megatron
+        // later added --clone-scatter-output-in-embedding, on by default, to free it.)
+        if (shape.embeddingKeepsFullSequence) stored += 2 * shape.hidden * q * (1 - 1 / t);
       }
       tables.activations[vs]![j] = stored;
       tables.backwardTransient[vs]![j] = transientB;
@@ -301,7 +317,11 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         tables.persistentBytes[vs] = Math.max(tables.persistentBytes[vs]!, gathered);
       }
       if (k > 1) {
-        tables.kvAppend[vs]![j] = st.numLayers * kvPerTokenPerLayer * q;
+        // The first chunk's cache is the chunk's own K and V (`k_whole = k`, thunlp/Seq1F1B 6893466
+        // model/transformer.py:59-62; MindSpeed's Seq1F1BCache the same, seq1f1b_attn.py:150), already kept for its
+        // backward; the second chunk's torch.cat makes the first copy, of the whole prefix P₁ (:57-58).
+        const appended = j === 0 ? 0 : j === 1 ? q + (chunkTokens[0]! * b) / cp : q;
+        tables.kvAppend[vs]![j] = st.numLayers * kvPerTokenPerLayer * appended;
         if (j === 0) tables.dkdvBytes[vs] = st.numLayers * kvPerTokenPerLayer * ((seq * b) / cp);
       }
     }

@@ -50,22 +50,18 @@ export function walkLiveness(
   staticBytes: number[],
   maxSeriesPoints = MAX_SERIES_POINTS,
 ): StageTrace[] {
-  let hasW = false;
-  // `kind` as a local: a SimResult's lazy getters make `sim.kind` in the loop a dictionary lookup per op.
-  const kind = sim.kind;
-  for (let i = 0; i < sim.opCount; i++)
-    if (kind[i] === W) {
-      hasW = true;
-      break;
-    }
+  // Any W op: the typed array's own search (a walk per evaluation scanned every op of a W-less timeline in JS).
+  const { kind, opCount } = sim;
+  const hasW = (kind.length === opCount ? kind : kind.subarray(0, opCount)).indexOf(W) >= 0;
   const withSeries = maxSeriesPoints !== PEAKS_ONLY;
-  const scratch = new WalkScratch(sim, tables, withSeries);
+  const scratch = walkScratch(sim, tables, withSeries);
   const traces: StageTrace[] = [];
   for (let r = 0; r < sim.spec.stages; r++) {
-    const { points, ...trace } = walkStage(sim, tables, scratch, r, staticBytes[r] ?? 0, hasW);
-    // Leave the scratch as this stage found it: units never freed (a truncated program) and caches still held.
+    // Cleared before each stage rather than after, so a walk that threw (analyze's guard) leaves no stale flag behind:
+    // units never freed (a truncated program) and caches still held.
     scratch.live.fill(0);
     scratch.cacheHeld.fill(0);
+    const { points, ...trace } = walkStage(sim, tables, scratch, r, staticBytes[r] ?? 0, hasW);
     const series = withSeries
       ? envelope(scratch.times, scratch.values, points, maxSeriesPoints)
       : { timeMs: new Float64Array(0), bytes: new Float64Array(0) };
@@ -75,11 +71,14 @@ export function walkLiveness(
 }
 
 /**
- * Typed arrays one walk reuses for every stage (stages share no live units, so each is walked on its own and leaves
- * the flags cleared behind it): which units are live, and the K/V + dK/dV bytes each microbatch's cache holds. The
+ * Typed arrays one walk reuses for every stage (stages share no live units, so each is walked on its own, on flags
+ * cleared before it): which units are live, and the K/V + dK/dV bytes each microbatch's cache holds. The
  * series points go into a scratch sized for the longest stage (two per op + the start), never into growing arrays.
+ * The arrays are views of buffers every walk shares (grown, never shrunk; the walk is synchronous and the series it
+ * returns are copies, envelope), so a walk allocates nothing per op and little per call: an analysis walks up to ~60
+ * timelines, and the sweep's 65,536-op samples each allocated 1 MB of series scratch (issue 15).
  */
-class WalkScratch {
+interface WalkScratch {
   /** Per unit (microbatch·k + chunk)·v + model chunk: 1 while its activations are held. */
   readonly live: Uint8Array;
   /** Per microbatch·v + model chunk: bytes its K/V prefix cache (+ dK/dV accumulator) holds, and whether it exists. */
@@ -87,20 +86,39 @@ class WalkScratch {
   readonly cacheHeld: Uint8Array;
   readonly times: Float64Array;
   readonly values: Float64Array;
+}
 
-  constructor(sim: SimResult, tables: UnitTables, withSeries: boolean) {
-    const { microbatches: m, stages: p } = sim.spec;
-    this.live = new Uint8Array(m * tables.k * tables.v);
-    this.cacheBytes = new Float64Array(m * tables.v);
-    this.cacheHeld = new Uint8Array(m * tables.v);
-    let longest = 0;
-    // `!` reads: stageOffsets has p + 1 entries.
-    for (let r = 0; r < p; r++) longest = Math.max(longest, sim.stageOffsets[r + 1]! - sim.stageOffsets[r]!);
-    // Peaks only: the start point, never appended to (StageSums.record).
-    const length = withSeries ? 2 * longest + 1 : 1;
-    this.times = new Float64Array(length);
-    this.values = new Float64Array(length);
-  }
+let sharedFlags = new Uint8Array(0);
+let sharedCacheBytes = new Float64Array(0);
+let sharedSeries = new Float64Array(0);
+/**
+ * The most series doubles kept between walks (4 MiB, a stage of up to 131,071 ops: every periodic sample, ≤ 65,536
+ * ops, and the sweep's candidates, ≤ 300,000 on three or more stages); a longer stage (a CLI `simulate` of millions
+ * of ops) gets scratch of its own that is freed with it rather than held by the extension host for good.
+ */
+const SHARED_SERIES_MAX = 1 << 19;
+
+function walkScratch(sim: SimResult, tables: UnitTables, withSeries: boolean): WalkScratch {
+  const { microbatches: m, stages: p } = sim.spec;
+  const units = m * tables.k * tables.v;
+  const caches = m * tables.v;
+  let longest = 0;
+  // `!` reads: stageOffsets has p + 1 entries.
+  for (let r = 0; r < p; r++) longest = Math.max(longest, sim.stageOffsets[r + 1]! - sim.stageOffsets[r]!);
+  // Peaks only: the start point, never appended to (StageSums.record).
+  const length = withSeries ? 2 * longest + 1 : 1;
+  if (sharedFlags.length < units + caches) sharedFlags = new Uint8Array(units + caches);
+  if (sharedCacheBytes.length < caches) sharedCacheBytes = new Float64Array(caches);
+  let series = sharedSeries;
+  if (2 * length > SHARED_SERIES_MAX) series = new Float64Array(2 * length);
+  else if (sharedSeries.length < 2 * length) series = sharedSeries = new Float64Array(2 * length);
+  return {
+    live: sharedFlags.subarray(0, units),
+    cacheBytes: sharedCacheBytes.subarray(0, caches),
+    cacheHeld: sharedFlags.subarray(units, units + caches),
+    times: series.subarray(0, length),
+    values: series.subarray(length, 2 * length),
+  };
 }
 
 /**

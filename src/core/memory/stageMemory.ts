@@ -10,13 +10,15 @@ import type {
   StageMemory,
 } from '../types';
 import { partitionSequence } from '../schedule/partition';
-import { chunkPlacement } from '../schedule/placement';
-import { buildUnitTables } from './activations';
+import { chunkPlacement, isBidirectional } from '../schedule/placement';
+import { buildUnitTables, type UnitTables } from './activations';
 import { PEAKS_ONLY, walkLiveness } from './liveness';
 import { DEFAULT_OVERHEADS, GiB, nonPyTorchOverheadBytes, reservedBytes, type OverheadConstants } from './overheads';
-import { layerLayout } from '../model/layout';
+import type { VirtualStage } from '../model/layout';
 import type { ModelShape } from '../model/shape';
 import { staticMemoryPerRank, type StaticMemory } from './static';
+import { layoutOf } from '../schedule/costModel';
+import { vocabParallelMemory } from './vocabParallel';
 
 export interface MemorySettings {
   constants?: Partial<OverheadConstants>;
@@ -31,14 +33,31 @@ export interface MemorySettings {
  */
 const staticsByShape = new WeakMap<ModelShape, Map<number, StaticMemory[]>>();
 
-function staticsOf(shape: ModelShape, v: number, vShape: boolean): StaticMemory[] {
+function staticsOf(shape: ModelShape, v: number, vShape: boolean, bidirectional: boolean): StaticMemory[] {
   let byV = staticsByShape.get(shape);
   if (!byV) staticsByShape.set(shape, (byV = new Map()));
-  // A V places the last chunk (output layer) on rank 0: its own entry (negative key).
-  const key = vShape ? -v : v;
+  // A V places the last chunk (output layer) on rank 0: its own entry (negative key); DualPipe's two whole stages per
+  // rank (v = 2 always) key 0, which no v ≥ 1 uses.
+  const key = bidirectional ? 0 : vShape ? -v : v;
   let statics = byV.get(key);
-  if (!statics) byV.set(key, (statics = staticMemoryPerRank(shape, v, vShape)));
+  if (!statics) byV.set(key, (statics = staticMemoryPerRank(shape, v, vShape, bidirectional)));
   return statics;
+}
+
+/**
+ * Unit byte tables by layout (layoutOf: one object per shape and v) and chunk lengths: the file's schedules and the
+ * sweep's candidates of one analysis share a handful of them. Only read by the walk.
+ */
+const unitTablesByLayout = new WeakMap<readonly VirtualStage[], Map<string, UnitTables>>();
+
+function unitTablesOf(shape: ModelShape, stages: VirtualStage[], chunkTokens: number[]): UnitTables {
+  let byChunks = unitTablesByLayout.get(stages);
+  if (!byChunks) unitTablesByLayout.set(stages, (byChunks = new Map()));
+  const key = chunkTokens.join(',');
+  let tables = byChunks.get(key);
+  // The layout is this shape's (layoutOf keys it by the shape object), so the key is the chunk lengths alone.
+  if (!tables) byChunks.set(key, (tables = buildUnitTables(shape, stages, chunkTokens)));
+  return tables;
 }
 
 /**
@@ -57,10 +76,11 @@ export function computeStageMemory(
   const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
   const v = Math.max(1, sim.spec.virtualStages);
   const vShape = chunkPlacement(sim.spec.schedule) === 'v-shape';
-  const stages = layerLayout(shape, v, vShape);
-  const statics = staticsOf(shape, v, vShape);
+  const dual = isBidirectional(sim.spec.schedule);
+  const stages = layoutOf(shape, v, vShape, dual);
+  const statics = staticsOf(shape, v, vShape, dual);
   const staticBytes = statics.map((s) => s.weightsBytes + s.gradsBytes + s.optimizerBytes);
-  const tables = buildUnitTables(shape, stages, chunkTokens);
+  const tables = unitTablesOf(shape, stages, chunkTokens);
   const traces = peaksOnly
     ? walkLiveness(sim, tables, staticBytes, PEAKS_ONLY)
     : walkLiveness(sim, tables, staticBytes);
@@ -148,6 +168,15 @@ export function fillStageMemory(
   for (const evaluation of Object.values(evaluations)) {
     if (!evaluation || !evaluation.applicable || !evaluation.sim) continue;
     const lengths = chunkLengths(config, shape.seqLength, evaluation.sim.spec.splits, strategy);
-    applyMemory(evaluation, computeStageMemory(shape, evaluation.sim, lengths, settings), capacityGiB);
+    const memory = computeStageMemory(shape, evaluation.sim, lengths, settings);
+    // E (issue 18): a vocabulary-parallel 1F1B moves the vocabulary terms and activations (memory/vocabParallel.ts).
+    const vp = evaluation.vocabParallel;
+    const constants = { ...DEFAULT_OVERHEADS, ...settings.constants };
+    const spec = evaluation.sim.spec;
+    applyMemory(
+      evaluation,
+      vp ? vocabParallelMemory(shape, memory, vp, spec.microbatches, constants) : memory,
+      capacityGiB,
+    );
   }
 }

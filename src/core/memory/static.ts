@@ -4,8 +4,9 @@
 // instances, --grad-reduce-in-bf16, biases, learned position embeddings, GQA with g < t). The parameter counts
 // themselves are model/params.ts, shared with the cost model; bytes per parameter are precision.ts, the sharding and
 // its temporary buffers sharding.ts.
-import { layerLayout } from '../model/layout';
-import { largestLayerLocalParams, localParamsPerRank } from '../model/params';
+import { largestLayerLocalParams } from '../model/params';
+import { localParamsOf } from '../schedule/cost/afterFlush';
+import { layoutOf } from '../schedule/costModel';
 import type { ModelShape } from '../model/shape';
 import { bytesPerParam, lowPrecisionWeightBytes } from './precision';
 import { shardPlan, transientBytes } from './sharding';
@@ -28,8 +29,15 @@ export interface StaticMemory {
 }
 
 /** Weights, grads and optimizer state per pipeline rank. */
-export function staticMemoryPerRank(shape: ModelShape, virtualStages: number, vShape = false): StaticMemory[] {
-  const locals = localParamsPerRank(shape, layerLayout(shape, virtualStages, vShape));
+export function staticMemoryPerRank(
+  shape: ModelShape,
+  virtualStages: number,
+  vShape = false,
+  bidirectional = false,
+): StaticMemory[] {
+  // DualPipe (bidirectional): every rank holds two whole model stages, 2× the parameters (layout.ts).
+  // The cost model's counts of the same layout (one walk over the layers per shape and v).
+  const locals = localParamsOf(shape, layoutOf(shape, virtualStages, vShape, bidirectional));
   const bpp = bytesPerParam(shape);
   const lowWeight = lowPrecisionWeightBytes(shape);
   const plan = shardPlan(shape);

@@ -90,8 +90,14 @@ function layersOnRanks(shape: LayoutShape, vShape: boolean): number[] {
  * memory model can still estimate them. `vShape`: the chunks sit in a V (rankOfStage) — the layers of each virtual
  * stage are the same, the rank that holds them is not.
  */
-export function layerLayout(shape: LayoutShape, virtualStages: number, vShape = false): VirtualStage[] {
+export function layerLayout(
+  shape: LayoutShape,
+  virtualStages: number,
+  vShape = false,
+  bidirectional = false,
+): VirtualStage[] {
   const p = shape.pp;
+  if (bidirectional) return bidirectionalLayout(shape);
   const v = Math.max(1, virtualStages);
   const L = shape.numLayers;
   const stated = statedFor(shape, v);
@@ -129,6 +135,19 @@ export function layerLayout(shape: LayoutShape, virtualStages: number, vShape = 
   return stages;
 }
 
+/**
+ * DualPipe (schedule/dualPipe.ts): the model's p stages, each a whole stage of the plain split (L/p layers, not L/2p as
+ * a V's chunks), twice — virtual stage x (direction 0) on rank x and virtual stage p + x (direction 1) on rank
+ * p − 1 − x, both model stage x with its layers, embedding and loss. So every rank holds two stages' weights, the
+ * README's "Parameter Per Device 2×" (deepseek-ai/DualPipe 3da1bbe README.md; examples/example_dualpipe.py:138 builds
+ * rank r from full_modules[rank] and full_modules[pp_size − 1 − rank]).
+ */
+function bidirectionalLayout(shape: LayoutShape): VirtualStage[] {
+  const p = shape.pp;
+  const stages = layerLayout(shape, 1);
+  return [...stages, ...stages.map((st, x) => ({ ...st, rank: p - 1 - x, modelChunk: 1 }))];
+}
+
 /** Decoder layers on each pipeline rank (all its model chunks together). */
 export function layersPerRank(stages: readonly VirtualStage[], p: number): number[] {
   const out = new Array<number>(p).fill(0);
@@ -144,6 +163,7 @@ const REFUSED: Record<Exclude<LayoutShape['layerSplitMethod'], 'megatron'>, stri
   'zero-bubble-padding': "the Zero-Bubble fork's padded layers do not split into the virtual stages",
   'deepspeed-balanced':
     "DeepSpeed's pipeline partition of this model is not modelled (fewer layers than stages, or VPP)",
+  'vocab-parallel-fork': 'the Vocabulary Parallelism fork would not accept this layer split (see the diagnostic on it)',
 };
 
 /**

@@ -68,6 +68,16 @@ export interface ModelShape {
    * before flash-attn, and the flash output is copied (contiguous) before the output projection, so both copies live.
    */
   legacyFlashPath: boolean;
+  /**
+   * The Seq1F1B fork's local layer with rotary embeddings: every layer computes cos/sin tables of its tokens for Q
+   * and for K, which autograd keeps (memory/activations.ts). Megatron-DeepSpeed caches one pair for all layers.
+   */
+  ropeTablesPerLayer: boolean;
+  /**
+   * A pre-2024 fork's embedding under SP (TP > 1) keeps the whole-sequence embedding output alive behind its
+   * sequence shard, a view (memory/activations.ts); Megatron-Core clones the shard.
+   */
+  embeddingKeepsFullSequence: boolean;
   hiddenDropout: number;
   attentionDropout: number;
   recompute: 'full' | 'selective' | null;
@@ -393,6 +403,12 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
     // Megatron turns SP off when t == 1.
     sequenceParallel: (config.sequenceParallel ?? false) && par.tp > 1,
     ...attentionKind(config),
+    ropeTablesPerLayer:
+      config.legacyModelCode === 'seq1f1b' &&
+      (config.transformerImpl ?? 'local') === 'local' &&
+      config.positionEmbeddingType === 'rope',
+    embeddingKeepsFullSequence:
+      (config.legacyModelCode ?? null) !== null && (config.sequenceParallel ?? false) && par.tp > 1,
     // Megatron's defaults are 0.1 for both.
     hiddenDropout: config.hiddenDropout ?? 0.1,
     attentionDropout: config.attentionDropout ?? 0.1,

@@ -54,6 +54,10 @@ const UNIQUE_FLAGS: ReadonlyMap<string, { dialect: DialectId; variant?: string }
   ['--zero-bubble-v-schedule', { dialect: 'zero-bubble' }],
   ['--enable-1f1b-v', { dialect: 'zero-bubble' }],
   ['--allow-padding-num-layers', { dialect: 'zero-bubble' }],
+  // sail-sg/VocabularyParallelism megatron/training/arguments.py:1507 (the interlaced baseline). Its other flags
+  // (--enable-vocab-parallel, --disable-backward-fusion, layer redistribution) are also on the Zero-Bubble fork's
+  // v-half-vocab branch (92895b9a arguments.py:1249-1261), so they count as strong, through the flag table's tag.
+  ['--use-interlaced-schedule', { dialect: 'vocab-parallel' }],
   // Ascend/MindSpeed-LLM mindspeed_llm/features_manager/dataset/data_preprocess.py:14,
   // pipeline_parallel/num_layer_list.py:14, convert_checkpoint/convert_checkpoint.py:79.
   ['--handler-name', { dialect: 'mindspeed-llm' }],
@@ -77,6 +81,7 @@ const FROM_TABLE_TAG: Readonly<Record<Dialect, DialectId>> = {
   deepspeed: 'megatron-deepspeed',
   'zero-bubble': 'zero-bubble',
   pai: 'pai-megatron-patch',
+  'vocab-parallel': 'vocab-parallel',
 };
 
 /** A repository's directory in a path (the entry script's, or any path or comment in the file). */
@@ -86,6 +91,7 @@ const REPO_NAMES: readonly { dialect: DialectId; pattern: RegExp }[] = [
   { dialect: 'pai-megatron-patch', pattern: /Pai-Megatron-Patch|megatron_patch|MEGATRON_PATCH/i },
   { dialect: 'seq1f1b', pattern: /Seq1F1B/i },
   { dialect: 'zero-bubble', pattern: /zero-bubble-pipeline-parallelism/i },
+  { dialect: 'vocab-parallel', pattern: /VocabularyParallelism/i },
   { dialect: 'slime', pattern: /(^|[/\s"'])slime([/\s"']|$)/ },
   { dialect: 'megatron-lm', pattern: /Megatron-LM/i },
 ];

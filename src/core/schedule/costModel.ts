@@ -98,6 +98,22 @@ function groupLinks(mdl: ModelShape, gpu: GpuProfile, c: CostConstants, gpusPerN
 }
 
 /**
+ * The tables already built for a shape (its object, which one analysis shares between all its evaluations:
+ * schedule/analysisMemo.ts), by everything else they depend on. An analysis asks for the same tables again and again —
+ * the engine's schedules, the Seq1F1B k candidates, the sweep's candidates and its lower bounds (a 24-layer PP 4 file:
+ * 31 requests, 15 distinct) — and each took ~50–150 µs. The tables are only read by their users (simulator, breakdown,
+ * lower bound), so sharing them is safe; they live as long as the shape.
+ */
+const costsByShape = new WeakMap<ModelShape, Map<string, CostsEntry[]>>();
+
+interface CostsEntry {
+  gpu: GpuProfile;
+  constants: CostConstants;
+  flags: CostRunFlags;
+  costs: StageCosts;
+}
+
+/**
  * Durations for every (virtual stage, chunk) of a schedule with p ranks, v model chunks per rank and the given chunk
  * lengths. zeroBubble splits each backward into B (input gradients, attention backward, non-GEMM backward, recompute)
  * and W (the weight-gradient GEMMs). The layers of each virtual stage come from model/layout.
@@ -111,9 +127,66 @@ export function buildStageCosts(
   constants: CostConstants,
   flags: CostRunFlags = NO_RUN_FLAGS,
 ): StageCosts {
+  let built = costsByShape.get(mdl);
+  if (!built) costsByShape.set(mdl, (built = new Map()));
+  const key = `${v}|${zeroBubble}|${chunkLengths.join(',')}`;
+  let entries = built.get(key);
+  // The GPU by its object; the constants and flags (fresh objects per evaluation) field by field, so a field added
+  // to either later is compared too.
+  const hit = entries?.find((e) => e.gpu === gpu && sameFields(e.constants, constants) && sameFields(e.flags, flags));
+  if (hit) return hit.costs;
+  // A calibration fit asks for one shape under thousands of constants: keep the tables of the recent ones only.
+  if (built.size >= MAX_COSTS_PER_SHAPE || (entries?.length ?? 0) >= MAX_COSTS_PER_SHAPE) built.clear();
+  if (!entries || !built.has(key)) built.set(key, (entries = []));
+  const costs = computeStageCosts(mdl, v, chunkLengths, zeroBubble, gpu, constants, flags);
+  entries.push({ gpu, constants: { ...constants }, flags: { ...flags }, costs });
+  return costs;
+}
+
+/** Whether two flat objects have the same fields with the same values (NaN equals NaN, as Object.is says). */
+function sameFields(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let fields = 0;
+  // Flat objects built by spreads: every enumerable field is their own.
+  for (const name in x) {
+    if (!Object.is(x[name], y[name])) return false;
+    fields++;
+  }
+  for (const _name in y) fields--;
+  return fields === 0;
+}
+const MAX_COSTS_PER_SHAPE = 64;
+
+/**
+ * The layer layout of a shape for (v, V, bidirectional), built once per shape: afterFlush keys its parameter counts by
+ * it, and the memory model reads the same object (static memory, unit tables).
+ */
+const layoutsByShape = new WeakMap<ModelShape, Map<string, VirtualStage[]>>();
+
+export function layoutOf(mdl: ModelShape, v: number, vShape: boolean, bidirectional: boolean): VirtualStage[] {
+  let byKey = layoutsByShape.get(mdl);
+  if (!byKey) layoutsByShape.set(mdl, (byKey = new Map()));
+  const key = `${v}/${vShape}/${bidirectional}`;
+  let layout = byKey.get(key);
+  if (!layout) byKey.set(key, (layout = layerLayout(mdl, v, vShape, bidirectional)));
+  return layout;
+}
+
+/** buildStageCosts without the memo. */
+function computeStageCosts(
+  mdl: ModelShape,
+  v: number,
+  chunkLengths: number[],
+  zeroBubble: boolean,
+  gpu: GpuProfile,
+  constants: CostConstants,
+  flags: CostRunFlags,
+): StageCosts {
   const p = mdl.pp;
   // Under a V the last virtual stage (output layer, loss) is on rank 0: its weights' DP reduction is rank 0's (afterFlush).
-  const layout = layerLayout(mdl, v, flags.chunkPlacement === 'v-shape');
+  const dual = flags.bidirectional === true;
+  const layout = layoutOf(mdl, v, flags.chunkPlacement === 'v-shape', dual);
   const gpusPerNode = mdl.gpusPerNode ?? constants.defaultGpusPerNode;
   const k = chunkLengths.length;
   const units = p * v * k;
@@ -128,8 +201,9 @@ export function buildStageCosts(
     const moe = mdl.numExperts > 0 ? layerCost(ctx, true, x, prefix) : dense;
     for (let s = 0; s < layout.length; s++) {
       const st = layout[s]!;
-      // The first op of a microbatch on its rank: model chunk 0 (s < p), sequence chunk 0.
-      const unit = { idx: s * k + j, firstOfMicrobatch: j === 0 && s < p };
+      // The first op of a microbatch on its rank: model chunk 0 (s < p), sequence chunk 0 — under DualPipe either
+      // chunk, as each microbatch passes a rank once, on its direction's chunk.
+      const unit = { idx: s * k + j, firstOfMicrobatch: j === 0 && (s < p || dual) };
       unitTerms(ctx, st, { dense, moe }, x, unit, zeroBubble, terms);
     }
   });

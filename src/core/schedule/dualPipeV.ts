@@ -20,13 +20,13 @@
 // send follows, :204) — FULL_BACKWARD. The cool-down of MindSpeed keeps full backwards unless --dualpipev-dw-detach
 // (dualpipev_schedules.py:1507-1575): only where the last W passes sit in the cool-down differs.
 
-/** The packed op arrays a program writes (programs.ts's layout). */
-interface OrderOut {
+/** The packed op arrays a program writes (programs.ts's layout); dualPipe.ts writes the same. */
+export interface OrderOut {
   kind: Uint8Array;
   microbatch: Int32Array;
   chunk: Uint16Array;
   modelChunk: Uint16Array;
-  /** Programs.opFlags: PAIR_START, FULL_BACKWARD. */
+  /** Programs.opFlags: PAIR_START, FULL_BACKWARD (and ENTRY, EXIT in dualPipe.ts). */
   opFlags: Uint8Array;
 }
 
@@ -36,13 +36,28 @@ const W = 2;
 /** Programs.opFlags bits: the F that opens an overlapped F&B pair; a full backward (B with its W at once). */
 export const PAIR_START = 1;
 export const FULL_BACKWARD = 2;
+/**
+ * Bidirectional pipelines (DualPipe: two directions on one V placement, each microbatch on half of the virtual stages):
+ * ENTRY on a forward whose input comes from the data loader, not from virtual stage s − 1; EXIT on the forward and the
+ * backward of its direction's loss stage — the backward starts from its own forward, not from s + 1's gradient.
+ */
+export const ENTRY = 4;
+export const EXIT = 8;
 
 /**
  * Writes rank r's 6m ops (of p ranks, m microbatches) from `pos` on, in DualPipeV.step's order (dualpipev.py:330-395);
  * returns the position after them. Model chunk 0 = virtual stage r (activations go down the ranks), 1 = virtual stage
  * 2p − 1 − r (back up to rank 0). Needs m ≥ 2p − 1, so that no phase has a negative length (programs.ts checks).
+ * `wholeCooldown`: MindSpeed without --dualpipev-dw-detach — the cool-down's backwards keep their W (below).
  */
-export function writeDualPipeVOrder(out: OrderOut, pos: number, p: number, r: number, m: number): number {
+export function writeDualPipeVOrder(
+  out: OrderOut,
+  pos: number,
+  p: number,
+  r: number,
+  m: number,
+  wholeCooldown = false,
+): number {
   let q = pos;
   const nextF = [0, 0];
   const nextB = [0, 0];
@@ -99,19 +114,24 @@ export function writeDualPipeVOrder(out: OrderOut, pos: number, p: number, r: nu
     bwd(1, false); // step 5: nB1F1B0
     pair(1, 0);
   }
-  // Step 6: nB1B0, the second half with zero bubble (:375-384).
+  // Step 6: nB1B0, the second half with zero bubble (:375-384). Its second half and step 7's B0 are the rank's last p
+  // backwards, MindSpeed's cool-down (dualpipev_schedules.py:1507-1575 at 028de58c): with --dualpipev-dw-detach each
+  // is decoupled (:1521-1522, 1537-1538) and its W queued (flush_chunk_grad, :1556), one W popped after each from
+  // the (r+1)-th on (cooldown[r][0] = r + 1, :1557-1558; generate_dualpipev_schedule :334) and r after the loop
+  // (cooldown[r][2] − 1, :1573-1574) — B^r (B W)^(p−r) W^r, which is this order exactly. Without the flag
+  // backward_step computes W inside (no decoupling) and the queue pops are empty: p full backwards.
   let zb = false;
   const half = (r + 1) >> 1;
   for (let i = 0; i <= r; i++) {
-    if (i === half && r % 2 === 1) zb = true;
+    if (i === half && r % 2 === 1) zb = !wholeCooldown;
     bwd(1, zb);
-    if (i === half && r % 2 === 0) zb = true;
+    if (i === half && r % 2 === 0) zb = !wholeCooldown;
     bwd(0, zb);
   }
   for (let i = 0; i < p - r - 1; i++) {
-    weight(); // step 7: nWB0
-    bwd(0, true);
+    if (!wholeCooldown) weight(); // step 7: nWB0
+    bwd(0, !wholeCooldown);
   }
-  for (let i = 0; i <= r; i++) weight(); // step 8: nW
+  if (!wholeCooldown) for (let i = 0; i <= r; i++) weight(); // step 8: nW
   return q;
 }

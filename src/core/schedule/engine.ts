@@ -4,7 +4,7 @@
 import { hybridNotModelled } from '../model/hybrid';
 import { DEFAULT_CANDIDATE_SPLITS } from '../defaults';
 import { layerLayout, layersPerRank, layerSplitProblem } from '../model/layout';
-import { missingModelValues as missingShapeValues, resolveModelShape, type ModelShape } from '../model/shape';
+import { missingModelValues as missingShapeValues, type ModelShape } from '../model/shape';
 import type {
   GpuProfile,
   LaunchConfigRead,
@@ -21,11 +21,16 @@ import { stepTimeBreakdown } from './cost/breakdown';
 import { buildStageCosts, costFlagsOf, DEFAULT_COST_CONSTANTS, type CostConstants, type StageCosts } from './costModel';
 import { partitionSequence, sequenceFlops, solverModel } from './partition';
 import { DEFAULT_MAX_OPS, interleavedWarmupOf, isZeroBubble, scheduleNotApplicable } from './programs';
-import { chunkPlacement, placementTables } from './placement';
+import { chunkPlacement, isBidirectional, placementFlagsOf, placementTables } from './placement';
+import { dualPipeFirstStartMs } from './dualPipe';
 import { outOfRangeReasons } from '../megatron/bounds';
 import { simulateSchedule, type SimCosts } from './simulator';
 import { spendWork, unsampledWhatIf, type WorkBudget } from './workBudget';
 import { opsOf, sampledOpsOf, simulatePeriodic, type PeriodicRun } from './periodic';
+
+// The display names moved to their own module (engine.ts's 600-line limit); callers import them from here as before.
+export { scheduleLabel } from './scheduleLabel';
+import { memoShape, type AnalysisMemo } from './analysisMemo';
 
 export interface EngineOptions {
   gpu: GpuProfile;
@@ -65,6 +70,8 @@ export interface EngineOptions {
    * together and extrapolated (periodic.ts; the evaluation says so in `extrapolated`). Absent: always in full.
    */
   aggregate?: { aboveOps: number; sampleOps: number } | undefined;
+  /** What this analysis resolves once for all its evaluations (analysisMemo.ts; analyze() makes one). */
+  memo?: AnalysisMemo | undefined;
 }
 
 export interface PartitionInfo {
@@ -112,37 +119,6 @@ export function configuredSchedule(config: RunConfig): ScheduleName {
   if (k === 1 && (zb === 'v-half' || zb === 'v-min' || (zb === 'group-interleaved' && v > 1))) return zb;
   if (k > 1) return v > 1 ? 'seq1f1b-interleaved' : 'seq1f1b';
   return v > 1 ? '1f1b-interleaved' : '1f1b';
-}
-
-export function scheduleLabel(name: ScheduleName, k: number, v: number): string {
-  switch (name) {
-    case 'gpipe':
-      return 'GPipe';
-    case '1f1b':
-      return '1F1B';
-    case '1f1b-interleaved':
-      return `interleaved 1F1B v=${v}`;
-    case 'seq1f1b':
-      return `Seq1F1B k=${k}`;
-    case 'seq1f1b-interleaved':
-      return `Seq1F1B-I k=${k} v=${v}`;
-    case 'zb-h1':
-      return 'ZB-H1';
-    case 'seq1f1b-zb':
-      return `Seq1F1B-ZB k=${k}`;
-    case 'zb-h2':
-      return 'ZB-H2';
-    case 'zb-v':
-      return 'ZB-V';
-    case 'dualpipev':
-      return 'DualPipeV';
-    case 'v-half':
-      return 'V-Half';
-    case 'v-min':
-      return 'V-Min';
-    case 'group-interleaved':
-      return `group-interleaved 1F1B v=${v}`;
-  }
 }
 
 /** The cost constants a run uses: the defaults, then costConstants, then `efficiency`. */
@@ -246,7 +222,7 @@ export function evaluateSchedule(
     return notApplicable(choice, `cannot simulate: unknown ${missing.join(', ')}`, whatIf, splitsSource);
   const hybrid = hybridNotModelled(config);
   if (hybrid) return notApplicable(choice, hybrid, whatIf, splitsSource);
-  const resolved = resolveModelShape(config);
+  const resolved = memoShape(config, options.memo);
   if (!resolved.ok)
     return notApplicable(choice, `cannot simulate: unknown ${resolved.missing.join(', ')}`, whatIf, splitsSource);
   const mdl = resolved.shape;
@@ -291,7 +267,7 @@ export function evaluateSchedule(
     isZeroBubble(choice.schedule),
     options.gpu,
     constants,
-    { ...costFlagsOf(config), chunkPlacement: chunkPlacement(choice.schedule) },
+    { ...costFlagsOf(config), ...placementFlagsOf(choice.schedule) },
   );
   const run = simulateRun(spec, stage.costs, options, whatIf, sampled);
   if ('applicable' in run) return notApplicable(choice, run.reason, whatIf, splitsSource);
@@ -338,7 +314,8 @@ function sampledOrBreakdown(run: SimResult | PeriodicRun, sim: SimResult, stage:
  * A lower bound on a choice's step time from its cost tables alone, no simulation (the recommendation sweep skips a
  * candidate whose bound is above the best step it has): rank r cannot start before microbatch 0's first chunk has
  * been forwarded through ranks 0…r−1 (the first op of every program is that forward), is then busy for the sum of
- * its ops' durations, and ends with what follows the flush — for the 1F1B closed form (m + p − 1)(f + b) exactly. Null when the choice cannot be costed. `shape`: the
+ * its ops' durations, and ends with what follows the flush — for the 1F1B closed form (m + p − 1)(f + b) exactly. DualPipe's
+ * direction 1 starts at rank p − 1, so there the start is the nearer end's (dualPipeFirstStartMs). Null when the choice cannot be costed. `shape`: the
  * config's resolved model when the caller has it.
  */
 export function stepTimeLowerBound(
@@ -348,7 +325,7 @@ export function stepTimeLowerBound(
   shape?: ModelShape,
 ): number | null {
   const m = choice.microbatches ?? microbatchesOf(config);
-  const resolved = shape ? { ok: true as const, shape } : resolveModelShape(config);
+  const resolved = shape ? { ok: true as const, shape } : memoShape(config, options.memo);
   if (m == null || !resolved.ok || layerSplitProblem(resolved.shape) != null) return null;
   const mdl = resolved.shape;
   const isSeq = SEQ_SCHEDULES.has(choice.schedule);
@@ -357,7 +334,7 @@ export function stepTimeLowerBound(
   const zb = isZeroBubble(choice.schedule);
   const stage = buildStageCosts(mdl, choice.virtualStages, lengths, zb, options.gpu, constantsOf(options), {
     ...costFlagsOf(config),
-    chunkPlacement: chunkPlacement(choice.schedule),
+    ...placementFlagsOf(choice.schedule),
   });
   const { forward, backward, weight, p2pForward, p2pForwardByRank, p2pBackward, p2pBackwardByRank } = stage.costs;
   const p = mdl.pp;
@@ -368,12 +345,14 @@ export function stepTimeLowerBound(
   let tail = 0;
   // `!` reads: cost slots s·k + j < p·v·k, p2p slots < p·k and afterFlush has p entries (buildStageCosts' layout).
   const { stageOf } = placementTables({ schedule: choice.schedule, stages: p, virtualStages: choice.virtualStages });
+  // DualPipe: m/2 microbatches on each chunk; the first op waits for the nearer end's first microbatch (dualPipe.ts).
+  const dualHead = isBidirectional(choice.schedule) ? dualPipeFirstStartMs(stage.costs, p) : null;
   for (let r = 0; r < p; r++) {
     let perMicrobatch = 0;
     for (let c = 0; c < choice.virtualStages; c++)
       for (let j = 0, s = stageOf[c * p + r]!; j < k; j++)
         perMicrobatch += forward[s * k + j]! + backward[s * k + j]! + (zb ? weight[s * k + j]! : 0);
-    const busy = head + m * perMicrobatch;
+    const busy = dualHead ? dualHead[r]! + (m / 2) * perMicrobatch : head + m * perMicrobatch;
     bound = Math.max(bound, busy + after[r]!);
     // Without W ops every rank's program ends with the backward of the last microbatch's first chunk on model chunk 0
     // (programs.ts), which then still has to pass down ranks r−1…0 before rank 0 can finish.
@@ -405,12 +384,12 @@ function sampleOpsFor(spec: ScheduleSpec, options: EngineOptions): number | null
   const { aggregate } = options;
   // GPipe holds every microbatch before its first backward: its memory grows with m, so no sample stands for it.
   // ZB-H2, ZB-V: sampled past 4p (periodic.ts settlesAfter). DualPipeV's samples are not checked against its full
-  // runs yet, so it too is simulated in full; nor are V-Half's, V-Min's and group-interleaved's (vShape.ts…).
+  // runs yet, so it too is simulated in full; nor are DualPipe's, V-Half's, V-Min's and group-interleaved's (vShape.ts…).
   if (
     !aggregate ||
     spec.schedule === 'gpipe' ||
     spec.schedule === 'dualpipev' ||
-    ['v-half', 'v-min', 'group-interleaved'].includes(spec.schedule) ||
+    ['dualpipe', 'v-half', 'v-min', 'group-interleaved'].includes(spec.schedule) ||
     opsOf(spec) <= aggregate.aboveOps
   )
     return null;
@@ -504,7 +483,8 @@ function layoutNotApplicable(shape: ModelShape, config: RunConfig, choice: Sched
   const layers = layersPerRank(layerLayout({ ...shape, noopLayers: [] }, 1), shape.pp);
   // A dialect's own placement for v chunks per rank may be uneven across chunks (a layout string).
   const stated = shape.stageLayers?.length === shape.pp * v;
-  if (v > 1 && !stated && layers.some((l) => l % v !== 0)) {
+  // DualPipe's two chunks are whole stages (layout.ts bidirectionalLayout): nothing to halve.
+  if (v > 1 && !stated && !isBidirectional(choice.schedule) && layers.some((l) => l % v !== 0)) {
     // The Zero-Bubble fork's V halves each stage itself and asserts an even count (zbpp_utils.py:109-116).
     if (chunkPlacement(choice.schedule) === 'v-shape') return `the V needs an even number of layers on every stage`;
     return `the layers per stage (${[...new Set(layers)].join('/')}) are not divisible by v=${v} virtual stages (--num-layers-per-virtual-pipeline-stage)`;

@@ -12,40 +12,60 @@
 //     microbatches past m dropped (:277-283);
 //  3. ranks shifted (rank r by min(r, the first rank's slack), :207-235) and, when G > 1, squeezed: each rank takes
 //     its next op as soon as its input is done, in the same order (:237-275).
+// Step 3 moves ops in time only: a shift pads a rank with idle slots, and squeeze_without_change_order keeps each rank's
+// order (its name says so). The simulator replays the order at real costs, so each rank's program is its ops of step 2
+// in slot order, and that is all we build: one pass over the unrolled slots, in typed arrays (no object per op).
 // The minimum group size the block is laid out for is the fork's ⌈p/2⌉ (create_schedule, :363-365; larger only when a
 // stage's F + B + W is shorter than p/2 of another's backwards, which uniform stages never are).
 
-interface Pass {
-  /** 0 F, 1 B, 2 W. */
-  kind: number;
-  chunk: number;
-  micro: number;
-  offset: number;
-}
-
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
-/** The building block of each rank, slot by slot (get_optimal_building_block, :72-136). */
-function buildingBlock(p: number, v: number, g: number, minGroup: number): (Pass | null)[][] {
+/**
+ * The building block (get_optimal_building_block, :72-136): for each rank d and each of its 3·G·v slots (the offset
+ * modulo the block length), the pass there — kind (0 F, 1 B, 2 W), model chunk, microbatch within the group — and its
+ * unwrapped offset. Rank d's slot j is entry d·len + j.
+ */
+interface Block {
+  len: number;
+  kind: Int8Array;
+  chunk: Int32Array;
+  micro: Int32Array;
+  offset: Int32Array;
+  maxOffset: number;
+}
+
+function buildingBlock(p: number, v: number, g: number, minGroup: number): Block {
   const fOffset = 1;
   const bOffset = 2;
   const minK = Math.ceil(minGroup / g);
-  const gcdKv = gcd(v, minK);
+  const chunksPerLate = v / gcd(v, minK);
   const len = 3 * g * v;
-  const block = Array.from({ length: p }, () => new Array<Pass | null>(len).fill(null));
-  const place = (d: number, at: number, pass: Pass): void => {
-    const row = block[d]!;
-    if (row[at % len] !== null) throw new Error(`group-interleaved block: slot ${at % len} of rank ${d} taken`);
-    row[at % len] = pass;
+  const block: Block = {
+    len,
+    kind: new Int8Array(p * len).fill(-1),
+    chunk: new Int32Array(p * len),
+    micro: new Int32Array(p * len),
+    offset: new Int32Array(p * len),
+    maxOffset: 0,
+  };
+  const place = (d: number, at: number, kind: number, chunk: number, micro: number): void => {
+    const e = d * len + (at % len);
+    if (block.kind[e] !== -1) throw new Error(`group-interleaved block: slot ${at % len} of rank ${d} taken`);
+    block.kind[e] = kind;
+    block.chunk[e] = chunk;
+    block.micro[e] = micro;
+    block.offset[e] = at;
+    block.maxOffset = Math.max(block.maxOffset, at);
   };
   // Chunks beyond v / gcd(v, ⌈minGroup/G⌉) start one block-group later (:96).
-  const lateBy = (c: number): number => 3 * g * Math.floor(c / (v / gcdKv));
-  const lastF = new Array<number>(p).fill(0);
+  const lateBy = (c: number): number => 3 * g * Math.floor(c / chunksPerLate);
+  // The last chunk's first forward on each rank: where its backwards start from.
+  const lastF = new Int32Array(p);
   for (let c = 0; c < v; c++)
     for (let gi = 0; gi < g; gi++)
       for (let d = 0; d < p; d++) {
         const f = 3 * minK * g * c + 3 * gi + d * fOffset + lateBy(c);
-        place(d, f, { kind: 0, chunk: c, micro: gi, offset: f });
+        place(d, f, 0, c, gi);
         if (c === v - 1 && gi === 0) lastF[d] = f;
       }
   for (let c = 0; c < v; c++)
@@ -53,87 +73,10 @@ function buildingBlock(p: number, v: number, g: number, minGroup: number): (Pass
       for (let d = 0; d < p; d++) {
         const firstB = lastF[d]! + (p - 1 - d) * fOffset + 1 + (p - 1 - d) * bOffset;
         const b = firstB + 3 * minK * g * c + 3 * gi + lateBy(c);
-        place(d, b, { kind: 1, chunk: v - 1 - c, micro: gi, offset: b });
-        place(d, b + 1, { kind: 2, chunk: v - 1 - c, micro: gi, offset: b + 1 });
+        place(d, b, 1, v - 1 - c, gi);
+        place(d, b + 1, 2, v - 1 - c, gi);
       }
   return block;
-}
-
-/** The block unrolled to absolute slots, repeated once per group, microbatches ≥ m dropped (:138-184, :277-283). */
-function repeated(block: (Pass | null)[][], g: number, m: number): (Pass | null)[][] {
-  const len = block[0]!.length;
-  let maxOffset = 0;
-  for (const row of block) for (const x of row) if (x) maxOffset = Math.max(maxOffset, x.offset);
-  const groups = Math.ceil(m / g);
-  // Every slot of the block holds a pass (3·G·v passes of each rank in 3·G·v slots), so each residue appears once.
-  const total = maxOffset + 1 + len * (groups - 1);
-  return block.map((row) => {
-    const out = new Array<Pass | null>(total).fill(null);
-    for (const x of row) {
-      if (!x) continue;
-      for (let k = 0; k < groups; k++) {
-        const micro = x.micro + k * g;
-        if (micro < m) out[x.offset + len * k] = { ...x, micro };
-      }
-    }
-    return out;
-  });
-}
-
-/** Rank r starts min(r, slack) slots late, slack being how early the first rank could take each later chunk (:207-235). */
-function shifted(s: (Pass | null)[][]): (Pass | null)[][] {
-  const p = s.length;
-  const lastRankF = new Map<number, number>();
-  s[p - 1]!.forEach((x, j) => {
-    if (x && x.kind === 0) lastRankF.set(x.micro * 65536 + x.chunk, j);
-  });
-  let slack = p - 1;
-  s[0]!.forEach((x, j) => {
-    if (!x || x.chunk === 0) return;
-    const off = j - 1 - lastRankF.get(x.micro * 65536 + x.chunk - 1)!;
-    if (!(off >= 0)) throw new Error('group-interleaved: a chunk starts before its input');
-    slack = Math.min(slack, off);
-  });
-  return s.map((row, i) => {
-    const lead = Math.min(i, slack);
-    return [...new Array<Pass | null>(lead).fill(null), ...row, ...new Array<Pass | null>(slack - lead).fill(null)];
-  });
-}
-
-/**
- * squeeze_without_change_order (:237-275): slot by slot, each rank runs its next op if the op it depends on (an F's
- * previous virtual stage, a B's next; a W none) finished in an earlier slot. Returns each rank's ops in order.
- */
-function squeezedOrder(s: (Pass | null)[][], v: number): Pass[][] {
-  const p = s.length;
-  const slots = s[0]!.length;
-  const stages = v * p;
-  const done = new Set<number>();
-  const key = (micro: number, kind: number, layer: number): number => (micro * 3 + kind) * stages + layer;
-  const cur = new Array<number>(p).fill(0);
-  const out: Pass[][] = s.map(() => []);
-  const ran: (Pass | null)[] = new Array<Pass | null>(p).fill(null);
-  for (let i = 0; i < slots; i++) {
-    for (let d = 0; d < p; d++) {
-      const row = s[d]!;
-      while (cur[d]! < slots && row[cur[d]!] === null) cur[d] = cur[d]! + 1;
-      ran[d] = null;
-      if (cur[d]! >= slots) continue;
-      const x = row[cur[d]!]!;
-      const layer = x.chunk * p + d;
-      const dep = Math.min(Math.max(x.kind === 0 ? layer - 1 : x.kind === 1 ? layer + 1 : layer, 0), stages - 1);
-      if (dep === layer || done.has(key(x.micro, x.kind, dep))) {
-        ran[d] = x;
-        out[d]!.push(x);
-        cur[d] = cur[d]! + 1;
-      }
-    }
-    for (let d = 0; d < p; d++) {
-      const x = ran[d];
-      if (x) done.add(key(x.micro, x.kind, x.chunk * p + d));
-    }
-  }
-  return out;
 }
 
 /** The group size the fork runs: --interleave-group-size capped at p (:396-398), or its minimum group ⌈p/2⌉. */
@@ -144,6 +87,8 @@ export function groupInterleavedSize(p: number, g: number | undefined): number {
 /**
  * Writes each rank's group-interleaved program into `out` (kind 0 F, 1 B, 2 W; model chunk = virtual stage c·p + r;
  * chunk stays 0), rank r's 3·v·m ops from out.stageOffsets[r] on, in execution order. `g` is the group size (1…p).
+ * The block is unrolled (:138-184): the pass in slot j of the block runs again every 3·G·v slots, one group of G
+ * microbatches later each time, those past m dropped (:277-283). Every residue holds one pass, so no two passes meet.
  */
 export function writeGroupInterleavedOrders(
   p: number,
@@ -152,18 +97,29 @@ export function writeGroupInterleavedOrders(
   g: number,
   out: { stageOffsets: Int32Array; kind: Uint8Array; microbatch: Int32Array; modelChunk: Uint16Array },
 ): void {
-  const minGroup = Math.ceil(p / 2);
-  const s = shifted(repeated(buildingBlock(p, v, g, minGroup), g, m));
-  // With G = 1 the shifted slots are the order (create_schedule skips the squeeze, :342-345).
-  const order = g > 1 ? squeezedOrder(s, v) : s.map((row) => row.filter((x): x is Pass => x !== null));
-  order.forEach((ops, r) => {
-    if (ops.length !== 3 * v * m) throw new Error(`group-interleaved rank ${r}: ${ops.length} ops`);
-    let q = out.stageOffsets[r]!;
-    for (const x of ops) {
-      out.kind[q] = x.kind;
-      out.microbatch[q] = x.micro;
-      out.modelChunk[q] = x.chunk;
+  const block = buildingBlock(p, v, g, Math.ceil(p / 2));
+  const { len } = block;
+  const groups = Math.ceil(m / g);
+  // Each rank's unrolled slots: the block entry + 1 that runs there, 0 idle.
+  const slots = new Int32Array(block.maxOffset + 1 + len * (groups - 1));
+  for (let d = 0; d < p; d++) {
+    slots.fill(0);
+    for (let j = d * len; j < (d + 1) * len; j++) {
+      if (block.kind[j]! < 0) continue;
+      // Group k's copy holds microbatch micro + k·G: the copies below m.
+      const copies = Math.min(groups, Math.ceil((m - block.micro[j]!) / g));
+      for (let k = 0, at = block.offset[j]!; k < copies; k++, at += len) slots[at] = j + 1;
+    }
+    let q = out.stageOffsets[d]!;
+    for (let at = 0; at < slots.length; at++) {
+      const j = slots[at]! - 1;
+      if (j < 0) continue;
+      out.kind[q] = block.kind[j]!;
+      out.microbatch[q] = block.micro[j]! + g * ((at - block.offset[j]!) / len);
+      out.modelChunk[q] = block.chunk[j]!;
       q++;
     }
-  });
+    if (q - out.stageOffsets[d]! !== 3 * v * m)
+      throw new Error(`group-interleaved rank ${d}: ${q - out.stageOffsets[d]!} ops`);
+  }
 }

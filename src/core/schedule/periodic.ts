@@ -40,7 +40,9 @@ export function periodOf(spec: ScheduleSpec): number {
 /** Ops of a schedule with m microbatches: F and B (and W for zero-bubble) per unit, as programs.ts builds them. */
 export function opsOf(spec: ScheduleSpec, m = spec.microbatches): number {
   const perUnit = isZeroBubble(spec.schedule) ? 3 : 2;
-  return spec.stages * m * spec.splits * spec.virtualStages * perUnit;
+  // DualPipe runs each microbatch on one of a rank's two chunks only (its direction's: dualPipe.ts).
+  const chunks = spec.schedule === 'dualpipe' ? 1 : spec.virtualStages;
+  return spec.stages * m * spec.splits * chunks * perUnit;
 }
 
 /**
@@ -88,6 +90,13 @@ export function sampledOpsOf(spec: ScheduleSpec, sampleOps: number): number | nu
   return ops !== null && 2 * ops <= opsOf(spec) ? ops : null;
 }
 
+/** What simulatePeriodic reads of each sample's run. */
+interface SampleFigures {
+  busy: Float64Array;
+  peakUnits: Int32Array;
+  opCount: number;
+}
+
 /** Latest end on each stage (a stage's ops never overlap, so its last op's end). */
 function lastEnds(sim: SimResult): Float64Array {
   const out = new Float64Array(sim.spec.stages);
@@ -113,17 +122,24 @@ const agree = (d1: number, d2: number, scale: number): boolean => Math.abs(d1 - 
 export function simulatePeriodic(spec: ScheduleSpec, costs: SimCosts, sampleOps: number): PeriodicRun | NotApplicable {
   const sizes = sampleSizes(spec, sampleOps);
   if (!sizes) return { applicable: false, reason: 'the schedule is not longer than its periodic samples' };
-  const sims: SimResult[] = [];
-  for (const mi of sizes) {
-    const sim = simulateSchedule({ ...spec, microbatches: mi }, costs, Number.MAX_SAFE_INTEGER);
+  // Only the largest sample's timeline is kept (drawn and walked for memory); the smaller ones are simulated into the
+  // simulator's transient arrays (no 16 bytes an op allocated for them) and read at once, before the next run reuses
+  // those arrays: their per-stage last ends, busy times and peak units, copied.
+  const sims: SampleFigures[] = [];
+  const ends: Float64Array[] = [];
+  let c: SimResult | null = null;
+  for (const [i, mi] of sizes.entries()) {
+    const last = i === sizes.length - 1;
+    const sim = simulateSchedule({ ...spec, microbatches: mi }, costs, Number.MAX_SAFE_INTEGER, !last);
     if (!isSimResult(sim)) return sim;
-    sims.push(sim);
+    sims.push({ busy: Float64Array.from(sim.busy), peakUnits: Int32Array.from(sim.peakUnits), opCount: sim.opCount });
+    ends.push(lastEnds(sim));
+    if (last) c = sim;
   }
-  const ends = sims.map(lastEnds);
+  if (!c) return { applicable: false, reason: 'no periodic samples' };
   const p = spec.stages;
   const d = periodOf(spec);
   const sampled = sizes[sizes.length - 1]!;
-  const c = sims[sims.length - 1]!;
   const lc = ends[ends.length - 1]!;
   const blocks = (spec.microbatches - sampled) / d;
   const lastEndByStage = new Float64Array(p);

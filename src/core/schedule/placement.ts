@@ -11,10 +11,24 @@ import type { ScheduleName, ScheduleSpec } from '../types';
 
 export type ChunkPlacement = 'interleaved' | 'v-shape';
 
-const V_SHAPE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-v', 'dualpipev', 'v-half', 'v-min']);
+// DualPipe (dualPipe.ts) is the same V with v = 2: its direction 1 runs virtual stages p…2p − 1, from rank p − 1 to 0.
+const V_SHAPE: ReadonlySet<ScheduleName> = new Set<ScheduleName>(['zb-v', 'dualpipev', 'v-half', 'v-min', 'dualpipe']);
 
 export function chunkPlacement(schedule: ScheduleName): ChunkPlacement {
   return V_SHAPE.has(schedule) ? 'v-shape' : 'interleaved';
+}
+
+/**
+ * DualPipe's two directions on the V (dualPipe.ts): virtual stage p + x is model stage x again, so the layer layout,
+ * the weights and the costs follow model/layout.ts bidirectionalLayout.
+ */
+export function isBidirectional(schedule: ScheduleName): boolean {
+  return schedule === 'dualpipe';
+}
+
+/** The placement fields of the cost model's run flags (cost/afterFlush.ts CostRunFlags) for a schedule. */
+export function placementFlagsOf(schedule: ScheduleName): { chunkPlacement: ChunkPlacement; bidirectional: boolean } {
+  return { chunkPlacement: chunkPlacement(schedule), bidirectional: isBidirectional(schedule) };
 }
 
 /** The virtual stage of model chunk c on rank r of p. */

@@ -14,6 +14,7 @@ import {
 import { writeZbH2Orders } from './zeroBubbleH2';
 import { writeZbVOrders } from './zeroBubbleV';
 import { writeDualPipeVOrder } from './dualPipeV';
+import { dualPipeNotApplicable, writeDualPipeOrder } from './dualPipe';
 import { writeVShapeOrders } from './vShape';
 import { groupInterleavedSize, writeGroupInterleavedOrders } from './groupInterleaved';
 
@@ -30,10 +31,10 @@ export interface Programs extends Pick<
   spec: ScheduleSpec;
   zeroBubble: boolean;
   /**
-   * DualPipeV only (dualPipeV.ts): PAIR_START on a forward that opens an overlapped F&B pair — it starts only when
-   * the next op's (the backward's) input has arrived too; FULL_BACKWARD on a B whose W follows at once and whose
-   * gradient leaves when that W ends. A replay plan holds one input per op, so such a program always runs the
-   * simulator's event loop.
+   * DualPipeV and DualPipe (dualPipeV.ts, dualPipe.ts; DualPipe also marks ENTRY and EXIT): PAIR_START on a forward
+   * that opens an overlapped F&B pair — it starts only when the next op's (the backward's) input has arrived too; FULL_BACKWARD on a B whose W follows at once and whose
+   * gradient leaves when that W ends. The simulator's replay plans hold both of a pair's inputs, so these programs
+   * replay like any other.
    */
   opFlags?: Uint8Array;
 }
@@ -44,6 +45,7 @@ const ZERO_BUBBLE: ReadonlySet<ScheduleName> = new Set<ScheduleName>([
   'zb-h2',
   'zb-v',
   'dualpipev',
+  'dualpipe',
   'v-half',
   'v-min',
   'group-interleaved',
@@ -54,7 +56,9 @@ export function isZeroBubble(name: ScheduleName): boolean {
 }
 
 function opsPerStage(spec: ScheduleSpec): number {
-  return spec.microbatches * spec.splits * spec.virtualStages * (isZeroBubble(spec.schedule) ? 3 : 2);
+  // DualPipe: each microbatch runs one of a rank's two chunks (its direction's), so m units per rank, not m·v.
+  const chunks = spec.schedule === 'dualpipe' ? 1 : spec.virtualStages;
+  return spec.microbatches * spec.splits * chunks * (isZeroBubble(spec.schedule) ? 3 : 2);
 }
 
 /**
@@ -107,6 +111,13 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
       if (p < 2 || m < 2 * p - 1)
         return `DualPipeV needs PP ≥ 2 and microbatches ≥ 2·PP − 1 (PP=${p}, m=${m}); MindSpeed raises an AssertionError otherwise`;
       break;
+    case 'dualpipe': {
+      if (k !== 1) return `dualpipe does not split sequences (k=${k})`;
+      if (v !== 2) return `DualPipe runs exactly 2 model chunks per rank, one per direction (v=${v})`;
+      const why = dualPipeNotApplicable(p, m);
+      if (why) return why;
+      break;
+    }
     case '1f1b-interleaved':
       if (k !== 1) return `1f1b-interleaved does not split sequences (k=${k}); use seq1f1b-interleaved`;
       if (v < 2) return 'interleaved 1F1B needs at least 2 virtual stages per rank (v=1 is plain 1F1B)';
@@ -140,7 +151,7 @@ export function scheduleNotApplicable(spec: ScheduleSpec, maxOps = DEFAULT_MAX_O
       return `unknown schedule '${String(name)}'`;
   }
   const ops = p * opsPerStage(spec);
-  // The simulator packs a unit index and 4 flag bits into an int32 (simulator.ts), so no budget goes past 2^27.
+  // The simulator packs a unit index and 5 bits of kind and flags into an int32 (simulator.ts): no budget past 2^27.
   const budget = Math.min(maxOps, HARD_MAX_OPS);
   if (ops > budget)
     return `${ops.toLocaleString('en-US')} ops exceed the simulator's budget of ${budget.toLocaleString('en-US')} (p·m·k·v·${isZeroBubble(name) ? 3 : 2}); lower m or k`;
@@ -163,12 +174,15 @@ function groupedNotApplicable(p: number, m: number, g: number): string | null {
 /**
  * The warm-up fields of a spec: Megatron-Core ≥ 0.10's grouped rule when the file's Megatron runs it (interleaved 1F1B
  * only; the Seq1F1B fork's interleaved schedule keeps the old rule). Nothing when the rule is legacy or unknown.
+ * Also the other order variants a config picks: the group-interleaved group size, MindSpeed's DualPipeV cool-down.
  */
 export function interleavedWarmupOf(
   config: Pick<RunConfig, 'interleavedWarmup' | 'microbatchGroupSize' | 'overlapMoeExpertParallelComm'> &
-    Partial<Pick<RunConfig, 'interleaveGroupSize'>>,
+    Partial<Pick<RunConfig, 'interleaveGroupSize' | 'dualpipevDwDetach'>>,
   schedule: ScheduleName,
-): Pick<ScheduleSpec, 'interleavedWarmup' | 'microbatchGroupSize' | 'moeOverlapWarmup'> {
+): Pick<ScheduleSpec, 'interleavedWarmup' | 'microbatchGroupSize' | 'moeOverlapWarmup' | 'dualPipeVWholeCooldown'> {
+  // MindSpeed's DualPipeV without --dualpipev-dw-detach keeps its cool-down backwards whole (dualPipeV.ts).
+  if (schedule === 'dualpipev') return config.dualpipevDwDetach === false ? { dualPipeVWholeCooldown: true } : {};
   // The Zero-Bubble fork's group-interleaved 1F1B: its own group size (groupInterleaved.ts).
   if (schedule === 'group-interleaved')
     return config.interleaveGroupSize != null ? { microbatchGroupSize: config.interleaveGroupSize } : {};
@@ -239,9 +253,26 @@ export function buildProgramsUnchecked(spec: ScheduleSpec): Programs {
     const opFlags = new Uint8Array(opCount);
     prog.opFlags = opFlags;
     for (let r = 0; r < p; r++) {
-      const end = writeDualPipeVOrder({ ...prog, opFlags }, r * perStage, p, r, spec.microbatches);
+      const end = writeDualPipeVOrder(
+        { ...prog, opFlags },
+        r * perStage,
+        p,
+        r,
+        spec.microbatches,
+        spec.dualPipeVWholeCooldown === true,
+      );
       if (end !== (r + 1) * perStage)
         throw new Error(`DualPipeV rank ${r} has ${end - r * perStage} ops, expected ${perStage}`);
+    }
+    return prog;
+  }
+  if (spec.schedule === 'dualpipe') {
+    const opFlags = new Uint8Array(opCount);
+    prog.opFlags = opFlags;
+    for (let r = 0; r < p; r++) {
+      const end = writeDualPipeOrder({ ...prog, opFlags }, r * perStage, p, r, spec.microbatches);
+      if (end !== (r + 1) * perStage)
+        throw new Error(`DualPipe rank ${r} has ${end - r * perStage} ops, expected ${perStage}`);
     }
     return prog;
   }

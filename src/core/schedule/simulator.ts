@@ -2,12 +2,14 @@
 // program order; an op starts when the stage is free and its inputs have arrived. There is no other shared
 // resource (p2p is a delay on the edge), so start times are the longest paths of a DAG and the order in which
 // stages are advanced does not change the result: we advance a stage until it blocks and wake it when the op
-// it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops). The order in which
-// that first run completed the ops is kept with the program and later runs replay it in one pass (replayPlans).
+// it waits for completes. Every op is visited a bounded number of times, so the cost is O(ops). That first run also
+// writes, in the order it completed the ops, what each op waited for: later runs replay that plan in one pass
+// (replayPlans).
 import { OP_B, OP_F, OP_W, type CostTable, type NotApplicable, type ScheduleSpec, type SimResult } from '../types';
 import { neighbourTables, placementTables, type Neighbours } from './placement';
 import { buildProgramsUnchecked, HARD_MAX_OPS, scheduleNotApplicable, type Programs } from './programs';
-import { FULL_BACKWARD, PAIR_START } from './dualPipeV';
+import { ENTRY, EXIT, FULL_BACKWARD, PAIR_START } from './dualPipeV';
+import { withLazyP2pWindows } from './p2pWindows';
 
 /**
  * A cost table with optional per-hop p2p costs, for clusters where some pipeline hops stay inside a node and
@@ -23,7 +25,8 @@ export interface SimCosts extends CostTable {
 /** Uniform abstract costs: one whole microbatch's F / B / W on one stage, split evenly over k·v units (spec §4). */
 export function uniformCosts(spec: ScheduleSpec, forward: number, backward: number, weight = 0, p2p = 0): SimCosts {
   const units = spec.stages * spec.virtualStages * spec.splits;
-  const per = 1 / (spec.splits * spec.virtualStages);
+  // DualPipe's two chunks per rank are two whole stages (one per direction; dualPipe.ts): each unit is a whole stage's.
+  const per = 1 / (spec.splits * (spec.schedule === 'dualpipe' ? 1 : spec.virtualStages));
   return {
     forward: new Float64Array(units).fill(forward * per),
     backward: new Float64Array(units).fill(backward * per),
@@ -33,19 +36,20 @@ export function uniformCosts(spec: ScheduleSpec, forward: number, backward: numb
   };
 }
 
-// Scratch reused between runs (the recommendation sweep simulates many schedules in a row): completion time of
-// each F and B (virtual stage, microbatch, chunk), −1 while not done; nothing waits on a W, so W needs no slot.
-// Grown, never shrunk.
-let scratchEnd = new Float64Array(0);
+// Scratch of the event loop, reused between runs (the recommendation sweep simulates many schedules in a row) and
+// grown, never shrunk: `done`, per F and B unit (virtual stage, microbatch, chunk), the op whose end carries that
+// unit's output, −1 while not done (nothing waits on a W, so W needs no slot); the worklist of ranks; blocked marks.
+let scratchDone = new Int32Array(0);
 let scratchWork = new Int32Array(0);
+let scratchBlocked = new Uint8Array(0);
 
-const EMPTY = new Float64Array(0);
-const EMPTY_INT = new Int32Array(0);
-
-function scratch(units: number, ops: number, stages: number): { end: Float64Array; work: Int32Array } {
-  if (scratchEnd.length < 2 * units) scratchEnd = new Float64Array(2 * units);
-  if (scratchWork.length < ops + stages + 1) scratchWork = new Int32Array(ops + stages + 1);
-  return { end: scratchEnd, work: scratchWork };
+function scratch(units: number, ops: number, p: number): { done: Int32Array; work: Int32Array; blocked: Uint8Array } {
+  if (scratchDone.length < 2 * units) scratchDone = new Int32Array(2 * units);
+  if (scratchWork.length < ops + p + 1) scratchWork = new Int32Array(ops + p + 1);
+  if (scratchBlocked.length < p) scratchBlocked = new Uint8Array(p);
+  scratchDone.fill(-1, 0, 2 * units);
+  scratchBlocked.fill(0, 0, p);
+  return { done: scratchDone, work: scratchWork, blocked: scratchBlocked };
 }
 
 /**
@@ -75,7 +79,7 @@ function timelineArrays(n: number, transient: boolean): { start: Float64Array; e
     transientStart = new Float64Array(n);
     transientEnd = new Float64Array(n);
   }
-  // replay and the event loop write every op's start, finishStages and replay every end; busy sums need no zeros.
+  // Both loops write every op's start and end, and read only ends they wrote in the same run: no zeros needed.
   return { start: transientStart.subarray(0, n), end: transientEnd.subarray(0, n) };
 }
 
@@ -84,14 +88,14 @@ function timelineArrays(n: number, transient: boolean): { start: Float64Array; e
  * (schedule, p, m, k, v) with both split strategies, the periodic samples repeat across what-ifs, and the editor
  * re-simulates the same sizes on every value edit — and a program simulated once replays fast (replayPlans). The
  * last few are kept (read-only once built; a SimResult shares its program's arrays anyway), up to PROGRAM_CACHE_OPS
- * ops together: with their plans about 29 bytes an op, so at most ~30 MB.
+ * ops together: with their plans about 17 bytes an op, so at most ~18 MB.
  */
 const PROGRAM_CACHE_OPS = 1 << 20;
 const programCache = new Map<string, Programs>();
 let programCacheOps = 0;
 
 function cachedPrograms(spec: ScheduleSpec): Programs {
-  const key = `${spec.schedule}/${spec.stages}/${spec.microbatches}/${spec.splits}/${spec.virtualStages}/${spec.interleavedWarmup ?? ''}/${spec.microbatchGroupSize ?? ''}/${spec.moeOverlapWarmup ? 1 : 0}`;
+  const key = `${spec.schedule}/${spec.stages}/${spec.microbatches}/${spec.splits}/${spec.virtualStages}/${spec.interleavedWarmup ?? ''}/${spec.microbatchGroupSize ?? ''}/${spec.moeOverlapWarmup ? 1 : 0}/${spec.dualPipeVWholeCooldown ? 1 : 0}`;
   const hit = programCache.get(key);
   if (hit) {
     programCache.delete(key); // most recently used last
@@ -116,34 +120,43 @@ function cachedPrograms(spec: ScheduleSpec): Programs {
 const F: typeof OP_F = OP_F;
 const B: typeof OP_B = OP_B;
 const W: typeof OP_W = OP_W;
+// The same for the opFlags bits packOps reads on every op of a flagged program.
+const PAIR_START_FLAG: typeof PAIR_START = PAIR_START;
+const FULL_BACKWARD_FLAG: typeof FULL_BACKWARD = FULL_BACKWARD;
+const ENTRY_FLAG: typeof ENTRY = ENTRY;
+const EXIT_FLAG: typeof EXIT = EXIT;
+/** The packed code's fields (packOps): the unit above bit 5, the kind in bits 0-1 and three flag bits. */
+const UNIT_SHIFT = 5;
+/** Bit 2 on an F: it opens an F&B pair (PAIR_START); on a B: a Seq1F1B chunk before the last (its dK/dV come down). */
+const PAIR = 4;
+const NOT_LAST_CHUNK = 4;
+/** Bit 3 on an F: a Seq1F1B chunk after the first (it reads the K/V of the earlier ones); on a B: a full backward. */
+const CHAIN = 8;
+const FULL = 8;
+/** Bit 4: an F with no upstream input (ENTRY) or a B with no downstream gradient (EXIT). */
+const NO_NEIGHBOUR = 16;
+/** Unit indices must fit in 31 − UNIT_SHIFT bits (packOps). */
+const MAX_UNITS = 2 ** (31 - UNIT_SHIFT);
 
-/** Typed-array views of one simulation: the packed ops and their per-direction p2p and cost tables. */
-interface Packed {
-  p: number;
-  k: number;
-  /** m·k: units of one virtual stage. */
-  mk: number;
-  /** First unit of the last virtual stage. */
-  lastUnits: number;
-  /** Offset of the B completions in `done` (F completions come first). */
-  endB: number;
-  /** The kind whose end frees a unit: W for zero-bubble programs, else B. */
-  release: number;
-  stageOffsets: Int32Array;
-  /** Per op, interleaved: [2q] the packed code, [2q + 1] the cost slot (see packOps). */
-  ops: Int32Array;
-  chunkOf: Int32Array;
-  done: Float64Array;
-  fwd: Float64Array;
-  bwd: Float64Array;
-  wgt: Float64Array;
-  /** [p2pF | p2pB]: the slot of a hop is placement.ts inputHopSlot. */
-  p2p: Float64Array;
-  p2pF: Float64Array;
-  p2pB: Float64Array;
-  /** Neighbours by cost slot (they depend on the virtual stage only; see neighbourTables). */
-  hops: Neighbours;
+/**
+ * What a program's runs share whatever the costs (kept with the program in replayPlans, 16 bytes an op): the plan, and
+ * what depends on the op order only.
+ *   plan: per op, in the order the event loop completed them, [q, idx << 2 | FIRST | PAIR, dep] — q the op, idx = cost
+ *     slot << 2 | kind (its row of the per-run table), FIRST when q opens its rank's program (else the rank is free
+ *     at end[q − 1]), dep the op at whose end its neighbour input leaves (written before it, by the order) or −1; an
+ *     F&B pair's F (PAIR) has two more, [dep, idx] of its B's gradient input. A −1 in place of q ends it early.
+ *   idxOf: each op's idx in program order, for the busy sums. peakUnits: the most units live on each rank (+1 when a
+ *     unit's F starts, −1 when its releasing op ends — B, or W for zero-bubble: a rank runs one op at a time, so
+ *     walking its program in order sees every instant).
+ */
+interface Plan {
+  plan: Int32Array;
+  idxOf: Int32Array;
+  peakUnits: Int32Array;
 }
+const replayPlans = new WeakMap<Programs, Plan>();
+const PLAN_PAIR = 1;
+const PLAN_FIRST = 2;
 
 export function simulatePrograms(prog: Programs, costs: SimCosts, transient = false): SimResult | NotApplicable {
   const { stages: p, microbatches: m, splits: k, virtualStages: v } = prog.spec;
@@ -152,70 +165,52 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
   const n = prog.opCount;
   if (n > HARD_MAX_OPS)
     return { applicable: false, reason: `${n} ops exceed the simulator's hard limit of ${HARD_MAX_OPS}` };
-  const fwd = costs.forward;
-  const bwd = costs.backward;
-  const wgt = costs.weight;
+  if (units >= MAX_UNITS)
+    return { applicable: false, reason: `${units} units exceed the simulator's hard limit of ${MAX_UNITS - 1}` };
   if (
-    fwd.length < vs * k ||
-    bwd.length < vs * k ||
-    wgt.length < vs * k ||
+    costs.forward.length < vs * k ||
+    costs.backward.length < vs * k ||
+    costs.weight.length < vs * k ||
     costs.p2pForward.length < k ||
     costs.p2pBackward.length < k
   ) {
     throw new Error(`cost table too small for p=${p}, v=${v}, k=${k}`);
   }
-  let plan = replayPlans.get(prog);
-  // A program simulated once left its completion order; the second run turns it into a plan (buildPlan): not DualPipeV.
-  const order = plan || prog.opFlags ? undefined : firstOrders.get(prog);
-  const replaying = plan !== undefined || order !== undefined;
-  // The event loop's scratch: completions start at −1 (not done). A replay needs neither.
-  const { end: done, work } = replaying ? { end: EMPTY, work: EMPTY_INT } : scratch(units, n, p);
-  if (!replaying) done.fill(-1, 0, 2 * units);
-  const ops = plan ? EMPTY_INT : packedOps(prog);
-  // Chunk index of each cost slot, so neither loop divides.
-  const chunkOf = new Int32Array(vs * k);
-  for (let c = 0; c < vs * k; c++) chunkOf[c] = c % k;
   const place = placementTables(prog.spec);
-  const { p2pF, p2pB } = p2pTables(costs, p, k);
-  const p2p = new Float64Array(2 * p * k);
-  p2p.set(p2pF);
-  p2p.set(p2pB, p * k);
-  const tables: Packed = {
-    p,
-    k,
-    mk: m * k,
-    lastUnits: (vs - 1) * m * k,
-    endB: units,
-    release: prog.zeroBubble ? W : B,
-    stageOffsets: prog.stageOffsets,
-    ops,
-    chunkOf,
-    done,
-    fwd,
-    bwd,
-    wgt,
-    p2p,
-    p2pF,
-    p2pB,
-    hops: neighbourTables(place, p, k),
-  };
-  // The two outputs every caller keeps; everything else the loop needs is scratch or per stage.
+  const hops = neighbourTables(place, p, k);
+  const p2p = p2pTable(costs, p, k);
+  const tab = costTable(costs, hops, p2p, vs * k);
+  // The two outputs every caller keeps; everything else is scratch, per rank or kept with the program.
   const { start, end } = timelineArrays(n, transient);
   const pc = new Int32Array(p);
+  for (let r = 0; r < p; r++) pc[r] = prog.stageOffsets[r]!;
   const free = new Float64Array(p);
   const busy = new Float64Array(p);
-  const peakUnits = new Int32Array(p);
-  if (!plan && order) {
-    plan = buildPlan(prog, tables, order);
-    replayPlans.set(prog, plan);
-    firstOrders.delete(prog);
-  }
-  if (plan) replay(plan, tables, { start, end, free, busy, peakUnits });
+  let kept = replayPlans.get(prog);
+  if (kept) replay(kept, tab, prog.stageOffsets, { start, end, pc, free, busy });
   else {
-    const completed = new Int32Array(n);
-    if (runOps(tables, work, start, pc, free, completed) < n) return deadlockReport(prog, pc);
-    if (!prog.opFlags) firstOrders.set(prog, completed);
-    finishStages(tables, start, end, busy, peakUnits);
+    const ops = new Int32Array(n);
+    const idxOf = new Int32Array(n);
+    const peakUnits = new Int32Array(p);
+    const pairs = packOps(prog, ops, idxOf, peakUnits);
+    const { done, work, blocked } = scratch(units, n, p);
+    const plan = new Int32Array(3 * n + 2 * pairs);
+    const t0: Loop = {
+      mk: m * k,
+      lastUnits: (vs - 1) * m * k,
+      endB: units,
+      ops,
+      idxOf,
+      done,
+      work,
+      blocked,
+      tab,
+      hops,
+    };
+    runOps(t0, prog.stageOffsets, plan, { start, end, pc, free, busy });
+    for (let r = 0; r < p; r++) if (pc[r]! < prog.stageOffsets[r + 1]!) return deadlockReport(prog, pc);
+    kept = { plan, idxOf, peakUnits };
+    replayPlans.set(prog, kept);
   }
   // Every stage ends at its last op's end (a stage's ops never overlap), so the makespan is the latest of them.
   let makespan = 0;
@@ -237,115 +232,190 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
     makespan,
     busy,
     bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0,
-    peakUnits,
+    peakUnits: kept.peakUnits.slice(),
   };
-  return withLazyP2pWindows(result, prog, tables);
-}
-
-/** One p2p table per direction, indexed by the sending rank, so the hot loop has a single code path. */
-function p2pTables(costs: SimCosts, p: number, k: number): { p2pF: Float64Array; p2pB: Float64Array } {
-  const p2pF = new Float64Array(p * k);
-  const p2pB = new Float64Array(p * k);
-  for (let r = 0; r < p; r++) {
-    for (let j = 0; j < k; j++) {
-      p2pF[r * k + j] = (costs.p2pForwardByRank ?? costs.p2pForward)[costs.p2pForwardByRank ? r * k + j : j] ?? NaN;
-      p2pB[r * k + j] = (costs.p2pBackwardByRank ?? costs.p2pBackward)[costs.p2pBackwardByRank ? r * k + j : j] ?? NaN;
-    }
-  }
-  return { p2pF, p2pB };
-}
-
-function packedOps(prog: Programs): Int32Array {
-  const ops = new Int32Array(2 * prog.opCount);
-  packOps(prog, ops);
-  return ops;
+  return withLazyP2pWindows(result, prog, p2p, hops);
 }
 
 /**
- * Packs each op once, stage by stage (sequential, cheap), into one interleaved stream the hot loop reads: the ranks
- * interleave op by op there, so every stream it touches is one more cache line in flight per rank.
- *   ops[2q] = unit << 4 | bit 3 | bit 2 | kind,  unit = (s·m + i)·k + j;  ops[2q + 1] = s·k + j
+ * [p2pF | p2pB], each indexed by the sending rank (placement.ts inputHopSlot), so the hot loops have one code path
+ * whether or not the costs give a p2p time per rank.
  */
-function packOps(prog: Programs, ops: Int32Array): void {
+function p2pTable(costs: SimCosts, p: number, k: number): Float64Array {
+  const p2p = new Float64Array(2 * p * k);
+  for (let r = 0; r < p; r++) {
+    for (let j = 0; j < k; j++) {
+      p2p[r * k + j] = (costs.p2pForwardByRank ?? costs.p2pForward)[costs.p2pForwardByRank ? r * k + j : j] ?? NaN;
+      p2p[(p + r) * k + j] =
+        (costs.p2pBackwardByRank ?? costs.p2pBackward)[costs.p2pBackwardByRank ? r * k + j : j] ?? NaN;
+    }
+  }
+  return p2p;
+}
+
+/**
+ * The one per-run table both loops read, by idx = cost slot << 2 | kind: [2·idx] the op's duration, [2·idx + 1] the
+ * delay of its neighbour input (the hop's p2p time; 0 when the neighbour is on the same rank or there is none — an
+ * end plus 0 is that end, so the sums are the ones a branch on the hop would give).
+ */
+function costTable(costs: SimCosts, hops: Neighbours, p2p: Float64Array, slots: number): Float64Array {
+  const tab = new Float64Array(8 * slots);
+  // `!` reads: ci < slots = vs·k ≤ the cost tables' lengths (checked); hops are −1 or < 2·p·k.
+  for (let ci = 0; ci < slots; ci++) {
+    const o = 8 * ci;
+    const hf = hops.hopF[ci]!;
+    const hb = hops.hopB[ci]!;
+    tab[o + 2 * F] = costs.forward[ci]!;
+    tab[o + 2 * F + 1] = hf >= 0 ? p2p[hf]! : 0;
+    tab[o + 2 * B] = costs.backward[ci]!;
+    tab[o + 2 * B + 1] = hb >= 0 ? p2p[hb]! : 0;
+    tab[o + 2 * W] = costs.weight[ci]!;
+  }
+  return tab;
+}
+
+/**
+ * Packs each op once, stage by stage (sequential, cheap), into the two streams the event loop reads (the ranks
+ * interleave op by op there, so every stream it touches is one more cache line in flight per rank), and counts each
+ * rank's peak of live units on the way (Plan.peakUnits).
+ *   ops[q] = unit << 5 | bit 4 | bit 3 | bit 2 | kind,  unit = (s·m + i)·k + j;  idxOf[q] = (s·k + j) << 2 | kind
+ * A program has at least two ops (F and B) per unit it runs and at most HARD_MAX_OPS = 2^27 ops, so units < 2^26 and
+ * the code stays below 2^31 (simulatePrograms refuses a unit space beyond that, as a program of one op per unit —
+ * half the units of a bidirectional V unused — could have). Returns the number of F&B pairs.
+ */
+function packOps(prog: Programs, ops: Int32Array, idxOf: Int32Array, peak: Int32Array): number {
   const { stages: p, microbatches: m, splits: k } = prog.spec;
   const { kind, microbatch, chunk, modelChunk, stageOffsets, opFlags } = prog;
   const { stageOf } = placementTables(prog.spec);
+  const release = prog.zeroBubble ? W : B;
   for (let r = 0; r < p; r++) {
+    let live = 0;
+    let most = 0;
     // Bounds: stageOffsets has p + 1 entries, and every q below it indexes the op arrays (length opCount).
     for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
       const j = chunk[q]!;
       const s = stageOf[modelChunk[q]! * p + r]!;
       const kd = kind[q]!;
-      ops[2 * q] =
-        (((s * m + microbatch[q]!) * k + j) << 4) | (kd === F && j > 0 ? 8 : 0) | (kd === B && j < k - 1 ? 4 : 0) | kd;
-      ops[2 * q + 1] = s * k + j;
+      ops[q] =
+        (((s * m + microbatch[q]!) * k + j) << UNIT_SHIFT) |
+        (kd === F && j > 0 ? CHAIN : 0) |
+        (kd === B && j < k - 1 ? NOT_LAST_CHUNK : 0) |
+        kd;
+      idxOf[q] = ((s * k + j) << 2) | kd;
+      if (kd === F) {
+        if (++live > most) most = live;
+      } else if (kd === release) live--;
     }
+    peak[r] = most;
   }
-  // Bit 3: j > 0 on an F, a full backward on a B; bit 2: j < k − 1 on a B, an F&B pair's F on an F (DualPipeV, k = 1).
+  // DualPipe's flags (k = 1, so bits 2 and 3 are free there): PAIR on an F, FULL on a B, NO_NEIGHBOUR on an ENTRY F
+  // or an EXIT B (EXIT on an F changes nothing here: the F's output feeds its own B, which the flag on that B says).
+  let pairs = 0;
   if (opFlags)
-    for (let q = 0; q < prog.opCount; q++)
-      ops[2 * q] = ops[2 * q]! | (opFlags[q]! & PAIR_START ? 4 : 0) | (opFlags[q]! & FULL_BACKWARD ? 8 : 0);
+    for (let q = 0; q < prog.opCount; q++) {
+      const f = opFlags[q]!;
+      if (f === 0) continue;
+      const kd = kind[q]!;
+      const none = kd === F ? f & ENTRY_FLAG : kd === B ? f & EXIT_FLAG : 0;
+      if ((f & PAIR_START_FLAG) !== 0) pairs++;
+      ops[q] =
+        ops[q]! |
+        ((f & PAIR_START_FLAG) !== 0 ? PAIR : 0) |
+        ((f & FULL_BACKWARD_FLAG) !== 0 ? FULL : 0) |
+        (none !== 0 ? NO_NEIGHBOUR : 0);
+    }
+  return pairs;
+}
+
+/** The event loop's inputs (see runOps). */
+interface Loop {
+  /** m·k: units of one virtual stage. */
+  mk: number;
+  /** First unit of the last virtual stage. */
+  lastUnits: number;
+  /** Offset of the B completions in `done` (F completions come first). */
+  endB: number;
+  ops: Int32Array;
+  idxOf: Int32Array;
+  done: Int32Array;
+  work: Int32Array;
+  blocked: Uint8Array;
+  tab: Float64Array;
+  hops: Neighbours;
+}
+
+/** The per-rank state and outputs both loops write. */
+interface Timeline {
+  start: Float64Array;
+  end: Float64Array;
+  /** Each rank's next op. */
+  pc: Int32Array;
+  /** Each rank's time free: its last op's end. */
+  free: Float64Array;
+  /** Each rank's durations summed in program order (both loops add in that order, so both give the same bits). */
+  busy: Float64Array;
 }
 
 /**
- * The event loop: advances stages from a worklist until every op has run or all are blocked; writes each op's start
- * and each stage's program counter and free time, and returns how many ops completed. It touches as few streams per
- * op as it can (the packed ops, `start`, the completions): end times and per-stage sums are a sequential pass after
- * it (finishStages). The `!` reads are bounded by construction: q < stageOffsets[r + 1] ≤ opCount, units < 2·units
- * of `done`, cost slots < vs·k, ranks < p, p2p slots < 2·p·k.
+ * The event loop: advances ranks from a worklist until every op has run or all are blocked; writes each op's start
+ * and end, and each rank's program counter, free time and busy sum; and writes the plan as it goes (Plan.plan): when
+ * an op runs, the op it waited on is the one `done` names. It touches few streams per op: the packed op and its idx,
+ * `done`, the ends it reads and writes, `start` and the plan. A pair's F waits for its B's input too; a full backward's
+ * output is its W's end (the W follows it at once and never waits, so nothing reads that end before it is written).
+ * The `!` reads are bounded by construction: q < stageOffsets[r + 1] ≤ opCount, units < 2·units of `done`, idx <
+ * 4·vs·k, ranks < p, plan positions < 3·ops + 2·pairs.
  */
-function runOps(
-  t0: Packed,
-  work: Int32Array,
-  start: Float64Array,
-  pc: Int32Array,
-  free: Float64Array,
-  order: Int32Array,
-): number {
-  const { p, mk, endB, stageOffsets, ops, done, fwd, bwd, wgt, p2p } = t0;
-  const { hopF, hopB, wakeF, wakeB } = t0.hops;
-  const blocked = new Uint8Array(p);
-  for (let r = 0; r < p; r++) pc[r] = stageOffsets[r]!;
-
-  // Worklist of stages to advance. A stage enters it at the start and then only when it is blocked and one
-  // of its inputs completes, so its length never exceeds p + ops.
+function runOps(t0: Loop, stageOffsets: Int32Array, plan: Int32Array, out: Timeline): void {
+  const { mk, lastUnits, endB, ops, idxOf, done, work, blocked, tab } = t0;
+  const { wakeF, wakeB } = t0.hops;
+  const { start, end, pc, free, busy } = out;
+  const p = pc.length;
+  // Worklist of ranks to advance. A rank enters it at the start and then only when it is blocked and one of its
+  // inputs completes, so its length never exceeds p + ops.
   let top = 0;
   for (let r = p - 1; r >= 0; r--) work[top++] = r;
-  let completed = 0;
+  let w = 0;
 
   while (top > 0) {
     const r = work[--top]!;
-    // Neighbours (the rank of virtual stage s ± 1 and the p2p slot of the hop) come from the op's cost slot.
     let q = pc[r]!;
     const qEnd = stageOffsets[r + 1]!;
+    const qFirst = stageOffsets[r]!;
     let t = free[r]!;
+    let busyR = busy[r]!;
     while (q < qEnd) {
-      const c = ops[2 * q]!;
+      const c = ops[q]!;
+      const idx = idxOf[q]!;
       const kd = c & 3;
-      const unit = c >>> 4;
-      const ci = ops[2 * q + 1]!;
+      const unit = c >>> UNIT_SHIFT;
       let ready = t;
+      let dep = -1;
+      let dep2 = -1;
+      let idx2 = 0;
       if (kd === F) {
-        // Seq1F1B reads the K/V cache of the earlier chunks of the same microbatch.
-        if ((c & 8) !== 0 && done[unit - 1]! < 0) break;
-        if (unit >= mk) {
-          const depEnd = done[unit - mk]!;
-          if (depEnd < 0) break;
-          const hop = hopF[ci]!;
-          const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
+        // Seq1F1B reads the K/V cache of the earlier chunks of the same microbatch (same rank: not in the plan).
+        if ((c & CHAIN) !== 0 && done[unit - 1]! < 0) break;
+        if (unit >= mk && (c & NO_NEIGHBOUR) === 0) {
+          dep = done[unit - mk]!;
+          if (dep < 0) break;
+          const arrive = end[dep]! + tab[2 * idx + 1]!;
           if (arrive > ready) ready = arrive;
         }
-        const pairB = (c & 4) !== 0 ? ops[2 * q + 2]! >>> 4 : -1; // an F&B pair's F waits for its B's input too
-        if (pairB >= 0 && pairB < t0.lastUnits) {
-          const depEnd = done[endB + pairB + mk]!;
-          if (depEnd < 0) break;
-          const hop = hopB[ops[2 * q + 3]!]!;
-          const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
-          if (arrive > ready) ready = arrive;
+        if ((c & PAIR) !== 0) {
+          // An F&B pair's F waits for its B's input too (unless that B is its direction's loss stage).
+          const cb = ops[q + 1]!;
+          const pairB = cb >>> UNIT_SHIFT;
+          if ((cb & NO_NEIGHBOUR) === 0 && pairB < lastUnits) {
+            dep2 = done[endB + pairB + mk]!;
+            if (dep2 < 0) break;
+            idx2 = idxOf[q + 1]!;
+            const arrive = end[dep2]! + tab[2 * idx2 + 1]!;
+            if (arrive > ready) ready = arrive;
+          }
         }
-        t = ready + fwd[ci]!;
-        done[unit] = t;
-        const next = wakeF[ci]!;
+        t = ready + tab[2 * idx]!;
+        done[unit] = q;
+        const next = wakeF[idx >> 2]!;
         if (next >= 0 && blocked[next] === 1) {
           blocked[next] = 0;
           work[top++] = next;
@@ -353,228 +423,88 @@ function runOps(
       } else if (kd === B) {
         // The dK/dV of the prefix come down from the next chunk's backward; the last chunk needs its own forward
         // (which, through the chain, covers every earlier chunk's forward, and the loss on the last stage).
-        if ((c & 4) !== 0 ? done[endB + unit + 1]! < 0 : done[unit]! < 0) break;
-        if (unit < t0.lastUnits) {
-          const depEnd = done[endB + unit + mk]!;
-          if (depEnd < 0) break;
-          const hop = hopB[ci]!;
-          const arrive = hop >= 0 ? depEnd + p2p[hop]! : depEnd;
+        if ((c & NOT_LAST_CHUNK) !== 0 ? done[endB + unit + 1]! < 0 : done[unit]! < 0) break;
+        if (unit < lastUnits && (c & NO_NEIGHBOUR) === 0) {
+          dep = done[endB + unit + mk]!;
+          if (dep < 0) break;
+          const arrive = end[dep]! + tab[2 * idx + 1]!;
           if (arrive > ready) ready = arrive;
         }
-        t = ready + bwd[ci]!;
-        done[endB + unit] = (c & 8) !== 0 ? t + wgt[ci]! : t; // a full backward sends after its W (next op)
-        const prev = wakeB[ci]!;
+        t = ready + tab[2 * idx]!;
+        done[endB + unit] = (c & FULL) !== 0 ? q + 1 : q; // a full backward sends after its W (the next op)
+        const prev = wakeB[idx >> 2]!;
         if (prev >= 0 && blocked[prev] === 1) {
           blocked[prev] = 0;
           work[top++] = prev;
         }
       } else {
         if (done[endB + unit]! < 0) break;
-        t = ready + wgt[ci]!;
+        t = ready + tab[2 * idx]!;
       }
+      busyR += tab[2 * idx]!;
       start[q] = ready;
-      order[completed++] = q;
+      end[q] = t;
+      plan[w] = q;
+      plan[w + 1] = (idx << 2) | (q === qFirst ? PLAN_FIRST : 0) | (dep2 >= 0 ? PLAN_PAIR : 0);
+      plan[w + 2] = dep;
+      w += 3;
+      if (dep2 >= 0) {
+        plan[w] = dep2;
+        plan[w + 1] = idx2;
+        w += 2;
+      }
       q++;
     }
     pc[r] = q;
     free[r] = t;
+    busy[r] = busyR;
     if (q < qEnd) blocked[r] = 1;
   }
-  return completed;
+  // A pair whose B is its direction's loss stage wrote 3 fields, not 5: mark where the plan ends.
+  if (w < plan.length) plan[w] = -1;
 }
 
 /**
- * The order in which the event loop completed the ops is a topological order of their dependencies, and it does not
- * depend on the durations (an op waits on whether its inputs are done, never on when). So the first simulation of a
- * program records it, the second builds a plan from it (firstOrders), and from then on every run (other costs: the
- * sweep's two split strategies, what-ifs, periodic samples, the next edit) replays the ops in that order in one
- * sequential pass — no worklist, no failed attempts.
- * A plan holds 5 int32 per op in that order: op index, rank, cost slot << 2 | kind, the op whose output it waits
- * for on the neighbouring virtual stage (its end is written before, by the order) or −1, and the p2p slot of that
- * hop or −1 (F hops index p2pF, B hops p2pB after p·k). Kept as long as the program is.
+ * The sequential replay of a plan: the same additions and comparisons as runOps, in an order in which every input's
+ * end is written before it is read, so bit-identical start and end times. Per op it reads three plan fields, the end
+ * of the rank's previous op and of the op it waits on, and writes start and end. Busy time is then summed per rank in
+ * program order, as runOps sums it, and a rank is free at its last op's end.
  */
-const replayPlans = new WeakMap<Programs, Int32Array>();
-/**
- * The completion order of a program simulated once, until its second run builds the plan from it: building a plan
- * costs about as much as the event loop itself (1M ops: ~110 vs ~95 ms), so a program simulated only once (a cold
- * analysis, a fuzz input, a periodic sample never seen again) does not pay for it (issue 15's time per input).
- */
-const firstOrders = new WeakMap<Programs, Int32Array>();
-const PLAN_FIELDS = 5;
-
-function buildPlan(prog: Programs, t0: Packed, order: Int32Array): Int32Array {
-  const { mk, lastUnits, endB, ops } = t0;
-  const { rankOf } = placementTables(prog.spec);
-  const { hopF, hopB } = t0.hops;
-  const n = prog.opCount;
-  const opOf = new Int32Array(2 * endB);
-  // `!` reads: order is a permutation of 0…n−1; units < endB; cost slots < vs·k (see runOps).
-  for (let q = 0; q < n; q++) {
-    const c = ops[2 * q]!;
-    if ((c & 3) !== W) opOf[((c & 3) === B ? endB : 0) + (c >>> 4)] = q;
-  }
-  const plan = new Int32Array(PLAN_FIELDS * n);
-  for (let i = 0; i < n; i++) {
-    const q = order[i]!;
-    const c = ops[2 * q]!;
-    const kd = c & 3;
-    const unit = c >>> 4;
-    const ci = ops[2 * q + 1]!;
-    const r = rankOf[Math.floor(unit / mk)]!;
-    let dep = -1;
-    let hop = -1;
-    if (kd === F && unit >= mk) {
-      dep = opOf[unit - mk]!;
-      hop = hopF[ci]!;
-    } else if (kd === B && unit < lastUnits) {
-      dep = opOf[endB + unit + mk]!;
-      hop = hopB[ci]!;
-    }
-    const o = PLAN_FIELDS * i;
-    plan[o] = q;
-    plan[o + 1] = r;
-    plan[o + 2] = (ci << 2) | kd;
-    plan[o + 3] = dep;
-    plan[o + 4] = hop;
-  }
-  return plan;
-}
-
-/**
- * The sequential replay of a plan: the same additions and comparisons as runOps, so bit-identical start times. A
- * rank's ops come in program order, so it also sums busy time and counts live units as finishStages does.
- */
-function replay(
-  plan: Int32Array,
-  t0: Packed,
-  out: { start: Float64Array; end: Float64Array; free: Float64Array; busy: Float64Array; peakUnits: Int32Array },
-): void {
-  const { fwd, bwd, wgt, p2p, release } = t0;
-  const { start, end, free, busy, peakUnits } = out;
-  const live = new Int32Array(free.length);
-  const n = plan.length / PLAN_FIELDS;
-  // `!` reads: plan fields are in range by construction (buildPlan); the dep op came earlier, its end is written.
-  for (let i = 0, o = 0; i < n; i++, o += PLAN_FIELDS) {
+function replay(kept: Plan, tab: Float64Array, stageOffsets: Int32Array, out: Timeline): void {
+  const { plan, idxOf } = kept;
+  const { start, end, pc, free, busy } = out;
+  const len = plan.length;
+  // `!` reads: plan fields are in range by construction (runOps): q and dep < opCount, idx < 4·vs·k; the dep ops and
+  // q − 1 (unless FIRST) came earlier in the order, so their ends are written.
+  for (let o = 0; o < len;) {
     const q = plan[o]!;
-    const r = plan[o + 1]!;
-    const ck = plan[o + 2]!;
-    const dep = plan[o + 3]!;
-    const hop = plan[o + 4]!;
-    let ready = free[r]!;
+    if (q < 0) break;
+    const code = plan[o + 1]!;
+    const dep = plan[o + 2]!;
+    o += 3;
+    const idx = code >>> 2;
+    let ready = (code & PLAN_FIRST) !== 0 ? 0 : end[q - 1]!;
     if (dep >= 0) {
-      const depEnd = end[dep]!;
-      const arrive = hop < 0 ? depEnd : depEnd + p2p[hop]!;
+      const arrive = end[dep]! + tab[2 * idx + 1]!;
       if (arrive > ready) ready = arrive;
     }
-    const kd = ck & 3;
-    const ci = ck >> 2;
-    const dur = kd === F ? fwd[ci]! : kd === B ? bwd[ci]! : wgt[ci]!;
-    const e = ready + dur;
+    if ((code & PLAN_PAIR) !== 0) {
+      const arrive = end[plan[o]!]! + tab[2 * plan[o + 1]! + 1]!;
+      o += 2;
+      if (arrive > ready) ready = arrive;
+    }
     start[q] = ready;
-    end[q] = e;
-    free[r] = e;
-    busy[r] = busy[r]! + dur;
-    if (kd === F) {
-      if (++live[r]! > peakUnits[r]!) peakUnits[r] = live[r]!;
-    } else if (kd === release) live[r] = live[r]! - 1;
+    end[q] = ready + tab[2 * idx]!;
   }
-}
-
-/**
- * Second pass, stage by stage and sequential: end = start + duration (the hot loop's own addition, so bit-identical
- * to the completions it used), busy time as the sum of durations in program order, and the most units live at once
- * (+1 when a unit's F starts, −1 when its releasing op ends — B, or W for zero-bubble; a stage runs one op at a time,
- * so walking its program in order sees every instant).
- */
-function finishStages(t0: Packed, start: Float64Array, end: Float64Array, busy: Float64Array, peak: Int32Array): void {
-  const { p, stageOffsets, ops, release, fwd, bwd, wgt } = t0;
-  for (let r = 0; r < p; r++) {
-    let busyR = 0;
-    let live = 0;
-    let most = 0;
-    // `!` reads: q < stageOffsets[r + 1] ≤ opCount; cost slots < vs·k.
-    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
-      const kd = ops[2 * q]! & 3;
-      const ci = ops[2 * q + 1]!;
-      const dur = kd === F ? fwd[ci]! : kd === B ? bwd[ci]! : wgt[ci]!;
-      end[q] = start[q]! + dur;
-      busyR += dur;
-      if (kd === F) {
-        if (++live > most) most = live;
-      } else if (kd === release) live--;
-    }
-    busy[r] = busyR;
-    peak[r] = most;
+  for (let r = 0; r < pc.length; r++) {
+    const q0 = stageOffsets[r]!;
+    const q1 = stageOffsets[r + 1]!;
+    let sum = 0;
+    for (let q = q0; q < q1; q++) sum += tab[2 * idxOf[q]!]!;
+    busy[r] = sum;
+    free[r] = q1 > q0 ? end[q1 - 1]! : 0;
+    pc[r] = q1;
   }
-}
-
-/**
- * The p2p windows (when each op's input left its sender and arrived) are drawn by the timeline and the trace only, so
- * they are computed on first read: a getter replaced by plain data properties, which spreads, structuredClone and
- * JSON see like any other field. A sender's completion is its op's end (the loop wrote both from one addition).
- */
-function withLazyP2pWindows(result: Omit<SimResult, 'p2pStart' | 'p2pEnd'>, prog: Programs, t0: Packed): SimResult {
-  const { p2p, hops } = t0;
-  const compute = (): void => {
-    const windows = p2pWindows(result, prog, p2p, hops);
-    for (const [name, value] of [
-      ['p2pStart', windows.start],
-      ['p2pEnd', windows.end],
-    ] as const)
-      Object.defineProperty(result, name, { value, writable: true, enumerable: true, configurable: true });
-  };
-  for (const name of ['p2pStart', 'p2pEnd'] as const) {
-    Object.defineProperty(result, name, {
-      get(): Float64Array {
-        compute();
-        return (result as SimResult)[name];
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  }
-  return result as SimResult;
-}
-
-function p2pWindows(
-  sim: Omit<SimResult, 'p2pStart' | 'p2pEnd'>,
-  prog: Programs,
-  p2p: Float64Array,
-  hops: Neighbours,
-): { start: Float64Array; end: Float64Array } {
-  const { stages: p, microbatches: m, splits: k, virtualStages: v } = prog.spec;
-  const { stageOf } = placementTables(prog.spec);
-  const { kind, microbatch, chunk, modelChunk, stageOffsets, opCount: n, end } = sim;
-  const units = p * v * m * k;
-  const mk = m * k;
-  const lastUnits = (p * v - 1) * mk;
-  // Completion of each F (first half) and B (second half) by unit, as the event loop's `done` held them.
-  const done = new Float64Array(2 * units);
-  const unitOf = (q: number, r: number): number =>
-    (stageOf[modelChunk[q]! * p + r]! * m + microbatch[q]!) * k + chunk[q]!;
-  for (let r = 0; r < p; r++)
-    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++)
-      if (kind[q] !== W) done[(kind[q] === B ? units : 0) + unitOf(q, r)] = end[q]!;
-  const from = new Float64Array(n).fill(NaN);
-  const to = new Float64Array(n).fill(NaN);
-  for (let r = 0; r < p; r++) {
-    // `!` reads: q < opCount, units < 2·units, cost slots < p·v·k, p2p slots < 2·p·k (the sizes built above and by
-    // the simulation).
-    for (let q = stageOffsets[r]!; q < stageOffsets[r + 1]!; q++) {
-      const unit = unitOf(q, r);
-      const slot = Math.floor(unit / mk) * k + chunk[q]!;
-      const hop = kind[q] === F ? hops.hopF[slot]! : kind[q] === B ? hops.hopB[slot]! : -1;
-      if (hop < 0) continue;
-      if (kind[q] === F && unit >= mk) {
-        from[q] = done[unit - mk]!;
-        to[q] = from[q]! + p2p[hop]!;
-      } else if (kind[q] === B && unit < lastUnits) {
-        from[q] = done[units + unit + mk]!;
-        to[q] = from[q]! + p2p[hop]!;
-      }
-    }
-  }
-  return { start: from, end: to };
 }
 
 function deadlockReport(prog: Programs, pc: Int32Array): NotApplicable {

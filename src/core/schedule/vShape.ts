@@ -16,11 +16,20 @@
 //  4. W put into the idle slots again, one queue per chunk (chunk 1's first), and each stage runs its ops in slot
 //     order (create_schedule, :244-285). The order depends on (p, m) only — the fork passes unit costs (runtime.py:1531).
 // The static order is then replayed at real costs by the simulator, like ZB-V's.
+//
+// Layout. A stage's slot lists sit in one Int32Array, 6m entries a stage (stage s from s·6m): entry t·m + i is the slot
+// of op i of type t (F, f, B, b; each list sorted, one op per microbatch), and the W passes follow from 4m: one queue of
+// 2m ("unsplit", as reorder counts them) or W1 then W0, m each ("split", as create_schedule runs them). Which op sits
+// in a slot is a code, the op's entry in its stage (−1 idle), in stage-major tables (stage·size + slot): a pass that
+// walks slots then stages reads p sequential streams. No objects per op: a million-op schedule is a dozen or so linear
+// passes over these arrays.
 
 /** Slot types, the fork's `names = 'FfBbWw'`: forward of chunk 0 / 1, backward of chunk 1 / 0, W of chunk 1 / 0. */
 const NAMES = 6;
 /** Memory of a slot type in mem_of_stage (:75): a forward holds a chunk, a W frees it; B holds it on. */
-const MEM = [1, 1, 0, 0, -1] as const;
+const MEM = Int32Array.of(1, 1, 0, 0, -1);
+/** An idle slot in Profiles' types. */
+const IDLE = 255;
 
 export type VShapeMemory = 'half' | 'min';
 
@@ -37,104 +46,185 @@ function stablePattern(p: number, setup: VShapeMemory): number[][] {
   return out;
 }
 
-/** One stage's slot lists, one per type in the fork's order (F, f, B, b[, W] or [, W1, W0]). Each is sorted. */
-type Stage = Int32Array[];
-
-const last = (a: Int32Array): number => (a.length > 0 ? a[a.length - 1]! : -1);
-const boundOf = (s: Stage): number => s.reduce((b, a) => Math.max(b, last(a)), -1);
-
-/**
- * put_w (:44-72): W passes into the idle slots of a stage's F/f/B/b, each as soon as a B has made one pending (one
- * queue, or one per chunk with chunk 1's first when split); what is left runs after the last op.
- */
-function putW(s: Stage, split: boolean): Stage {
-  const bound = boundOf(s.slice(0, 4));
-  const slot = new Int8Array(bound + 1).fill(-1);
-  for (let t = 0; t < 4; t++)
-    for (const x of s[t]!) {
-      if (slot[x] !== -1) throw new Error(`V order: two ops in slot ${x}`);
-      slot[x] = t;
-    }
-  const m = s[0]!.length;
-  const w = split ? [new Int32Array(m), new Int32Array(m)] : [new Int32Array(2 * m)];
-  const pending = [0, 0];
-  const pos = [0, 0];
-  const run = (q: number, at: number): void => {
-    w[q]![pos[q]!] = at;
-    pos[q] = pos[q]! + 1;
-    pending[q] = pending[q]! - 1;
-  };
-  for (let i = 0; i <= bound; i++) {
-    const t = slot[i]!;
-    if (t >= 2) pending[split ? t - 2 : 0]!++;
-    else if (t < 0) {
-      if (pending[0]! > 0) run(0, i);
-      else if (pending[1]! > 0) run(1, i);
-    }
-  }
-  let i = bound;
-  for (let q = 0; q < 2; q++) while (pending[q]! > 0) run(q, ++i);
-  return [...s.slice(0, 4), ...w];
+/** All stages' slot lists (see Layout): `entries` per stage in use, 4m (F f B b) or 6m (with the W passes). */
+interface Lists {
+  p: number;
+  m: number;
+  pos: Int32Array;
+  scratch: Scratch;
 }
 
 /**
- * A stage's memory over its slots (mem_of_stage, :74-97) kept per slot, so a move is checked by replaying only the
- * slots it changes: with W in the lists a W frees a chunk at its slot; without, every idle slot runs a pending W.
+ * Arrays the passes of one build reuse: a fresh multi-megabyte array costs a page fault per 4 KiB on first touch, more
+ * than the pass that fills it. `other` is the second list buffer: eagerStarts reads one and writes the other.
  */
-class Profile {
-  readonly type: Int8Array;
-  readonly cur: Int32Array;
-  readonly wc: Int32Array;
-  private readonly scratch: Int32Array;
-  constructor(
-    s: Stage,
-    private readonly hasW: boolean,
-    size: number,
-  ) {
-    this.type = new Int8Array(size).fill(-1);
-    s.forEach((a, t) => {
-      for (const x of a) this.type[x] = t;
-    });
-    this.cur = new Int32Array(size);
-    this.wc = new Int32Array(size);
-    this.scratch = new Int32Array(2 * size);
+class Scratch {
+  private bufs = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
+  private bytes = [new Uint8Array(0), new Uint8Array(0)];
+  constructor(public other: Int32Array) {}
+  /** Int32 scratch `which` (0 slot codes, 1 and 2 Profiles' cur and wc) of n entries; contents left over. */
+  int32(which: number, n: number): Int32Array {
+    if (this.bufs[which]!.length < n) this.bufs[which] = new Int32Array(n);
+    return this.bufs[which]!.subarray(0, n);
   }
-  /** Fills the per-slot state; returns the peak. */
-  peak(): number {
+  /** Byte scratch `which` (0 types, 1 occupied) of n entries; contents left over. */
+  uint8(which: number, n: number): Uint8Array {
+    if (this.bytes[which]!.length < n) this.bytes[which] = new Uint8Array(n);
+    return this.bytes[which]!.subarray(0, n);
+  }
+}
+
+/** The type of entry e: 0–3 for F f B b, 4 for a W of the unsplit queue, 4 / 5 for W1 / W0 when split. */
+const typeOf = (e: number, m: number, split: boolean): number => (e < 4 * m || split ? Math.floor(e / m) : 4);
+
+/** The largest slot of a stage's first `entries` entries (−1 if none): the last of each sorted list. */
+function lastSlot(l: Lists, stage: number, entries: number): number {
+  const { m, pos } = l;
+  const base = stage * 6 * m;
+  let b = -1;
+  // Entries m − 1, 2m − 1, …: each list's last (the unsplit W queue, 2m long, ends at 6m − 1, visited too).
+  for (let e = m - 1; e < entries; e += m) b = Math.max(b, pos[base + e]!);
+  return b;
+}
+
+/**
+ * put_w (:44-72): W passes into the idle slots of each stage's F/f/B/b, each as soon as a B has made one pending (one
+ * queue, or one per chunk with chunk 1's first when split); what is left runs after the last op. Writes entries 4m on.
+ */
+function putW(l: Lists, split: boolean): void {
+  const { p, m, pos } = l;
+  let bound = -1;
+  for (let s = 0; s < p; s++) bound = Math.max(bound, lastSlot(l, s, 4 * m));
+  const slot = new Int8Array(bound + 1);
+  for (let s = 0; s < p; s++) {
+    const base = s * 6 * m;
+    const own = lastSlot(l, s, 4 * m);
+    slot.fill(-1, 0, own + 1);
+    for (let e = 0; e < 4 * m; e++) {
+      const x = pos[base + e]!;
+      if (slot[x] !== -1) throw new Error(`V order: two ops in slot ${x}`);
+      slot[x] = Math.floor(e / m);
+    }
+    // The next W of queue 0 (W1, or every W unsplit) goes to entry at0, of queue 1 (W0) to at1.
+    let at0 = base + 4 * m;
+    let at1 = base + 5 * m;
+    let pending0 = 0;
+    let pending1 = 0;
+    for (let i = 0; i <= own; i++) {
+      const t = slot[i]!;
+      if (t === 2 || (t === 3 && !split)) pending0++;
+      else if (t === 3) pending1++;
+      else if (t < 0) {
+        if (pending0 > 0) {
+          pos[at0++] = i;
+          pending0--;
+        } else if (pending1 > 0) {
+          pos[at1++] = i;
+          pending1--;
+        }
+      }
+    }
+    let i = own;
+    while (pending0-- > 0) pos[at0++] = ++i;
+    while (pending1-- > 0) pos[at1++] = ++i;
+  }
+}
+
+/**
+ * Which entry runs in each slot, stage-major (stage·size + slot, −1 idle), over each stage's first `entries` entries;
+ * in the scratch's codes buffer, valid until the next call. Every list is sorted, so the last slot is a list's last.
+ */
+function slotCodes(l: Lists, entries: number): { codes: Int32Array; size: number } {
+  const { p, m, pos } = l;
+  let size = 0;
+  for (let s = 0; s < p; s++) size = Math.max(size, lastSlot(l, s, entries) + 1);
+  const codes = l.scratch.int32(0, size * p).fill(-1);
+  for (let s = 0; s < p; s++)
+    for (let e = 0; e < entries; e++) {
+      const x = pos[s * 6 * m + e]!;
+      if (codes[s * size + x] !== -1) throw new Error(`V order: two ops in slot ${x}`);
+      codes[s * size + x] = e;
+    }
+  return { codes, size };
+}
+
+/**
+ * Each stage's memory over its slots (mem_of_stage, :74-97) kept per slot (stage-major: stage·size + slot), so a move
+ * is checked by replaying only the slots it changes: with W in the lists a W frees a chunk at its slot; without, every
+ * idle slot runs a pending W. `wc` counts the pending W passes.
+ */
+class Profiles {
+  /** Each slot's type, 0–4, or IDLE. */
+  private readonly type: Uint8Array;
+  private readonly cur: Int32Array;
+  private readonly wc: Int32Array;
+  private readonly scratch: Int32Array;
+  /** The highest memory of any stage: reorder's limit. */
+  readonly peaks: number = 0;
+  constructor(
+    codes: Int32Array,
+    p: number,
+    m: number,
+    private readonly size: number,
+    private readonly hasW: boolean,
+    scratch: Scratch,
+  ) {
+    this.type = scratch.uint8(0, p * size);
+    this.cur = scratch.int32(1, p * size);
+    this.wc = scratch.int32(2, p * size);
+    this.scratch = new Int32Array(2 * size);
+    for (let s = 0; s < p; s++) this.peaks = Math.max(this.peaks, this.fill(s, codes, m));
+  }
+  /** Fills a stage's types and per-slot state; returns its peak. */
+  private fill(stage: number, codes: Int32Array, m: number): number {
+    const base = stage * this.size;
     let cur = 0;
     let wc = 0;
     let peak = 0;
-    for (let i = 0; i < this.type.length; i++) {
-      [cur, wc] = this.step(this.type[i]!, cur, wc);
-      this.cur[i] = cur;
-      this.wc[i] = wc;
-      peak = Math.max(peak, cur);
+    for (let i = 0; i < this.size; i++) {
+      const e = codes[base + i]!;
+      const t = e < 0 ? IDLE : typeOf(e, m, false);
+      this.type[base + i] = t;
+      if (t !== IDLE) {
+        cur += MEM[t]!;
+        if (t === 2 || t === 3) wc++;
+      } else if (!this.hasW && wc > 0) {
+        cur--;
+        wc--;
+      }
+      this.cur[base + i] = cur;
+      this.wc[base + i] = wc;
+      if (cur > peak) peak = cur;
     }
     return peak;
   }
-  private step(t: number, cur: number, wc: number): [number, number] {
-    if (t >= 0) return [cur + MEM[t as 0 | 1 | 2 | 3 | 4], t === 2 || t === 3 ? wc + 1 : wc];
-    return !this.hasW && wc > 0 ? [cur - 1, wc - 1] : [cur, wc];
-  }
-  /** Moves the op of type t from slot `from` to the free slot `to` (< from) when no slot goes above `limit`. */
-  tryMove(t: number, from: number, to: number, limit: number): boolean {
-    let cur = to > 0 ? this.cur[to - 1]! : 0;
-    let wc = to > 0 ? this.wc[to - 1]! : 0;
+  /** Moves a stage's op of type t from slot `from` to the free slot `to` (< from) when no slot goes above `limit`. */
+  tryMove(stage: number, t: number, from: number, to: number, limit: number): boolean {
+    const base = stage * this.size;
+    let cur = to > 0 ? this.cur[base + to - 1]! : 0;
+    let wc = to > 0 ? this.wc[base + to - 1]! : 0;
     let i = to;
-    for (; i < this.type.length; i++) {
-      [cur, wc] = this.step(i === to ? t : i === from ? -1 : this.type[i]!, cur, wc);
+    for (; i < this.size; i++) {
+      const u = i === to ? t : i === from ? IDLE : this.type[base + i]!;
+      if (u !== IDLE) {
+        cur += MEM[u]!;
+        if (u === 2 || u === 3) wc++;
+      } else if (!this.hasW && wc > 0) {
+        cur--;
+        wc--;
+      }
       if (cur > limit) return false;
       // Past the old slot the replay has caught up with the old state: nothing after changes.
-      if (i > from && cur === this.cur[i] && wc === this.wc[i]) break;
+      if (i > from && cur === this.cur[base + i] && wc === this.wc[base + i]) break;
       this.scratch[2 * (i - to)] = cur;
       this.scratch[2 * (i - to) + 1] = wc;
     }
     for (let j = to; j < i; j++) {
-      this.cur[j] = this.scratch[2 * (j - to)]!;
-      this.wc[j] = this.scratch[2 * (j - to) + 1]!;
+      this.cur[base + j] = this.scratch[2 * (j - to)]!;
+      this.wc[base + j] = this.scratch[2 * (j - to) + 1]!;
     }
-    this.type[to] = t;
-    this.type[from] = -1;
+    this.type[base + to] = t;
+    this.type[base + from] = IDLE;
     return true;
   }
 }
@@ -155,44 +245,34 @@ export function kthOfTwo(a: Int32Array, b: Int32Array, k: number): number {
 }
 
 /** The slot an op waits for (reorder's deps, :184-197): its input, its own earlier pass, the previous microbatch. */
-function depsOf(st: Stage[], stage: number, t: number, mb: number): number {
-  const p = st.length;
-  const own = st[stage]!;
+function depsOf(l: Lists, stage: number, t: number, mb: number): number {
+  const { p, m, pos } = l;
+  const base = stage * 6 * m;
   let deps = -1;
-  if ((t === 0 || t === 2) && stage > 0) deps = Math.max(deps, st[stage - 1]![t]![mb]!);
-  if ((t === 1 || t === 3) && stage + 1 < p) deps = Math.max(deps, st[stage + 1]![t]![mb]!);
-  if (t > 0 && t < 4) deps = Math.max(deps, own[t - 1]![mb]!);
-  if (t === 4) deps = Math.max(deps, kthOfTwo(own[2]!, own[3]!, mb));
-  if (mb > 0) deps = Math.max(deps, own[t]![mb - 1]!);
+  if ((t === 0 || t === 2) && stage > 0) deps = Math.max(deps, pos[base - 6 * m + t * m + mb]!);
+  if ((t === 1 || t === 3) && stage + 1 < p) deps = Math.max(deps, pos[base + 6 * m + t * m + mb]!);
+  if (t > 0 && t < 4) deps = Math.max(deps, pos[base + (t - 1) * m + mb]!);
+  if (t === 4)
+    deps = Math.max(
+      deps,
+      kthOfTwo(pos.subarray(base + 2 * m, base + 3 * m), pos.subarray(base + 3 * m, base + 4 * m), mb),
+    );
+  // Type t's entries are t·m on (the unsplit W queue: 4m on), so the previous microbatch's is the entry before.
+  if (mb > 0) deps = Math.max(deps, pos[base + t * m + mb - 1]!);
   return deps + 1;
-}
-
-/** For each stage, the (type, index) in each slot: code = type · len + index, −1 idle. */
-function slotCodes(st: Stage[], len: number): { codes: Int32Array[]; size: number } {
-  const size = st.reduce((b, s) => Math.max(b, boundOf(s)), -1) + 1;
-  const codes = st.map((s) => {
-    const c = new Int32Array(size).fill(-1);
-    s.forEach((a, t) => {
-      for (let i = 0; i < a.length; i++) {
-        if (c[a[i]!] !== -1) throw new Error(`V order: two ops in slot ${a[i]!}`);
-        c[a[i]!] = t * len + i;
-      }
-    });
-    return c;
-  });
-  return { codes, size };
 }
 
 /**
  * eager_execution_time at unit costs and free messages (:100-145, as reorder calls it, :215): ops taken in slot order
  * (then stage), each starting when its input, its own earlier pass, the previous microbatch and the stage's previous
- * op have ended. Returns the start slots.
+ * op have ended. Takes lists with the unsplit W queue; returns the start slots in the same layout.
  */
-function eagerStarts(st: Stage[]): Stage[] {
-  const p = st.length;
-  const len = 2 * st[0]![0]!.length;
-  const { codes, size } = slotCodes(st, len);
-  const end = st.map((s) => s.map((a) => new Int32Array(a.length).fill(-1)));
+function eagerStarts(l: Lists): Lists {
+  const { p, m, pos, scratch } = l;
+  const { codes, size } = slotCodes(l, 6 * m);
+  // End slot of each entry, −1 before it runs; the result holds end − 1, in the other list buffer.
+  const end = scratch.other.fill(-1);
+  scratch.other = pos;
   const lastEnd = new Int32Array(p);
   const need = (x: number): number => {
     if (x < 0) throw new Error('V order: an op runs before its dependency');
@@ -200,64 +280,65 @@ function eagerStarts(st: Stage[]): Stage[] {
   };
   for (let slot = 0; slot < size; slot++)
     for (let stage = 0; stage < p; stage++) {
-      const code = codes[stage]![slot]!;
-      if (code < 0) continue;
-      const t = Math.floor(code / len);
-      const mb = code - t * len;
-      const e = end[stage]!;
+      const e = codes[stage * size + slot]!;
+      if (e < 0) continue;
+      const t = typeOf(e, m, false);
+      const mb = t < 4 ? e - t * m : e - 4 * m;
+      const base = stage * 6 * m;
       let deps = lastEnd[stage]!;
-      if ((t === 0 || t === 2) && stage > 0) deps = Math.max(deps, need(end[stage - 1]![t]![mb]!));
-      if ((t === 1 || t === 3) && stage + 1 < p) deps = Math.max(deps, need(end[stage + 1]![t]![mb]!));
-      if (t > 0 && t < 4) deps = Math.max(deps, need(e[t - 1]![mb]!));
-      if (mb > 0) deps = Math.max(deps, need(e[t]![mb - 1]!));
-      e[t]![mb] = deps + 1;
+      if ((t === 0 || t === 2) && stage > 0) deps = Math.max(deps, need(end[base - 6 * m + e]!));
+      if ((t === 1 || t === 3) && stage + 1 < p) deps = Math.max(deps, need(end[base + 6 * m + e]!));
+      if (t > 0 && t < 4) deps = Math.max(deps, need(end[base + e - m]!));
+      if (mb > 0) deps = Math.max(deps, need(end[base + e - 1]!));
+      end[base + e] = deps + 1;
       lastEnd[stage] = deps + 1;
     }
-  return end.map((s) => s.map((a) => a.map((x) => x - 1)));
+  for (let i = 0; i < end.length; i++) end[i] = end[i]! - 1;
+  return { p, m, pos: end, scratch };
 }
 
 /**
  * reorder (:147-215): ops in slot order; in the warm-up (with W only) and after the first stage's last forward has
  * been reached, each moves to the earliest free slot after its dependencies that keeps the stage within the peak
  * memory of the busiest stage; the steady state stays as the pattern has it. Then W into the idle slots (if not
- * already) and every op as early as it can run.
+ * already) and every op as early as it can run. Takes F f B b (entries 4m on are overwritten); returns the start slots.
  */
-function reorder(input: Stage[], considerW: boolean): Stage[] {
-  const st = considerW ? input.map((s) => putW(s, false)) : input.map((s) => s.map((a) => a.slice()));
-  const p = st.length;
-  const m = st[0]![0]!.length;
-  const len = 2 * m;
-  const { codes, size } = slotCodes(st, len);
-  const profiles = st.map((s) => new Profile(s, considerW, size));
-  const limit = profiles.reduce((b, pr) => Math.max(b, pr.peak()), 0);
-  const occupied = st.map(() => new Uint8Array(size));
+function reorder(l: Lists, considerW: boolean): Lists {
+  const { p, m } = l;
+  if (considerW) putW(l, false);
+  const { codes, size } = slotCodes(l, considerW ? 6 * m : 4 * m);
+  const profiles = new Profiles(codes, p, m, size, considerW, l.scratch);
+  const limit = profiles.peaks;
+  const occupied = l.scratch.uint8(1, p * size).fill(0);
+  const pos = l.pos;
   let phase = 0;
   for (let slot = 0; slot < size; slot++)
     for (let stage = 0; stage < p; stage++) {
-      const code = codes[stage]![slot]!;
-      if (code < 0) continue;
-      const t = Math.floor(code / len);
-      const mb = code - t * len;
-      const occ = occupied[stage]!;
+      const e = codes[stage * size + slot]!;
+      if (e < 0) continue;
+      const t = typeOf(e, m, false);
+      const mb = t < 4 ? e - t * m : e - 4 * m;
+      const occ = stage * size;
       if (t === 3 && stage === 0 && phase === 0) phase = 1;
       // The steady state keeps its slots, up to and with the first last forward (:175-182).
       if (phase === 1 || (phase === 0 && !considerW)) {
         if (phase === 1 && t === 0 && mb === m - 1) phase = 2;
-        occ[slot] = 1;
+        occupied[occ + slot] = 1;
         continue;
       }
-      const deps = depsOf(st, stage, t, mb);
+      const deps = depsOf(l, stage, t, mb);
       if (deps > slot) throw new Error(`V order: op ${t}.${mb} on stage ${stage} before its dependency`);
       let at = slot;
       for (let q = deps; q < slot; q++)
-        if (!occ[q] && profiles[stage]!.tryMove(t, slot, q, limit)) {
+        if (!occupied[occ + q] && profiles.tryMove(stage, t, slot, q, limit)) {
           at = q;
           break;
         }
-      st[stage]![t]![mb] = at;
-      occ[at] = 1;
+      pos[stage * 6 * m + e] = at;
+      occupied[occ + at] = 1;
     }
-  return eagerStarts(considerW ? st : st.map((s) => putW(s, false)));
+  if (!considerW) putW(l, false);
+  return eagerStarts(l);
 }
 
 /**
@@ -272,23 +353,30 @@ export function writeVShapeOrders(
   out: { stageOffsets: Int32Array; kind: Uint8Array; microbatch: Int32Array; modelChunk: Uint16Array },
 ): void {
   const pattern = stablePattern(p, setup);
-  const start: Stage[] = pattern.map((row) => row.map((x) => Int32Array.from({ length: m }, (_, j) => x + 6 * j)));
-  const r1 = reorder(start, true).map((s) => s.slice(0, 4));
-  const r2 = reorder(r1, false).map((s) => putW(s.slice(0, 4), true));
-  const { codes, size } = slotCodes(r2, 2 * m);
+  const start: Lists = { p, m, pos: new Int32Array(p * 6 * m), scratch: new Scratch(new Int32Array(p * 6 * m)) };
+  for (let s = 0; s < p; s++)
+    for (let t = 0; t < 4; t++) {
+      const base = s * 6 * m + t * m;
+      const x = pattern[s]![t]!;
+      for (let j = 0; j < m; j++) start.pos[base + j] = x + 6 * j;
+    }
+  // Each reorder reads F f B b only: the W it is given are dropped (:228-230).
+  const r2 = reorder(reorder(start, true), false);
+  putW(r2, true);
+  const { codes, size } = slotCodes(r2, 6 * m);
   for (let r = 0; r < p; r++) {
     let q = out.stageOffsets[r]!;
-    const c = codes[r]!;
-    for (let slot = 0; slot < size; slot++) {
-      const code = c[slot]!;
-      if (code < 0) continue;
-      const t = Math.floor(code / (2 * m));
+    for (let slot = r * size; slot < (r + 1) * size; slot++) {
+      const e = codes[slot]!;
+      if (e < 0) continue;
+      const t = typeOf(e, m, true);
       out.kind[q] = t >> 1;
-      out.microbatch[q] = code - t * 2 * m;
+      out.microbatch[q] = e - t * m;
       // F of the fork's chunk c runs model chunk c; B and W of chunk c run model chunk 1 − c.
       out.modelChunk[q] = t < 2 ? t : 1 - (t & 1);
       q++;
     }
-    if (q !== out.stageOffsets[r]! + NAMES * m) throw new Error(`V order: stage ${r} has ${q} ops`);
+    if (q !== out.stageOffsets[r]! + NAMES * m)
+      throw new Error(`V order: stage ${r} has ${q - out.stageOffsets[r]!} ops`);
   }
 }

@@ -9,11 +9,13 @@
 // the timeline do not represent. A schedule name would promise a timeline, a memory walk and a sweep slot that do not
 // exist yet; this module gives step time, per-rank busy time and in-flight microbatches, which the imbalance advice
 // reads (advice/vocabImbalance.ts).
-import type { ModelShape } from '../model/shape';
-import type { GpuProfile } from '../types';
-import { buildStageCosts, outputLayerMs, type CostConstants } from './costModel';
+import { resolveModelShape, type ModelShape } from '../model/shape';
+import type { GpuProfile, RunConfig, ScheduleEvaluation } from '../types';
+import { buildStageCosts, costFlagsOf, outputLayerMs, type CostConstants } from './costModel';
 import type { CostRunFlags } from './cost/afterFlush';
 import { linkOf, ringMs } from './cost/kernels';
+import { constantsOf, type EngineOptions, type EngineResult } from './engine';
+import { chunkPlacement } from './placement';
 
 /**
  * Algorithm 1 (`--disable-backward-fusion`): two barriers, C0 (softmax statistics after S) and C1 (the input gradient
@@ -333,4 +335,78 @@ export function vocabCriticalStage(
   const lead = busy - next;
   if (!(next > 0) || lead <= margin * next || vocab < 0.5 * lead) return null;
   return { rank, busyMs: busy, nextBusiestMs: next, vocabMs: vocab };
+}
+
+/**
+ * The most rank-steps one file's vocabulary-parallel run may take: the event loop scans every rank per op, p²(3m+1)
+ * steps in all, measured at 30–60 ns each (CPU time, p = 8…64: 786k steps in 29 ms, 7.9M in 130 ms), so 2^19 keeps it
+ * under ~20 ms next to the analysis's own budget — PP 8 up to ~2,700 microbatches, PP 16 ~680, PP 32 ~170, PP 64 ~40.
+ * Longer runs keep plain 1F1B's figures and say so.
+ */
+const VOCAB_FILE_MAX_SCAN = 1 << 19;
+
+/**
+ * The file's own 1F1B as Vocabulary Parallelism runs it when its flags enable it (RunConfig.vocabParallelSchedule,
+ * resolve/derived/vocabParallel.ts): step time, bubble and throughput become the vocabulary-parallel run's (Algorithm
+ * 1 or 2 as the flags choose) and `vocabParallel` keeps plain 1F1B's figures, which the timeline still shows. The
+ * fork runs it on non-interleaved 1F1B only (schedules.py:107-121), so other schedules are left alone. Spends p·(3m+1)
+ * ops of the work budget. Returns why it was not simulated when the flags ask for it, else null.
+ */
+export function applyVocabParallel(config: RunConfig, engine: EngineResult, options: EngineOptions): string | null {
+  const vp = config.vocabParallelSchedule;
+  const e = engine.evaluations['1f1b'];
+  if ((vp !== 'vocab-1' && vp !== 'vocab-2') || engine.selected !== '1f1b' || !e || e.whatIf) return null;
+  if (!e.applicable || e.stepTimeMs == null || !e.sim || e.virtualStages !== 1 || e.splits !== 1) return null;
+  const resolved = resolveModelShape(config);
+  if (!resolved.ok) return null;
+  const mdl = resolved.shape;
+  const p = mdl.pp;
+  const m = e.sim.spec.microbatches;
+  const why = vocabParallelNotApplicable(p, m);
+  const ops = p * (3 * m + 1);
+  const budget = options.workBudget;
+  const reason =
+    why ??
+    (ops * p > VOCAB_FILE_MAX_SCAN
+      ? `${ops.toLocaleString('en-US')} ops on ${p} ranks are more than its simulator takes`
+      : budget && budget.opsLeft < ops
+        ? `${ops.toLocaleString('en-US')} ops exceed the analysis budget left (${budget.opsLeft.toLocaleString('en-US')})`
+        : null);
+  if (reason) return note(e, `Vocabulary Parallelism not simulated (${reason}): the figures are plain 1F1B's`);
+  if (budget) budget.opsLeft -= ops;
+  const algorithm = vp === 'vocab-1' ? 1 : 2;
+  const flags = { ...costFlagsOf(config), chunkPlacement: chunkPlacement('1f1b') };
+  const d = vocabParallelDurations(mdl, algorithm, options.gpu, constantsOf(options), flags);
+  const run = simulateVocabParallel(p, m, algorithm, d);
+  if (typeof run === 'string')
+    return note(e, `Vocabulary Parallelism not simulated (${run}): the figures are plain 1F1B's`);
+  const stepTimeMs = vocabStepTimeMs(run, d.afterFlushMsPerRank);
+  let busyTotal = 0;
+  for (let r = 0; r < p; r++) busyTotal += run.busyMs[r]!;
+  e.vocabParallel = {
+    algorithm,
+    plainStepTimeMs: e.stepTimeMs,
+    plainBubbleFraction: e.bubbleFraction,
+    busyMsPerStage: Array.from(run.busyMs),
+    inFlightPerStage: Array.from(run.peakInFlight),
+  };
+  // The same tokens and FLOPs in a different time.
+  const speedup = e.stepTimeMs / stepTimeMs;
+  if (e.tokensPerSecond != null) e.tokensPerSecond *= speedup;
+  if (e.tflopsPerGpu != null) e.tflopsPerGpu *= speedup;
+  e.stepTimeMs = stepTimeMs;
+  e.bubbleFraction = run.makespanMs > 0 ? 1 - busyTotal / (p * run.makespanMs) : 0;
+  // The breakdown is of the plain 1F1B timeline: it would not add up to this step.
+  delete e.stepTimeBreakdown;
+  note(
+    e,
+    `Vocabulary Parallelism (Algorithm ${algorithm}) simulated on its own: step time, bubble and memory peaks are its run's; the timeline shows plain 1F1B (${e.vocabParallel.plainStepTimeMs.toFixed(0)} ms)`,
+  );
+  return null;
+}
+
+/** Adds a sentence to the evaluation's notes; returns it. */
+function note(e: ScheduleEvaluation, text: string): string {
+  e.reason = e.reason ? `${e.reason}; ${text}` : text;
+  return text;
 }

@@ -13,6 +13,7 @@ import { MINDSPEED_LLM_FLAGS } from './sets/mindspeedLlm';
 import { PAI_FLAGS } from './sets/pai';
 import { SEQ1F1B_FLAGS } from './sets/seq1f1b';
 import { ZERO_BUBBLE_FLAGS } from './sets/zeroBubble';
+import { VOCAB_PARALLEL_FLAGS } from './sets/vocabParallel';
 
 /** How argparse takes a flag's values: 0 (a switch), exactly N, or `?` / `*` / `+`. */
 export type Arity = number | '?' | '*' | '+';
@@ -29,6 +30,7 @@ type SetName =
   | 'megatron-deepspeed-bigscience'
   | 'seq1f1b'
   | 'zero-bubble'
+  | 'vocab-parallel'
   | 'mindspeed-llm'
   | 'mindspeed'
   | 'pai';
@@ -40,6 +42,7 @@ const PACKED: Readonly<Record<SetName, readonly string[]>> = {
   'megatron-deepspeed-bigscience': MEGATRON_DEEPSPEED_BIGSCIENCE_FLAGS,
   seq1f1b: SEQ1F1B_FLAGS,
   'zero-bubble': ZERO_BUBBLE_FLAGS,
+  'vocab-parallel': VOCAB_PARALLEL_FLAGS,
   'mindspeed-llm': MINDSPEED_LLM_FLAGS,
   mindspeed: MINDSPEED_FLAGS,
   pai: PAI_FLAGS,
@@ -53,6 +56,7 @@ export const SET_LABEL: Readonly<Record<SetName, string>> = {
   'megatron-deepspeed-bigscience': "BigScience's Megatron-DeepSpeed (8387ae17)",
   seq1f1b: 'Seq1F1B (68934661)',
   'zero-bubble': 'the Zero-Bubble fork (39f2c186)',
+  'vocab-parallel': 'the Vocabulary Parallelism fork (6191c3bf)',
   'mindspeed-llm': 'MindSpeed-LLM (c77308a1)',
   mindspeed: 'MindSpeed (028de58c)',
   pai: 'Pai-Megatron-Patch (a098ca5a)',
@@ -68,6 +72,7 @@ const DIALECT_SETS: Partial<Record<DialectId, readonly SetName[]>> = {
   'megatron-deepspeed': ['megatron-deepspeed', 'megatron-deepspeed-bigscience'],
   seq1f1b: ['seq1f1b'],
   'zero-bubble': ['zero-bubble'],
+  'vocab-parallel': ['vocab-parallel'],
   'mindspeed-llm': ['mindspeed-llm', 'mindspeed', 'megatron-lm', 'megatron-lm-releases'],
   'pai-megatron-patch': ['pai', 'megatron-lm', 'megatron-lm-releases'],
 };
@@ -202,6 +207,7 @@ const SET_DIALECT: Readonly<Partial<Record<SetName, DialectId>>> = {
   'megatron-deepspeed-bigscience': 'megatron-deepspeed',
   seq1f1b: 'seq1f1b',
   'zero-bubble': 'zero-bubble',
+  'vocab-parallel': 'vocab-parallel',
   'mindspeed-llm': 'mindspeed-llm',
   mindspeed: 'mindspeed-llm',
 };

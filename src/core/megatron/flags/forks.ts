@@ -64,6 +64,28 @@ str(
 );
 on('--enable-optimizer-post-validation', 'Zero-bubble optimizer post-validation.', { dialect: 'zero-bubble' });
 on('--allow-padding-num-layers', 'Zero-bubble: allow padded layer counts.', { dialect: 'zero-bubble' });
+// ── Vocabulary Parallelism (sail-sg/VocabularyParallelism 6191c3bf megatron/training/arguments.py:1504-1520; the
+// Zero-Bubble fork's v-half-vocab branch defines all but --use-interlaced-schedule). Resolved in
+// resolve/derived/vocabParallel.ts. ──
+on('--enable-vocab-parallel', 'Vocabulary Parallelism: the vocabulary layers split over all pipeline stages.', {
+  keys: ['vocabParallelSchedule'],
+  dialect: 'vocab-parallel',
+});
+on('--disable-backward-fusion', 'Vocabulary Parallelism with two all-reduce barriers (Algorithm 1) instead of one.', {
+  keys: ['vocabParallelSchedule'],
+  dialect: 'vocab-parallel',
+});
+on('--use-interlaced-schedule', 'The interlaced pipeline (Lin et al., OSDI 2024) at the vocabulary layers.', {
+  keys: ['vocabParallelSchedule'],
+  dialect: 'vocab-parallel',
+});
+on('--enable-layer-redistribution', 'Vocabulary Parallelism fork: --final-stage-num-layers on the last stage.', {
+  dialect: 'vocab-parallel',
+});
+int('--final-stage-num-layers', 'Vocabulary Parallelism fork: decoder layers on the last stage (redistribution).', {
+  dialect: 'vocab-parallel',
+  default: 0,
+});
 // ── Megatron-DeepSpeed ──
 on('--deepspeed', 'Run under DeepSpeed.', { dialect: 'deepspeed' });
 str('--deepspeed_config', 'DeepSpeed JSON config.', { dialect: 'deepspeed', aliases: ['--deepspeed-config'] });

@@ -3,7 +3,7 @@
 import type { ConfigKey, RunConfig } from '../../types';
 
 /** Which code base defines the flag; upstream Megatron-LM is 'megatron'. */
-export type Dialect = 'megatron' | 'seq1f1b' | 'mindspeed' | 'deepspeed' | 'zero-bubble' | 'pai';
+export type Dialect = 'megatron' | 'seq1f1b' | 'mindspeed' | 'deepspeed' | 'zero-bubble' | 'pai' | 'vocab-parallel';
 
 interface DeprecationInfo {
   severity: 'error' | 'warning' | 'information' | 'hint';

@@ -63,6 +63,16 @@ const ENTRY_DEFAULTS: Partial<Record<DialectId, Readonly<Record<string, EntryDef
     'pretrain_t5.py': { tokenizer: BERT, where: 'zero-bubble pretrain_t5.py:284' },
     'pretrain_ict.py': { tokenizer: BERT, where: 'zero-bubble pretrain_ict.py:166' },
   },
+  // sail-sg/VocabularyParallelism 6191c3bf.
+  'vocab-parallel': {
+    'pretrain_gpt.py': { tokenizer: GPT2, where: 'VocabularyParallelism pretrain_gpt.py:267' },
+    'pretrain_mamba.py': { tokenizer: GPT2, where: 'VocabularyParallelism pretrain_mamba.py:239' },
+    'pretrain_retro.py': { tokenizer: GPT2, where: 'VocabularyParallelism pretrain_retro.py:244' },
+    'pretrain_vlm.py': { tokenizer: GPT2, where: 'VocabularyParallelism pretrain_vlm.py:278' },
+    'pretrain_bert.py': { tokenizer: BERT, where: 'VocabularyParallelism pretrain_bert.py:192' },
+    'pretrain_t5.py': { tokenizer: BERT, where: 'VocabularyParallelism pretrain_t5.py:284' },
+    'pretrain_ict.py': { tokenizer: BERT, where: 'VocabularyParallelism pretrain_ict.py:166' },
+  },
   // Ascend/MindSpeed-LLM c77308a1: only pretrain_mamba.py passes a tokenizer default.
   'mindspeed-llm': {
     'pretrain_mamba.py': { tokenizer: GPT2, where: 'MindSpeed-LLM pretrain_mamba.py:243' },

@@ -73,6 +73,10 @@ const EMPTY_CONFIG: Readonly<RunConfig> = {
   zeroBubbleSchedule: null,
   // ── F: the Zero-Bubble fork's group-interleaved 1F1B ──
   interleaveGroupSize: null,
+  // ── E: Vocabulary Parallelism ──
+  vocabParallelSchedule: null,
+  // ── D: MindSpeed's DualPipeV cool-down ──
+  dualpipevDwDetach: null,
   distributedOptimizer: null,
   precision: null,
   swiglu: null,
@@ -89,6 +93,8 @@ const EMPTY_CONFIG: Readonly<RunConfig> = {
   useFlashAttn: null,
   attentionBackend: null,
   transformerImpl: null,
+  // ── F (issue 13): pre-2024 megatron/model code ──
+  legacyModelCode: null,
   hiddenDropout: null,
   attentionDropout: null,
   addBiasLinear: null,

@@ -13,6 +13,7 @@ import { resolveBatch } from './derived/batch';
 import { resolveVirtualPipeline } from './derived/vpp';
 import { resolveVocab } from './derived/vocab';
 import { resolveSeq1f1b, resolveZeroBubble } from './derived/seq1f1b';
+import { resolveVocabParallel } from './derived/vocabParallel';
 import { resolvePrecision } from './derived/precision';
 import { resolveRecompute } from './derived/recompute';
 import { resolveInterleavedWarmup } from './derived/warmup';
@@ -33,6 +34,7 @@ const DERIVED_STEPS: readonly ((ctx: ResolveContext) => void)[] = [
   resolveVocab, // TP, padding unit
   resolveSeq1f1b,
   resolveZeroBubble,
+  resolveVocabParallel, // the V schedules
   resolvePrecision,
   resolveRecompute,
   resolveInterleavedWarmup, // dialect

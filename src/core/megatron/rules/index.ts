@@ -22,6 +22,7 @@ import { seq1f1bRule } from './seq1f1b';
 import { cudaConnectionsRule } from './cudaConnections';
 import { notModelledRule } from './notModelled';
 import { microbatchGroupRule } from './microbatchGroup';
+import { vocabParallelRule } from './vocabParallel';
 
 export type { ValidateContext } from './rule';
 
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   cudaConnectionsRule,
   notModelledRule,
   microbatchGroupRule,
+  vocabParallelRule,
 ];
 
 /** Codes raised outside the rule families (argument interpreter, readers, engine, memory model, analyze()). */
@@ -130,6 +132,9 @@ const KINDS_BY_CODE: ReadonlyMap<string, readonly ScriptKind[]> = new Map([
     'yaml-cfg-ignores-args',
     'unknown-flag',
     'unexpected-argument',
+    'vocab-parallel-invalid',
+    'vocab-parallel-flag-ignored',
+    'layer-redistribution-invalid',
   ]),
   // The model's own shape and how a known Megatron flag is spelled and valued.
   ...scoped(DESCRIBES_MODEL, [

@@ -29,6 +29,8 @@ export const layersRule: Rule = {
       // DeepSpeed's pipeline partitions any L (deepspeed/runtime/utils.py:627-665): neither needs L divisible.
       ctx.cfg.layerSplitMethod !== 'zero-bubble-padding' &&
       ctx.cfg.layerSplitMethod !== 'deepspeed-balanced' &&
+      // The Vocabulary Parallelism fork builds any L on non-interleaved PP (resolve/derived/placement.ts).
+      ctx.cfg.layerSplitMethod !== 'vocab-parallel-fork' &&
       (L + acc) % p !== 0
     ) {
       const total = L + acc;

@@ -33,6 +33,8 @@ export interface CostRunFlags {
   p2pOverlap: boolean;
   /** Which rank holds which virtual stage (placement.ts); absent = interleaved. */
   chunkPlacement?: ChunkPlacement;
+  /** DualPipe: virtual stage p + x is model stage x again (model/layout.ts bidirectionalLayout); absent = false. */
+  bidirectional?: boolean;
 }
 
 export const NO_RUN_FLAGS: CostRunFlags = {
@@ -88,7 +90,7 @@ export function afterFlush(
   const optimizerMsPerRank = new Float64Array(mdl.pp);
   const bucket = flags.bucketElements ?? Math.max(40e6, 1e6 * mdl.dp);
   const shard = (ranks: number): number => (mdl.distributedOptimizer ? Math.max(1, ranks / mdl.distOptInstances) : 1);
-  localParamsPerRank(mdl, layout).forEach((local, r) => {
+  localParamsOf(mdl, layout).forEach((local, r) => {
     const params = local.dense + local.expert;
     dpGradBytesPerRank[r] = params * flags.gradBytes;
     const reduce = (n: number, ranks: number, l: typeof link): { grads: number; params: number } =>
@@ -113,4 +115,18 @@ export function afterFlush(
     optimizerMsPerRank[r] = (updated * c.optimizerBytesPerParam) / rates.hbmBytesPerMs;
   });
   return { dpMsPerRank, dpGradBytesPerRank, optimizerMsPerRank, dpInterNode };
+}
+
+/**
+ * Parameters per rank of a layout, counted once per layout object (costModel.ts builds one per shape and v, and its
+ * tables for every k and backward split read the same counts): walking every rank's layers was ~40 % of building a
+ * schedule's cost tables.
+ */
+const paramsByLayout = new WeakMap<readonly VirtualStage[], ReturnType<typeof localParamsPerRank>>();
+
+export function localParamsOf(mdl: ModelShape, layout: readonly VirtualStage[]): ReturnType<typeof localParamsPerRank> {
+  let counts = paramsByLayout.get(layout);
+  // The layout is of this shape (costModel.ts layoutOf keys it by the shape): the counts depend on nothing else.
+  if (!counts) paramsByLayout.set(layout, (counts = localParamsPerRank(mdl, layout)));
+  return counts;
 }

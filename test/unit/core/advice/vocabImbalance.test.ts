@@ -103,3 +103,59 @@ test('only the flags the file’s Megatron defines: Megatron-DeepSpeed has no ac
   assert.equal(d.fixes, undefined);
   assert.match(d.message, /Vocabulary Parallelism/);
 });
+
+// The memory side (issue 18). Parameter state per parameter on this file: bf16 weight 2 + fp32 gradient 4 + fp32 master
+// weight, Adam m and v 12 bytes (distributed optimizer on DP 1); a vocabulary layer has V·h = 256,000 · 4096 parameters.
+const VOCAB_LAYER_GIB = (256_000 * 4096 * (2 + 4 + 12)) / 2 ** 30;
+
+test('memory: the first stage holds the most because of the input embedding, and the message says so', () => {
+  const r = analyze(VP_256K, { fileName: 'pretrain_gpt.sh' });
+  const d = vocabDiagnostic(r);
+  assert.ok(d);
+  const peaks = r.schedules['1f1b']!.peakMemoryGiBPerStage!;
+  // Stage 0 (p microbatches of activations and the embedding) leads stage 7 (the output layer and its logits).
+  const next = Math.max(...peaks.slice(1));
+  assert.equal(peaks.indexOf(next), 7);
+  assert.match(
+    d.message,
+    new RegExp(
+      `Pipeline stage 0 holds the most memory: a peak of ${peaks[0]!.toFixed(1)} GiB allocated against ` +
+        `${next.toFixed(1)} GiB on stage 7, the highest of the others; ${VOCAB_LAYER_GIB.toFixed(1)} GiB of it is the ` +
+        `vocabulary's \\(the input embedding's weights, gradients and optimizer state\\)`,
+    ),
+  );
+  // Vocabulary Parallelism's highest stage, priced in the same sentence as its step time.
+  const vp = analyze(VP_256K.replace('--lr 6.0e-5', '--lr 6.0e-5 --enable-vocab-parallel'), {
+    fileName: 'pretrain_gpt.sh',
+  });
+  const vpPeak = Math.max(...vp.schedules['1f1b']!.peakMemoryGiBPerStage!);
+  assert.match(d.message, new RegExp(`highest stage peak ${vpPeak.toFixed(1)} GiB allocated`));
+  assert.ok(vpPeak < peaks[0]!);
+});
+
+test('memory: with full recomputation the last stage holds the most, for its output layer and fp32 logits', () => {
+  // Full recomputation keeps one layer input per microbatch: stage 0's p microbatches no longer outweigh the output
+  // layer's parameter state (17.6 GiB) and the logits (at least s·V·4 bytes = 3.9 GiB fp32) on stage 7.
+  const text = withFlag(
+    VP_256K,
+    '  --bf16 \\\n',
+    '  --bf16 \\\n  --recompute-granularity full \\\n  --recompute-method uniform \\\n  --recompute-num-layers 1 \\\n',
+  );
+  const r = analyze(text, { fileName: 'pretrain_gpt.sh' });
+  const d = vocabDiagnostic(r);
+  assert.ok(d);
+  const peaks = r.schedules['1f1b']!.peakMemoryGiBPerStage!;
+  const others = Math.max(...peaks.slice(0, 7));
+  assert.ok(peaks[7]! > 1.1 * others, `${peaks[7]} vs ${others}`);
+  const m =
+    /It also holds the most memory: a peak of ([\d.]+) GiB allocated against ([\d.]+) GiB on stage (\d), the highest of the others; ([\d.]+) GiB of it is the vocabulary's \(the output layer's weights, gradients and optimizer state, and ([\d.]+) GiB of fp32 logits\)/.exec(
+      d.message,
+    );
+  assert.ok(m, d.message);
+  assert.equal(m[1], peaks[7]!.toFixed(1));
+  assert.equal(m[2], others.toFixed(1));
+  assert.equal(Number(m[3]), peaks.indexOf(others));
+  const logits = Number(m[5]);
+  assert.ok(logits >= (4096 * 256_000 * 4) / 2 ** 30 - 0.05, `logits ${logits}`);
+  assert.ok(Math.abs(Number(m[4]) - (VOCAB_LAYER_GIB + logits)) <= 0.1, m[4]);
+});

@@ -419,7 +419,7 @@ test('legacy local layer with --use-flash-attn (Seq1F1B repo): K/V expanded to a
   close(extra(legacy2, te2), expanded + n * ((2 * 8 * d) / 2), 'legacy extra at b = 2');
   // The K/V prefix cache holds the expanded K/V as well.
   const tables = (shape: ModelShape): number =>
-    buildUnitTables(shape, layerLayout(shape, 1), [4096, 4096]).kvAppend[0][0];
+    buildUnitTables(shape, layerLayout(shape, 1), [4096, 4096]).kvAppend[0][1];
   close(tables(legacy) / tables(te), 8 / 2, 'cache width a/g');
 });
 

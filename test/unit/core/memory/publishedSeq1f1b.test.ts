@@ -3,8 +3,10 @@
 // The figure: thunlp/Seq1F1B picture/seq1f1b_memory.svg (HEAD 689346613f71; matplotlib, bars as paths), the
 // README's "Memory usage comparison". Its values are read off the SVG geometry: each panel's y ticks 0 / 25 / 50 GB
 // give the scale (2.7B panel: 0 → y 143.24, 50 → 87.89; 30B panel: 0 → 143.24, 25 → 114.44), each bar's height is its
-// value. The repo logs torch.cuda.max_memory_reserved() in GiB per stage (seq1f1b.md §3.4), so these are reserved
-// GiB; which stage is plotted is not said — we compare the worst stage, the figure we show.
+// value. The repo logs torch.cuda.max_memory_reserved() in GiB per stage (training.py:54, seq1f1b.md §3.4), so these
+// are reserved GiB; which stage is plotted is not said — we compare the worst stage, the figure we show. Torch's
+// reserved counts the caching allocator's segments only; ours also holds the CUDA context and NCCL buffers (1.25 GiB
+// at TP 1, 1.9 GiB at TP 8, overheads.ts), so on the allocator's part alone every ratio below is that much lower.
 // The runs: run.sh (bf16, flash attention, SP, distributed optimizer, rope, untied embeddings, dropout 0, GPT-2 BPE,
 // micro-batch 1), exp.sh for the 30B (TP 8, PP 8, uniform_comp, k = 4, 16 microbatches), PP 8 / TP 1 for the 2.7B.
 import { test } from 'node:test';
@@ -70,57 +72,65 @@ const ratios = (model: keyof typeof FIGURE, series: 'seq1f1b' | 'seq1f1bI'): num
     ([seq, published]) => worstReserved(model, Number(seq), 4, series === 'seq1f1bI' ? 2 : 1) / published,
   );
 
-test('Seq1F1B figure, 2.7B on 8 GPUs (TP 1): 1F1B and 1F1B-I within 2 %, Seq1F1B-I within 7 %', () => {
+test('Seq1F1B figure, 2.7B on 8 GPUs (TP 1): 1F1B and 1F1B-I within 2.5 %, Seq1F1B-I within 7 %', () => {
   // The whole-microbatch schedules check what the layers keep: 32·h bytes per token per layer with flash attention,
   // dropout 0 and micro-batch 1 (activations.ts; the b = 1 attention output is one tensor, transformer.py:513-515),
-  // plus 7 % allocator overhead. Ours: +1.3 % and −1.1 % (1F1B), −0.2 % (1F1B-I).
+  // plus the fork's four bf16 rotary tables per layer, 8·d = 640 bytes per token (+0.8 %, legacyModelCode.test.ts),
+  // plus 7 % allocator overhead. Ours: +2.0 % and −0.4 % (1F1B), +0.5 % (1F1B-I).
   for (const [seq, published] of Object.entries(FIGURE_1F1B['2.7B'])) {
     const ours = worstReserved('2.7B', Number(seq), 1);
-    assert.ok(Math.abs(ours / published - 1) <= 0.02, `1F1B ${seq}: ours ${ours.toFixed(1)}, published ${published}`);
+    assert.ok(Math.abs(ours / published - 1) <= 0.025, `1F1B ${seq}: ours ${ours.toFixed(1)}, published ${published}`);
   }
   const interleaved = worstReserved('2.7B', 16384, 1, 2);
-  assert.ok(Math.abs(interleaved / FIGURE_1F1B_I_27B_16K - 1) <= 0.02, `1F1B-I 16k: ours ${interleaved.toFixed(1)}`);
+  assert.ok(Math.abs(interleaved / FIGURE_1F1B_I_27B_16K - 1) <= 0.025, `1F1B-I 16k: ours ${interleaved.toFixed(1)}`);
   // The 32k 1F1B run is an "x" in the figure (out of memory on 80 GB): ours is over capacity too.
   assert.ok(worstReserved('2.7B', 32768, 1) > 80);
-  // Seq1F1B-I: +0.3 %, −3.9 %, −6.6 %.
+  // Seq1F1B-I: +0.4 %, −3.8 %, −6.5 %.
   for (const r of ratios('2.7B', 'seq1f1bI')) assert.ok(Math.abs(r - 1) <= 0.07, `Seq1F1B-I: ${r.toFixed(3)}`);
 });
 
-test('Seq1F1B figure, non-interleaved Seq1F1B: 7-11 % low at TP 1, 12-19 % at TP 8, growing with s (stated)', () => {
+test("Seq1F1B figure, 30B at TP 8: 1F1B within 7 % once the fork's embedding view and rotary tables count", () => {
+  // The accounting that gives the 2.7B 1F1B bars was 12.9 % under the 30B 1F1B bar (62.2 against 71.4 GiB). Two
+  // things the fork keeps at TP 8 and not at TP 1 (legacyModelCode.test.ts derives both):
+  // - the embedding output behind its SP shard: the scatter's shard is a view of the whole [s, b, h] output
+  //   (core/tensor_parallel/mappings.py:64, model/language_model.py:246-249) and the first layer keeps it, so stage 0
+  //   holds 2·h·(1 − 1/t) more bytes per token of each microbatch in flight: 8 · 32768 · 6144 · 2 · 7/8 = 2.63 GiB;
+  // - four bf16 rotary tables per layer (transformer.py:847-848, rotary_pos_embedding.py:51):
+  //   8·d = 768 bytes per token per layer whatever t, +3.1 % of the layers' 24,576 at TP 8 (+0.8 % at TP 1): 1.50 GiB.
+  // With the 7 % allocator term that is 62.2 + 4.4 = 66.6 GiB: −6.8 %.
+  const oneF1B = worstReserved('30B', 32768, 1);
+  const published = FIGURE_1F1B['30B'][32768];
+  assert.ok(Math.abs(oneF1B / published - 1) <= 0.07, `ours ${oneF1B.toFixed(1)}`);
+  // 1F1B at 48k and 64k is an "x" (out of memory): ours too.
+  assert.ok(worstReserved('30B', 49152, 1) > 80);
+});
+
+test('Seq1F1B figure: Seq1F1B-I within 8 % at TP 8; Seq1F1B 6-10 % low at TP 1, 8-14 % at TP 8 (stated)', () => {
+  // Seq1F1B-I at TP 8: −2.8 %, −7.8 %, −2.9 % (the same two terms as the 1F1B bar, per chunk unit).
+  for (const r of ratios('30B', 'seq1f1bI')) assert.ok(Math.abs(r - 1) <= 0.08, `30B Seq1F1B-I: ${r.toFixed(3)}`);
   // Measured, the non-interleaved Seq1F1B bars equal the Seq1F1B-I ones (within 3 %), although Seq1F1B-I keeps more
   // units in flight on rank 0 ((v−1)p + 2(p−1) + k = 26 chunks of 1/(k·v) against p + k − 1 = 11 of 1/k: +18 % of
-  // the layers' activations, seq1f1b.md §3.2). Read in the fork at 6893466 and counted, and so not the gap: the
-  // per-layer K/V prefix cache (transformer.py:54-63: each chunk's torch.cat replaces the previous prefix, which is
-  // then freed) and the dK/dV pair (:117-153, one prefix-sized pair per layer, swapped chunk by chunk), flash
-  // attention's saved q/k/v/out and fp32 log-sum-exp (:93-95), the column-parallel layers' sequence-sharded saved
-  // inputs (megatron/core/tensor_parallel/layers.py:323-365), rotary tables in the parameter dtype, no s×s mask
-  // (megatron/utils.py:150-153), pseudo-freed stage outputs (schedules.py:1097, :1277), 11 units on rank 0
-  // (:1176-1182). What remains, unmodelled: (1) the caching allocator under Seq1F1B's allocation pattern — every
-  // chunk's cat allocates a larger prefix block per layer while four chunk sizes come and go; the TP 1 gap
-  // (2.0 / 3.9 / 5.8 GiB at 16k / 24k / 32k) is the size of the K/V cache at the peak (2.9 / 4.3 / 5.8 GiB);
-  // (2) at TP 8 a further 9-13 % that 1F1B shows too (next test).
+  // the layers' activations, seq1f1b.md §3.2); ours are −6.4 / −9.1 / −10.4 % at TP 1 and −8.0 / −14.1 / −11.7 % at
+  // TP 8, so the non-interleaved bars miss the issue's 10 % at 32k TP 1 and at 48k and 64k TP 8. Read in the fork
+  // at 6893466 and counted, and so not the gap: the per-layer K/V prefix cache (transformer.py:54-63: each chunk's
+  // torch.cat replaces the previous prefix, which is then freed; chunk 0's cache is its own saved K/V) and the dK/dV
+  // pair (:117-153, one prefix-sized pair per layer, swapped chunk by chunk), flash attention's saved q/k/v/out and
+  // fp32 log-sum-exp (:93-95), the column-parallel layers' sequence-sharded saved inputs with the all-gather in a
+  // global buffer (megatron/core/tensor_parallel/layers.py:323-339) and re-gathered in backward (:353-395), the
+  // row-parallel outputs reduce-scattered into new tensors (transients), no s×s mask (megatron/utils.py:150-153),
+  // the chunk's tokens sliced as views of the sample (pretrain_gpt.py get_batch_sp, 8 bytes per token), pseudo-freed
+  // stage outputs (schedules.py:1097, :1277) and 11 units on rank 0 (:1176-1182, simulated: 2.98 s of tokens at the
+  // peak under uniform_comp). Ruled out from the measurements: a TorchScript mask of the bias-dropout-add at dropout
+  // 0 (transformer.py:897-902; 2·h/t bytes per token per layer) would put the TP 1 1F1B bars 5-7 % over. What remains
+  // is the caching allocator under Seq1F1B's allocation pattern — every chunk's cat allocates a larger prefix block
+  // per layer while four chunk sizes come and go. Reserved / allocated, read from the bars against ours without the
+  // non-PyTorch part, is 1.08-1.09 for 1F1B (16k, 24k) and, at 32k, 1.17 for Seq1F1B-I and 1.23 for Seq1F1B: a
+  // fragmentation the code does not fix.
   const tp1 = ratios('2.7B', 'seq1f1b');
   for (const r of tp1) assert.ok(r < 1 && r >= 0.88, `2.7B Seq1F1B: ${r.toFixed(3)}`);
   assert.ok(tp1[2]! < tp1[0]!, 'the gap grows from 16k to 32k');
   const tp8 = ratios('30B', 'seq1f1b');
-  for (const r of tp8) assert.ok(r < 1 && r >= 0.8, `30B Seq1F1B: ${r.toFixed(3)}`);
-  // Seq1F1B-I at TP 8: −8.4 %, −13.7 %, −9.4 % (48k is the outlier of both series).
-  for (const r of ratios('30B', 'seq1f1bI')) assert.ok(r < 1 && r >= 0.85, `30B Seq1F1B-I: ${r.toFixed(3)}`);
-});
-
-test('Seq1F1B figure, 30B at TP 8: 1F1B 13 % low where TP 1 is exact (stated); the out-of-memory bars agree', () => {
-  // The same accounting that gives the 2.7B 1F1B bars to ±1.3 % is 12.9 % under the 30B 1F1B bar (62.2 against
-  // 71.4 GiB), so something at TP 8 is missing whatever the schedule. Not found in the fork's code: with SP every
-  // saved tensor above is sequence-sharded; the full-width tensors of TP 8 (the all-gathered input in the global
-  // buffer, layers.py:329-334, reused; the backward's gathered output gradient and full grad_input before the
-  // reduce-scatter, :353-395) live one layer at a time, ~1 GiB here. Candidates, not modelled: the TorchScript-fused
-  // bias-dropout-add (transformer.py:898, nvfuser enabled at megatron/initialize.py:267-275), whose autodiff may keep
-  // a mask even at dropout 0 (2·h/t bytes per token per layer, +6 %, the PyTorch build decides), and the allocator.
-  const oneF1B = worstReserved('30B', 32768, 1);
-  const published = FIGURE_1F1B['30B'][32768];
-  assert.ok(oneF1B < published && oneF1B >= published * 0.85, `ours ${oneF1B.toFixed(1)}`);
-  // 1F1B at 48k and 64k is an "x" (out of memory): ours too.
-  assert.ok(worstReserved('30B', 49152, 1) > 80);
+  for (const r of tp8) assert.ok(r < 1 && r >= 0.85, `30B Seq1F1B: ${r.toFixed(3)}`);
 });
 
 test('MindSpeed Seq1F1B stage-1 figures: the direction holds; the absolute figures are not comparable (stated)', () => {

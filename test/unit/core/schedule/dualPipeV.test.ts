@@ -12,7 +12,8 @@ import { analyze } from '../../../../src/core/analyze';
 import { buildProgramsUnchecked, scheduleNotApplicable } from '../../../../src/core/schedule/programs';
 import { chunkPlacement, placementTables } from '../../../../src/core/schedule/placement';
 import { uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
-import { prng, randInt, simulateChecked, randomVCosts } from '../../../support/scheduleCheck';
+import { prng, randInt, simulateChecked, randomVCosts, opListOf } from '../../../support/scheduleCheck';
+import { FULL_BACKWARD } from '../../../../src/core/schedule/dualPipeV';
 
 const spec = (p: number, m: number): ScheduleSpec => ({
   schedule: 'dualpipev',
@@ -25,15 +26,8 @@ const spec = (p: number, m: number): ScheduleSpec => ({
 /** One chunk's F, B (input gradient) and W each take 1: a whole rank's (two chunks) take 2. */
 const unit = (s: ScheduleSpec): SimCosts => uniformCosts(s, 2, 2, 2);
 
-/** Rank r's ops as F0a …: a = model chunk 0 (stage r), b = model chunk 1 (stage 2p − 1 − r). */
-function opList(r: SimResult, rank: number): string {
-  const out: string[] = [];
-  for (let q = r.stageOffsets[rank]; q < r.stageOffsets[rank + 1]; q++)
-    out.push(
-      `${r.kind[q] === OP_F ? 'F' : r.kind[q] === OP_B ? 'B' : 'W'}${r.microbatch[q]}${r.modelChunk[q] === 0 ? 'a' : 'b'}`,
-    );
-  return out.join(' ');
-}
+// opListOf(r, rank): rank's ops as F0a …, a = model chunk 0 (stage r), b = model chunk 1 (stage 2p − 1 − r)..
+const opList = opListOf;
 
 test('the V placement: rank r holds stages r and 2p − 1 − r, rank 0 the first and the last', () => {
   // dualpipev.py:70 and :79-80: the loss is on the first rank's chunk 1, and the last rank's chunk-0 output is its own
@@ -175,4 +169,101 @@ test('a MindSpeed launch with --schedules-method dualpipev selects DualPipeV; ra
     assert.ok(e.memory[rank].breakdownBytes.weights > 0);
     assert.equal(e.memory[rank].breakdownBytes.weights, one[rank].breakdownBytes.weights, `rank ${rank}`);
   }
+});
+
+// MindSpeed's cool-down (Ascend/MindSpeed 028de58c mindspeed/core/pipeline_parallel/dualpipev/dualpipev_schedules.py):
+// the rank's last p backwards run in `for i in range(pp_size)` (:1507). With --dualpipev-dw-detach each backward_step
+// is decoupled (:1521-1522, :1537-1538) and its weight gradients queued (flush_chunk_grad, :1556); from
+// i ≥ cooldown[r][0] − 1 = r (cooldown[r] = [r + 1, 2p − 2r − 2, r + 1], generate_dualpipev_schedule :334) one queued
+// W runs after each backward (pop_single, :1557-1558), and cooldown[r][2] − 1 = r more after the loop (:1573-1574),
+// first in first out: B^r (B W)^(p−r) W^r. Without the flag the backward computes W itself (nothing decoupled, the
+// pops find empty entries): (B W)^p, each gradient sent after its W (send_backward follows backward_step, :1540-1549).
+const whole = (p: number, m: number): ScheduleSpec => ({ ...spec(p, m), dualPipeVWholeCooldown: true });
+
+/** The cool-down: rank r's last 2p ops (its last p backwards and every W after the first of them). */
+function coolDown(r: SimResult, rank: number, p: number): string {
+  return opList(r, rank)
+    .split(' ')
+    .slice(-2 * p)
+    .join(' ');
+}
+
+test('--dualpipev-dw-detach: MindSpeed’s cool-down B^r (B W)^(p−r) W^r is DeepSeek’s order, p = 2 and 4 by hand', () => {
+  // p = 2, m = 4 (the order above): rank 0's last two backwards B2a B3a, rank 1's B3b B3a (step 6's second half and
+  // step 7's B0).
+  const two = simulateChecked(spec(2, 4), unit(spec(2, 4)));
+  assert.equal(coolDown(two, 0, 2), 'B2a W2a B3a W3a');
+  assert.equal(coolDown(two, 1, 2), 'B3b B3a W3b W3a');
+  // p = 4, m = 8: rank r's last four backwards are the last r + 1 of step 6 (B1 of microbatch 7 − r + i, B0 of
+  // 4 + i, i = 0…r) and step 7's p − r − 1 B0: rank 0 B4a B5a B6a B7a, rank 1 B7b B5a B6a B7a, rank 2 B5a B7b B6a B7a,
+  // rank 3 B6b B6a B7b B7a.
+  const four = simulateChecked(spec(4, 8), unit(spec(4, 8)));
+  assert.equal(coolDown(four, 0, 4), 'B4a W4a B5a W5a B6a W6a B7a W7a');
+  assert.equal(coolDown(four, 1, 4), 'B7b B5a W7b B6a W5a B7a W6a W7a');
+  assert.equal(coolDown(four, 2, 4), 'B5a B7b B6a W5a B7a W7b W6a W7a');
+  assert.equal(coolDown(four, 3, 4), 'B6b B6a B7b B7a W6b W6a W7b W7a');
+  // Those B are zero-bubble (gradient sent at their end): no FULL_BACKWARD flag on them.
+  const flags = buildProgramsUnchecked(spec(4, 8)).opFlags!;
+  for (let rank = 0; rank < 4; rank++)
+    for (let q = four.stageOffsets[rank + 1] - 8; q < four.stageOffsets[rank + 1]; q++)
+      if (four.kind[q] === OP_B) assert.equal(flags[q] & FULL_BACKWARD, 0, `rank ${rank} op ${q}`);
+});
+
+test('without --dualpipev-dw-detach (MindSpeed’s default) the cool-down runs (B W)^p, full backwards, p = 2 and 4', () => {
+  const two = simulateChecked(whole(2, 4), unit(whole(2, 4)));
+  assert.equal(coolDown(two, 0, 2), 'B2a W2a B3a W3a');
+  assert.equal(coolDown(two, 1, 2), 'B3b W3b B3a W3a');
+  const four = simulateChecked(whole(4, 8), unit(whole(4, 8)));
+  assert.equal(coolDown(four, 0, 4), 'B4a W4a B5a W5a B6a W6a B7a W7a');
+  assert.equal(coolDown(four, 1, 4), 'B7b W7b B5a W5a B6a W6a B7a W7a');
+  assert.equal(coolDown(four, 2, 4), 'B5a W5a B7b W7b B6a W6a B7a W7a');
+  assert.equal(coolDown(four, 3, 4), 'B6b W6b B6a W6a B7b W7b B7a W7a');
+  const flags = buildProgramsUnchecked(whole(4, 8)).opFlags!;
+  for (let rank = 0; rank < 4; rank++)
+    for (let q = four.stageOffsets[rank + 1] - 8; q < four.stageOffsets[rank + 1]; q++)
+      if (four.kind[q] === OP_B) assert.equal(flags[q] & FULL_BACKWARD, FULL_BACKWARD, `rank ${rank} op ${q}`);
+  // Everything before the cool-down is the same program.
+  const detached = buildProgramsUnchecked(spec(4, 8));
+  const kept = buildProgramsUnchecked(whole(4, 8));
+  for (let rank = 0; rank < 4; rank++)
+    for (let q = detached.stageOffsets[rank]; q < detached.stageOffsets[rank + 1] - 8; q++)
+      assert.deepEqual(
+        [kept.kind[q], kept.microbatch[q], kept.modelChunk[q], kept.opFlags![q]],
+        [detached.kind[q], detached.microbatch[q], detached.modelChunk[q], detached.opFlags![q]],
+      );
+  // The flag's help says it detaches dW "to reduce bubble" (dualpipev_feature.py:17-18): at F = B = W the whole
+  // cool-down is slower, and never faster on random costs.
+  for (let p = 2; p <= 6; p++) {
+    const s = spec(p, 3 * p);
+    assert.ok(simulateChecked(whole(p, 3 * p), unit(s)).makespan > simulateChecked(s, unit(s)).makespan, `p=${p}`);
+  }
+});
+
+test('dependency checker: 300 random DualPipeV configurations with MindSpeed’s whole cool-down', () => {
+  const rand = prng(20261208);
+  for (let n = 0; n < 300; n++) {
+    const p = randInt(rand, 2, 10);
+    const m = randInt(rand, 2 * p - 1, 5 * p);
+    simulateChecked(whole(p, m), randomVCosts(rand, p, n));
+  }
+});
+
+test('MindSpeed’s --dualpipev-dw-detach is read: without it the file’s DualPipeV keeps its cool-down backwards whole', () => {
+  const base =
+    'torchrun --nproc_per_node 8 pretrain_gpt.py --num-layers 32 --hidden-size 2048 --num-attention-heads 16 ' +
+    '--seq-length 2048 --max-position-embeddings 2048 --micro-batch-size 1 --global-batch-size 64 --vocab-size 32000 ' +
+    '--pipeline-model-parallel-size 4 --bf16 --untie-embeddings-and-output-weights --schedules-method dualpipev';
+  const plain = analyze(`${base}\n`, { fileName: 'train.sh' });
+  const detach = analyze(`${base} --dualpipev-dw-detach\n`, { fileName: 'train.sh' });
+  assert.equal(plain.config.dualpipevDwDetach, false);
+  assert.equal(detach.config.dualpipevDwDetach, true);
+  const a = plain.schedules.dualpipev?.sim;
+  const b = detach.schedules.dualpipev?.sim;
+  assert.ok(a && b);
+  assert.equal(a.spec.dualPipeVWholeCooldown, true);
+  assert.equal(b.spec.dualPipeVWholeCooldown, undefined);
+  assert.ok(a.makespan > b.makespan, `${a.makespan} vs ${b.makespan}`);
+  // Another launcher's file never sets it.
+  const zb = analyze(base.replace(' --schedules-method dualpipev', '') + '\n', { fileName: 'train.sh' });
+  assert.equal(zb.config.dualpipevDwDetach, null);
 });

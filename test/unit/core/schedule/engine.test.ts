@@ -106,6 +106,7 @@ test('every applicable evaluation carries a valid timeline and the repo metrics 
     const costs = buildStageCosts(mdl, e.virtualStages, lengths, zb, GPU, DEFAULT_COST_CONSTANTS, {
       ...NO_RUN_FLAGS,
       chunkPlacement: chunkPlacement(name),
+      bidirectional: name === 'dualpipe',
     }).costs;
     assert.equal(checkTimeline(e.sim!, costs, zb, buildProgramsUnchecked(e.sim!.spec).opFlags), null, name);
     // tokens/s = GBS·S / t_iter; TFLOP/s per GPU = 3·GBS·T(S) / t_iter / world.

@@ -70,7 +70,15 @@ const near = (a: number, b: number, relative: number): boolean =>
   Math.abs(a - b) <= relative * Math.max(1, Math.abs(b));
 
 /** Never sampled (engine.ts sampleOpsFor: steady state late, or no stated period). */
-const NEVER_SAMPLED = new Set<string>(['zb-h2', 'zb-v', 'dualpipev', 'v-half', 'v-min', 'group-interleaved']);
+const NEVER_SAMPLED = new Set<string>([
+  'zb-h2',
+  'zb-v',
+  'dualpipev',
+  'dualpipe',
+  'v-half',
+  'v-min',
+  'group-interleaved',
+]);
 const SAMPLED = SCHEDULE_NAMES.filter((s) => !NEVER_SAMPLED.has(s));
 
 function randomSpec(rand: () => number): ScheduleSpec | null {

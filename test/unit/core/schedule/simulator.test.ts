@@ -1,6 +1,6 @@
-// The simulator's three ways of running one program (issue 15/16): the first run is the event loop and keeps its
-// completion order; the second builds the replay plan from that order and replays it; every later run replays. All
-// three must give the timeline the dependency rules give — checked by the independent checker of
+// The simulator's two ways of running one program (issue 15/16): the first run is the event loop, which writes the
+// replay plan as it completes the ops; every later run replays that plan. Both must give the timeline the dependency
+// rules give — checked by the independent checker of
 // test/support/scheduleCheck.ts (it shares no code with the simulator) — and the same bits as a fresh program's event
 // loop with the same costs. A transient run (the recommendation sweep) writes into arrays the next one reuses.
 import { test } from 'node:test';
@@ -33,6 +33,11 @@ function randomCosts(spec: ScheduleSpec, rand: () => number): SimCosts {
 }
 
 function randomSpec(rand: () => number, schedule: ScheduleName): ScheduleSpec {
+  // DualPipe: even p, even m ≥ 2p (dualPipe.ts).
+  if (schedule === 'dualpipe') {
+    const pe = 2 * randInt(rand, 1, 3);
+    return { schedule, stages: pe, microbatches: 2 * randInt(rand, pe, 2 * pe), splits: 1, virtualStages: 2 };
+  }
   const p = randInt(rand, 3, 6);
   const interleaved = schedule === '1f1b-interleaved' || schedule === 'seq1f1b-interleaved';
   const v = interleaved || schedule === 'group-interleaved' || chunkPlacement(schedule) === 'v-shape' ? 2 : 1;
@@ -55,7 +60,7 @@ const figures = (s: SimResult) => ({
   makespan: s.makespan,
 });
 
-test('event loop, plan built on the second run, and replays: the same timeline under any costs', () => {
+test('event loop, then replays of its plan: the same timeline under any costs', () => {
   const rand = prng(1507);
   let checked = 0;
   for (const schedule of SCHEDULE_NAMES) {
@@ -63,7 +68,8 @@ test('event loop, plan built on the second run, and replays: the same timeline u
       const spec = randomSpec(rand, schedule);
       const label = JSON.stringify(spec);
       const shared = buildProgramsUnchecked(spec);
-      // Run 1: event loop; run 2: plan from run 1's order; runs 3-4: replays — each with costs of its own.
+      // Run 1: event loop (it writes the plan); runs 2-4: replays — each with costs of its own. DualPipeV's F&B pairs
+      // and full backwards replay too.
       for (let run = 1; run <= 4; run++) {
         const costs = randomCosts(spec, rand);
         const got = simulated(simulatePrograms(shared, costs), `${label} run ${run}`);

@@ -15,6 +15,7 @@ import {
   simulateVocabParallel,
   vocabCriticalStage,
   vocabParallelDurations,
+  vocabStepTimeMs,
   VOCAB_OP_B,
   VOCAB_OP_F,
   VOCAB_OP_L,
@@ -285,4 +286,93 @@ test('256k vocabulary: 1F1B is imbalanced as the FLOP count says; Vocabulary Par
     // Faster than plain 1F1B: the paper's quick experiment measured 53.5–54.0 % MFU against 28.9 % (1.85×).
     assert.ok(run.makespanMs < 0.75 * plain.sim.makespan, `alg ${alg}: ${run.makespanMs} vs ${plain.sim.makespan}`);
   }
+});
+
+// Selection (issue 18): the fork's own launch style, with VOCAB_PARALLEL=1 as its pretrain_gpt.sh takes it. The fork
+// runs forward_backward_pipelining_with_vocab_parallel for a non-interleaved pipeline with --enable-vocab-parallel
+// (schedules.py:107-121 at 6191c3bf) and the two-barrier Algorithm 1 under --disable-backward-fusion
+// (vocab_parallel_schedule.py:170, gpt_model.py:141-145).
+const FORK = readFileSync(repoPath('test/fixtures/vocab/vocab-parallel-fork.sh'), 'utf8');
+const without = (text: string, line: string): string => {
+  assert.ok(text.includes(line), line);
+  return text.replace(line, '');
+};
+
+test('the fork’s flags run the file’s own 1F1B with Vocabulary Parallelism: its step, bubble and throughput', () => {
+  const r = analyze(FORK, { fileName: 'pretrain_gpt.sh' });
+  assert.equal(r.selectedSchedule, '1f1b');
+  const e = r.schedules['1f1b'];
+  assert.ok(e?.vocabParallel && e.stepTimeMs != null && e.sim);
+  assert.equal(e.vocabParallel.algorithm, 2);
+  assert.equal(e.whatIf, false);
+  // The same run simulated directly on the file's model (Algorithm 2, m = 24).
+  const shape = resolveModelShape(r.config);
+  assert.ok(shape.ok);
+  const d = vocabParallelDurations(
+    shape.shape,
+    2,
+    getGpuProfile('a100-80gb'),
+    DEFAULT_COST_CONSTANTS,
+    costFlagsOf(r.config),
+  );
+  const run = mustRun(8, 24, 2, d);
+  assert.ok(Math.abs(e.stepTimeMs - vocabStepTimeMs(run, d.afterFlushMsPerRank)) < 1e-9);
+  const busy = run.busyMs.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(e.bubbleFraction! - (1 - busy / (8 * run.makespanMs))) < 1e-12);
+  assert.deepEqual(e.vocabParallel.inFlightPerStage, [9, 8, 7, 6, 5, 4, 3, 2]);
+  // Plain 1F1B of the same file without the flag: what the timeline still shows, and what VP replaced.
+  const plain = analyze(without(FORK, 'VOCAB_PARALLEL=1\n'), { fileName: 'pretrain_gpt.sh' });
+  const p1 = plain.schedules['1f1b']!;
+  assert.equal(plain.config.vocabParallelSchedule, null);
+  assert.equal(p1.vocabParallel, undefined);
+  assert.equal(e.vocabParallel.plainStepTimeMs, p1.stepTimeMs);
+  assert.equal(e.sim.makespan, p1.sim!.makespan);
+  // The same tokens in less time (the paper's quick experiment: 53.5 % MFU against 28.9 %, 1.85×).
+  assert.ok(e.stepTimeMs < 0.75 * p1.stepTimeMs!, `${e.stepTimeMs} vs ${p1.stepTimeMs}`);
+  assert.ok(Math.abs(e.tokensPerSecond! / p1.tokensPerSecond! - p1.stepTimeMs! / e.stepTimeMs) < 1e-9);
+  assert.equal(e.stepTimeBreakdown, undefined);
+  assert.match(e.reason ?? '', /Vocabulary Parallelism \(Algorithm 2\) simulated on its own/);
+  // The imbalance diagnostic fires on the plain run of the same file, never on the vocabulary-parallel one.
+  assert.ok(plain.diagnostics.some((x) => x.code === 'vocab-stage-critical'));
+  assert.ok(!r.diagnostics.some((x) => x.code === 'vocab-stage-critical'));
+  // The editor's first analysis (scope 'edit') shows the same figure.
+  assert.equal(
+    analyze(FORK, { fileName: 'pretrain_gpt.sh', scope: 'edit' }).schedules['1f1b']!.stepTimeMs,
+    e.stepTimeMs,
+  );
+});
+
+test('FB_SPLIT (--disable-backward-fusion) runs Algorithm 1: p + 2 microbatches on rank 0', () => {
+  const r = analyze(FORK.replace('VOCAB_PARALLEL=1\n', 'VOCAB_PARALLEL=1\nFB_SPLIT=1\n'), {
+    fileName: 'pretrain_gpt.sh',
+  });
+  const e = r.schedules['1f1b']!;
+  assert.equal(e.vocabParallel?.algorithm, 1);
+  assert.deepEqual(e.vocabParallel.inFlightPerStage, [10, 9, 8, 7, 6, 5, 4, 3]);
+  // Two barriers instead of one: never faster than Algorithm 2 on the same file.
+  const two = analyze(FORK, { fileName: 'pretrain_gpt.sh' }).schedules['1f1b']!;
+  assert.ok(e.stepTimeMs! >= two.stepTimeMs!);
+});
+
+test('the interlaced baseline is not simulated: the plain 1F1B figures stay, with the reason', () => {
+  const text = FORK.replace('  --bf16"', '  --bf16 --use-interlaced-schedule"');
+  const r = analyze(text, { fileName: 'pretrain_gpt.sh' });
+  assert.equal(r.config.vocabParallelSchedule, 'interlaced');
+  assert.equal(r.schedules['1f1b']!.vocabParallel, undefined);
+  assert.ok(r.diagnostics.some((d) => d.code === 'schedule-not-simulated' && /interlaced/.test(d.message)));
+  assert.ok(!r.diagnostics.some((d) => d.code === 'vocab-stage-critical'));
+});
+
+test('a run too long for the vocabulary-parallel simulator keeps plain 1F1B’s figures and says why', () => {
+  // 4,096 microbatches on PP 8: 8·(3·4096 + 1) = 98,312 ops, each scanning 8 ranks — 786,496 steps, over the 2^19
+  // the analysis allows this event loop.
+  const text = FORK.replace('GLOBAL_BATCH_SIZE=$(( PIPELINE_SIZE * 3 * MICRO_BATCH_SIZE ))', 'GLOBAL_BATCH_SIZE=4096');
+  const r = analyze(text, { fileName: 'pretrain_gpt.sh' });
+  const e = r.schedules['1f1b']!;
+  assert.equal(r.config.vocabParallelSchedule, 'vocab-2');
+  assert.equal(e.vocabParallel, undefined);
+  assert.match(
+    e.reason ?? '',
+    /Vocabulary Parallelism not simulated \(98,312 ops on 8 ranks are more than its simulator takes\)/,
+  );
 });

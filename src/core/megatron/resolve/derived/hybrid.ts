@@ -75,7 +75,14 @@ export function describeHybrid(layers: string): string {
  */
 function olderMegatron(ctx: ResolveContext): boolean {
   const d = ctx.input.dialects;
-  return d.has('zero-bubble') || d.has('seq1f1b') || d.has('deepspeed') || d.has('mindspeed') || d.has('pai');
+  return (
+    d.has('zero-bubble') ||
+    d.has('seq1f1b') ||
+    d.has('deepspeed') ||
+    d.has('mindspeed') ||
+    d.has('pai') ||
+    d.has('vocab-parallel')
+  );
 }
 
 export function resolveHybrid(ctx: ResolveContext): void {

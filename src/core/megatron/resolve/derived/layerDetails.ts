@@ -30,6 +30,17 @@ export function resolveModelDetails(ctx: ResolveContext): void {
       note: 'pre-2024 Megatron forks (Seq1F1B, Megatron-DeepSpeed) build local layers',
     });
   else ctx.set('transformerImpl', impl.default ?? null, { status: 'default', note: 'Megatron default since 2024-04' });
+  // Which fork's pre-2024 megatron/model code builds the model, whatever --transformer-impl says (its embedding and
+  // rotary code do not change with it); the memory model reads what that code keeps (memory/activations.ts).
+  const legacy = ctx.input.dialects.has('seq1f1b')
+    ? 'seq1f1b'
+    : ctx.input.dialects.has('deepspeed')
+      ? 'deepspeed'
+      : null;
+  ctx.set('legacyModelCode', legacy, {
+    status: 'derived',
+    note: legacy ? `the ${legacy} dialect builds its own megatron/model` : 'Megatron-Core or a fork of it',
+  });
 
   const noBias = settings.get('--disable-bias-linear');
   const addBias = settings.get('--add-bias-linear');

@@ -23,6 +23,8 @@ export function resolveLayerPlacement(ctx: ResolveContext): void {
   else if (isOn(settings.get('--allow-padding-num-layers')) && zeroBubblePadding(ctx) > 0)
     place(ctx, 'zero-bubble-padding', settings.get('--allow-padding-num-layers'), fromZeroBubblePadding(ctx));
   else if (deepSpeedPipeline(ctx)) place(ctx, 'deepspeed-balanced', settings.get('--deepspeed'), fromDeepSpeed(ctx));
+  else if (vocabParallelForkSplit(ctx))
+    place(ctx, 'vocab-parallel-fork', settings.get('--enable-layer-redistribution'), fromVocabParallelFork(ctx));
   else {
     ctx.set('layerSplitMethod', 'megatron', { status: 'default', note: "Megatron-LM's split of the layers" });
     ctx.set('layersPerStage', null, { status: 'default', note: 'Megatron-LM places the layers itself' });
@@ -31,7 +33,7 @@ export function resolveLayerPlacement(ctx: ResolveContext): void {
 
 function place(
   ctx: ResolveContext,
-  method: 'layout' | 'num-layer-list' | 'zero-bubble-padding' | 'deepspeed-balanced',
+  method: 'layout' | 'num-layer-list' | 'zero-bubble-padding' | 'deepspeed-balanced' | 'vocab-parallel-fork',
   setting: FlagSetting | undefined,
   placement: Placement,
 ): void {
@@ -218,4 +220,39 @@ function resolveInterleavedMinPipeline(ctx: ResolveContext): void {
         ? 'MindSpeed-LLM runs the interleaved schedule with PP 2'
         : 'with p2p overlap (the default) Megatron runs the interleaved schedule with PP 2',
     });
+}
+
+/**
+ * The Vocabulary Parallelism fork's own split, where it differs from Megatron-LM's: its Megatron-Core models build any
+ * L on a non-interleaved pipeline (sail-sg/VocabularyParallelism 6191c3bf megatron/core/transformer/transformer_block.py:
+ * 52-66 — only the VPP path asserts L divisible by p, megatron/training/arguments.py:268), and
+ * --enable-layer-redistribution puts --final-stage-num-layers on the last stage (arguments.py:283-294). Legacy models
+ * and a virtual pipeline keep Megatron-LM's rule.
+ */
+function vocabParallelForkSplit(ctx: ResolveContext): boolean {
+  const { numLayers: L, pipelineParallel: p } = ctx.config;
+  if (ctx.input.dialect !== 'vocab-parallel' || L === null || p === null || p < 2) return false;
+  if (ctx.settings.has('--num-layers-per-virtual-pipeline-stage') || isOn(ctx.settings.get('--use-legacy-models')))
+    return false;
+  return isOn(ctx.settings.get('--enable-layer-redistribution')) || L % p !== 0;
+}
+
+/**
+ * get_num_layers_to_build (transformer_block.py:52-66): the last stage F layers (redistribution) or ⌊L/p⌋, the other
+ * p − 1 stages ⌊(L − F)/(p − 1)⌋ (or ⌊L/p⌋) each, and the remainder one each on ranks p − 2, p − 3, … downwards.
+ */
+function fromVocabParallelFork(ctx: ResolveContext): Placement {
+  const { numLayers: L, pipelineParallel: p } = ctx.config;
+  if (L === null || p === null) return { perStage: null, reason: 'the layer count or PP size is unknown' };
+  const redistribute = isOn(ctx.settings.get('--enable-layer-redistribution'));
+  const raw = ctx.settings.get('--final-stage-num-layers')?.values?.[0];
+  const final = redistribute ? (raw === undefined ? 0 : parsePyInt(raw)) : null;
+  if (redistribute && (final === null || final < 0 || final > L))
+    return { perStage: null, reason: `--final-stage-num-layers ${raw ?? '?'} is not between 0 and ${L}` };
+  const rest = final === null ? L : L - final;
+  const sharing = final === null ? p : p - 1;
+  const perStage = new Array<number>(p).fill(Math.floor(rest / sharing));
+  for (let r = p - 2, extra = rest % sharing; extra > 0 && r >= 0; r--, extra--) perStage[r] = perStage[r]! + 1;
+  if (final !== null) perStage[p - 1] = final;
+  return { perStage, note: `the Vocabulary Parallelism fork's split: ${perStage.join(', ')} layers per stage` };
 }

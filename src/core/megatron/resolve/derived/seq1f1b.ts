@@ -83,7 +83,19 @@ export function resolveZeroBubble(ctx: ResolveContext): void {
   // mindspeed/features_manager/pipeline_parallel/dualpipev_feature.py:15-16, 64-71): two chunks per rank in a V,
   // simulated from DeepSeek's reference order (schedule/dualPipeV.ts).
   const method = ctx.settings.get('--schedules-method');
-  if (method?.values?.[0] === 'dualpipev') ctx.set('zeroBubbleSchedule', 'dualpipev', explicitSource(method));
+  if (method?.values?.[0] === 'dualpipev') {
+    ctx.set('zeroBubbleSchedule', 'dualpipev', explicitSource(method));
+    // Its cool-down splits W off each backward only with --dualpipev-dw-detach (store_true, dualpipev_feature.py:17-18;
+    // dualpipev_schedules.py:1521-1538).
+    const detach = ctx.settings.get('--dualpipev-dw-detach');
+    if (detach) ctx.set('dualpipevDwDetach', detach.bool ?? true, explicitSource(detach));
+    else
+      ctx.set('dualpipevDwDetach', false, {
+        ...explicitSource(method),
+        status: 'default',
+        note: 'without --dualpipev-dw-detach MindSpeed computes each cool-down weight gradient inside its backward',
+      });
+  } else ctx.set('dualpipevDwDetach', null, { status: 'default', note: 'DualPipeV is not selected' });
 }
 
 /**

@@ -17,7 +17,12 @@ const GROUPED: ReadonlySet<DialectId> = new Set<DialectId>([
 ]);
 
 /** Forks pinned to a Megatron from before the tunable schedule. */
-const LEGACY: ReadonlySet<DialectId> = new Set<DialectId>(['megatron-deepspeed', 'seq1f1b', 'zero-bubble']);
+const LEGACY: ReadonlySet<DialectId> = new Set<DialectId>([
+  'megatron-deepspeed',
+  'seq1f1b',
+  'zero-bubble',
+  'vocab-parallel', // 6191c3bf arguments.py has no --microbatch-group-size-per-virtual-pipeline-stage
+]);
 
 /** Pai-Megatron-Patch's backends are Megatron-LM snapshots named by date (`Megatron-LM-241113`): the rule follows it. */
 const PAI_SNAPSHOT = /^Megatron-LM-(\d{6})$/;
