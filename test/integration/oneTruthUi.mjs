@@ -344,12 +344,31 @@ async function fileScenario(f, theme) {
   await runCommand('View: Close All Editors');
 }
 
+/**
+ * Opens the first file once and closes it before any theme is picked: code-server 1.139 here restores its initial
+ * (light) colour theme late, when the first editor opens and the extension host starts, which undid the first pass's
+ * pick after its theme check (the dark pass's later files then ran in Light Modern).
+ */
+async function settleWorkbench() {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(FILES[0].file);
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: FILES[0].file }).first();
+  await pick.waitFor({ timeout: STEP_TIMEOUT_MS });
+  await pick.click();
+  await page.locator('.tabs-container .tab.active', { hasText: FILES[0].file }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  // Our status bar item shows once the extension host runs and has analysed the file.
+  await page.locator('.statusbar-item', { hasText: 'bubble' }).first().waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(2000);
+  await runCommand('View: Close All Editors');
+}
+
 const run = async () => {
   server = await startCodeServer(scratch);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
   await page.goto(server.url({ payload: devPayload() }));
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  await settleWorkbench();
   for (const theme of THEMES) {
     await useTheme(page, theme, STEP_TIMEOUT_MS);
     console.log(`${theme.name} theme (${theme.theme})`);
