@@ -5,7 +5,15 @@ import { resolveModelShape, type ModelShape } from '../../src/core/model/shape';
 import { layerLayout } from '../../src/core/model/layout';
 import { buildUnitTables, type UnitTables } from '../../src/core/memory/activations';
 import { allocOpArrays } from '../../src/core/schedule/programs';
-import { OP_B, OP_F, OP_W, type RunConfig, type ScheduleName, type SimResult } from '../../src/core/types';
+import {
+  OP_B,
+  OP_F,
+  OP_W,
+  type GpuProfile,
+  type RunConfig,
+  type ScheduleName,
+  type SimResult,
+} from '../../src/core/types';
 
 interface Op {
   kind: number;
@@ -205,3 +213,17 @@ export function smallRun(
     ),
   };
 }
+
+/** A round-number GPU for tests that build cost tables by hand (no HBM bandwidth or efficiency of its own). */
+export const TEST_GPU: GpuProfile = {
+  id: 'test',
+  name: 'Test GPU',
+  memoryGiB: 80,
+  peakTflops16: 100,
+  peakTflops32: 10,
+  intraNodeGBps: 100,
+  interNodeGBps: 10,
+  intraNodeLatencyUs: 5,
+  interNodeLatencyUs: 20,
+  source: 'test',
+};

@@ -230,3 +230,26 @@ export function opListOf(r: SimResult, rank: number): string {
     );
   return out.join(' ');
 }
+
+/**
+ * Checks a DualPipe-family timeline at unit costs against a README picture, one string per rank with a cell per time
+ * unit: `o` a forward, `g` a backward (an input backward, or a full backward's W drawn with it), `b` a deferred W, `.`
+ * idle. Each rank must run the picture's cells in its order, end where the picture ends and start every forward in
+ * the picture's cell (the pictures draw some cool-down backwards later than their inputs allow, so only forwards are
+ * pinned). `opFlags`: the program's (FULL_BACKWARD = 2 marks a B whose W follows at once).
+ */
+export function assertMatchesPicture(r: SimResult, opFlags: Uint8Array, picture: readonly string[]): void {
+  const forwards = (x: string): number[] => [...x].flatMap((c, i) => (c === 'o' ? [i] : []));
+  picture.forEach((expected, rank) => {
+    const row = new Array<string>(r.makespan).fill('.');
+    // stageOffsets has p + 1 entries; q indexes the op arrays and start times are whole units here.
+    for (let q = r.stageOffsets[rank]!; q < r.stageOffsets[rank + 1]!; q++) {
+      const fullW = r.kind[q] === OP_W && r.kind[q - 1] === OP_B && (opFlags[q - 1]! & 2) !== 0;
+      row[r.start[q]!] = r.kind[q] === OP_F ? 'o' : r.kind[q] === OP_B || fullW ? 'g' : 'b';
+    }
+    const ours = row.join('');
+    assert.equal(ours.replaceAll('.', ''), expected.replaceAll('.', ''), `rank ${rank}: cells in order`);
+    assert.equal(ours.length, expected.length, `rank ${rank}: end`);
+    assert.deepEqual(forwards(ours), forwards(expected), `rank ${rank}: forwards`);
+  });
+}

@@ -7,21 +7,10 @@ import { staticMemoryPerRank } from '../../../../src/core/memory/static';
 import { countModelParams } from '../../../../src/core/model/params';
 import type { ModelShape } from '../../../../src/core/model/shape';
 import { buildStageCosts, DEFAULT_COST_CONSTANTS } from '../../../../src/core/schedule/costModel';
-import type { GpuProfile, RunConfig } from '../../../../src/core/types';
-import { blankConfig, resolvedShape } from '../../../support/memoryFixtures';
+import type { RunConfig } from '../../../../src/core/types';
+import { blankConfig, resolvedShape, TEST_GPU } from '../../../support/memoryFixtures';
 
-const GPU: GpuProfile = {
-  id: 'test',
-  name: 'Test GPU',
-  memoryGiB: 80,
-  peakTflops16: 100,
-  peakTflops32: 10,
-  intraNodeGBps: 100,
-  interNodeGBps: 10,
-  intraNodeLatencyUs: 5,
-  interNodeLatencyUs: 20,
-  source: 'test',
-};
+const GPU = TEST_GPU;
 
 // A small GPT: h = 64, a = 4 (d = 16), f = 4h = 256, V = 1024, S = 128, LayerNorm, biases, learned positions, TP = 1.
 const h = 64;

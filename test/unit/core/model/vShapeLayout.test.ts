@@ -12,21 +12,9 @@ import { layerLayout } from '../../../../src/core/model/layout';
 import type { ModelShape } from '../../../../src/core/model/shape';
 import { NO_RUN_FLAGS } from '../../../../src/core/schedule/cost/afterFlush';
 import { buildStageCosts, DEFAULT_COST_CONSTANTS } from '../../../../src/core/schedule/costModel';
-import type { GpuProfile } from '../../../../src/core/types';
-import { blankConfig, resolvedShape } from '../../../support/memoryFixtures';
+import { blankConfig, resolvedShape, TEST_GPU } from '../../../support/memoryFixtures';
 
-const GPU: GpuProfile = {
-  id: 'test',
-  name: 'Test GPU',
-  memoryGiB: 80,
-  peakTflops16: 100,
-  peakTflops32: 10,
-  intraNodeGBps: 100,
-  interNodeGBps: 10,
-  intraNodeLatencyUs: 5,
-  interNodeLatencyUs: 20,
-  source: 'test',
-};
+const GPU = TEST_GPU;
 
 // A small untied GPT: L = 8 on p = 4 (two chunks of one layer per rank), h = 64, V = 1024, LayerNorm (weight and bias:
 // 2h per norm), rotary positions (no position table); DP 2 so that gradients are reduced.

@@ -19,7 +19,15 @@ import { resolveModelShape } from '../../../../src/core/model/shape';
 import { GPU_PROFILES } from '../../../../src/core/hardware/gpus';
 import { buildStageCosts, costFlagsOf, DEFAULT_COST_CONSTANTS } from '../../../../src/core/schedule/costModel';
 import { evaluateSchedule, stepTimeLowerBound } from '../../../../src/core/schedule/engine';
-import { checkTimeline, prng, randInt, randomVCosts, simulateChecked, opListOf } from '../../../support/scheduleCheck';
+import {
+  checkTimeline,
+  prng,
+  randInt,
+  randomVCosts,
+  simulateChecked,
+  opListOf,
+  assertMatchesPicture,
+} from '../../../support/scheduleCheck';
 
 const spec = (p: number, m: number): ScheduleSpec => ({
   schedule: 'dualpipe',
@@ -120,18 +128,7 @@ test("the README's DualPipe picture (8 ranks, 20 microbatches), cell by cell", (
   // The CLI's uniform costs give each of DualPipe's chunks a whole stage's F, B and W (not half, as a V's chunks).
   assert.deepEqual(uniformCosts(s, 1, 1, 1), costs(8, 1, 1, 1));
   const flags = buildProgramsUnchecked(s).opFlags!;
-  for (let rank = 0; rank < 8; rank++) {
-    const row = new Array<string>(r.makespan).fill('.');
-    for (let q = r.stageOffsets[rank]; q < r.stageOffsets[rank + 1]; q++) {
-      const fullW = r.kind[q] === OP_W && r.kind[q - 1] === OP_B && (flags[q - 1] & 2) !== 0;
-      row[r.start[q]] = r.kind[q] === OP_F ? 'o' : r.kind[q] === OP_B || fullW ? 'g' : 'b';
-    }
-    const ours = row.join('');
-    assert.equal(ours.replaceAll('.', ''), picture[rank].replaceAll('.', ''), `rank ${rank}: cells in order`);
-    assert.equal(ours.length, picture[rank].length, `rank ${rank}: end`);
-    const forwards = (x: string): number[] => [...x].flatMap((c, i) => (c === 'o' ? [i] : []));
-    assert.deepEqual(forwards(ours), forwards(picture[rank]), `rank ${rank}: forwards`);
-  }
+  assertMatchesPicture(r, flags, picture);
 });
 
 test('README bubble: the step is m(F + B + W) + (PP/2 − 1)(F&B + B − 3W) on every rank, PP = p', () => {

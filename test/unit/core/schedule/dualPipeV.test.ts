@@ -12,7 +12,14 @@ import { analyze } from '../../../../src/core/analyze';
 import { buildProgramsUnchecked, scheduleNotApplicable } from '../../../../src/core/schedule/programs';
 import { chunkPlacement, placementTables } from '../../../../src/core/schedule/placement';
 import { uniformCosts, type SimCosts } from '../../../../src/core/schedule/simulator';
-import { prng, randInt, simulateChecked, randomVCosts, opListOf } from '../../../support/scheduleCheck';
+import {
+  prng,
+  randInt,
+  simulateChecked,
+  randomVCosts,
+  opListOf,
+  assertMatchesPicture,
+} from '../../../support/scheduleCheck';
 import { FULL_BACKWARD } from '../../../../src/core/schedule/dualPipeV';
 
 const spec = (p: number, m: number): ScheduleSpec => ({
@@ -71,18 +78,7 @@ test("the README's DualPipeV picture (4 ranks, 10 microbatches), cell by cell", 
   const s = spec(4, 10);
   const r = simulateChecked(s, unit(s));
   const flags = buildProgramsUnchecked(s).opFlags!;
-  for (let rank = 0; rank < 4; rank++) {
-    const row = new Array<string>(r.makespan).fill('.');
-    for (let q = r.stageOffsets[rank]; q < r.stageOffsets[rank + 1]; q++) {
-      const fullW = r.kind[q] === OP_W && r.kind[q - 1] === OP_B && (flags[q - 1] & 2) !== 0;
-      row[r.start[q]] = r.kind[q] === OP_F ? 'o' : r.kind[q] === OP_B || fullW ? 'g' : 'b';
-    }
-    const ours = row.join('');
-    assert.equal(ours.replaceAll('.', ''), picture[rank].replaceAll('.', ''), `rank ${rank}: cells in order`);
-    assert.equal(ours.length, picture[rank].length, `rank ${rank}: end`);
-    const forwards = (x: string): number[] => [...x].flatMap((c, i) => (c === 'o' ? [i] : []));
-    assert.deepEqual(forwards(ours), forwards(picture[rank]), `rank ${rank}: forwards`);
-  }
+  assertMatchesPicture(r, flags, picture);
 });
 
 test('README bubble: at F = B = W the step is m·2(F + B + W) + (PP/2 − 1)(F&B + B − 3W) with PP = 2p', () => {
