@@ -171,7 +171,7 @@ export function simulatePeriodic(spec: ScheduleSpec, costs: SimCosts, sampleOps:
     lastEndByStage,
     busyByStage,
     makespan,
-    bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0,
+    bubbleFraction: makespan > 0 ? Math.max(0, 1 - busyTotal / (p * makespan)) : 0, // as simulator.ts: never an ulp below 0
     simulatedOps: sims.reduce((sum, x) => sum + x.opCount, 0),
   };
 }

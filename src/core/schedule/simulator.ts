@@ -139,20 +139,22 @@ const NO_NEIGHBOUR = 16;
 const MAX_UNITS = 2 ** (31 - UNIT_SHIFT);
 
 /**
- * What a program's runs share whatever the costs (kept with the program in replayPlans, 16 bytes an op): the plan, and
+ * What a program's runs share whatever the costs (kept with the program in replayPlans, 12 bytes an op): the plan, and
  * what depends on the op order only.
  *   plan: per op, in the order the event loop completed them, [q, idx << 2 | FIRST | PAIR, dep] — q the op, idx = cost
- *     slot << 2 | kind (its row of the per-run table), FIRST when q opens its rank's program (else the rank is free
- *     at end[q − 1]), dep the op at whose end its neighbour input leaves (written before it, by the order) or −1; an
- *     F&B pair's F (PAIR) has two more, [dep, idx] of its B's gradient input. A −1 in place of q ends it early.
- *   idxOf: each op's idx in program order, for the busy sums. peakUnits: the most units live on each rank (+1 when a
- *     unit's F starts, −1 when its releasing op ends — B, or W for zero-bubble: a rank runs one op at a time, so
- *     walking its program in order sees every instant).
+ *     slot << 2 | kind (its row of the per-run table), dep the op at whose end its neighbour input leaves (written
+ *     before it, by the order) or −1; an F&B pair's F (PAIR) has two more, [dep, idx] of its B's gradient input. A −1
+ *     in place of q ends it early. A rank's ops come in its program order, so its previous op is q − 1 unless q
+ *     opens the rank's program (FIRST).
+ *   opsPerIdx: how many ops each idx has. A rank's busy time is the sum over its idx of count × duration (busySums),
+ *     in both loops: a handful of products per run instead of a pass over every op, and the same bits either way.
+ *   peakUnits: the most units live on each rank (+1 when a unit's F starts, −1 when its releasing op ends — B, or W
+ *     for zero-bubble: a rank runs one op at a time, so walking its program in order sees every instant).
  */
 interface Plan {
   plan: Int32Array;
-  idxOf: Int32Array;
   peakUnits: Int32Array;
+  opsPerIdx: Int32Array;
 }
 const replayPlans = new WeakMap<Programs, Plan>();
 const PLAN_PAIR = 1;
@@ -185,14 +187,14 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
   const pc = new Int32Array(p);
   for (let r = 0; r < p; r++) pc[r] = prog.stageOffsets[r]!;
   const free = new Float64Array(p);
-  const busy = new Float64Array(p);
   let kept = replayPlans.get(prog);
-  if (kept) replay(kept, tab, prog.stageOffsets, { start, end, pc, free, busy });
+  if (kept) replay(kept, tab, prog.stageOffsets, { start, end, pc, free });
   else {
     const ops = new Int32Array(n);
     const idxOf = new Int32Array(n);
     const peakUnits = new Int32Array(p);
-    const pairs = packOps(prog, ops, idxOf, peakUnits);
+    const opsPerIdx = new Int32Array(4 * vs * k);
+    const pairs = packOps(prog, ops, idxOf, peakUnits, opsPerIdx);
     const { done, work, blocked } = scratch(units, n, p);
     const plan = new Int32Array(3 * n + 2 * pairs);
     const t0: Loop = {
@@ -207,11 +209,13 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
       tab,
       hops,
     };
-    runOps(t0, prog.stageOffsets, plan, { start, end, pc, free, busy });
+    runOps(t0, prog.stageOffsets, plan, { start, end, pc, free });
     for (let r = 0; r < p; r++) if (pc[r]! < prog.stageOffsets[r + 1]!) return deadlockReport(prog, pc);
-    kept = { plan, idxOf, peakUnits };
+    kept = { plan, peakUnits, opsPerIdx };
     replayPlans.set(prog, kept);
   }
+  const busy = new Float64Array(p);
+  busySums(kept.opsPerIdx, tab, slotRanks(place.rankOf, k), busy);
   // Every stage ends at its last op's end (a stage's ops never overlap), so the makespan is the latest of them.
   let makespan = 0;
   let busyTotal = 0;
@@ -231,7 +235,8 @@ export function simulatePrograms(prog: Programs, costs: SimCosts, transient = fa
     end,
     makespan,
     busy,
-    bubbleFraction: makespan > 0 ? 1 - busyTotal / (p * makespan) : 0,
+    // Clamped: with no idle time the products of busySums can round one ulp above p·makespan.
+    bubbleFraction: makespan > 0 ? Math.max(0, 1 - busyTotal / (p * makespan)) : 0,
     peakUnits: kept.peakUnits.slice(),
   };
   return withLazyP2pWindows(result, prog, p2p, hops);
@@ -283,7 +288,7 @@ function costTable(costs: SimCosts, hops: Neighbours, p2p: Float64Array, slots: 
  * the code stays below 2^31 (simulatePrograms refuses a unit space beyond that, as a program of one op per unit —
  * half the units of a bidirectional V unused — could have). Returns the number of F&B pairs.
  */
-function packOps(prog: Programs, ops: Int32Array, idxOf: Int32Array, peak: Int32Array): number {
+function packOps(prog: Programs, ops: Int32Array, idxOf: Int32Array, peak: Int32Array, opsPerIdx: Int32Array): number {
   const { stages: p, microbatches: m, splits: k } = prog.spec;
   const { kind, microbatch, chunk, modelChunk, stageOffsets, opFlags } = prog;
   const { stageOf } = placementTables(prog.spec);
@@ -301,7 +306,9 @@ function packOps(prog: Programs, ops: Int32Array, idxOf: Int32Array, peak: Int32
         (kd === F && j > 0 ? CHAIN : 0) |
         (kd === B && j < k - 1 ? NOT_LAST_CHUNK : 0) |
         kd;
-      idxOf[q] = ((s * k + j) << 2) | kd;
+      const idx = ((s * k + j) << 2) | kd;
+      idxOf[q] = idx;
+      opsPerIdx[idx] = opsPerIdx[idx]! + 1;
       if (kd === F) {
         if (++live > most) most = live;
       } else if (kd === release) live--;
@@ -344,6 +351,14 @@ interface Loop {
   hops: Neighbours;
 }
 
+/** Each cost slot's rank (slot = virtual stage · k + chunk, an idx >> 2), for the replay's per-rank sums. */
+function slotRanks(rankOf: Int32Array, k: number): Int32Array {
+  const out = new Int32Array(rankOf.length * k);
+  // `!` read: s < rankOf.length.
+  for (let s = 0; s < rankOf.length; s++) out.fill(rankOf[s]!, s * k, (s + 1) * k);
+  return out;
+}
+
 /** The per-rank state and outputs both loops write. */
 interface Timeline {
   start: Float64Array;
@@ -352,13 +367,11 @@ interface Timeline {
   pc: Int32Array;
   /** Each rank's time free: its last op's end. */
   free: Float64Array;
-  /** Each rank's durations summed in program order (both loops add in that order, so both give the same bits). */
-  busy: Float64Array;
 }
 
 /**
  * The event loop: advances ranks from a worklist until every op has run or all are blocked; writes each op's start
- * and end, and each rank's program counter, free time and busy sum; and writes the plan as it goes (Plan.plan): when
+ * and end, and each rank's program counter and free time; and writes the plan as it goes (Plan.plan): when
  * an op runs, the op it waited on is the one `done` names. It touches few streams per op: the packed op and its idx,
  * `done`, the ends it reads and writes, `start` and the plan. A pair's F waits for its B's input too; a full backward's
  * output is its W's end (the W follows it at once and never waits, so nothing reads that end before it is written).
@@ -368,7 +381,7 @@ interface Timeline {
 function runOps(t0: Loop, stageOffsets: Int32Array, plan: Int32Array, out: Timeline): void {
   const { mk, lastUnits, endB, ops, idxOf, done, work, blocked, tab } = t0;
   const { wakeF, wakeB } = t0.hops;
-  const { start, end, pc, free, busy } = out;
+  const { start, end, pc, free } = out;
   const p = pc.length;
   // Worklist of ranks to advance. A rank enters it at the start and then only when it is blocked and one of its
   // inputs completes, so its length never exceeds p + ops.
@@ -382,7 +395,6 @@ function runOps(t0: Loop, stageOffsets: Int32Array, plan: Int32Array, out: Timel
     const qEnd = stageOffsets[r + 1]!;
     const qFirst = stageOffsets[r]!;
     let t = free[r]!;
-    let busyR = busy[r]!;
     while (q < qEnd) {
       const c = ops[q]!;
       const idx = idxOf[q]!;
@@ -441,7 +453,6 @@ function runOps(t0: Loop, stageOffsets: Int32Array, plan: Int32Array, out: Timel
         if (done[endB + unit]! < 0) break;
         t = ready + tab[2 * idx]!;
       }
-      busyR += tab[2 * idx]!;
       start[q] = ready;
       end[q] = t;
       plan[w] = q;
@@ -457,7 +468,6 @@ function runOps(t0: Loop, stageOffsets: Int32Array, plan: Int32Array, out: Timel
     }
     pc[r] = q;
     free[r] = t;
-    busy[r] = busyR;
     if (q < qEnd) blocked[r] = 1;
   }
   // A pair whose B is its direction's loss stage wrote 3 fields, not 5: mark where the plan ends.
@@ -471,11 +481,12 @@ function runOps(t0: Loop, stageOffsets: Int32Array, plan: Int32Array, out: Timel
  * program order, as runOps sums it, and a rank is free at its last op's end.
  */
 function replay(kept: Plan, tab: Float64Array, stageOffsets: Int32Array, out: Timeline): void {
-  const { plan, idxOf } = kept;
-  const { start, end, pc, free, busy } = out;
+  const { plan } = kept;
+  const { start, end, pc, free } = out;
   const len = plan.length;
   // `!` reads: plan fields are in range by construction (runOps): q and dep < opCount, idx < 4·vs·k; the dep ops and
-  // q − 1 (unless FIRST) came earlier in the order, so their ends are written.
+  // q − 1 (unless FIRST) came earlier in the order, so their ends are written. (Reading the rank's previous end from
+  // end[q − 1] measured twice as fast as keeping a per-rank free time: its address does not wait for a table read.)
   for (let o = 0; o < len;) {
     const q = plan[o]!;
     if (q < 0) break;
@@ -499,11 +510,23 @@ function replay(kept: Plan, tab: Float64Array, stageOffsets: Int32Array, out: Ti
   for (let r = 0; r < pc.length; r++) {
     const q0 = stageOffsets[r]!;
     const q1 = stageOffsets[r + 1]!;
-    let sum = 0;
-    for (let q = q0; q < q1; q++) sum += tab[2 * idxOf[q]!]!;
-    busy[r] = sum;
     free[r] = q1 > q0 ? end[q1 - 1]! : 0;
     pc[r] = q1;
+  }
+}
+
+/**
+ * Each rank's busy time: over the cost slots on the rank (ascending), count × duration per kind. Both loops use it,
+ * so a program's busy time has the same bits on every run.
+ */
+function busySums(opsPerIdx: Int32Array, tab: Float64Array, rankOfSlot: Int32Array, busy: Float64Array): void {
+  busy.fill(0);
+  // `!` reads: idx < opsPerIdx.length = 4·vs·k, tab has 2 entries per idx, rankOfSlot one per slot (idx >> 2).
+  for (let idx = 0; idx < opsPerIdx.length; idx++) {
+    const count = opsPerIdx[idx]!;
+    if (count === 0) continue;
+    const r = rankOfSlot[idx >>> 2]!;
+    busy[r] = busy[r]! + count * tab[2 * idx]!;
   }
 }
 

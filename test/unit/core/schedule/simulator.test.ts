@@ -98,3 +98,13 @@ test('a transient run has the figures of a kept one; the next transient run reus
   // A kept timeline is its own: later runs, transient or not, leave it alone.
   assert.deepEqual(figures(kept), keptFigures);
 });
+
+test('one rank with no idle time has a bubble of exactly 0, not an ulp below it', () => {
+  // Busy time is count × duration per cost slot (simulator.ts busySums); the makespan is the ops' durations added one
+  // after another. Five forwards of 0.3 and five backwards of 0.6: 5 · 0.3 + 5 · 0.6 = 4.5 in doubles, while adding
+  // F, B, F, B, … one by one gives 4.499999999999999 — a busy time one ulp above the makespan.
+  const spec: ScheduleSpec = { schedule: '1f1b', stages: 1, microbatches: 5, splits: 1, virtualStages: 1 };
+  const r = simulated(simulateSchedule(spec, uniformCosts(spec, 0.3, 0.6)), 'p = 1');
+  assert.ok(r.busy[0]! > r.makespan, `busy ${r.busy[0]} vs makespan ${r.makespan}: the case this test is about`);
+  assert.equal(r.bubbleFraction, 0);
+});
