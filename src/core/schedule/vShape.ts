@@ -21,8 +21,10 @@
 // of op i of type t (F, f, B, b; each list sorted, one op per microbatch), and the W passes follow from 4m: one queue of
 // 2m ("unsplit", as reorder counts them) or W1 then W0, m each ("split", as create_schedule runs them). Which op sits
 // in a slot is a code, the op's entry in its stage (−1 idle), in stage-major tables (stage·size + slot): a pass that
-// walks slots then stages reads p sequential streams. No objects per op: a million-op schedule is a dozen or so linear
-// passes over these arrays.
+// walks slots then stages reads p sequential streams. No objects per op. A long run builds this way only two short
+// ones past the warm-up and repeats their steady state (steadyRepeat.ts), so a million-op order is one copy.
+
+import { type OrderArrays, writeWithSteadyRepeat } from './steadyRepeat';
 
 /** Slot types, the fork's `names = 'FfBbWw'`: forward of chunk 0 / 1, backward of chunk 1 / 0, W of chunk 1 / 0. */
 const NAMES = 6;
@@ -342,16 +344,24 @@ function reorder(l: Lists, considerW: boolean): Lists {
 }
 
 /**
+ * The size from which writeVShapeOrders repeats the steady state (steadyRepeat.ts): the order at m + 1 is the order
+ * at m with one period inserted from m = 2⌊p/2⌋ + 3 on for V-Half (p ≥ 5; p + 2 or less below) and ⌊2p/3⌋ + 2 for
+ * V-Min; p + 6 leaves both a margin of three microbatches or more.
+ */
+export const vShapeRepeatFrom = (p: number): number => p + 6;
+
+/**
  * Writes each stage's V-Half or V-Min program into `out` (kind 0 F, 1 B, 2 W; model chunk 0 = virtual stage r, 1 =
  * virtual stage 2p − 1 − r as ZB-V's; chunk stays 0), stage r's 6m ops from out.stageOffsets[r] on, in execution
- * order (create_schedule, zbv_greedy.py:244-285: B and W of the fork's chunk index c run on model chunk 1 − c).
+ * order (create_schedule, zbv_greedy.py:244-285: B and W of the fork's chunk index c run on model chunk 1 − c). A
+ * long run repeats the steady state of a short one (steadyRepeat.ts): the same order, at a few ns an op.
  */
-export function writeVShapeOrders(
-  p: number,
-  m: number,
-  setup: VShapeMemory,
-  out: { stageOffsets: Int32Array; kind: Uint8Array; microbatch: Int32Array; modelChunk: Uint16Array },
-): void {
+export function writeVShapeOrders(p: number, m: number, setup: VShapeMemory, out: OrderArrays): void {
+  writeWithSteadyRepeat(p, m, vShapeRepeatFrom(p), (mm, o) => buildInFull(p, mm, setup, o), out);
+}
+
+/** The construction of the top of this file over all m microbatches. */
+function buildInFull(p: number, m: number, setup: VShapeMemory, out: OrderArrays): void {
   const pattern = stablePattern(p, setup);
   const start: Lists = { p, m, pos: new Int32Array(p * 6 * m), scratch: new Scratch(new Int32Array(p * 6 * m)) };
   for (let s = 0; s < p; s++)

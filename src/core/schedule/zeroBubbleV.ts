@@ -5,7 +5,8 @@
 // a heuristic, PipelineGraph.try_v_schedule (sail-sg/zero-bubble-pipeline-parallelism 39f2c186
 // megatron/core/pipeline_parallel/zerobubble/scheduler/zbv.py:31-252), run four times (fill_b × fill_f) keeping the
 // order with the least bubble (create_schedule, :282-298). This is that construction, step by step, in our own code.
-// The static order is then replayed at real costs by the simulator, like ZB-H2's.
+// The static order is then replayed at real costs by the simulator, like ZB-H2's. A long run builds this way only
+// two short ones past the warm-up and repeats their steady state (steadyRepeat.ts).
 //
 // Inputs the fork takes from its profile and which we fix, so that the order depends on (p, m) only:
 //  - costs: uniform F = B = W = 1000 with a 1-unit message, the fork's own uniform setting for a fixed V order
@@ -13,6 +14,8 @@
 //  - memory: per chunk F +6, B −5, W −1 (the fork's f_mem_approx = 34h + 5as, w = −32h, b = −f − w of runtime.py:
 //    1336-1338 give a W share of about 1/6 at h = 4096, a = 32, s = 4096), limit 2p forwards (zbv.py:23). The order is
 //    the same for any W share up to 1/2 (checked against the fork's code for p ≤ 8, m ≤ 4p + 2).
+
+import { type OrderArrays, writeWithSteadyRepeat } from './steadyRepeat';
 
 const COST = 1000;
 const COMM = 1;
@@ -307,17 +310,28 @@ function tryV(p: number, m: number, fillF: boolean, fillB: boolean, buffers: Buf
 }
 
 /**
- * Writes each stage's ZB-V program into `out` (kind 0 F, 1 B, 2 W; model chunk 0 = virtual stage r, 1 = virtual stage
- * 2p − 1 − r; chunk stays 0), stage r's 6m ops from out.stageOffsets[r] on, in execution order: the best of the four
- * fill choices of create_schedule (zbv.py:285-294; the first wins a tie), its B and W chunk index turned into the
- * model chunk they run on (:303-305). A choice that differs from one already run only in flags that never acted there
- * (Try.waitedF / waitedB) is that run again, op for op: it ties, so the earlier stays, and it is not run.
+ * The size from which writeZbVOrders repeats the steady state (steadyRepeat.ts): the order at m + 1 is the order at m
+ * with one period inserted from m = 2p on (p ≥ 2; from 2 for p = 1), the warm-up having put up to 2p forwards in
+ * flight; 2p + 4 leaves a margin of four microbatches.
  */
-export function writeZbVOrders(
-  p: number,
-  m: number,
-  out: { stageOffsets: Int32Array; kind: Uint8Array; microbatch: Int32Array; modelChunk: Uint16Array },
-): void {
+export const zbVRepeatFrom = (p: number): number => 2 * p + 4;
+
+/**
+ * Writes each stage's ZB-V program into `out` (kind 0 F, 1 B, 2 W; model chunk 0 = virtual stage r, 1 = virtual stage
+ * 2p − 1 − r; chunk stays 0), stage r's 6m ops from out.stageOffsets[r] on, in execution order. A long run repeats the
+ * steady state of a short one (steadyRepeat.ts): the same order, at a few ns an op.
+ */
+export function writeZbVOrders(p: number, m: number, out: OrderArrays): void {
+  writeWithSteadyRepeat(p, m, zbVRepeatFrom(p), (mm, o) => buildInFull(p, mm, o), out);
+}
+
+/**
+ * The fork's construction over all m microbatches: the best of the four fill choices of create_schedule (zbv.py:
+ * 285-294; the first wins a tie), its B and W chunk index turned into the model chunk they run on (:303-305). A choice
+ * that differs from one already run only in flags that never acted there (Try.waitedF / waitedB) is that run again,
+ * op for op: it ties, so the earlier stays, and it is not run.
+ */
+function buildInFull(p: number, m: number, out: OrderArrays): void {
   let best: Try | null = null;
   const buffers: Buffers = { end: new Float64Array(6 * p * m), free: [] };
   const runs: { fillF: boolean; fillB: boolean; t: Try }[] = [];
