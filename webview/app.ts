@@ -23,10 +23,11 @@ import { PeakBarsChart } from './memoryView/memoryCharts';
 import { MemoryOverTimeChart } from './memoryView/memoryOverTime';
 import { div, followBrowserTheme, legend, renderHelp, renderStepTime, seq1f1bApplies, summaryLine } from './parts';
 import { restoreUiState, type UiState } from './state';
-import { observeTheme, readThemeColors, type ThemeColors } from './theme';
+import { observeTheme, paintLegendSwatches, readThemeColors, type ThemeColors } from './theme';
 import { lastEndMs } from './timeline/layout';
 import { overlayLegend, spansEndMs } from './timeline/overlay';
 import { TimelineView } from './timeline/timelineView';
+import { VocabRuns } from './timeline/vocabLegend';
 import {
   button,
   dropdown,
@@ -88,6 +89,8 @@ export class App {
   private readonly overlayBox = div('si-overlay-box');
   /** Whether measured spans are drawn (the toggle); kept for the session, on by default. */
   private overlayShown = true;
+  /** D (issue 18): vocabulary-parallel runs, their legend row and the plain-1F1B toggle. */
+  private readonly vocab = new VocabRuns(() => this.renderSchedule());
   private readonly emptyNote = div('si-empty');
   private readonly memoryNote = div('si-note');
   private readonly ctl: Controls;
@@ -119,7 +122,7 @@ export class App {
     memTimeBox.append(memTimeCanvas);
     const key = legend();
     timelineTab.append(this.summary, this.stepTime, key, this.help, this.emptyNote, timelineBox, memTimeBox);
-    key.after(this.overlayBox);
+    key.after(this.overlayBox, this.vocab.box);
     const memoryTab = div('si-tab');
     const peaksBox = div('si-chart-box si-peaks');
     const peaksCanvas = document.createElement('canvas');
@@ -235,6 +238,7 @@ export class App {
       case 'noAnalysis':
         this.header = null;
         this.timelines.clear();
+        this.vocab.clear();
         this.title.textContent = 'Schedule Inspector';
         this.status.textContent = '';
         this.setControlsEnabled(false);
@@ -268,6 +272,7 @@ export class App {
       if (typeof t === 'string') problems.push(`${s.schedule}: ${t}`);
       else this.timelines.set(s.schedule, t);
     }
+    problems.push(...this.vocab.load(h, msg.buffers));
     this.lastAnalysisUnpackMs = performance.now() - t0;
     if (problems.length) {
       this.rejectedMessages++;
@@ -310,8 +315,9 @@ export class App {
   private renderSchedule(t0 = performance.now()): void {
     const h = this.header;
     const sh = this.currentHeader();
-    const ops = this.ui.schedule ? (this.timelines.get(this.ui.schedule) ?? null) : null;
-    if (!h || !sh || !ops) {
+    const plain = this.ui.schedule ? (this.timelines.get(this.ui.schedule) ?? null) : null;
+    this.vocab.renderFor(plain ? sh : null);
+    if (!h || !sh || !plain) {
       this.timeline.setOverlay(null);
       this.overlayBox.replaceChildren();
       this.timeline.setData(null, null, null);
@@ -331,6 +337,7 @@ export class App {
       return;
     }
     this.emptyNote.hidden = true;
+    const { ops, vocab } = this.vocab.shown(sh, plain);
     const makespan = sh.stepTimeMs && sh.stepTimeMs > 0 ? Math.max(sh.stepTimeMs, lastEndMs(ops)) : lastEndMs(ops);
     const spans = h.measured?.spans ?? null;
     this.renderOverlayLegend();
@@ -346,13 +353,14 @@ export class App {
         virtualStages: sh.virtualStages,
         makespanMs: makespan,
         extentMs: extent,
+        ...(vocab && { vocab }),
       },
       this.ui.viewport,
     );
     this.timeline.setHighlight(this.ui.highlightMicrobatch);
     const peaks = sh.peakReservedGiBPerStage ?? sh.peakMemoryGiBPerStage;
     // DOM writes before the timeline's draw reads its width: one page layout, not a second at the frame (issue 16).
-    this.summary.textContent = summaryLine(sh, ops, peaks, h.gpu.name);
+    this.summary.textContent = summaryLine(sh, ops, peaks, h.gpu.name, this.vocab.showsPlain(sh));
     this.summary.textContent += measuredSummarySuffix(h.measured?.step, sh, h.overrides); // the linked log's step
     renderStepTime(this.stepTime, sh.stepTimeBreakdown ?? null, sh.stepTimeMs);
     renderHelp(this.help, sh.splits, sh.virtualStages);
@@ -531,17 +539,8 @@ export class App {
     this.memoryChart.setTheme(theme);
     this.peakChart.setTheme(theme);
     this.compare.setColors(this.colors, theme);
-    const swatches = [
-      this.colors.kindBase[0],
-      this.colors.kindBase[1],
-      this.colors.kindBase[2],
-      this.colors.p2p,
-      this.colors.normal.idle,
-      this.colors.highlight,
-    ];
-    Array.from(document.querySelectorAll<HTMLElement>('.si-swatch')).forEach((el, i) => {
-      el.style.background = swatches[i] ?? '';
-    });
+    this.vocab.setColors(this.colors);
+    paintLegendSwatches(this.colors);
   }
 
   private savePng(): void {

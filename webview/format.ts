@@ -12,3 +12,10 @@ export function formatCount(n: number): string {
   for (let i = digits.length; i > 0; i -= 3) out = digits.slice(Math.max(0, i - 3), i) + (out ? ',' + out : '');
   return (n < 0 ? '-' : '') + out;
 }
+
+/** A time in ms (or s past a second) with as many decimals as the step between neighbouring values needs. */
+export function formatMs(ms: number, stepMs: number): string {
+  if (stepMs >= 1000) return `${(ms / 1000).toFixed(stepMs >= 10000 ? 0 : 1)} s`;
+  const digits = Math.max(0, Math.min(3, -Math.floor(Math.log10(stepMs))));
+  return `${ms.toFixed(digits)} ms`;
+}

@@ -75,19 +75,30 @@ export function summaryLine(
   ops: { stages: number; opCount: number },
   peaks: readonly number[] | null | undefined,
   gpu: string,
+  plainShown = false,
 ): string {
   const peak = peaks?.length ? Math.max(...peaks) : null;
   const v = sh.virtualStages > 1 ? ` · v=${sh.virtualStages}` : '';
   const bubble = fmt(sh.bubbleFraction == null ? null : sh.bubbleFraction * 100, 1);
-  return `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${v} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${bubble} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${formatCount(ops.opCount)} ops · ${gpu}${vocabParallelNote(sh)}`;
+  return `${sh.schedule} · p=${ops.stages} · m=${sh.timeline?.microbatches ?? '?'} · k=${sh.splits}${v} · step ${fmt(sh.stepTimeMs, 1)} ms · bubble ${bubble} % · worst-stage peak ${fmt(peak, 1)} GiB reserved${sh.oom ? ' · OOM' : ''} · ${formatCount(ops.opCount)} ops · ${gpu}${vocabParallelNote(sh, plainShown || !sh.vocabTimeline)}`;
 }
 
-/** E (issue 18): a vocabulary-parallel 1F1B has its own step, bubble and peaks, but plain 1F1B's timeline. */
-function vocabParallelNote(sh: ScheduleHeader): string {
+/** The schedule Vocabulary Parallelism runs on, as the summary names it ("1F1B"; C, issue 18: also V-Half). */
+export const plainScheduleName = (sh: ScheduleHeader): string =>
+  sh.schedule === '1f1b' ? '1F1B' : sh.schedule === 'v-half' ? 'V-Half' : sh.schedule;
+
+/**
+ * E/D (issue 18): a vocabulary-parallel schedule has its own step, bubble and peaks; the timeline is its run (D), unless
+ * the plain schedule is chosen or the host sent no run; the memory line is the plain schedule's either way.
+ */
+function vocabParallelNote(sh: ScheduleHeader, plainTimeline: boolean): string {
   const vp = sh.vocabParallel;
-  return vp
-    ? ` · Vocabulary Parallelism (algorithm ${vp.algorithm}) on 1F1B: step, bubble and peaks from its own run; the timeline and memory lines show plain 1F1B (step ${fmt(vp.plainStepTimeMs, 1)} ms)`
-    : '';
+  if (!vp) return '';
+  const name = plainScheduleName(sh);
+  const head = ` · Vocabulary Parallelism (algorithm ${vp.algorithm}) on ${name}: step, bubble and peaks from its own run`;
+  return plainTimeline
+    ? `${head}; the timeline and memory lines show plain ${name} (step ${fmt(vp.plainStepTimeMs, 1)} ms)`
+    : `${head}, drawn below; the memory line shows plain ${name} (step ${fmt(vp.plainStepTimeMs, 1)} ms)`;
 }
 
 export const fmt = (x: number | null | undefined, digits: number): string =>

@@ -1,7 +1,15 @@
 // Canvas colours come from the --vscode-* theme variables (through the --si-* aliases in media/webview.css, which
 // also hold fallbacks for the standalone report). Canvas cannot use CSS variables directly, so they are read
 // once per theme and re-read when VS Code switches theme (it changes the body class and the html style).
-import { SHADES, STYLE_COUNT, STYLE_HIGHLIGHT, STYLE_P2P } from './timeline/layout';
+import { COLLECTIVE_KINDS, OP_KINDS } from '../src/protocol/opKinds';
+import {
+  SHADES,
+  STYLE_COLLECTIVE,
+  STYLE_COLLECTIVE_HIGHLIGHT,
+  STYLE_COUNT,
+  STYLE_HIGHLIGHT,
+  STYLE_P2P,
+} from './timeline/layout';
 
 export interface Palette {
   /** Fill per layout style (see layout.ts styleOf). */
@@ -23,7 +31,9 @@ export interface ThemeColors {
   normal: Palette;
   /** Used while a microbatch is highlighted: everything else fades so the microbatch reads across stages. */
   dimmed: Palette;
-  kindBase: [string, string, string];
+  /** Base colour per row of opKinds.ts OP_KINDS, and per row of COLLECTIVE_KINDS (the legend's swatches). */
+  kindBase: string[];
+  collectiveBase: string[];
   p2p: string;
   highlight: string;
 }
@@ -77,11 +87,8 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
   const v = (name: string, fb: Rgb): Rgb => parseColor(cs.getPropertyValue(name), fb);
   const bg = v('--si-bg', [30, 30, 30]);
   const fg = v('--si-fg', [204, 204, 204]);
-  const kinds: [Rgb, Rgb, Rgb] = [
-    v('--si-forward', [55, 148, 255]),
-    v('--si-backward', [137, 209, 133]),
-    v('--si-weight', [177, 128, 215]),
-  ];
+  const kinds: Rgb[] = OP_KINDS.map((k) => v(k.cssVar, [...k.fallbackRgb]));
+  const collectives: Rgb[] = COLLECTIVE_KINDS.map((k) => v(k.cssVar, [...k.fallbackRgb]));
   const p2p = v('--si-p2p', [209, 134, 22]);
   const hl = v('--si-highlight', [241, 76, 76]);
   const idle = v('--si-idle', [204, 167, 0]);
@@ -98,7 +105,8 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
     '--si-mem-8',
     '--si-highlight',
   ];
-  const memory = memoryVars.map((name, i) => toCss(v(name, kinds[(i % 3) as 0 | 1 | 2])));
+  // kinds has OP_KINDS.length ≥ 3 entries (F, B, W first).
+  const memory = memoryVars.map((name, i) => toCss(v(name, kinds[i % 3]!)));
 
   const palette = (fade: number): Palette => {
     const rgb: Rgb[] = new Array<Rgb>(STYLE_COUNT);
@@ -108,6 +116,10 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
       rgb[STYLE_HIGHLIGHT + kind] = mix(hl, base, 0.25);
     });
     rgb[STYLE_P2P] = mix(p2p, bg, fade);
+    collectives.forEach((base, c) => {
+      rgb[STYLE_COLLECTIVE + c] = mix(base, bg, fade);
+      rgb[STYLE_COLLECTIVE_HIGHLIGHT + c] = mix(hl, base, 0.25);
+    });
     const stylesRgba = new Uint32Array(STYLE_COUNT);
     rgb.forEach((c, i) => {
       stylesRgba[i] = ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0;
@@ -128,10 +140,26 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
   return {
     normal: palette(0),
     dimmed: palette(0.6),
-    kindBase: [toCss(kinds[0]), toCss(kinds[1]), toCss(kinds[2])],
+    kindBase: kinds.map(toCss),
+    collectiveBase: collectives.map(toCss),
     p2p: toCss(p2p),
     highlight: toCss(hl),
   };
+}
+
+/** Colours the legend's swatches (parts.ts legend()), in its order, from the theme. */
+export function paintLegendSwatches(colors: ThemeColors): void {
+  const swatches = [
+    colors.kindBase[0],
+    colors.kindBase[1],
+    colors.kindBase[2],
+    colors.p2p,
+    colors.normal.idle,
+    colors.highlight,
+  ];
+  Array.from(document.querySelectorAll<HTMLElement>('.si-swatch')).forEach((el, i) => {
+    el.style.background = swatches[i] ?? '';
+  });
 }
 
 /** Calls `onChange` when VS Code switches theme: it swaps the body class and rewrites the html style variables. */

@@ -12,6 +12,7 @@ import { getGpuProfile } from './hardware/gpus';
 import { inferenceMemory, type InferenceMemory } from './memory/inference';
 import { evaluateAllSchedules, type EngineOptions, type PartitionInfo } from './schedule/engine';
 import { applyVocabParallel } from './schedule/vocabParallel';
+import { applyVocabSchedules } from './schedule/vocabSchedules';
 import type { WorkBudget } from './schedule/workBudget';
 import { newAnalysisMemo } from './schedule/analysisMemo';
 import type {
@@ -252,6 +253,8 @@ function vocabParallelPhase(
 ): void {
   const phase = 'simulating Vocabulary Parallelism';
   guard(phase, () => applyVocabParallel(read.config, engine, engineOptions), diagnostics, anchor);
+  // C (issue 18): on V-Half (the Zero-Bubble fork's v-half-vocab branch) and the interlaced baseline.
+  guard(phase, () => applyVocabSchedules(read.config, engine, engineOptions), diagnostics, anchor);
 }
 
 /** The bubble hint, then E (issue 18): the stage that holds the output layer and loss is the bottleneck; each guarded. */

@@ -165,6 +165,11 @@ export interface RunConfig {
   // ── F (issue 13): the fork whose pre-2024 megatron/model code builds the layers (memory/activations.ts) ──
   /** thunlp/Seq1F1B or Megatron-DeepSpeed, whose saved tensors differ from Megatron-Core's; null: Megatron-Core. */
   legacyModelCode: 'seq1f1b' | 'deepspeed' | null;
+  // ── E (issue 13): what the rotary tables and the embedding's SP scatter keep ──
+  /** --rotary-percent: the fraction of the head dimension rotated (Megatron default 1.0); sizes the rotary tables. */
+  rotaryPercent: number | null;
+  /** False under Megatron-Core's --no-clone-scatter-output-in-embedding: the SP shard stays a view of the whole output. */
+  cloneScatterOutputInEmbedding: boolean | null;
   hiddenDropout: number | null;
   attentionDropout: number | null;
   addBiasLinear: boolean | null;
@@ -509,15 +514,56 @@ export interface StageMemory {
   series: { timeMs: Float64Array; bytes: Float64Array };
 }
 
-/** Vocabulary Parallelism on the file's 1F1B (Yeung et al., MLSys 2025); `plain…`: 1F1B's, which the timeline shows. */
+/** Vocabulary Parallelism on the file's schedule (Yeung et al., MLSys 2025); `plain…`: the plain schedule's figures. */
 export interface VocabParallelFigures {
   /** 1: two all-reduce barriers (--disable-backward-fusion); 2: one (the fork's default). */
   algorithm: 1 | 2;
+  // ── C (issue 18): which schedule ran the vocabulary layers ──
+  /**
+   * Absent: Vocabulary Parallelism on 1F1B. `v-half`: on V-Half (the Zero-Bubble fork's v-half-vocab branch;
+   * inFlightPerStage in microbatches, a chunk being half of one). `interlaced`: the interlaced pipeline on 1F1B
+   * (--use-interlaced-schedule; no barrier algorithm, `algorithm` stays 2).
+   */
+  schedule?: 'v-half' | 'interlaced';
+  /** The plain schedule's own most microbatches in flight per rank, where it is not 1F1B's p − r (V-Half). */
+  plainInFlightPerStage?: number[];
   plainStepTimeMs: number;
   plainBubbleFraction: number | null;
   busyMsPerStage: number[];
   /** Microbatches whose activations each rank holds at most: p − r + 1 (Algorithm 2) or + 2 (1); 1F1B p − r. */
   inFlightPerStage: number[];
+  // ── D (issue 18): the run itself for the panel's timeline; not serialised to JSON (report/json.ts drops both) ──
+  run?: VocabRunOps;
+  durations?: VocabRunDurations;
+}
+
+/**
+ * D (issue 18): a vocabulary-parallel run as its simulator leaves it (schedule/vocabParallel.ts VocabRun fits it), for
+ * the panel: ops grouped by rank in execution order, the same count on every rank; `kind` holds the run's own kinds
+ * (VOCAB_OP_F, VOCAB_OP_B, VOCAB_OP_L), which protocol/vocabTimeline.ts turns into drawn ops.
+ */
+export interface VocabRunOps {
+  stages: number;
+  microbatches: number;
+  kind: Uint8Array;
+  microbatch: Int32Array;
+  startMs: Float64Array;
+  endMs: Float64Array;
+  busyMs: Float64Array;
+  peakInFlight: Int32Array;
+  /** Model chunk of each op, where a run has more than one per rank (a V placement); absent: chunk 0. */
+  chunk?: ArrayLike<number>;
+}
+
+/** The durations of that run the timeline needs to place passes and collectives, ms (VocabDurations fits it). */
+export interface VocabRunDurations {
+  sPassMs: number;
+  tPassMs: number;
+  p2pForwardMs: number;
+  p2pBackwardMs: number;
+  broadcastMs: number;
+  c0Ms: number;
+  c1Ms: number;
 }
 
 export interface ScheduleEvaluation {

@@ -3,7 +3,13 @@
 // sends `ready` first and the host sends nothing before it (messages to a not-yet-loaded webview are lost).
 // Both directions are validated at runtime: the webview is a web page, and a page can be made to post anything.
 import type { RunSummary } from './summary';
-import { SCHEDULE_NAMES, type ScheduleEvaluation, type ScheduleName, type SplitStrategy } from '../core/types';
+import {
+  SCHEDULE_NAMES,
+  type ScheduleEvaluation,
+  type ScheduleName,
+  type SplitStrategy,
+  type VocabParallelFigures,
+} from '../core/types';
 import type { PackedLayout } from './pack';
 import { isMeasuredPayload, type MeasuredPayload } from './measured';
 
@@ -46,8 +52,11 @@ export interface ScheduleHeader extends Pick<
   | 'peakReservedGiBPerStage'
   | 'stepTimeBreakdown'
   | 'oom'
-  | 'vocabParallel'
 > {
+  /** E (issue 18): the vocabulary-parallel figures; the run itself travels packed, as `vocabTimeline`. */
+  vocabParallel?: Omit<VocabParallelFigures, 'run' | 'durations'>;
+  /** D (issue 18): the vocabulary-parallel run's timeline (vocabTimeline.ts), indexing AnalysisMessage.buffers. */
+  vocabTimeline?: { bufferIndex: number; layout: PackedLayout } | null;
   /** Per-stage breakdown at the stage's peak, GiB (from StageMemory.breakdownBytes), when the memory model ran. */
   stageBreakdownGiB: Record<string, number>[] | null;
   timeline: { bufferIndex: number; layout: PackedLayout; microbatches: number } | null;
@@ -263,13 +272,14 @@ function isAnalysisHeader(h: unknown, bufferCount: number): boolean {
   if (h.selectedSchedule !== null && !isSchedule(h.selectedSchedule)) return false;
   if (!isWhatIfOverrides(h.overrides)) return false;
   if (h.measured !== undefined && !isMeasuredPayload(h.measured)) return false;
+  const isBufferRef = (t: unknown): boolean => isObject<'bufferIndex'>(t) && isInt(t.bufferIndex, 0, bufferCount - 1);
   return h.schedules.every(
     (s) =>
-      isObject<'schedule' | 'applicable' | 'timeline'>(s) &&
+      isObject<'schedule' | 'applicable' | 'timeline' | 'vocabTimeline'>(s) &&
       isSchedule(s.schedule) &&
       typeof s.applicable === 'boolean' &&
-      (s.timeline === null ||
-        (isObject<'bufferIndex'>(s.timeline) && isInt(s.timeline.bufferIndex, 0, bufferCount - 1))),
+      (s.timeline === null || isBufferRef(s.timeline)) &&
+      (s.vocabTimeline === undefined || s.vocabTimeline === null || isBufferRef(s.vocabTimeline)),
   );
 }
 

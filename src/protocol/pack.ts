@@ -3,6 +3,7 @@
 // JSON-encoding them (engines ≥ 1.57), so 100k ops cross as ~4 MB of bytes instead of ~15 MB of JSON objects.
 // Shared by the extension host, the CLI report and the webview: no vscode, no DOM, no Node imports.
 import type { PackedOps, SimResult, StageMemory } from '../core/types';
+import { COLLECTIVE_KINDS, OP_KINDS } from './opKinds';
 
 /** Element type of a section; fixed per section name so a forged layout cannot reinterpret bytes. */
 type SectionType = 'f64' | 'i32' | 'u16' | 'u8';
@@ -15,6 +16,8 @@ const SECTION_TYPES = {
   busy: 'f64',
   memTimeMs: 'f64',
   memBytes: 'f64',
+  collStart: 'f64',
+  collEnd: 'f64',
   stageOffsets: 'i32',
   microbatch: 'i32',
   peakUnits: 'i32',
@@ -22,6 +25,8 @@ const SECTION_TYPES = {
   chunk: 'u16',
   modelChunk: 'u16',
   kind: 'u8',
+  collMicrobatch: 'i32',
+  collKind: 'u8',
 } as const satisfies Record<string, SectionType>;
 
 export type SectionName = keyof typeof SECTION_TYPES;
@@ -37,8 +42,29 @@ export interface PackedLayout {
   sections: Record<SectionName, { offset: number; length: number }>;
 }
 
+/**
+ * Collectives of a run (D, issue 18: Vocabulary Parallelism's broadcast and all-reduce barriers), drawn in the strip
+ * under every lane: kind is a row of opKinds.ts COLLECTIVE_KINDS; in any order. Empty for the other schedules.
+ */
+export interface Collectives {
+  collKind: Uint8Array;
+  collMicrobatch: Int32Array;
+  collStart: Float64Array;
+  collEnd: Float64Array;
+}
+
+/** What packTimeline packs: a simulated schedule's ops, or a run converted to them (vocabTimeline.ts). */
+export type PackSource = PackedOps & Pick<SimResult, 'busy' | 'peakUnits'>;
+
+const NO_COLLECTIVES: Collectives = {
+  collKind: new Uint8Array(0),
+  collMicrobatch: new Int32Array(0),
+  collStart: new Float64Array(0),
+  collEnd: new Float64Array(0),
+};
+
 /** The unpacked view: typed arrays over the received buffer (no copies). */
-export interface TimelineArrays extends PackedOps {
+export interface TimelineArrays extends PackedOps, Collectives {
   stages: number;
   busy: Float64Array;
   peakUnits: Int32Array;
@@ -51,8 +77,9 @@ export interface TimelineArrays extends PackedOps {
 type AnyArray = Float64Array | Int32Array | Uint16Array | Uint8Array;
 
 export function packTimeline(
-  sim: SimResult,
+  sim: PackSource,
   memory: StageMemory[] | undefined,
+  collectives: Collectives = NO_COLLECTIVES,
 ): { layout: PackedLayout; buffer: ArrayBuffer } {
   const stages = sim.stageOffsets.length - 1;
   const memOffsets = new Int32Array(stages + 1);
@@ -83,6 +110,8 @@ export function packTimeline(
     busy: sim.busy,
     memTimeMs,
     memBytes,
+    collStart: collectives.collStart,
+    collEnd: collectives.collEnd,
     stageOffsets: sim.stageOffsets,
     microbatch: sim.microbatch.subarray(0, n),
     peakUnits: sim.peakUnits,
@@ -90,6 +119,8 @@ export function packTimeline(
     chunk: sim.chunk.subarray(0, n),
     modelChunk: sim.modelChunk.subarray(0, n),
     kind: sim.kind.subarray(0, n),
+    collMicrobatch: collectives.collMicrobatch,
+    collKind: collectives.collKind,
   };
   // Sections in declaration order, widest element first, each aligned to 8 so every typed-array view is legal.
   const sections = {} as PackedLayout['sections'];
@@ -141,7 +172,14 @@ export function unpackTimeline(layout: unknown, buffer: unknown): TimelineArrays
     return 'memOffsets inconsistent';
   // Every op array was checked above to hold exactly opCount elements.
   for (let i = 0; i < opCount; i++) {
-    if (t.kind[i]! > 2 || !(t.end[i]! >= t.start[i]!)) return `op ${i} has a bad kind or end < start`;
+    if (t.kind[i]! >= OP_KINDS.length || !(t.end[i]! >= t.start[i]!)) return `op ${i} has a bad kind or end < start`;
+  }
+  const n = t.collKind.length;
+  if (t.collMicrobatch.length !== n || t.collStart.length !== n || t.collEnd.length !== n)
+    return 'collective sections differ in length';
+  for (let i = 0; i < n; i++) {
+    if (t.collKind[i]! >= COLLECTIVE_KINDS.length || !(t.collEnd[i]! >= t.collStart[i]!))
+      return `collective ${i} has a bad kind or end < start`;
   }
   return { opCount, stages, ...t };
 }

@@ -2,10 +2,11 @@
 // simulated schedule. Used by the panel host and by the CLI's standalone report, so both render the same data.
 import type { AnalysisResult } from '../core/analyze';
 import { GPU_PROFILES } from '../core/hardware/gpus';
-import { SCHEDULE_NAMES, type ScheduleEvaluation, type StageMemory } from '../core/types';
+import { SCHEDULE_NAMES, type ScheduleEvaluation, type StageMemory, type VocabParallelFigures } from '../core/types';
 import { PROTOCOL_VERSION, type AnalysisMessage, type ScheduleHeader, type WhatIfOverrides } from './messages';
 import { packTimeline } from './pack';
 import { runSummary } from './summary';
+import { vocabTimeline } from './vocabTimeline';
 
 const BYTES_PER_GiB = 2 ** 30;
 
@@ -28,7 +29,7 @@ export function buildAnalysisMessage(result: AnalysisResult, meta: PayloadMeta):
       timeline = { bufferIndex: buffers.length, layout: packed.layout, microbatches: e.sim.spec.microbatches };
       buffers.push(packed.buffer);
     }
-    schedules.push(scheduleHeader(e, timeline));
+    schedules.push({ ...scheduleHeader(e, timeline), ...vocabTimelineRef(e, buffers) });
   }
   const c = result.config;
   return {
@@ -70,11 +71,27 @@ function scheduleHeader(e: ScheduleEvaluation, timeline: ScheduleHeader['timelin
     peakMemoryGiBPerStage: e.peakMemoryGiBPerStage,
     peakReservedGiBPerStage: e.peakReservedGiBPerStage,
     ...(e.stepTimeBreakdown && { stepTimeBreakdown: e.stepTimeBreakdown }),
-    ...(e.vocabParallel && { vocabParallel: e.vocabParallel }),
+    ...(e.vocabParallel && { vocabParallel: vocabFigures(e.vocabParallel) }),
     oom: e.oom,
     stageBreakdownGiB: e.memory ? e.memory.map(breakdownGiB) : null,
     timeline,
   };
+}
+
+/** The figures without the run, which travels packed (vocabTimelineRef). */
+function vocabFigures(vp: VocabParallelFigures): Omit<VocabParallelFigures, 'run' | 'durations'> {
+  const { run: _run, durations: _durations, ...figures } = vp;
+  return figures;
+}
+
+/** D (issue 18): the vocabulary-parallel run packed into one more buffer, when the evaluation kept one. */
+function vocabTimelineRef(e: ScheduleEvaluation, buffers: ArrayBuffer[]): Pick<ScheduleHeader, 'vocabTimeline'> {
+  const t = e.vocabParallel ? vocabTimeline(e.vocabParallel) : null;
+  if (!t || t.ops.opCount === 0) return {};
+  // No memory series: the memory model walks plain 1F1B, whose times are not this run's.
+  const packed = packTimeline(t.ops, undefined, t.collectives);
+  buffers.push(packed.buffer);
+  return { vocabTimeline: { bufferIndex: buffers.length - 1, layout: packed.layout } };
 }
 
 function breakdownGiB(m: StageMemory): Record<string, number> {

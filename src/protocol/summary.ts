@@ -48,7 +48,9 @@ export function scheduleLabel(
     Partial<Pick<ScheduleEvaluation, 'vocabParallel'>>,
 ): string {
   // E (issue 18): the fork runs Vocabulary Parallelism on non-interleaved 1F1B only (schedule/vocabParallel.ts).
-  if (e.vocabParallel) return `Vocabulary Parallelism (algorithm ${e.vocabParallel.algorithm}) on 1F1B`;
+  if (e.vocabParallel?.schedule === 'interlaced') return 'Interlaced vocabulary layers on 1F1B';
+  if (e.vocabParallel)
+    return `Vocabulary Parallelism (algorithm ${e.vocabParallel.algorithm}) on ${e.vocabParallel.schedule === 'v-half' ? 'V-Half' : '1F1B'}`;
   const parts: string[] = [e.schedule];
   if (e.schedule.startsWith('seq1f1b')) parts.push(`k=${e.splits}`);
   if (e.virtualStages > 1) parts.push(`v=${e.virtualStages}`);

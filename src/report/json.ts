@@ -24,6 +24,11 @@ function diagnosticToJson(d: CoreDiagnostic): Record<string, unknown> {
 function evaluationToJson(e: ScheduleEvaluation): Record<string, unknown> {
   // sim and memory are large typed arrays meant for the webview, not for JSON consumers.
   const { sim: _sim, memory: _memory, ...rest } = e;
+  // The same for the vocabulary-parallel run kept for the panel's timeline.
+  if (rest.vocabParallel) {
+    const { run: _run, durations: _durations, ...figures } = rest.vocabParallel;
+    return { ...rest, vocabParallel: figures };
+  }
   return rest;
 }
 

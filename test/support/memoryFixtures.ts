@@ -227,3 +227,28 @@ export const TEST_GPU: GpuProfile = {
   interNodeLatencyUs: 20,
   source: 'test',
 };
+
+/**
+ * The Seq1F1B figure's 30B run (thunlp/Seq1F1B exp.sh and run.sh): h 6144, 64 heads (d = 96), TP 8 with SP, PP 8,
+ * rope, local layers with flash attention, micro-batch 1, no dropout; the fork's own layer code is the test's to add
+ * (`legacyModelCode: 'seq1f1b'`).
+ */
+export const SEQ1F1B_30B_TP8: Partial<RunConfig> = {
+  numLayers: 64,
+  hiddenSize: 6144,
+  numAttentionHeads: 64,
+  seqLength: 32768,
+  maxPositionEmbeddings: 32768,
+  microBatchSize: 1,
+  paddedVocabSize: 51200,
+  tensorParallel: 8,
+  pipelineParallel: 8,
+  sequenceParallel: true,
+  dataParallel: 1,
+  worldSize: 64,
+  useFlashAttn: true,
+  transformerImpl: 'local',
+  positionEmbeddingType: 'rope',
+  hiddenDropout: 0,
+  attentionDropout: 0,
+};

@@ -8,6 +8,7 @@ import { buildBundles, serve, launch, writeWebviewPage, initScript, runTests, TH
 import { assertCanvasesDrawn, hex, near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
 import { registerThemeTests } from './themes.mjs';
 import { registerMeasuredTests } from './measured.mjs';
+import { registerVocabTests } from './vocab.mjs';
 
 const artifacts = join(repo, 'test/artifacts');
 mkdirSync(artifacts, { recursive: true });
@@ -605,6 +606,7 @@ test('timeline, memory and compare tabs draw their charts in the light and the d
 
 registerThemeTests({ test, browser, server, dir, harness, openPanel, exampleAnalysis, artifacts });
 registerMeasuredTests({ test, openPanel, analysis, payload, artifacts });
+registerVocabTests({ test, openPanel, harness, repo, artifacts });
 
 const { passed, failed } = await runTests(tests);
 await browser.close();

@@ -45,7 +45,9 @@ function pageTextContrasts() {
     for (const el of root.querySelectorAll('*')) {
       if (el.shadowRoot) visit(el.shadowRoot);
       const own = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent);
-      const text = el.tagName === 'INPUT' ? el.value : own.join(' ').trim();
+      // A checkbox's value ("on") is not drawn: its label is the text.
+      const shown = el.tagName === 'INPUT' && el.type !== 'checkbox' && el.type !== 'radio';
+      const text = shown ? el.value : own.join(' ').trim();
       if (!text || el.tagName === 'SCRIPT' || el.tagName === 'STYLE' || el.tagName === 'OPTION') continue;
       const rect = el.getBoundingClientRect();
       if (rect.width === 0 || rect.height === 0) continue;
@@ -78,7 +80,7 @@ function pageTextContrasts() {
 }
 
 /** Asserts every run of text on the page meets AA; returns how many runs were checked. */
-async function assertLegible(page, where) {
+export async function assertLegible(page, where) {
   const runs = await page.evaluate(pageTextContrasts);
   const bad = runs.filter((r) => r.ratio < (r.large ? AA_LARGE : AA_TEXT));
   assert.deepEqual(

@@ -4,7 +4,8 @@
 // vertex in the webview's software rasteriser; here the lines are painted as pixel-column spans into a reused
 // raster. chart.js still draws the summary charts (peak bars, compare).
 import type { ChartTheme } from '../charts';
-import { formatMs, setCssSize, tickStepMs } from '../timeline/draw';
+import { formatMs } from '../format';
+import { setCssSize, tickStepMs } from '../timeline/draw';
 import { GUTTER_PX } from '../timeline/timelineView';
 import type { Viewport } from '../timeline/viewport';
 import { columnSpans } from './decimate';

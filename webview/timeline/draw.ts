@@ -1,7 +1,8 @@
 // Paints a laid-out timeline on a 2D canvas: one path and one fill() per style (not per op), crisp on HiDPI
 // because the backing store is sized in device pixels and everything is drawn in CSS pixels through a transform.
+import { formatMs } from '../format';
 import type { Palette } from '../theme';
-import { EMPTY, type Geometry, type TimelineRaster } from './layout';
+import { EMPTY, collectiveRowTopPx, type Geometry, type TimelineRaster } from './layout';
 import type { Viewport } from './viewport';
 
 export interface DrawFrame {
@@ -11,6 +12,8 @@ export interface DrawFrame {
   makespanMs: number;
   /** Row titles in the gutter ("stage 0" …). */
   laneTitle: (r: number) => string;
+  /** Titles of the collective rows under the lanes (D, issue 18), one per row of the raster; empty: none. */
+  collectiveTitles: readonly string[];
   showAxis: boolean;
 }
 
@@ -80,12 +83,6 @@ export function tickStepMs(spanMs: number, widthPx: number, targetPx = 90): numb
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * pow;
 }
 
-export function formatMs(ms: number, stepMs: number): string {
-  if (stepMs >= 1000) return `${(ms / 1000).toFixed(stepMs >= 10000 ? 0 : 1)} s`;
-  const digits = Math.max(0, Math.min(3, -Math.floor(Math.log10(stepMs))));
-  return `${ms.toFixed(digits)} ms`;
-}
-
 /** Offscreen canvas holding the raster rows (bars then p2p), reused across frames. */
 let rowCanvas: HTMLCanvasElement | null = null;
 let rowImage: ImageData | null = null;
@@ -93,7 +90,7 @@ let rowImage: ImageData | null = null;
 /** Converts the raster's style ids to pixels and uploads them; returns the canvas to blit rows from. */
 function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement | null {
   const w = raster.widthPx;
-  const h = raster.stages * 2;
+  const h = raster.stages * 2 + raster.collectiveRows;
   if (w === 0 || h === 0) return null;
   rowCanvas ??= document.createElement('canvas');
   if (rowCanvas.width !== w || rowCanvas.height !== h) {
@@ -116,6 +113,10 @@ function uploadRaster(raster: TimelineRaster, pal: Palette): HTMLCanvasElement |
   for (let i = 0; i < n; i++) {
     const s = raster.p2p[i]!;
     px[n + i] = s === EMPTY ? 0 : rgba[s]!;
+  }
+  for (let i = 0; i < w * raster.collectiveRows; i++) {
+    const s = raster.collectives[i]!;
+    px[2 * n + i] = s === EMPTY ? 0 : rgba[s]!;
   }
   ctx.putImageData(rowImage, 0, 0);
   return rowCanvas;
@@ -160,6 +161,11 @@ function paintBase(b: CanvasRenderingContext2D, a: BaseArgs): void {
   b.font = '11px sans-serif';
   for (let r = 0; r < frame.stages; r++)
     b.fillText(frame.laneTitle(r), g.plotX0Px - 6, g.topPx + r * g.laneHeightPx + g.laneHeightPx / 2);
+  const rowPx = g.collectiveRowPx ?? 0;
+  if (frame.collectiveTitles.length) b.font = `${Math.min(11, rowPx - 1)}px sans-serif`;
+  frame.collectiveTitles.forEach((title, k) =>
+    b.fillText(title, g.plotX0Px - 6, collectiveRowTopPx(g, frame.stages, k) + rowPx / 2),
+  );
 }
 
 function baseKey(a: BaseArgs): string {
@@ -181,6 +187,8 @@ function baseKey(a: BaseArgs): string {
     Math.round(a.stepX0),
     Math.round(a.stepX1),
     a.frame.showAxis,
+    g.collectiveRowPx ?? 0,
+    ...a.frame.collectiveTitles,
   ].join('|');
 }
 
@@ -254,7 +262,7 @@ export function drawTimeline(
   const step = tickStepMs(vp.t1Ms - vp.t0Ms, g.plotWidthPx);
   const first = Math.ceil(vp.t0Ms / step) * step;
   ctx.fillStyle = pal.grid;
-  const lanesBottom = g.topPx + frame.stages * g.laneHeightPx;
+  const lanesBottom = collectiveRowTopPx(g, frame.stages, raster.collectiveRows);
   for (let t = first; t <= vp.t1Ms; t += step) {
     const x = Math.round(x0 + (t - vp.t0Ms) * pxPerMs);
     ctx.fillRect(x, g.topPx, 1, lanesBottom - g.topPx);
@@ -277,6 +285,13 @@ export function drawTimeline(
         const p1 = Math.round((y + barPx + g.p2pHeightPx) * pixelRatio);
         ctx.drawImage(rows, 0, raster.stages + r, raster.widthPx, 1, dx, y1, raster.widthPx, Math.max(1, p1 - y1));
       }
+    }
+    // Collective rows: the row's height less a pixel above and below, so neighbouring rows stay apart.
+    const rowPx = g.collectiveRowPx ?? 0;
+    for (let k = 0; k < raster.collectiveRows; k++) {
+      const y0 = Math.round((collectiveRowTopPx(g, raster.stages, k) + 1) * pixelRatio);
+      const y1 = Math.round((collectiveRowTopPx(g, raster.stages, k) + rowPx - 1) * pixelRatio);
+      ctx.drawImage(rows, 0, 2 * raster.stages + k, raster.widthPx, 1, dx, y0, raster.widthPx, Math.max(1, y1 - y0));
     }
     ctx.restore();
   }

@@ -2,10 +2,15 @@
 // Pure (no DOM), unit-tested in Node. Ops narrower than a pixel are merged per pixel column: drawing 100k
 // sub-pixel rects costs the same as drawing them all and shows nothing more, and merging keeps a frame ≤ 16 ms.
 import type { PackedOps } from '../../src/core/types';
+import { COLLECTIVE_KINDS, OP_KINDS } from '../../src/protocol/opKinds';
+import type { Collectives } from '../../src/protocol/pack';
 import type { Viewport } from './viewport';
 
-/** The subset of the packed timeline the renderer needs (TimelineArrays from src/protocol/pack.ts fits it). */
-export interface TimelineOps extends PackedOps {
+/**
+ * The subset of the packed timeline the renderer needs (TimelineArrays from src/protocol/pack.ts fits it); collectives
+ * only where a run has them (D, issue 18: Vocabulary Parallelism).
+ */
+export interface TimelineOps extends PackedOps, Partial<Collectives> {
   stages: number;
 }
 
@@ -21,13 +26,23 @@ export interface Geometry {
   barInsetPx: number;
   /** Height of the p2p strip at the bottom of each lane (0 hides transfers). */
   p2pHeightPx: number;
+  /**
+   * D (issue 18): rows under the lanes, one per kind of collective the run has (collectiveRowKinds), each this high;
+   * absent or 0: none drawn.
+   */
+  collectiveRowPx?: number;
 }
 
 /** Microbatches cycle through this many shades of their kind's colour, so neighbours are told apart. */
 export const SHADES = 4;
-export const STYLE_HIGHLIGHT = 3 * SHADES; // + kind
-export const STYLE_P2P = STYLE_HIGHLIGHT + 3;
-export const STYLE_COUNT = STYLE_P2P + 1;
+/** Kinds of op (rows of opKinds.ts OP_KINDS) and of collective: the style ids below are laid out from them. */
+export const KIND_COUNT = OP_KINDS.length;
+export const COLLECTIVE_COUNT = COLLECTIVE_KINDS.length;
+export const STYLE_HIGHLIGHT = KIND_COUNT * SHADES; // + kind
+export const STYLE_P2P = STYLE_HIGHLIGHT + KIND_COUNT;
+export const STYLE_COLLECTIVE = STYLE_P2P + 1; // + collective kind
+export const STYLE_COLLECTIVE_HIGHLIGHT = STYLE_COLLECTIVE + COLLECTIVE_COUNT; // + collective kind
+export const STYLE_COUNT = STYLE_COLLECTIVE_HIGHLIGHT + COLLECTIVE_COUNT;
 
 /** Labels need room for "12.3" in the 10 px font; narrower bars stay unlabelled. */
 export const LABEL_MIN_PX = 28;
@@ -59,18 +74,25 @@ export class TimelineRaster {
   stages = 0;
   bars = new Uint8Array(0);
   p2p = new Uint8Array(0);
+  /** One row per collective row of the geometry (collectiveRowKinds), under the lanes. */
+  collectiveRows = 0;
+  collectives = new Uint8Array(0);
   labels: Label[] = [];
 
-  reset(widthPx: number, stages: number): void {
+  reset(widthPx: number, stages: number, collectiveRows = 0): void {
     const n = widthPx * stages;
     if (this.bars.length < n) {
       this.bars = new Uint8Array(n);
       this.p2p = new Uint8Array(n);
     }
+    const c = widthPx * collectiveRows;
+    if (this.collectives.length < c) this.collectives = new Uint8Array(c);
     this.widthPx = widthPx;
     this.stages = stages;
+    this.collectiveRows = collectiveRows;
     this.bars.fill(EMPTY, 0, n);
     this.p2p.fill(EMPTY, 0, n);
+    this.collectives.fill(EMPTY, 0, c);
     this.labels.length = 0;
   }
 
@@ -114,8 +136,20 @@ export function lowerBound(a: Float64Array, lo: number, hi: number, value: numbe
   return lo;
 }
 
+/** Top of collective row k, CSS px: the rows follow the last lane. */
+export function collectiveRowTopPx(g: Geometry, stages: number, k: number): number {
+  return g.topPx + stages * g.laneHeightPx + k * (g.collectiveRowPx ?? 0);
+}
+
+/** The collective kinds a run has, in table order: one row each under the lanes. */
+export function collectiveRowKinds(t: TimelineOps): number[] {
+  const present = new Array<boolean>(COLLECTIVE_COUNT).fill(false);
+  for (const k of t.collKind ?? []) present[k] = true;
+  return present.flatMap((p, k) => (p ? [k] : []));
+}
+
 function labelFor(t: TimelineOps, i: number, opts: LayoutOptions): string {
-  let s = String(t.microbatch[i]);
+  let s = (OP_KINDS[t.kind[i]!]?.labelPrefix ?? '') + String(t.microbatch[i]);
   if (opts.splits > 1) s += '.' + t.chunk[i];
   if (opts.virtualStages > 1) s += ' v' + t.modelChunk[i];
   return s;
@@ -142,9 +176,11 @@ export function layoutTimeline(
   out: TimelineRaster,
 ): void {
   const width = Math.max(0, Math.round(g.plotWidthPx * pixelRatio));
-  out.reset(width, t.stages);
+  const rowKinds = g.collectiveRowPx ? collectiveRowKinds(t) : [];
+  out.reset(width, t.stages, rowKinds.length);
   const span = vp.t1Ms - vp.t0Ms;
   if (!(span > 0) || width === 0) return;
+  layoutCollectives(t, vp, width, rowKinds, opts.highlightMicrobatch, Math.max(1, Math.round(2 * pixelRatio)), out);
   const devPerMs = width / span;
   const cssPerDev = g.plotWidthPx / width;
   const barH = Math.max(1, g.laneHeightPx - 2 * g.barInsetPx - g.p2pHeightPx);
@@ -166,12 +202,9 @@ export function layoutTimeline(
     const hi = stageOffsets[r + 1]!;
     const row = r * width;
     const labelY = g.topPx + r * g.laneHeightPx + g.barInsetPx + barH / 2;
-    // Pixel-column merge state for sub-pixel ops: the column (-1: none open), coverage per kind and whether the
-    // highlight is in the column. A column is closed (written if no wider op painted it) when an op leaves it.
+    // Pixel-column merge state for sub-pixel ops: the column (-1: none open), coverage per kind (COVERAGE) and whether
+    // the highlight is in the column. A column is closed (written if no wider op painted it) when an op leaves it.
     let col = -1;
-    let covF = 0;
-    let covB = 0;
-    let covW = 0;
     let colHl = false;
 
     for (let i = lowerBound(end, lo, hi, t0); i < hi; i++) {
@@ -195,7 +228,7 @@ export function layoutTimeline(
 
       if (u1 - u0 >= 1) {
         if (col >= 0) {
-          closeColumn(bars, row + col, covF, covB, covW, colHl);
+          closeColumn(bars, row + col, colHl);
           col = -1;
         }
         const a = Math.round(u0);
@@ -210,25 +243,60 @@ export function layoutTimeline(
       } else {
         const c = Math.min(width - 1, Math.floor(u0));
         if (c !== col) {
-          if (col >= 0) closeColumn(bars, row + col, covF, covB, covW, colHl);
+          if (col >= 0) closeColumn(bars, row + col, colHl);
           col = c;
-          covF = covB = covW = 0;
+          for (let k = 0; k < KIND_COUNT; k++) COVERAGE[k] = 0;
           colHl = false;
         }
-        const cov = Math.max(u1 - u0, 0);
-        if (kind === 0) covF += cov;
-        else if (kind === 1) covB += cov;
-        else covW += cov;
+        // kind < KIND_COUNT = COVERAGE.length (unpackTimeline checks every op's kind).
+        COVERAGE[kind] = COVERAGE[kind]! + Math.max(u1 - u0, 0);
         colHl ||= isHl;
       }
     }
-    if (col >= 0) closeColumn(bars, row + col, covF, covB, covW, colHl);
+    if (col >= 0) closeColumn(bars, row + col, colHl);
   }
 }
 
-/** Writes a merged pixel column, unless an op at least a pixel wide already painted it: the kind covering most. */
-function closeColumn(bars: Uint8Array, at: number, covF: number, covB: number, covW: number, hl: boolean): void {
+/** Coverage per kind of the open pixel column (layoutTimeline); module scope so the loop allocates nothing. */
+const COVERAGE = new Float64Array(KIND_COUNT);
+
+/**
+ * Writes a merged pixel column, unless an op at least a pixel wide already painted it: the kind covering most (the
+ * lower kind on a tie).
+ */
+function closeColumn(bars: Uint8Array, at: number, hl: boolean): void {
   if (bars[at] !== EMPTY) return;
-  const kind = covF >= covB && covF >= covW ? 0 : covB >= covW ? 1 : 2;
+  let kind = 0;
+  for (let k = 1; k < KIND_COUNT; k++) if (COVERAGE[k]! > COVERAGE[kind]!) kind = k;
   bars[at] = hl ? STYLE_HIGHLIGHT + kind : kind * SHADES;
+}
+
+/**
+ * The collective rows: each collective at least `minDev` device pixels wide (two CSS px: a barrier of a fraction of a
+ * millisecond must still be seen and hovered on a step of seconds), in its kind's row (rowKinds), in the highlight
+ * style when its microbatch is highlighted. There are at most a few per microbatch, so all are visited.
+ */
+function layoutCollectives(
+  t: TimelineOps,
+  vp: Viewport,
+  width: number,
+  rowKinds: readonly number[],
+  highlight: number,
+  minDev: number,
+  out: TimelineRaster,
+): void {
+  const { collKind, collMicrobatch, collStart, collEnd } = t;
+  if (!rowKinds.length || !collKind || !collMicrobatch || !collStart || !collEnd) return;
+  const devPerMs = width / (vp.t1Ms - vp.t0Ms);
+  for (let i = 0; i < collKind.length; i++) {
+    const s = collStart[i]!;
+    const e = collEnd[i]!;
+    if (e < vp.t0Ms || s > vp.t1Ms) continue;
+    const kind = collKind[i]!;
+    const row = rowKinds.indexOf(kind) * width;
+    const a = Math.min(width - 1, Math.floor(Math.max(0, (s - vp.t0Ms) * devPerMs)));
+    const b = Math.min(width, Math.max(a + minDev, Math.round((e - vp.t0Ms) * devPerMs)));
+    const style = collMicrobatch[i] === highlight ? STYLE_COLLECTIVE_HIGHLIGHT + kind : STYLE_COLLECTIVE + kind;
+    fillSpan(out.collectives, row + a, row + b, style);
+  }
 }

@@ -1,5 +1,5 @@
 // Which op is under the pointer: lane from y by arithmetic, op from x by binary search in that lane. Pure, O(log n).
-import { lowerBound, type Geometry, type TimelineOps } from './layout';
+import { collectiveRowKinds, collectiveRowTopPx, lowerBound, type Geometry, type TimelineOps } from './layout';
 import type { Viewport } from './viewport';
 
 /** A sub-pixel op is still hoverable if the pointer is this close to it. */
@@ -45,6 +45,41 @@ export function opAt(
     if (distPx < bestPx) {
       bestPx = distPx;
       best = j;
+    }
+  }
+  return bestPx <= tolerancePx ? best : -1;
+}
+
+/**
+ * D (issue 18): index of the collective under (xPx, yPx) in the rows under the lanes, or -1. Collectives of one row
+ * may overlap in time; the one whose span is nearest the pointer wins, the later on a tie (it is drawn on top).
+ */
+export function collectiveAt(
+  t: TimelineOps,
+  vp: Viewport,
+  g: Geometry,
+  xPx: number,
+  yPx: number,
+  tolerancePx = HIT_TOLERANCE_PX,
+): number {
+  const rowPx = g.collectiveRowPx ?? 0;
+  if (!rowPx || !t.collKind || !t.collStart || !t.collEnd) return -1;
+  if (xPx < g.plotX0Px || xPx > g.plotX0Px + g.plotWidthPx) return -1;
+  const kinds = collectiveRowKinds(t);
+  const k = Math.floor((yPx - collectiveRowTopPx(g, t.stages, 0)) / rowPx);
+  if (k < 0 || k >= kinds.length) return -1;
+  const tMs = timeAt(xPx, vp, g);
+  const msPerPx = (vp.t1Ms - vp.t0Ms) / g.plotWidthPx;
+  let best = -1;
+  let bestPx = Infinity;
+  for (let i = 0; i < t.collKind.length; i++) {
+    if (t.collKind[i] !== kinds[k]) continue;
+    const s = t.collStart[i]!;
+    const e = t.collEnd[i]!;
+    const distPx = (tMs < s ? s - tMs : tMs > e ? tMs - e : 0) / msPerPx;
+    if (distPx <= bestPx) {
+      bestPx = distPx;
+      best = i;
     }
   }
   return bestPx <= tolerancePx ? best : -1;

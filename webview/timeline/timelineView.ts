@@ -2,10 +2,13 @@
 // once per animation frame. All geometry decisions go through the pure layout/pick/viewport modules.
 import type { MeasuredSpans } from '../../src/protocol/measured';
 import type { ThemeColors } from '../theme';
-import { drawTimeline, formatMs, prepareCanvas } from './draw';
+import { formatMs } from '../format';
+import { drawTimeline, prepareCanvas } from './draw';
 import { drawOverlay } from './overlay';
-import { opAt } from './pick';
-import { TimelineRaster, layoutTimeline, type Geometry, type TimelineOps } from './layout';
+import { COLLECTIVE_KINDS, OP_KINDS } from '../../src/protocol/opKinds';
+import { collectiveAt, opAt } from './pick';
+import { TimelineRaster, collectiveRowKinds, layoutTimeline, type Geometry, type TimelineOps } from './layout';
+import { collectiveLines, vocabOpLines, type VocabAlgorithm } from './vocabTips';
 import { clampViewport, fullViewport, panViewport, zoomViewport, type Viewport } from './viewport';
 
 export interface TimelineInfo {
@@ -15,6 +18,8 @@ export interface TimelineInfo {
   makespanMs: number;
   /** How far the view may pan and zoom out, ms: the makespan, or further when measured spans run past it. */
   extentMs?: number;
+  /** D (issue 18): set when the ops are a vocabulary-parallel run (its tooltips name the collectives). */
+  vocab?: { algorithm: VocabAlgorithm; microbatches: number };
 }
 
 export interface TimelineViewOptions {
@@ -35,8 +40,8 @@ const KEY_PAN_FRACTION = 0.1;
 const KEY_ZOOM_FACTOR = 1.5;
 /** A press that moves less than this is a click (select microbatch), not a drag. */
 const CLICK_SLOP_PX = 4;
-
-const KIND_NAMES = ['F (forward)', 'B (backward)', 'W (weight grad)'];
+/** Height of a collective row under the lanes (D, issue 18), CSS px: room for its 10 px title. */
+const COLLECTIVE_ROW_PX = 12;
 
 /**
  * DualPipe (src/core/schedule/dualPipe.ts): model chunk c of a stage is direction c, which runs down the stages (0) or
@@ -148,12 +153,20 @@ export class TimelineView {
       laneHeightPx: this.opts.laneHeightPx,
       barInsetPx: this.opts.laneHeightPx >= 12 ? 2 : 0.5,
       p2pHeightPx: this.opts.laneHeightPx >= 16 ? 3 : 0,
+      // Collective rows only in the full timeline: the small multiples show the passes alone.
+      collectiveRowPx: this.opts.showAxis ? COLLECTIVE_ROW_PX : 0,
     };
+  }
+
+  /** Collective rows drawn under the lanes (one per kind the run has). */
+  private collectiveRows(): number[] {
+    return this.ops && this.opts.showAxis ? collectiveRowKinds(this.ops) : [];
   }
 
   /** The canvas height in CSS px: it depends on the lane count only, so it is known before the width is read. */
   cssHeight(): number {
-    return (this.opts.showAxis ? AXIS_PX : 2) + (this.ops?.stages ?? 0) * this.opts.laneHeightPx + 4;
+    const rows = this.collectiveRows().length * COLLECTIVE_ROW_PX;
+    return (this.opts.showAxis ? AXIS_PX : 2) + (this.ops?.stages ?? 0) * this.opts.laneHeightPx + rows + 4;
   }
 
   requestDraw(): void {
@@ -212,6 +225,7 @@ export class TimelineView {
         stages: this.ops?.stages ?? 0,
         makespanMs: this.info?.makespanMs ?? 0,
         laneTitle: (r) => (this.opts.showAxis ? `stage ${r}` : ''),
+        collectiveTitles: this.collectiveRows().map((k) => COLLECTIVE_KINDS[k]!.short),
         showAxis: this.opts.showAxis,
       },
       pal,
@@ -230,6 +244,24 @@ export class TimelineView {
     return this.ops ? opAt(this.ops, this.vp, this.geometry(), xPx, yPx) : -1;
   }
 
+  /** Collective index under a point (the rows under the lanes), or -1. */
+  collectiveAtPoint(xPx: number, yPx: number): number {
+    return this.ops ? collectiveAt(this.ops, this.vp, this.geometry(), xPx, yPx) : -1;
+  }
+
+  /** Microbatch of the op or collective under a point, or -1: what a click highlights. */
+  private microbatchAt(xPx: number, yPx: number): number {
+    const i = this.opAtPoint(xPx, yPx);
+    if (i >= 0) return this.ops?.microbatch[i] ?? -1;
+    const c = this.collectiveAtPoint(xPx, yPx);
+    return c >= 0 ? (this.ops?.collMicrobatch?.[c] ?? -1) : -1;
+  }
+
+  describeCollective(i: number): string[] {
+    const vocab = this.info?.vocab;
+    return this.ops && vocab ? collectiveLines(this.ops, i, vocab.algorithm, vocab.microbatches) : [];
+  }
+
   describeOp(i: number): string[] {
     const t = this.ops;
     if (!t || i < 0 || i >= t.opCount) return [];
@@ -242,12 +274,14 @@ export class TimelineView {
     const p2pEndMs = t.p2pEnd[i]!;
     const step = Math.max(1e-3, endMs - startMs);
     const lines = [
-      `${KIND_NAMES[t.kind[i]!] ?? '?'} · stage ${stage} · microbatch ${t.microbatch[i]!}${(this.info?.splits ?? 1) > 1 ? ` · chunk ${t.chunk[i]!}` : ''}${(this.info?.virtualStages ?? 1) > 1 ? ` · model chunk ${t.modelChunk[i]!}` : ''}`,
+      `${OP_KINDS[t.kind[i]!]?.name ?? '?'} · stage ${stage} · microbatch ${t.microbatch[i]!}${(this.info?.splits ?? 1) > 1 ? ` · chunk ${t.chunk[i]!}` : ''}${(this.info?.virtualStages ?? 1) > 1 ? ` · model chunk ${t.modelChunk[i]!}` : ''}`,
       `start ${formatMs(startMs, 0.001)} · end ${formatMs(endMs, 0.001)} · ${formatMs(endMs - startMs, step / 100)}`,
     ];
     if (p2pEndMs > p2pStartMs)
       lines.push(`input arrived ${formatMs(p2pEndMs, 0.001)} (p2p ${formatMs(p2pEndMs - p2pStartMs, 0.001)})`);
     if (this.info?.schedule === 'dualpipe') lines.push(...dualPipeLines(t.kind[i]!, stage, t.modelChunk[i]!, t.stages));
+    const vocab = this.info?.vocab;
+    if (vocab) lines.push(...vocabOpLines(t, t.kind[i]!, stage, t.microbatch[i]!, vocab.algorithm));
     return lines;
   }
 
@@ -297,8 +331,7 @@ export class TimelineView {
       const d = this.dragging;
       this.dragging = null;
       if (d && !d.moved) {
-        const i = this.opAtPoint(e.offsetX, e.offsetY);
-        const mb = i >= 0 ? (this.ops?.microbatch[i] ?? -1) : -1;
+        const mb = this.microbatchAt(e.offsetX, e.offsetY);
         const next = mb === this.highlight ? -1 : mb;
         this.setHighlight(next);
         this.onHighlightChange(next);
@@ -343,13 +376,15 @@ export class TimelineView {
 
   showTooltip(xPx: number, yPx: number): void {
     const i = this.opAtPoint(xPx, yPx);
-    if (i < 0) {
+    const c = i < 0 ? this.collectiveAtPoint(xPx, yPx) : -1;
+    const lines = i >= 0 ? this.describeOp(i) : c >= 0 ? this.describeCollective(c) : [];
+    if (!lines.length) {
       this.tooltip.hidden = true;
       return;
     }
     // textContent only: op details are numbers, but nothing from the workspace is ever parsed as HTML here.
     this.tooltip.replaceChildren(
-      ...this.describeOp(i).map((line) => {
+      ...lines.map((line) => {
         const div = document.createElement('div');
         div.textContent = line;
         return div;
@@ -360,5 +395,6 @@ export class TimelineView {
     this.tooltip.style.left = `${Math.max(0, Math.min(xPx + 12, maxX))}px`;
     this.tooltip.style.top = `${yPx + 14}px`;
     this.tooltip.dataset['op'] = String(i);
+    this.tooltip.dataset['collective'] = String(c);
   }
 }

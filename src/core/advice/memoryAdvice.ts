@@ -84,7 +84,8 @@ function memoizedSweep(
 
 /** Only the settings that are set (exactOptionalPropertyTypes: an absent setting is not `undefined`). */
 function memorySettings(options: MemoryOptions): MemorySettings {
-  const settings: MemorySettings = {};
+  // The GPU's memory bounds the allocator replay (memory/fragmentation.ts) as the device bounds PyTorch's allocator.
+  const settings: MemorySettings = { capacityGiB: options.gpu.memoryGiB };
   if (options.constants !== undefined) settings.constants = options.constants;
   if (options.overheadGiB !== undefined) settings.overheadGiB = options.overheadGiB;
   return settings;

@@ -50,9 +50,12 @@ export function layerActivationBytes(
   // apply_rotary_pos_emb computes `t * freqs.cos() + _rotate_half(t) * freqs.sin()` for Q and again for K
   // (model/transformer.py:847-848), and each product keeps its table for backward (the other factor has no
   // gradient). The tables are [s, 1, 1, d] in bf16 — inv_freq is a buffer that Float16Module's module.bfloat16()
-  // converts (model/module.py:165) — so 4 tables · 2 bytes · d per sequence position, whatever TP and SP (each rank
-  // rotates its own heads over the whole chunk) and shared by the b samples.
-  if (shape.ropeTablesPerLayer) perToken += (8 * shape.headDim) / shape.microBatch;
+  // converts (model/module.py:165) — so 4 tables · 2 bytes · d_rot per sequence position, whatever TP and SP (each
+  // rank rotates its own heads over the whole chunk) and shared by the b samples. The tables are as wide as
+  // RotaryEmbedding's dim, int(d · --rotary-percent) (model/language_model.py:378-388); apply_rotary_pos_emb slices
+  // the rotated part off as a view and concatenates the untouched rest back without saving it
+  // (rotary_pos_embedding.py:39-52).
+  if (shape.ropeTablesPerLayer) perToken += (8 * shape.rotaryDim) / shape.microBatch;
   let scoreBytes = 0;
   // Recomputing core attention keeps only its inputs (Q, K, V, counted above): no scores, no log-sum-exp.
   if (!modules.has('core_attn')) {
@@ -272,8 +275,9 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         // Under SP a pre-2024 fork's embedding hands the first layer a view of the whole-sequence output: the
         // scatter slices its first dimension and `.contiguous()` of that slice is the same storage (thunlp/Seq1F1B
         // 6893466 megatron/core/tensor_parallel/mappings.py:64, model/language_model.py:246-249; Megatron-DeepSpeed
-        // the same), and the first layer keeps its input for backward, so all [s, b, h] of it stays, not 1/t. (Megatron
-        // later added --clone-scatter-output-in-embedding, on by default, to free it.)
+        // the same), and the first layer keeps its input for backward, so all [s, b, h] of it stays, not 1/t.
+        // Megatron-Core does the same with learned positions under --no-clone-scatter-output-in-embedding; when it
+        // applies is ModelShape.embeddingKeepsFullSequence (model/shape.ts).
         if (shape.embeddingKeepsFullSequence) stored += 2 * shape.hidden * q * (1 - 1 / t);
       }
       tables.activations[vs]![j] = stored;

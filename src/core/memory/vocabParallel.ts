@@ -25,21 +25,23 @@ export const VOCAB_LOGIT_SHARDS_HELD = 2;
 export function vocabParallelMemory(
   shape: ModelShape,
   plain: readonly StageMemory[],
-  figures: Pick<VocabParallelFigures, 'inFlightPerStage'>,
+  figures: Pick<VocabParallelFigures, 'inFlightPerStage' | 'schedule' | 'plainInFlightPerStage'>,
   microbatches: number,
   constants: OverheadConstants,
 ): StageMemory[] {
   const p = plain.length;
-  const statics = staticMemoryPerRank(shape, 1);
+  // C (issue 18): on V-Half the output layer is rank 0's (its last virtual stage), with the input layer.
+  const vHalf = figures.schedule === 'v-half';
+  const statics = vHalf ? staticMemoryPerRank(shape, 2, true) : staticMemoryPerRank(shape, 1);
   const vocabParams = (shape.vocabPadded * shape.hidden) / shape.tp;
-  const lastLogits = plain[p - 1]?.breakdownBytes.logits ?? 0;
+  const lastLogits = plain[vHalf ? 0 : p - 1]?.breakdownBytes.logits ?? 0;
   const frag = 1 + constants.fragmentationFraction;
   return plain.map((stage, r) => {
     const s = statics[r];
     const own = s ? s.denseParams + s.expertParams : 0;
-    const held = (r === 0 ? vocabParams : 0) + (r === p - 1 ? vocabParams : 0);
+    const held = (r === 0 ? vocabParams : 0) + (r === (vHalf ? 0 : p - 1) ? vocabParams : 0);
     const ratio = own > 0 ? Math.max(0, own - held + (2 * vocabParams) / p) / own : 1;
-    const plainInFlight = Math.min(microbatches, p - r);
+    const plainInFlight = figures.plainInFlightPerStage?.[r] ?? Math.min(microbatches, p - r);
     const actRatio = plainInFlight > 0 ? (figures.inFlightPerStage[r] ?? plainInFlight) / plainInFlight : 1;
     const b = stage.breakdownBytes;
     const parts = {
@@ -50,7 +52,8 @@ export function vocabParallelMemory(
       optimizer: b.optimizer * ratio,
       activations: b.activations * actRatio,
       kvCache: b.kvCache,
-      logits: (lastLogits * VOCAB_LOGIT_SHARDS_HELD) / p,
+      // The interlaced step runs S and its backward at once: one shard (vocabInterlaced.ts).
+      logits: (lastLogits * (figures.schedule === 'interlaced' ? 1 : VOCAB_LOGIT_SHARDS_HELD)) / p,
     };
     const peakBytes = Object.values(parts).reduce((a, x) => a + x, 0);
     // What the plain estimate adds beyond allocated·(1 + fragmentation): the non-PyTorch overhead, unchanged.

@@ -74,8 +74,15 @@ export interface ModelShape {
    */
   ropeTablesPerLayer: boolean;
   /**
-   * A pre-2024 fork's embedding under SP (TP > 1) keeps the whole-sequence embedding output alive behind its
-   * sequence shard, a view (memory/activations.ts); Megatron-Core clones the shard.
+   * Width of the rotated part of each head: int(d · --rotary-percent) below 1, else d (Megatron-Core
+   * rotary_pos_embedding.py:73-74 at d98e8a64; thunlp/Seq1F1B model/language_model.py:378-382). Sizes the rotary tables.
+   */
+  rotaryDim: number;
+  /**
+   * Under SP (TP > 1) the first layer's input is a view of the whole-sequence embedding output, which stays alive
+   * (memory/activations.ts): a pre-2024 fork's embedding always; Megatron-Core only under
+   * --no-clone-scatter-output-in-embedding with learned positions. Only at hidden dropout 0, where the embedding's
+   * dropout hands back its input.
    */
   embeddingKeepsFullSequence: boolean;
   hiddenDropout: number;
@@ -311,6 +318,29 @@ function attentionKind(config: RunConfig): { flashAttention: boolean; legacyFlas
   return { flashAttention, legacyFlashPath: localImpl && flashAttention };
 }
 
+/** int(d · rotary_percent) when the percent is below 1 (Python's int() truncates), else d. */
+function rotaryDimOf(config: RunConfig, headDim: number): number {
+  const percent = config.rotaryPercent;
+  return percent != null && percent > 0 && percent < 1 ? Math.trunc(headDim * percent) : headDim;
+}
+
+/**
+ * Whether the embedding output behind the first layer's SP shard stays alive. The shard is a first-dimension slice
+ * of a contiguous tensor, so `.contiguous()` returns the same storage (Megatron-Core core/tensor_parallel/mappings.py
+ * :79 at d98e8a64; thunlp/Seq1F1B mappings.py:64). Megatron-Core clones it unless --no-clone-scatter-output-in-embedding
+ * (language_model_embedding.py:148-152), and scatters at all only when the vocabulary embedding does not
+ * reduce-scatter, i.e. with learned positions or token types (:51-56, :122; token types are BERT's, not read here);
+ * the pre-2024 forks scatter and never clone (thunlp/Seq1F1B model/language_model.py:246-249, Megatron-DeepSpeed
+ * :261). The view is kept only if the embedding's dropout returns it: torch's dropout at p = 0 hands back its input
+ * (ATen native/Dropout.cpp `_dropout_impl`), at p > 0 it makes a new tensor and keeps only its mask.
+ */
+function embeddingKeepsFullSequence(config: RunConfig, tp: number): boolean {
+  if (!(config.sequenceParallel ?? false) || tp <= 1 || (config.hiddenDropout ?? 0.1) !== 0) return false;
+  if ((config.legacyModelCode ?? null) !== null) return true;
+  const learned = (config.positionEmbeddingType ?? 'learned_absolute') === 'learned_absolute';
+  return config.cloneScatterOutputInEmbedding === false && learned;
+}
+
 type Parallel = Pick<ModelShape, 'tp' | 'pp' | 'cp' | 'ep' | 'etp' | 'dp' | 'expertDp'>;
 
 function parallelOf(config: RunConfig, assumptions: string[]): Parallel {
@@ -407,8 +437,8 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
       config.legacyModelCode === 'seq1f1b' &&
       (config.transformerImpl ?? 'local') === 'local' &&
       config.positionEmbeddingType === 'rope',
-    embeddingKeepsFullSequence:
-      (config.legacyModelCode ?? null) !== null && (config.sequenceParallel ?? false) && par.tp > 1,
+    rotaryDim: rotaryDimOf(config, pos(config.kvChannels) ? config.kvChannels : h / a),
+    embeddingKeepsFullSequence: embeddingKeepsFullSequence(config, par.tp),
     // Megatron's defaults are 0.1 for both.
     hiddenDropout: config.hiddenDropout ?? 0.1,
     attentionDropout: config.attentionDropout ?? 0.1,

@@ -3,7 +3,7 @@
 // weighing is a plain sum per dialect so that the same file always gets the same answer and the deciding piece can
 // be named. Facts only: no rule or resolution changes with the dialect yet (a later step reads `read.dialect`).
 import type { LaunchInvocation } from '../bash/types';
-import { onlyForkDefining } from '../megatron/flags/dialectSets';
+import { forksDefining } from '../megatron/flags/dialectSets';
 import { lookupFlag } from '../megatron/flags/lookup';
 import type { Dialect } from '../megatron/flags/table';
 import {
@@ -203,9 +203,9 @@ function invocationEvidence(text: Lines, inv: LaunchInvocation, out: DialectEvid
     if (tag && tag !== 'megatron')
       out.push({ dialect: FROM_TABLE_TAG[tag], what: `flag ${spelled}`, range: w.range, weight: STRONG });
     else if (!found) {
-      // Outside our table: a flag only one fork's own parser defines (scripts/extract-flags.mjs) points at that fork.
-      const fork = onlyForkDefining(spelled);
-      if (fork) forkOnly.push({ dialect: fork, what: `flag ${spelled}`, range: w.range, weight: HINT });
+      // Outside our table: a flag only forks' own parsers define (scripts/extract-flags.mjs) points at those forks.
+      for (const fork of forksDefining(spelled))
+        forkOnly.push({ dialect: fork, what: `flag ${spelled}`, range: w.range, weight: HINT });
     }
   }
   // One such flag proves nothing: entry scripts add flags of their own (tasks/main.py's --task) that only a fork's

@@ -29,6 +29,18 @@ export const VOCAB_OP_F = 0;
 export const VOCAB_OP_B = 1;
 /** One output-layer step: T of microbatch i − 1 then S of microbatch i, fused as the fork's lm_head_step_helper does. */
 export const VOCAB_OP_L = 2;
+// C (issue 18): the kinds of V-Half with Vocabulary Parallelism (vocabVHalf.ts) and of the interlaced pipeline
+// (vocabInterlaced.ts), whose passes run separately.
+/** A weight-gradient pass (V-Half splits B and W). */
+export const VOCAB_OP_W = 3;
+/** An S pass alone (V-Half); in the interlaced pipeline, its synchronous output-layer step (forward and backward). */
+export const VOCAB_OP_S = 4;
+/** A T pass alone (V-Half). */
+export const VOCAB_OP_T = 5;
+/** The input layer's forward on the device's vocabulary shard. */
+export const VOCAB_OP_IF = 6;
+/** The input layer's backward on the device's vocabulary shard. */
+export const VOCAB_OP_IB = 7;
 
 export interface VocabDurations {
   /** Transformer forward per rank, ms (the output layer taken out of the last rank's). */
@@ -60,8 +72,16 @@ export interface VocabRun {
   endMs: Float64Array;
   makespanMs: number;
   busyMs: Float64Array;
-  /** Most transformer microbatches forwarded and not yet backwarded on each rank. */
+  /**
+   * Most transformer microbatches forwarded and not yet backwarded on each rank (V-Half: model chunks forwarded and
+   * not yet through their W, each half a rank's layers, so 2 is one microbatch).
+   */
   peakInFlight: Int32Array;
+  // ── C (issue 18): the same number of ops on every rank, kind.length / stages (3m + 1 on 1F1B) ──
+  /** Which schedule: absent, 1F1B with Vocabulary Parallelism. */
+  schedule?: 'v-half' | 'interlaced';
+  /** Model chunk of each op on V-Half (0: virtual stage r, 1: 2p − 1 − r); absent: chunk 0. */
+  chunk?: Uint8Array;
 }
 
 /** Largest run simulated (p · (3m + 1) ops); the scan is O(ops · p). */
@@ -289,7 +309,7 @@ export function vocabParallelDurations(
 /** The step of a simulated run: each rank's last op plus what follows its flush (DP reduction, optimizer, overhead). */
 export function vocabStepTimeMs(run: VocabRun, afterFlushMsPerRank: ArrayLike<number>): number {
   let step = 0;
-  const perRank = 3 * run.microbatches + 1;
+  const perRank = run.kind.length / run.stages;
   for (let r = 0; r < run.stages; r++) {
     let last = 0;
     for (let q = r * perRank; q < (r + 1) * perRank; q++) last = Math.max(last, run.endMs[q]!);
@@ -348,9 +368,10 @@ const VOCAB_FILE_MAX_SCAN = 1 << 19;
 /**
  * The file's own 1F1B as Vocabulary Parallelism runs it when its flags enable it (RunConfig.vocabParallelSchedule,
  * resolve/derived/vocabParallel.ts): step time, bubble and throughput become the vocabulary-parallel run's (Algorithm
- * 1 or 2 as the flags choose) and `vocabParallel` keeps plain 1F1B's figures, which the timeline still shows. The
- * fork runs it on non-interleaved 1F1B only (schedules.py:107-121), so other schedules are left alone. Spends p·(3m+1)
- * ops of the work budget. Returns why it was not simulated when the flags ask for it, else null.
+ * 1 or 2 as the flags choose), `vocabParallel` keeps plain 1F1B's figures, and the run itself goes to the panel's
+ * timeline (protocol/vocabTimeline.ts). The fork runs it on non-interleaved 1F1B only (schedules.py:107-121), so other
+ * schedules are left alone. Spends p·(3m+1) ops of the work budget. Returns why it was not simulated when the flags
+ * ask for it, else null.
  */
 export function applyVocabParallel(config: RunConfig, engine: EngineResult, options: EngineOptions): string | null {
   const vp = config.vocabParallelSchedule;
@@ -389,6 +410,8 @@ export function applyVocabParallel(config: RunConfig, engine: EngineResult, opti
     plainBubbleFraction: e.bubbleFraction,
     busyMsPerStage: Array.from(run.busyMs),
     inFlightPerStage: Array.from(run.peakInFlight),
+    run, // D (issue 18): the run and its durations, kept for the panel's timeline (protocol/vocabTimeline.ts)
+    durations: d,
   };
   // The same tokens and FLOPs in a different time.
   const speedup = e.stepTimeMs / stepTimeMs;
@@ -400,7 +423,7 @@ export function applyVocabParallel(config: RunConfig, engine: EngineResult, opti
   delete e.stepTimeBreakdown;
   note(
     e,
-    `Vocabulary Parallelism (Algorithm ${algorithm}) simulated on its own: step time, bubble and memory peaks are its run's; the timeline shows plain 1F1B (${e.vocabParallel.plainStepTimeMs.toFixed(0)} ms)`,
+    `Vocabulary Parallelism (Algorithm ${algorithm}) simulated on its own: step time, bubble and memory peaks are its run's, and the panel's timeline draws it (plain 1F1B: ${e.vocabParallel.plainStepTimeMs.toFixed(0)} ms)`,
   );
   return null;
 }

@@ -1,7 +1,7 @@
 // Issue 18: a launch that enables Vocabulary Parallelism (sail-sg/VocabularyParallelism's --enable-vocab-parallel) is
 // shown as what it runs — "Vocabulary Parallelism (algorithm N) on 1F1B" with the vocabulary-parallel step time — on
 // every surface that names the schedule (code lens, status bar, hover, CLI text, JSON, the panel's header, from which
-// webview/parts.ts summaryLine says over the timeline that it is plain 1F1B's). The step time is recomputed here from
+// webview/parts.ts summaryLine says over the timeline that the run is drawn). The step time is recomputed here from
 // the evaluation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,6 +13,7 @@ import { MINDSPEED_LLM_FLAGS } from './sets/mindspeedLlm';
 import { PAI_FLAGS } from './sets/pai';
 import { SEQ1F1B_FLAGS } from './sets/seq1f1b';
 import { ZERO_BUBBLE_FLAGS } from './sets/zeroBubble';
+import { ZERO_BUBBLE_V_HALF_VOCAB_FLAGS } from './sets/zeroBubbleVHalfVocab';
 import { VOCAB_PARALLEL_FLAGS } from './sets/vocabParallel';
 
 /** How argparse takes a flag's values: 0 (a switch), exactly N, or `?` / `*` / `+`. */
@@ -30,6 +31,7 @@ type SetName =
   | 'megatron-deepspeed-bigscience'
   | 'seq1f1b'
   | 'zero-bubble'
+  | 'zero-bubble-v-half-vocab'
   | 'vocab-parallel'
   | 'mindspeed-llm'
   | 'mindspeed'
@@ -42,6 +44,7 @@ const PACKED: Readonly<Record<SetName, readonly string[]>> = {
   'megatron-deepspeed-bigscience': MEGATRON_DEEPSPEED_BIGSCIENCE_FLAGS,
   seq1f1b: SEQ1F1B_FLAGS,
   'zero-bubble': ZERO_BUBBLE_FLAGS,
+  'zero-bubble-v-half-vocab': ZERO_BUBBLE_V_HALF_VOCAB_FLAGS,
   'vocab-parallel': VOCAB_PARALLEL_FLAGS,
   'mindspeed-llm': MINDSPEED_LLM_FLAGS,
   mindspeed: MINDSPEED_FLAGS,
@@ -56,6 +59,7 @@ export const SET_LABEL: Readonly<Record<SetName, string>> = {
   'megatron-deepspeed-bigscience': "BigScience's Megatron-DeepSpeed (8387ae17)",
   seq1f1b: 'Seq1F1B (68934661)',
   'zero-bubble': 'the Zero-Bubble fork (39f2c186)',
+  'zero-bubble-v-half-vocab': "the Zero-Bubble fork's v-half-vocab branch (92895b9a)",
   'vocab-parallel': 'the Vocabulary Parallelism fork (6191c3bf)',
   'mindspeed-llm': 'MindSpeed-LLM (c77308a1)',
   mindspeed: 'MindSpeed (028de58c)',
@@ -71,7 +75,7 @@ const DIALECT_SETS: Partial<Record<DialectId, readonly SetName[]>> = {
   'megatron-lm': ['megatron-lm'],
   'megatron-deepspeed': ['megatron-deepspeed', 'megatron-deepspeed-bigscience'],
   seq1f1b: ['seq1f1b'],
-  'zero-bubble': ['zero-bubble'],
+  'zero-bubble': ['zero-bubble', 'zero-bubble-v-half-vocab'],
   'vocab-parallel': ['vocab-parallel'],
   'mindspeed-llm': ['mindspeed-llm', 'mindspeed', 'megatron-lm', 'megatron-lm-releases'],
   'pai-megatron-patch': ['pai', 'megatron-lm', 'megatron-lm-releases'],
@@ -207,24 +211,25 @@ const SET_DIALECT: Readonly<Partial<Record<SetName, DialectId>>> = {
   'megatron-deepspeed-bigscience': 'megatron-deepspeed',
   seq1f1b: 'seq1f1b',
   'zero-bubble': 'zero-bubble',
+  'zero-bubble-v-half-vocab': 'zero-bubble',
   'vocab-parallel': 'vocab-parallel',
   'mindspeed-llm': 'mindspeed-llm',
   mindspeed: 'mindspeed-llm',
 };
 
 /**
- * The one fork whose parsers alone define this flag (no Megatron-LM release has it), or null: evidence of which
- * Megatron reads a file (read/dialect.ts).
+ * The forks whose parsers alone define this flag (no Megatron-LM release has it), or none: evidence of which Megatron
+ * reads a file (read/dialect.ts). A flag two forks share (the Vocabulary Parallelism fork's timer flags are also on
+ * the Zero-Bubble fork's v-half-vocab branch) still says the file is not for Megatron-LM, so it counts for each.
  */
-export function onlyForkDefining(spelling: string): DialectId | null {
+export function forksDefining(spelling: string): readonly DialectId[] {
   const name = dashed(spelling);
-  let found: DialectId | null = null;
+  const found: DialectId[] = [];
   for (const set of ALL_SETS) {
     if (!setOf(set).has(name)) continue;
     const dialect = SET_DIALECT[set];
-    if (dialect === undefined) return null; // Megatron-LM (a release or HEAD) defines it
-    if (found !== null && found !== dialect) return null;
-    found = dialect;
+    if (dialect === undefined) return []; // Megatron-LM (a release or HEAD) defines it
+    if (!found.includes(dialect)) found.push(dialect);
   }
   return found;
 }

@@ -3,7 +3,7 @@
 import { rowBuilders, type FlagSpec } from './spec';
 
 const rows: FlagSpec[] = [];
-const { int, flt, str, on, choice, list } = rowBuilders(rows);
+const { int, flt, str, on, off, choice, list } = rowBuilders(rows);
 
 // ── Model shape ──
 int('--num-layers', 'Number of transformer layers L (required).', {
@@ -93,7 +93,11 @@ choice(
 on('--use-rotary-position-embeddings', 'Same as --position-embedding-type rope.', { keys: ['positionEmbeddingType'] });
 on('--no-position-embedding', 'No position embedding (needs rope).', { keys: ['positionEmbeddingType'] });
 flt('--rotary-base', 'RoPE base.');
-flt('--rotary-percent', 'Fraction of the head dimension rotated.');
+flt('--rotary-percent', 'Fraction of the head dimension rotated.', {
+  keys: ['rotaryPercent'],
+  key: 'rotaryPercent',
+  default: 1.0,
+});
 flt('--rotary-seq-len-interpolation-factor', 'RoPE sequence interpolation factor.');
 on('--use-rope-scaling', 'Llama-3.1 RoPE scaling.');
 flt('--rope-scaling-factor', 'RoPE scaling factor.');
@@ -110,6 +114,11 @@ on('--untie-embeddings-and-output-weights', 'Separate output layer instead of re
   key: 'untieEmbeddingsAndOutputWeights',
   default: false,
 });
+off(
+  '--no-clone-scatter-output-in-embedding',
+  "Keep the embedding's sequence-parallel shard as a view (the whole output stays alive) instead of a clone.",
+  { aliases: ['--disable-clone-scatter-output-in-embedding'], keys: ['cloneScatterOutputInEmbedding'] },
+);
 on('--disable-bias-linear', 'No biases in linear layers.', { keys: ['addBiasLinear'] });
 on('--add-bias-linear', 'Biases in linear layers (older forks).', { keys: ['addBiasLinear'] });
 on('--add-qkv-bias', 'Bias on the QKV projection only.');

@@ -95,6 +95,9 @@ const EMPTY_CONFIG: Readonly<RunConfig> = {
   transformerImpl: null,
   // ── F (issue 13): pre-2024 megatron/model code ──
   legacyModelCode: null,
+  // ── E (issue 13): rotary tables, the embedding's SP scatter ──
+  rotaryPercent: null,
+  cloneScatterOutputInEmbedding: null,
   hiddenDropout: null,
   attentionDropout: null,
   addBiasLinear: null,

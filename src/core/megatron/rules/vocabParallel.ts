@@ -42,6 +42,11 @@ function checkVocabParallel(ctx: RuleContext): void {
       range: vpp.range,
       related: [{ message: `${ENABLE} is set here`, range }],
     });
+  // C (issue 18): the Zero-Bubble fork's v-half-vocab branch runs it on V-Half only (92895b9a arguments.py:330-333).
+  if (ctx.input.dialect === 'zero-bubble' && ctx.cfg.zeroBubbleSchedule !== 'v-half')
+    invalid(
+      `${ENABLE} on the Zero-Bubble fork (its v-half-vocab branch) requires the V-Half schedule (--zero-bubble-v-schedule with --zero-bubble-v-schedule-mem-setup half): the branch asserts it`,
+    );
   // :310-315: the padding unit must be a multiple of TP·PP, so that every device's vocabulary shard is whole.
   if (positive(p) && positive(t) && positive(unit) && unit % (t * p) !== 0)
     invalid(

@@ -7,7 +7,7 @@ import { buildUnitTables, layerActivationBytes } from '../../../../src/core/memo
 import { layerLayout } from '../../../../src/core/model/layout';
 import type { ModelShape } from '../../../../src/core/model/shape';
 import type { RunConfig } from '../../../../src/core/types';
-import { blankConfig, resolvedShape } from '../../../support/memoryFixtures';
+import { SEQ1F1B_30B_TP8, blankConfig, resolvedShape } from '../../../support/memoryFixtures';
 
 const close = (actual: number, expected: number, what: string): void => {
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
@@ -15,25 +15,7 @@ const close = (actual: number, expected: number, what: string): void => {
 
 // The Seq1F1B figure's 30B run (thunlp/Seq1F1B exp.sh and run.sh): h 6144, 64 heads (d = 96), TP 8 with SP, PP 8,
 // rope, local layers with flash attention, micro-batch 1.
-const run30b: Partial<RunConfig> = {
-  numLayers: 64,
-  hiddenSize: 6144,
-  numAttentionHeads: 64,
-  seqLength: 32768,
-  maxPositionEmbeddings: 32768,
-  microBatchSize: 1,
-  paddedVocabSize: 51200,
-  tensorParallel: 8,
-  pipelineParallel: 8,
-  sequenceParallel: true,
-  dataParallel: 1,
-  worldSize: 64,
-  useFlashAttn: true,
-  transformerImpl: 'local',
-  positionEmbeddingType: 'rope',
-  hiddenDropout: 0,
-  attentionDropout: 0,
-};
+const run30b: Partial<RunConfig> = { ...SEQ1F1B_30B_TP8 };
 
 const shapeOf = (fields: Partial<RunConfig>): ModelShape => resolvedShape(blankConfig({ ...run30b, ...fields }));
 const layer = (shape: ModelShape, tokens: number): number =>

@@ -7,6 +7,7 @@
 // are reserved GiB; which stage is plotted is not said — we compare the worst stage, the figure we show. Torch's
 // reserved counts the caching allocator's segments only; ours also holds the CUDA context and NCCL buffers (1.25 GiB
 // at TP 1, 1.9 GiB at TP 8, overheads.ts), so on the allocator's part alone every ratio below is that much lower.
+// Under Seq1F1B the reserved figure also holds what the caching allocator cannot reuse (fragmentation.ts).
 // The runs: run.sh (bf16, flash attention, SP, distributed optimizer, rope, untied embeddings, dropout 0, GPT-2 BPE,
 // micro-batch 1), exp.sh for the 30B (TP 8, PP 8, uniform_comp, k = 4, 16 microbatches), PP 8 / TP 1 for the 2.7B.
 import { test } from 'node:test';
@@ -72,7 +73,7 @@ const ratios = (model: keyof typeof FIGURE, series: 'seq1f1b' | 'seq1f1bI'): num
     ([seq, published]) => worstReserved(model, Number(seq), 4, series === 'seq1f1bI' ? 2 : 1) / published,
   );
 
-test('Seq1F1B figure, 2.7B on 8 GPUs (TP 1): 1F1B and 1F1B-I within 2.5 %, Seq1F1B-I within 7 %', () => {
+test('Seq1F1B figure, 2.7B on 8 GPUs (TP 1): 1F1B and 1F1B-I within 2.5 %, Seq1F1B within 5 %, Seq1F1B-I 10 %', () => {
   // The whole-microbatch schedules check what the layers keep: 32·h bytes per token per layer with flash attention,
   // dropout 0 and micro-batch 1 (activations.ts; the b = 1 attention output is one tensor, transformer.py:513-515),
   // plus the fork's four bf16 rotary tables per layer, 8·d = 640 bytes per token (+0.8 %, legacyModelCode.test.ts),
@@ -85,8 +86,10 @@ test('Seq1F1B figure, 2.7B on 8 GPUs (TP 1): 1F1B and 1F1B-I within 2.5 %, Seq1F
   assert.ok(Math.abs(interleaved / FIGURE_1F1B_I_27B_16K - 1) <= 0.025, `1F1B-I 16k: ours ${interleaved.toFixed(1)}`);
   // The 32k 1F1B run is an "x" in the figure (out of memory on 80 GB): ours is over capacity too.
   assert.ok(worstReserved('2.7B', 32768, 1) > 80);
-  // Seq1F1B-I: +0.4 %, −3.8 %, −6.5 %.
-  for (const r of ratios('2.7B', 'seq1f1bI')) assert.ok(Math.abs(r - 1) <= 0.07, `Seq1F1B-I: ${r.toFixed(3)}`);
+  // The Seq1F1B schedules add the caching allocator's replay (fragmentation.ts; below): Seq1F1B +3.0 / +3.5 / +1.0 %,
+  // Seq1F1B-I +8.7 / +5.6 / +3.6 %.
+  for (const r of ratios('2.7B', 'seq1f1b')) assert.ok(Math.abs(r - 1) <= 0.05, `Seq1F1B: ${r.toFixed(3)}`);
+  for (const r of ratios('2.7B', 'seq1f1bI')) assert.ok(Math.abs(r - 1) <= 0.1, `Seq1F1B-I: ${r.toFixed(3)}`);
 });
 
 test("Seq1F1B figure, 30B at TP 8: 1F1B within 7 % once the fork's embedding view and rotary tables count", () => {
@@ -105,32 +108,44 @@ test("Seq1F1B figure, 30B at TP 8: 1F1B within 7 % once the fork's embedding vie
   assert.ok(worstReserved('30B', 49152, 1) > 80);
 });
 
-test('Seq1F1B figure: Seq1F1B-I within 8 % at TP 8; Seq1F1B 6-10 % low at TP 1, 8-14 % at TP 8 (stated)', () => {
-  // Seq1F1B-I at TP 8: −2.8 %, −7.8 %, −2.9 % (the same two terms as the 1F1B bar, per chunk unit).
-  for (const r of ratios('30B', 'seq1f1bI')) assert.ok(Math.abs(r - 1) <= 0.08, `30B Seq1F1B-I: ${r.toFixed(3)}`);
-  // Measured, the non-interleaved Seq1F1B bars equal the Seq1F1B-I ones (within 3 %), although Seq1F1B-I keeps more
-  // units in flight on rank 0 ((v−1)p + 2(p−1) + k = 26 chunks of 1/(k·v) against p + k − 1 = 11 of 1/k: +18 % of
-  // the layers' activations, seq1f1b.md §3.2); ours are −6.4 / −9.1 / −10.4 % at TP 1 and −8.0 / −14.1 / −11.7 % at
-  // TP 8, so the non-interleaved bars miss the issue's 10 % at 32k TP 1 and at 48k and 64k TP 8. Read in the fork
-  // at 6893466 and counted, and so not the gap: the per-layer K/V prefix cache (transformer.py:54-63: each chunk's
-  // torch.cat replaces the previous prefix, which is then freed; chunk 0's cache is its own saved K/V) and the dK/dV
-  // pair (:117-153, one prefix-sized pair per layer, swapped chunk by chunk), flash attention's saved q/k/v/out and
-  // fp32 log-sum-exp (:93-95), the column-parallel layers' sequence-sharded saved inputs with the all-gather in a
-  // global buffer (megatron/core/tensor_parallel/layers.py:323-339) and re-gathered in backward (:353-395), the
-  // row-parallel outputs reduce-scattered into new tensors (transients), no s×s mask (megatron/utils.py:150-153),
-  // the chunk's tokens sliced as views of the sample (pretrain_gpt.py get_batch_sp, 8 bytes per token), pseudo-freed
-  // stage outputs (schedules.py:1097, :1277) and 11 units on rank 0 (:1176-1182, simulated: 2.98 s of tokens at the
-  // peak under uniform_comp). Ruled out from the measurements: a TorchScript mask of the bias-dropout-add at dropout
-  // 0 (transformer.py:897-902; 2·h/t bytes per token per layer) would put the TP 1 1F1B bars 5-7 % over. What remains
-  // is the caching allocator under Seq1F1B's allocation pattern — every chunk's cat allocates a larger prefix block
-  // per layer while four chunk sizes come and go. Reserved / allocated, read from the bars against ours without the
-  // non-PyTorch part, is 1.08-1.09 for 1F1B (16k, 24k) and, at 32k, 1.17 for Seq1F1B-I and 1.23 for Seq1F1B: a
-  // fragmentation the code does not fix.
-  const tp1 = ratios('2.7B', 'seq1f1b');
-  for (const r of tp1) assert.ok(r < 1 && r >= 0.88, `2.7B Seq1F1B: ${r.toFixed(3)}`);
-  assert.ok(tp1[2]! < tp1[0]!, 'the gap grows from 16k to 32k');
-  const tp8 = ratios('30B', 'seq1f1b');
-  for (const r of tp8) assert.ok(r < 1 && r >= 0.85, `30B Seq1F1B: ${r.toFixed(3)}`);
+test('Seq1F1B figure at TP 8 within 6 %: what the caching allocator reserves beyond allocated (stated)', () => {
+  // Ours at TP 8: Seq1F1B +1.4 / −4.0 / −2.3 %, Seq1F1B-I +4.4 / +1.5 / +5.5 %.
+  for (const r of ratios('30B', 'seq1f1b')) assert.ok(Math.abs(r - 1) <= 0.06, `30B Seq1F1B: ${r.toFixed(3)}`);
+  for (const r of ratios('30B', 'seq1f1bI')) assert.ok(Math.abs(r - 1) <= 0.06, `30B Seq1F1B-I: ${r.toFixed(3)}`);
+  // What closed the gap. With allocated · 1.07 + the non-PyTorch part alone, the non-interleaved bars were −6.4 /
+  // −9.1 / −10.4 % at TP 1 and −8.0 / −14.1 / −11.7 % at TP 8, while the bars equal the Seq1F1B-I ones within 3 %
+  // although Seq1F1B-I keeps more units in flight on rank 0 ((v−1)p + 2(p−1) + k = 26 chunks of 1/(k·v) against
+  // p + k − 1 = 11 of 1/k: +18 % of the layers' activations, seq1f1b.md §3.2). Read in the fork at 6893466 and
+  // counted, and so not the gap: the per-layer K/V prefix cache (transformer.py:54-63) and the dK/dV pair (:117-153),
+  // flash attention's saved q/k/v/out and fp32 log-sum-exp (:93-95), the column-parallel layers' sequence-sharded
+  // saved inputs with the all-gather in a global buffer (megatron/core/tensor_parallel/layers.py:323-339) re-gathered
+  // in backward (:353-395), the row-parallel outputs reduce-scattered into new tensors (transients), no s×s mask
+  // (megatron/utils.py:150-153), the chunk's tokens sliced as views of the sample (pretrain_gpt.py get_batch_sp),
+  // pseudo-freed stage outputs (schedules.py:1097, :1277) and 11 units on rank 0 (:1176-1182). A TorchScript mask of
+  // the bias-dropout-add at dropout 0 (transformer.py:897-902) would put the TP 1 1F1B bars 5-7 % over.
+  // What it is: the caching allocator under Seq1F1B's sizes. The FLOP-balanced split makes chunk 0 the longest
+  // (32k: 11,080 / 8,408 / 7,064 / 6,216 tokens), each chunk's torch.cat makes a longer prefix tensor per layer and
+  // frees the shorter one, and backward makes dK/dV pairs that shrink chunk by chunk: freed blocks rarely fit the
+  // next request, and best fit splits them and cudaMallocs beside them (allocator.test.ts derives the prefix case by
+  // hand). Replaying stage 0's allocations and frees in the simulated order through the allocator's rules
+  // (fragmentation.ts) gives reserved − allocated of 2.8 / 5.2 / 6.1 GiB (2.7B Seq1F1B), 3.5 / 5.5 / 6.4 GiB (30B
+  // Seq1F1B), 2.5 / 3.9 / 5.5 and 2.8 / 5.2 / 5.6 GiB (Seq1F1B-I), and ≤ 0.3 GiB for 1F1B, whose sizes repeat every
+  // microbatch (not replayed). Measured while building it, on all 16 microbatches with the temporaries below: equal
+  // chunks without a prefix cache give 0.01-0.24 GiB; equal chunks with the cache 0.6-3.2 GiB; the real split
+  // without the cache 0.5-5.0 GiB — both effects count. Adding the layers' temporaries the replay leaves out (the
+  // QKV output before the copies, row-parallel outputs before their reduce-scatter, the backward's gradients, the
+  // embedding's dense weight gradient) changed the extra by −2.4 … +0.8 GiB and kept every bar within 10 % (30B
+  // Seq1F1B 48k: −5.2 % with them); the replay keeps to what the activation model counts.
+  const stage0 = (model: keyof typeof FIGURE, seq: number): { allocated: number; reserved: number } => {
+    const r = analyze(script(model, seq, 4), { fileName: 'run.sh', gpuId: 'a100-80gb', scope: 'edit' });
+    const m = r.schedules.seq1f1b?.memory?.[0];
+    assert.ok(m);
+    return { allocated: m.peakBytes / 2 ** 30, reserved: m.peakReservedBytes / 2 ** 30 };
+  };
+  // 30B at 48k: 42.15 GiB allocated; · 1.07 + 1.9 GiB non-PyTorch = 47.0; the replay's 5.5 GiB makes it 52.5.
+  const { allocated, reserved } = stage0('30B', 49152);
+  const replayed = reserved - (allocated * 1.07 + 1.9);
+  assert.ok(replayed > 4.5 && replayed < 6.5, `replayed ${replayed.toFixed(2)} GiB`);
 });
 
 test('MindSpeed Seq1F1B stage-1 figures: the direction holds; the absolute figures are not comparable (stated)', () => {

@@ -354,14 +354,7 @@ test('FB_SPLIT (--disable-backward-fusion) runs Algorithm 1: p + 2 microbatches 
   assert.ok(e.stepTimeMs! >= two.stepTimeMs!);
 });
 
-test('the interlaced baseline is not simulated: the plain 1F1B figures stay, with the reason', () => {
-  const text = FORK.replace('  --bf16"', '  --bf16 --use-interlaced-schedule"');
-  const r = analyze(text, { fileName: 'pretrain_gpt.sh' });
-  assert.equal(r.config.vocabParallelSchedule, 'interlaced');
-  assert.equal(r.schedules['1f1b']!.vocabParallel, undefined);
-  assert.ok(r.diagnostics.some((d) => d.code === 'schedule-not-simulated' && /interlaced/.test(d.message)));
-  assert.ok(!r.diagnostics.some((d) => d.code === 'vocab-stage-critical'));
-});
+// The interlaced baseline (--use-interlaced-schedule) is simulated in vocabInterlaced.ts: vocabSchedules.test.ts.
 
 test('a run too long for the vocabulary-parallel simulator keeps plain 1F1B’s figures and says why', () => {
   // 4,096 microbatches on PP 8: 8·(3·4096 + 1) = 98,312 ops, each scanning 8 ranks — 786,496 steps, over the 2^19

@@ -42,6 +42,13 @@ export function resolveModelDetails(ctx: ResolveContext): void {
     note: legacy ? `the ${legacy} dialect builds its own megatron/model` : 'Megatron-Core or a fork of it',
   });
 
+  // Megatron-Core's --no-clone-scatter-output-in-embedding (store_false into clone_scatter_output_in_embedding,
+  // default True: megatron/training/arguments.py:2373 builds it from transformer_config.py:1171 through
+  // argument_utils.py:194 at d98e8a64; an explicit add_argument from 19afb900, 2023-11, until 639c08ab).
+  const noClone = settings.get('--no-clone-scatter-output-in-embedding');
+  if (noClone?.bool !== undefined) ctx.set('cloneScatterOutputInEmbedding', !noClone.bool, explicitSource(noClone));
+  else ctx.set('cloneScatterOutputInEmbedding', true, { status: 'default', note: 'Megatron-Core clones the SP shard' });
+
   const noBias = settings.get('--disable-bias-linear');
   const addBias = settings.get('--add-bias-linear');
   if (noBias?.bool !== undefined) ctx.set('addBiasLinear', !noBias.bool, explicitSource(noBias));

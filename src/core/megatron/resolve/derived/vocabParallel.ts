@@ -16,23 +16,19 @@ export function resolveVocabParallel(ctx: ResolveContext): void {
   }
   const interlaced = ctx.settings.get('--use-interlaced-schedule');
   const unfused = ctx.settings.get('--disable-backward-fusion');
-  if (isOn(interlaced)) {
-    ctx.set('vocabParallelSchedule', 'interlaced', explicitSource(interlaced));
-    notSimulated(
-      ctx,
-      interlaced,
-      'The interlaced pipeline (--use-interlaced-schedule: the vocabulary layers run tensor-parallel style with synchronous all-reduces, Lin et al., OSDI 2024) is not simulated: this file is shown as plain 1F1B, with the output layer on the last stage',
-    );
-  } else if (isOn(unfused)) ctx.set('vocabParallelSchedule', 'vocab-1', explicitSource(unfused));
+  // The interlaced pipeline (schedule/vocabInterlaced.ts) and Vocabulary Parallelism on 1F1B (vocabParallel.ts) or,
+  // on the Zero-Bubble fork's v-half-vocab branch, on V-Half (vocabVHalf.ts; 92895b9a megatron/training/
+  // arguments.py:327-331 asserts --zero-bubble-v-schedule-mem-setup half) are simulated.
+  if (isOn(interlaced)) ctx.set('vocabParallelSchedule', 'interlaced', explicitSource(interlaced));
+  else if (isOn(unfused)) ctx.set('vocabParallelSchedule', 'vocab-1', explicitSource(unfused));
   else ctx.set('vocabParallelSchedule', 'vocab-2', explicitSource(enable));
-  // The Zero-Bubble fork's v-half-vocab branch runs the same flag on V-Half (92895b9a megatron/training/arguments.py:
-  // 327-331 asserts --zero-bubble-v-schedule-mem-setup half); its S/T passes inside the V are not ported.
+  // ZB-V and V-Min: the branch's assert stops the run; the file is shown as the V schedule without the passes.
   const zb = ctx.config.zeroBubbleSchedule;
-  if (zb === 'v-half' || zb === 'v-min' || zb === 'zb-v')
+  if (zb === 'v-min' || zb === 'zb-v')
     notSimulated(
       ctx,
       enable,
-      'V-Half with Vocabulary Parallelism (the Zero-Bubble fork’s v-half-vocab branch) is not simulated: its order of the vocabulary passes inside the V is not ported, so this file is shown as the V schedule with the output layer on one stage',
+      'Vocabulary Parallelism on ZB-V or V-Min is not simulated: the Zero-Bubble fork’s v-half-vocab branch runs it on V-Half only (it asserts --zero-bubble-v-schedule-mem-setup half), so this file is shown as the V schedule with the output layer on one stage',
     );
 }
 

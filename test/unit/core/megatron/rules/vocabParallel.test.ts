@@ -30,10 +30,16 @@ test('a launch in the fork’s style is read as the Vocabulary Parallelism fork,
   const r = read(FORK);
   assert.equal(r.dialect?.id, 'vocab-parallel');
   // --enable-vocab-parallel is on the Zero-Bubble fork's v-half-vocab branch too (92895b9a arguments.py:1249), so it is
-  // strong evidence, not decisive; the timer flags only this fork's parser defines add to it.
+  // strong evidence, not decisive; the timer flags are that branch's too (:1255-1258) and no Megatron-LM's, so they
+  // weigh for both forks (dialectSets.ts forksDefining) — and the repository's name in the file decides between them.
   const seen = r.dialect!.evidence.filter((e) => e.dialect === 'vocab-parallel').map((e) => e.what);
   assert.ok(seen.includes('flag --enable-vocab-parallel'), seen.join(', '));
   assert.ok(seen.includes('flag --schedule-timer-start'), seen.join(', '));
+  const zb = r.dialect!.evidence.filter((e) => e.dialect === 'zero-bubble').map((e) => e.what);
+  assert.deepEqual(zb, ['flag --schedule-timer-start', 'flag --schedule-timer-end']);
+  // Without --enable-vocab-parallel (the fork's scripts run plain 1F1B too) it is still this fork's launch, not
+  // Megatron-LM's: the timer flags and the name outweigh the entry script.
+  assert.equal(read(edited('VOCAB_PARALLEL=1\n', '')).dialect?.id, 'vocab-parallel');
   assert.deepEqual(codes(r, 'unknown-flag'), []);
   assert.equal(r.config.vocabParallelSchedule, 'vocab-2');
   // Every flag the fork's parser adds is known under its dialect, however it is spelled.
@@ -55,12 +61,11 @@ test('the flags choose the algorithm: one barrier by default, two with --disable
   assert.equal(read(FORK).config.vocabParallelSchedule, 'vocab-2');
   const fbSplit = edited('VOCAB_PARALLEL=1\n', 'VOCAB_PARALLEL=1\nFB_SPLIT=1\n');
   assert.equal(read(fbSplit).config.vocabParallelSchedule, 'vocab-1');
-  // schedules.py:111-120: the interlaced schedule is checked before vocabulary parallelism; it is not simulated.
+  // schedules.py:111-120: the interlaced schedule is checked before vocabulary parallelism; it is simulated
+  // (schedule/vocabInterlaced.ts), so nothing says otherwise.
   const interlaced = read(withFlags('--use-interlaced-schedule --disable-backward-fusion'));
   assert.equal(interlaced.config.vocabParallelSchedule, 'interlaced');
-  const note = codes(interlaced, 'schedule-not-simulated');
-  assert.equal(note.length, 1);
-  assert.match(note[0]!.message, /interlaced pipeline .* not simulated/);
+  assert.deepEqual(codes(interlaced, 'schedule-not-simulated'), []);
   // Off: without VOCAB_PARALLEL the script passes none of the flags.
   assert.equal(read(edited('VOCAB_PARALLEL=1\n', '')).config.vocabParallelSchedule, null);
 });
@@ -125,7 +130,7 @@ test('layer redistribution is checked as the fork checks it (arguments.py:283-29
   assert.ok(codes(legacy, 'layer-redistribution-invalid').some((d) => /Megatron-Core models/.test(d.message)));
 });
 
-test('V-Half with --enable-vocab-parallel (the Zero-Bubble fork’s v-half-vocab branch) is named as not simulated', () => {
+test('V-Half with --enable-vocab-parallel (the Zero-Bubble fork’s v-half-vocab branch) is read and simulated', () => {
   // 92895b9a megatron/training/arguments.py:327-331: the branch runs vocabulary parallelism on V-Half only.
   const text = [
     'cd /workspace/zero-bubble-pipeline-parallelism',
@@ -139,7 +144,11 @@ test('V-Half with --enable-vocab-parallel (the Zero-Bubble fork’s v-half-vocab
   const r = read(text);
   assert.equal(r.dialect?.id, 'zero-bubble');
   assert.equal(r.config.zeroBubbleSchedule, 'v-half');
-  assert.ok(codes(r, 'schedule-not-simulated').some((d) => /V-Half with Vocabulary Parallelism/.test(d.message)));
+  assert.equal(r.config.vocabParallelSchedule, 'vocab-2');
+  // Simulated (schedule/vocabVHalf.ts); ZB-V and V-Min, which the branch's assert stops, are named as not simulated.
+  assert.deepEqual(codes(r, 'schedule-not-simulated'), []);
+  const vMin = read(text.replace('mem-setup half', 'mem-setup min'));
+  assert.ok(codes(vMin, 'schedule-not-simulated').some((d) => /V-Half only/.test(d.message)));
   // The branch has no no-VPP assertion (its V sets the virtual pipeline itself).
   assert.deepEqual(codes(r, 'vocab-parallel-invalid'), []);
 });
