@@ -538,6 +538,27 @@ export interface VocabParallelFigures {
 }
 
 /**
+ * Op kinds of a vocabulary-parallel run (schedule/vocabParallel.ts and the V-Half / interlaced simulators). Here, not
+ * there, because the panel's packing reads them on the host, which must not load the core at activation.
+ */
+export const VOCAB_OP_F = 0;
+export const VOCAB_OP_B = 1;
+/** One output-layer step: T of microbatch i − 1 then S of microbatch i, fused as the fork's lm_head_step_helper does. */
+export const VOCAB_OP_L = 2;
+// C (issue 18): the kinds of V-Half with Vocabulary Parallelism (vocabVHalf.ts) and of the interlaced pipeline
+// (vocabInterlaced.ts), whose passes run separately.
+/** A weight-gradient pass (V-Half splits B and W). */
+export const VOCAB_OP_W = 3;
+/** An S pass alone (V-Half); in the interlaced pipeline, its synchronous output-layer step (forward and backward). */
+export const VOCAB_OP_S = 4;
+/** A T pass alone (V-Half). */
+export const VOCAB_OP_T = 5;
+/** The input layer's forward on the device's vocabulary shard. */
+export const VOCAB_OP_IF = 6;
+/** The input layer's backward on the device's vocabulary shard. */
+export const VOCAB_OP_IB = 7;
+
+/**
  * D (issue 18): a vocabulary-parallel run as its simulator leaves it (schedule/vocabParallel.ts VocabRun fits it), for
  * the panel: ops grouped by rank in execution order, the same count on every rank; `kind` holds the run's own kinds
  * (VOCAB_OP_F, VOCAB_OP_B, VOCAB_OP_L), which protocol/vocabTimeline.ts turns into drawn ops.

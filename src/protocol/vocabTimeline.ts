@@ -1,8 +1,16 @@
 // D (issue 18): a vocabulary-parallel run (core/schedule/vocabParallel.ts) as the timeline draws it — the transformer
 // F and B ops, the output layer's S and T passes and, in the strip under the lanes, the broadcast and the all-reduce
 // barriers, where the simulator put them. Host side only (payload.ts packs the result): the webview never imports it.
-import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_L } from '../core/schedule/vocabParallel';
-import { OP_B, OP_F, type VocabParallelFigures, type VocabRunDurations, type VocabRunOps } from '../core/types';
+import {
+  OP_B,
+  OP_F,
+  VOCAB_OP_B,
+  VOCAB_OP_F,
+  VOCAB_OP_L,
+  type VocabParallelFigures,
+  type VocabRunDurations,
+  type VocabRunOps,
+} from '../core/types';
 import { COLL_BROADCAST, COLL_C0, COLL_C1, OP_S, OP_T } from './opKinds';
 import type { Collectives, PackSource } from './pack';
 

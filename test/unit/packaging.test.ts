@@ -115,6 +115,14 @@ test('the VSIX holds the production bundles and assets only: no source maps, sou
   const core = statSync(join(out, 'core.js')).size;
   assert.ok(host < 0.15 * (host + core), `dist/extension.js is ${host} bytes next to a ${core}-byte core`);
   assert.match(readFileSync(join(out, 'extension.js'), 'utf8'), /require\("\.\/core\.js"\)/);
+  // And activation must not call into the core either: a host module that reads a core constant while it loads runs
+  // the facade's getter, which requires core.js (the activation bench's child; the panel's packing once did this).
+  const activated = spawnSync(process.execPath, [repoPath('test/bench/activate.mjs'), out, 'activate'], {
+    encoding: 'utf8',
+  });
+  assert.equal(activated.status, 0, activated.stderr);
+  const { coreLoaded } = JSON.parse(activated.stdout) as { coreLoaded: boolean };
+  assert.equal(coreLoaded, false, 'activate() loaded dist/core.js');
 });
 
 test('the web extension bundle needs nothing from Node: one file, and its only require is vscode', () => {

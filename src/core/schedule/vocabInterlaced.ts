@@ -12,12 +12,11 @@
 // a rank that runs B before F sends each forward's output one step later (:704-713), and the input gradient of a
 // backward in the waiting phase after that phase's output step (:665-666), else at the start of the next step.
 import type { ModelShape } from '../model/shape';
-import type { GpuProfile } from '../types';
+import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_IB, VOCAB_OP_IF, VOCAB_OP_S, type GpuProfile } from '../types';
 import { buildStageCosts, outputLayerMs, type CostConstants } from './costModel';
 import type { CostRunFlags } from './cost/afterFlush';
 import { kernelRates, linkOf, ringMs } from './cost/kernels';
 import { EventProgram, HIDDEN_OP, type EventRun } from './vocabEvents';
-import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_IB, VOCAB_OP_IF, VOCAB_OP_S } from './vocabParallel';
 
 export interface InterlacedDurations {
   /** Transformer forward and backward per rank, ms (the output layer taken out of the last rank's). */

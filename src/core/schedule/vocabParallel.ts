@@ -10,7 +10,7 @@
 // exist yet; this module gives step time, per-rank busy time and in-flight microbatches, which the imbalance advice
 // reads (advice/vocabImbalance.ts).
 import { resolveModelShape, type ModelShape } from '../model/shape';
-import type { GpuProfile, RunConfig, ScheduleEvaluation } from '../types';
+import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_L, type GpuProfile, type RunConfig, type ScheduleEvaluation } from '../types';
 import { buildStageCosts, costFlagsOf, outputLayerMs, type CostConstants } from './costModel';
 import type { CostRunFlags } from './cost/afterFlush';
 import { linkOf, ringMs } from './cost/kernels';
@@ -23,24 +23,6 @@ import { chunkPlacement } from './placement';
  * and reduced with the statistics in one barrier; p + 1 microbatches (the paper's Figure 10; README table).
  */
 export type VocabAlgorithm = 1 | 2;
-
-/** Op kinds of a vocabulary-parallel run. */
-export const VOCAB_OP_F = 0;
-export const VOCAB_OP_B = 1;
-/** One output-layer step: T of microbatch i − 1 then S of microbatch i, fused as the fork's lm_head_step_helper does. */
-export const VOCAB_OP_L = 2;
-// C (issue 18): the kinds of V-Half with Vocabulary Parallelism (vocabVHalf.ts) and of the interlaced pipeline
-// (vocabInterlaced.ts), whose passes run separately.
-/** A weight-gradient pass (V-Half splits B and W). */
-export const VOCAB_OP_W = 3;
-/** An S pass alone (V-Half); in the interlaced pipeline, its synchronous output-layer step (forward and backward). */
-export const VOCAB_OP_S = 4;
-/** A T pass alone (V-Half). */
-export const VOCAB_OP_T = 5;
-/** The input layer's forward on the device's vocabulary shard. */
-export const VOCAB_OP_IF = 6;
-/** The input layer's backward on the device's vocabulary shard. */
-export const VOCAB_OP_IB = 7;
 
 export interface VocabDurations {
   /** Transformer forward per rank, ms (the output layer taken out of the last rank's). */

@@ -23,11 +23,6 @@
 // Left out: the fork's p2p SEND/RECV nodes (p2p is a transfer time on the dependency, as in the F/B/W simulator) and
 // the one-element `comm_wait_tensor` all-reduces it issues next to some collectives.
 import type { ModelShape } from '../model/shape';
-import type { GpuProfile } from '../types';
-import { buildStageCosts, outputLayerMs, type CostConstants } from './costModel';
-import type { CostRunFlags } from './cost/afterFlush';
-import { kernelRates, linkOf, ringMs } from './cost/kernels';
-import { EventProgram, HIDDEN_OP, type EventRun } from './vocabEvents';
 import {
   VOCAB_OP_B,
   VOCAB_OP_F,
@@ -36,8 +31,13 @@ import {
   VOCAB_OP_S,
   VOCAB_OP_T,
   VOCAB_OP_W,
-  type VocabAlgorithm,
-} from './vocabParallel';
+  type GpuProfile,
+} from '../types';
+import { buildStageCosts, outputLayerMs, type CostConstants } from './costModel';
+import type { CostRunFlags } from './cost/afterFlush';
+import { kernelRates, linkOf, ringMs } from './cost/kernels';
+import { EventProgram, HIDDEN_OP, type EventRun } from './vocabEvents';
+import type { VocabAlgorithm } from './vocabParallel';
 
 export interface VHalfVocabDurations {
   /** Per virtual stage 0…2p − 1 (rank r holds r and 2p − 1 − r): forward, input gradient, weight gradient, ms. */

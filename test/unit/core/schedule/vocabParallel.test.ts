@@ -16,13 +16,11 @@ import {
   vocabCriticalStage,
   vocabParallelDurations,
   vocabStepTimeMs,
-  VOCAB_OP_B,
-  VOCAB_OP_F,
-  VOCAB_OP_L,
   type VocabAlgorithm,
   type VocabDurations,
   type VocabRun,
 } from '../../../../src/core/schedule/vocabParallel';
+import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_L } from '../../../../src/core/types';
 import { analyze } from '../../../../src/core/analyze';
 import { resolveModelShape } from '../../../../src/core/model/shape';
 import { costFlagsOf, DEFAULT_COST_CONSTANTS, outputLayerMs } from '../../../../src/core/schedule/costModel';

@@ -31,7 +31,7 @@ import {
   VOCAB_OP_S,
   VOCAB_OP_T,
   VOCAB_OP_W,
-} from '../../../../src/core/schedule/vocabParallel';
+} from '../../../../src/core/types';
 import { writeVShapeOrders } from '../../../../src/core/schedule/vShape';
 import { analyze } from '../../../../src/core/analyze';
 import { resolveModelShape } from '../../../../src/core/model/shape';
