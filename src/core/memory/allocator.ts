@@ -156,6 +156,11 @@ export class CachingAllocator {
   private spareIds: number[] = [];
   private used = 0;
   private nextAddress = 0;
+  /**
+   * Free blocks that are a whole segment: all release_cached_blocks can give back. Kept so that a malloc that misses
+   * near the capacity does not scan every free block when none of them could go (bounded work per miss).
+   */
+  private wholeFree = 0;
   private readonly largePool = new FreeList();
   private readonly smallPool = new FreeList();
   /** Bytes of all segments (torch.cuda.memory_reserved) and of all handed-out blocks (memory_allocated). */
@@ -178,6 +183,7 @@ export class CachingAllocator {
     const isSmall = size <= SMALL_SIZE ? 1 : 0;
     const pool = isSmall ? this.smallPool : this.largePool;
     let id = pool.takeAtLeast(size);
+    if (id >= 0 && this.prev[id]! < 0 && this.next[id]! < 0) this.wholeFree--;
     if (id < 0) {
       const segment = segmentBytes(size);
       if (this.reservedBytes + segment > this.capacityBytes) this.releaseCachedBlocks();
@@ -225,11 +231,14 @@ export class CachingAllocator {
       this.dropBlock(id);
       id = before;
     }
+    if (this.prev[id]! < 0 && this.next[id]! < 0) this.wholeFree++;
     pool.insert(id, this.sizes[id]!, this.addresses[id]!);
   }
 
   /** release_cached_blocks: every free block that is a whole segment goes back to the device. */
   private releaseCachedBlocks(): void {
+    if (this.wholeFree === 0) return;
+    this.wholeFree = 0;
     for (const pool of [this.largePool, this.smallPool]) {
       for (const id of pool.ids()) {
         if (this.prev[id]! >= 0 || this.next[id]! >= 0) continue;

@@ -279,7 +279,13 @@ function replayStage(
   replay.malloc(staticBytes);
   const { kind, microbatch, chunk, modelChunk } = sim;
   // `!` reads: op indices lie inside stageOffsets; j < k and the virtual stage index < p·v, the plans' dimensions.
-  for (let i = sim.stageOffsets[r]!; i < sim.stageOffsets[r + 1]! && replay.alloc.calls < MAX_ALLOCATOR_CALLS; i++) {
+  // A run stops at its first CUDA out-of-memory: nothing after it happens (and the estimate is over the GPU anyway).
+  const alloc = replay.alloc;
+  for (
+    let i = sim.stageOffsets[r]!;
+    i < sim.stageOffsets[r + 1]! && alloc.calls < MAX_ALLOCATOR_CALLS && !alloc.outOfMemory;
+    i++
+  ) {
     const mb = microbatch[i]!;
     const j = Math.min(chunk[i]!, k - 1);
     const mc = Math.min(modelChunk[i]!, v - 1);
