@@ -18,7 +18,8 @@
 //
 // Work is bounded: one stage (the heaviest, which decides the verdict), at most MAX_ALLOCATOR_CALLS mallocs (the
 // first microbatches of a longer run: segments are only ever added, so their reserved − allocated is what the run
-// shows up to there), cached per unit tables and timeline shape.
+// shows up to there), stopped early at a simulated out-of-memory or once p microbatches in a row move neither peak,
+// cached per unit tables and timeline shape.
 import { placementTables } from '../schedule/placement';
 import { OP_B, OP_F, type SimResult } from '../types';
 import { CachingAllocator } from './allocator';
@@ -278,6 +279,14 @@ function replayStage(
   const replay = new StageReplay(capacityBytes);
   replay.malloc(staticBytes);
   const { kind, microbatch, chunk, modelChunk } = sim;
+  // Steady state: once p microbatches in a row have finished (chunk 0's backward) without moving either peak, the
+  // replay stops. A pipeline schedule's steady phase repeats the same allocations per microbatch and its cool-down only
+  // frees, so the peaks are nearly those of the whole run: every published bar is unchanged, 2 of the 176 JSON outputs
+  // move (llama2-7b's Seq1F1B-I what-if −0.02 GiB, deepspeed-uneven +8 KiB), and a Seq1F1B file's full analysis takes
+  // ~25–35 % less CPU (same process: 30B 64k 28.5 → 20.6 ms).
+  let steadyFinished = 0;
+  let lastReserved = -1;
+  let lastAllocated = -1;
   // `!` reads: op indices lie inside stageOffsets; j < k and the virtual stage index < p·v, the plans' dimensions.
   // A run stops at its first CUDA out-of-memory: nothing after it happens (and the estimate is over the GPU anyway).
   const alloc = replay.alloc;
@@ -292,7 +301,16 @@ function replayStage(
     const plan = plans[stageOf[mc * p + r]!]![j]!;
     const unitKey = (mb * k + j) * v + mc;
     if (kind[i] === OP_F) replay.forward(plan, j, unitKey, mb * v + mc);
-    else if (kind[i] === OP_B) replay.backward(plan, j, k, unitKey, mb * v + mc);
+    else if (kind[i] === OP_B) {
+      replay.backward(plan, j, k, unitKey, mb * v + mc);
+      if (j === 0 && mc === 0) {
+        if (alloc.peakReservedBytes === lastReserved && alloc.peakAllocatedBytes === lastAllocated) {
+          if (++steadyFinished >= p) break;
+        } else steadyFinished = 0;
+        lastReserved = alloc.peakReservedBytes;
+        lastAllocated = alloc.peakAllocatedBytes;
+      }
+    }
   }
   return replay.alloc.peakReservedBytes - replay.alloc.peakAllocatedBytes;
 }
