@@ -13,10 +13,11 @@
 // backward in the waiting phase after that phase's output step (:665-666), else at the start of the next step.
 import type { ModelShape } from '../model/shape';
 import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_IB, VOCAB_OP_IF, VOCAB_OP_S, type GpuProfile } from '../types';
-import { buildStageCosts, outputLayerMs, type CostConstants } from './costModel';
+import type { CostConstants } from './costModel';
 import type { CostRunFlags } from './cost/afterFlush';
-import { kernelRates, linkOf, ringMs } from './cost/kernels';
+import { kernelRates, ringMs } from './cost/kernels';
 import { EventProgram, HIDDEN_OP, type EventRun } from './vocabEvents';
+import { transformerOnly } from './vocabParallel';
 
 export interface InterlacedDurations {
   /** Transformer forward and backward per rank, ms (the output layer taken out of the last rank's). */
@@ -244,17 +245,10 @@ export function interlacedDurations(
   flags: CostRunFlags,
 ): InterlacedDurations & { afterFlushMsPerRank: Float64Array } {
   const p = mdl.pp;
-  const stage = buildStageCosts(mdl, 1, [mdl.seqLength], false, gpu, constants, {
+  const { stage, out, forwardMs, backwardMs, tokens, link } = transformerOnly(mdl, gpu, constants, flags, {
     ...flags,
     chunkPlacement: 'interleaved',
   });
-  const out = outputLayerMs(mdl, gpu, constants, flags);
-  const forwardMs = Float64Array.from(stage.costs.forward);
-  const backwardMs = Float64Array.from(stage.costs.backward);
-  forwardMs[p - 1] = forwardMs[p - 1]! - out.forwardMs;
-  backwardMs[p - 1] = backwardMs[p - 1]! - out.inputGradMs - out.weightGradMs;
-  const tokens = (mdl.seqLength * mdl.microBatch) / mdl.cp;
-  const link = linkOf(gpu, constants, stage.hopInterNode.some(Boolean));
   const hidden = tokens * mdl.hidden * constants.activationBytes;
   const hbm = kernelRates(gpu, constants, false).hbmBytesPerMs;
   return {

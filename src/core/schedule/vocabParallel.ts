@@ -10,7 +10,15 @@
 // exist yet; this module gives step time, per-rank busy time and in-flight microbatches, which the imbalance advice
 // reads (advice/vocabImbalance.ts).
 import { resolveModelShape, type ModelShape } from '../model/shape';
-import { VOCAB_OP_B, VOCAB_OP_F, VOCAB_OP_L, type GpuProfile, type RunConfig, type ScheduleEvaluation } from '../types';
+import {
+  VOCAB_OP_B,
+  VOCAB_OP_F,
+  VOCAB_OP_L,
+  type GpuProfile,
+  type RunConfig,
+  type ScheduleEvaluation,
+  type VocabRunDurations,
+} from '../types';
 import { buildStageCosts, costFlagsOf, outputLayerMs, type CostConstants } from './costModel';
 import type { CostRunFlags } from './cost/afterFlush';
 import { linkOf, ringMs } from './cost/kernels';
@@ -24,23 +32,12 @@ import { chunkPlacement } from './placement';
  */
 export type VocabAlgorithm = 1 | 2;
 
-export interface VocabDurations {
+/** The passes' and barriers' times (VocabRunDurations, what the panel reads) and the transformer's per rank. */
+export interface VocabDurations extends VocabRunDurations {
   /** Transformer forward per rank, ms (the output layer taken out of the last rank's). */
   forwardMs: Float64Array;
   /** Transformer backward per rank, weight gradients included, ms. */
   backwardMs: Float64Array;
-  /** S pass on each device: 1/p of the output layer's forward (Algorithm 2: and of its input-gradient GEMM). */
-  sPassMs: number;
-  /** T pass on each device: 1/p of the weight-gradient GEMM (Algorithm 1: and of the input-gradient GEMM). */
-  tPassMs: number;
-  p2pForwardMs: number;
-  p2pBackwardMs: number;
-  /** The last stage's output (Algorithm 1: with the loss gradient) broadcast to every device, fp32. */
-  broadcastMs: number;
-  /** Barrier C0 (Algorithm 2: statistics and input gradient together). */
-  c0Ms: number;
-  /** Barrier C1, the input-gradient all-reduce (Algorithm 1 only; 0 for Algorithm 2). */
-  c1Ms: number;
 }
 
 /** A simulated run, ops grouped by rank in execution order: rank r's are r·(3m+1) … (r+1)·(3m+1). */
@@ -264,14 +261,7 @@ export function vocabParallelDurations(
   flags: CostRunFlags,
 ): VocabDurations & { afterFlushMsPerRank: Float64Array } {
   const p = mdl.pp;
-  const stage = buildStageCosts(mdl, 1, [mdl.seqLength], false, gpu, constants, flags);
-  const out = outputLayerMs(mdl, gpu, constants, flags);
-  const forwardMs = Float64Array.from(stage.costs.forward);
-  const backwardMs = Float64Array.from(stage.costs.backward);
-  forwardMs[p - 1] = forwardMs[p - 1]! - out.forwardMs;
-  backwardMs[p - 1] = backwardMs[p - 1]! - out.inputGradMs - out.weightGradMs;
-  const tokens = (mdl.seqLength * mdl.microBatch) / mdl.cp;
-  const link = linkOf(gpu, constants, stage.hopInterNode.some(Boolean));
+  const { stage, out, forwardMs, backwardMs, tokens, link } = transformerOnly(mdl, gpu, constants, flags);
   const hiddenBytes = tokens * mdl.hidden * 4;
   const statsBytes = tokens * 3 * 4;
   return {
@@ -286,6 +276,37 @@ export function vocabParallelDurations(
     c1Ms: algorithm === 1 ? ringMs(hiddenBytes, p, 'all-reduce', link) : 0,
     afterFlushMsPerRank: stage.afterFlushMsPerRank,
   };
+}
+
+/**
+ * Plain 1F1B's stage costs (one chunk per rank, whole sequence) with the output layer and loss taken out of the last
+ * rank's forward and backward — they run as vocabulary passes instead — and what the barriers' times need: tokens per
+ * microbatch and the pipeline group's link. `stageFlags` place the stages (the interlaced pipeline passes its own).
+ */
+export function transformerOnly(
+  mdl: ModelShape,
+  gpu: GpuProfile,
+  constants: CostConstants,
+  flags: CostRunFlags,
+  stageFlags: CostRunFlags = flags,
+): {
+  stage: ReturnType<typeof buildStageCosts>;
+  out: ReturnType<typeof outputLayerMs>;
+  forwardMs: Float64Array;
+  backwardMs: Float64Array;
+  tokens: number;
+  link: ReturnType<typeof linkOf>;
+} {
+  const p = mdl.pp;
+  const stage = buildStageCosts(mdl, 1, [mdl.seqLength], false, gpu, constants, stageFlags);
+  const out = outputLayerMs(mdl, gpu, constants, flags);
+  const forwardMs = Float64Array.from(stage.costs.forward);
+  const backwardMs = Float64Array.from(stage.costs.backward);
+  forwardMs[p - 1] = forwardMs[p - 1]! - out.forwardMs;
+  backwardMs[p - 1] = backwardMs[p - 1]! - out.inputGradMs - out.weightGradMs;
+  const tokens = (mdl.seqLength * mdl.microBatch) / mdl.cp;
+  const link = linkOf(gpu, constants, stage.hopInterNode.some(Boolean));
+  return { stage, out, forwardMs, backwardMs, tokens, link };
 }
 
 /** The step of a simulated run: each rank's last op plus what follows its flush (DP reduction, optimizer, overhead). */
