@@ -172,6 +172,9 @@ export interface RunConfig {
   rotaryPercent: number | null;
   /** False under Megatron-Core's --no-clone-scatter-output-in-embedding: the SP shard stays a view of the whole output. */
   cloneScatterOutputInEmbedding: boolean | null;
+  // ── A (issue 13, session 10): normalised queries and keys ──
+  /** --qk-layernorm: a norm over each head of Q and K, which keeps its own input for backward (memory/activations.ts). */
+  qkLayernorm: boolean | null;
   hiddenDropout: number | null;
   attentionDropout: number | null;
   addBiasLinear: boolean | null;

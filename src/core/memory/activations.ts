@@ -41,6 +41,15 @@ export function layerActivationBytes(
   if (shape.mla)
     perToken += mlaBytesPerToken(shape.mla, headsLocal, rep, modules) + projCopy * headsLocal * shape.mla.vHeadDim;
   else perToken += (2 * hq) / t + 4 * hkvLocal + ((2 + projCopy) * hq) / t;
+  // --qk-layernorm (Megatron-Core attention.py:1932-1936 at d98e8a64): TENorm over each head of Q and of K keeps
+  // `input.contiguous()` and its fp32 statistics per row for backward (TransformerEngine d0067d0
+  // ops/basic/rmsnorm.py:189, :209 — reciprocal std; layer_norm.py:206, :228 — mean too). Q's input is already a copy
+  // (its reshape out of the grouped QKV split cannot be a view, attention.py:1913-1918); K's is a split view the norm
+  // copies. Both are kept besides the normalised, rotated Q and K that core attention keeps (counted above).
+  if (shape.qkLayernorm && !shape.mla) {
+    const stats = shape.normParamFactor === 1 ? 4 : 8;
+    perToken += (2 * hq) / t + 2 * hkvLocal + stats * (headsLocal + hkvLocal / shape.headDim);
+  }
   // The legacy local layer hands flash-attn's output to the output projection through einops rearranges and
   // .contiguous() (thunlp/Seq1F1B megatron/model/transformer.py:513-515 and :864-871 at 6893466): with b > 1 the
   // 'b s h d -> s b (h d)' permute is a real copy the projection keeps besides flash's own saved output; with b = 1 a

@@ -79,6 +79,12 @@ export interface ModelShape {
    */
   rotaryDim: number;
   /**
+   * Megatron-Core's --qk-layernorm (attention.py get_query_key_value_tensors): Q and K pass through their own norm,
+   * which keeps its input for backward besides the normalised copies core attention keeps. Not MLA (its norms are
+   * on the latents) and not the pre-2024 forks' local layers (they have no such norm).
+   */
+  qkLayernorm: boolean;
+  /**
    * Under SP (TP > 1) the first layer's input is a view of the whole-sequence embedding output, which stays alive
    * (memory/activations.ts): a pre-2024 fork's embedding always; Megatron-Core only under
    * --no-clone-scatter-output-in-embedding with learned positions. Only at hidden dropout 0, where the embedding's
@@ -438,6 +444,7 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
       (config.transformerImpl ?? 'local') === 'local' &&
       config.positionEmbeddingType === 'rope',
     rotaryDim: rotaryDimOf(config, pos(config.kvChannels) ? config.kvChannels : h / a),
+    qkLayernorm: (config.qkLayernorm ?? false) && config.legacyModelCode == null && mlaOf(config) === null,
     embeddingKeepsFullSequence: embeddingKeepsFullSequence(config, par.tp),
     // Megatron's defaults are 0.1 for both.
     hiddenDropout: config.hiddenDropout ?? 0.1,

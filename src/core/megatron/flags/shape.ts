@@ -122,7 +122,11 @@ off(
 on('--disable-bias-linear', 'No biases in linear layers.', { keys: ['addBiasLinear'] });
 on('--add-bias-linear', 'Biases in linear layers (older forks).', { keys: ['addBiasLinear'] });
 on('--add-qkv-bias', 'Bias on the QKV projection only.');
-on('--qk-layernorm', 'Norm on queries and keys.');
+on('--qk-layernorm', 'Norm on queries and keys (each keeps its input for backward).', {
+  keys: ['qkLayernorm'],
+  key: 'qkLayernorm',
+  default: false,
+});
 flt('--hidden-dropout', 'Hidden dropout rate.', { keys: ['hiddenDropout'], default: 0.1, key: 'hiddenDropout' });
 flt('--attention-dropout', 'Attention dropout rate.', {
   keys: ['attentionDropout'],

@@ -98,6 +98,7 @@ const EMPTY_CONFIG: Readonly<RunConfig> = {
   // ── E (issue 13): rotary tables, the embedding's SP scatter ──
   rotaryPercent: null,
   cloneScatterOutputInEmbedding: null,
+  qkLayernorm: null,
   hiddenDropout: null,
   attentionDropout: null,
   addBiasLinear: null,

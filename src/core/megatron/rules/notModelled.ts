@@ -31,6 +31,8 @@ export const NOT_MODELLED: ReadonlyMap<string, NotModelledEntry> = new Map<strin
     { leftOut: "CUDA graphs' static input/output buffers and private memory pool", inert: (s) => value(s) === 'none' },
   ],
   ['--cuda-graph-scope', { leftOut: 'the static buffers of the CUDA-graphed parts' }],
+  // The current spelling of --cuda-graph-scope (Megatron-LM arguments.py:2047-2059 at d98e8a64: the old one is hidden).
+  ['--cuda-graph-modules', { leftOut: 'the static buffers of the CUDA-graphed parts' }],
   ['--enable-cuda-graph', { leftOut: "CUDA graphs' static input/output buffers and private memory pool" }],
   [
     '--empty-unused-memory-level',

@@ -35,18 +35,33 @@ const QWEN3_30B = [
   '  --moe-ffn-hidden-size 768 --moe-token-dispatcher-type alltoall --moe-grouped-gemm \\',
   '  --seq-length 4096 --max-position-embeddings 4096 --micro-batch-size 1 --global-batch-size 1024 \\',
   '  --bf16 --use-distributed-optimizer --use-precision-aware-optimizer --grad-reduce-in-bf16 \\',
-  '  --main-grads-dtype fp32 --hidden-dropout 0 --attention-dropout 0 --train-iters 100 --lr 3e-4',
+  '  --main-grads-dtype fp32 --hidden-dropout 0 --attention-dropout 0 --train-iters 100 --lr 3e-4 \\',
+  // The smoke run kept the recipe's Transformer Engine graphs over the router and MoE preprocess
+  // (docs/training/moe-optimization.md:319-322; qwen3_moe.py cuda_graph_impl / cuda_graph_scope).
+  '  --cuda-graph-impl transformer_engine --cuda-graph-modules moe_router moe_preprocess',
   '',
 ].join('\n');
 
-test('MoE: Qwen3-30B-A3B EP 16 on H100 — allocated peak within 10 % of the published 61.351 GB', () => {
+/** The `not-modelled` hints of a file, as the flags they stand on. */
+function hintedFlags(r: ReturnType<typeof analyze>): string[] {
+  return r.diagnostics
+    .filter((d) => d.code === 'not-modelled')
+    .map((d) => /^(--[a-z0-9-]+)/.exec(d.message)?.[1] ?? d.message)
+    .sort();
+}
+
+test('MoE: Qwen3-30B-A3B EP 16 on H100 — allocated peak within 5 % of the published 61.351 GB', () => {
   const published = (61.351 * GB) / GiB; // 57.14 GiB
-  const { allocated } = run(QWEN3_30B);
-  // Ours is 7 % under. Not modelled, and both add memory in that run: the recipe's Transformer Engine CUDA graphs
-  // over moe_router and moe_preprocess (static buffers, "typically a few gigabytes", docs/performance-guide.md:301)
-  // and routing imbalance (the smoke run did not force load balancing; we assume perfectly balanced experts).
-  assert.ok(Math.abs(allocated / published - 1) <= 0.1, `ours ${allocated.toFixed(1)} GiB, published ${published}`);
+  const { r, allocated } = run(QWEN3_30B);
+  // The source states max allocated, so the issue's 5 % applies. Ours is 4 % under (54.7 GiB; 53.0 before
+  // --qk-layernorm's saved norm inputs were counted, 7 % under). Still not modelled, and both add memory in that run:
+  // the Transformer Engine CUDA graphs over moe_router and moe_preprocess (static buffers, "typically a few
+  // gigabytes", docs/performance-guide.md:301; hinted on the flags' own line below) and routing imbalance (the smoke
+  // run did not force load balancing; we assume perfectly balanced experts).
+  assert.ok(Math.abs(allocated / published - 1) <= 0.05, `ours ${allocated.toFixed(1)} GiB, published ${published}`);
   assert.ok(allocated < published);
+  // What the estimate leaves out is said on the flags' own lines, so the user reads the gap's cause.
+  assert.deepEqual(hintedFlags(r), ['--cuda-graph-impl', '--cuda-graph-modules']);
 });
 
 // ── FP8: Llama 3 70B SFT on 32 H100, FP8 current scaling ──
@@ -65,7 +80,9 @@ function llama70b(tp: number, pp: number): string {
     '  --position-embedding-type rope --untie-embeddings-and-output-weights --vocab-size 128256 \\',
     '  --seq-length 4096 --max-position-embeddings 8192 --micro-batch-size 1 --global-batch-size 32 \\',
     '  --bf16 --fp8-format hybrid --fp8-recipe tensorwise --fp8-param-gather --use-distributed-optimizer \\',
-    '  --grad-reduce-in-bf16 --hidden-dropout 0 --attention-dropout 0 --train-iters 100 --lr 5e-6',
+    '  --grad-reduce-in-bf16 --hidden-dropout 0 --attention-dropout 0 --train-iters 100 --lr 5e-6 \\',
+    // The recipe's TE graphs over the dense MLP and TP communication overlap (llama3.py:360-366).
+    '  --cuda-graph-impl transformer_engine --cuda-graph-modules mlp --tp-comm-overlap',
     '',
   ].join('\n');
 }
@@ -78,6 +95,8 @@ test('FP8: Llama 3 70B FP8-CS on H100 — the three layouts within 12 % and in t
   ];
   const ours = rows.map(({ tp, pp, publishedGB }) => {
     const { r, allocated, stage } = run(llama70b(tp, pp));
+    // --tp-comm-overlap's userbuffers are counted (reserved, not allocated); the CUDA graphs are said to be left out.
+    assert.deepEqual(hintedFlags(r), ['--cuda-graph-impl', '--cuda-graph-modules']);
     // The recipe sets disable_parameter_transpose_cache (llama3.py:350), a TransformerConfig field with no
     // Megatron-LM flag (arguments.py:2340 copies it from the config): TE then keeps no column-wise FP8 copy of the
     // weights between microbatches (transformer_engine.py:1339: is_first_microbatch = None), one byte per FP8

@@ -418,7 +418,7 @@ test('every RunConfig field has a source, and null fields say why (unresolved) o
       if (s.status === 'unresolved') assert.ok(s.reason, `${rel}: ${key} unresolved without a reason`);
       if (s.status === 'derived') assert.ok(s.note, `${rel}: ${key} derived without a note`);
     }
-    assert.equal(Object.keys(read.config).length, 114); // every field of RunConfig in types.ts
+    assert.equal(Object.keys(read.config).length, 115); // every field of RunConfig in types.ts
   }
 });
 
