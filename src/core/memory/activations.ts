@@ -250,6 +250,7 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     // MLA's projections are not itemised for W: it keeps its whole layer until W (an overestimate, never an under).
     const wDense = shape.mla ? dense : Math.min(layerWeightGradBytes(shape, false, q), dense);
     const wMoe = shape.mla ? moe : Math.min(layerWeightGradBytes(shape, true, q), moe);
+    const scores = scoresBytes(shape, q, prefix);
     for (let vs = 0; vs < stages.length; vs++) {
       const st = stages[vs]!;
       const nDense = st.numLayers - st.numMoeLayers;
@@ -289,6 +290,7 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
         // applies is ModelShape.embeddingKeepsFullSequence (model/shape.ts).
         if (shape.embeddingKeepsFullSequence) stored += 2 * shape.hidden * q * (1 - 1 / t);
       }
+      if (st.numLayers > 0) transientB += scores; // the gradient of one layer's probabilities (scoresBytes)
       tables.activations[vs]![j] = stored;
       tables.backwardTransient[vs]![j] = transientB;
       // Between B and W every layer's linear inputs and output gradients stay, recomputed ones included.
@@ -321,14 +323,10 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
       // (resolve/derived/dataloaderMask.ts); only whole-sequence units (k = 1) come with one.
       if ((st.hasEmbedding || st.hasLoss) && k === 1)
         tables.forwardTransient[vs]![j] = tables.forwardTransient[vs]![j]! + shape.dataloaderMaskBytes;
-      const gathered = st.numMoeLayers > 0 ? moeAllGatherBytes(shape, q) : 0;
-      if (gathered > 0) {
-        // One MoE layer at a time: the combine's unpermuted output in forward, the all-gathered output gradient in
-        // backward; the gathered input itself lives in the persistent global buffer.
-        tables.forwardTransient[vs]![j] = tables.forwardTransient[vs]![j]! + gathered;
-        tables.backwardTransient[vs]![j] = tables.backwardTransient[vs]![j]! + gathered;
-        tables.persistentBytes[vs] = Math.max(tables.persistentBytes[vs]!, gathered);
-      }
+      // The scores tensor of the local attention persists (scoresBytes), shared with the allgather buffer below.
+      if (shape.localScoresBuffer && st.numLayers > 0)
+        tables.persistentBytes[vs] = Math.max(tables.persistentBytes[vs]!, scores);
+      if (st.numMoeLayers > 0) addMoeAllGather(tables, vs, j, moeAllGatherBytes(shape, q));
       if (k > 1) {
         // The first chunk's cache is the chunk's own K and V (`k_whole = k`, thunlp/Seq1F1B 6893466
         // model/transformer.py:59-62; MindSpeed's Seq1F1BCache the same, seq1f1b_attn.py:150), already kept for its
@@ -340,6 +338,36 @@ export function buildUnitTables(shape: ModelShape, stages: VirtualStage[], chunk
     }
   }
   return tables;
+}
+
+/**
+ * The allgather dispatcher's tokens of one unit (moeAllGatherBytes), one MoE layer at a time: the combine's unpermuted
+ * output in forward, the all-gathered output gradient in backward; the gathered input itself lives in the persistent
+ * global buffer.
+ */
+function addMoeAllGather(tables: UnitTables, vs: number, j: number, gathered: number): void {
+  if (gathered <= 0) return;
+  tables.forwardTransient[vs]![j] = tables.forwardTransient[vs]![j]! + gathered;
+  tables.backwardTransient[vs]![j] = tables.backwardTransient[vs]![j]! + gathered;
+  tables.persistentBytes[vs] = Math.max(tables.persistentBytes[vs]!, gathered);
+}
+
+/**
+ * Bytes of one [b·np, sq, sk] tensor of attention scores in the activation dtype, for attention that materialises
+ * them (0 with flash / fused attention). Two things have that size:
+ * - in backward, the backward of probs·V makes the gradient of the probabilities while the node's saved
+ *   probabilities are still held (autograd releases a node's saved tensors after its backward returns): one layer at
+ *   a time, on top of what the unit keeps;
+ * - the local attention computes the raw scores with baddbmm into a tensor from the global memory buffer
+ *   (Megatron-Core core/transformer/dot_product_attention.py:189-191 at d98e8a64; the pre-2024
+ *   megatron/model/transformer.py CoreAttention the same: zero-bubble ed85b11c :363-365, thunlp/Seq1F1B :406,
+ *   microsoft/Megatron-DeepSpeed :308; bigscience's allocates it per call). GlobalMemoryBuffer.get_tensor keeps one
+ *   tensor per (name, dtype) at its largest size for the rest of the run (core/utils.py:727-752), and the allgather
+ *   dispatcher's buffer shares the "mpu" name: one buffer, the larger of the two.
+ */
+function scoresBytes(shape: ModelShape, queryTokens: number, keyTokens: number): number {
+  if (shape.flashAttention) return 0;
+  return (shape.precision === 'fp32' ? 4 : 2) * (shape.heads / shape.tp) * queryTokens * keyTokens;
 }
 
 /**

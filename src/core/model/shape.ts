@@ -69,6 +69,11 @@ export interface ModelShape {
    */
   legacyFlashPath: boolean;
   /**
+   * The local (non-TE) attention without flash: the raw scores are computed into a [b·np, sq, sk] buffer that
+   * GlobalMemoryBuffer keeps for the rest of the run (memory/activations.ts buildUnitTables).
+   */
+  localScoresBuffer: boolean;
+  /**
    * The Seq1F1B fork's local layer with rotary embeddings: every layer computes cos/sin tables of its tokens for Q
    * and for K, which autograd keeps (memory/activations.ts). Megatron-DeepSpeed caches one pair for all layers.
    */
@@ -314,14 +319,22 @@ function storageOf(config: RunConfig): StorageShape {
 }
 
 /** Whether attention stores no s² scores, and whether it is the Seq1F1B repo's legacy local flash path. */
-function attentionKind(config: RunConfig): { flashAttention: boolean; legacyFlashPath: boolean } {
+function attentionKind(config: RunConfig): {
+  flashAttention: boolean;
+  legacyFlashPath: boolean;
+  localScoresBuffer: boolean;
+} {
   const backend = (config.attentionBackend ?? '').toLowerCase();
   // TE (the default implementation) picks flash/fused unless the backend is forced to unfused/local; the local
   // implementation only avoids the s² scores with --use-flash-attn.
   const localImpl = (config.transformerImpl ?? 'transformer_engine') === 'local';
   const flashAttention =
     backend === 'unfused' || backend === 'local' ? false : localImpl ? config.useFlashAttn === true : true;
-  return { flashAttention, legacyFlashPath: localImpl && flashAttention };
+  return {
+    flashAttention,
+    legacyFlashPath: localImpl && flashAttention,
+    localScoresBuffer: localImpl && !flashAttention,
+  };
 }
 
 /** int(d · rotary_percent) when the percent is below 1 (Python's int() truncates), else d. */
