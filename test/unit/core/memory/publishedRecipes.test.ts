@@ -136,3 +136,51 @@ test('FSDP: the public figure found cannot be compared (stated)', () => {
   assert.ok(b.paramGather > 0 && b.gradBuckets > 0);
   assert.ok(fsdp.allocated < plain.allocated);
 });
+
+// ── MoE + MLA: Moonlight 16B on 8 H100, BF16, TP 2, EP 8, with selective recompute modules ──
+// Recipe: src/megatron/bridge/recipes/moonlight/h100/moonlight_16b.py:157-290 (TP 2, PP 1, EP 8, expert TP 1, SP,
+// seq 4096, micro-batch 1, alltoall with permute fusion, distributed + precision-aware optimizer with bf16 main grads
+// and moments); the architecture as slime's scripts/models/moonlight.sh writes it as Megatron flags (27 layers, the
+// first dense, MLA with kv-lora 512, 64 experts top-6, two shared experts). Figures:
+// skills/nemo-mbridge-perf-activation-recompute/SKILL.md:106-126 (GBS 4, mock data; "Peak allocated memory is the
+// maximum post-optimizer value reported after iteration 2"), one row per --recompute-modules setting.
+function moonlight(recompute: string): string {
+  return [
+    'torchrun --nproc_per_node 8 pretrain_gpt.py \\',
+    '  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 1 --expert-model-parallel-size 8 \\',
+    '  --expert-tensor-parallel-size 1 --sequence-parallel --num-layers 27 --hidden-size 2048 \\',
+    '  --ffn-hidden-size 11264 --num-attention-heads 16 --kv-channels 128 --normalization RMSNorm \\',
+    '  --position-embedding-type rope --swiglu --untie-embeddings-and-output-weights --disable-bias-linear \\',
+    '  --vocab-size 163840 --multi-latent-attention --kv-lora-rank 512 --qk-head-dim 128 \\',
+    '  --qk-pos-emb-head-dim 64 --v-head-dim 128 --qk-layernorm --num-experts 64 \\',
+    "  --moe-layer-freq '[0]+[1]*26' --moe-ffn-hidden-size 1408 --moe-router-topk 6 \\",
+    '  --moe-shared-expert-intermediate-size 2816 --moe-router-score-function sigmoid \\',
+    '  --moe-router-enable-expert-bias --moe-token-dispatcher-type alltoall --moe-grouped-gemm \\',
+    '  --moe-permute-fusion --seq-length 4096 --max-position-embeddings 8192 --micro-batch-size 1 \\',
+    '  --global-batch-size 4 --bf16 --use-distributed-optimizer --overlap-grad-reduce --overlap-param-gather \\',
+    '  --use-precision-aware-optimizer --main-grads-dtype bf16 --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16 \\',
+    `  --hidden-dropout 0 --attention-dropout 0 --train-iters 20 --lr 1e-4 ${recompute}`,
+    '',
+  ].join('\n');
+}
+
+test('MoE + MLA: Moonlight 16B — selective recompute moves the allocated peak as measured; the level is 13 % under (stated)', () => {
+  const gb = (modules: string): number => {
+    const flags = modules ? `--recompute-granularity selective --recompute-modules ${modules}` : '';
+    return (run(moonlight(flags)).allocated * GiB) / GB;
+  };
+  const control = gb('');
+  // core_attn recomputes nothing that fused attention keeps (no scores): published -0.01 %.
+  assert.ok(Math.abs(gb('core_attn') / control - 1) < 0.001);
+  // mla_up_proj frees the up-projected Q, K, V (published -0.716 GB), moe_act the experts' activation outputs
+  // (published -0.677 GB). Ours: -0.91 and -0.90 GB, each within 0.25 GB.
+  assert.ok(Math.abs(gb('mla_up_proj') - control - -0.716) < 0.25, `mla_up_proj ${gb('mla_up_proj') - control}`);
+  assert.ok(Math.abs(gb('moe_act') - control - -0.677) < 0.25, `moe_act ${gb('moe_act') - control}`);
+  // The level: ours 31.7 GB against 36.618, 13.5 % under — outside the issue's 5 % and not explained. Static memory
+  // is 22.4 GB of it (weights and bf16 grads 2.6 B local parameters each, optimizer 6 bytes a parameter sharded as
+  // the distributed optimizer does) and the run's activations would have to be ~1.7× ours. The published deltas are
+  // also ~75 % of ours and `layernorm` saved nothing there (ours: -0.45 GB), which says the run peaks where part of
+  // the activations are already freed, with a transient we do not model (candidates: the alltoall dispatcher's
+  // backward buffers, TE's fused cross entropy). Pinned so a change that moves it is seen.
+  assert.ok(control / 36.618 - 1 > -0.15 && control < 36.618, `control ${control.toFixed(2)} GB`);
+});
