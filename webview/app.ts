@@ -385,7 +385,7 @@ export class App {
         const measured = h.measured?.memory ?? null;
         this.memoryNote.textContent =
           (sh.stageBreakdownGiB
-            ? `Memory per stage (${sh.schedule}) at each stage's peak, by category; with the non-PyTorch overhead the bars stack to the reserved peak in the summary. Dashed line: ${h.gpu.name} capacity.`
+            ? `Memory per stage (${sh.schedule}) at each stage's peak, by category: the tensors, then the allocator cache (what PyTorch's caching allocator holds beyond them) and the memory outside PyTorch (CUDA context, NCCL), stacking to the reserved peak in the summary. Dashed line: ${h.gpu.name} capacity.`
             : 'The memory model gave no per-stage breakdown for this schedule.') +
           (measured
             ? ` Markers: the measured max reserved (▲, against the bar's top) and max allocated (○, against the dash at the predicted allocated peak) from ${measured.source}, the largest over the ranks that report on each stage.`
@@ -533,6 +533,7 @@ export class App {
       foreground: this.colors.normal.foreground,
       grid: this.colors.normal.grid,
       series: this.colors.normal.memory,
+      cache: this.colors.normal.memoryCache,
       capacity: this.colors.normal.capacity,
     };
     this.timeline.setColors(this.colors);

@@ -36,5 +36,7 @@ export interface ChartTheme {
   foreground: string;
   grid: string;
   series: string[];
+  /** The allocator-cache memory segment's colour (theme.ts Palette.memoryCache). */
+  cache: string;
   capacity: string;
 }

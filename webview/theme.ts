@@ -24,6 +24,8 @@ export interface Palette {
   /** Op-label colour per layout style: black or white, whichever contrasts more with that fill. */
   labelOnStyle: string[];
   memory: string[];
+  /** F (issue 13): the allocator-cache segment's own colour, a neutral grey no other memory term uses. */
+  memoryCache: string;
   capacity: string;
 }
 
@@ -41,20 +43,25 @@ export interface ThemeColors {
 type Rgb = [number, number, number];
 
 let probe: CanvasRenderingContext2D | null = null;
-/** Any CSS colour → rgb, by letting the canvas normalise it ("#rrggbb" or "rgba(r, g, b, a)"). */
-function parseColor(css: string, fallback: Rgb): Rgb {
+/** Any CSS colour → rgb and alpha, by letting the canvas normalise it ("#rrggbb" or "rgba(r, g, b, a)"). */
+function parseRgba(css: string, fallback: Rgb): [Rgb, number] {
   probe ??= document.createElement('canvas').getContext('2d');
-  if (!probe || !css.trim()) return fallback;
+  if (!probe || !css.trim()) return [fallback, 1];
   probe.fillStyle = '#010203';
   probe.fillStyle = css.trim();
   const v = String(probe.fillStyle);
-  if (v === '#010203' && css.trim() !== '#010203') return fallback;
-  if (v.startsWith('#')) return [parseInt(v.slice(1, 3), 16), parseInt(v.slice(3, 5), 16), parseInt(v.slice(5, 7), 16)];
+  if (v === '#010203' && css.trim() !== '#010203') return [fallback, 1];
+  if (v.startsWith('#'))
+    return [[parseInt(v.slice(1, 3), 16), parseInt(v.slice(3, 5), 16), parseInt(v.slice(5, 7), 16)], 1];
   const m = /rgba?\(([^)]+)\)/.exec(v);
-  if (!m) return fallback;
-  const [r, g, b] = (m[1] ?? '').split(',').map((s) => parseFloat(s));
-  return r === undefined || g === undefined || b === undefined ? fallback : [r, g, b];
+  if (!m) return [fallback, 1];
+  const [r, g, b, a] = (m[1] ?? '').split(',').map((s) => parseFloat(s));
+  if (r === undefined || g === undefined || b === undefined) return [fallback, 1];
+  return [[r, g, b], a === undefined || !Number.isFinite(a) ? 1 : a];
 }
+
+/** Any CSS colour → rgb (its alpha dropped). */
+const parseColor = (css: string, fallback: Rgb): Rgb => parseRgba(css, fallback)[0];
 
 const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
   a[0] + (b[0] - a[0]) * t,
@@ -107,6 +114,11 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
   ];
   // kinds has OP_KINDS.length ≥ 3 entries (F, B, W first).
   const memory = memoryVars.map((name, i) => toCss(v(name, kinds[i % 3]!)));
+  // The allocator cache (issue 13) is the theme's muted-text colour: a grey, so it is never taken for a tensor term,
+  // and themes keep it legible on their background. VS Code gives it with an alpha (#ccccccb3 in Dark Modern), so it
+  // is composited over the background as the panel shows it.
+  const [cacheRgb, cacheAlpha] = parseRgba(cs.getPropertyValue('--si-mem-cache'), mix(fg, bg, 0.3));
+  const memoryCache = toCss(mix(bg, cacheRgb, cacheAlpha));
 
   const palette = (fade: number): Palette => {
     const rgb: Rgb[] = new Array<Rgb>(STYLE_COUNT);
@@ -134,6 +146,7 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
       laneStripe: toCss(mix(fg, bg, 0.94)),
       labelOnStyle: rgb.map(labelColor),
       memory,
+      memoryCache,
       capacity: toCss(hl),
     };
   };

@@ -503,6 +503,13 @@ export interface MemoryBreakdown {
   activations: number;
   kvCache: number;
   logits: number;
+  // ── F (issue 13): reserved − allocated as two terms, the allocator's cache and memory outside PyTorch ──
+  /**
+   * What PyTorch's caching allocator holds beyond the allocated tensors: allocated × the fragmentation fraction
+   * (memory/overheads.ts), plus under Seq1F1B the allocator replay's reserved − allocated (memory/fragmentation.ts).
+   */
+  fragmentation: number;
+  /** Memory outside PyTorch's allocator: CUDA context and workspaces, NCCL buffers, TE userbuffers (overheads.ts). */
   overhead: number;
 }
 

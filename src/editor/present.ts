@@ -110,7 +110,7 @@ export function inlayHintSpecs(r: AnalysisResult): HintSpec[] {
     at(
       lastFlagFor(r, 'microBatchSize'),
       peak,
-      `Worst pipeline stage's peak for ${s.scheduleLabel} on ${r.gpu.name}: ${memoryDetailText(s) ?? ''}. Reserved is what the PyTorch allocator holds (allocated tensors plus fragmentation and CUDA/NCCL overhead), the figure the OOM verdict compares with the GPU.`,
+      `Worst pipeline stage's peak for ${s.scheduleLabel} on ${r.gpu.name}: ${memoryDetailText(s) ?? ''}. Reserved is the allocated tensors plus the allocator cache (what PyTorch's caching allocator holds beyond them) plus memory outside PyTorch (CUDA context, NCCL buffers): the figure the OOM verdict compares with the GPU.`,
     );
   }
   if (r.partition && r.partition.lengths.length > 1) {

@@ -45,7 +45,10 @@ const BREAKDOWN_TERMS: readonly [keyof MemoryBreakdown, string][] = [
   ['activations', 'activations'],
   ['kvCache', 'K/V cache'],
   ['logits', 'logits'],
-  ['overhead', 'overhead'],
+  // F (issue 13): reserved − allocated in two terms a user can tell apart: what PyTorch's caching allocator holds
+  // beyond the tensors, and memory PyTorch's counters never see.
+  ['fragmentation', 'allocator cache'],
+  ['overhead', 'non-PyTorch (CUDA, NCCL)'],
 ];
 
 /**

@@ -15,6 +15,9 @@ import { partitionSequence } from '../../src/core/schedule/partition';
 import { getGpuProfile } from '../../src/core/hardware/gpus';
 import type { LaunchConfigRead, RunConfig } from '../../src/core/types';
 import { blankConfig } from '../support/memoryFixtures';
+import { readFileSync } from 'node:fs';
+import { analyze } from '../../src/core/analyze';
+import { repoPath } from '../support/paths';
 
 const fields: Partial<RunConfig> = {
   numLayers: 32,
@@ -94,6 +97,8 @@ export function benches(): BenchCase[] {
     capacityGiB: gpu.memoryGiB,
     warningFraction: 0.9,
   };
+  const demo = readFileSync(repoPath('media/examples/seq1f1b-30b-64k.sh'), 'utf8');
+  let fresh = 0;
   return [
     {
       name: 'memory: liveness walk of Seq1F1B p=64 m=1024 k=8 (1,048,576 ops)',
@@ -110,6 +115,19 @@ export function benches(): BenchCase[] {
       name: `memory: ${sims.length} schedules' stage memory (p=8, m=64, k=4)`,
       run: () => sims.map((s) => computeStageMemory(shape, s, lengths(s.spec.splits))),
       target: '< 20 ms median',
+    },
+    {
+      // Issue 13: the allocator replay (memory/fragmentation.ts) runs for the file's Seq1F1B schedules and the sweep's
+      // Seq1F1B candidates. A new overhead each time gives the allocator a new room: nothing is remembered from an
+      // earlier analysis and every replay runs (the sweep memo misses too), as for a file opened for the first time.
+      name: 'memory: full analysis of seq1f1b-30b-64k.sh, cold (a new room each time: every allocator replay runs)',
+      run: () => analyze(demo, { fileName: 'seq1f1b-30b-64k.sh', overheadGiB: 3 + ++fresh * 1e-9 }),
+    },
+    {
+      // A new warning fraction each time misses the sweep memo, as an edit the replays do not read (learning rate,
+      // paths) would: the replays are remembered from the earlier analysis.
+      name: 'memory: full analysis of seq1f1b-30b-64k.sh after an edit the allocator replays do not read',
+      run: () => analyze(demo, { fileName: 'seq1f1b-30b-64k.sh', memoryWarningFraction: 0.9 + ++fresh * 1e-12 }),
     },
     {
       name: 'memory: evaluateAllSchedules + attachMemory incl. sweep (p=8, m=64, k=4)',

@@ -176,7 +176,11 @@ export function synthMemory(sim: SimResult, unitBytes: number): StageMemory[] {
         peakT = times[times.length - 1];
       }
     }
-    const activations = peak - staticBytes;
+    // The parts sum to reserved, as the engine's do: static + dynamic = allocated, then the allocator cache (7 % of
+    // allocated, overheads.ts's default) and 1 % outside PyTorch (issue 13: both are their own segments).
+    const dynamic = peak - staticBytes;
+    const logits = r === p - 1 ? Math.min(1.5 * GiB, dynamic / 4) : 0;
+    const kvCache = (dynamic - logits) / 11;
     out.push({
       stage: r,
       peakBytes: peak,
@@ -188,10 +192,11 @@ export function synthMemory(sim: SimResult, unitBytes: number): StageMemory[] {
         paramGather: 0,
         gradBuckets: 0,
         optimizer: (4 + r * 0.5) * GiB,
-        activations,
-        kvCache: activations * 0.1,
-        logits: r === p - 1 ? 1.5 * GiB : 0,
-        overhead: 0,
+        activations: dynamic - logits - kvCache,
+        kvCache,
+        logits,
+        fragmentation: peak * 0.07,
+        overhead: peak * 0.01,
       },
       series: { timeMs: Float64Array.from(times), bytes: Float64Array.from(bytes) },
     });

@@ -9,6 +9,7 @@ import { assertCanvasesDrawn, hex, near, nextFrames, pixelAt } from '../support/
 import { registerThemeTests } from './themes.mjs';
 import { registerMeasuredTests } from './measured.mjs';
 import { registerVocabTests } from './vocab.mjs';
+import { registerMemoryBreakdownTests } from './memoryBreakdown.mjs';
 
 const artifacts = join(repo, 'test/artifacts');
 mkdirSync(artifacts, { recursive: true });
@@ -607,6 +608,7 @@ test('timeline, memory and compare tabs draw their charts in the light and the d
 registerThemeTests({ test, browser, server, dir, harness, openPanel, exampleAnalysis, artifacts });
 registerMeasuredTests({ test, openPanel, analysis, payload, artifacts });
 registerVocabTests({ test, openPanel, harness, repo, artifacts });
+registerMemoryBreakdownTests({ test, openPanel, exampleAnalysis, artifacts });
 
 const { passed, failed } = await runTests(tests);
 await browser.close();

@@ -11,6 +11,8 @@ import { hex, near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
 /** WCAG 2.x AA: 4.5:1 for text, 3:1 for large text (≥ 24 px, or ≥ 18.66 px bold). */
 const AA_TEXT = 4.5;
 const AA_LARGE = 3;
+/** WCAG 2.1 SC 1.4.11 (non-text contrast, AA): 3:1 for the parts of a chart a user must tell apart. */
+const AA_GRAPHIC = 3;
 
 /**
  * In the page: every visible run of text (text nodes, also inside the toolkit's shadow roots, and input values) with
@@ -94,9 +96,9 @@ export async function assertLegible(page, where) {
 
 /** Canvas text: the op labels take black or white per fill, and the axis/lane titles the theme foreground. */
 async function assertCanvasTextLegible(page, where) {
-  const { styles, labels, fg, bg } = await page.evaluate(() => {
+  const { styles, labels, fg, bg, cache } = await page.evaluate(() => {
     const c = window.__scheduleInspector.colors.normal;
-    return { styles: c.styles, labels: c.labelOnStyle, fg: c.foreground, bg: c.background };
+    return { styles: c.styles, labels: c.labelOnStyle, fg: c.foreground, bg: c.background, cache: c.memoryCache };
   });
   const rgb = (css) => (css.startsWith('#') ? hex(css) : css.match(/\d+/g).slice(0, 3).map(Number));
   const lum = (c) =>
@@ -113,6 +115,8 @@ async function assertCanvasTextLegible(page, where) {
     assert.ok(ratio(labels[i], s) >= AA_TEXT, `${where}: label ${labels[i]} on bar ${s} is ${ratio(labels[i], s)}:1`),
   );
   assert.ok(ratio(fg, bg) >= AA_TEXT, `${where}: axis text ${fg} on ${bg}`);
+  // Issue 13: the memory bars' allocator-cache segment, a grey of the theme's own, against the background.
+  assert.ok(ratio(cache, bg) >= AA_GRAPHIC, `${where}: allocator cache ${cache} on ${bg} is ${ratio(cache, bg)}:1`);
 }
 
 /** Every element with a `disabled` attribute or property set, shadow roots included. */

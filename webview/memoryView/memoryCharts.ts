@@ -76,6 +76,7 @@ const BREAKDOWN_ORDER = [
   'activations',
   'kvCache',
   'logits',
+  'fragmentation',
   'overhead',
 ];
 /** Legend names, the words report/text.ts uses for the same terms. */
@@ -83,7 +84,11 @@ const BREAKDOWN_LABELS: Record<string, string> = {
   kvCache: 'K/V cache',
   paramGather: 'param all-gather',
   gradBuckets: 'grad buckets',
+  fragmentation: 'allocator cache',
+  overhead: 'non-PyTorch (CUDA, NCCL)',
 };
+/** The term drawn in the theme's cache colour (ChartTheme.cache) rather than the next colour of the series. */
+const CACHE_TERM = 'fragmentation';
 
 export class PeakBarsChart {
   private chart: Chart | null = null;
@@ -114,8 +119,11 @@ export class PeakBarsChart {
     const datasets: ChartDataset<'bar' | 'line', number[]>[] = [];
     if (d.breakdownGiB) {
       const keys = BREAKDOWN_ORDER.filter((k) => d.breakdownGiB!.some((b) => (b[k] ?? 0) > 0));
-      keys.forEach((k, i) => {
-        const color = theme.series[i % theme.series.length];
+      // The allocator cache is always its own grey (it holds no tensors); the tensor terms and the non-PyTorch term
+      // take the series in order, so each keeps the colour it had before the cache was a term of its own.
+      let next = 0;
+      keys.forEach((k) => {
+        const color = k === CACHE_TERM ? theme.cache : theme.series[next++ % theme.series.length];
         datasets.push({
           type: 'bar',
           label: BREAKDOWN_LABELS[k] ?? k,

@@ -106,7 +106,9 @@ export function oomRiskDiagnostic(
         : '';
   let message = `Stage ${worst.stage} needs ${fmt(reservedGiB)} GiB reserved of ${fmt(capacityGiB)} GiB${margin} (${parts.join(', ')}).`;
 
-  const lever = findLever(read, shape, evaluation, chunkTokens, strategy, candidates, settings, capacityGiB, limitGiB);
+  // A change is offered only if it fits: no allocator replay (it only adds) for one already over the limit without.
+  const ifFits: MemorySettings = { ...settings, replayWhen: (plainBytes) => plainBytes / GiB <= limitGiB };
+  const lever = findLever(read, shape, evaluation, chunkTokens, strategy, candidates, ifFits, capacityGiB, limitGiB);
   if (lever?.patch && engine)
     lever.text += costText(read.config, evaluation, strategy, lever.patch, engine, lever.batchFollows);
   const activationDriven = b.activations + b.kvCache + b.logits > b.weights + b.grads + b.optimizer;

@@ -50,6 +50,10 @@ export interface SweepOptions {
 export interface SweepCandidate {
   choice: ScheduleChoice;
   evaluation: ScheduleEvaluation;
+  /**
+   * Per stage, and its worst stage's reserved GiB. Exact for every candidate that fits and for the closest miss; a
+   * candidate already over the limit without the allocator replay may keep that lower bound (sweepSchedules).
+   */
   memory: StageMemory[];
   worstReservedGiB: number;
   fits: boolean;
@@ -195,6 +199,15 @@ export function sweepSchedules(
   const found: SweepCandidate[] = [];
   let bestAny = Infinity;
   let bestRunnable = Infinity;
+  // The allocator replay (memory/fragmentation.ts) is most of a Seq1F1B candidate's cost and only adds to its reserved
+  // figure. A candidate whose figure without it is already over the limit does not fit either way, and its figure
+  // matters only as the closest miss when nothing fits: it is replayed only while nothing fits and it could still be
+  // that closest one (not above the least replayed figure so far, so every candidate left below is exact and ties
+  // fall as before). What the recommendation reads — fits, the pick's and the closest miss's memory, how many fit —
+  // is the same as with every candidate replayed (recommendSweepReplay.test.ts).
+  const limitGiB = options.warningFraction * options.capacityGiB;
+  let closestGiB = Infinity;
+  let anyFits = false;
   // `!` reads: i indexes choices and ops, which have the same length.
   for (let i = 0; i < choices.length; i++) {
     const choice = choices[i]!;
@@ -202,10 +215,15 @@ export function sweepSchedules(
     const best = zeroBubble ? bestAny : bestRunnable;
     if (best < Infinity && ops[i]! >= BOUND_WORTH_OPS && lowerBound(config, choice, options, shape) > best * (1 + 1e-9))
       continue;
-    const candidate = simulateCandidate(config, shape, options, choice, known, knownStrategy, maxOps);
+    let exact = true;
+    const replayWhen = (plainBytes: number): boolean =>
+      (exact = plainBytes / GiB <= limitGiB || (!anyFits && plainBytes / GiB <= closestGiB));
+    const candidate = simulateCandidate(config, shape, options, choice, known, knownStrategy, maxOps, replayWhen);
     if (!candidate) continue;
     found.push(candidate);
+    if (exact) closestGiB = Math.min(closestGiB, candidate.worstReservedGiB);
     if (candidate.fits) {
+      anyFits = true;
       const step = candidate.evaluation.stepTimeMs!;
       bestAny = Math.min(bestAny, step);
       if (!zeroBubble) bestRunnable = Math.min(bestRunnable, step);
@@ -234,6 +252,7 @@ function simulateCandidate(
   known: ScheduleEvaluation[],
   knownStrategy: SplitStrategy,
   maxOps: number,
+  replayWhen?: (plainReservedBytes: number) => boolean,
 ): SweepCandidate | null {
   const reuse = known.find(
     (e) =>
@@ -267,7 +286,7 @@ function simulateCandidate(
       shape,
       sim,
       chunkLengths(config, shape.seqLength, choice.splits, choice.strategy),
-      options.settings,
+      replayWhen ? { ...options.settings, replayWhen } : options.settings,
       // A candidate's worst stage is all the sweep reads; its series would be walked and reduced for nothing.
       true,
     );

@@ -133,7 +133,8 @@ function vocabParallelPrice(
 /** Peaks of the file's own simulated schedule (allocated, peaks only) and the vocabulary memory finding on them. */
 function memoryOf(read: LaunchConfigRead, mdl: ModelShape, sim: SimResult, lossRank: number) {
   const lengths = chunkLengths(read.config, mdl.seqLength, sim.spec.splits, read.config.pipeSpStrategy ?? 'average');
-  const memory = computeStageMemory(mdl, sim, lengths, {}, true);
+  // Allocated figures only: the allocator replay, which moves reserved alone, is not wanted.
+  const memory = computeStageMemory(mdl, sim, lengths, { replayWhen: () => false }, true);
   const vShape = chunkPlacement(sim.spec.schedule) === 'v-shape';
   return { memory, finding: vocabMemoryCriticalStage(mdl, memory, sim.spec.virtualStages, vShape, lossRank) };
 }

@@ -11,11 +11,11 @@
 //   own time is known apart from the step: the efficiency is fitted to it, and what the step spends beyond the
 //   schedule and the modelled optimizer becomes the per-step overhead (CostConstants.stepOverheadMs);
 // - the per-rank memory report (max reserved) fixes the memory per GPU that the model does not place: the measured
-//   reserved minus the predicted allocated·(1 + fragmentation), added to the model's own non-PyTorch share (which
+//   reserved minus the predicted allocated and allocator cache, added to the model's own non-PyTorch share (which
 //   PyTorch's counters never see) → AnalyzeOptions.overheadGiB.
 // A log of another configuration, or with too few steady iterations, is refused with the reason.
 import { analyze, type AnalysisResult, type AnalyzeOptions, type CalibrationKnobs } from '../analyze';
-import { DEFAULT_OVERHEADS } from '../memory/overheads';
+import { DEFAULT_OVERHEADS, GiB } from '../memory/overheads';
 import { argDifferences, memoryComparison, steadyState } from './compare';
 import type { MegatronLog } from './megatronLog';
 
@@ -177,19 +177,25 @@ export function calibrateFromLog(
 }
 
 /**
- * Sets knobs.overheadGiB from the memory report: per stage with a report, the model's non-PyTorch share (predicted
- * reserved − allocated·(1 + fragmentation)) plus what PyTorch reserved beyond the predicted allocated·(1 +
- * fragmentation); the mean over the stages. Returns how many stages it used.
+ * Sets knobs.overheadGiB from the memory report: per stage with a report, the model's non-PyTorch share (its
+ * breakdown's `overhead` term) plus what PyTorch reserved beyond the model's PyTorch-side reserved (allocated + the
+ * allocator's cache, the `fragmentation` term); the mean over the stages. Returns how many stages it used.
  */
 function fitMemory(log: MegatronLog, result: AnalysisResult, knobs: CalibrationKnobs, notes: string[]): number {
   const grown = 1 + DEFAULT_OVERHEADS.fragmentationFraction;
+  const own = result.selectedSchedule ? result.schedules[result.selectedSchedule] : undefined;
   const perStage: number[] = [];
   for (const m of memoryComparison(log, result)) {
     const measured = m.measuredMaxReservedGiB;
     if (m.predictedAllocatedGiB === null || m.predictedReservedGiB === null || measured === null || measured <= 0)
       continue;
-    const nonPyTorch = m.predictedReservedGiB - m.predictedAllocatedGiB * grown;
-    perStage.push(nonPyTorch + measured - m.predictedAllocatedGiB * grown);
+    // F (issue 13): the stage's own split of reserved − allocated. Deriving the non-PyTorch share as reserved −
+    // allocated·(1 + fraction) counted a Seq1F1B stage's allocator-replay excess as non-PyTorch, and the calibrated
+    // run then added it twice (once in the knob, once from the replay that still runs).
+    const b = own?.memory?.[m.stage]?.breakdownBytes;
+    const nonPyTorch = b ? b.overhead / GiB : m.predictedReservedGiB - m.predictedAllocatedGiB * grown;
+    const pyTorchReserved = b ? m.predictedAllocatedGiB + b.fragmentation / GiB : m.predictedAllocatedGiB * grown;
+    perStage.push(nonPyTorch + measured - pyTorchReserved);
   }
   if (!perStage.length) {
     notes.push(

@@ -19,7 +19,8 @@
 // Work is bounded: one stage (the heaviest, which decides the verdict), at most MAX_ALLOCATOR_CALLS mallocs (the
 // first microbatches of a longer run: segments are only ever added, so their reserved − allocated is what the run
 // shows up to there), stopped early at a simulated out-of-memory or once p microbatches in a row move neither peak,
-// cached per unit tables and timeline shape.
+// cached per unit tables and timeline shape, and across analyses per program and byte plans (`recent`). Callers skip
+// it where only allocated memory or a fit already lost is read (stageMemory.ts MemorySettings.replayWhen).
 import { placementTables } from '../schedule/placement';
 import { OP_B, OP_F, type SimResult } from '../types';
 import { CachingAllocator } from './allocator';
@@ -109,7 +110,13 @@ interface UnitPlan {
   prefixBytes: number;
 }
 
-function unitPlans(shape: ModelShape, stages: readonly VirtualStage[], chunkTokens: readonly number[]): UnitPlan[][] {
+/** Plans of the virtual stages `wanted` (a rank's); the other stages' are empty. */
+function unitPlans(
+  shape: ModelShape,
+  stages: readonly VirtualStage[],
+  chunkTokens: readonly number[],
+  wanted: readonly number[],
+): UnitPlan[][] {
   const t = shape.tp;
   const rep = shape.sequenceParallel ? 1 / t : 1;
   const h = shape.hidden;
@@ -117,7 +124,8 @@ function unitPlans(shape: ModelShape, stages: readonly VirtualStage[], chunkToke
     ? (shape.heads / t) * shape.headDim
     : (shape.kvHeads / Math.min(t, shape.kvHeads)) * shape.headDim;
   const tokenScale = shape.microBatch / shape.cp;
-  return stages.map((st) => {
+  return stages.map((st, s) => {
+    if (!wanted.includes(s)) return [];
     let prefix = 0;
     return chunkTokens.map((tokens) => {
       prefix += tokens;
@@ -140,6 +148,13 @@ function unitPlans(shape: ModelShape, stages: readonly VirtualStage[], chunkToke
   });
 }
 
+/**
+ * The one allocator model every replay runs on, reset first (CachingAllocator.reset: as new, without new arrays).
+ * A replay runs to its end before the next starts, and no result refers to it. It keeps the arrays the largest replay
+ * grew (26 bytes a block, at most two blocks per malloc: MAX_ALLOCATOR_CALLS and the last op's mallocs).
+ */
+const scratchAllocator = new CachingAllocator();
+
 /** Index of V in layerTensorBytes: the prefix cache is made right after it, inside core attention. */
 const V_TENSOR = 7;
 
@@ -156,7 +171,8 @@ class StageReplay {
   private readonly grads = new Map<number, Int32Array>();
 
   constructor(capacityBytes: number) {
-    this.alloc = new CachingAllocator(capacityBytes);
+    this.alloc = scratchAllocator;
+    scratchAllocator.reset(capacityBytes);
   }
 
   malloc(bytes: number): number {
@@ -263,19 +279,16 @@ class StageReplay {
  * `staticBytes` (weights, gradients, optimizer state) are allocated first and never freed.
  */
 function replayStage(
-  shape: ModelShape,
-  stages: readonly VirtualStage[],
-  chunkTokens: readonly number[],
+  plans: readonly (readonly UnitPlan[])[],
   sim: SimResult,
   r: number,
   staticBytes: number,
   capacityBytes: number,
 ): number {
-  const plans = unitPlans(shape, stages, chunkTokens);
   const { stageOf } = placementTables(sim.spec);
   const p = sim.spec.stages;
   const v = Math.max(1, sim.spec.virtualStages);
-  const k = chunkTokens.length;
+  const k = plans[stageOf[r]!]!.length;
   const replay = new StageReplay(capacityBytes);
   replay.malloc(staticBytes);
   const { kind, microbatch, chunk, modelChunk } = sim;
@@ -315,8 +328,22 @@ function replayStage(
   return replay.alloc.peakReservedBytes - replay.alloc.peakAllocatedBytes;
 }
 
+/** A unit plan's every number, exactly (String keeps NaN and ±Infinity apart, which JSON would not). */
+const planText = (u: UnitPlan): string =>
+  `${u.input},${u.layers};${u.layer.join(',')};${u.logitsTransient};${u.loss.join(',')};${u.prefixBytes}`;
+
 /** Results by unit tables (one object per shape layout and chunk lengths), then by timeline and stage. */
 const cached = new WeakMap<UnitTables, Map<string, number>>();
+
+/**
+ * Results of earlier analyses, by the timeline's op arrays (simulator.ts keeps built programs across analyses and a
+ * SimResult shares its program's arrays, which are never written once built; a program dropped from that cache takes
+ * its entries with it), then by everything else the replay reads: the rank, its static bytes, the room, and the byte
+ * plans of the rank's units. The editor analyses a file in full again after every pause in typing, and most edits
+ * (paths, learning rate, iterations, logging) leave all of these alone. The last RECENT_PER_PROGRAM per program.
+ */
+const recent = new WeakMap<Uint8Array, Map<string, number>>();
+const RECENT_PER_PROGRAM = 8;
 
 /**
  * Bytes the caching allocator reserves beyond the allocated peak on rank `r` under this timeline (0 when the replay
@@ -337,7 +364,20 @@ export function fragmentationBytes(
   const spec = sim.spec;
   const key = `${spec.schedule},${spec.stages},${spec.virtualStages},${spec.microbatches},${r},${staticBytes},${capacityBytes}`;
   let bytes = byRun.get(key);
-  if (bytes === undefined)
-    byRun.set(key, (bytes = replayStage(shape, stages, tables.chunkTokens, sim, r, staticBytes, capacityBytes)));
+  if (bytes !== undefined) return bytes;
+  const { stageOf } = placementTables(spec);
+  // `!` reads: mc < v, and stageOf has p·v entries.
+  const held = Array.from({ length: Math.max(1, spec.virtualStages) }, (_, mc) => stageOf[mc * spec.stages + r]!);
+  const plans = unitPlans(shape, stages, tables.chunkTokens, held);
+  const recentKey = `${r} ${staticBytes} ${capacityBytes} ${held.map((s) => plans[s]!.map(planText).join('/')).join('|')}`;
+  let byPlans = recent.get(sim.kind);
+  if (!byPlans) recent.set(sim.kind, (byPlans = new Map()));
+  bytes = byPlans.get(recentKey);
+  // Most recently used last, so the oldest goes first.
+  if (bytes !== undefined) byPlans.delete(recentKey);
+  else bytes = replayStage(plans, sim, r, staticBytes, capacityBytes);
+  byPlans.set(recentKey, bytes);
+  if (byPlans.size > RECENT_PER_PROGRAM) byPlans.delete(byPlans.keys().next().value as string);
+  byRun.set(key, bytes);
   return bytes;
 }

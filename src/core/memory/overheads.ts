@@ -77,7 +77,10 @@ export function userbufferBytes(shape: ModelShape): number {
   return elements * (fp8 ? fp8Set + (bf16Layers ? bf16Set : 0) : bf16Set);
 }
 
-/** Reserved-memory estimate from allocated bytes. */
+/**
+ * Reserved-memory estimate from allocated bytes. In the breakdown (stageMemory.ts) allocated × the fraction is part of
+ * the `fragmentation` term (the allocator's cache) and `overheadBytes` is the `overhead` term (outside PyTorch).
+ */
 export function reservedBytes(allocatedBytes: number, overheadBytes: number, constants: OverheadConstants): number {
   return allocatedBytes * (1 + constants.fragmentationFraction) + overheadBytes;
 }

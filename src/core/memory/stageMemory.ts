@@ -30,6 +30,13 @@ export interface MemorySettings {
    * PyTorch does (fragmentation.ts). Absent: no limit.
    */
   capacityGiB?: number;
+  /**
+   * G (issue 13): whether the heaviest stage's allocator replay is wanted, asked with its reserved estimate without
+   * the replay (bytes) — the worst stage's, and a lower bound of the replayed figure, which only adds. Absent: always.
+   * The recommendation sweep declines for a candidate already over its limit (fits either way) that cannot be the
+   * closest miss; such a candidate's reserved figures are then that lower bound.
+   */
+  replayWhen?: (plainReservedBytes: number) => boolean;
 }
 
 /**
@@ -96,8 +103,9 @@ export function computeStageMemory(
   // stages keep the plain estimate).
   const heaviest = traces.reduce((best, trace, r) => (trace.peakBytes > (traces[best]?.peakBytes ?? -1) ? r : best), 0);
   const room = settings.capacityGiB != null ? settings.capacityGiB * GiB - overhead : Infinity;
+  const replay = settings.replayWhen?.(reservedBytes(traces[heaviest]?.peakBytes ?? 0, overhead, constants)) ?? true;
   const fragmented = (r: number): number =>
-    r === heaviest ? fragmentationBytes(shape, stages, tables, sim, r, staticBytes[r] ?? 0, room) : 0;
+    r === heaviest && replay ? fragmentationBytes(shape, stages, tables, sim, r, staticBytes[r] ?? 0, room) : 0;
   return traces.map((trace, r) => {
     const reserved = reservedBytes(trace.peakBytes, overhead, constants) + fragmented(r);
     const stat = statics[r];
@@ -117,8 +125,11 @@ export function computeStageMemory(
         activations: trace.peak.activations,
         kvCache: trace.peak.kvCache,
         logits: trace.peak.logits,
-        // Everything between allocated and reserved: fragmentation and non-PyTorch memory, so the parts sum to reserved.
-        overhead: reserved - trace.peakBytes,
+        // F (issue 13): reserved − allocated split in two, so the parts still sum to reserved. The allocator's cache
+        // is allocated × the fragmentation fraction plus the replay's excess (Seq1F1B's heaviest stage), i.e. all of
+        // reserved − allocated that is not outside PyTorch; `overhead` is the non-PyTorch memory alone.
+        fragmentation: reserved - trace.peakBytes - overhead,
+        overhead,
       },
       series: trace.series,
     };
@@ -141,6 +152,7 @@ export function breakdownGiB(stage: StageMemory): MemoryBreakdown {
     activations: b.activations / GiB,
     kvCache: b.kvCache / GiB,
     logits: b.logits / GiB,
+    fragmentation: b.fragmentation / GiB,
     overhead: b.overhead / GiB,
   };
 }

@@ -59,11 +59,12 @@ export function vocabParallelMemory(
     // What the plain estimate adds beyond allocated·(1 + fragmentation): the non-PyTorch overhead, unchanged.
     const overheadBytes = stage.peakReservedBytes - stage.peakBytes * frag;
     const peakReservedBytes = peakBytes * frag + overheadBytes;
+    // F (issue 13): the non-PyTorch term stays the plain run's; the allocator's cache is the rest of reserved − allocated.
     return {
       ...stage,
       peakBytes,
       peakReservedBytes,
-      breakdownBytes: { ...parts, overhead: peakReservedBytes - peakBytes },
+      breakdownBytes: { ...parts, fragmentation: peakReservedBytes - peakBytes - b.overhead, overhead: b.overhead },
     };
   });
 }

@@ -106,12 +106,15 @@ test('with a what-if table, the table comes right after the value and everything
     memoryBreakdownGiB: {
       weights: 10,
       grads: 5,
+      paramGather: 0,
+      gradBuckets: 0,
       optimizer: 20,
       activations: 25,
       kvCache: 0,
       logits: 1,
-      overhead: 4,
-    } as never,
+      fragmentation: 2.5,
+      overhead: 1.5,
+    },
     peakReservedGiBPerStage: [65],
   });
   const res = result({ schedules: { seq1f1b: e } });
@@ -125,4 +128,8 @@ test('with a what-if table, the table comes right after the value and everything
   assert.ok(table > 0 && memory > table, `table at ${table}, memory breakdown at ${memory}`);
   assert.ok(md.indexOf('Value: ') < table, 'the value stays above the table');
   assert.ok(md.indexOf('Number of pipeline stages') > table, 'the flag’s meaning follows the table');
+  // The breakdown adds up to the reserved peak: 10 + 5 + 20 + 25 + 1 + 2.5 + 1.5 = 65.
+  // (Markdown-escaped, as the hover shows it.)
+  assert.ok(md.includes('allocator cache 2\\.5 \\+ non\\-PyTorch \\(CUDA, NCCL\\) 1\\.5 = 65\\.0 GiB reserved'), md);
+  assert.doesNotMatch(md, /NaN/);
 });

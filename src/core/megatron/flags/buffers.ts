@@ -13,7 +13,11 @@ list('--offload-modules', 1, 'Modules whose activations fine-grained offloading 
 flt('--activation-offload-fraction', 'Share of the chosen activations that is offloaded (default 1.0).');
 str('--cuda-graph-impl', 'CUDA graph implementation: none, local, transformer_engine, full_iteration.');
 list('--cuda-graph-scope', 1, 'Parts of the layer captured in CUDA graphs (deprecated: --cuda-graph-modules).');
-list('--cuda-graph-modules', 1, 'Parts of the layer captured in CUDA graphs: attn, mlp, moe, moe_router, moe_preprocess, mamba.');
+list(
+  '--cuda-graph-modules',
+  1,
+  'Parts of the layer captured in CUDA graphs: attn, mlp, moe, moe_router, moe_preprocess, mamba.',
+);
 on('--enable-cuda-graph', 'Capture the layers in CUDA graphs (older spelling of --cuda-graph-impl local).');
 on('--delay-wgrad-compute', 'Delay the weight-gradient GEMMs (keeps their inputs longer).');
 on('--overlap-cpu-optimizer-d2h-h2d', 'Overlap the copies of the CPU-offloaded optimizer.');

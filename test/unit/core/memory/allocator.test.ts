@@ -132,3 +132,31 @@ test('out of room, release_cached_blocks returns whole free segments to the devi
   assert.equal(b.outOfMemory, true);
   assert.equal(b.reservedBytes, 64 * MiB);
 });
+
+test('reset: an allocator reset after any sequence answers every call as a new one does (the replay reuses one)', () => {
+  // A seeded sequence of mallocs and frees of mixed sizes (both pools, splits, merges, a device limit that forces
+  // release_cached_blocks); its answers from a new allocator and from one that ran another sequence first.
+  const run = (a: CachingAllocator, seed: number): number[] => {
+    let x = seed;
+    const rnd = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const live: number[] = [];
+    const seen: number[] = [];
+    for (let n = 0; n < 3000 && !a.outOfMemory; n++) {
+      if (live.length > 0 && rnd() < 0.45) a.free(live.splice(Math.floor(rnd() * live.length), 1)[0]!);
+      else live.push(a.malloc(Math.ceil(rnd() * (rnd() < 0.3 ? MiB : 64 * MiB))));
+      seen.push(a.reservedBytes, a.allocatedBytes, a.peakReservedBytes, a.peakAllocatedBytes, a.calls);
+    }
+    seen.push(a.outOfMemory ? 1 : 0);
+    return seen;
+  };
+  for (const [seed, capacity] of [
+    [7, Infinity],
+    [11, 6 * 1024 * MiB],
+    [13, 3 * 1024 * MiB],
+  ] as const) {
+    const reused = new CachingAllocator(Infinity);
+    run(reused, seed + 100);
+    reused.reset(capacity);
+    assert.deepEqual(run(reused, seed), run(new CachingAllocator(capacity), seed), `seed ${seed}`);
+  }
+});
