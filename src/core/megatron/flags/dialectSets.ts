@@ -1,9 +1,10 @@
-// Each dialect's whole argument surface (generated from its own parser by scripts/extract-flags.mjs into sets/):
-// which spellings its argparse accepts and how many values each takes. The flag table (table.ts) models the flags
-// that matter for the analysis; these sets decide the rest — a flag the file's dialect defines is consumed with its
-// own arity and is not reported, a flag it does not define is.
+// Each dialect's whole argument surface (generated from its own parser by scripts/extract-flags.mjs into sets/, each
+// stored as a delta against another set: sets/packed.ts): which spellings its argparse accepts and how many values
+// each takes. The flag table (table.ts) models the flags that matter for the analysis; these sets decide the rest — a
+// flag the file's dialect defines is consumed with its own arity and is not reported, a flag it does not define is.
 import type { DialectId } from '../../types';
 import type { FlagSpec } from './spec';
+import type { PackedSet, SetName } from './sets/packed';
 import { MEGATRON_DEEPSPEED_FLAGS } from './sets/megatronDeepspeed';
 import { MEGATRON_DEEPSPEED_BIGSCIENCE_FLAGS } from './sets/megatronDeepspeedBigscience';
 import { MEGATRON_LM_FLAGS } from './sets/megatronLm';
@@ -24,20 +25,7 @@ interface SetFlag {
   choices: readonly string[] | null;
 }
 
-type SetName =
-  | 'megatron-lm'
-  | 'megatron-lm-releases'
-  | 'megatron-deepspeed'
-  | 'megatron-deepspeed-bigscience'
-  | 'seq1f1b'
-  | 'zero-bubble'
-  | 'zero-bubble-v-half-vocab'
-  | 'vocab-parallel'
-  | 'mindspeed-llm'
-  | 'mindspeed'
-  | 'pai';
-
-const PACKED: Readonly<Record<SetName, readonly string[]>> = {
+const PACKED: Readonly<Record<SetName, PackedSet>> = {
   'megatron-lm': MEGATRON_LM_FLAGS,
   'megatron-lm-releases': MEGATRON_LM_RELEASE_FLAGS,
   'megatron-deepspeed': MEGATRON_DEEPSPEED_FLAGS,
@@ -86,19 +74,49 @@ const ALL_SETS = Object.keys(PACKED) as SetName[];
 
 const dashed = (s: string): string => '--' + s.slice(2).replace(/_/g, '-');
 
-/** `--name:arity[i|f][{a|b}]` entries → spelling (dashes for underscores) → flag. Parsed on first use. */
+/** A stored token (packed.ts: no `--`, no `:0`, a bare `:` for a token without a spec) as the parser wrote it. */
+function unstored(t: string): string {
+  if (!t.includes(':')) return `--${t}:0`;
+  return t.endsWith(':') ? `--${t.slice(0, -1)}` : `--${t}`;
+}
+
+/**
+ * Each set's tokens, sorted, decoded on first use (a delta needs its base's first: the generator makes no cycles).
+ * Exported for the test that compares them with the count and checksum in each set file's header.
+ */
+const decoded = new Map<SetName, readonly string[]>();
+export function setTokens(name: SetName): readonly string[] {
+  const known = decoded.get(name);
+  if (known) return known;
+  const { base, keep, add } = PACKED[name];
+  const tokens = add.split(/\s+/).filter(Boolean).map(unstored);
+  if (base !== null) {
+    const from = setTokens(base);
+    let at = 0;
+    let keeping = true;
+    for (const run of keep.split(/\s+/).filter(Boolean)) {
+      const n = parseInt(run, 36);
+      if (keeping) tokens.push(...from.slice(at, at + n));
+      at += n;
+      keeping = !keeping;
+    }
+  }
+  tokens.sort();
+  decoded.set(name, tokens);
+  return tokens;
+}
+
+/** `--name:arity[i|f][{a|b}]` tokens → spelling (dashes for underscores) → flag. Parsed on first use. */
 const parsed = new Map<SetName, Map<string, SetFlag>>();
 function setOf(name: SetName): Map<string, SetFlag> {
   let m = parsed.get(name);
   if (m) return m;
   m = new Map();
-  for (const line of PACKED[name]) {
-    for (const entry of line.split(' ')) {
-      const x = /^(--[^:]+):([0-9]+|[?*+])[if]?(?:\{(.*)\})?$/.exec(entry);
-      if (!x?.[1] || !x[2]) continue;
-      const arity: Arity = /^\d+$/.test(x[2]) ? Number(x[2]) : (x[2] as Arity);
-      m.set(dashed(x[1]), { arity, choices: x[3] ? x[3].split('|') : null });
-    }
+  for (const entry of setTokens(name)) {
+    const x = /^(--[^:]+):([0-9]+|[?*+])[if]?(?:\{(.*)\})?$/.exec(entry);
+    if (!x?.[1] || !x[2]) continue;
+    const arity: Arity = /^\d+$/.test(x[2]) ? Number(x[2]) : (x[2] as Arity);
+    m.set(dashed(x[1]), { arity, choices: x[3] ? x[3].split('|') : null });
   }
   parsed.set(name, m);
   return m;

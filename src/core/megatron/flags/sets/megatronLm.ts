@@ -2,334 +2,243 @@
 // NVIDIA/Megatron-LM d98e8a64ddf34856e74b24714e3bedb2f5a39553: megatron-lm-head.tsv (the real parser) + add_argument in
 // pretrain_gpt.py, pretrain_vlm.py, pretrain_hybrid.py, pretrain_mamba.py, train_rl.py, megatron/post_training/arguments.py, examples/multimodal/multimodal_args.py
 // 960 spellings.
-export const MEGATRON_LM_FLAGS: readonly string[] = [
-  '--account-for-embedding-in-pipeline-split:0 --account-for-loss-in-pipeline-split:0',
-  '--accumulate-allreduce-grads-in-fp32:0 --activation-func-clamp-value:1f --activation-offload-fraction:1f',
-  '--adam-beta1:1f --adam-beta2:1f --adam-eps:1f --add-qkv-bias:0 --adlr-autoresume-interval:1i',
-  '--adlr-autoresume:0 --allow-ambiguous-pad-tokens:0 --allow-checkpoint-without-temporal-compression:0',
-  '--allow-cross-sample-attention:0 --allow-large-videos:0 --allow-missing-conv-merge-checkpoint:0',
-  '--allow-missing-sound-model-checkpoint:0 --allow-missing-sound-projection-checkpoint:0',
-  '--allow-missing-vision-projection-checkpoint:0 --app-tag-run-name:1 --app-tag-run-version:1',
-  '--apply-data-augment:0 --apply-layernorm-1p:0 --apply-query-key-layer-scaling:0',
-  '--apply-residual-connection-post-layernorm:0 --apply-wd-to-qk-layernorm:0 --async-ckpt-cpu-priority:1i',
-  '--async-ckpt-io-priority:1i --async-ckpt-use-cpu-shm:0 --async-save:0 --async-strategy:1{nvrx|mcore}',
-  '--attention-backend:1{AttnBackend.flash|AttnBackend.fused|AttnBackend.unfused|AttnBackend.local|AttnBackend.auto}',
-  '--attention-dropout:1f --attention-output-gate:0 --attention-softmax-in-fp32:0 --auto-detect-ckpt-format:0',
-  '--batch-invariant-backend:1{te_native|deepgemm|triton} --batch-invariant-mode:0 --batch-size:1i',
-  '--bert-embedder-type:1{megatron|huggingface} --bert-load:1 --bert-no-binary-head:0 --bf16:0',
-  '--biencoder-projection-dim:1i --biencoder-shared-query-context-model:0 --block-data-path:1',
-  '--cache-mla-latents:0 --calc-ft-timeouts:0 --calculate-per-token-loss:0 --chat-template:1',
-  '--check-for-large-grads:0 --check-for-spiky-loss:0 --check-weight-hash-across-dp-replicas-interval:1i',
-  '--checkpoint-activations:0 --ckpt-assume-constant-structure:0 --ckpt-convert-format:1{torch|torch_dist}',
-  '--ckpt-convert-save:1 --ckpt-convert-update-legacy-dist-opt-format:0 --ckpt-drop-redundant-extra-state:0',
-  '--ckpt-format:1{torch|torch_dist|torch_dcp|fsdp_dtensor}',
-  '--ckpt-fully-parallel-load-exchange-algo:1{broadcast|gather_rounds|gather_object}',
-  '--ckpt-fully-parallel-load-per-rank-objects:0 --ckpt-fully-parallel-load-process-group:1{dp|ep_dp}',
-  '--ckpt-fully-parallel-load:0 --ckpt-fully-parallel-save-process-group:1{dp|ep_dp} --ckpt-fully-parallel-save:0',
-  '--ckpt-pg-tensors-cache-create:0 --ckpt-pg-tensors-cache-path:1 --ckpt-step:1i --class-token-len:1i',
-  '--classes-fraction:1f --clip-grad:1f --config-logger-dir:1 --context-parallel-size:1i --conv-merging:0',
-  '--cp-comm-type:+ --cpu-offloading-num-layers:1i --cpu-offloading-retain-pinned-cpu-buffers:0',
-  '--create-all-gather-group:0 --cross-entropy-fusion-impl:1{native|te} --cross-entropy-loss-fusion:0',
-  '--cuda-graph-impl:1{none|local|transformer_engine|full_iteration} --cuda-graph-modules:+ --cuda-graph-scope:+',
-  '--cuda-graph-warmup-steps:1i --data-args-path:1 --data-cache-path:1 --data-parallel-random-init:0',
-  '--data-parallel-sharding-strategy:1{no_shard|optim|optim_grads|optim_grads_params} --data-path:*',
-  '--data-per-class-fraction:1f --dataloader-defer-npy-index-mmap:0 --dataloader-fast-cache-load:0',
-  '--dataloader-inter-document-masking:0 --dataloader-save:1 --dataloader-seed:1i --dataloader-seq-length:1i',
-  '--dataloader-type:1{single|cyclic|external} --dataset-config:1 --ddp-average-in-collective:0',
-  '--ddp-bucket-size:1i --ddp-num-buckets:1i --ddp-pad-buckets-for-high-nccl-busbw:0',
-  '--ddp-param-name-patterns-for-fp32-local-accumulation:+ --ddp-reduce-scatter-with-fp32-accumulation:0',
-  '--decode-only-cuda-graphs:0 --decoder-first-pipeline-num-layers:1i --decoder-last-pipeline-num-layers:1i',
-  '--decoder-num-layers:1i --decoder-seq-length:1i --decoder-tp-comm-overlap:0 --decoupled-lr:1f',
-  '--decoupled-min-lr:1f --decrease-batch-size-if-needed:0 --defer-embedding-wgrad-compute:0',
-  '--delay-offload-until-cuda-graph:0 --delay-wgrad-compute:0 --delta-offload-bytes-across-pp-ranks:1i',
-  '--deterministic-mode:0 --dino-bottleneck-size:1i --dino-freeze-last-layer:1f --dino-head-hidden-size:1i',
-  '--dino-local-crops-number:1i --dino-local-img-size:1i --dino-norm-last-layer:0 --dino-teacher-temp:1f',
-  '--dino-warmup-teacher-temp-epochs:1i --dino-warmup-teacher-temp:1f --disable-bf16-reduced-precision-matmul:0',
-  '--disable-bias-linear:0 --disable-gloo-process-groups:0 --disable-jit-fuser:0 --disable-mamba-mem-eff-path:0',
-  '--disable-msc:0 --disable-straggler-on-startup:0 --disable-symmetric-registration:0',
-  '--disable-vision-class-token:0 --dist-ckpt-format:1 --dist-ckpt-optim-fully-reshardable:0',
-  '--dist-ckpt-save-pre-mcore-014:0',
-  '--dist-ckpt-strictness:1{assume_ok_unexpected|log_unexpected|log_all|raise_unexpected|raise_all|return_unexpected|return_all|ignore_all}',
-  '--dist-ckpt-workers:1i --distrib-optim-fully-reshardable-mem-efficient:0 --distribute-saved-activations:0',
-  '--distributed-backend:1{nccl|gloo} --distributed-timeout-minutes:1i',
-  '--distributed-timeout-seconds-after-init:1i --dsa-indexer-head-dim:1i --dsa-indexer-k-norm-epsilon:1f',
-  '--dsa-indexer-k-norm-fp32:0 --dsa-indexer-loss-coeff:1f --dsa-indexer-n-heads:1i',
-  '--dsa-indexer-rope-interleaved:0 --dsa-indexer-skip-topk-offset:1i --dsa-indexer-topk-freq:1i',
-  '--dsa-indexer-topk:1i --dsa-indexer-use-sparse-loss:0 --dsa-kernel-backend:1{none|tilelang|cudnn}',
-  '--dump-param-to-param-group-map:1 --dynamic-resolution-max-patches:1i --dynamic-resolution-min-patches:1i',
-  '--dynamic-resolution-min-side:1i --dynamic-resolution-no-truncate:0 --dynamic-resolution:0',
-  '--efficient-video-sampling-variant:1 --embedding-init-method-std:1f --embedding-path:1',
-  '--empty-unused-memory-level:1i{0|1|2} --enable-chunked-prefill:0 --enable-cuda-graph:0 --enable-experimental:0',
-  '--enable-ft-package:0 --enable-full-sharding-in-hsdp:0 --enable-fusions:0 --enable-gpt-oss:0',
-  '--enable-mhc-connections:0 --enable-msc:0 --encoder-num-layers:1i --encoder-seq-length:1i',
-  '--end-weight-decay:1f --eod-mask-loss:0 --eos-id:1i --ep-overlap-early-attn-memory-release:0',
-  '--error-injection-rate:1i --error-injection-type:1{correct_result|transient_error|persistent_error}',
-  '--eval-global-batch-size:1i --eval-interval:1i --eval-iters:1i --eval-micro-batch-size:1i',
-  '--evidence-data-path:1 --exit-duration-in-mins:1i --exit-interval:1i --exit-on-missing-checkpoint:0',
-  '--exit-signal-handler-for-dataloader:0 --exit-signal-handler-for-training:0 --exit-signal-handler:0',
-  '--exit-signal:1{1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30|31|34|64}',
-  '--exp-avg-dtype:1{fp32|fp16|bf16|fp8} --exp-avg-sq-dtype:1{fp32|fp16|bf16|fp8}',
-  '--experimental-attention-variant:1{gdn|gdn2|dsa|gated_delta_net} --expert-model-parallel-size:1i',
-  '--expert-tensor-parallel-num-weight-shards:1i --expert-tensor-parallel-size:1i --export-default-te-spec:0',
-  '--export-force-local-attention:0 --export-kd-cfg:1',
-  '--export-kd-teacher-ckpt-format:1{torch|torch_dist|torch_dcp} --export-kd-teacher-load:1',
-  '--export-kd-teacher-model-config:1',
-  '--export-kv-cache-quant:1{none|fp8|fp8_affine|nvfp4|nvfp4_affine|nvfp4_rotate} --export-legacy-megatron:0',
-  '--export-model-type:1{GPTModel|HybridModel|MambaModel} --export-moe-apply-probs-on-input:0',
-  '--export-offline-model:0 --export-qk-l2-norm:0 --export-quant-cfg:1',
-  '--export-real-quant-cfg:1{fp8_real_quant|fp8_blockwise_real_quant|None} --export-te-mcore-model:0',
-  '--external-cuda-graph:0 --fake-process-group:0 --fault-injector-delay-start-iteration:1i',
-  '--fault-injector-fault-delay:1f --fault-injector-fault-probabilities:1 --fault-injector-fault-types:1',
-  '--fault-injector-mtti-seconds:1f --fault-injector-num-ranks:1i --fault-injector-offset-seconds:1f',
-  '--fault-injector-ranks:1 --fault-injector-seed:1i --ffn-hidden-size:1i --fim-data:0 --fim-eod-token:1',
-  '--fim-fragment-rate:1f --fim-middle-token:1 --fim-no-prefix:1 --fim-pad-token:1 --fim-prefix-token:1',
-  '--fim-rate:1f --fim-split-sample:1 --fim-spm-rate:1f --fim-suffix-token:1',
-  '--fine-grained-activation-offloading:0 --fine-grained-offloading-max-inflight-offloads:1i',
-  '--finetune-data-files:+ --finetune-data-split:1 --finetune-hf-dataset:1 --finetune:0',
-  '--first-last-layers-bf16:0 --flash-attention-version:1i{2|3|4} --flash-decode:0 --flight-recorder-dump-path:1',
-  '--flight-recorder-include-stack-trace:0 --flight-recorder-trace-buffer-size:1i --force-system-message:0',
-  '--fp16-lm-cross-entropy:0 --fp16:0 --fp32-residual-connection:0 --fp4-format:1{e2m1} --fp4-param-gather:0',
-  '--fp4-quantizer-factory:1 --fp4-recipe:1{nvfp4|custom} --fp8-amax-compute-algo:1{most_recent|max}',
-  '--fp8-amax-history-len:1i --fp8-format:1{e4m3|hybrid} --fp8-interval:1i --fp8-margin:1i --fp8-output-proj:0',
-  '--fp8-param-gather:0 --fp8-quantizer-factory:1 --fp8-recipe:1{tensorwise|delayed|mxfp8|blockwise|custom}',
-  '--freeze-LM:0 --freeze-ViT:0 --freeze-all-layers:0 --freeze-base-for-mtp:0 --freeze-sound-model:0',
-  '--freeze-sound-projection:0 --freeze-vision-projection:0 --fsdp-db-use-persist-buf-on-alloc-fail:0',
-  '--fsdp-double-buffer:0 --fsdp-manual-registration:0 --ft-num-warmup-iters:1i --full-validation:0',
-  '--fused-residual-rmsnorm:0 --gdp-cutedsl-kernel:0 --gdp-num-chunk-states-to-recompute:1i',
-  '--gdp-num-householder:1i --global-batch-size:1i --glu-linear-offset:1f --gpu-sniff-test-interval:1i',
-  '--grad-reduce-in-bf16:0 --group-query-attention:0 --grpo-clamp-eps-lower:1f --grpo-clamp-eps-upper:1f',
-  '--grpo-entropy-term-weight:1f --grpo-filter-groups-with-same-reward:0 --grpo-group-size:1i',
-  '--grpo-iterations:1i --grpo-kl-beta:1f --grpo-prompts-per-step:1i --gtp-expert-remat-nccl-ub:0',
-  '--gtp-remat-nccl-ub:0 --gtp-remat-opt-in-modules:+ --gtp-remat-reduce-scatter-with-fp32-accumulation:0',
-  '--head-lr-mult:1f --heterogeneous-layers-config-encoded-json:1 --heterogeneous-layers-config-path:1',
-  '--hidden-dropout:1f --hidden-size:1i --hierarchical-context-parallel-sizes:+i',
-  '--high-priority-a2a-comm-stream:0 --high-priority-stream-groups:+ --hybrid-context-parallel:0',
-  '--hybrid-layer-pattern:1 --hybrid-override-pattern:1 --hysteresis:1i --ict-head-size:1i --ict-load:1',
-  '--image-break-token:1 --image-tag-type:1 --img-h:1i --img-w:1i --indexer-batch-size:1i',
-  '--indexer-log-interval:1i --inference-batch-times-seqlen-threshold:1i --inference-coordinator-port:1i',
-  '--inference-cuda-graph-all-prefills:0 --inference-cuda-graph-max-tokens:1i',
-  '--inference-cuda-graph-scope:1{none|layer|block}',
-  '--inference-disable-ep-consensus --no-inference-disable-ep-consensus:1',
-  '--inference-disable-triton-nvls-kernels:0 --inference-dynamic-batching-async-sched-mode:1{legacy|async}',
-  '--inference-dynamic-batching-block-size:1i --inference-dynamic-batching-buffer-size-gb:1f',
-  '--inference-dynamic-batching-cuda-graph-mixed-prefill-count:1i',
-  '--inference-dynamic-batching-cuda-graph-sizing-distribution:1{exponential|linear}',
-  '--inference-dynamic-batching-logprobs-mode:1{raw_logprobs|processed_logprobs}',
-  '--inference-dynamic-batching-mamba-memory-ratio:1f --inference-dynamic-batching-max-requests:1i',
-  '--inference-dynamic-batching-max-tokens:1i --inference-dynamic-batching-num-cuda-graphs:1i',
-  '--inference-dynamic-batching-paused-buffer-size-gb:1f',
-  '--inference-dynamic-batching-prefix-caching --no-inference-dynamic-batching-prefix-caching:1',
-  '--inference-dynamic-batching-prefix-caching-coordinator-policy:1{longest_prefix|first_prefix_block|load_balanced}',
-  '--inference-dynamic-batching-prefix-caching-eviction-policy:1{ref_zero|lru}',
-  '--inference-dynamic-batching-prefix-caching-mamba-gb:1f',
-  '--inference-dynamic-batching-prefix-caching-routing-alpha:1f',
-  '--inference-dynamic-batching-sampling-backend:1{torch|flashinfer}',
-  '--inference-dynamic-batching-track-generated-token-events:0',
-  '--inference-dynamic-batching-track-paused-request-events:0',
-  '--inference-dynamic-batching-unified-memory-level:1i{0|1} --inference-dynamic-batching:0',
-  '--inference-fuse-tp-communication:0 --inference-grouped-gemm-backend:1{flashinfer|torch|vllm}',
-  '--inference-logging-step-interval:1i --inference-max-requests:1i --inference-max-seq-length:1i',
-  '--inference-moe-disable-fused-quant-kernels:0 --inference-moe-token-dispatcher-type:1{nccl|nvls}',
-  '--inference-rng-tracker:0 --inference-shards:1',
-  '--inference-text-gen-server-logging --no-inference-text-gen-server-logging:1',
-  '--inference-use-synchronous-zmq-collectives --no-inference-use-synchronous-zmq-collectives:1',
-  '--inference-wandb-logging --no-inference-wandb-logging:1 --init-method-std:1f --init-method-xavier-uniform:0',
-  '--init-model-with-meta-device:0 --initial-loss-scale:1f --inprocess-active-world-size:1i',
-  '--inprocess-barrier-timeout:1f --inprocess-completion-timeout:1f --inprocess-empty-cuda-cache:0',
-  '--inprocess-granularity:1{node|rank} --inprocess-hard-timeout:1f --inprocess-heartbeat-interval:1f',
-  '--inprocess-heartbeat-timeout:1f --inprocess-last-call-wait:1f --inprocess-max-iterations:1i',
-  '--inprocess-monitor-process-interval:1f --inprocess-monitor-thread-interval:1f',
-  '--inprocess-progress-watchdog-interval:1f --inprocess-restart:0 --inprocess-soft-timeout:1f',
-  '--inprocess-termination-grace-time:1f --is-hybrid-model:0 --iter-per-epoch:1i --iterations-to-skip:+i',
-  '--keep-fp8-transpose-cache:0 --kitchen-attention-backend:1{sdpa|fa} --kv-channels:1i --kv-lora-rank:1i',
-  '--langrl-env-config:1 --language-model-type:1 --lazy-mpu-init:0 --linear-attention-freq:1',
-  '--linear-conv-kernel-dim:1i --linear-key-head-dim:1i --linear-num-key-heads:1i --linear-num-value-heads:1i',
-  '--linear-value-head-dim:1i --lion-beta1:1f --lion-beta2:1f --load-main-params-from-ckpt:0 --load:1',
-  '--local-rank:1i --log-device-memory-used:0 --log-energy:0 --log-interval:1i --log-max-attention-logit:0',
-  '--log-memory-interval:1i --log-memory-to-tensorboard:0 --log-model-act-norms:0 --log-model-grad-norms:0',
-  '--log-num-zeros-in-grad:0 --log-params-norm:0 --log-progress:0 --log-straggler:0 --log-throughput:0',
-  '--log-timers-to-tensorboard:0 --log-validation-ppl-to-tensorboard:0 --log-world-size-to-tensorboard:0',
-  '--logging-level:1i --logits-load-decode-threads:1i --logits-load-dir:1 --logits-load-ignore-errors:0',
-  '--logits-load-kd-loss-alpha:1f --logits-load-msc-prefetch-depth:1i --logits-load-prefetch-factor:1i',
-  '--logits-save-dir:1 --logits-save-dtype:1{fp16|bf16|fp32} --logits-save-top-k:1i --logits-save-top-p-min-k:1i',
-  '--logits-save-top-p:1f --loss-scale-window:1f --loss-scale:1f --lr-data-range-end:1f --lr-data-range-start:1f',
-  '--lr-decay-iters:1i --lr-decay-samples:1i --lr-decay-style:1{constant|linear|cosine|inverse-square-root|WSD}',
-  '--lr-warmup-fraction:1f --lr-warmup-init:1f --lr-warmup-iters:1i --lr-warmup-samples:1i',
-  '--lr-wsd-decay-iters:1i --lr-wsd-decay-samples:1i --lr-wsd-decay-style:1{exponential|linear|cosine|minus_sqrt}',
-  '--lr:1f --main-grads-dtype:1{fp32|bf16} --main-params-dtype:1{fp32|fp16} --make-vocab-size-divisible-by:1i',
-  '--mamba-head-dim:1i --mamba-inference-conv-states-dtype:1{bf16|fp16|fp32}',
-  '--mamba-inference-ssm-states-dtype:1{bf16|fp16|fp32} --mamba-num-groups:1i --mamba-num-heads:1i',
-  '--mamba-state-dim:1i --mamba-training-ssm-states-dtype:1{fp32|bf16} --manual-gc-interval:1i --manual-gc:0',
-  '--mask-factor:1f --mask-prob:1f --mask-type:1{random|row} --masked-tiling-dynamic-resolution:0',
-  '--match-tiling-dynamic-resolution:0 --max-num-tiles:1i --max-position-embeddings:1i',
-  '--max-seqlen-per-dp-cp-rank:1i --max-tokens-to-oom:1i --megatron-fsdp-enable-fine-grained-param-gather:0',
-  '--megatron-fsdp-grad-comm-dtype:1{fp32|fp16|bf16|auto} --megatron-fsdp-main-grads-dtype:1{fp32|bf16|fp16|auto}',
-  '--megatron-fsdp-main-params-dtype:1{fp32|bf16|fp16|auto} --megatron-fsdp-max-pool-double-buffer:0',
-  '--megatron-fsdp-version:1i{1|2} --memory-snapshot-path:1 --merge-file:1 --mhc-init-gating-factor:1f',
-  '--mhc-num-residual-streams:1i --mhc-recompute-layer-num:1i --mhc-sinkhorn-iterations:1i --micro-batch-size:1i',
-  '--microbatch-group-size-per-virtual-pipeline-stage:1i --mid-level-dataset-surplus:1f --min-loss-scale:1f',
-  '--min-lr:1f --min-offloaded-tensor-size:1i --mla-down-proj-fusion:0 --mlp-chunks-for-prefill:1i',
-  '--mlp-chunks-for-training:1i --mock-data:0 --model-parallel-size:1i --modelopt-enabled:0',
-  '--moe-apply-probs-on-input:0 --moe-aux-loss-coeff:+f --moe-combine-bwd-dtype:1{bf16|mxfp8}',
-  '--moe-deepep-num-sms:1i --moe-dispatch-fwd-dtype:1{bf16|mxfp8} --moe-enable-deepep:0',
-  '--moe-enable-routing-replay:0 --moe-expert-capacity-factor:1f --moe-expert-rank-capacity-factor:1f',
-  '--moe-ffn-hidden-size:1i --moe-flex-dispatcher-backend:1{deepep|hybridep|ncclep}',
-  '--moe-flex-dispatcher-num-sms:1i --moe-grouped-gemm:0 --moe-hybridep-num-blocks-permute:1i',
-  '--moe-hybridep-num-blocks-unpermute:1i --moe-hybridep-num-sms-preprocessing:1i --moe-hybridep-num-sms:1i',
-  '--moe-hybridep-pad-uneven-dispatch-inputs:0 --moe-input-jitter-eps:1f --moe-latent-size:1i --moe-layer-freq:1',
-  '--moe-layer-recompute:0 --moe-mlp-glu-interleave-size:1i --moe-ncclep-zero-copy:0',
-  '--moe-pad-expert-input-to-capacity:0 --moe-pad-experts-for-cuda-graph-inference:0',
-  '--moe-paged-stash-buffer-size-factor-cpu:1f --moe-paged-stash-buffer-size-factor-cuda:1f',
-  '--moe-paged-stash-page-size:1i --moe-paged-stash:0 --moe-per-layer-logging:0',
-  '--moe-permute-fusion-into-hybridep:0 --moe-permute-fusion:0 --moe-router-bias-update-rate:1f',
-  '--moe-router-dtype:1{fp32|fp64} --moe-router-enable-expert-bias:0 --moe-router-force-biased:1f',
-  '--moe-router-force-load-balancing:0 --moe-router-fusion:0 --moe-router-group-topk:1i',
-  '--moe-router-load-balancing-type:+{aux_loss|seq_aux_loss|global_aux_loss|sinkhorn|quantile_balancing|none}',
-  '--moe-router-num-groups:1i --moe-router-padding-for-fp8:0 --moe-router-padding-for-quantization:0',
-  '--moe-router-pre-softmax:0 --moe-router-quantile-balancing-ema:1f',
-  '--moe-router-score-function:1{softmax|sigmoid|sqrtsoftplus} --moe-router-topk-scaling-factor:1f',
-  '--moe-router-topk:1i --moe-routing-trace-capture-hidden-states:0 --moe-routing-trace-capture-logits:0',
-  '--moe-routing-trace-dump-weights:0 --moe-routing-trace-max-training-iters:1i --moe-routing-trace-path:1',
-  '--moe-shared-expert-gate:0 --moe-shared-expert-glu-interleave-size:1i --moe-shared-expert-intermediate-size:1i',
-  '--moe-shared-expert-overlap:0 --moe-single-grouped-bias:0 --moe-single-grouped-weight:0',
-  '--moe-token-dispatcher-type:1{allgather|alltoall|flex} --moe-token-drop-policy:1{probs|position}',
-  '--moe-upcycling-granularity:1i --moe-use-grouped-tensor:0 --moe-use-upcycling:0 --moe-z-loss-coeff:1f',
-  '--mrope-section:+i --mscale-all-dim:1f --mscale:1f --mtp-detach-heads:0 --mtp-hsm:0',
-  '--mtp-hybrid-override-pattern:1 --mtp-loss-scaling-factor:1f --mtp-num-layers:1i --mtp-standalone:0',
-  '--mtp-use-repeated-layer:0 --multi-latent-attention:0 --multiple-validation-sets:0 --muon-coefficient-type:1',
-  '--muon-extra-scale-factor:1f --muon-fp32-matmul-prec:1{low|medium|high} --muon-momentum:1f --muon-nesterov:0',
-  '--muon-no-split-qkv:0 --muon-num-ns-steps:1i --muon-scalar-optimizer:1{adam|lion}',
-  '--muon-scale-mode:1{spectral|unit_rms_norm|shape_scaling} --muon-tp-mode:1{blockwise|duplicated|distributed}',
-  '--muon-use-syrk:0 --mup-attn-scale-power:1f --mup-base-head-dim:1f --mup-base-hidden-size:1i',
-  '--mup-embedding-mult:1f --mup-output-mult:1f --mup-width-mult:1f --nccl-all-reduce-for-prefill:0',
-  '--nccl-communicator-config-path:1 --no-align-grad-reduce --disable-align-grad-reduce:0',
-  '--no-align-param-gather:0 --no-barrier-with-level-1-timing:0 --no-bias-dropout-fusion:0',
-  '--no-bias-gelu-fusion:0 --no-bias-swiglu-fusion:0 --no-calculate-per-token-loss:0',
-  '--no-check-for-nan-in-loss-and-grad:0 --no-ckpt-fully-parallel-save:0',
-  '--no-ckpt-load-validate-sharding-integrity --disable-ckpt-load-validate-sharding-integrity:0',
-  '--no-clone-scatter-output-in-embedding --disable-clone-scatter-output-in-embedding:0',
-  '--no-create-attention-mask-in-dataloader:0 --no-data-sharding:0',
-  '--no-dsa-indexer-rotate-activation --disable-dsa-indexer-rotate-activation:0',
-  '--no-dsa-indexer-scoring-relu --disable-dsa-indexer-scoring-relu:0',
-  '--no-flight-recorder-dump-on-timeout --disable-flight-recorder-dump-on-timeout:0',
-  '--no-flight-recorder-extra-dump-on-exec --disable-flight-recorder-extra-dump-on-exec:0',
-  '--no-flight-recorder-include-only-active --disable-flight-recorder-include-only-active:0',
-  '--no-fp8-wgrad --disable-fp8-wgrad:0 --no-gradient-accumulation-fusion:0 --no-gradient-reduce-div-fusion:0',
-  '--no-initialization:0 --no-load-optim:0 --no-load-rng:0',
-  '--no-log-loss-scale-to-tensorboard --disable-log-loss-scale-to-tensorboard:0',
-  '--no-manual-gc-eval --disable-manual-gc-eval:0 --no-masked-softmax-fusion:0 --no-mmap-bin-files:0',
-  '--no-one-logger:0 --no-overlap-p2p-communication:0 --no-pad-vocab-size --disable-pad-vocab-size:0',
-  '--no-persist-layer-norm:0 --no-pin-cpu-grads:0 --no-pin-cpu-params:0 --no-position-embedding:0',
-  '--no-rope-freq:1 --no-rope-fusion:0 --no-save-optim:0 --no-save-rng:0',
-  '--no-save-tokenizer-assets --disable-save-tokenizer-assets:0',
-  '--no-strict-fsdp-dtensor-load --disable-strict-fsdp-dtensor-load:0',
-  '--no-tokenizer-sentencepiece-ignore-extra-whitespaces --disable-tokenizer-sentencepiece-ignore-extra-whitespaces:0',
-  '--no-tp-comm-bulk-dgrad --disable-tp-comm-bulk-dgrad:0 --no-tp-comm-bulk-wgrad --disable-tp-comm-bulk-wgrad:0',
-  '--no-tp-comm-overlap-ag --disable-tp-comm-overlap-ag:0 --no-tp-comm-overlap-rs --disable-tp-comm-overlap-rs:0',
-  '--no-tp-comm-split-ag --disable-tp-comm-split-ag:0 --no-tp-comm-split-rs --disable-tp-comm-split-rs:0',
-  '--no-use-layer-wise-param-layout:0',
-  '--no-use-tokenizer-model-from-checkpoint-args --disable-use-tokenizer-model-from-checkpoint-args:0',
-  '--no-weight-decay-cond-type:1{apply_wd_to_qk_layernorm} --no-yarn-correction-range-round-to-int:0',
-  '--non-persistent-ckpt-type:1{global|local|in_memory} --non-persistent-global-ckpt-dir:1',
-  '--non-persistent-local-ckpt-algo:1{fully_parallel|atomic} --non-persistent-local-ckpt-dir:1',
-  '--non-persistent-save-interval:1i --norm-epsilon:1f --normalization:1{LayerNorm|RMSNorm}',
-  '--null-tokenizer-eod-id:1i --null-tokenizer-pad-id:1i --num-attention-heads:1i --num-channels:1i',
-  '--num-classes:1i --num-dataset-builder-threads:1i --num-distributed-optimizer-instances:1i --num-experts:1i',
-  '--num-frames:1i --num-layers-at-end-in-bf16:1i --num-layers-at-start-in-bf16:1i',
-  '--num-layers-per-virtual-pipeline-stage:1i --num-layers:1i --num-query-groups:1i --num-speculative-tokens:1i',
-  '--num-virtual-stages-per-pipeline-rank:1i --num-workers:1i --nvtx-ranges:0 --object-storage-cache-path:1',
-  '--offload-modules:+ --one-logger-async:0 --one-logger-project:1 --one-logger-run-name:1',
-  '--online-evaluation-config:1 --only-keep-samples-with-img:0 --onnx-safe:1 --openai-gelu:0',
-  '--optimize-broadcast:0 --optimizer-cpu-offload:0 --optimizer-cuda-graph:0 --optimizer-offload-fraction:1f',
-  '--optimizer:1{adam|sgd|muon|dist_muon|lion|soap|adaptive_muon} --otel-enabled:0 --otel-service-name:1',
-  '--otel-span-groups:1 --outer-dp-sharding-strategy:1{no_shard|optim} --output-bert-embeddings:0',
-  '--output-logit-dtype:1{bf16|fp32} --overlap-cpu-optimizer-d2h-h2d:0',
-  '--overlap-dispatch-backward-with-experts-wgrad:0 --overlap-grad-reduce:0 --overlap-moe-expert-parallel-comm:0',
-  '--overlap-p2p-communication-warmup-flush:0 --overlap-param-gather-with-optimizer-step:0',
-  '--overlap-param-gather:0 --override-ckpt-iteration:1i',
-  '--override-opt_param-scheduler --override-opt-param-scheduler:0 --packing-buffer-size:1i',
-  '--packing-knapsack-algorithm:1 --packing-seq-length:1i --padded-vocab-size:1i --patch-dim:1i',
-  '--per-dataset-sequences-path:1 --per-split-data-args-path:1 --perform-rl-step:0',
-  '--phase-transition-iterations:1 --pipeline-model-parallel-comm-backend:1{nccl|ucc}',
-  '--pipeline-model-parallel-layout:1 --pipeline-model-parallel-size:1i --pixel-shuffle:0',
-  '--position-embedding-type:1{learned_absolute|rope|yarn|mrope|relative|none} --pretrained-checkpoint:1',
-  '--profile-ranks:+i --profile-step-end:1i --profile-step-start:1i --profile:0 --prompt-path:1',
-  '--pytorch-profiler-collect-callstack:0 --pytorch-profiler-collect-chakra:0 --pytorch-profiler-collect-shapes:0',
-  '--q-lora-rank:1i --qad-train-target:1{base|mtp|both} --qk-clip-alpha:1f --qk-clip-threshold:1f --qk-clip:0',
-  '--qk-head-dim:1i --qk-l2-norm:0 --qk-layernorm:0 --qk-pos-emb-head-dim:1i --query-in-block-prob:1f',
-  '--quick-geglu:0 --radio-cpe-aspect-ratio-select:0 --radio-disable-cpe:0 --radio-force-cpe-eval-mode:0',
-  '--radio-force-eval-mode:0 --radio-interpolate-only-cpe:0 --rampup-batch-size:3i --recompute-activations:0',
-  '--recompute-granularity-vision:1{full|selective} --recompute-granularity:1{full|selective}',
-  '--recompute-method-vision:1{uniform|block} --recompute-method:1{uniform|block} --recompute-modules:+',
-  '--recompute-num-layers:1i --recompute-sound-projection:0 --recompute-sound:0 --recompute-vision-num-layers:1i',
-  '--recompute-vision-projection:0 --recompute-vision:0 --record-memory-history:0 --record-shapes:0',
-  '--refit-method:1{nccl|gloo|nvshmem} --relative-attention-max-distance:1i --relative-attention-num-buckets:1i',
-  '--relax-sender-check:0 --relax-thinking-trace-check:0 --replication-factor:1i --replication-jump:1i',
-  '--replication:0 --rerun-mode:1{disabled|validate_results|report_stats} --reset-attention-mask:0',
-  '--reset-position-ids:0 --result-rejected-tracker-filename:1 --retriever-report-topk-accuracies:+i',
-  '--retriever-score-scaling:0 --reuse-grad-buf-for-mxfp8-param-ag:0 --rl-consumption-granularity:1{R|G|B}',
-  '--rl-default-temperature:1f --rl-default-top-k:1i --rl-default-top-p:1f --rl-durable-rollout-bank:0',
-  '--rl-generation-lag:1f --rl-importance-sampling-truncation-coef:1f',
-  '--rl-inference-expert-model-parallel-size:1i --rl-inference-expert-tensor-model-parallel-size:1i',
-  '--rl-inference-logprobs-is-correction --no-rl-inference-logprobs-is-correction:1',
-  '--rl-inference-model-unified-memory-level:1i{0|1} --rl-inference-parsers:*',
-  '--rl-inference-pipeline-model-parallel-size:1i --rl-inference-tensor-model-parallel-size:1i',
-  '--rl-kv-cache-management-mode:1{persist|offload|recompute} --rl-max-inflight-requests:1i',
-  '--rl-offload-inference-model-weights-when-idle --no-rl-offload-inference-model-weights-when-idle:1',
-  '--rl-offload-optimizer-during-inference:0 --rl-partial-rollouts --no-rl-partial-rollouts:1',
-  '--rl-persist-cuda-graphs --no-rl-persist-cuda-graphs:1 --rl-profile-dir:1 --rl-profile:0',
-  '--rl-prompts-per-eval:1i --rl-rollout-bank-dir:1 --rl-rollout-bank-max-bytes:1i',
-  '--rl-sequence-packing-algo:1{fifo|round-robin} --rl-sequence-packing-max-sequences-per-bin:1i',
-  '--rl-skip-bos-token --no-rl-skip-bos-token:1 --rl-submission-granularity:1{R|G|B}',
-  '--rl-training-cuda-graphs --no-rl-training-cuda-graphs:1',
-  '--rl-use-sequence-packing --no-rl-use-sequence-packing:1',
-  '--rl-verify-model-weights-swap --no-rl-verify-model-weights-swap:1 --rope-scaling-factor:1f',
-  '--rope-type:1{rope|yarn} --rotary-base:1i --rotary-interleaved:0 --rotary-percent:1f',
-  '--rotary-scaling-factor:1f --rotary-seq-len-interpolation-factor:1i --run-workload-inspector-server:0',
-  '--sample-rate:1f --save-activations-interval:1i --save-dgrads-interval:1i',
-  '--save-interval --persistent-save-interval:1i --save-params-interval:1i --save-retain-interval:1i',
-  '--save-tokens-per-expert-interval:1i --save-wgrads-interval:1i --save:1 --seed:1i --separate-video-embedder:0',
-  '--seq-length:1i --sequence-parallel:0 --sft-tokenizer-prompt-format:1 --sft:0 --sgd-momentum:1f',
-  '--sharp-enabled-group:1{dp|dp_replica} --short-seq-prob:1f --skip-train:0',
-  '--softmax-type:1{vanilla|off-by-one|learnable} --sound-batch-split:1i --sound-clip-duration:1i',
-  '--sound-embedding-size:1i --sound-min-duration:1f --sound-model-type:1 --sound-pad-to-clip-duration:0',
-  '--sound-target-rate:1i --spec:* --special-tokens:* --split:1 --squared-relu:0 --start-eval-at-iter:1i',
-  '--start-weight-decay:1f --step-batch-size-schedule:1 --straggler-ctrlr-port:1i --straggler-minmax-count:1i',
-  '--suggested-communication-unit-size:1i --swiglu:0 --swin-backbone-type:1{tiny|base|h3}',
-  '--symmetric-ar-type:1{two_shot|one_shot|multimem_all_reduce} --te-precision-config-file:1 --te-rng-tracker:0',
-  '--tensor-model-parallel-size:1i --tensor-parallel-num-weight-shards:1i --tensorboard-dir:1',
-  '--tensorboard-log-interval:1i --tensorboard-queue-size:1i --test-data-path:* --test-mode:0',
-  '--thumbnail-area-threshold:1f --tiktoken-num-special-tokens:1i --tiktoken-pattern:1{v1|v2}',
-  '--timing-log-level:1i{0|1|2} --timing-log-option:1{max|minmax|all} --titles-data-path:1',
-  '--tokenizer-hf-no-include-special-tokens:0 --tokenizer-hf-no-use-fast:0 --tokenizer-keep-history-thinking:0',
-  '--tokenizer-metadata:1 --tokenizer-model:1',
-  '--tokenizer-prompt-format:1{mistral|llama3|chatml|nvlm-yi-34b|qwen2p0|qwen2p5|llama3p1|nemotron5|nemotron5-aligned|llama_nemotron_8b|nemotron-h-5p5-reasoning|nemotron-h-5p5-reasoning-inference|nemotron6-moe}',
-  '--tokenizer-sentencepiece-legacy:0 --tokenizer-special-tokens:+',
-  '--tokenizer-type:1{BertWordPieceLowerCase|BertWordPieceCase|GPT2BPETokenizer|SentencePieceTokenizer|GPTSentencePieceTokenizer|HuggingFaceTokenizer|Llama2Tokenizer|TikTokenizer|MultimodalTokenizer|NullTokenizer|NullMultimodalTokenizer|SFTTokenizer}',
-  '--torch-fsdp2-no-reshard-after-forward:0 --tp-comm-bootstrap-backend:1{nccl|mpi|gloo} --tp-comm-overlap-cfg:1',
-  '--tp-comm-overlap-rs-dgrad:0 --tp-comm-overlap:0 --train-data-path:* --train-iters:1i --train-samples:1i',
-  '--train-sync-interval:1i --transformer-impl:1{local|transformer_engine|inference_optimized}',
-  '--trust-remote-code:0 --unfreeze-router:0 --untie-embeddings-and-output-weights:0',
-  '--use-area-weighted-aspect-ratio:0 --use-checkpoint-args:0',
-  '--use-checkpoint-opt_param-scheduler --use-checkpoint-opt-param-scheduler:0 --use-cpu-initialization:0',
-  '--use-dist-ckpt:0 --use-distributed-optimizer:0 --use-flash-attn:0 --use-fused-weighted-squared-relu:0',
-  '--use-gigatoken:0 --use-grouped-gemm-for-dense-mlp:0 --use-grouped-gemm-for-shared-expert:0',
-  '--use-kitchen-attention:0 --use-legacy-static-engine:0 --use-loss-scaling:0 --use-mcore-inference:0',
-  '--use-mcore-models:0 --use-megatron-fsdp:0 --use-mp-args-from-checkpoint-args:0 --use-mup:0 --use-nccl-ub:0',
-  '--use-new-dataloader-path:0 --use-one-sent-docs:0 --use-packed-sequence:0 --use-persistent-ckpt-worker:0',
-  '--use-precision-aware-optimizer:0 --use-pytorch-profiler:0 --use-ring-exchange-p2p:0 --use-rope-scaling:0',
-  '--use-rotary-position-embeddings:0 --use-same-sampling-seed-across-dp-ranks:0 --use-sharp:0',
-  '--use-te-activation-func:0 --use-te:0 --use-thumbnail:0 --use-tile-tags:0 --use-tiling:0 --use-torch-fsdp2:0',
-  '--use-torch-optimizer-for-cpu-offload:0 --use-tp-pp-dp-mapping:0 --use-transformer-engine-op-fuser:0',
-  '--use-vision-backbone-fp8-arch:0 --v-head-dim:1i --valid-data-path:* --validation-set-names:+',
-  '--verify-integrity:0 --video-aug-scale-frames-up:1i --video-aug-scale-resolution-only:0',
-  '--video-aug-scale-resolution-up:1i --video-default-fps:1i --video-frame-temporal-jitter:0',
-  '--video-maintain-aspect-ratio:0 --video-max-num-frames:1i --video-min-num-frames:1i --video-prompt-version:1i',
-  '--video-target-img-size:1i --video-target-num-patches:1i --video-temporal-patch-size:1i',
-  '--vision-backbone-type:1{vit|mit|swin} --vision-model-type:1',
-  '--vision-pretraining-type:1{classify|inpaint|dino} --vision-pretraining:0 --vocab-extra-ids:1i --vocab-file:1',
-  '--vocab-size:1i --wandb-entity:1 --wandb-exp-name:1 --wandb-project:1 --wandb-save-dir:1 --warmup:1i',
-  '--weight-decay-incr-style:1{constant|linear|cosine} --weight-decay:1f --wgrad-deferral-limit:1i',
-  '--window-attn-skip-freq:1 --window-size:1 --yaml-cfg:1 --yarn-beta-fast:1f --yarn-beta-slow:1f',
-  '--yarn-correction-range-round-to-int:0 --yarn-original-max-position-embeddings:1i',
-];
+// Stored as a delta against vocabParallel.ts (vocab-parallel): keeps 277 of its 333 tokens, adds 721. Decoded: 998 tokens, FNV-1a 7f28f8d4 (packed.ts; packedSets.test.ts checks both).
+import type { PackedSet } from './packed';
+
+export const MEGATRON_LM_FLAGS: PackedSet = {
+  base: 'vocab-parallel',
+  keep: `1b 1 a 1 8 2 4 3 1 1 c 1 e 2 e 1 1 2 m 1 f 1 1 1 5 1 1 1 3 1 6 1 2 2 4 3 9 1 g 1 3 1 2 2 7 1 8 b 4 1 1 1 1 2 9
+1 c 3 3 1 6 1 2 1 4 2 k`,
+  add: `account-for-embedding-in-pipeline-split account-for-loss-in-pipeline-split activation-func-clamp-value:1f
+activation-offload-fraction:1f allow-ambiguous-pad-tokens allow-checkpoint-without-temporal-compression
+allow-cross-sample-attention allow-large-videos allow-missing-conv-merge-checkpoint
+allow-missing-sound-model-checkpoint allow-missing-sound-projection-checkpoint
+allow-missing-vision-projection-checkpoint apply-data-augment apply-wd-to-qk-layernorm
+async-ckpt-cpu-priority:1i async-ckpt-io-priority:1i async-ckpt-use-cpu-shm async-strategy:1{nvrx|mcore}
+attention-backend:1{AttnBackend.flash|AttnBackend.fused|AttnBackend.unfused|AttnBackend.local|AttnBackend.auto}
+attention-output-gate batch-invariant-backend:1{te_native|deepgemm|triton} batch-invariant-mode
+cache-mla-latents calc-ft-timeouts chat-template:1 check-for-large-grads check-for-spiky-loss
+ckpt-convert-format:1{torch|torch_dist} ckpt-convert-save:1 ckpt-convert-update-legacy-dist-opt-format
+ckpt-drop-redundant-extra-state ckpt-format:1{torch|torch_dist|torch_dcp|fsdp_dtensor}
+ckpt-fully-parallel-load-exchange-algo:1{broadcast|gather_rounds|gather_object}
+ckpt-fully-parallel-load-per-rank-objects ckpt-fully-parallel-load-process-group:1{dp|ep_dp}
+ckpt-fully-parallel-save-process-group:1{dp|ep_dp} ckpt-pg-tensors-cache-create ckpt-pg-tensors-cache-path:1
+class-token-len:1i config-logger-dir:1 conv-merging cp-comm-type:+ cpu-offloading-num-layers:1i
+cpu-offloading-retain-pinned-cpu-buffers create-all-gather-group cross-entropy-fusion-impl:1{native|te}
+cuda-graph-impl:1{none|local|transformer_engine|full_iteration} cuda-graph-modules:+ cuda-graph-scope:+
+cuda-graph-warmup-steps:1i data-args-path:1
+data-parallel-sharding-strategy:1{no_shard|optim|optim_grads|optim_grads_params}
+dataloader-defer-npy-index-mmap dataloader-fast-cache-load dataloader-inter-document-masking dataloader-save:1
+dataloader-seed:1i dataloader-seq-length:1i dataset-config:1 ddp-num-buckets:1i
+ddp-pad-buckets-for-high-nccl-busbw ddp-param-name-patterns-for-fp32-local-accumulation:+
+ddp-reduce-scatter-with-fp32-accumulation decode-only-cuda-graphs decoder-first-pipeline-num-layers:1i
+decoder-last-pipeline-num-layers:1i decoder-tp-comm-overlap decrease-batch-size-if-needed
+delay-offload-until-cuda-graph delay-wgrad-compute delta-offload-bytes-across-pp-ranks:1i
+disable-align-grad-reduce disable-bf16-reduced-precision-matmul disable-ckpt-load-validate-sharding-integrity
+disable-clone-scatter-output-in-embedding disable-dsa-indexer-rotate-activation
+disable-dsa-indexer-scoring-relu disable-flight-recorder-dump-on-timeout
+disable-flight-recorder-extra-dump-on-exec disable-flight-recorder-include-only-active disable-fp8-wgrad
+disable-gloo-process-groups disable-jit-fuser disable-log-loss-scale-to-tensorboard disable-mamba-mem-eff-path
+disable-manual-gc-eval disable-msc disable-pad-vocab-size disable-save-tokenizer-assets
+disable-strict-fsdp-dtensor-load disable-symmetric-registration
+disable-tokenizer-sentencepiece-ignore-extra-whitespaces disable-use-tokenizer-model-from-checkpoint-args
+disable-vision-class-token dist-ckpt-format:1 dist-ckpt-optim-fully-reshardable dist-ckpt-save-pre-mcore-014
+dist-ckpt-strictness:1{assume_ok_unexpected|log_unexpected|log_all|raise_unexpected|raise_all|return_unexpected|return_all|ignore_all}
+dist-ckpt-workers:1i distrib-optim-fully-reshardable-mem-efficient distributed-timeout-seconds-after-init:1i
+dsa-indexer-head-dim:1i dsa-indexer-k-norm-epsilon:1f dsa-indexer-k-norm-fp32 dsa-indexer-loss-coeff:1f
+dsa-indexer-n-heads:1i dsa-indexer-rope-interleaved dsa-indexer-skip-topk-offset:1i dsa-indexer-topk-freq:1i
+dsa-indexer-topk:1i dsa-indexer-use-sparse-loss dsa-kernel-backend:1{none|tilelang|cudnn}
+dump-param-to-param-group-map:1 dynamic-resolution-max-patches:1i dynamic-resolution-min-patches:1i
+dynamic-resolution-min-side:1i dynamic-resolution-no-truncate dynamic-resolution
+efficient-video-sampling-variant:1 embedding-init-method-std:1f empty-unused-memory-level:1i{0|1|2}
+enable-chunked-prefill enable-cuda-graph enable-experimental enable-ft-package enable-full-sharding-in-hsdp
+enable-fusions enable-gpt-oss enable-mhc-connections enable-msc eos-id:1i ep-overlap-early-attn-memory-release
+error-injection-rate:1i error-injection-type:1{correct_result|transient_error|persistent_error}
+eval-global-batch-size:1i eval-micro-batch-size:1i exit-signal-handler-for-dataloader
+exit-signal-handler-for-training
+exit-signal:1{1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30|31|34|64}
+exp-avg-dtype:1{fp32|fp16|bf16|fp8} exp-avg-sq-dtype:1{fp32|fp16|bf16|fp8}
+experimental-attention-variant:1{gdn|gdn2|dsa|gated_delta_net} expert-tensor-parallel-num-weight-shards:1i
+expert-tensor-parallel-size:1i export-default-te-spec export-force-local-attention export-kd-cfg:1
+export-kd-teacher-ckpt-format:1{torch|torch_dist|torch_dcp} export-kd-teacher-load:1
+export-kd-teacher-model-config:1 export-kv-cache-quant:1{none|fp8|fp8_affine|nvfp4|nvfp4_affine|nvfp4_rotate}
+export-legacy-megatron export-model-type:1{GPTModel|HybridModel|MambaModel} export-moe-apply-probs-on-input
+export-offline-model export-qk-l2-norm export-quant-cfg:1
+export-real-quant-cfg:1{fp8_real_quant|fp8_blockwise_real_quant|None} export-te-mcore-model
+external-cuda-graph fake-process-group fault-injector-delay-start-iteration:1i fault-injector-fault-delay:1f
+fault-injector-fault-probabilities:1 fault-injector-fault-types:1 fault-injector-mtti-seconds:1f
+fault-injector-num-ranks:1i fault-injector-offset-seconds:1f fault-injector-ranks:1 fault-injector-seed:1i
+fim-data fim-eod-token:1 fim-fragment-rate:1f fim-middle-token:1 fim-no-prefix:1 fim-pad-token:1
+fim-prefix-token:1 fim-rate:1f fim-split-sample:1 fim-spm-rate:1f fim-suffix-token:1
+fine-grained-activation-offloading fine-grained-offloading-max-inflight-offloads:1i finetune-data-files:+
+finetune-data-split:1 finetune-hf-dataset:1 first-last-layers-bf16 flash-attention-version:1i{2|3|4}
+flash-decode flight-recorder-dump-path:1 flight-recorder-include-stack-trace
+flight-recorder-trace-buffer-size:1i force-system-message fp4-format:1{e2m1} fp4-param-gather
+fp4-quantizer-factory:1 fp4-recipe:1{nvfp4|custom} fp8-output-proj fp8-param-gather fp8-quantizer-factory:1
+fp8-recipe:1{tensorwise|delayed|mxfp8|blockwise|custom} freeze-LM freeze-ViT freeze-all-layers
+freeze-base-for-mtp freeze-sound-model freeze-sound-projection freeze-vision-projection
+fsdp-db-use-persist-buf-on-alloc-fail fsdp-double-buffer fsdp-manual-registration ft-num-warmup-iters:1i
+full-validation fused-residual-rmsnorm gdp-cutedsl-kernel gdp-num-chunk-states-to-recompute:1i
+gdp-num-householder:1i glu-linear-offset:1f gpu-sniff-test-interval:1i grad-reduce-in-bf16
+grpo-clamp-eps-lower:1f grpo-clamp-eps-upper:1f grpo-entropy-term-weight:1f
+grpo-filter-groups-with-same-reward grpo-group-size:1i grpo-iterations:1i grpo-kl-beta:1f
+grpo-prompts-per-step:1i gtp-expert-remat-nccl-ub gtp-remat-nccl-ub gtp-remat-opt-in-modules:+
+gtp-remat-reduce-scatter-with-fp32-accumulation heterogeneous-layers-config-encoded-json:1
+heterogeneous-layers-config-path:1 hierarchical-context-parallel-sizes:+i high-priority-a2a-comm-stream
+high-priority-stream-groups:+ hybrid-context-parallel hybrid-layer-pattern:1 image-break-token:1
+image-tag-type:1 inference-coordinator-port:1i inference-cuda-graph-all-prefills
+inference-cuda-graph-max-tokens:1i inference-cuda-graph-scope:1{none|layer|block}
+inference-disable-ep-consensus: inference-disable-triton-nvls-kernels
+inference-dynamic-batching-async-sched-mode:1{legacy|async} inference-dynamic-batching-block-size:1i
+inference-dynamic-batching-buffer-size-gb:1f inference-dynamic-batching-cuda-graph-mixed-prefill-count:1i
+inference-dynamic-batching-cuda-graph-sizing-distribution:1{exponential|linear}
+inference-dynamic-batching-logprobs-mode:1{raw_logprobs|processed_logprobs}
+inference-dynamic-batching-mamba-memory-ratio:1f inference-dynamic-batching-max-requests:1i
+inference-dynamic-batching-max-tokens:1i inference-dynamic-batching-num-cuda-graphs:1i
+inference-dynamic-batching-paused-buffer-size-gb:1f inference-dynamic-batching-prefix-caching:
+inference-dynamic-batching-prefix-caching-coordinator-policy:1{longest_prefix|first_prefix_block|load_balanced}
+inference-dynamic-batching-prefix-caching-eviction-policy:1{ref_zero|lru}
+inference-dynamic-batching-prefix-caching-mamba-gb:1f
+inference-dynamic-batching-prefix-caching-routing-alpha:1f
+inference-dynamic-batching-sampling-backend:1{torch|flashinfer}
+inference-dynamic-batching-track-generated-token-events inference-dynamic-batching-track-paused-request-events
+inference-dynamic-batching-unified-memory-level:1i{0|1} inference-dynamic-batching
+inference-fuse-tp-communication inference-grouped-gemm-backend:1{flashinfer|torch|vllm}
+inference-logging-step-interval:1i inference-max-requests:1i inference-max-seq-length:1i
+inference-moe-disable-fused-quant-kernels inference-moe-token-dispatcher-type:1{nccl|nvls}
+inference-rng-tracker inference-shards:1 inference-text-gen-server-logging:
+inference-use-synchronous-zmq-collectives: inference-wandb-logging: init-model-with-meta-device
+inprocess-active-world-size:1i inprocess-barrier-timeout:1f inprocess-completion-timeout:1f
+inprocess-empty-cuda-cache inprocess-granularity:1{node|rank} inprocess-hard-timeout:1f
+inprocess-heartbeat-interval:1f inprocess-heartbeat-timeout:1f inprocess-last-call-wait:1f
+inprocess-max-iterations:1i inprocess-monitor-process-interval:1f inprocess-monitor-thread-interval:1f
+inprocess-progress-watchdog-interval:1f inprocess-restart inprocess-soft-timeout:1f
+inprocess-termination-grace-time:1f is-hybrid-model iterations-to-skip:+i keep-fp8-transpose-cache
+kitchen-attention-backend:1{sdpa|fa} kv-lora-rank:1i langrl-env-config:1 language-model-type:1 lazy-mpu-init
+linear-attention-freq:1 linear-conv-kernel-dim:1i linear-key-head-dim:1i linear-num-key-heads:1i
+linear-num-value-heads:1i linear-value-head-dim:1i lion-beta1:1f lion-beta2:1f load-main-params-from-ckpt
+local-rank:1i log-device-memory-used log-energy log-max-attention-logit log-memory-interval:1i
+log-model-act-norms log-model-grad-norms logits-load-decode-threads:1i logits-load-dir:1
+logits-load-ignore-errors logits-load-kd-loss-alpha:1f logits-load-msc-prefetch-depth:1i
+logits-load-prefetch-factor:1i logits-save-dir:1 logits-save-dtype:1{fp16|bf16|fp32} logits-save-top-k:1i
+logits-save-top-p-min-k:1i logits-save-top-p:1f lr-data-range-end:1f lr-data-range-start:1f
+lr-wsd-decay-style:1{exponential|linear|cosine|minus_sqrt} main-grads-dtype:1{fp32|bf16}
+main-params-dtype:1{fp32|fp16} mamba-head-dim:1i mamba-inference-conv-states-dtype:1{bf16|fp16|fp32}
+mamba-inference-ssm-states-dtype:1{bf16|fp16|fp32} mamba-num-groups:1i mamba-num-heads:1i mamba-state-dim:1i
+mamba-training-ssm-states-dtype:1{fp32|bf16} masked-tiling-dynamic-resolution match-tiling-dynamic-resolution
+max-num-tiles:1i max-seqlen-per-dp-cp-rank:1i megatron-fsdp-enable-fine-grained-param-gather
+megatron-fsdp-grad-comm-dtype:1{fp32|fp16|bf16|auto} megatron-fsdp-main-grads-dtype:1{fp32|bf16|fp16|auto}
+megatron-fsdp-main-params-dtype:1{fp32|bf16|fp16|auto} megatron-fsdp-max-pool-double-buffer
+megatron-fsdp-version:1i{1|2} memory-snapshot-path:1 mhc-init-gating-factor:1f mhc-num-residual-streams:1i
+mhc-recompute-layer-num:1i mhc-sinkhorn-iterations:1i microbatch-group-size-per-virtual-pipeline-stage:1i
+mid-level-dataset-surplus:1f min-offloaded-tensor-size:1i mla-down-proj-fusion mlp-chunks-for-prefill:1i
+mlp-chunks-for-training:1i modelopt-enabled moe-apply-probs-on-input moe-aux-loss-coeff:+f
+moe-combine-bwd-dtype:1{bf16|mxfp8} moe-deepep-num-sms:1i moe-dispatch-fwd-dtype:1{bf16|mxfp8}
+moe-enable-deepep moe-enable-routing-replay moe-expert-rank-capacity-factor:1f moe-ffn-hidden-size:1i
+moe-flex-dispatcher-backend:1{deepep|hybridep|ncclep} moe-flex-dispatcher-num-sms:1i
+moe-hybridep-num-blocks-permute:1i moe-hybridep-num-blocks-unpermute:1i moe-hybridep-num-sms-preprocessing:1i
+moe-hybridep-num-sms:1i moe-hybridep-pad-uneven-dispatch-inputs moe-latent-size:1i moe-layer-freq:1
+moe-mlp-glu-interleave-size:1i moe-ncclep-zero-copy moe-pad-experts-for-cuda-graph-inference
+moe-paged-stash-buffer-size-factor-cpu:1f moe-paged-stash-buffer-size-factor-cuda:1f
+moe-paged-stash-page-size:1i moe-paged-stash moe-permute-fusion-into-hybridep moe-permute-fusion
+moe-router-bias-update-rate:1f moe-router-dtype:1{fp32|fp64} moe-router-enable-expert-bias
+moe-router-force-biased:1f moe-router-force-load-balancing moe-router-fusion moe-router-group-topk:1i
+moe-router-load-balancing-type:+{aux_loss|seq_aux_loss|global_aux_loss|sinkhorn|quantile_balancing|none}
+moe-router-num-groups:1i moe-router-padding-for-fp8 moe-router-padding-for-quantization moe-router-pre-softmax
+moe-router-quantile-balancing-ema:1f moe-router-score-function:1{softmax|sigmoid|sqrtsoftplus}
+moe-router-topk-scaling-factor:1f moe-routing-trace-capture-hidden-states moe-routing-trace-capture-logits
+moe-routing-trace-dump-weights moe-routing-trace-max-training-iters:1i moe-routing-trace-path:1
+moe-shared-expert-gate moe-shared-expert-glu-interleave-size:1i moe-shared-expert-intermediate-size:1i
+moe-shared-expert-overlap moe-single-grouped-bias moe-single-grouped-weight
+moe-token-dispatcher-type:1{allgather|alltoall|flex} moe-upcycling-granularity:1i moe-use-grouped-tensor
+moe-use-upcycling mrope-section:+i mscale-all-dim:1f mscale:1f mtp-detach-heads mtp-hsm
+mtp-hybrid-override-pattern:1 mtp-loss-scaling-factor:1f mtp-num-layers:1i mtp-standalone
+mtp-use-repeated-layer multi-latent-attention multiple-validation-sets muon-coefficient-type:1
+muon-extra-scale-factor:1f muon-fp32-matmul-prec:1{low|medium|high} muon-momentum:1f muon-nesterov
+muon-no-split-qkv muon-num-ns-steps:1i muon-scalar-optimizer:1{adam|lion}
+muon-scale-mode:1{spectral|unit_rms_norm|shape_scaling} muon-tp-mode:1{blockwise|duplicated|distributed}
+muon-use-syrk mup-attn-scale-power:1f mup-base-head-dim:1f mup-base-hidden-size:1i mup-embedding-mult:1f
+mup-output-mult:1f mup-width-mult:1f nccl-all-reduce-for-prefill no-align-grad-reduce: no-align-param-gather
+no-calculate-per-token-loss no-ckpt-load-validate-sharding-integrity: no-clone-scatter-output-in-embedding:
+no-dsa-indexer-rotate-activation: no-dsa-indexer-scoring-relu: no-flight-recorder-dump-on-timeout:
+no-flight-recorder-extra-dump-on-exec: no-flight-recorder-include-only-active: no-fp8-wgrad:
+no-gradient-reduce-div-fusion no-inference-disable-ep-consensus:1
+no-inference-dynamic-batching-prefix-caching:1 no-inference-text-gen-server-logging:1
+no-inference-use-synchronous-zmq-collectives:1 no-inference-wandb-logging:1 no-log-loss-scale-to-tensorboard:
+no-manual-gc-eval: no-pad-vocab-size: no-pin-cpu-grads no-pin-cpu-params
+no-rl-inference-logprobs-is-correction:1 no-rl-offload-inference-model-weights-when-idle:1
+no-rl-partial-rollouts:1 no-rl-persist-cuda-graphs:1 no-rl-skip-bos-token:1 no-rl-training-cuda-graphs:1
+no-rl-use-sequence-packing:1 no-rl-verify-model-weights-swap:1 no-rope-freq:1 no-save-tokenizer-assets:
+no-strict-fsdp-dtensor-load: no-tokenizer-sentencepiece-ignore-extra-whitespaces: no-tp-comm-bulk-dgrad:
+no-tp-comm-bulk-wgrad: no-tp-comm-overlap-ag: no-tp-comm-overlap-rs: no-tp-comm-split-ag: no-tp-comm-split-rs:
+no-use-layer-wise-param-layout no-use-tokenizer-model-from-checkpoint-args:
+no-weight-decay-cond-type:1{apply_wd_to_qk_layernorm} no-yarn-correction-range-round-to-int
+non-persistent-ckpt-type:1{global|local|in_memory} non-persistent-global-ckpt-dir:1
+non-persistent-local-ckpt-algo:1{fully_parallel|atomic} non-persistent-local-ckpt-dir:1
+non-persistent-save-interval:1i null-tokenizer-eod-id:1i null-tokenizer-pad-id:1i
+num-distributed-optimizer-instances:1i num-frames:1i num-layers-at-end-in-bf16:1i
+num-layers-at-start-in-bf16:1i num-speculative-tokens:1i num-virtual-stages-per-pipeline-rank:1i nvtx-ranges
+object-storage-cache-path:1 offload-modules:+ online-evaluation-config:1 only-keep-samples-with-img
+optimize-broadcast optimizer-cpu-offload optimizer-cuda-graph optimizer-offload-fraction:1f
+optimizer:1{adam|sgd|muon|dist_muon|lion|soap|adaptive_muon} otel-enabled otel-service-name:1
+otel-span-groups:1 outer-dp-sharding-strategy:1{no_shard|optim} output-logit-dtype:1{bf16|fp32}
+overlap-cpu-optimizer-d2h-h2d overlap-dispatch-backward-with-experts-wgrad overlap-moe-expert-parallel-comm
+overlap-p2p-communication-warmup-flush overlap-param-gather-with-optimizer-step override-ckpt-iteration:1i
+override-opt-param-scheduler override-opt_param-scheduler: packing-buffer-size:1i packing-knapsack-algorithm:1
+packing-seq-length:1i padded-vocab-size:1i per-dataset-sequences-path:1 per-split-data-args-path:1
+perform-rl-step persistent-save-interval:1i phase-transition-iterations:1
+pipeline-model-parallel-comm-backend:1{nccl|ucc} pipeline-model-parallel-layout:1 pixel-shuffle
+position-embedding-type:1{learned_absolute|rope|yarn|mrope|relative|none} prompt-path:1
+pytorch-profiler-collect-callstack pytorch-profiler-collect-chakra pytorch-profiler-collect-shapes
+q-lora-rank:1i qad-train-target:1{base|mtp|both} qk-clip-alpha:1f qk-clip-threshold:1f qk-clip qk-head-dim:1i
+qk-l2-norm qk-pos-emb-head-dim:1i quick-geglu radio-cpe-aspect-ratio-select radio-disable-cpe
+radio-force-cpe-eval-mode radio-force-eval-mode radio-interpolate-only-cpe rampup-batch-size:3i
+recompute-granularity-vision:1{full|selective} recompute-method-vision:1{uniform|block} recompute-modules:+
+recompute-sound-projection recompute-sound recompute-vision-num-layers:1i recompute-vision-projection
+recompute-vision record-memory-history record-shapes refit-method:1{nccl|gloo|nvshmem}
+relative-attention-max-distance:1i relative-attention-num-buckets:1i relax-sender-check
+relax-thinking-trace-check replication-factor:1i replication-jump:1i replication
+rerun-mode:1{disabled|validate_results|report_stats} result-rejected-tracker-filename:1
+reuse-grad-buf-for-mxfp8-param-ag rl-consumption-granularity:1{R|G|B} rl-default-temperature:1f
+rl-default-top-k:1i rl-default-top-p:1f rl-durable-rollout-bank rl-generation-lag:1f
+rl-importance-sampling-truncation-coef:1f rl-inference-expert-model-parallel-size:1i
+rl-inference-expert-tensor-model-parallel-size:1i rl-inference-logprobs-is-correction:
+rl-inference-model-unified-memory-level:1i{0|1} rl-inference-parsers:*
+rl-inference-pipeline-model-parallel-size:1i rl-inference-tensor-model-parallel-size:1i
+rl-kv-cache-management-mode:1{persist|offload|recompute} rl-max-inflight-requests:1i
+rl-offload-inference-model-weights-when-idle: rl-offload-optimizer-during-inference rl-partial-rollouts:
+rl-persist-cuda-graphs: rl-profile-dir:1 rl-profile rl-prompts-per-eval:1i rl-rollout-bank-dir:1
+rl-rollout-bank-max-bytes:1i rl-sequence-packing-algo:1{fifo|round-robin}
+rl-sequence-packing-max-sequences-per-bin:1i rl-skip-bos-token: rl-submission-granularity:1{R|G|B}
+rl-training-cuda-graphs: rl-use-sequence-packing: rl-verify-model-weights-swap: rope-scaling-factor:1f
+rope-type:1{rope|yarn} rotary-scaling-factor:1f run-workload-inspector-server save-activations-interval:1i
+save-dgrads-interval:1i save-interval: save-params-interval:1i save-retain-interval:1i
+save-tokens-per-expert-interval:1i save-wgrads-interval:1i separate-video-embedder
+sft-tokenizer-prompt-format:1 sft sharp-enabled-group:1{dp|dp_replica}
+softmax-type:1{vanilla|off-by-one|learnable} sound-batch-split:1i sound-clip-duration:1i
+sound-embedding-size:1i sound-min-duration:1f sound-model-type:1 sound-pad-to-clip-duration
+sound-target-rate:1i special-tokens:* start-eval-at-iter:1i step-batch-size-schedule:1
+suggested-communication-unit-size:1i symmetric-ar-type:1{two_shot|one_shot|multimem_all_reduce}
+te-precision-config-file:1 te-rng-tracker tensor-parallel-num-weight-shards:1i thumbnail-area-threshold:1f
+tiktoken-pattern:1{v1|v2} timing-log-level:1i{0|1|2} tokenizer-hf-no-include-special-tokens
+tokenizer-hf-no-use-fast tokenizer-keep-history-thinking tokenizer-metadata:1
+tokenizer-prompt-format:1{mistral|llama3|chatml|nvlm-yi-34b|qwen2p0|qwen2p5|llama3p1|nemotron5|nemotron5-aligned|llama_nemotron_8b|nemotron-h-5p5-reasoning|nemotron-h-5p5-reasoning-inference|nemotron6-moe}
+tokenizer-sentencepiece-legacy tokenizer-special-tokens:+
+tokenizer-type:1{BertWordPieceLowerCase|BertWordPieceCase|GPT2BPETokenizer|SentencePieceTokenizer|GPTSentencePieceTokenizer|HuggingFaceTokenizer|Llama2Tokenizer|TikTokenizer|MultimodalTokenizer|NullTokenizer|NullMultimodalTokenizer|SFTTokenizer}
+torch-fsdp2-no-reshard-after-forward tp-comm-bootstrap-backend:1{nccl|mpi|gloo} train-sync-interval:1i
+transformer-impl:1{local|transformer_engine|inference_optimized} trust-remote-code unfreeze-router
+use-area-weighted-aspect-ratio use-checkpoint-opt-param-scheduler use-checkpoint-opt_param-scheduler:
+use-fused-weighted-squared-relu use-gigatoken use-grouped-gemm-for-dense-mlp
+use-grouped-gemm-for-shared-expert use-kitchen-attention use-legacy-static-engine use-loss-scaling
+use-mcore-inference use-megatron-fsdp use-mp-args-from-checkpoint-args use-mup use-nccl-ub
+use-new-dataloader-path use-packed-sequence use-persistent-ckpt-worker use-precision-aware-optimizer
+use-pytorch-profiler use-rope-scaling use-same-sampling-seed-across-dp-ranks use-sharp use-te-activation-func
+use-te use-thumbnail use-tile-tags use-tiling use-torch-fsdp2 use-torch-optimizer-for-cpu-offload
+use-transformer-engine-op-fuser use-vision-backbone-fp8-arch v-head-dim:1i validation-set-names:+
+verify-integrity video-aug-scale-frames-up:1i video-aug-scale-resolution-only video-aug-scale-resolution-up:1i
+video-default-fps:1i video-frame-temporal-jitter video-maintain-aspect-ratio video-max-num-frames:1i
+video-min-num-frames:1i video-prompt-version:1i video-target-img-size:1i video-target-num-patches:1i
+video-temporal-patch-size:1i vision-model-type:1 wandb-entity:1 window-attn-skip-freq:1 window-size:1
+yarn-beta-fast:1f yarn-beta-slow:1f yarn-correction-range-round-to-int
+yarn-original-max-position-embeddings:1i`,
+};

@@ -14,38 +14,30 @@
 // NVIDIA/Megatron-LM core_r0.15.0 575b0fbdde5727efad288448a5625cfd4f26f31a megatron/{,training/}arguments.py, tasks/main.py
 // NVIDIA/Megatron-LM core_r0.16.0 ddc0d6774783b032ddceacc5714e653651daecb9 megatron/{,training/}arguments.py, tasks/main.py
 // 106 spellings.
-export const MEGATRON_LM_RELEASE_FLAGS: readonly string[] = [
-  '--delay-param-gather:0 --disable-chunked-prefill:0 --disable-tp-comm-bulk-dgrad:0',
-  '--disable-tp-comm-bulk-wgrad:0 --disable-tp-comm-overlap-ag:0 --disable-tp-comm-overlap-rs:0',
-  '--disable-tp-comm-split-ag:0 --disable-tp-comm-split-rs:0 --enable-one-logger:0',
-  '--encoder-pipeline-model-parallel-size:1i --encoder-tensor-model-parallel-size:1i --epochs:1i --faiss-match:1',
-  '--faiss-topk-retrievals:1i --faiss-use-gpu:0 --grpo-default-temperature:1f --grpo-default-top-p:1f',
-  '--hybrid-attention-ratio:1f --hybrid-mlp-ratio:1f --inference-dynamic-batching-buffer-guaranteed-fraction:1f',
-  '--inference-dynamic-batching-buffer-overflow-factor:1f --inference-dynamic-batching-chunk-size:1i',
-  '--inference-dynamic-batching-cuda-graph-max-tokens:1i --inference-dynamic-batching-max-requests-override:1i',
-  '--inference-dynamic-batching-max-tokens-override:1i --inference-max-batch-size:1i --inference-wandb-logging:1',
-  '--keep-fp8-transpose-cache-when-using-custom-fsdp:0 --keep-last:0 --kitchen-config-file:1',
-  '--kitchen-recipe-number:1i --langrl-external-server:1 --langrl-inference-server-conversation-template:1',
-  '--langrl-inference-server-type:1{inplace_megatron|inplace_megatron_chat} --legacy-tokenizer:0',
-  '--load-model-opt-format:0 --local_rank:1i --log-batch-size-to-tensorboard:0 --moe-extended-tp:0',
-  '--moe-token-dropping:0 --moe-use-legacy-grouped-gemm:0 --muon-use-nesterov:0 --no-align-grad-reduce:0',
-  '--no-async-tensor-model-parallel-allreduce:0 --no-clone-scatter-output-in-embedding:0 --no-delay-grad-reduce:0',
-  '--no-fp8-wgrad:0 --no-log-learnig-rate-to-tensorboard:0 --no-log-loss-scale-to-tensorboard:0',
-  '--no-manual-gc-eval:0 --no-scatter-gather-tensors-in-pipeline:0 --no-strict-fsdp-dtensor-load:0',
-  '--no-use-tokenizer-model-from-checkpoint-args:0 --one-logger-entity:1 --overlapping-eval:1i',
-  '--override-opt-param-scheduler:0 --override-opt_param-scheduler:0 --persistent-save-interval:1i',
-  '--pipeline-model-parallel-split-rank:1i --qa-data-dev:1 --qa-data-test:1 --renormalize-blend-weights:0',
-  '--retriever-seq-length:1i --retro-add-retriever:0 --retro-attention-gate:1f --retro-cyclic-train-iters:1i',
-  '--retro-encoder-attention-dropout:1f --retro-encoder-hidden-dropout:1f --retro-encoder-layers:1i',
-  '--retro-no-verify-neighbor-count:0 --retro-num-neighbors:1i --retro-num-retrieved-chunks:1i',
-  '--retro-project-dir:1 --retro-return-doc-ids:0 --retro-workdir:1 --rl-calculate-intra-group-similarity:1',
-  '--rl-inference-logprobs-is-correction:1 --rl-offload-inference-model-weights-when-idle:1',
-  '--rl-offload-kv-cache-during-training:1 --rl-parallel-generation-tasks:1i --rl-partial-rollouts:1',
-  '--rl-remove-kv-cache-during-training:1 --rl-reset-cuda-graphs:1 --rl-sequence-packing-bin-size:1i',
-  '--rl-skip-bos-token:1 --rl-training-cuda-graphs:1 --rl-use-sequence-packing:0 --rl-verify-model-weights-swap:1',
-  '--s3-cache-path:1 --save-interval:1i --standalone-embedding-stage:0 --strict-lambada:0 --task:1',
-  '--tiktoken-special-tokens:+ --tokenizer-hf-include-special-tokens:0 --tokenizer-hf-use-fast:0 --train-data:+',
-  '--train-hard-neg:1i --train-with-neg:0 --use-checkpoint-opt-param-scheduler:0',
-  '--use-checkpoint-opt_param-scheduler:0 --use-custom-fsdp:0 --use-legacy-models:0 --val-av-rank-hard-neg:1i',
-  '--val-av-rank-other-neg:1i --valid-data:*',
-];
+// Stored as a delta against zeroBubble.ts (zero-bubble): keeps 40 of its 351 tokens, adds 66. Decoded: 106 tokens, FNV-1a a8546cb0 (packed.ts; packedSets.test.ts checks both).
+import type { PackedSet } from './packed';
+
+export const MEGATRON_LM_RELEASE_FLAGS: PackedSet = {
+  base: 'zero-bubble',
+  keep: `0 1e 1 c 6 d 1 q 2 h 2 15 1 b 1 6 1 2 2 4 3 b 1 p 1 2 1 j b 4 1 1 1 a 1 d 1 e 1 4 1 q`,
+  add: `disable-chunked-prefill enable-one-logger encoder-tensor-model-parallel-size:1i epochs:1i faiss-match:1
+faiss-topk-retrievals:1i faiss-use-gpu grpo-default-temperature:1f grpo-default-top-p:1f
+inference-dynamic-batching-buffer-guaranteed-fraction:1f inference-dynamic-batching-buffer-overflow-factor:1f
+inference-dynamic-batching-chunk-size:1i inference-dynamic-batching-cuda-graph-max-tokens:1i
+inference-dynamic-batching-max-requests-override:1i inference-dynamic-batching-max-tokens-override:1i
+inference-max-batch-size:1i inference-wandb-logging:1 keep-fp8-transpose-cache-when-using-custom-fsdp
+keep-last kitchen-config-file:1 kitchen-recipe-number:1i langrl-external-server:1
+langrl-inference-server-conversation-template:1
+langrl-inference-server-type:1{inplace_megatron|inplace_megatron_chat} legacy-tokenizer load-model-opt-format
+moe-token-dropping moe-use-legacy-grouped-gemm muon-use-nesterov no-align-grad-reduce
+no-strict-fsdp-dtensor-load no-use-tokenizer-model-from-checkpoint-args one-logger-entity:1
+overlapping-eval:1i override-opt-param-scheduler persistent-save-interval:1i qa-data-dev:1 qa-data-test:1
+renormalize-blend-weights retro-return-doc-ids retro-workdir:1 rl-calculate-intra-group-similarity:1
+rl-inference-logprobs-is-correction:1 rl-offload-inference-model-weights-when-idle:1
+rl-offload-kv-cache-during-training:1 rl-parallel-generation-tasks:1i rl-partial-rollouts:1
+rl-remove-kv-cache-during-training:1 rl-reset-cuda-graphs:1 rl-sequence-packing-bin-size:1i
+rl-skip-bos-token:1 rl-training-cuda-graphs:1 rl-use-sequence-packing rl-verify-model-weights-swap:1
+strict-lambada task:1 tokenizer-hf-include-special-tokens tokenizer-hf-use-fast train-data:+ train-hard-neg:1i
+train-with-neg use-checkpoint-opt-param-scheduler use-custom-fsdp val-av-rank-hard-neg:1i
+val-av-rank-other-neg:1i valid-data:*`,
+};
