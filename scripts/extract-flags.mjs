@@ -142,12 +142,16 @@ function fromMegatronTsv(file) {
   for (const line of readFileSync(join(TABLES, file), 'utf8').split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const [spellings, , action, nargs, type, , choices] = line.split('\t');
+    // argparse.BooleanOptionalAction takes no value (nargs=0; it adds the --no- spelling itself).
     const f = {
-      arity: /^(store_true|store_false|store_const|count|help|version)$/.test(action) ? '0' : nargs || '1',
+      arity: /^(store_true|store_false|store_const|count|help|version|BooleanOptionalAction)$/.test(action)
+        ? '0'
+        : nargs || '1',
       type: type === 'int' ? 'i' : type === 'float' ? 'f' : '',
       choices: choices && /^[\w.+|,-]+$/.test(choices) ? choices.split(',') : null,
     };
-    for (const n of spellings.split(',')) if (n.startsWith('--')) flags.set(n, pack(n, f));
+    // The dump separates an option's spellings with a space (`--no-fp8-wgrad --disable-fp8-wgrad`).
+    for (const n of spellings.split(/[\s,]+/)) if (n.startsWith('--')) flags.set(n, pack(n, f));
   }
   return flags;
 }

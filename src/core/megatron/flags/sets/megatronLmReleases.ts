@@ -13,31 +13,25 @@
 // NVIDIA/Megatron-LM core_r0.14.0 32ad5c89a6b6d7bb1ed75b81a4f845751d8955cc megatron/{,training/}arguments.py, tasks/main.py
 // NVIDIA/Megatron-LM core_r0.15.0 575b0fbdde5727efad288448a5625cfd4f26f31a megatron/{,training/}arguments.py, tasks/main.py
 // NVIDIA/Megatron-LM core_r0.16.0 ddc0d6774783b032ddceacc5714e653651daecb9 megatron/{,training/}arguments.py, tasks/main.py
-// 106 spellings.
-// Stored as a delta against zeroBubble.ts (zero-bubble): keeps 40 of its 351 tokens, adds 66. Decoded: 106 tokens, FNV-1a a8546cb0 (packed.ts; packedSets.test.ts checks both).
+// 79 spellings.
+// Stored as a delta against zeroBubble.ts (zero-bubble): keeps 27 of its 351 tokens, adds 52. Decoded: 79 tokens, FNV-1a c54726b7 (packed.ts; packedSets.test.ts checks both).
 import type { PackedSet } from './packed';
 
 export const MEGATRON_LM_RELEASE_FLAGS: PackedSet = {
   base: 'zero-bubble',
-  keep: `0 1e 1 c 6 d 1 q 2 h 2 15 1 b 1 6 1 2 2 4 3 b 1 p 1 2 1 j b 4 1 1 1 a 1 d 1 e 1 4 1 q`,
+  keep: `0 1e 1 v 1 q 2 h 2 15 1 b 1 9 1 5 1 d 1 s 1 j b 4 1 c 1 d 1 j 1 q`,
   add: `disable-chunked-prefill enable-one-logger encoder-tensor-model-parallel-size:1i epochs:1i faiss-match:1
 faiss-topk-retrievals:1i faiss-use-gpu grpo-default-temperature:1f grpo-default-top-p:1f
 inference-dynamic-batching-buffer-guaranteed-fraction:1f inference-dynamic-batching-buffer-overflow-factor:1f
 inference-dynamic-batching-chunk-size:1i inference-dynamic-batching-cuda-graph-max-tokens:1i
 inference-dynamic-batching-max-requests-override:1i inference-dynamic-batching-max-tokens-override:1i
-inference-max-batch-size:1i inference-wandb-logging:1 keep-fp8-transpose-cache-when-using-custom-fsdp
-keep-last kitchen-config-file:1 kitchen-recipe-number:1i langrl-external-server:1
-langrl-inference-server-conversation-template:1
+inference-max-batch-size:1i keep-fp8-transpose-cache-when-using-custom-fsdp keep-last kitchen-config-file:1
+kitchen-recipe-number:1i langrl-external-server:1 langrl-inference-server-conversation-template:1
 langrl-inference-server-type:1{inplace_megatron|inplace_megatron_chat} legacy-tokenizer load-model-opt-format
-moe-token-dropping moe-use-legacy-grouped-gemm muon-use-nesterov no-align-grad-reduce
-no-strict-fsdp-dtensor-load no-use-tokenizer-model-from-checkpoint-args one-logger-entity:1
-overlapping-eval:1i override-opt-param-scheduler persistent-save-interval:1i qa-data-dev:1 qa-data-test:1
-renormalize-blend-weights retro-return-doc-ids retro-workdir:1 rl-calculate-intra-group-similarity:1
-rl-inference-logprobs-is-correction:1 rl-offload-inference-model-weights-when-idle:1
-rl-offload-kv-cache-during-training:1 rl-parallel-generation-tasks:1i rl-partial-rollouts:1
-rl-remove-kv-cache-during-training:1 rl-reset-cuda-graphs:1 rl-sequence-packing-bin-size:1i
-rl-skip-bos-token:1 rl-training-cuda-graphs:1 rl-use-sequence-packing rl-verify-model-weights-swap:1
-strict-lambada task:1 tokenizer-hf-include-special-tokens tokenizer-hf-use-fast train-data:+ train-hard-neg:1i
-train-with-neg use-checkpoint-opt-param-scheduler use-custom-fsdp val-av-rank-hard-neg:1i
-val-av-rank-other-neg:1i valid-data:*`,
+moe-token-dropping moe-use-legacy-grouped-gemm muon-use-nesterov one-logger-entity:1 overlapping-eval:1i
+qa-data-dev:1 qa-data-test:1 renormalize-blend-weights retro-return-doc-ids retro-workdir:1
+rl-calculate-intra-group-similarity:1 rl-offload-kv-cache-during-training:1 rl-parallel-generation-tasks:1i
+rl-remove-kv-cache-during-training:1 rl-reset-cuda-graphs:1 rl-sequence-packing-bin-size:1i strict-lambada
+task:1 tokenizer-hf-include-special-tokens tokenizer-hf-use-fast train-data:+ train-hard-neg:1i train-with-neg
+use-custom-fsdp val-av-rank-hard-neg:1i val-av-rank-other-neg:1i valid-data:*`,
 };

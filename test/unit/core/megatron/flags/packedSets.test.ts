@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dialectFlag, setTokens } from '../../../../../src/core/megatron/flags/dialectSets';
+import { readLaunchConfig } from '../../../../../src/core/read/readLaunchConfig';
 import type { SetName } from '../../../../../src/core/megatron/flags/sets/packed';
 import { repoPath } from '../../../../support/paths';
 
@@ -80,4 +81,34 @@ test('the deltas carry what differs between neighbouring forks, with each fork i
   assert.deepEqual(dialectFlag('--recompute-method', 'zero-bubble')?.flag.choices, ['uniform', 'block', 'chunk']);
   assert.deepEqual(dialectFlag('--recompute-method', 'vocab-parallel')?.flag.choices, ['uniform', 'block']);
   assert.deepEqual(dialectFlag('--distributed-backend', 'seq1f1b')?.flag.choices, ['nccl', 'gloo']);
+});
+
+test("Megatron-LM's aliased spellings are each its own, and a BooleanOptionalAction flag takes no value", () => {
+  // megatron-lm-head.tsv (the d98e8a64 parser dumped) separates an option's spellings with a space: line 128
+  // `--no-fp8-wgrad --disable-fp8-wgrad` store_false; line 375 `--rl-persist-cuda-graphs --no-rl-persist-cuda-graphs`
+  // is arguments.py:2766 action=argparse.BooleanOptionalAction, which takes no value (argparse: nargs=0).
+  for (const spelling of [
+    '--no-fp8-wgrad',
+    '--disable-fp8-wgrad',
+    '--rl-persist-cuda-graphs',
+    '--no-rl-persist-cuda-graphs',
+  ])
+    assert.deepEqual(
+      [dialectFlag(spelling, 'megatron-lm')?.own, dialectFlag(spelling, 'megatron-lm')?.flag.arity],
+      [true, 0],
+      spelling,
+    );
+  // Read as a launch: neither spelling is unknown, and the flag after a BooleanOptionalAction one is read as a flag.
+  const r = readLaunchConfig(
+    `#!/bin/bash\ntorchrun pretrain_gpt.py --num-layers 4 --hidden-size 256 --num-attention-heads 4 --seq-length 512 ` +
+      `--max-position-embeddings 512 --micro-batch-size 1 --global-batch-size 8 --vocab-size 1000 ` +
+      `--no-fp8-wgrad --no-inference-wandb-logging --tensor-model-parallel-size 2\n`,
+    'run.sh',
+  );
+  assert.equal(r.dialect?.id, 'megatron-lm');
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.code === 'unknown-flag' || d.code === 'unexpected-argument').map((d) => d.message),
+    [],
+  );
+  assert.equal(r.config.tensorParallel, 2);
 });
