@@ -89,6 +89,20 @@ const contrast = (a: Rgb, b: Rgb): number => {
 const labelColor = (fill: Rgb): string =>
   contrast([0, 0, 0], fill) >= contrast([255, 255, 255], fill) ? '#000000' : '#ffffff';
 
+/**
+ * A chart colour that stands out from the background by WCAG 1.4.11's 3:1 for graphics: unchanged when the theme's
+ * own does (the dark themes), else stepped toward the foreground until it does (VS Code's light theme gives
+ * charts.orange #d18616 at 2.9:1 and terminal.ansiCyan #11a8cd at 2.8:1 on white). Same hue family, darker.
+ */
+function withGraphicContrast(c: Rgb, bg: Rgb, fg: Rgb): Rgb {
+  for (let step = 0; step <= 20; step++) {
+    // Rounded as toCss will draw it, so the drawn colour is the one that passes.
+    const shaded = mix(c, fg, step * 0.05).map(Math.round) as Rgb;
+    if (contrast(shaded, bg) >= 3) return shaded;
+  }
+  return fg;
+}
+
 export function readThemeColors(el: Element = document.body): ThemeColors {
   const cs = getComputedStyle(el);
   const v = (name: string, fb: Rgb): Rgb => parseColor(cs.getPropertyValue(name), fb);
@@ -113,7 +127,7 @@ export function readThemeColors(el: Element = document.body): ThemeColors {
     '--si-highlight',
   ];
   // kinds has OP_KINDS.length ≥ 3 entries (F, B, W first).
-  const memory = memoryVars.map((name, i) => toCss(v(name, kinds[i % 3]!)));
+  const memory = memoryVars.map((name, i) => toCss(withGraphicContrast(v(name, kinds[i % 3]!), bg, fg)));
   // The allocator cache (issue 13) is the theme's muted-text colour: a grey, so it is never taken for a tensor term,
   // and themes keep it legible on their background. VS Code gives it with an alpha (#ccccccb3 in Dark Modern), so it
   // is composited over the background as the panel shows it.

@@ -96,9 +96,16 @@ export async function assertLegible(page, where) {
 
 /** Canvas text: the op labels take black or white per fill, and the axis/lane titles the theme foreground. */
 async function assertCanvasTextLegible(page, where) {
-  const { styles, labels, fg, bg, cache } = await page.evaluate(() => {
+  const { styles, labels, fg, bg, cache, memory } = await page.evaluate(() => {
     const c = window.__scheduleInspector.colors.normal;
-    return { styles: c.styles, labels: c.labelOnStyle, fg: c.foreground, bg: c.background, cache: c.memoryCache };
+    return {
+      styles: c.styles,
+      labels: c.labelOnStyle,
+      fg: c.foreground,
+      bg: c.background,
+      cache: c.memoryCache,
+      memory: c.memory,
+    };
   });
   const rgb = (css) => (css.startsWith('#') ? hex(css) : css.match(/\d+/g).slice(0, 3).map(Number));
   const lum = (c) =>
@@ -117,6 +124,9 @@ async function assertCanvasTextLegible(page, where) {
   assert.ok(ratio(fg, bg) >= AA_TEXT, `${where}: axis text ${fg} on ${bg}`);
   // Issue 13: the memory bars' allocator-cache segment, a grey of the theme's own, against the background.
   assert.ok(ratio(cache, bg) >= AA_GRAPHIC, `${where}: allocator cache ${cache} on ${bg} is ${ratio(cache, bg)}:1`);
+  // Every other memory segment too (WCAG 1.4.11): the light theme's orange and cyan are stepped darker to reach it.
+  for (const m of memory)
+    assert.ok(ratio(m, bg) >= AA_GRAPHIC, `${where}: memory segment ${m} on ${bg} is ${ratio(m, bg)}:1`);
 }
 
 /** Every element with a `disabled` attribute or property set, shadow roots included. */
