@@ -42,13 +42,53 @@ export function renderStepTime(box: HTMLElement, b: StepTimeBreakdown | null, st
     item.className = 'si-legend-item';
     const sw = document.createElement('span');
     sw.className = `si-swatch si-term-${p.key}`;
-    const label = document.createElement('span');
-    label.textContent = text;
-    item.append(sw, label);
+    item.append(sw, textSpan(text));
     legendBox.append(item);
   }
   bar.setAttribute('aria-label', `Step time by term: ${words.join(', ')}`);
   box.append(title, bar, legendBox);
+}
+
+/** A span of text (textContent only: legend words may carry file names from the workspace). */
+export function textSpan(text: string): HTMLElement {
+  const s = document.createElement('span');
+  s.textContent = text;
+  return s;
+}
+
+type SwatchStyle = Partial<Pick<CSSStyleDeclaration, 'width' | 'height' | 'background' | 'border'>>;
+
+/**
+ * A legend entry of the timeline's own rows (measured spans, Vocabulary Parallelism): its swatch is styled through the
+ * CSSOM (allowed by the page's CSP), not with the shared .si-swatch class, whose colours the app assigns by position.
+ */
+export function styledLegendItem(text: string, swatch: SwatchStyle, swatchClass = ''): HTMLElement {
+  const it = document.createElement('span');
+  it.className = 'si-legend-item';
+  const sw = document.createElement('span');
+  if (swatchClass) sw.className = swatchClass;
+  sw.style.display = 'inline-block';
+  Object.assign(sw.style, swatch);
+  it.append(sw, textSpan(text));
+  return it;
+}
+
+/** A checkbox at the head of a legend row, with its words. */
+export function legendToggle(
+  id: string,
+  checked: boolean,
+  text: string,
+  onChange: (checked: boolean) => void,
+): HTMLLabelElement {
+  const label = document.createElement('label');
+  label.className = 'si-legend-item';
+  const toggle = document.createElement('input');
+  toggle.type = 'checkbox';
+  toggle.checked = checked;
+  toggle.id = id;
+  toggle.addEventListener('change', () => onChange(toggle.checked));
+  label.append(toggle, textSpan(text));
+  return label;
 }
 
 export function legend(): HTMLElement {
@@ -58,9 +98,7 @@ export function legend(): HTMLElement {
     item.className = 'si-legend-item';
     const sw = document.createElement('span');
     sw.className = 'si-swatch';
-    const label = document.createElement('span');
-    label.textContent = name;
-    item.append(sw, label);
+    item.append(sw, textSpan(name));
     box.append(item);
   }
   return box;

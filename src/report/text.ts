@@ -2,6 +2,7 @@
 // shows the same text in its output channel, so both front ends read alike.
 import type { AnalysisResult } from '../core/analyze';
 import { formatChunkLengths, formatDurationMs } from '../core/format';
+import { MEMORY_TERMS } from '../protocol/memoryTerms';
 import { formatPercent, memoryDetailText, runSummary, throughputText } from '../protocol/summary';
 import {
   SCHEDULE_NAMES,
@@ -36,28 +37,15 @@ function scheduleRow(name: ScheduleName, e: ScheduleEvaluation, selected: boolea
   return `  ${mark} ${name.padEnd(20)} ${String(e.splits).padStart(2)} ${String(e.virtualStages).padStart(2)} ${num(e.stepTimeMs, 1).padStart(9)} ${formatPercent(e.bubbleFraction).padStart(8)} ${num(e.tokensPerSecond).padStart(9)} ${num(e.tflopsPerGpu, 1).padStart(8)}  ${peak == null ? '—' : peak.toFixed(1)}${e.oom ? ' OOM' : ''}`;
 }
 
-const BREAKDOWN_TERMS: readonly [keyof MemoryBreakdown, string][] = [
-  ['weights', 'weights'],
-  ['grads', 'grads'],
-  ['paramGather', 'param all-gather'],
-  ['gradBuckets', 'grad buckets'],
-  ['optimizer', 'optimizer'],
-  ['activations', 'activations'],
-  ['kvCache', 'K/V cache'],
-  ['logits', 'logits'],
-  // F (issue 13): reserved − allocated in two terms a user can tell apart: what PyTorch's caching allocator holds
-  // beyond the tensors, and memory PyTorch's counters never see.
-  ['fragmentation', 'allocator cache'],
-  ['overhead', 'non-PyTorch (CUDA, NCCL)'],
-];
-
 /**
  * What the worst stage's reserved peak is made of, the terms the panel stacks (`weights 12.1 + grads 6.0 + … =
  * 65.0 GiB`); terms under 0.05 GiB are left out of the sum shown but not of the total.
  */
 export function memoryBreakdownSummary(b: MemoryBreakdown): string {
-  const total = BREAKDOWN_TERMS.reduce((sum, [k]) => sum + b[k], 0);
-  const shown = BREAKDOWN_TERMS.filter(([k]) => b[k] >= 0.05).map(([k, label]) => `${label} ${b[k].toFixed(1)}`);
+  const total = MEMORY_TERMS.reduce((sum, { key }) => sum + b[key], 0);
+  const shown = MEMORY_TERMS.filter(({ key }) => b[key] >= 0.05).map(
+    ({ key, label }) => `${label} ${b[key].toFixed(1)}`,
+  );
   return `${shown.join(' + ')} = ${total.toFixed(1)} GiB`;
 }
 

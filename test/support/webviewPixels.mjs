@@ -28,6 +28,21 @@ export const pixelAt = (page, sel, x, y) =>
 export const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
 export const near = (a, b, tol = 6) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
 
+/** A colour as [r, g, b]: `#rrggbb`, `rgb(…)` / `rgba(…)` (alpha dropped), or already an array. */
+export const rgbOf = (c) =>
+  Array.isArray(c) ? c : c.startsWith('#') ? hex(c) : c.match(/\d+/g).slice(0, 3).map(Number);
+
+/** WCAG 2 contrast ratio of two colours (relative luminance of the linearised sRGB channels). */
+export function contrastRatio(a, b) {
+  const lum = (c) =>
+    rgbOf(c).reduce((s, v, i) => {
+      const x = v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4;
+      return s + [0.2126, 0.7152, 0.0722][i] * x;
+    }, 0);
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 /**
  * Every visible canvas of the page, with the share of its pixels that are drawn ink: opaque enough and away from the
  * theme's editor background. Sampled on a 3-pixel grid (a full read of a 2× canvas is slow and says no more).

@@ -4,24 +4,13 @@
 // dark, light and both high-contrast themes; the light and dark screenshots go to test/artifacts/ to be looked at.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
+import { contrastRatio as contrast, near, nextFrames, pixelAt, rgbOf } from '../support/webviewPixels.mjs';
 
 /** WCAG 2.1 SC 1.4.11 (non-text contrast, AA): a chart segment needs 3:1 against what it sits on. */
 const AA_GRAPHIC = 3;
 const GiB = 2 ** 30;
 const CACHE = 'allocator cache';
 const NON_PYTORCH = 'non-PyTorch (CUDA, NCCL)';
-
-const rgbOf = (css) => css.match(/\d+/g).slice(0, 3).map(Number);
-const lum = (c) =>
-  c.reduce((s, v, i) => {
-    const x = v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4;
-    return s + [0.2126, 0.7152, 0.0722][i] * x;
-  }, 0);
-const contrast = (a, b) => {
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-};
 
 export function registerMemoryBreakdownTests({ test, openPanel, exampleAnalysis, artifacts }) {
   test('memory bars: the allocator cache is its own segment with its legend entry and colour (WCAG AA in four themes; screenshots)', async () => {
@@ -76,7 +65,7 @@ export function registerMemoryBreakdownTests({ test, openPanel, exampleAnalysis,
         drawn.legend.some((l) => l.text === NON_PYTORCH),
         `${theme}: no legend entry outside PyTorch`,
       );
-      const ratio = contrast(rgbOf(drawn.cache), rgbOf(drawn.background));
+      const ratio = contrast(drawn.cache, drawn.background);
       assert.ok(ratio >= AA_GRAPHIC, `${theme}: cache ${drawn.cache} on ${drawn.background} is ${ratio.toFixed(2)}:1`);
       // Painted where chart.js put stage 0's segment: the middle of the bar is the cache colour.
       const bar = cache.bars[0];

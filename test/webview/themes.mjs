@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initScript, THEMES } from './lib.mjs';
-import { hex, near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
+import { contrastRatio, hex, near, nextFrames, pixelAt } from '../support/webviewPixels.mjs';
 
 /** WCAG 2.x AA: 4.5:1 for text, 3:1 for large text (≥ 24 px, or ≥ 18.66 px bold). */
 const AA_TEXT = 4.5;
@@ -107,16 +107,7 @@ async function assertCanvasTextLegible(page, where) {
       memory: c.memory,
     };
   });
-  const rgb = (css) => (css.startsWith('#') ? hex(css) : css.match(/\d+/g).slice(0, 3).map(Number));
-  const lum = (c) =>
-    c.reduce((s, v, i) => {
-      const x = v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4;
-      return s + [0.2126, 0.7152, 0.0722][i] * x;
-    }, 0);
-  const ratio = (a, b) => {
-    const [hi, lo] = [lum(rgb(a)), lum(rgb(b))].sort((x, y) => y - x);
-    return (hi + 0.05) / (lo + 0.05);
-  };
+  const ratio = contrastRatio;
   assert.equal(labels.length, styles.length, `${where}: one label colour per bar style`);
   styles.forEach((s, i) =>
     assert.ok(ratio(labels[i], s) >= AA_TEXT, `${where}: label ${labels[i]} on bar ${s} is ${ratio(labels[i], s)}:1`),

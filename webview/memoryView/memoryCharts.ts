@@ -2,6 +2,7 @@
 // own canvas renderer in memoryOverTime.ts: chart.js could not follow the timeline's pan/zoom within a frame.
 import type { ChartDataset } from 'chart.js';
 import type { MeasuredMemory } from '../../src/protocol/measured';
+import { MEMORY_TERMS } from '../../src/protocol/memoryTerms';
 import { Chart, type ChartTheme } from '../charts';
 
 export interface PeakBarsData {
@@ -65,28 +66,8 @@ function markerDatasets(d: PeakBarsData, theme: ChartTheme): ChartDataset<'line'
   return out;
 }
 
-// The order of the CLI's and the hover's sum (report/text.ts BREAKDOWN_TERMS); a term that is zero on every stage
-// gets no bar segment (most runs have no sharding buffers).
-const BREAKDOWN_ORDER = [
-  'weights',
-  'grads',
-  'paramGather',
-  'gradBuckets',
-  'optimizer',
-  'activations',
-  'kvCache',
-  'logits',
-  'fragmentation',
-  'overhead',
-];
-/** Legend names, the words report/text.ts uses for the same terms. */
-const BREAKDOWN_LABELS: Record<string, string> = {
-  kvCache: 'K/V cache',
-  paramGather: 'param all-gather',
-  gradBuckets: 'grad buckets',
-  fragmentation: 'allocator cache',
-  overhead: 'non-PyTorch (CUDA, NCCL)',
-};
+// The terms in the order and words of the CLI's and the hover's sum (protocol/memoryTerms.ts); a term that is zero on
+// every stage gets no bar segment (most runs have no sharding buffers).
 /** The term drawn in the theme's cache colour (ChartTheme.cache) rather than the next colour of the series. */
 const CACHE_TERM = 'fragmentation';
 
@@ -118,16 +99,16 @@ export class PeakBarsChart {
     const labels = Array.from({ length: d.stages }, (_, r) => `stage ${r}`);
     const datasets: ChartDataset<'bar' | 'line', number[]>[] = [];
     if (d.breakdownGiB) {
-      const keys = BREAKDOWN_ORDER.filter((k) => d.breakdownGiB!.some((b) => (b[k] ?? 0) > 0));
+      const terms = MEMORY_TERMS.filter(({ key }) => d.breakdownGiB!.some((b) => (b[key] ?? 0) > 0));
       // The allocator cache is always its own grey (it holds no tensors); the tensor terms and the non-PyTorch term
       // take the series in order, so each keeps the colour it had before the cache was a term of its own.
       let next = 0;
-      keys.forEach((k) => {
-        const color = k === CACHE_TERM ? theme.cache : theme.series[next++ % theme.series.length];
+      terms.forEach(({ key, label }) => {
+        const color = key === CACHE_TERM ? theme.cache : theme.series[next++ % theme.series.length];
         datasets.push({
           type: 'bar',
-          label: BREAKDOWN_LABELS[k] ?? k,
-          data: d.breakdownGiB!.map((b) => b[k] ?? 0),
+          label,
+          data: d.breakdownGiB!.map((b) => b[key] ?? 0),
           backgroundColor: color,
           borderColor: color,
           stack: 'peak',

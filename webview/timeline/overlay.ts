@@ -4,6 +4,7 @@
 // its toggle and the one-line rule, built here so the app only places it.
 import { MAX_OVERLAY_SPANS, SPAN_FORWARD, type MeasuredSpans } from '../../src/protocol/measured';
 import { formatCount } from '../format';
+import { legendToggle, styledLegendItem } from '../parts';
 import type { Geometry } from './layout';
 import type { Viewport } from './viewport';
 
@@ -88,15 +89,8 @@ export function overlayLegend(spans: MeasuredSpans, shown: boolean, onToggle: (s
   box.className = 'si-overlay';
   const row = document.createElement('div');
   row.className = 'si-legend';
-  const label = document.createElement('label');
-  label.className = 'si-legend-item';
-  const toggle = document.createElement('input');
-  toggle.type = 'checkbox';
-  toggle.checked = shown;
-  toggle.id = 'si-overlay-toggle';
-  toggle.addEventListener('change', () => onToggle(toggle.checked));
   // textContent only: the source names are file names from the workspace.
-  label.append(toggle, word(`measured spans (${spans.source}):`));
+  const label = legendToggle('si-overlay-toggle', shown, `measured spans (${spans.source}):`, onToggle);
   row.append(label, item('solid', 'forward_step'), item('dashed', 'backward_step'));
   const stages = new Set(spans.stage).size;
   const rule = document.createElement('div');
@@ -110,20 +104,9 @@ export function overlayLegend(spans: MeasuredSpans, shown: boolean, onToggle: (s
 }
 
 function item(border: 'solid' | 'dashed', text: string): HTMLElement {
-  const it = document.createElement('span');
-  it.className = 'si-legend-item';
-  const sw = document.createElement('span');
-  sw.className = 'si-overlay-swatch';
-  sw.style.display = 'inline-block';
-  sw.style.width = '14px';
-  sw.style.height = '9px';
-  sw.style.border = `1.5px ${border} currentColor`;
-  it.append(sw, word(text));
-  return it;
-}
-
-function word(text: string): HTMLElement {
-  const s = document.createElement('span');
-  s.textContent = text;
-  return s;
+  return styledLegendItem(
+    text,
+    { width: '14px', height: '9px', border: `1.5px ${border} currentColor` },
+    'si-overlay-swatch',
+  );
 }

@@ -14,6 +14,10 @@ function timeAt(xPx: number, vp: Viewport, g: Geometry): number {
   return vp.t0Ms + ((xPx - g.plotX0Px) / g.plotWidthPx) * (vp.t1Ms - vp.t0Ms);
 }
 
+/** How far time `tMs` lies outside [startMs, endMs] (0 inside). */
+const outsideMs = (tMs: number, startMs: number, endMs: number): number =>
+  tMs < startMs ? startMs - tMs : tMs > endMs ? tMs - endMs : 0;
+
 /** Index of the op under (xPx, yPx), or -1. Between two ops, the nearer one within the tolerance wins. */
 export function opAt(
   t: TimelineOps,
@@ -38,10 +42,7 @@ export function opAt(
   let bestPx = Infinity;
   for (const j of [i - 1, i]) {
     if (j < lo || j >= hi) continue;
-    const startMs = t.start[j]!;
-    const endMs = t.end[j]!;
-    const distMs = tMs < startMs ? startMs - tMs : tMs > endMs ? tMs - endMs : 0;
-    const distPx = distMs / msPerPx;
+    const distPx = outsideMs(tMs, t.start[j]!, t.end[j]!) / msPerPx;
     if (distPx < bestPx) {
       bestPx = distPx;
       best = j;
@@ -74,9 +75,7 @@ export function collectiveAt(
   let bestPx = Infinity;
   for (let i = 0; i < t.collKind.length; i++) {
     if (t.collKind[i] !== kinds[k]) continue;
-    const s = t.collStart[i]!;
-    const e = t.collEnd[i]!;
-    const distPx = (tMs < s ? s - tMs : tMs > e ? tMs - e : 0) / msPerPx;
+    const distPx = outsideMs(tMs, t.collStart[i]!, t.collEnd[i]!) / msPerPx;
     if (distPx <= bestPx) {
       bestPx = distPx;
       best = i;

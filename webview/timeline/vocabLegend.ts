@@ -7,7 +7,7 @@ import type { ScheduleName } from '../../src/core/types';
 import type { AnalysisHeader, ScheduleHeader } from '../../src/protocol/messages';
 import { COLLECTIVE_KINDS, OP_KINDS, OP_S, OP_T } from '../../src/protocol/opKinds';
 import { unpackTimeline, type TimelineArrays } from '../../src/protocol/pack';
-import { plainScheduleName } from '../parts';
+import { legendToggle, plainScheduleName, styledLegendItem } from '../parts';
 import type { ThemeColors } from '../theme';
 import { collectiveRowKinds } from './layout';
 import type { TimelineInfo } from './timelineView';
@@ -82,18 +82,11 @@ export class VocabRuns {
     const vp = sh.vocabParallel;
     const row = document.createElement('div');
     row.className = 'si-legend';
-    const label = document.createElement('label');
-    label.className = 'si-legend-item';
-    const toggle = document.createElement('input');
-    toggle.type = 'checkbox';
-    toggle.checked = this.plainShown;
-    toggle.id = 'si-vocab-plain';
-    toggle.addEventListener('change', () => {
-      this.plainShown = toggle.checked;
+    const name = plainScheduleName(sh);
+    const label = legendToggle('si-vocab-plain', this.plainShown, `plain ${name} instead`, (checked) => {
+      this.plainShown = checked;
       this.onToggle();
     });
-    const name = plainScheduleName(sh);
-    label.append(toggle, word(`plain ${name} instead`));
     const swatches = [OP_S, OP_T].map((k) => item(OP_KINDS[k]!.legend, this.colors?.kindBase[k] ?? '', 'bar'));
     const rows = collectiveRowKinds(run).map((k) =>
       item(COLLECTIVE_KINDS[k]!.name, this.colors?.collectiveBase[k] ?? '', 'row'),
@@ -111,20 +104,5 @@ export class VocabRuns {
 
 /** A legend item: a bar swatch for an op kind, a thin one for a collective row. */
 function item(text: string, color: string, shape: 'bar' | 'row'): HTMLElement {
-  const it = document.createElement('span');
-  it.className = 'si-legend-item';
-  const sw = document.createElement('span');
-  // CSSOM writes (allowed by the page's CSP), not the shared .si-swatch class whose colours the app sets by position.
-  sw.style.display = 'inline-block';
-  sw.style.width = '14px';
-  sw.style.height = shape === 'bar' ? '10px' : '5px';
-  sw.style.background = color;
-  it.append(sw, word(text));
-  return it;
-}
-
-function word(text: string): HTMLElement {
-  const s = document.createElement('span');
-  s.textContent = text;
-  return s;
+  return styledLegendItem(text, { width: '14px', height: shape === 'bar' ? '10px' : '5px', background: color });
 }

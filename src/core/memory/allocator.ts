@@ -27,6 +27,8 @@ const ROUND_LARGE = 2 << 20;
 
 const FREE = 0;
 const USED = 1;
+/** A block merged into a neighbour or released: its id waits in spareIds for the next newBlock. */
+const SPARE = 2;
 
 /** Bytes a request of `bytes` occupies (round_size). */
 export function roundedRequest(bytes: number): number {
@@ -298,7 +300,7 @@ export class CachingAllocator {
   }
 
   private dropBlock(id: number): void {
-    this.state[id] = 2;
+    this.state[id] = SPARE;
     this.spareIds.push(id);
   }
 

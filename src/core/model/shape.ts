@@ -408,6 +408,7 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
   const assumptions: string[] = [];
   const par = parallelOf(config, assumptions);
   const glu = config.swiglu === true;
+  const mla = mlaOf(config);
   const ffn = pos(config.ffnHiddenSize) ? config.ffnHiddenSize : glu ? Math.floor((8 * h) / 3 / 64) * 64 : 4 * h;
   const numExperts = pos(config.numExperts) ? config.numExperts : 0;
   const moeLayers = moeLayersOf(config, L, numExperts);
@@ -442,7 +443,7 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
     expertsPerLayer: expertsPerLayerOf(config, moeLayers, numExperts),
     residualMoe: config.moeResidualMlp === true,
     routerBias: (config.addBiasLinear ?? true) && config.moeExpertsPerLayer == null,
-    mla: mlaOf(config),
+    mla,
     mtpLayers: pos(config.mtpNumLayers) ? config.mtpNumLayers : 0,
     storage: storageOf(config),
     precision,
@@ -457,7 +458,7 @@ export function resolveModelShape(config: RunConfig): ShapeResult {
       (config.transformerImpl ?? 'local') === 'local' &&
       config.positionEmbeddingType === 'rope',
     rotaryDim: rotaryDimOf(config, pos(config.kvChannels) ? config.kvChannels : h / a),
-    qkLayernorm: (config.qkLayernorm ?? false) && config.legacyModelCode == null && mlaOf(config) === null,
+    qkLayernorm: (config.qkLayernorm ?? false) && config.legacyModelCode == null && mla === null,
     embeddingKeepsFullSequence: embeddingKeepsFullSequence(config, par.tp),
     // Megatron's defaults are 0.1 for both.
     hiddenDropout: config.hiddenDropout ?? 0.1,
